@@ -1,0 +1,36 @@
+// House rules that a type checker cannot see (CONTRIBUTING.md explains each):
+//  - only src/config.ts reads process.env;
+//  - shipped code logs through the logger, never console.*;
+//  - handlers never touch Prisma directly (they call services).
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+const roots = ['src', 'handlers', 'jobs'];
+const problems = [];
+
+function* walk(dir) {
+  for (const name of readdirSync(dir)) {
+    const full = path.join(dir, name);
+    if (full.includes(`${path.sep}generated${path.sep}`) || full.endsWith(`${path.sep}generated`)) continue;
+    if (statSync(full).isDirectory()) yield* walk(full);
+    else if (full.endsWith('.ts')) yield full;
+  }
+}
+
+for (const root of roots) {
+  for (const file of walk(root)) {
+    const lines = readFileSync(file, 'utf8').split('\n');
+    lines.forEach((line, i) => {
+      const where = `${file}:${i + 1}`;
+      if (/process\.env/.test(line) && file !== path.join('src', 'config.ts')) problems.push(`${where}: process.env is read only in src/config.ts`);
+      if (/console\.(log|error|warn|info|debug)\(/.test(line) && !file.includes(`${path.sep}cli`)) problems.push(`${where}: use the logger, not console`);
+      if (root === 'handlers' && /\.prisma\b|\$transaction|generated\/prisma/.test(line)) problems.push(`${where}: handlers call services; no Prisma here`);
+    });
+  }
+}
+
+if (problems.length) {
+  process.stderr.write(`${problems.join('\n')}\n`);
+  process.exit(1);
+}
+process.stdout.write('house rules: ok\n');

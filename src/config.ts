@@ -1,0 +1,290 @@
+// The only reader of process.env in carelog. Environment and the program file (carelog.yml) are
+// parsed once, with zod, at start; anything wrong stops the process with a message that names the
+// variable or the key path and what is wrong with it.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { z } from 'zod';
+import { CarelogError } from './errors.js';
+import {
+  DEFAULT_CATEGORIES,
+  ROLES,
+  WEEKDAYS,
+  type TCategories,
+  type TCategory,
+} from './domain/categories.js';
+
+const ZBoolFlag = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+const ZEnv = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+  SLACK_BOT_TOKEN: z
+    .string()
+    .regex(/^xoxb-/, { error: 'must be a bot token starting with xoxb-' })
+    .optional(),
+  SLACK_APP_TOKEN: z
+    .string()
+    .regex(/^xapp-/, { error: 'must be an app-level token starting with xapp-' })
+    .optional(),
+  SLACK_API_URL: z
+    .url({ error: 'must be a URL such as https://slack.com/api/' })
+    .default('https://slack.com/api/')
+    .transform((u) => (u.endsWith('/') ? u : `${u}/`)),
+  PORT: z.coerce
+    .number({ error: 'must be a port number' })
+    .int()
+    .min(0)
+    .max(65535, { error: 'must be a port number (0-65535)' })
+    .default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, { error: 'must be a postgres:// URL' })
+    .optional(),
+  CARELOG_DATA_DIR: z.string().default('./data'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, { error: 'must be a redis:// URL' })
+    .default('redis://127.0.0.1:6379'),
+  CARELOG_CONFIG: z.string().default('./carelog.yml'),
+  CARELOG_ENCRYPTION_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, {
+      error: 'must be 32 bytes, base64-encoded (generate one with: openssl rand -base64 32)',
+    })
+    .optional(),
+  CARELOG_START_REDIS: ZBoolFlag.optional(),
+  CARELOG_WORKERS: ZBoolFlag.default(true),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+const ZTime = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'must be a 24-hour time such as "09:00"' });
+
+const ZDate = z.preprocess(
+  (v) => (v instanceof Date ? v.toISOString().slice(0, 10) : v),
+  z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be a date such as 2024-03-01' })
+    .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), { error: 'is not a real date' }),
+);
+
+const ZTimeZone = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { error: 'must be an IANA time zone such as America/New_York' },
+);
+
+const ZCategory = z.union([
+  z.string().regex(/^[a-z0-9_+-]+$/, { error: 'a category key uses a-z, 0-9 and _' }),
+  z.object({
+    key: z.string().regex(/^[a-z0-9_+-]+$/, { error: 'a category key uses a-z, 0-9 and _' }),
+    label: z.string().min(1).max(75),
+    /** Substance-use referrals under 42 CFR Part 2: only ever shown as counts. */
+    part2: z.boolean().optional(),
+  }),
+]);
+
+const ZCategoryList = z
+  .array(ZCategory)
+  .min(1)
+  .max(100, { error: 'at most 100 choices fit in one menu' });
+
+const ZRosterEntry = z
+  .object({
+    slack: z.string().regex(/^[UW][A-Z0-9]+$/, { error: 'must be a Slack user id such as U0123ABC' }).optional(),
+    teams: z.string().min(1).optional(),
+    roles: z.array(z.enum(ROLES)).min(1, { error: 'needs at least one role' }),
+  })
+  .refine((m) => m.slack !== undefined || m.teams !== undefined, {
+    error: 'needs a slack or teams user id',
+  });
+
+const ZProgram = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { error: 'must be lower-case letters, digits, - or _' }),
+  name: z.string().min(1),
+  timezone: ZTimeZone,
+  startDate: ZDate,
+  clientCodePrefix: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9]{0,9}$/, { error: 'must be 1-10 upper-case letters or digits, such as PIC' }),
+  slack: z
+    .object({
+      teamId: z.string().regex(/^[TE][A-Z0-9]+$/, { error: 'must be a Slack team id such as T0123ABC' }).optional(),
+      digestChannel: z.string().regex(/^[CGD][A-Z0-9]+$/, { error: 'must be a Slack channel id such as C0456DEF' }).optional(),
+    })
+    .optional(),
+  roster: z.array(ZRosterEntry).default([]),
+  categories: z
+    .object({
+      sources: ZCategoryList.optional(),
+      services: ZCategoryList.optional(),
+      referrals: ZCategoryList.optional(),
+      dispositions: ZCategoryList.optional(),
+      sex: ZCategoryList.optional(),
+      ageBands: ZCategoryList.optional(),
+    })
+    .strict()
+    .default({}),
+  followUps: z
+    .object({
+      nudgeAt: ZTime.default('09:00'),
+      hours: z
+        .object({
+          days: z.array(z.enum(WEEKDAYS)).min(1).default(['mon', 'tue', 'wed', 'thu', 'fri']),
+          from: ZTime.default('08:00'),
+          to: ZTime.default('18:00'),
+        })
+        .default({ days: ['mon', 'tue', 'wed', 'thu', 'fri'], from: '08:00', to: '18:00' }),
+      overdueAfterWorkingDays: z.number().int().min(0).max(60).default(2),
+    })
+    .default({
+      nudgeAt: '09:00',
+      hours: { days: ['mon', 'tue', 'wed', 'thu', 'fri'], from: '08:00', to: '18:00' },
+      overdueAfterWorkingDays: 2,
+    }),
+});
+
+const ZProgramFile = z
+  .object({ programs: z.array(ZProgram).min(1, { error: 'needs at least one program' }) })
+  .superRefine((file, ctx) => {
+    const ids = new Set<string>();
+    const teams = new Set<string>();
+    file.programs.forEach((p, i) => {
+      if (ids.has(p.id)) ctx.addIssue({ code: 'custom', path: ['programs', i, 'id'], message: `"${p.id}" is used by two programs` });
+      ids.add(p.id);
+      const team = p.slack?.teamId;
+      if (team) {
+        if (teams.has(team)) ctx.addIssue({ code: 'custom', path: ['programs', i, 'slack', 'teamId'], message: `"${team}" is used by two programs` });
+        teams.add(team);
+      } else if (file.programs.length > 1) {
+        ctx.addIssue({ code: 'custom', path: ['programs', i, 'slack', 'teamId'], message: 'is required when several programs share one deployment' });
+      }
+    });
+  });
+
+export type TEnv = z.infer<typeof ZEnv>;
+
+export interface ProgramConfig {
+  id: string;
+  name: string;
+  timezone: string;
+  startDate: string;
+  clientCodePrefix: string;
+  slack: { teamId?: string; digestChannel?: string };
+  roster: { slack?: string; teams?: string; roles: (typeof ROLES)[number][] }[];
+  categories: TCategories;
+  followUps: z.infer<typeof ZProgram>['followUps'];
+}
+
+export interface Config {
+  env: TEnv;
+  production: boolean;
+  /** Embedded Postgres under dataDir, used when DATABASE_URL is unset. */
+  embeddedDatabase: boolean;
+  dataDir: string;
+  configFile: string;
+  /** No Slack credentials outside production: carelog runs against its local Slack simulator. */
+  slackSimulated: boolean;
+  programs: ProgramConfig[];
+}
+
+function formatPath(parts: PropertyKey[]): string {
+  return parts
+    .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+    .join('');
+}
+
+function normalizeCategories(list: z.infer<typeof ZCategoryList> | undefined, fallback: TCategory[]): TCategory[] {
+  if (!list) return fallback;
+  return list.map((c) => {
+    if (typeof c !== 'string') return { key: c.key, label: c.label, part2: c.part2 ?? false };
+    const known = fallback.find((d) => d.key === c);
+    return known ?? { key: c, label: c.replace(/_/g, ' ').replace(/^\w/, (m) => m.toUpperCase()), part2: false };
+  });
+}
+
+/** Parses the environment; throws a CarelogError naming every bad variable. */
+export function parseEnv(source: NodeJS.ProcessEnv): TEnv {
+  const result = ZEnv.safeParse(source);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((i) => `  ${formatPath(i.path)}: ${i.message}`);
+  throw new CarelogError('config_invalid', `Invalid environment:\n${lines.join('\n')}`);
+}
+
+/** Parses the text of carelog.yml; `file` is only used in messages. */
+export function parseProgramFile(text: string, file: string): ProgramConfig[] {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    const where = err instanceof YAMLParseError && err.linePos ? ` (line ${err.linePos[0].line})` : '';
+    throw new CarelogError('config_invalid', `${file}${where}: not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const result = ZProgramFile.safeParse(raw);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${formatPath(i.path) || '(top level)'}: ${i.message}`);
+    throw new CarelogError('config_invalid', `${file} is not valid:\n${lines.join('\n')}`);
+  }
+  return result.data.programs.map((p) => ({
+    ...p,
+    slack: p.slack ?? {},
+    categories: {
+      sources: normalizeCategories(p.categories.sources, DEFAULT_CATEGORIES.sources),
+      services: normalizeCategories(p.categories.services, DEFAULT_CATEGORIES.services),
+      referrals: normalizeCategories(p.categories.referrals, DEFAULT_CATEGORIES.referrals),
+      dispositions: normalizeCategories(p.categories.dispositions, DEFAULT_CATEGORIES.dispositions),
+      sex: normalizeCategories(p.categories.sex, DEFAULT_CATEGORIES.sex),
+      ageBands: normalizeCategories(p.categories.ageBands, DEFAULT_CATEGORIES.ageBands),
+    },
+  }));
+}
+
+/** Reads env and carelog.yml. `source` defaults to process.env; tests pass their own. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config & { warnings: string[] } {
+  const env = parseEnv(source);
+  const production = env.NODE_ENV === 'production';
+  const warnings: string[] = [];
+  const missing: string[] = [];
+  if (production) {
+    if (!env.CARELOG_ENCRYPTION_KEY) missing.push('CARELOG_ENCRYPTION_KEY: required in production (32 bytes, base64)');
+    if (!env.SLACK_SIGNING_SECRET) missing.push('SLACK_SIGNING_SECRET: required in production');
+    if (!env.SLACK_BOT_TOKEN) missing.push('SLACK_BOT_TOKEN: required in production');
+  }
+  if (env.SLACK_BOT_TOKEN && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
+    missing.push('SLACK_SIGNING_SECRET: required with SLACK_BOT_TOKEN unless SLACK_APP_TOKEN (Socket Mode) is set');
+  }
+  if (missing.length) throw new CarelogError('config_invalid', `Invalid environment:\n${missing.map((m) => `  ${m}`).join('\n')}`);
+
+  let configFile = path.resolve(env.CARELOG_CONFIG);
+  if (!existsSync(configFile)) {
+    const example = path.resolve('carelog.example.yml');
+    if (!production && source.CARELOG_CONFIG === undefined && existsSync(example)) {
+      warnings.push(`${env.CARELOG_CONFIG} not found: using carelog.example.yml (copy it to carelog.yml and edit)`);
+      configFile = example;
+    } else {
+      throw new CarelogError('config_invalid', `CARELOG_CONFIG: ${env.CARELOG_CONFIG} does not exist`);
+    }
+  }
+  const programs = parseProgramFile(readFileSync(configFile, 'utf8'), path.basename(configFile));
+  return {
+    env,
+    production,
+    embeddedDatabase: !env.DATABASE_URL,
+    dataDir: path.resolve(env.CARELOG_DATA_DIR),
+    configFile,
+    slackSimulated: !production && !env.SLACK_BOT_TOKEN,
+    programs,
+    warnings,
+  };
+}

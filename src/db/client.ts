@@ -1,0 +1,149 @@
+// The Prisma client factory: Postgres through @prisma/adapter-pg when DATABASE_URL is set, else an
+// embedded, file-backed PGlite under the data directory. Both get the same migrations.
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from '../generated/prisma/client.js';
+import { CarelogError } from '../errors.js';
+import { applyMigrations, type MigrateResult, type SqlRunner } from './migrate.js';
+
+export { PrismaClient };
+
+export interface Database {
+  prisma: PrismaClient;
+  kind: 'postgres' | 'embedded';
+  /** Plain SQL for migrations, health checks and bulk work. */
+  sql: SqlRunner;
+  migrate(): Promise<MigrateResult>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  databaseUrl?: string;
+  dataDir: string;
+}
+
+export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl) : openEmbedded(opts.dataDir);
+}
+
+function openPostgres(url: string): Database {
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000 });
+  // An idle client losing its server (Postgres restart) must not crash the process.
+  pool.on('error', () => undefined);
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const sql = poolRunner(pool);
+  return {
+    prisma,
+    kind: 'postgres',
+    sql,
+    migrate: async () => {
+      // Migrations need one session for the advisory lock and their transactions.
+      const client = await pool.connect();
+      try {
+        return await applyMigrations(clientRunner(client));
+      } finally {
+        client.release();
+      }
+    },
+    ping: async () => {
+      await sql.query('SELECT 1');
+    },
+    close: async () => {
+      await prisma.$disconnect();
+      await pool.end().catch(() => undefined);
+    },
+  };
+}
+
+function clientRunner(client: pg.PoolClient | pg.Client): SqlRunner {
+  return {
+    query: async <T,>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as T[],
+    exec: async (text: string) => {
+      await client.query(text);
+    },
+  };
+}
+
+function poolRunner(pool: pg.Pool): SqlRunner {
+  return {
+    query: async <T,>(text: string, params?: unknown[]) => (await pool.query(text, params)).rows as T[],
+    exec: async (text: string) => {
+      await pool.query(text);
+    },
+  };
+}
+
+/**
+ * Holds `<dataDir>/pglite.lock` for the life of the process. PGlite is single-process: two processes
+ * on one data directory silently lose writes, so the second one must stop with a clear message.
+ */
+export function acquireDataDirLock(dataDir: string): () => void {
+  mkdirSync(dataDir, { recursive: true });
+  const lockFile = path.join(dataDir, 'pglite.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lockFile, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(lockFile, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = Number.parseInt(readFileSync(lockFile, 'utf8'), 10);
+      if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder)) {
+        throw new CarelogError(
+          'database_locked',
+          `The embedded database in ${dataDir} is in use by another carelog process (pid ${holder}). ` +
+            'Stop that process, or set DATABASE_URL to share a Postgres server between processes.',
+        );
+      }
+      // The holder is gone (crash, kill -9): the lock is stale.
+      rmSync(lockFile, { force: true });
+    }
+  }
+  throw new CarelogError('database_locked', `Could not lock the embedded database in ${dataDir}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function openEmbedded(dataDir: string): Promise<Database> {
+  const release = acquireDataDirLock(dataDir);
+  try {
+    const { PGlite } = await import('@electric-sql/pglite');
+    const { PrismaPGlite } = await import('pglite-prisma-adapter');
+    const db = await PGlite.create(path.join(dataDir, 'pglite'));
+    const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
+    const sql: SqlRunner = {
+      query: async <T,>(text: string, params?: unknown[]) => (await db.query<T>(text, params)).rows,
+      exec: async (text: string) => {
+        await db.exec(text);
+      },
+    };
+    return {
+      prisma,
+      kind: 'embedded',
+      sql,
+      migrate: () => applyMigrations(sql),
+      ping: async () => {
+        await db.query('SELECT 1');
+      },
+      close: async () => {
+        await prisma.$disconnect();
+        await db.close();
+        release();
+      },
+    };
+  } catch (err) {
+    release();
+    throw err;
+  }
+}

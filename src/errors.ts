@@ -1,0 +1,27 @@
+// One error type for carelog, with a stable string code. Messages never carry clinical content:
+// they may name a variable, a key path, a client code or an id, nothing a person typed.
+export type TErrorCode =
+  | 'config_invalid'
+  | 'database_locked'
+  | 'database_unavailable'
+  | 'redis_unavailable'
+  | 'not_authorized'
+  | 'unknown_program'
+  | 'unknown_client'
+  | 'invalid_input'
+  | 'encryption_key_missing'
+  | 'encryption_key_unknown';
+
+export class CarelogError extends Error {
+  readonly code: TErrorCode;
+
+  constructor(code: TErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CarelogError';
+    this.code = code;
+  }
+}
+
+export function isCarelogError(err: unknown, code?: TErrorCode): err is CarelogError {
+  return err instanceof CarelogError && (code === undefined || err.code === code);
+}

@@ -1,0 +1,57 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/client.js';
+import { readMigrations } from '../../src/db/migrate.js';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+describe('migrations on real Postgres', () => {
+  let tdb: TestDatabase;
+
+  it('applies every migration once and records it in _prisma_migrations', async () => {
+    tdb = await createTestDatabase();
+    cleanups.push(() => tdb.drop());
+    const db = await openDatabase({ databaseUrl: tdb.url, dataDir: '' });
+    cleanups.push(() => db.close());
+    const first = await db.migrate();
+    expect(first.applied).toEqual(readMigrations().map((m) => m.name));
+    const second = await db.migrate();
+    expect(second.applied).toEqual([]);
+    const rows = await db.sql.query<{ migration_name: string; checksum: string }>(
+      'SELECT migration_name, checksum FROM "_prisma_migrations" ORDER BY migration_name',
+    );
+    expect(rows).toEqual(readMigrations().map((m) => ({ migration_name: m.name, checksum: m.checksum })));
+  });
+
+  it('refuses a migration whose file changed after it was applied', async () => {
+    const db = await openDatabase({ databaseUrl: tdb.url, dataDir: '' });
+    cleanups.push(() => db.close());
+    const [first, ...rest] = readMigrations();
+    const tampered = [{ ...first!, checksum: 'f'.repeat(64) }, ...rest];
+    const { applyMigrations } = await import('../../src/db/migrate.js');
+    await expect(applyMigrations(db.sql, tampered)).rejects.toThrow(/changed after it was applied/);
+  });
+});
+
+describe('embedded database', () => {
+  it('migrates, stores a row, and keeps it across a reopen', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'carelog-embedded-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const db = await openDatabase({ dataDir: dir });
+    await db.migrate();
+    await db.prisma.program.create({
+      data: { id: 'p1', name: 'P', timezone: 'UTC', startDate: new Date('2024-03-01'), clientCodePrefix: 'PIC' },
+    });
+    await db.close();
+    const again = await openDatabase({ dataDir: dir });
+    cleanups.push(() => again.close());
+    expect((await again.migrate()).applied).toEqual([]);
+    expect(await again.prisma.program.count()).toBe(1);
+  });
+});

@@ -1,0 +1,55 @@
+// A fresh Postgres database per test file, on the real server (TEST_DATABASE_URL names a database
+// to connect to for CREATE/DROP DATABASE; default: the local server's `postgres` database).
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { openDatabase, type Database } from '../../src/db/client.js';
+
+// Tests are the one place besides src/config.ts that reads the environment: they decide where to run.
+export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export interface TestDatabase {
+  url: string;
+  name: string;
+  drop(): Promise<void>;
+}
+
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const name = `carelog_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    name,
+    drop: async () => {
+      const c = new pg.Client({ connectionString: ADMIN_URL });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+/** A migrated database on real Postgres, dropped by the returned cleanup. */
+export async function openMigratedTestDatabase(): Promise<{ db: Database; url: string; cleanup(): Promise<void> }> {
+  const tdb = await createTestDatabase();
+  const db = await openDatabase({ databaseUrl: tdb.url, dataDir: '' });
+  await db.migrate();
+  return {
+    db,
+    url: tdb.url,
+    cleanup: async () => {
+      await db.close();
+      await tdb.drop();
+    },
+  };
+}
