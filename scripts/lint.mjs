@@ -2,7 +2,7 @@
 //  - only src/config.ts reads process.env;
 //  - shipped code logs through the logger, never console.*;
 //  - handlers never touch Prisma directly (they call services).
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 const roots = ['src', 'handlers', 'jobs'];
@@ -17,7 +17,7 @@ function* walk(dir) {
   }
 }
 
-for (const root of roots) {
+for (const root of roots.filter((r) => existsSync(r))) {
   for (const file of walk(root)) {
     const lines = readFileSync(file, 'utf8').split('\n');
     lines.forEach((line, i) => {

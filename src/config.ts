@@ -56,6 +56,14 @@ const ZEnv = z.object({
       error: 'must be 32 bytes, base64-encoded (generate one with: openssl rand -base64 32)',
     })
     .optional(),
+  /** Retired notes keys, comma-separated base64, still accepted for reading older notes. */
+  CARELOG_ENCRYPTION_OLD_KEYS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((k) => k.trim()).filter(Boolean))
+    .refine((keys) => keys.every((k) => Buffer.from(k, 'base64').length === 32), {
+      error: 'every key must be 32 bytes, base64-encoded',
+    }),
   CARELOG_START_REDIS: ZBoolFlag.optional(),
   CARELOG_WORKERS: ZBoolFlag.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

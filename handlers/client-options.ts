@@ -1,0 +1,21 @@
+// Typeahead for the client field: codes in the caller's program only.
+import type { App } from '@slack/bolt';
+import type { CarelogDeps } from '../src/deps.js';
+import { slackActor } from '../src/platforms/slack/actor.js';
+import { clientOptions } from '../src/platforms/slack/contact-modal.js';
+import { searchClients } from '../src/services/clients.js';
+import { mayLogContacts } from '../src/services/contact-flow.js';
+import { FIELD } from '../src/views/contact-form.js';
+
+export function register(app: App, deps: CarelogDeps): void {
+  app.options(FIELD.client, async ({ ack, body }) => {
+    const { program, member } = slackActor(deps, body);
+    if (!program || !mayLogContacts(member)) {
+      await ack({ options: [] });
+      return;
+    }
+    const query = typeof body.value === 'string' ? body.value.slice(0, 50) : '';
+    const clients = await searchClients(deps.db.prisma, program.id, query);
+    await ack({ options: clientOptions(clients, query) });
+  });
+}

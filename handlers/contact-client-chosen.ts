@@ -1,0 +1,31 @@
+// Choosing the client reshapes the form: sex and age appear only for a new client.
+import type { App, BlockAction } from '@slack/bolt';
+import type { CarelogDeps } from '../src/deps.js';
+import { slackActor } from '../src/platforms/slack/actor.js';
+import { readContactDraft, renderContactModal, readContactMetadata, ZViewState } from '../src/platforms/slack/contact-modal.js';
+import { mayLogContacts } from '../src/services/contact-flow.js';
+import { buildContactForm, FIELD } from '../src/views/contact-form.js';
+
+export function register(app: App, deps: CarelogDeps): void {
+  app.action<BlockAction>({ type: 'block_actions', action_id: FIELD.client }, async ({ ack, body, client }) => {
+    await ack();
+    const { program, member } = slackActor(deps, body);
+    const view = body.view;
+    if (!program || !mayLogContacts(member) || !view) return;
+    const meta = readContactMetadata(view.private_metadata);
+    const state = ZViewState.safeParse(view.state?.values ?? {});
+    if (!meta || !state.success || meta.programId !== program.id) return;
+    const draft = readContactDraft(state.data);
+    const form = buildContactForm({ categories: program.categories, draft });
+    await client.views.update({
+      view_id: view.id,
+      // The hash makes Slack refuse this update if the form changed in the meantime.
+      hash: view.hash,
+      view: renderContactModal(form, {
+        timezone: program.timezone,
+        metadata: meta,
+        ...(draft.clientLabel ? { clientLabel: draft.clientLabel } : {}),
+      }),
+    });
+  });
+}

@@ -1,0 +1,14 @@
+// Every Slack interaction carelog answers. Adding one: write handlers/<name>.ts exporting
+// register(app, deps), and list it here (CONTRIBUTING.md has the checklist).
+import type { App } from '@slack/bolt';
+import type { CarelogDeps } from '../src/deps.js';
+import * as clientOptions from './client-options.js';
+import * as contactClientChosen from './contact-client-chosen.js';
+import * as contactCommand from './contact-command.js';
+import * as contactSubmit from './contact-submit.js';
+
+const HANDLERS = [contactCommand, contactClientChosen, clientOptions, contactSubmit];
+
+export function registerHandlers(app: App, deps: CarelogDeps): void {
+  for (const h of HANDLERS) h.register(app, deps);
+}

@@ -1,0 +1,145 @@
+// Starts what the config asks for: database (migrated in embedded mode), Redis, the HTTP server,
+// Slack (or the local Slack simulator when no credentials are set outside production), and the
+// workers. src/main.ts calls this; end-to-end tests call it too, with their own config and logger.
+import { JOBS } from '../jobs/index.js';
+import type { Config } from './config.js';
+import { openDatabase, type Database } from './db/client.js';
+import type { CarelogDeps } from './deps.js';
+import { CarelogError } from './errors.js';
+import { createHttpServer, sendJson, sendText } from './http/server.js';
+import type { Logger } from './logger.js';
+import { createSlackApp } from './platforms/slack/app.js';
+import { FakeSlackApi } from './platforms/slack/simulator.js';
+import { connectRedis, type RedisHandle } from './queue/redis.js';
+import { startQueue, type QueueHandle } from './queue/workers.js';
+import { loadKeyring } from './services/crypto.js';
+import { syncPrograms } from './services/directory.js';
+import { readMigrations } from './db/migrate.js';
+
+/** Signing secret the local Slack simulator uses when no Slack app is configured. */
+export const SIMULATOR_SIGNING_SECRET = 'carelog-local-simulator';
+
+export interface StartOptions {
+  config: Config;
+  logger: Logger;
+  now?: () => Date;
+  /** Queue key prefix; tests give each run its own. */
+  queuePrefix?: string;
+  onAck?: (ms: number) => void;
+}
+
+export interface RunningCarelog {
+  port: number;
+  deps: CarelogDeps;
+  redis: RedisHandle;
+  queue: QueueHandle;
+  /** Set when carelog runs against its local Slack simulator. */
+  simulator: FakeSlackApi | null;
+  stop(): Promise<void>;
+}
+
+async function ensureMigrated(db: Database, logger: Logger): Promise<void> {
+  if (db.kind === 'embedded') {
+    const result = await db.migrate();
+    if (result.applied.length) logger.info({ applied: result.applied }, 'embedded database migrated');
+    return;
+  }
+  const rows = await db.sql
+    .query<{ migration_name: string }>('SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL')
+    .catch(() => []);
+  const applied = new Set(rows.map((r) => r.migration_name));
+  const pending = readMigrations().filter((m) => !applied.has(m.name));
+  if (pending.length) {
+    throw new CarelogError('config_invalid', `The database at DATABASE_URL lacks ${pending.length} migration(s): run npm run db:migrate`);
+  }
+}
+
+export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> {
+  const { config, logger } = opts;
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const s of stops.reverse()) await s().catch((err: unknown) => logger.warn({ err: { name: (err as Error)?.name } }, 'error while stopping'));
+  };
+  try {
+    const { keyring, generatedKeyFile } = loadKeyring({
+      keyBase64: config.env.CARELOG_ENCRYPTION_KEY,
+      retiredBase64: config.env.CARELOG_ENCRYPTION_OLD_KEYS,
+      production: config.production,
+      dataDir: config.dataDir,
+    });
+    if (generatedKeyFile) {
+      logger.warn({ file: generatedKeyFile }, 'CARELOG_ENCRYPTION_KEY is unset: notes are encrypted with a development key kept in the data directory. Set the variable in production.');
+    }
+
+    const db = await openDatabase({ databaseUrl: config.env.DATABASE_URL, dataDir: config.dataDir });
+    stops.push(() => db.close());
+    await ensureMigrated(db, logger);
+    const directory = await syncPrograms(db.prisma, config.programs);
+    const deps: CarelogDeps = { config, logger, db, keyring, directory, now: opts.now ?? (() => new Date()) };
+
+    const redis = await connectRedis({
+      url: config.env.REDIS_URL,
+      startIfMissing: config.env.CARELOG_START_REDIS ?? !config.production,
+      dataDir: config.dataDir,
+      logger,
+    });
+    stops.push(() => redis.close());
+
+    const http = createHttpServer(logger);
+    http.route('GET', '/livez', (_req, res) => sendText(res, 200, 'ok'));
+    http.route('GET', '/healthz', async (_req, res) => {
+      const check = async (fn: () => Promise<void>) =>
+        Promise.race([fn().then(() => 'ok' as const), new Promise<'down'>((r) => setTimeout(() => r('down'), 2_000).unref())]).catch(() => 'down' as const);
+      const [database, queue] = await Promise.all([check(() => db.ping()), check(() => redis.ping())]);
+      const ok = database === 'ok' && queue === 'ok';
+      sendJson(res, ok ? 200 : 503, { status: ok ? 'ok' : 'unavailable', database, redis: queue });
+    });
+
+    let simulator: FakeSlackApi | null = null;
+    let apiUrl = config.env.SLACK_API_URL;
+    let signingSecret = config.env.SLACK_SIGNING_SECRET ?? '';
+    let botToken = config.env.SLACK_BOT_TOKEN ?? '';
+    if (config.slackSimulated) {
+      simulator = new FakeSlackApi();
+      apiUrl = await simulator.start();
+      stops.push(() => simulator!.stop());
+      signingSecret = config.env.SLACK_SIGNING_SECRET ?? SIMULATOR_SIGNING_SECRET;
+      botToken = 'xoxb-carelog-local-simulator';
+      logger.warn({ apiUrl }, 'no Slack credentials: running against the local Slack simulator (see README, "Running without a Slack workspace")');
+    }
+    const slack = await createSlackApp(deps, {
+      signingSecret,
+      botToken,
+      apiUrl,
+      http,
+      ...(config.env.SLACK_APP_TOKEN ? { appToken: config.env.SLACK_APP_TOKEN } : {}),
+      ...(opts.onAck ? { onAck: opts.onAck } : {}),
+    });
+    if (config.env.SLACK_APP_TOKEN) {
+      await slack.start();
+      stops.push(async () => {
+        await slack.stop();
+      });
+    }
+
+    const queue = startQueue({
+      connection: redis.connection,
+      prefix: opts.queuePrefix ?? 'carelog',
+      jobs: JOBS,
+      deps,
+      runWorkers: config.env.CARELOG_WORKERS,
+    });
+    stops.push(() => queue.close());
+
+    const port = await http.listen(config.env.PORT, config.env.HOST);
+    stops.push(() => http.close());
+    logger.info(
+      { port, database: db.kind, programs: config.programs.map((p) => p.id), slack: config.env.SLACK_APP_TOKEN ? 'socket-mode' : 'http', workers: config.env.CARELOG_WORKERS },
+      'carelog is ready',
+    );
+    return { port, deps, redis, queue, simulator, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

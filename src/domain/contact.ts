@@ -1,0 +1,187 @@
+// Rules for a logged contact, independent of any chat platform. A draft (what the form holds) is
+// checked with zod against the program's categories; errors come back keyed by form field so each
+// platform can show them beside the field, with everything the person typed kept.
+import { z } from 'zod';
+import type { TCategories } from './categories.js';
+import { addDays, fromLocal, isIsoDate, toLocal } from './time.js';
+import { FIELD, INCIDENT_REF_MAX_LENGTH, NEW_CLIENT, NOTES_MAX_LENGTH, type ContactDraft, type TFieldId } from '../views/contact-form.js';
+
+/** How far ahead of the server clock a contact time may be (phones drift). */
+const FUTURE_SLACK_MS = 10 * 60_000;
+/** Follow-ups further out than this are almost certainly a typo. */
+const MAX_FOLLOW_UP_DAYS = 366;
+
+export interface ContactRules {
+  categories: TCategories;
+  timezone: string;
+  /** YYYY-MM-DD: contacts before the program started are refused. */
+  startDate: string;
+  now: Date;
+}
+
+export type TClientChoice = { kind: 'new'; sex: string; ageBand: string } | { kind: 'existing'; clientId: string };
+
+export interface ContactInput {
+  client: TClientChoice;
+  occurredAt: Date;
+  source: string;
+  services: string[];
+  referrals: string[];
+  disposition: string;
+  incidentRef: string | null;
+  minutesOnScene: number | null;
+  /** YYYY-MM-DD in the program's time zone, or null for no follow-up. */
+  followUpDate: string | null;
+  /** Platform user id chosen for the follow-up, if any. */
+  followUpAssignee: string | null;
+  notes: string | null;
+}
+
+export type TValidation = { ok: true; value: ContactInput } | { ok: false; errors: Partial<Record<TFieldId, string>> };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function oneOf(keys: string[], message: string) {
+  return z.string({ error: message }).refine((v) => keys.includes(v), { error: message });
+}
+
+function contactSchema(rules: ContactRules) {
+  const { categories } = rules;
+  const keys = (list: { key: string }[]) => list.map((c) => c.key);
+  const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : typeof v === 'string' ? v.trim() : v);
+  return z
+    .object({
+      client: z
+        .string({ error: 'Choose a client, or “New client”.' })
+        .refine((v) => v === NEW_CLIENT || UUID.test(v), { error: 'Choose a client from the list, or “New client”.' }),
+      sex: z.string().optional(),
+      ageBand: z.string().optional(),
+      date: z.string({ error: 'Enter the date of the contact.' }).refine(isIsoDate, { error: 'Enter a real date.' }),
+      time: z
+        .string({ error: 'Enter the time of the contact.' })
+        .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'Enter a time such as 14:30.' }),
+      source: oneOf(keys(categories.sources), 'Choose how this contact came about.'),
+      services: z
+        .array(oneOf(keys(categories.services), 'One of the services is not on this program’s list.'))
+        .default([]),
+      referrals: z
+        .array(oneOf(keys(categories.referrals), 'One of the referrals is not on this program’s list.'))
+        .default([]),
+      disposition: oneOf(keys(categories.dispositions), 'Choose the outcome.'),
+      incidentRef: z.preprocess(
+        blankToUndefined,
+        z
+          .string()
+          .max(INCIDENT_REF_MAX_LENGTH, { error: `Use at most ${INCIDENT_REF_MAX_LENGTH} characters.` })
+          .regex(/^[A-Za-z0-9][A-Za-z0-9\-/.#]*$/, { error: 'Use letters, digits and - / . # only.' })
+          .optional(),
+      ),
+      minutesOnScene: z.preprocess(
+        blankToUndefined,
+        z.coerce
+          .number({ error: 'Enter a number of minutes.' })
+          .int({ error: 'Enter whole minutes.' })
+          .min(0, { error: 'Minutes cannot be negative.' })
+          .max(1440, { error: 'Enter at most 1440 minutes (a day).' })
+          .optional(),
+      ),
+      followUpWanted: z.boolean().default(false),
+      followUpDate: z.preprocess(blankToUndefined, z.string().refine(isIsoDate, { error: 'Enter a real date.' }).optional()),
+      followUpAssignee: z.preprocess(blankToUndefined, z.string().optional()),
+      notes: z.preprocess(
+        (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+        z.string().max(NOTES_MAX_LENGTH, { error: `Notes can be at most ${NOTES_MAX_LENGTH} characters.` }).optional(),
+      ),
+    })
+    .superRefine((d, ctx) => {
+      if (d.client === NEW_CLIENT) {
+        if (!d.sex || !keys(categories.sex).includes(d.sex)) {
+          ctx.addIssue({ code: 'custom', path: ['sex'], message: 'Choose one (“Not reported” is fine).' });
+        }
+        if (!d.ageBand || !keys(categories.ageBands).includes(d.ageBand)) {
+          ctx.addIssue({ code: 'custom', path: ['ageBand'], message: 'Choose one (“Not reported” is fine).' });
+        }
+      }
+      const occurredAt = fromLocal(d.date, d.time, rules.timezone);
+      if (occurredAt.getTime() > rules.now.getTime() + FUTURE_SLACK_MS) {
+        ctx.addIssue({ code: 'custom', path: ['date'], message: 'This is in the future. Enter when the contact happened.' });
+      } else if (d.date < rules.startDate) {
+        ctx.addIssue({ code: 'custom', path: ['date'], message: `The program started on ${rules.startDate}.` });
+      }
+      const today = toLocal(rules.now, rules.timezone).date;
+      if (d.followUpWanted && !d.followUpDate) {
+        ctx.addIssue({ code: 'custom', path: ['followUpDate'], message: 'Choose the date for the follow-up.' });
+      }
+      if (d.followUpDate) {
+        if (d.followUpDate < today) {
+          ctx.addIssue({ code: 'custom', path: ['followUpDate'], message: 'Choose today or a later date.' });
+        } else if (d.followUpDate > addDays(today, MAX_FOLLOW_UP_DAYS)) {
+          ctx.addIssue({ code: 'custom', path: ['followUpDate'], message: 'Choose a date within a year.' });
+        }
+      }
+    });
+}
+
+const FIELD_BY_KEY: Record<string, TFieldId> = {
+  client: FIELD.client,
+  sex: FIELD.sex,
+  ageBand: FIELD.ageBand,
+  date: FIELD.date,
+  time: FIELD.time,
+  source: FIELD.source,
+  services: FIELD.services,
+  referrals: FIELD.referrals,
+  disposition: FIELD.disposition,
+  incidentRef: FIELD.incidentRef,
+  minutesOnScene: FIELD.minutesOnScene,
+  followUpWanted: FIELD.followUpWanted,
+  followUpDate: FIELD.followUpDate,
+  followUpAssignee: FIELD.followUpAssignee,
+  notes: FIELD.notes,
+};
+
+/**
+ * Checks a draft. A follow-up date on its own counts as "follow-up needed": on a phone, ticking
+ * the box as well is one tap too many.
+ */
+export function validateContactDraft(draft: ContactDraft, rules: ContactRules): TValidation {
+  const result = contactSchema(rules).safeParse(draft);
+  if (!result.success) {
+    const errors: Partial<Record<TFieldId, string>> = {};
+    for (const issue of result.error.issues) {
+      const field = FIELD_BY_KEY[String(issue.path[0])] ?? FIELD.client;
+      errors[field] ??= issue.message;
+    }
+    return { ok: false, errors };
+  }
+  const d = result.data;
+  const followUpDate = d.followUpDate ?? null;
+  return {
+    ok: true,
+    value: {
+      client: d.client === NEW_CLIENT ? { kind: 'new', sex: d.sex!, ageBand: d.ageBand! } : { kind: 'existing', clientId: d.client },
+      occurredAt: fromLocal(d.date, d.time, rules.timezone),
+      source: d.source,
+      services: [...new Set(d.services)],
+      referrals: [...new Set(d.referrals)],
+      disposition: d.disposition,
+      incidentRef: d.incidentRef ?? null,
+      minutesOnScene: d.minutesOnScene ?? null,
+      followUpDate,
+      followUpAssignee: followUpDate ? (d.followUpAssignee ?? null) : null,
+      notes: d.notes ?? null,
+    },
+  };
+}
+
+/** Client codes: the program's prefix and a zero-padded number (PIC-0042). */
+export function formatClientCode(prefix: string, n: number): string {
+  return `${prefix}-${String(n).padStart(4, '0')}`;
+}
+
+/** Reads what someone typed as a client code: "pic-42", "PIC-0042" and "42" all mean PIC-0042. */
+export function parseClientCode(text: string, prefix: string): string | null {
+  const t = text.trim().toUpperCase();
+  const m = new RegExp(`^(?:${prefix}-?)?0*(\\d{1,9})$`).exec(t);
+  return m ? formatClientCode(prefix, Number(m[1])) : null;
+}

@@ -1,0 +1,89 @@
+// Wall-clock arithmetic in a program's time zone, with nothing but Intl. A program's day, week and
+// quarter are local to it; instants are stored in UTC.
+
+export interface LocalDateTime {
+  /** YYYY-MM-DD */
+  date: string;
+  /** HH:MM, 24-hour */
+  time: string;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+function parts(instant: Date, timeZone: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const p of formatter(timeZone).formatToParts(instant)) {
+    if (p.type !== 'literal') out[p.type] = Number(p.value);
+  }
+  return out;
+}
+
+/** Offset of the zone from UTC at an instant, in minutes (New York in winter: -300). */
+export function zoneOffsetMinutes(instant: Date, timeZone: string): number {
+  const p = parts(instant, timeZone);
+  const asUtc = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
+  return Math.round((asUtc - Math.floor(instant.getTime() / 1000) * 1000) / 60_000);
+}
+
+/** The local date and time of an instant in a zone. */
+export function toLocal(instant: Date, timeZone: string): LocalDateTime {
+  const p = parts(instant, timeZone);
+  const pad = (n: number | undefined) => String(n).padStart(2, '0');
+  return { date: `${p.year}-${pad(p.month)}-${pad(p.day)}`, time: `${pad(p.hour)}:${pad(p.minute)}` };
+}
+
+/**
+ * The instant at which a zone's clocks show `date` `time`. In the spring-forward gap (02:30 on the
+ * day clocks jump to 03:00) the time is moved forward by the gap; in the fall-back overlap the
+ * earlier of the two instants is chosen, so a reminder never fires twice.
+ */
+export function fromLocal(date: string, time: string, timeZone: string): Date {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  const [hh, mm] = time.split(':').map(Number) as [number, number];
+  const wall = Date.UTC(y, m - 1, d, hh, mm);
+  // Two candidate offsets: the zone's offset a day either side covers every transition.
+  const before = zoneOffsetMinutes(new Date(wall - 86_400_000), timeZone);
+  const after = zoneOffsetMinutes(new Date(wall + 86_400_000), timeZone);
+  const candidates = [...new Set([before, after])]
+    .map((off) => wall - off * 60_000)
+    .filter((t) => {
+      const local = toLocal(new Date(t), timeZone);
+      return local.date === date && local.time === time;
+    })
+    .sort((a, b) => a - b);
+  if (candidates.length) return new Date(candidates[0]!);
+  // In a gap: no instant shows this wall time; keep the same distance from midnight instead.
+  return new Date(wall - Math.min(before, after) * 60_000);
+}
+
+/** True when `date` is a real calendar date written YYYY-MM-DD. */
+export function isIsoDate(date: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return false;
+  const d = new Date(`${date}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === date;
+}
+
+/** Adds whole days to a YYYY-MM-DD date. */
+export function addDays(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}

@@ -1,0 +1,86 @@
+// carelog's one HTTP server: Slack's events endpoint, Teams' messages endpoint and the operator
+// endpoints share it. A tiny router, because each route reads its own body its own way.
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../logger.js';
+
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+
+export interface HttpServer {
+  route(method: 'GET' | 'POST', path: string, handler: RouteHandler): void;
+  listen(port: number, host: string): Promise<number>;
+  close(): Promise<void>;
+  readonly server: http.Server;
+}
+
+/** Largest request body carelog accepts; Slack's own payloads are far smaller. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export class BodyTooLargeError extends Error {}
+
+export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<string> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) throw new BodyTooLargeError('body too large');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new BodyTooLargeError('body too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent) return;
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export function sendText(res: ServerResponse, status: number, text: string): void {
+  if (res.headersSent) return;
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export function createHttpServer(logger: Logger): HttpServer {
+  const routes = new Map<string, RouteHandler>();
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const handler = routes.get(`${req.method} ${path}`);
+    if (!handler) {
+      const known = [...routes.keys()].some((k) => k.endsWith(` ${path}`));
+      sendText(res, known ? 405 : 404, known ? 'method not allowed' : 'not found');
+      return;
+    }
+    Promise.resolve()
+      .then(() => handler(req, res))
+      .catch((err: unknown) => {
+        // Never echo the error: it could carry what a person typed.
+        logger.error({ err: { name: (err as Error)?.name, code: (err as { code?: string })?.code }, path }, 'request failed');
+        if (!res.headersSent) sendText(res, 500, 'internal error');
+        else res.end();
+      });
+  });
+  server.keepAliveTimeout = 65_000;
+  return {
+    server,
+    route(method, path, handler) {
+      routes.set(`${method} ${path}`, handler);
+    },
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve((server.address() as AddressInfo).port);
+        });
+      }),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

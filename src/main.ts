@@ -1,0 +1,36 @@
+// carelog's entry point: `npm run dev` / `npm start`.
+import { loadConfig } from './config.js';
+import { isCarelogError } from './errors.js';
+import { createLogger } from './logger.js';
+import { startCarelog } from './carelog.js';
+
+const bootLogger = createLogger('info');
+let config;
+try {
+  config = loadConfig();
+} catch (err) {
+  // Config messages name the variable or key and the problem, never a secret's value.
+  bootLogger.fatal(isCarelogError(err) ? err.message : 'could not read the configuration');
+  process.exit(1);
+}
+const logger = createLogger(config.env.LOG_LEVEL);
+for (const w of config.warnings) logger.warn(w);
+
+try {
+  const running = await startCarelog({ config, logger });
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    running.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+} catch (err) {
+  logger.fatal({ code: isCarelogError(err) ? err.code : undefined }, isCarelogError(err) ? err.message : `carelog could not start: ${(err as Error)?.message}`);
+  process.exit(1);
+}

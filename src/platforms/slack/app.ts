@@ -1,0 +1,74 @@
+// The Bolt app: HTTP (POST /slack/events on carelog's server) or Socket Mode when SLACK_APP_TOKEN is
+// set. Features register themselves (handlers/); this file only wires transport and errors.
+import { App, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
+import { registerHandlers } from '../../../handlers/index.js';
+import type { CarelogDeps } from '../../deps.js';
+import type { HttpServer } from '../../http/server.js';
+import type { Logger } from '../../logger.js';
+import { SlackHttpReceiver } from './receiver.js';
+
+export interface SlackAppOptions {
+  signingSecret: string;
+  botToken: string;
+  appToken?: string;
+  apiUrl: string;
+  http: HttpServer;
+  onAck?: (ms: number) => void;
+}
+
+/** Bolt's log lines go through carelog's logger; its debug chatter only at trace level. */
+function boltLogger(logger: Logger): BoltLogger {
+  const log = logger.child({ component: 'bolt' });
+  let level = LogLevel.INFO;
+  return {
+    debug: (...msg: unknown[]) => log.trace(msg.map(String).join(' ')),
+    info: (...msg: unknown[]) => log.info(msg.map(String).join(' ')),
+    warn: (...msg: unknown[]) => log.warn(msg.map(String).join(' ')),
+    error: (...msg: unknown[]) => log.error(msg.map((m) => (m instanceof Error ? m.name : String(m))).join(' ')),
+    setLevel: (l: LogLevel) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: () => undefined,
+  };
+}
+
+export async function createSlackApp(deps: CarelogDeps, opts: SlackAppOptions): Promise<App> {
+  const clientOptions = {
+    slackApiUrl: opts.apiUrl,
+    // A trigger id lives three seconds; retrying for minutes helps nobody.
+    retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 1_000 },
+  };
+  const logger = boltLogger(deps.logger);
+  const app = opts.appToken
+    ? new App({
+        token: opts.botToken,
+        appToken: opts.appToken,
+        socketMode: true,
+        clientOptions,
+        installerOptions: { clientOptions },
+        logger,
+        deferInitialization: true,
+      })
+    : new App({
+        token: opts.botToken,
+        receiver: new SlackHttpReceiver({
+          signingSecret: opts.signingSecret,
+          http: opts.http,
+          logger: deps.logger,
+          ...(opts.onAck ? { onAck: opts.onAck } : {}),
+        }),
+        clientOptions,
+        logger,
+        deferInitialization: true,
+      });
+  app.error(async (err) => {
+    // Codes and names only: a Slack API error or a database error may quote what was sent.
+    const e = err as Error & { code?: string; original?: Error & { code?: string } };
+    deps.logger.error({ err: { name: e.name, code: e.code, cause: e.original?.name, causeCode: e.original?.code } }, 'a Slack listener failed');
+  });
+  registerHandlers(app, deps);
+  // Calls auth.test: a wrong token or API URL stops start-up here, with Slack's error code.
+  await app.init();
+  return app;
+}

@@ -1,0 +1,28 @@
+// Every read and write of client data leaves an AuditEvent: who, what, which row, when. Never the
+// content itself.
+import type { Prisma } from '../generated/prisma/client.js';
+
+export const AUDIT = {
+  clientCreate: 'client.create',
+  clientRead: 'client.read',
+  clientSearch: 'client.search',
+  contactCreate: 'contact.create',
+  followUpCreate: 'followup.create',
+  followUpComplete: 'followup.complete',
+} as const;
+export type TAuditAction = (typeof AUDIT)[keyof typeof AUDIT];
+
+export interface AuditEntry {
+  programId: string;
+  actorId: string | null;
+  action: TAuditAction;
+  entityType: 'client' | 'contact' | 'followup' | 'program';
+  entityId: string;
+}
+
+type AuditWriter = Pick<Prisma.TransactionClient, 'auditEvent'>;
+
+export async function audit(db: AuditWriter, entries: AuditEntry | AuditEntry[]): Promise<void> {
+  const list = Array.isArray(entries) ? entries : [entries];
+  if (list.length) await db.auditEvent.createMany({ data: list });
+}

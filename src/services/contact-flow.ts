@@ -1,0 +1,92 @@
+// The contact form's use cases, shared by every chat platform: prepare a fresh form for a person,
+// and turn a submitted draft into a stored contact or into errors by field.
+import type { ProgramConfig } from '../config.js';
+import type { CarelogDeps } from '../deps.js';
+import { LOGGING_ROLES } from '../domain/categories.js';
+import { parseClientCode, validateContactDraft } from '../domain/contact.js';
+import { toLocal } from '../domain/time.js';
+import { FIELD, type ContactDraft, type TFieldId } from '../views/contact-form.js';
+import { findClientByCode } from './clients.js';
+import { ContactFieldError, logContact, type LoggedContact } from './contacts.js';
+import type { MemberRef } from './directory.js';
+
+export interface Actor {
+  program: ProgramConfig;
+  member: MemberRef;
+}
+
+export function mayLogContacts(member: MemberRef | undefined): member is MemberRef {
+  return !!member && member.roles.some((r) => LOGGING_ROLES.includes(r));
+}
+
+export const NOT_ON_ROSTER =
+  'Only members of your co-responder team can log contacts in carelog. If you should be able to, ask your carelog admin to add you to the roster.';
+
+export interface PreparedForm {
+  draft: ContactDraft;
+  notice?: string;
+}
+
+/**
+ * A new form: now in the program's time zone, the follow-up going to the program's case manager,
+ * and the client chosen when the person typed a known code (`/contact PIC-0042`).
+ */
+export async function prepareContactForm(deps: CarelogDeps, actor: Actor, codeText: string): Promise<PreparedForm> {
+  const { program, member } = actor;
+  const local = toLocal(deps.now(), program.timezone);
+  const caseManager = deps.directory.withRole(program.id, 'case_manager').find((m) => m.platform === member.platform);
+  const draft: ContactDraft = {
+    date: local.date,
+    time: local.time,
+    ...(caseManager ? { followUpAssignee: caseManager.platformUserId } : {}),
+  };
+  const text = codeText.trim();
+  if (!text) return { draft };
+  const code = parseClientCode(text, program.clientCodePrefix);
+  const client = code ? await findClientByCode(deps.db.prisma, member, code) : null;
+  if (!client) {
+    // Echo the code only when it looks like one; never echo free text someone typed after /contact.
+    const shown = code ?? 'that code';
+    return { draft, notice: `No client ${shown} in ${program.name}. Choose a client below, or “New client”.` };
+  }
+  return { draft: { ...draft, client: client.id, clientLabel: client.code } };
+}
+
+export type TSubmitResult =
+  | { ok: true; logged: LoggedContact }
+  | { ok: false; errors: Partial<Record<TFieldId, string>>; reason: 'invalid' | 'not_authorized' | 'unavailable' };
+
+export const SAVE_FAILED =
+  'carelog could not save this just now, and nothing was stored. Your entries are still here: press Save again in a moment.';
+
+/** Validates and stores a submitted form. Never throws for a person's mistake or a database outage. */
+export async function submitContact(
+  deps: CarelogDeps,
+  actor: { program: ProgramConfig; member: MemberRef | undefined },
+  draft: ContactDraft,
+  idempotencyKey: string,
+): Promise<TSubmitResult> {
+  const { program, member } = actor;
+  if (!mayLogContacts(member)) return { ok: false, reason: 'not_authorized', errors: { [FIELD.client]: NOT_ON_ROSTER } };
+  const checked = validateContactDraft(draft, {
+    categories: program.categories,
+    timezone: program.timezone,
+    startDate: program.startDate,
+    now: deps.now(),
+  });
+  if (!checked.ok) return { ok: false, reason: 'invalid', errors: checked.errors };
+  try {
+    const logged = await logContact(
+      { prisma: deps.db.prisma, keyring: deps.keyring, directory: deps.directory },
+      { program, author: member, idempotencyKey, input: checked.value },
+    );
+    return { ok: true, logged };
+  } catch (err) {
+    if (err instanceof ContactFieldError) return { ok: false, reason: 'invalid', errors: { [err.field]: err.message } };
+    deps.logger.error(
+      { err: { name: (err as Error)?.name, code: (err as { code?: string })?.code }, programId: program.id, memberId: member.memberId },
+      'saving a contact failed',
+    );
+    return { ok: false, reason: 'unavailable', errors: { [FIELD.client]: SAVE_FAILED } };
+  }
+}

@@ -1,0 +1,27 @@
+// What a clinician is told after logging a contact: identifiers and dates only. Never notes,
+// names, or which referrals were made.
+import type { LoggedContact } from '../services/contacts.js';
+
+export interface ConfirmationInput {
+  logged: LoggedContact;
+  /** How the platform mentions the follow-up's assignee (<@U123> in Slack), if any. */
+  assigneeMention?: string;
+}
+
+/** "Tue 25 Nov 2026" for a YYYY-MM-DD date. */
+export function formatDay(date: string): string {
+  const d = new Date(`${date}T12:00:00Z`);
+  return d.toLocaleDateString('en-US', { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+}
+
+export function contactConfirmationText({ logged, assigneeMention }: ConfirmationInput): string {
+  const who = logged.newClient ? `${logged.clientCode} (new client)` : logged.clientCode;
+  const lines = [`Saved contact #${logged.contactNumber} with ${who}.`];
+  if (logged.followUp) {
+    lines.push(`Follow-up on ${formatDay(logged.followUp.date)}${assigneeMention ? ` by ${assigneeMention}` : ''}.`);
+  }
+  if (logged.followUpsMet > 0) {
+    lines.push(logged.followUpsMet === 1 ? 'This met the follow-up that was pending.' : `This met ${logged.followUpsMet} pending follow-ups.`);
+  }
+  return lines.join(' ');
+}
