@@ -92,34 +92,36 @@ function contactSchema(rules: ContactRules) {
         (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
         z.string().max(NOTES_MAX_LENGTH, { error: `Notes can be at most ${NOTES_MAX_LENGTH} characters.` }).optional(),
       ),
-    })
-    .superRefine((d, ctx) => {
-      if (d.client === NEW_CLIENT) {
-        if (!d.sex || !keys(categories.sex).includes(d.sex)) {
-          ctx.addIssue({ code: 'custom', path: ['sex'], message: 'Choose one (“Not reported” is fine).' });
-        }
-        if (!d.ageBand || !keys(categories.ageBands).includes(d.ageBand)) {
-          ctx.addIssue({ code: 'custom', path: ['ageBand'], message: 'Choose one (“Not reported” is fine).' });
-        }
-      }
-      const occurredAt = fromLocal(d.date, d.time, rules.timezone);
-      if (occurredAt.getTime() > rules.now.getTime() + FUTURE_SLACK_MS) {
-        ctx.addIssue({ code: 'custom', path: ['date'], message: 'This is in the future. Enter when the contact happened.' });
-      } else if (d.date < rules.startDate) {
-        ctx.addIssue({ code: 'custom', path: ['date'], message: `The program started on ${rules.startDate}.` });
-      }
-      const today = toLocal(rules.now, rules.timezone).date;
-      if (d.followUpWanted && !d.followUpDate) {
-        ctx.addIssue({ code: 'custom', path: ['followUpDate'], message: 'Choose the date for the follow-up.' });
-      }
-      if (d.followUpDate) {
-        if (d.followUpDate < today) {
-          ctx.addIssue({ code: 'custom', path: ['followUpDate'], message: 'Choose today or a later date.' });
-        } else if (d.followUpDate > addDays(today, MAX_FOLLOW_UP_DAYS)) {
-          ctx.addIssue({ code: 'custom', path: ['followUpDate'], message: 'Choose a date within a year.' });
-        }
-      }
     });
+}
+
+/**
+ * Checks that span several fields. They run on the raw draft even when other fields are wrong, so
+ * a person sees every problem at once rather than one round trip per field.
+ */
+function crossFieldErrors(d: ContactDraft, rules: ContactRules): Partial<Record<TFieldId, string>> {
+  const errors: Partial<Record<TFieldId, string>> = {};
+  const keys = (list: { key: string }[]) => list.map((c) => c.key);
+  if (d.client === NEW_CLIENT) {
+    if (!d.sex || !keys(rules.categories.sex).includes(d.sex)) errors[FIELD.sex] = 'Choose one (“Not reported” is fine).';
+    if (!d.ageBand || !keys(rules.categories.ageBands).includes(d.ageBand)) errors[FIELD.ageBand] = 'Choose one (“Not reported” is fine).';
+  }
+  if (d.date && isIsoDate(d.date) && d.time && /^([01]\d|2[0-3]):[0-5]\d$/.test(d.time)) {
+    const occurredAt = fromLocal(d.date, d.time, rules.timezone);
+    if (occurredAt.getTime() > rules.now.getTime() + FUTURE_SLACK_MS) {
+      errors[FIELD.date] = 'This is in the future. Enter when the contact happened.';
+    } else if (d.date < rules.startDate) {
+      errors[FIELD.date] = `The program started on ${rules.startDate}.`;
+    }
+  }
+  const today = toLocal(rules.now, rules.timezone).date;
+  const followUpDate = d.followUpDate?.trim();
+  if (d.followUpWanted && !followUpDate) errors[FIELD.followUpDate] = 'Choose the date for the follow-up.';
+  if (followUpDate && isIsoDate(followUpDate)) {
+    if (followUpDate < today) errors[FIELD.followUpDate] = 'Choose today or a later date.';
+    else if (followUpDate > addDays(today, MAX_FOLLOW_UP_DAYS)) errors[FIELD.followUpDate] = 'Choose a date within a year.';
+  }
+  return errors;
 }
 
 const FIELD_BY_KEY: Record<string, TFieldId> = {
@@ -146,14 +148,15 @@ const FIELD_BY_KEY: Record<string, TFieldId> = {
  */
 export function validateContactDraft(draft: ContactDraft, rules: ContactRules): TValidation {
   const result = contactSchema(rules).safeParse(draft);
+  const errors: Partial<Record<TFieldId, string>> = {};
   if (!result.success) {
-    const errors: Partial<Record<TFieldId, string>> = {};
     for (const issue of result.error.issues) {
       const field = FIELD_BY_KEY[String(issue.path[0])] ?? FIELD.client;
       errors[field] ??= issue.message;
     }
-    return { ok: false, errors };
   }
+  for (const [field, message] of Object.entries(crossFieldErrors(draft, rules))) errors[field as TFieldId] ??= message;
+  if (!result.success || Object.keys(errors).length) return { ok: false, errors };
   const d = result.data;
   const followUpDate = d.followUpDate ?? null;
   return {
