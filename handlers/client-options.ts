@@ -3,8 +3,7 @@ import type { App } from '@slack/bolt';
 import type { CarelogDeps } from '../src/deps.js';
 import { slackActor } from '../src/platforms/slack/actor.js';
 import { clientOptions } from '../src/platforms/slack/contact-modal.js';
-import { searchClients } from '../src/services/clients.js';
-import { mayLogContacts } from '../src/services/contact-flow.js';
+import { mayLogContacts, suggestClients } from '../src/services/contact-flow.js';
 import { FIELD } from '../src/views/contact-form.js';
 
 export function register(app: App, deps: CarelogDeps): void {
@@ -14,8 +13,8 @@ export function register(app: App, deps: CarelogDeps): void {
       await ack({ options: [] });
       return;
     }
-    const query = typeof body.value === 'string' ? body.value.slice(0, 50) : '';
-    const clients = await searchClients(deps.db.prisma, program.id, query);
+    const query = typeof body.value === 'string' ? body.value : '';
+    const clients = await suggestClients(deps, { program, member }, query);
     await ack({ options: clientOptions(clients, query) });
   });
 }

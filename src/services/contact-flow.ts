@@ -6,7 +6,7 @@ import { LOGGING_ROLES } from '../domain/categories.js';
 import { parseClientCode, validateContactDraft } from '../domain/contact.js';
 import { toLocal } from '../domain/time.js';
 import { FIELD, type ContactDraft, type TFieldId } from '../views/contact-form.js';
-import { findClientByCode } from './clients.js';
+import { findClientByCode, searchClients, type ClientSummary } from './clients.js';
 import { ContactFieldError, logContact, type LoggedContact } from './contacts.js';
 import type { MemberRef } from './directory.js';
 
@@ -50,6 +50,11 @@ export async function prepareContactForm(deps: CarelogDeps, actor: Actor, codeTe
     return { draft, notice: `No client ${shown} in ${program.name}. Choose a client below, or “New client”.` };
   }
   return { draft: { ...draft, client: client.id, clientLabel: client.code } };
+}
+
+/** Client codes for the form's typeahead, from the actor's own program only. */
+export function suggestClients(deps: CarelogDeps, actor: Actor, query: string): Promise<ClientSummary[]> {
+  return searchClients(deps.db.prisma, actor.program.id, query.slice(0, 50));
 }
 
 export type TSubmitResult =
