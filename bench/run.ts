@@ -1,0 +1,22 @@
+// `npm run bench [-- <name>...]`: carelog's benchmarks. Figures go to stdout as JSON lines and to
+// the person running them; timed goals live here, never in the test suite.
+import os from 'node:os';
+import { benchAck } from './ack.js';
+
+const BENCHES: Record<string, () => Promise<unknown>> = {
+  ack: () => benchAck(1000, 10),
+};
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const names = wanted.length ? wanted : Object.keys(BENCHES);
+const machine = `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`;
+for (const name of names) {
+  const run = BENCHES[name];
+  if (!run) {
+    process.stderr.write(`unknown benchmark "${name}"; known: ${Object.keys(BENCHES).join(', ')}\n`);
+    process.exit(2);
+  }
+  const result = await run();
+  process.stdout.write(`${JSON.stringify({ bench: name, machine, result })}\n`);
+}
+process.exit(0);
