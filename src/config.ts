@@ -13,6 +13,7 @@ import {
   type TCategories,
   type TCategory,
 } from './domain/categories.js';
+import { isIsoDate } from './domain/time.js';
 
 const ZBoolFlag = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
@@ -78,7 +79,8 @@ const ZDate = z.preprocess(
   z
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be a date such as 2024-03-01' })
-    .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), { error: 'is not a real date' }),
+    // Date.parse rolls 2024-02-30 over to 1 March instead of refusing it.
+    .refine(isIsoDate, { error: 'is not a real date' }),
 );
 
 const ZTimeZone = z.string().refine(
