@@ -1,0 +1,86 @@
+// When a follow-up nudge fires: at the program's nudge hour on the chosen date, moved to the next
+// opening when that falls outside program hours. All in the program's time zone, through
+// fromLocal, so a daylight-saving change neither moves nor doubles a nudge.
+import { WEEKDAYS } from './categories.js';
+import { addDays, fromLocal, toLocal } from './time.js';
+
+export type TWeekday = (typeof WEEKDAYS)[number];
+
+export interface ProgramHours {
+  days: TWeekday[];
+  /** HH:MM local, inclusive. */
+  from: string;
+  /** HH:MM local, exclusive. */
+  to: string;
+}
+
+export interface FollowUpRules {
+  timezone: string;
+  nudgeAt: string;
+  hours: ProgramHours;
+  overdueAfterWorkingDays: number;
+}
+
+/** The weekday of a YYYY-MM-DD date. */
+export function weekdayOf(date: string): TWeekday {
+  // getUTCDay: 0 = Sunday.
+  const day = new Date(`${date}T12:00:00Z`).getUTCDay();
+  return WEEKDAYS[(day + 6) % 7]!;
+}
+
+function isOpenDay(date: string, hours: ProgramHours): boolean {
+  return hours.days.includes(weekdayOf(date));
+}
+
+/** The first instant at or after `instant` inside program hours. */
+export function nextOpening(instant: Date, hours: ProgramHours, timezone: string): Date {
+  const local = toLocal(instant, timezone);
+  if (isOpenDay(local.date, hours)) {
+    if (local.time >= hours.from && local.time < hours.to) return instant;
+    if (local.time < hours.from) return fromLocal(local.date, hours.from, timezone);
+  }
+  for (let i = 1; i <= 14; i++) {
+    const date = addDays(local.date, i);
+    if (isOpenDay(date, hours)) return fromLocal(date, hours.from, timezone);
+  }
+  // No open day at all cannot pass config validation; fall back to the instant itself.
+  return instant;
+}
+
+/** When the nudge for a follow-up due on `date` (YYYY-MM-DD, local) fires. */
+export function nudgeTime(date: string, rules: FollowUpRules): Date {
+  return nextOpening(fromLocal(date, rules.nudgeAt, rules.timezone), rules.hours, rules.timezone);
+}
+
+/** Adds working days (the program's open days) to a local date. */
+export function addWorkingDays(date: string, n: number, hours: ProgramHours): string {
+  let d = date;
+  let left = n;
+  while (left > 0) {
+    d = addDays(d, 1);
+    if (isOpenDay(d, hours)) left--;
+  }
+  return d;
+}
+
+/**
+ * When a follow-up still pending becomes overdue: at the nudge hour on the Nth working day after
+ * the day it was due, inside program hours.
+ */
+export function overdueTime(dueAt: Date, rules: FollowUpRules): Date {
+  const dueDate = toLocal(dueAt, rules.timezone).date;
+  return nudgeTime(addWorkingDays(dueDate, rules.overdueAfterWorkingDays, rules.hours), rules);
+}
+
+export const SNOOZE_CHOICES = [
+  { key: '1d', label: '1 day', days: 1 },
+  { key: '3d', label: '3 days', days: 3 },
+  { key: '1w', label: '1 week', days: 7 },
+] as const;
+export type TSnooze = (typeof SNOOZE_CHOICES)[number]['key'];
+
+/** The new due time after a snooze: the nudge hour that many days after today, in hours. */
+export function snoozedUntil(now: Date, choice: TSnooze, rules: FollowUpRules): Date {
+  const days = SNOOZE_CHOICES.find((c) => c.key === choice)!.days;
+  return nudgeTime(addDays(toLocal(now, rules.timezone).date, days), rules);
+}
