@@ -16,15 +16,26 @@ export interface SlackAppOptions {
   onAck?: (ms: number) => void;
 }
 
+/**
+ * Cuts a Bolt log line at its first JSON: the Socket Mode client logs every envelope it receives
+ * ("Received a message on the WebSocket: {…}") and every ack, whole, and a view submission carries
+ * the notes. pino's redact only sees fields, never the text of a message.
+ */
+function withoutPayload(msg: unknown[]): string {
+  const line = msg.map(String).join(' ');
+  const json = line.search(/[{[]/);
+  return json === -1 ? line : `${line.slice(0, json)}[payload omitted]`;
+}
+
 /** Bolt's log lines go through carelog's logger; its debug chatter only at trace level. */
 function boltLogger(logger: Logger): BoltLogger {
   const log = logger.child({ component: 'bolt' });
   let level = LogLevel.INFO;
   return {
-    debug: (...msg: unknown[]) => log.trace(msg.map(String).join(' ')),
-    info: (...msg: unknown[]) => log.info(msg.map(String).join(' ')),
-    warn: (...msg: unknown[]) => log.warn(msg.map(String).join(' ')),
-    error: (...msg: unknown[]) => log.error(msg.map((m) => (m instanceof Error ? m.name : String(m))).join(' ')),
+    debug: (...msg: unknown[]) => log.trace(withoutPayload(msg)),
+    info: (...msg: unknown[]) => log.info(withoutPayload(msg)),
+    warn: (...msg: unknown[]) => log.warn(withoutPayload(msg)),
+    error: (...msg: unknown[]) => log.error(withoutPayload(msg.map((m) => (m instanceof Error ? m.name : m)))),
     setLevel: (l: LogLevel) => {
       level = l;
     },
