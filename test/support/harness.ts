@@ -92,7 +92,7 @@ export async function startHarness(opts: { now?: () => Date; yaml?: string; env?
 
   const carelog = await startCarelog({
     config,
-    logger: createLogger('debug', sink),
+    logger: createLogger(env.LOG_LEVEL, sink),
     queuePrefix: `carelog-test-${randomBytes(4).toString('hex')}`,
     ...(opts.now ? { now: opts.now } : {}),
   });

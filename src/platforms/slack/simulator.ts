@@ -1,9 +1,11 @@
-// A local stand-in for Slack: a Web API server that records every call carelog makes, and a signer
-// that sends requests to carelog exactly as Slack does. Tests, `npm run dev` without a Slack
+// A local stand-in for Slack: a Web API server that records every call carelog makes, a signer
+// that sends requests to carelog exactly as Slack does, and Socket Mode's WebSocket end
+// (apps.connections.open, hello, envelopes in, acks back). Tests, `npm run dev` without a Slack
 // account, and the demo all use it; it speaks the real protocols, so carelog cannot tell.
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
 
 export interface RecordedCall {
   method: string;
@@ -16,6 +18,28 @@ export interface RecordedCall {
 
 export type FakeReply = { status?: number; headers?: Record<string, string>; body: Record<string, unknown> };
 
+/** The envelope types Slack sends over a Socket Mode connection. */
+export type SocketEnvelopeType = 'slash_commands' | 'interactive' | 'events_api';
+
+/** What the app sends back over the socket to acknowledge an envelope. */
+export interface SocketAck {
+  envelope_id: string;
+  payload?: Record<string, unknown>;
+}
+
+/** One WebSocket connection an app opened with a ticket from apps.connections.open. */
+export interface SocketConnection {
+  ticket: string;
+  /** The app-level token that asked for the ticket. */
+  appToken: string;
+  /** Resolves when the connection closes, with the close code and reason as the server saw them. */
+  closed: Promise<{ code: number; reason: string }>;
+  isOpen(): boolean;
+}
+
+/** The app id the fake reports in Socket Mode's hello and in its connection URLs. */
+export const SIMULATOR_APP_ID = 'A0CARELOG';
+
 export class FakeSlackApi {
   readonly calls: RecordedCall[] = [];
   private server: http.Server | undefined;
@@ -24,6 +48,15 @@ export class FakeSlackApi {
   private waiters: { method: string; resolve: (c: RecordedCall) => void }[] = [];
   teamId = 'T0SIM';
   botUserId = 'U0CARELOG';
+  /** Acks received over Socket Mode, in order. */
+  readonly socketAcks: SocketAck[] = [];
+  private wss: WebSocketServer | undefined;
+  private tickets = new Map<string, string>();
+  private connections: (SocketConnection & { ws: WebSocket })[] = [];
+  private connectionWaiters: ((c: SocketConnection) => void)[] = [];
+  private ackWaiters = new Map<string, (ack: SocketAck) => void>();
+  private pingTimer: NodeJS.Timeout | undefined;
+  private port = 0;
 
   /** Replaces the answer to one Web API method (e.g. a 429, or users who closed their DMs). */
   respond(method: string, reply: (call: RecordedCall) => FakeReply | undefined): void {
@@ -71,11 +104,125 @@ export class FakeSlackApi {
         this.waiters = this.waiters.filter((x) => x.method !== method);
       });
     });
+    this.wss = new WebSocketServer({ noServer: true });
+    this.server.on('upgrade', (req, socket, head) => {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const ticket = url.searchParams.get('ticket') ?? '';
+      const appToken = this.tickets.get(ticket);
+      // A ticket is good for one connection, as Slack's are.
+      if (url.pathname !== '/link/' || appToken === undefined) {
+        socket.end('HTTP/1.1 401 Unauthorized\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+        return;
+      }
+      this.tickets.delete(ticket);
+      this.wss!.handleUpgrade(req, socket, head, (ws) => this.accept(ws, ticket, appToken));
+    });
+    // Slack pings each connection every few seconds; ws answers the app's own pings by itself.
+    this.pingTimer = setInterval(() => {
+      for (const c of this.connections) if (c.isOpen()) c.ws.ping();
+    }, 5_000).unref();
     await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/api/`;
+    this.port = (this.server.address() as AddressInfo).port;
+    return `http://127.0.0.1:${this.port}/api/`;
+  }
+
+  /** Socket Mode connections opened so far, oldest first. */
+  get socketConnections(): readonly SocketConnection[] {
+    return this.connections;
+  }
+
+  /** Resolves with an open Socket Mode connection once the app has one (after hello was sent). */
+  waitForSocketConnection(timeoutMs = 5_000): Promise<SocketConnection> {
+    const open = this.connections.find((c) => c.isOpen());
+    if (open) return Promise.resolve(open);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no Socket Mode connection within ${timeoutMs} ms`)), timeoutMs);
+      this.connectionWaiters.push((c) => {
+        clearTimeout(timer);
+        resolve(c);
+      });
+    });
+  }
+
+  /**
+   * Sends an envelope over the newest open Socket Mode connection, as Slack does, and resolves
+   * with the app's ack. Rejects when no ack comes within `timeoutMs` (Slack allows 3 seconds).
+   */
+  sendSocketEnvelope(
+    type: SocketEnvelopeType,
+    payload: Record<string, unknown>,
+    opts: { timeoutMs?: number; retryAttempt?: number; retryReason?: string } = {},
+  ): Promise<SocketAck> {
+    const connection = this.connections.findLast((c) => c.isOpen());
+    if (!connection) return Promise.reject(new Error('no open Socket Mode connection'));
+    const envelopeId = randomUUID();
+    const timeoutMs = opts.timeoutMs ?? 3_000;
+    const acked = new Promise<SocketAck>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.ackWaiters.delete(envelopeId);
+        reject(new Error(`no ack for ${type} envelope within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.ackWaiters.set(envelopeId, (ack) => {
+        clearTimeout(timer);
+        resolve(ack);
+      });
+    });
+    connection.ws.send(
+      JSON.stringify({
+        envelope_id: envelopeId,
+        type,
+        payload,
+        accepts_response_payload: type !== 'events_api',
+        retry_attempt: opts.retryAttempt ?? 0,
+        retry_reason: opts.retryReason ?? '',
+      }),
+    );
+    return acked;
+  }
+
+  /** Asks every open connection to reconnect, as Slack does before recycling a server. */
+  sendSocketDisconnect(reason: 'warning' | 'refresh_requested' | 'link_disabled' = 'refresh_requested'): void {
+    for (const c of this.connections) {
+      if (c.isOpen()) c.ws.send(JSON.stringify({ type: 'disconnect', reason, debug_info: { host: 'carelog-sim' } }));
+    }
+  }
+
+  private accept(ws: WebSocket, ticket: string, appToken: string): void {
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => {
+      ws.on('close', (code, reason) => resolve({ code, reason: reason.toString('utf8') }));
+    });
+    const connection = { ticket, appToken, ws, closed, isOpen: () => ws.readyState === ws.OPEN };
+    this.connections.push(connection);
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return;
+      let message: unknown;
+      try {
+        message = JSON.parse(data.toString());
+      } catch {
+        return;
+      }
+      const envelopeId = (message as { envelope_id?: unknown }).envelope_id;
+      if (typeof envelopeId !== 'string') return;
+      const ack = message as SocketAck;
+      this.socketAcks.push(ack);
+      this.ackWaiters.get(envelopeId)?.(ack);
+      this.ackWaiters.delete(envelopeId);
+    });
+    ws.send(
+      JSON.stringify({
+        type: 'hello',
+        num_connections: this.connections.filter((c) => c.isOpen()).length,
+        debug_info: { host: 'carelog-sim', build_number: 1, approximate_connection_time: 18060 },
+        connection_info: { app_id: SIMULATOR_APP_ID },
+      }),
+    );
+    for (const w of this.connectionWaiters.splice(0)) w(connection);
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.pingTimer);
+    for (const c of this.connections) c.ws.terminate();
+    this.wss?.close();
     if (!this.server) return;
     await new Promise<void>((resolve) => {
       this.server!.close(() => resolve());
@@ -86,6 +233,13 @@ export class FakeSlackApi {
   private defaultReply(call: RecordedCall): FakeReply {
     const n = ++this.counter;
     switch (call.method) {
+      case 'apps.connections.open': {
+        // Only an app-level token may open a connection; Slack answers a bot token this way.
+        if (!call.token?.startsWith('xapp-')) return { body: { ok: false, error: 'not_allowed_token_type' } };
+        const ticket = randomUUID();
+        this.tickets.set(ticket, call.token);
+        return { body: { ok: true, url: `ws://127.0.0.1:${this.port}/link/?ticket=${ticket}&app_id=${SIMULATOR_APP_ID}` } };
+      }
       case 'auth.test':
         return { body: { ok: true, url: 'https://carelog-sim.slack.com/', team: 'carelog simulator', user: 'carelog', team_id: this.teamId, user_id: this.botUserId, bot_id: 'B0CARELOG' } };
       case 'views.open':
@@ -166,9 +320,23 @@ export async function sendSignedRequest(opts: SignedRequestOptions): Promise<{ s
   return { status: res.status, text, json };
 }
 
-/** A slash command body, form-encoded as Slack sends it. */
-export function slashCommandBody(fields: { command: string; text?: string; teamId: string; userId: string; channelId?: string; triggerId?: string }): string {
-  return new URLSearchParams({
+export interface SlashCommandFields {
+  command: string;
+  text?: string;
+  teamId: string;
+  userId: string;
+  channelId?: string;
+  triggerId?: string;
+}
+
+/** A slash command body, form-encoded as Slack sends it over HTTP. */
+export function slashCommandBody(fields: SlashCommandFields): string {
+  return new URLSearchParams(slashCommandPayload(fields)).toString();
+}
+
+/** A slash command's fields, as a Socket Mode `slash_commands` envelope carries them. */
+export function slashCommandPayload(fields: SlashCommandFields): Record<string, string> {
+  return {
     token: 'deprecated-verification-token',
     team_id: fields.teamId,
     team_domain: 'carelog-sim',
@@ -182,7 +350,7 @@ export function slashCommandBody(fields: { command: string; text?: string; teamI
     is_enterprise_install: 'false',
     response_url: 'https://hooks.slack.com/commands/T0SIM/1/abc',
     trigger_id: fields.triggerId ?? `${Date.now()}.1.trigger`,
-  }).toString();
+  };
 }
 
 /** An interactive payload (block_actions, block_suggestion, view_submission), form-encoded. */
