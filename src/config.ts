@@ -95,10 +95,16 @@ const ZTimeZone = z.string().refine(
   { error: 'must be an IANA time zone such as America/New_York' },
 );
 
+// A key given alone is also its label, and Slack refuses a menu option longer than 75 characters.
+const ZCategoryKey = z
+  .string()
+  .regex(/^[a-z0-9_+-]+$/, { error: 'a category key uses a-z, 0-9 and _' })
+  .max(75, { error: 'a category key is at most 75 characters' });
+
 const ZCategory = z.union([
-  z.string().regex(/^[a-z0-9_+-]+$/, { error: 'a category key uses a-z, 0-9 and _' }),
+  ZCategoryKey,
   z.object({
-    key: z.string().regex(/^[a-z0-9_+-]+$/, { error: 'a category key uses a-z, 0-9 and _' }),
+    key: ZCategoryKey,
     label: z.string().min(1).max(75),
     /** Substance-use referrals under 42 CFR Part 2: only ever shown as counts. */
     part2: z.boolean().optional(),
