@@ -198,6 +198,17 @@ describe('parseProgramFile', () => {
     expect(err.message).toMatch(/programs\[0\]\.categories\.services: at most 100 choices fit in one menu/);
   });
 
+  it('refuses a category key longer than a Slack menu option can show', () => {
+    const long = 'k'.repeat(76);
+    const err = errorOf(() =>
+      parseProgramFile(programFile(`    categories:\n      sources: [${long}]\n      services: [{ key: ${long}, label: Long }]\n`), 'carelog.yml'),
+    );
+    expect(err.message).toMatch(/programs\[0\]\.categories\.sources\[0\]: a category key is at most 75 characters/);
+    expect(err.message).toMatch(/programs\[0\]\.categories\.services\[0\]\.key: a category key is at most 75 characters/);
+    const ok = parseProgramFile(programFile(`    categories:\n      sources: [${'k'.repeat(75)}]\n`), 'carelog.yml')[0]!;
+    expect(ok.categories.sources[0]!.label).toHaveLength(75);
+  });
+
   it('refuses two programs with the same id', () => {
     const text = `programs:${PROGRAM}    slack: { teamId: T0AAA }\n${PROGRAM}    slack: { teamId: T0BBB }\n`;
     const err = errorOf(() => parseProgramFile(text, 'carelog.yml'));

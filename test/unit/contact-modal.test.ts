@@ -235,6 +235,21 @@ describe('renderContactModal', () => {
     expect(checkModal(render({ client: NEW_CLIENT }, program.categories))).toEqual([]);
   });
 
+  it('keeps categories given as bare keys, which become their labels, within the limits', () => {
+    const keys = (prefix: string) => `[${Array.from({ length: 100 }, (_, i) => `${prefix}${i}_`.padEnd(75, 'k')).join(', ')}]`;
+    const yml = `programs:
+  - id: wilmington
+    name: Wilmington
+    timezone: America/New_York
+    startDate: 2024-03-01
+    clientCodePrefix: PIC
+    categories: { sources: ${keys('src')}, services: ${keys('svc')}, sex: ${keys('sex')} }
+`;
+    const program = parseProgramFile(yml, 'carelog.yml')[0]!;
+    expect(program.categories.sources[0]!.label).toHaveLength(75);
+    expect(checkModal(render({ client: NEW_CLIENT }, program.categories))).toEqual([]);
+  });
+
   it('describes the modal: callback id, buttons, metadata, block and action ids from the form', () => {
     const view = render(FULL_EXISTING_CLIENT, DEFAULT_CATEGORIES, { clientLabel: 'PIC-0042' });
     expect(view.callback_id).toBe(CONTACT_VIEW_CALLBACK);
