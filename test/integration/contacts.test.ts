@@ -1,0 +1,326 @@
+// logContact against both databases carelog runs on: a real Postgres server and the embedded
+// PGlite. Each test starts from empty tables and freshly synced programs.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parseProgramFile, type ProgramConfig } from '../../src/config.js';
+import { openDatabase, type Database } from '../../src/db/client.js';
+import type { ContactInput } from '../../src/domain/contact.js';
+import { createKeyring } from '../../src/services/crypto.js';
+import { syncPrograms, type Directory, type MemberRef } from '../../src/services/directory.js';
+import { ContactFieldError, logContact, notesContext, type ContactServiceDeps } from '../../src/services/contacts.js';
+import { openMigratedTestDatabase } from '../support/postgres.js';
+
+const PROGRAMS_YAML = `
+programs:
+  - id: alpha
+    name: Alpha Co-Responders
+    timezone: America/New_York
+    startDate: 2024-03-01
+    clientCodePrefix: PIC
+    slack: { teamId: T0ALPHA }
+    roster:
+      - { slack: U0CLIN1, roles: [clinician] }
+      - { slack: U0CASE1, roles: [case_manager] }
+  - id: beta
+    name: Beta Co-Responders
+    timezone: America/Los_Angeles
+    startDate: 2024-01-01
+    clientCodePrefix: DOV
+    slack: { teamId: T0BETA }
+    followUps: { nudgeAt: '08:30' }
+    roster:
+      - { slack: U0BETA1, roles: [clinician] }
+`;
+
+const NOTES = 'CANARY-7f3a9 Jane Roe said she hears voices';
+const INCIDENT = 'CAD-2026-0042';
+
+interface Backend {
+  name: string;
+  open(): Promise<{ db: Database; cleanup(): Promise<void> }>;
+}
+
+const BACKENDS: Backend[] = [
+  {
+    name: 'Postgres',
+    open: async () => {
+      const t = await openMigratedTestDatabase();
+      return { db: t.db, cleanup: t.cleanup };
+    },
+  },
+  {
+    name: 'embedded PGlite',
+    open: async () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'carelog-contacts-'));
+      try {
+        const db = await openDatabase({ dataDir: dir });
+        await db.migrate();
+        return {
+          db,
+          cleanup: async () => {
+            await db.close();
+            rmSync(dir, { recursive: true, force: true });
+          },
+        };
+      } catch (err) {
+        rmSync(dir, { recursive: true, force: true });
+        throw err;
+      }
+    },
+  },
+];
+
+function input(overrides: Partial<ContactInput> = {}): ContactInput {
+  return {
+    client: { kind: 'new', sex: 'female', ageBand: '25-59' },
+    occurredAt: new Date('2026-03-05T15:00:00Z'),
+    source: 'call_for_service',
+    services: ['crisis_services'],
+    referrals: ['mental_health_treatment'],
+    disposition: 'resolved_on_scene',
+    incidentRef: INCIDENT,
+    minutesOnScene: 30,
+    followUpDate: null,
+    followUpAssignee: null,
+    notes: NOTES,
+    ...overrides,
+  };
+}
+
+describe.each(BACKENDS)('logContact on $name', (backend) => {
+  const programs = parseProgramFile(PROGRAMS_YAML, 'test.yml');
+  const alpha = programs.find((p) => p.id === 'alpha')!;
+  const beta = programs.find((p) => p.id === 'beta')!;
+  const keyring = createKeyring(randomBytes(32));
+  let db: Database;
+  let cleanup: (() => Promise<void>) | undefined;
+  let directory: Directory;
+  let deps: ContactServiceDeps;
+  let clinician: MemberRef;
+  let caseManager: MemberRef;
+  let betaClinician: MemberRef;
+
+  // PGlite compiles its Wasm on open: ~7 s alone, much more on a busy machine.
+  beforeAll(async () => {
+    ({ db, cleanup } = await backend.open());
+  }, 180_000);
+  afterAll(async () => {
+    await cleanup?.();
+  });
+  beforeEach(async () => {
+    await db.sql.exec('TRUNCATE "AuditEvent", "FollowUp", "Contact", "Client", "Member", "Program" RESTART IDENTITY CASCADE');
+    directory = await syncPrograms(db.prisma, programs);
+    deps = { prisma: db.prisma, keyring, directory };
+    clinician = directory.member('alpha', 'slack', 'U0CLIN1')!;
+    caseManager = directory.member('alpha', 'slack', 'U0CASE1')!;
+    betaClinician = directory.member('beta', 'slack', 'U0BETA1')!;
+  });
+
+  const log = (program: ProgramConfig, author: MemberRef, i: ContactInput, key = `k-${randomBytes(6).toString('hex')}`) =>
+    logContact(deps, { program, author, idempotencyKey: key, input: i });
+
+  const counters = (id: string) =>
+    db.prisma.program.findUniqueOrThrow({ where: { id }, select: { nextClientNumber: true, nextContactNumber: true } });
+
+  it('numbers new clients and contacts per program', async () => {
+    const first = await log(alpha, clinician, input());
+    const second = await log(alpha, clinician, input());
+    const firstClient = await db.prisma.client.findFirstOrThrow({ where: { code: 'PIC-0001' } });
+    const third = await log(alpha, clinician, input({ client: { kind: 'existing', clientId: firstClient.id } }));
+    const other = await log(beta, betaClinician, input());
+
+    expect([first, second, third].map((r) => [r.clientCode, r.contactNumber, r.newClient, r.created])).toEqual([
+      ['PIC-0001', 1, true, true],
+      ['PIC-0002', 2, true, true],
+      ['PIC-0001', 3, false, true],
+    ]);
+    expect([other.clientCode, other.contactNumber, other.newClient]).toEqual(['DOV-0001', 1, true]);
+    expect(await counters('alpha')).toEqual({ nextClientNumber: 3, nextContactNumber: 4 });
+    expect(await counters('beta')).toEqual({ nextClientNumber: 2, nextContactNumber: 2 });
+    const rows = await db.prisma.contact.findMany({ orderBy: [{ programId: 'asc' }, { number: 'asc' }], select: { id: true, programId: true, number: true, client: { select: { code: true } } } });
+    expect(rows.map((r) => [r.programId, r.number, r.client.code])).toEqual([
+      ['alpha', 1, 'PIC-0001'],
+      ['alpha', 2, 'PIC-0002'],
+      ['alpha', 3, 'PIC-0001'],
+      ['beta', 1, 'DOV-0001'],
+    ]);
+    expect(rows.map((r) => r.id)).toEqual([first.contactId, second.contactId, third.contactId, other.contactId]);
+  });
+
+  it("refuses a client of another program and writes nothing", async () => {
+    await log(beta, betaClinician, input());
+    const betaClient = await db.prisma.client.findFirstOrThrow({ where: { programId: 'beta' } });
+    const auditBefore = await db.prisma.auditEvent.count();
+    const alphaBefore = await counters('alpha');
+
+    const attempt = log(alpha, clinician, input({ client: { kind: 'existing', clientId: betaClient.id }, followUpDate: '2026-03-09' }));
+    await expect(attempt).rejects.toBeInstanceOf(ContactFieldError);
+    await expect(attempt).rejects.toMatchObject({ field: 'client', code: 'invalid_input' });
+
+    expect(await db.prisma.contact.count({ where: { programId: 'alpha' } })).toBe(0);
+    expect(await db.prisma.contact.count()).toBe(1);
+    expect(await db.prisma.followUp.count()).toBe(0);
+    expect(await db.prisma.auditEvent.count()).toBe(auditBefore);
+    expect(await counters('alpha')).toEqual(alphaBefore);
+  });
+
+  it('returns the first result for a repeated idempotency key', async () => {
+    const first = await log(alpha, clinician, input({ followUpDate: '2026-03-09' }), 'slack:V1');
+    const again = await log(alpha, clinician, input({ followUpDate: '2026-03-09' }), 'slack:V1');
+    expect(first.created).toBe(true);
+    expect(again.created).toBe(false);
+    expect(again.contactId).toBe(first.contactId);
+    expect(again.contactNumber).toBe(first.contactNumber);
+    expect(again.clientCode).toBe(first.clientCode);
+    expect(again.followUp?.id).toBe(first.followUp?.id);
+    expect(await db.prisma.contact.count()).toBe(1);
+    expect(await db.prisma.client.count()).toBe(1);
+    expect(await db.prisma.followUp.count()).toBe(1);
+    expect(await counters('alpha')).toEqual({ nextClientNumber: 2, nextContactNumber: 2 });
+    // The same key in another program is another submission.
+    const elsewhere = await log(beta, betaClinician, input(), 'slack:V1');
+    expect(elsewhere.created).toBe(true);
+  });
+
+  it('writes one contact for ten concurrent submissions with one key', async () => {
+    // allSettled: a failing call must not leave the others running into the next test.
+    const settled = await Promise.allSettled(Array.from({ length: 10 }, () => log(alpha, clinician, input(), 'slack:VRACE')));
+    const rejected = settled.filter((s) => s.status === 'rejected');
+    expect(rejected).toEqual([]);
+    const results = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.contactId)).size).toBe(1);
+    expect(new Set(results.map((r) => r.clientCode))).toEqual(new Set(['PIC-0001']));
+    expect(await db.prisma.contact.count()).toBe(1);
+    expect(await db.prisma.client.count()).toBe(1);
+    expect(await db.prisma.auditEvent.count({ where: { action: 'contact.create' } })).toBe(1);
+    expect(await db.prisma.auditEvent.count({ where: { action: 'client.create' } })).toBe(1);
+    // The losers' counter increments rolled back with their transactions.
+    expect(await counters('alpha')).toEqual({ nextClientNumber: 2, nextContactNumber: 2 });
+  });
+
+  it('stores the notes encrypted, bound to the program', async () => {
+    const logged = await log(alpha, clinician, input());
+    const row = await db.prisma.contact.findUniqueOrThrow({ where: { id: logged.contactId } });
+    expect(row.notesCiphertext).toBeTruthy();
+    expect(row.notesCiphertext).not.toContain('CANARY');
+    expect(row.notesCiphertext).not.toContain('Jane Roe');
+    expect(row.notesKeyId).toBe(keyring.currentKeyId);
+    expect(keyring.decrypt(row.notesCiphertext!, notesContext('alpha'))).toBe(NOTES);
+    expect(() => keyring.decrypt(row.notesCiphertext!, notesContext('beta'))).toThrow();
+    // Nowhere in the row's text columns, as Postgres itself sees them.
+    const raw = await db.sql.query<{ t: string }>('SELECT "Contact"::text AS t FROM "Contact"');
+    expect(raw).toHaveLength(1);
+    expect(raw[0]!.t).not.toContain('CANARY');
+
+    const silent = await log(alpha, clinician, input({ notes: null }));
+    const none = await db.prisma.contact.findUniqueOrThrow({ where: { id: silent.contactId } });
+    expect(none.notesCiphertext).toBeNull();
+    expect(none.notesKeyId).toBeNull();
+  });
+
+  it('audits client, contact and follow-up creation by the author, with ids and no clinical text', async () => {
+    const logged = await log(alpha, clinician, input({ followUpDate: '2026-03-09' }));
+    const client = await db.prisma.client.findFirstOrThrow({ where: { code: logged.clientCode } });
+    const rows = await db.prisma.auditEvent.findMany({ orderBy: { id: 'asc' } });
+    expect(rows.map((r) => [r.action, r.entityType, r.entityId])).toEqual([
+      ['client.create', 'client', client.id],
+      ['contact.create', 'contact', logged.contactId],
+      ['followup.create', 'followup', logged.followUp!.id],
+    ]);
+    for (const r of rows) {
+      expect(r.actorId).toBe(clinician.memberId);
+      expect(r.programId).toBe('alpha');
+    }
+    const everything = JSON.stringify(await db.sql.query('SELECT * FROM "AuditEvent"'));
+    expect(everything).toContain(logged.contactId);
+    for (const clinical of ['CANARY', 'Jane Roe', INCIDENT, 'crisis_services', 'mental_health_treatment', 'resolved_on_scene', 'female', '25-59']) {
+      expect(everything).not.toContain(clinical);
+    }
+    // The follow-up went to the program's one case manager, who now manages the client.
+    expect(logged.followUp!.assigneeMemberId).toBe(caseManager.memberId);
+    expect(client.caseManagerId).toBe(caseManager.memberId);
+  });
+
+  it('completes a pending follow-up when the client is contacted again', async () => {
+    const first = await log(alpha, clinician, input({ followUpDate: '2026-03-09' }));
+    const client = await db.prisma.client.findFirstOrThrow({ where: { code: first.clientCode } });
+    const pending = await db.prisma.followUp.findFirstOrThrow();
+    expect(pending.status).toBe('pending');
+
+    const second = await log(alpha, caseManager, input({ client: { kind: 'existing', clientId: client.id }, occurredAt: new Date('2026-03-06T15:00:00Z') }));
+    expect(second.followUpsMet).toBe(1);
+    expect(second.followUp).toBeNull();
+    const met = await db.prisma.followUp.findUniqueOrThrow({ where: { id: pending.id } });
+    expect(met.status).toBe('done');
+    expect(met.metByContactId).toBe(second.contactId);
+    expect(met.completedAt).toBeInstanceOf(Date);
+    expect(met.version).toBe(pending.version + 1);
+    const complete = await db.prisma.auditEvent.findMany({ where: { action: 'followup.complete' } });
+    expect(complete.map((a) => [a.entityType, a.entityId, a.actorId])).toEqual([['followup', pending.id, caseManager.memberId]]);
+
+    // A third contact finds nothing left to meet.
+    const third = await log(alpha, clinician, input({ client: { kind: 'existing', clientId: client.id } }));
+    expect(third.followUpsMet).toBe(0);
+    expect(await db.prisma.auditEvent.count({ where: { action: 'followup.complete' } })).toBe(1);
+  });
+
+  it('refuses a follow-up assignee who is not on the roster', async () => {
+    // U0BETA1 is on a roster, but another program's.
+    for (const who of ['U0NOBODY', 'U0BETA1']) {
+      const attempt = log(alpha, clinician, input({ followUpDate: '2026-03-09', followUpAssignee: who }));
+      await expect(attempt).rejects.toBeInstanceOf(ContactFieldError);
+      await expect(attempt).rejects.toMatchObject({ field: 'follow_up_assignee' });
+    }
+    expect(await db.prisma.contact.count()).toBe(0);
+    expect(await db.prisma.client.count()).toBe(0);
+    expect(await db.prisma.auditEvent.count()).toBe(0);
+
+    const named = await log(alpha, clinician, input({ followUpDate: '2026-03-09', followUpAssignee: 'U0CLIN1' }));
+    expect(named.followUp!.assigneeMemberId).toBe(clinician.memberId);
+  });
+
+  it("sets the follow-up due at the program's nudge time in its time zone, across a DST change", async () => {
+    // New York springs forward on Sun 8 Mar 2026: 09:00 is 14:00Z before, 13:00Z after.
+    const before = await log(alpha, clinician, input({ followUpDate: '2026-03-06' }));
+    const after = await log(alpha, clinician, input({ followUpDate: '2026-03-09' }));
+    expect(before.followUp!.dueAt.toISOString()).toBe('2026-03-06T14:00:00.000Z');
+    expect(after.followUp!.dueAt.toISOString()).toBe('2026-03-09T13:00:00.000Z');
+    // Beta nudges at 08:30 Los Angeles time, which has also sprung forward (PDT, UTC-7).
+    const west = await log(beta, betaClinician, input({ followUpDate: '2026-03-09' }));
+    expect(west.followUp!.dueAt.toISOString()).toBe('2026-03-09T15:30:00.000Z');
+
+    const stored = await db.prisma.followUp.findUniqueOrThrow({ where: { id: after.followUp!.id } });
+    expect(stored.dueAt.toISOString()).toBe('2026-03-09T13:00:00.000Z');
+    const contact = await db.prisma.contact.findUniqueOrThrow({ where: { id: after.contactId } });
+    expect(contact.followUpDate!.toISOString().slice(0, 10)).toBe('2026-03-09');
+    expect(contact.followUpWanted).toBe(true);
+  });
+
+  it('writes nothing when the transaction fails after the client insert', async () => {
+    await db.sql.exec(`
+      CREATE FUNCTION carelog_test_refuse_followup() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'carelog_test_refused_followup'; END $$;
+      CREATE TRIGGER carelog_test_refuse_followup BEFORE INSERT ON "FollowUp"
+        FOR EACH ROW EXECUTE FUNCTION carelog_test_refuse_followup();
+    `);
+    try {
+      const before = await counters('alpha');
+      await expect(log(alpha, clinician, input({ followUpDate: '2026-03-09' }))).rejects.toThrow(/carelog_test_refused_followup/);
+      expect(await db.prisma.client.count()).toBe(0);
+      expect(await db.prisma.contact.count()).toBe(0);
+      expect(await db.prisma.followUp.count()).toBe(0);
+      expect(await db.prisma.auditEvent.count()).toBe(0);
+      expect(await counters('alpha')).toEqual(before);
+      // Without a follow-up the same contact goes through, so the trigger was the only obstacle.
+      const ok = await log(alpha, clinician, input());
+      expect(ok.clientCode).toBe('PIC-0001');
+      expect(ok.contactNumber).toBe(1);
+    } finally {
+      await db.sql.exec('DROP TRIGGER carelog_test_refuse_followup ON "FollowUp"; DROP FUNCTION carelog_test_refuse_followup()');
+    }
+  });
+});
