@@ -1,5 +1,7 @@
 // Every job carelog runs. Adding one: write jobs/<name>.ts exporting a JobDefinition, and list it
-// here (CONTRIBUTING.md has the checklist). Follow-up reminders and digests arrive with their issues.
+// here (CONTRIBUTING.md has the checklist).
 import type { JobDefinition } from '../src/queue/job.js';
+import { followUpNudge } from './followup-nudge.js';
+import { reconcileRemindersJob } from './reconcile-reminders.js';
 
-export const JOBS: JobDefinition[] = [];
+export const JOBS: JobDefinition[] = [followUpNudge, reconcileRemindersJob];

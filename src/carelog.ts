@@ -11,7 +11,11 @@ import type { Logger } from './logger.js';
 import { createSlackApp } from './platforms/slack/app.js';
 import { FakeSlackApi } from './platforms/slack/simulator.js';
 import { connectRedis, type RedisHandle } from './queue/redis.js';
-import { startQueue, type QueueHandle } from './queue/workers.js';
+import { createQueue, startWorkers, type WorkerHandle } from './queue/workers.js';
+import { createReminderScheduler } from './queue/reminders.js';
+import { reconcileReminders } from './services/reconcile.js';
+import { createSlackMessenger } from './platforms/slack/messenger.js';
+import type { Queue } from 'bullmq';
 import { loadKeyring } from './services/crypto.js';
 import { syncPrograms } from './services/directory.js';
 import { readMigrations } from './db/migrate.js';
@@ -32,7 +36,8 @@ export interface RunningCarelog {
   port: number;
   deps: CarelogDeps;
   redis: RedisHandle;
-  queue: QueueHandle;
+  queue: Queue;
+  workers: WorkerHandle | null;
   /** Set when carelog runs against its local Slack simulator. */
   simulator: FakeSlackApi | null;
   stop(): Promise<void>;
@@ -75,7 +80,6 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
     stops.push(() => db.close());
     await ensureMigrated(db, logger);
     const directory = await syncPrograms(db.prisma, config.programs);
-    const deps: CarelogDeps = { config, logger, db, keyring, directory, now: opts.now ?? (() => new Date()) };
 
     const redis = await connectRedis({
       url: config.env.REDIS_URL,
@@ -84,6 +88,18 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
       logger,
     });
     stops.push(() => redis.close());
+    const queue = createQueue(redis.connection, opts.queuePrefix ?? 'carelog', logger);
+    stops.push(() => queue.close());
+    const deps: CarelogDeps = {
+      config,
+      logger,
+      db,
+      keyring,
+      directory,
+      reminders: createReminderScheduler(queue, redis.connection),
+      messengers: {},
+      now: opts.now ?? (() => new Date()),
+    };
 
     const http = createHttpServer(logger);
     http.route('GET', '/livez', (_req, res) => sendText(res, 200, 'ok'));
@@ -122,14 +138,13 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
       });
     }
 
-    const queue = startQueue({
-      connection: redis.connection,
-      prefix: opts.queuePrefix ?? 'carelog',
-      jobs: JOBS,
-      deps,
-      runWorkers: config.env.CARELOG_WORKERS,
-    });
-    stops.push(() => queue.close());
+    deps.messengers.slack = createSlackMessenger(slack.client);
+
+    const workers = config.env.CARELOG_WORKERS ? await startWorkers({ queue, connection: redis.connection, jobs: JOBS, deps }) : null;
+    if (workers) stops.push(() => workers.close());
+    // Redis may have lost every reminder (restart without persistence): rebuild them from Postgres.
+    const rebuilt = await reconcileReminders(deps);
+    if (rebuilt.added || rebuilt.removed) logger.info(rebuilt, 'reminders reconciled at start');
 
     const port = await http.listen(config.env.PORT, config.env.HOST);
     stops.push(() => http.close());
@@ -137,7 +152,7 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
       { port, database: db.kind, programs: config.programs.map((p) => p.id), slack: config.env.SLACK_APP_TOKEN ? 'socket-mode' : 'http', workers: config.env.CARELOG_WORKERS },
       'carelog is ready',
     );
-    return { port, deps, redis, queue, simulator, stop: stopAll };
+    return { port, deps, redis, queue, workers, simulator, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

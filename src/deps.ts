@@ -4,7 +4,9 @@ import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import type { Logger } from './logger.js';
 import type { Keyring } from './services/crypto.js';
-import type { Directory } from './services/directory.js';
+import type { Directory, TPlatform } from './services/directory.js';
+import type { ReminderScheduler } from './queue/reminders.js';
+import type { Messenger } from './services/messenger.js';
 
 export interface CarelogDeps {
   config: Config;
@@ -12,6 +14,10 @@ export interface CarelogDeps {
   db: Database;
   keyring: Keyring;
   directory: Directory;
+  /** Reminder jobs in the queue (Redis is only the clock; Postgres the truth). */
+  reminders: ReminderScheduler;
+  /** How carelog sends direct messages on each platform it is connected to. */
+  messengers: Partial<Record<TPlatform, Messenger>>;
   /** The clock; tests replace it. */
   now: () => Date;
 }

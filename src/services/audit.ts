@@ -9,6 +9,9 @@ export const AUDIT = {
   contactCreate: 'contact.create',
   followUpCreate: 'followup.create',
   followUpComplete: 'followup.complete',
+  followUpSnooze: 'followup.snooze',
+  followUpReassign: 'followup.reassign',
+  followUpList: 'followup.list',
 } as const;
 export type TAuditAction = (typeof AUDIT)[keyof typeof AUDIT];
 
@@ -16,7 +19,7 @@ export interface AuditEntry {
   programId: string;
   actorId: string | null;
   action: TAuditAction;
-  entityType: 'client' | 'contact' | 'followup' | 'program';
+  entityType: 'client' | 'contact' | 'followup' | 'program' | 'member';
   entityId: string;
 }
 

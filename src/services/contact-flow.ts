@@ -9,6 +9,8 @@ import { FIELD, type ContactDraft, type TFieldId } from '../views/contact-form.j
 import { findClientByCode, searchClients, type ClientSummary } from './clients.js';
 import { ContactFieldError, logContact, type LoggedContact } from './contacts.js';
 import type { MemberRef } from './directory.js';
+import { scheduleReminder, unscheduleReminders } from './followups.js';
+import { markNudgesMet } from './nudges.js';
 
 export interface Actor {
   program: ProgramConfig;
@@ -85,6 +87,7 @@ export async function submitContact(
       { prisma: deps.db.prisma, keyring: deps.keyring, directory: deps.directory },
       { program, author: member, idempotencyKey, input: checked.value },
     );
+    if (logged.created) await afterContactLogged(deps, logged);
     return { ok: true, logged };
   } catch (err) {
     if (err instanceof ContactFieldError) return { ok: false, reason: 'invalid', errors: { [err.field]: err.message } };
@@ -94,4 +97,13 @@ export async function submitContact(
     );
     return { ok: false, reason: 'unavailable', errors: { [FIELD.client]: SAVE_FAILED } };
   }
+}
+
+/** Reminders follow the rows: queue the new follow-up's, drop and update the met ones'. */
+async function afterContactLogged(deps: CarelogDeps, logged: LoggedContact): Promise<void> {
+  for (const met of logged.followUpsMet) {
+    await unscheduleReminders(deps, met.id, met.version);
+    await markNudgesMet(deps, met.id, logged.contactNumber);
+  }
+  if (logged.followUp) await scheduleReminder(deps, logged.followUp.id);
 }

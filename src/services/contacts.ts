@@ -31,8 +31,8 @@ export interface LoggedContact {
   clientCode: string;
   newClient: boolean;
   followUp: { id: string; date: string; dueAt: Date; assigneeMemberId: string | null } | null;
-  /** Follow-ups this contact met (and so completed). */
-  followUpsMet: number;
+  /** Follow-ups this contact met (and so completed), with the version their reminders carry. */
+  followUpsMet: { id: string; version: number }[];
 }
 
 /** Associated data for the notes cipher: notes cannot be moved to another program's row. */
@@ -138,7 +138,7 @@ export async function logContact(deps: ContactServiceDeps, req: LogContactReques
       // Any contact with the client meets the follow-ups that were waiting for one.
       const pending = await tx.followUp.findMany({
         where: { clientId: client.id, status: 'pending' },
-        select: { id: true },
+        select: { id: true, version: true },
       });
       if (pending.length) {
         await tx.followUp.updateMany({
@@ -172,7 +172,7 @@ export async function logContact(deps: ContactServiceDeps, req: LogContactReques
         clientCode: client.code,
         newClient: isNew,
         followUp,
-        followUpsMet: pending.length,
+        followUpsMet: pending,
       };
     });
   } catch (err) {
@@ -205,7 +205,7 @@ async function findByIdempotencyKey(prisma: PrismaClient, programId: string, key
     clientCode: row.client.code,
     newClient: false,
     followUp: f && row.followUpDate ? { id: f.id, date: row.followUpDate.toISOString().slice(0, 10), dueAt: f.dueAt, assigneeMemberId: f.assigneeId } : null,
-    followUpsMet: 0,
+    followUpsMet: [],
   };
 }
 

@@ -20,8 +20,7 @@ export function contactConfirmationText({ logged, assigneeMention }: Confirmatio
   if (logged.followUp) {
     lines.push(`Follow-up on ${formatDay(logged.followUp.date)}${assigneeMention ? ` by ${assigneeMention}` : ''}.`);
   }
-  if (logged.followUpsMet > 0) {
-    lines.push(logged.followUpsMet === 1 ? 'This met the follow-up that was pending.' : `This met ${logged.followUpsMet} pending follow-ups.`);
-  }
+  const met = logged.followUpsMet.length;
+  if (met > 0) lines.push(met === 1 ? 'This met the follow-up that was pending.' : `This met ${met} pending follow-ups.`);
   return lines.join(' ');
 }

@@ -1,0 +1,73 @@
+// Slack's side of sending nudges: a DM with the nudge id in message metadata, so that after a
+// crash the message can be found in the DM's history instead of being sent twice.
+import type { WebClient } from '@slack/web-api';
+import { RecipientUnreachableError, type Messenger, type SentMessage } from '../../services/messenger.js';
+import type { NudgeMessage } from '../../views/nudge.js';
+import { renderNudgeBlocks } from './nudge-blocks.js';
+
+export const NUDGE_EVENT_TYPE = 'carelog_nudge';
+
+/** Slack errors that mean this person cannot get a DM from carelog, now or on retry. */
+const UNREACHABLE = new Set([
+  'user_not_found',
+  'user_disabled',
+  'account_inactive',
+  'cannot_dm_bot',
+  'channel_not_found',
+  'is_archived',
+  'messages_tab_disabled',
+  'user_not_visible',
+  'not_in_channel',
+]);
+
+function slackErrorCode(err: unknown): string | undefined {
+  const e = err as { code?: string; data?: { error?: string } };
+  return e?.code === 'slack_webapi_platform_error' ? e.data?.error : undefined;
+}
+
+async function unreachableAware<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    const code = slackErrorCode(err);
+    if (code && UNREACHABLE.has(code)) throw new RecipientUnreachableError(code);
+    throw err;
+  }
+}
+
+export function createSlackMessenger(client: WebClient): Messenger {
+  const openDm = async (user: string) => {
+    const res = await client.conversations.open({ users: user });
+    const id = res.channel?.id;
+    if (!id) throw new RecipientUnreachableError('channel_not_found');
+    return id;
+  };
+  const post = (recipient: string, body: { text: string; blocks?: unknown[] }, nudgeId: string) =>
+    unreachableAware(async (): Promise<SentMessage> => {
+      const channel = await openDm(recipient);
+      const res = await client.chat.postMessage({
+        channel,
+        text: body.text,
+        ...(body.blocks ? { blocks: body.blocks as never } : {}),
+        metadata: { event_type: NUDGE_EVENT_TYPE, event_payload: { nudge_id: nudgeId } },
+      });
+      return { channel: res.channel ?? channel, ts: res.ts! };
+    });
+  return {
+    sendNudge: (recipient, message, nudgeId) => post(recipient, { text: message.text, blocks: renderNudgeBlocks(message) }, nudgeId),
+    sendText: (recipient, text, nudgeId) => post(recipient, { text }, nudgeId),
+    async findNudge(recipient, nudgeId) {
+      return unreachableAware(async () => {
+        const channel = await openDm(recipient);
+        const res = await client.conversations.history({ channel, limit: 50, include_all_metadata: true });
+        const hit = (res.messages ?? []).find(
+          (m) => (m as { metadata?: { event_type?: string; event_payload?: { nudge_id?: string } } }).metadata?.event_payload?.nudge_id === nudgeId,
+        );
+        return hit?.ts ? { channel, ts: hit.ts } : null;
+      });
+    },
+    async updateNudge(sent, message: NudgeMessage) {
+      await client.chat.update({ channel: sent.channel, ts: sent.ts, text: message.text, blocks: renderNudgeBlocks(message) as never });
+    },
+  };
+}

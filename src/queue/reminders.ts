@@ -1,0 +1,78 @@
+// Reminder jobs in BullMQ, one delayed job per pending follow-up and stage, with a deterministic
+// id: `followup:<id>:<version>:<stage>`. Postgres is the truth and Redis only the clock: every change
+// to a follow-up bumps its version and writes the row first, then replaces the job (a second add
+// with the same id would be silently ignored, so a new version means a new id). The reconciler
+// rebuilds the whole set from Postgres after Redis loses it.
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+
+export const NUDGE_JOB = 'followup.nudge';
+export type TStage = 'due' | 'overdue';
+
+export interface ReminderJobData {
+  followUpId: string;
+  version: number;
+  stage: TStage;
+}
+
+export function reminderJobId(r: ReminderJobData): string {
+  return `followup:${r.followUpId}:${r.version}:${r.stage}`;
+}
+
+export function parseReminderJobId(id: string): ReminderJobData | null {
+  const m = /^followup:([0-9a-f-]{36}):(\d+):(due|overdue)$/.exec(id);
+  return m ? { followUpId: m[1]!, version: Number(m[2]), stage: m[3] as TStage } : null;
+}
+
+export interface DesiredReminder extends ReminderJobData {
+  fireAt: Date;
+}
+
+export interface ReminderScheduler {
+  schedule(r: DesiredReminder, now: Date): Promise<void>;
+  /** Removes the queued reminders (both stages) of one version of a follow-up. */
+  unschedule(followUpId: string, version: number): Promise<void>;
+  /** Ids of reminder jobs waiting in Redis (delayed or ready). */
+  queuedIds(): Promise<string[]>;
+  remove(jobId: string): Promise<void>;
+}
+
+/** Completed reminders are dropped; failed ones stay a week so operators can see them. */
+const JOB_OPTIONS = {
+  attempts: 8,
+  backoff: { type: 'exponential' as const, delay: 5_000 },
+  removeOnComplete: true,
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
+/** `client` is a plain ioredis connection to the queue's Redis, for cheap id listings. */
+export function createReminderScheduler(queue: Queue, client: Redis): ReminderScheduler {
+  async function queuedIds(): Promise<string[]> {
+    const keys = queue.keys;
+    const [delayed, wait, prioritized, paused] = await Promise.all([
+      client.zrange(keys.delayed!, '0', '-1'),
+      client.lrange(keys.wait!, 0, -1),
+      client.zrange(keys.prioritized!, '0', '-1'),
+      client.lrange(keys.paused!, 0, -1),
+    ]);
+    return [...delayed, ...wait, ...prioritized, ...paused].filter((id) => id.startsWith('followup:'));
+  }
+  return {
+    async schedule(r, now) {
+      await queue.add(
+        NUDGE_JOB,
+        { followUpId: r.followUpId, version: r.version, stage: r.stage } satisfies ReminderJobData,
+        { ...JOB_OPTIONS, jobId: reminderJobId(r), delay: Math.max(0, r.fireAt.getTime() - now.getTime()) },
+      );
+    },
+    async unschedule(followUpId, version) {
+      await Promise.all(
+        (['due', 'overdue'] as const).map((stage) => queue.remove(reminderJobId({ followUpId, version, stage }))),
+      );
+    },
+    queuedIds,
+    async remove(jobId) {
+      await queue.remove(jobId);
+    },
+  };
+}

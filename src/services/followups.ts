@@ -1,0 +1,165 @@
+// Follow-ups as case managers work them: what is due, and snooze, done, reassign. Every change
+// writes the row first (bumping its version), then replaces the reminder job; if Redis is down the
+// reconciler puts the job back later, so the row is always the truth.
+import type { ProgramConfig } from '../config.js';
+import type { CarelogDeps } from '../deps.js';
+import { nextOpening, overdueTime, snoozedUntil, type FollowUpRules, type TSnooze } from '../domain/followups.js';
+import { toLocal } from '../domain/time.js';
+import { CarelogError } from '../errors.js';
+import type { DesiredReminder, TStage } from '../queue/reminders.js';
+import type { FollowUpFacts } from '../views/nudge.js';
+import { audit, AUDIT } from './audit.js';
+import type { MemberRef } from './directory.js';
+
+export function followUpRules(program: ProgramConfig): FollowUpRules {
+  return {
+    timezone: program.timezone,
+    nudgeAt: program.followUps.nudgeAt,
+    hours: program.followUps.hours,
+    overdueAfterWorkingDays: program.followUps.overdueAfterWorkingDays,
+  };
+}
+
+/** A stage is behind a follow-up once its nudge was sent, or found undeliverable and rerouted. */
+export const SETTLED_NUDGE = { OR: [{ sentAt: { not: null } }, { error: { not: null } }] };
+
+export interface FollowUpRow {
+  id: string;
+  programId: string;
+  version: number;
+  dueAt: Date;
+  status: string;
+}
+
+/** The next reminder a pending follow-up needs, given which stages were already sent. */
+export function nextReminder(f: FollowUpRow, sentStages: Set<TStage>, program: ProgramConfig): DesiredReminder | null {
+  if (f.status !== 'pending') return null;
+  const rules = followUpRules(program);
+  if (!sentStages.has('due')) {
+    return { followUpId: f.id, version: f.version, stage: 'due', fireAt: nextOpening(f.dueAt, rules.hours, rules.timezone) };
+  }
+  if (!sentStages.has('overdue')) {
+    return { followUpId: f.id, version: f.version, stage: 'overdue', fireAt: overdueTime(f.dueAt, rules) };
+  }
+  return null;
+}
+
+/** Queues the next reminder of one follow-up. Queue trouble is logged; the reconciler repairs it. */
+export async function scheduleReminder(deps: CarelogDeps, followUpId: string): Promise<void> {
+  try {
+    const f = await deps.db.prisma.followUp.findUnique({
+      where: { id: followUpId },
+      select: { id: true, programId: true, version: true, dueAt: true, status: true, nudges: { where: SETTLED_NUDGE, select: { kind: true, version: true } } },
+    });
+    const program = f && deps.directory.program(f.programId);
+    if (!f || !program) return;
+    const sent = new Set(f.nudges.filter((n) => n.version === f.version && n.kind !== 'escalation').map((n) => n.kind as TStage));
+    const next = nextReminder(f, sent, program);
+    if (next) await deps.reminders.schedule(next, deps.now());
+  } catch (err) {
+    deps.logger.warn({ followUpId, err: { name: (err as Error)?.name } }, 'could not queue a reminder; the reconciler will');
+  }
+}
+
+export async function unscheduleReminders(deps: CarelogDeps, followUpId: string, version: number): Promise<void> {
+  try {
+    await deps.reminders.unschedule(followUpId, version);
+  } catch (err) {
+    deps.logger.warn({ followUpId, err: { name: (err as Error)?.name } }, 'could not remove a reminder; the reconciler will');
+  }
+}
+
+/** What a nudge shows about a follow-up; codes, dates and counts only. */
+export async function loadFollowUpFacts(deps: CarelogDeps, followUpId: string, now = deps.now()): Promise<(FollowUpFacts & { programId: string; assigneeId: string | null }) | null> {
+  const f = await deps.db.prisma.followUp.findUnique({
+    where: { id: followUpId },
+    select: {
+      id: true,
+      programId: true,
+      version: true,
+      dueAt: true,
+      status: true,
+      assigneeId: true,
+      client: { select: { id: true, code: true, _count: { select: { contacts: true } } } },
+    },
+  });
+  const program = f && deps.directory.program(f.programId);
+  if (!f || !program) return null;
+  const last = await deps.db.prisma.contact.findFirst({
+    where: { clientId: f.client.id },
+    orderBy: { occurredAt: 'desc' },
+    select: { occurredAt: true },
+  });
+  const rules = followUpRules(program);
+  return {
+    followUpId: f.id,
+    programId: f.programId,
+    assigneeId: f.assigneeId,
+    version: f.version,
+    clientCode: f.client.code,
+    dueDate: toLocal(f.dueAt, program.timezone).date,
+    lastContactDate: last ? toLocal(last.occurredAt, program.timezone).date : null,
+    contactCount: f.client._count.contacts,
+    overdue: f.status === 'pending' && overdueTime(f.dueAt, rules) <= now,
+    status: f.status as FollowUpFacts['status'],
+  };
+}
+
+export class StaleFollowUpError extends CarelogError {
+  constructor() {
+    super('invalid_input', 'This reminder is out of date: the follow-up changed since it was sent.');
+  }
+}
+
+type TChange = { kind: 'snooze'; choice: TSnooze } | { kind: 'done' } | { kind: 'reassign'; to: MemberRef };
+
+/**
+ * Applies a case manager's action. The expected version guards against acting on an old message:
+ * a stale action changes nothing. Returns the follow-up's new facts.
+ */
+export async function changeFollowUp(deps: CarelogDeps, actor: MemberRef, ref: { id: string; version: number }, change: TChange) {
+  const prisma = deps.db.prisma;
+  const f = await prisma.followUp.findFirst({
+    where: { id: ref.id, programId: actor.programId },
+    select: { id: true, version: true, status: true, dueAt: true, programId: true },
+  });
+  if (!f) throw new CarelogError('invalid_input', 'No such follow-up in your program.');
+  if (f.version !== ref.version || f.status !== 'pending') throw new StaleFollowUpError();
+  const program = deps.directory.program(f.programId)!;
+  const rules = followUpRules(program);
+  const data =
+    change.kind === 'snooze'
+      ? { dueAt: snoozedUntil(deps.now(), change.choice, rules) }
+      : change.kind === 'done'
+        ? { status: 'done' as const, completedAt: deps.now() }
+        : { assigneeId: change.to.memberId };
+  const action = change.kind === 'snooze' ? AUDIT.followUpSnooze : change.kind === 'done' ? AUDIT.followUpComplete : AUDIT.followUpReassign;
+  const updated = await prisma.$transaction(async (tx) => {
+    // Compare-and-set on the version: two clicks on two copies of a nudge cannot both apply.
+    const res = await tx.followUp.updateMany({
+      where: { id: f.id, version: f.version, status: 'pending' },
+      data: { ...data, version: { increment: 1 }, lastActorId: actor.memberId },
+    });
+    if (res.count !== 1) throw new StaleFollowUpError();
+    await audit(tx, { programId: f.programId, actorId: actor.memberId, action, entityType: 'followup', entityId: f.id });
+    return tx.followUp.findUniqueOrThrow({ where: { id: f.id }, select: { version: true, dueAt: true } });
+  });
+  await unscheduleReminders(deps, f.id, f.version);
+  if (change.kind !== 'done') await scheduleReminder(deps, f.id);
+  return { version: updated.version, dueDate: toLocal(updated.dueAt, program.timezone).date };
+}
+
+/** A person's pending follow-ups, soonest first, for `/carelog followups` and the Home tab. */
+export async function listFollowUps(deps: CarelogDeps, member: MemberRef): Promise<FollowUpFacts[]> {
+  const rows = await deps.db.prisma.followUp.findMany({
+    where: { programId: member.programId, assigneeId: member.memberId, status: 'pending' },
+    orderBy: { dueAt: 'asc' },
+    take: 25,
+    select: { id: true },
+  });
+  const facts = (await Promise.all(rows.map((r) => loadFollowUpFacts(deps, r.id)))).filter((f) => f !== null);
+  if (facts.length) {
+    await audit(deps.db.prisma, { programId: member.programId, actorId: member.memberId, action: AUDIT.followUpList, entityType: 'member', entityId: member.memberId });
+  }
+  return facts;
+}

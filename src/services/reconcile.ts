@@ -1,0 +1,43 @@
+// The reconciler: every pending follow-up has exactly the reminder job it needs, and every
+// reminder job belongs to a pending follow-up. Runs at start and every few minutes, so after Redis
+// loses everything (a restart without persistence, FLUSHALL) every reminder comes back by itself.
+import type { CarelogDeps } from '../deps.js';
+import { reminderJobId, type TStage } from '../queue/reminders.js';
+import { nextReminder, SETTLED_NUDGE } from './followups.js';
+
+export interface ReconcileResult {
+  pending: number;
+  added: number;
+  removed: number;
+}
+
+export async function reconcileReminders(deps: CarelogDeps): Promise<ReconcileResult> {
+  const rows = await deps.db.prisma.followUp.findMany({
+    where: { status: 'pending' },
+    select: { id: true, programId: true, version: true, dueAt: true, status: true, nudges: { where: SETTLED_NUDGE, select: { kind: true, version: true } } },
+  });
+  const desired = new Map<string, ReturnType<typeof nextReminder>>();
+  for (const f of rows) {
+    const program = deps.directory.program(f.programId);
+    if (!program) continue;
+    const settled = new Set(f.nudges.filter((n) => n.version === f.version && n.kind !== 'escalation').map((n) => n.kind as TStage));
+    const next = nextReminder(f, settled, program);
+    if (next) desired.set(reminderJobId(next), next);
+  }
+  const queued = new Set(await deps.reminders.queuedIds());
+  const now = deps.now();
+  let added = 0;
+  let removed = 0;
+  for (const [id, r] of desired) {
+    if (queued.has(id) || !r) continue;
+    // Same id as a job already running or waiting: BullMQ ignores the add, which is what we want.
+    await deps.reminders.schedule(r, now);
+    added++;
+  }
+  for (const id of queued) {
+    if (desired.has(id)) continue;
+    await deps.reminders.remove(id);
+    removed++;
+  }
+  return { pending: rows.length, added, removed };
+}
