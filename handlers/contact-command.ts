@@ -2,9 +2,8 @@
 import type { App } from '@slack/bolt';
 import type { CarelogDeps } from '../src/deps.js';
 import { slackActor } from '../src/platforms/slack/actor.js';
-import { renderContactModal } from '../src/platforms/slack/contact-modal.js';
-import { mayLogContacts, NOT_ON_ROSTER, prepareContactForm } from '../src/services/contact-flow.js';
-import { buildContactForm } from '../src/views/contact-form.js';
+import { openContactForm } from '../src/platforms/slack/open-contact-form.js';
+import { mayLogContacts, NOT_ON_ROSTER } from '../src/services/contact-flow.js';
 
 export const CONTACT_COMMAND = '/contact';
 
@@ -18,15 +17,6 @@ export function register(app: App, deps: CarelogDeps): void {
     await ack();
     // A retried command carries an already-used trigger; the first delivery opened the form.
     if (context.retryNum) return;
-    const prepared = await prepareContactForm(deps, { program, member }, body.text ?? '');
-    const form = buildContactForm({ categories: program.categories, draft: prepared.draft, ...(prepared.notice ? { notice: prepared.notice } : {}) });
-    await client.views.open({
-      trigger_id: body.trigger_id,
-      view: renderContactModal(form, {
-        timezone: program.timezone,
-        metadata: { programId: program.id, channelId: body.channel_id },
-        ...(prepared.draft.clientLabel ? { clientLabel: prepared.draft.clientLabel } : {}),
-      }),
-    });
+    await openContactForm(deps, client, { program, member }, { triggerId: body.trigger_id, codeText: body.text ?? '', channelId: body.channel_id });
   });
 }

@@ -2,12 +2,15 @@
 // register(app, deps), and list it here (CONTRIBUTING.md has the checklist).
 import type { App } from '@slack/bolt';
 import type { CarelogDeps } from '../src/deps.js';
+import * as appHome from './app-home.js';
+import * as carelogCommand from './carelog-command.js';
 import * as clientOptions from './client-options.js';
 import * as contactClientChosen from './contact-client-chosen.js';
 import * as contactCommand from './contact-command.js';
 import * as contactSubmit from './contact-submit.js';
+import * as nudgeActions from './nudge-actions.js';
 
-const HANDLERS = [contactCommand, contactClientChosen, clientOptions, contactSubmit];
+const HANDLERS = [contactCommand, contactClientChosen, clientOptions, contactSubmit, nudgeActions, carelogCommand, appHome];
 
 export function registerHandlers(app: App, deps: CarelogDeps): void {
   for (const h of HANDLERS) h.register(app, deps);

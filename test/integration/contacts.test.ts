@@ -252,7 +252,7 @@ describe.each(BACKENDS)('logContact on $name', (backend) => {
     expect(pending.status).toBe('pending');
 
     const second = await log(alpha, caseManager, input({ client: { kind: 'existing', clientId: client.id }, occurredAt: new Date('2026-03-06T15:00:00Z') }));
-    expect(second.followUpsMet).toBe(1);
+    expect(second.followUpsMet).toEqual([{ id: pending.id, version: pending.version }]);
     expect(second.followUp).toBeNull();
     const met = await db.prisma.followUp.findUniqueOrThrow({ where: { id: pending.id } });
     expect(met.status).toBe('done');
@@ -264,7 +264,7 @@ describe.each(BACKENDS)('logContact on $name', (backend) => {
 
     // A third contact finds nothing left to meet.
     const third = await log(alpha, clinician, input({ client: { kind: 'existing', clientId: client.id } }));
-    expect(third.followUpsMet).toBe(0);
+    expect(third.followUpsMet).toEqual([]);
     expect(await db.prisma.auditEvent.count({ where: { action: 'followup.complete' } })).toBe(1);
   });
 

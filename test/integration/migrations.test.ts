@@ -40,7 +40,7 @@ describe('migrations on real Postgres', () => {
 });
 
 describe('embedded database', () => {
-  it('migrates, stores a row, and keeps it across a reopen', async () => {
+  it("migrates, stores a row, and keeps it across a reopen", { timeout: 120_000 }, async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'carelog-embedded-'));
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
     const db = await openDatabase({ dataDir: dir });

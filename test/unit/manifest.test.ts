@@ -7,7 +7,7 @@ import { SLACK_EVENTS_PATH } from '../../src/platforms/slack/receiver.js';
 const manifest = parse(readFileSync('manifest.yml', 'utf8')) as {
   features: { slash_commands: { command: string; url: string }[] };
   oauth_config: { scopes: { bot: string[] } };
-  settings: { interactivity: { is_enabled: boolean; request_url: string; message_menu_options_url: string }; socket_mode_enabled: boolean };
+  settings: { event_subscriptions: { request_url: string; bot_events: string[] }; interactivity: { is_enabled: boolean; request_url: string; message_menu_options_url: string }; socket_mode_enabled: boolean };
 };
 
 /** Slash commands registered by handlers/*.ts (app.command('/x', …) via exported constants). */
@@ -34,9 +34,11 @@ describe('manifest.yml', () => {
     expect(new URL(i.request_url).pathname).toBe(SLACK_EVENTS_PATH);
     expect(new URL(i.message_menu_options_url).pathname).toBe(SLACK_EVENTS_PATH);
     expect(manifest.settings.socket_mode_enabled).toBe(false);
+    expect(new URL(manifest.settings.event_subscriptions.request_url).pathname).toBe(SLACK_EVENTS_PATH);
+    expect(manifest.settings.event_subscriptions.bot_events).toEqual(['app_home_opened']);
   });
 
   it('asks only for the scopes carelog uses', () => {
-    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(['chat:write', 'commands']);
+    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(['chat:write', 'commands', 'im:history', 'im:write']);
   });
 });

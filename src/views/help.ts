@@ -1,0 +1,11 @@
+// What carelog does, in plain words, for `/carelog help` (and the Teams "help" message).
+export const HELP_TEXT = [
+  '*carelog* keeps your co-responder team’s contact log, reminds case managers of follow-ups, and posts team digests.',
+  '',
+  '• `/contact` — log a contact right after a call. `/contact PIC-0042` opens it with that client chosen.',
+  '• `/carelog followups` — your pending and overdue follow-ups, with buttons to log, snooze, mark done or reassign.',
+  '• `/carelog help` — this message.',
+  '',
+  'Follow-up reminders arrive here as direct messages on the day they are due (within program hours). Acting on one updates it in place.',
+  'carelog never posts names, notes or diagnoses. Notes are encrypted, and every look at client data is recorded.',
+].join('\n');
