@@ -16,6 +16,7 @@ import { createReminderScheduler } from './queue/reminders.js';
 import { reconcileReminders } from './services/reconcile.js';
 import { createSlackMessenger } from './platforms/slack/messenger.js';
 import type { Queue } from 'bullmq';
+import { WebClient } from '@slack/web-api';
 import { loadKeyring } from './services/crypto.js';
 import { syncPrograms } from './services/directory.js';
 import { readMigrations } from './db/migrate.js';
@@ -30,6 +31,11 @@ export interface StartOptions {
   /** Queue key prefix; tests give each run its own. */
   queuePrefix?: string;
   onAck?: (ms: number) => void;
+  /**
+   * 'all' (npm start / npm run dev): HTTP, Slack and, unless CARELOG_WORKERS=false, workers.
+   * 'worker' (npm run worker): workers only, sending through Slack's Web API.
+   */
+  mode?: 'all' | 'worker';
 }
 
 export interface RunningCarelog {
@@ -122,6 +128,15 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
       signingSecret = config.env.SLACK_SIGNING_SECRET ?? SIMULATOR_SIGNING_SECRET;
       botToken = 'xoxb-carelog-local-simulator';
       logger.warn({ apiUrl }, 'no Slack credentials: running against the local Slack simulator (see README, "Running without a Slack workspace")');
+    }
+    const mode = opts.mode ?? 'all';
+    if (mode === 'worker') {
+      deps.messengers.slack = createSlackMessenger(new WebClient(botToken, { slackApiUrl: apiUrl }));
+      const workers = await startWorkers({ queue, connection: redis.connection, jobs: JOBS, deps });
+      stops.push(() => workers.close());
+      const rebuilt = await reconcileReminders(deps);
+      logger.info({ ...rebuilt, database: db.kind }, 'carelog worker is ready');
+      return { port: 0, deps, redis, queue, workers, simulator, stop: stopAll };
     }
     const slack = await createSlackApp(deps, {
       signingSecret,

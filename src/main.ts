@@ -24,7 +24,8 @@ process.on('uncaughtException', (err) => {
 });
 
 try {
-  const running = await startCarelog({ config, logger });
+  const mode = process.argv.includes('--worker') ? 'worker' : 'all';
+  const running = await startCarelog({ config, logger, mode });
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
