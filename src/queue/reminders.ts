@@ -35,6 +35,10 @@ export interface ReminderScheduler {
   /** Ids of reminder jobs waiting in Redis (delayed or ready). */
   queuedIds(): Promise<string[]>;
   remove(jobId: string): Promise<void>;
+  /** Ids of reminder jobs that used up their attempts (kept a week for operators to see). */
+  failedIds(): Promise<string[]>;
+  /** Puts a failed job back in line (the reconciler does this: the follow-up still needs it). */
+  retry(jobId: string): Promise<void>;
 }
 
 /** Completed reminders are dropped; failed ones stay a week so operators can see them. */
@@ -73,6 +77,13 @@ export function createReminderScheduler(queue: Queue, client: Redis): ReminderSc
     queuedIds,
     async remove(jobId) {
       await queue.remove(jobId);
+    },
+    async failedIds() {
+      return (await client.zrange(queue.keys.failed!, '0', '-1')).filter((id) => id.startsWith('followup:'));
+    },
+    async retry(jobId) {
+      const job = await queue.getJob(jobId);
+      if (job && (await job.getState()) === 'failed') await job.retry('failed');
     },
   };
 }

@@ -25,11 +25,19 @@ export async function reconcileReminders(deps: CarelogDeps): Promise<ReconcileRe
     if (next) desired.set(reminderJobId(next), next);
   }
   const queued = new Set(await deps.reminders.queuedIds());
+  const failed = new Set(await deps.reminders.failedIds());
   const now = deps.now();
   let added = 0;
   let removed = 0;
   for (const [id, r] of desired) {
     if (queued.has(id) || !r) continue;
+    if (failed.has(id)) {
+      // It ran out of attempts (Slack down for half an hour, say) but the follow-up still needs it;
+      // a plain add would be ignored, since the failed job keeps its id.
+      await deps.reminders.retry(id);
+      added++;
+      continue;
+    }
     // Same id as a job already running or waiting: BullMQ ignores the add, which is what we want.
     await deps.reminders.schedule(r, now);
     added++;
