@@ -1,0 +1,147 @@
+// Reporting periods: calendar weeks (Monday–Sunday, ISO numbering) and calendar quarters, in the
+// program's time zone. A program's first quarter may be partial: it starts at the program's
+// startDate. Instants are half-open: [start, end).
+import { addDays, fromLocal, isIsoDate, toLocal } from './time.js';
+import { weekdayOf } from './followups.js';
+
+export type TPeriodKind = 'week' | 'quarter';
+
+export interface Period {
+  kind: TPeriodKind;
+  /** 2024-Q3 or 2024-W40. */
+  label: string;
+  /** Words for people: "Jul–Sep 2024", "week of Sep 30, 2024". */
+  name: string;
+  /** First local day (YYYY-MM-DD). */
+  startDate: string;
+  /** Day after the last local day (YYYY-MM-DD), exclusive. */
+  endDate: string;
+  start: Date;
+  end: Date;
+  /** Starts after the calendar period does (the program's first quarter). */
+  partial: boolean;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+function quarterOf(date: string): { year: number; q: number } {
+  const [y, m] = date.split('-').map(Number) as [number, number];
+  return { year: y, q: Math.floor((m - 1) / 3) + 1 };
+}
+
+export function quarter(year: number, q: number, timezone: string, programStart?: string): Period {
+  const calendarStart = `${year}-${pad((q - 1) * 3 + 1)}-01`;
+  const endDate = q === 4 ? `${year + 1}-01-01` : `${year}-${pad(q * 3 + 1)}-01`;
+  const partial = !!programStart && programStart > calendarStart && programStart < endDate;
+  const startDate = partial ? programStart! : calendarStart;
+  const [sm] = [Number(startDate.slice(5, 7))];
+  const name = `${MONTHS[sm - 1]}${sm === q * 3 ? '' : `–${MONTHS[q * 3 - 1]}`} ${year}`;
+  return {
+    kind: 'quarter',
+    label: `${year}-Q${q}`,
+    name: partial ? `${name} (partial quarter)` : name,
+    startDate,
+    endDate,
+    start: fromLocal(startDate, '00:00', timezone),
+    end: fromLocal(endDate, '00:00', timezone),
+    partial,
+  };
+}
+
+/** Monday of ISO week `week` of ISO year `year`. */
+function isoWeekMonday(year: number, week: number): string {
+  const jan4 = `${year}-01-04`;
+  const offset = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].indexOf(weekdayOf(jan4));
+  return addDays(jan4, -offset + (week - 1) * 7);
+}
+
+function isoWeekOf(date: string): { year: number; week: number } {
+  const offset = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].indexOf(weekdayOf(date));
+  const thursday = addDays(date, 3 - offset);
+  const year = Number(thursday.slice(0, 4));
+  const week = Math.round((Date.parse(`${thursday}T00:00:00Z`) - Date.parse(`${isoWeekMonday(year, 1)}T00:00:00Z`)) / (7 * 86_400_000)) + 1;
+  return { year, week };
+}
+
+export function week(year: number, isoWeek: number, timezone: string): Period {
+  const startDate = isoWeekMonday(year, isoWeek);
+  const endDate = addDays(startDate, 7);
+  const [, m, d] = startDate.split('-').map(Number) as [number, number, number];
+  return {
+    kind: 'week',
+    label: `${year}-W${pad(isoWeek)}`,
+    name: `week of ${MONTHS[m - 1]} ${d}, ${startDate.slice(0, 4)}`,
+    startDate,
+    endDate,
+    start: fromLocal(startDate, '00:00', timezone),
+    end: fromLocal(endDate, '00:00', timezone),
+    partial: false,
+  };
+}
+
+/** The period of a kind that contains a local date. */
+export function periodContaining(kind: TPeriodKind, date: string, timezone: string, programStart?: string): Period {
+  if (kind === 'quarter') {
+    const { year, q } = quarterOf(date);
+    return quarter(year, q, timezone, programStart);
+  }
+  const { year, week: w } = isoWeekOf(date);
+  return week(year, w, timezone);
+}
+
+/** The period of a kind that contains an instant, in the program's zone. */
+export function periodAt(kind: TPeriodKind, instant: Date, timezone: string, programStart?: string): Period {
+  return periodContaining(kind, toLocal(instant, timezone).date, timezone, programStart);
+}
+
+/** The period just before one. */
+export function previousPeriod(p: Period, timezone: string, programStart?: string): Period {
+  return periodContaining(p.kind, addDays(p.startDate, -1), timezone, programStart);
+}
+
+/** The last complete period before an instant (what a scheduled digest reports on). */
+export function lastCompletePeriod(kind: TPeriodKind, now: Date, timezone: string, programStart?: string): Period {
+  return previousPeriod(periodAt(kind, now, timezone, programStart), timezone, programStart);
+}
+
+/** Quarters from the program's start through the one given, oldest first. */
+export function quartersSince(programStart: string, through: Period, timezone: string): Period[] {
+  const out: Period[] = [];
+  let p = periodContaining('quarter', programStart, timezone, programStart);
+  while (p.startDate < through.endDate) {
+    out.push(p);
+    p = periodContaining('quarter', p.endDate, timezone, programStart);
+  }
+  return out;
+}
+
+/**
+ * Reads "2024-Q3", "2024-W40" or a date ("2024-09-30": the period of the given kind containing
+ * it). Returns null for anything else.
+ */
+export function parsePeriod(text: string, kind: TPeriodKind | undefined, timezone: string, programStart?: string): Period | null {
+  const t = text.trim().toUpperCase();
+  let m = /^(\d{4})-Q([1-4])$/.exec(t);
+  if (m && kind !== 'week') return quarter(Number(m[1]), Number(m[2]), timezone, programStart);
+  m = /^(\d{4})-W(\d{2})$/.exec(t);
+  if (m && kind !== 'quarter') {
+    const w = Number(m[2]);
+    const p = w >= 1 && w <= 53 ? week(Number(m[1]), w, timezone) : null;
+    // Week 53 exists only in some years.
+    return p && isoWeekOf(p.startDate).week === w ? p : null;
+  }
+  if (isIsoDate(t)) return periodContaining(kind ?? 'quarter', t, timezone, programStart);
+  return null;
+}
+
+/** A whole percent change, or null when the previous value was zero. */
+export function changePercent(current: number, previous: number): number | null {
+  if (previous === 0) return null;
+  const pct = (current / previous - 1) * 100;
+  // Half away from zero, so -6.5 % and +6.5 % round alike.
+  return Math.sign(pct) * Math.round(Math.abs(pct));
+}
