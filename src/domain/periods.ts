@@ -100,7 +100,9 @@ export function periodAt(kind: TPeriodKind, instant: Date, timezone: string, pro
 
 /** The period just before one. */
 export function previousPeriod(p: Period, timezone: string, programStart?: string): Period {
-  return periodContaining(p.kind, addDays(p.startDate, -1), timezone, programStart);
+  // A partial quarter starts mid-quarter: step back from the calendar quarter's first day.
+  const calendarStart = p.kind === 'quarter' ? `${p.label.slice(0, 4)}-${pad((Number(p.label.slice(6)) - 1) * 3 + 1)}-01` : p.startDate;
+  return periodContaining(p.kind, addDays(calendarStart, -1), timezone, programStart);
 }
 
 /** The last complete period before an instant (what a scheduled digest reports on). */

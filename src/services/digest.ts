@@ -1,0 +1,118 @@
+// The digest figures, computed by SQL aggregates in the database (never by loading contacts into
+// JavaScript). Definitions, from the program's progress report:
+//  - served in a period: distinct clients with at least one contact in it;
+//  - new: served, and first-ever contact in the period (Client.firstContactAt);
+//  - continuing: served, first contact before the period;
+//  - served since inception: distinct clients with a contact from the start through the period's end;
+//  - demographic tables count the period's new clients;
+//  - contacts by source count contacts; services and referrals count the contacts on which each
+//    was given; dispositions count contacts;
+//  - repeat-contact clients: clients whose third contact within 30 days fell in the period;
+//  - change in new clients: this period over the previous one, minus one, as a whole percent.
+import type { ProgramConfig } from '../config.js';
+import { changePercent, previousPeriod, quartersSince, type Period } from '../domain/periods.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
+
+export interface DigestFigures {
+  period: { kind: Period['kind']; label: string; name: string; start: string; end: string; partial: boolean };
+  clientsServed: number;
+  newClients: number;
+  continuingClients: number;
+  servedSinceInception: number;
+  newClientsByQuarter: { label: string; name: string; partial: boolean; count: number }[];
+  previousNewClients: number;
+  newClientsChangePct: number | null;
+  newClientsBySex: Record<string, number>;
+  newClientsByAgeBand: Record<string, number>;
+  contacts: number;
+  contactsBySource: Record<string, number>;
+  servicesProvided: Record<string, number>;
+  referralsMade: Record<string, number>;
+  dispositions: Record<string, number>;
+  repeatContactClients: number;
+  followUpsCompleted: number;
+}
+
+type Row = Record<string, unknown>;
+const n = (v: unknown) => Number(v ?? 0);
+
+/** Every key of a category list, zero where nothing was counted, in the program's order. */
+function tally(keys: string[], rows: Row[], keyCol = 'key', countCol = 'count'): Record<string, number> {
+  const out: Record<string, number> = Object.fromEntries(keys.map((k) => [k, 0]));
+  for (const r of rows) out[String(r[keyCol])] = (out[String(r[keyCol])] ?? 0) + n(r[countCol]);
+  return out;
+}
+
+export async function computeDigest(prisma: PrismaClient, program: ProgramConfig, period: Period): Promise<DigestFigures> {
+  const pid = program.id;
+  const { start, end } = period;
+  const prev = previousPeriod(period, program.timezone, program.startDate);
+  const quarters = period.kind === 'quarter' ? quartersSince(program.startDate, period, program.timezone) : [];
+  const keys = (list: { key: string }[]) => list.map((c) => c.key);
+
+  const [served, fresh, since, previousNew, bySex, byAge, contactTotals, bySource, services, referrals, dispositions, repeat, completed, byQuarter] =
+    await Promise.all([
+      prisma.$queryRaw<Row[]>`SELECT count(DISTINCT "clientId") AS count FROM "Contact"
+        WHERE "programId" = ${pid} AND "occurredAt" >= ${start} AND "occurredAt" < ${end}`,
+      prisma.$queryRaw<Row[]>`SELECT count(*) AS count FROM "Client"
+        WHERE "programId" = ${pid} AND "firstContactAt" >= ${start} AND "firstContactAt" < ${end}`,
+      prisma.$queryRaw<Row[]>`SELECT count(*) AS count FROM "Client"
+        WHERE "programId" = ${pid} AND "firstContactAt" < ${end}`,
+      prisma.$queryRaw<Row[]>`SELECT count(*) AS count FROM "Client"
+        WHERE "programId" = ${pid} AND "firstContactAt" >= ${prev.start} AND "firstContactAt" < ${prev.end}`,
+      prisma.$queryRaw<Row[]>`SELECT "sex" AS key, count(*) AS count FROM "Client"
+        WHERE "programId" = ${pid} AND "firstContactAt" >= ${start} AND "firstContactAt" < ${end} GROUP BY "sex"`,
+      prisma.$queryRaw<Row[]>`SELECT "ageBand" AS key, count(*) AS count FROM "Client"
+        WHERE "programId" = ${pid} AND "firstContactAt" >= ${start} AND "firstContactAt" < ${end} GROUP BY "ageBand"`,
+      prisma.$queryRaw<Row[]>`SELECT count(*) AS count FROM "Contact"
+        WHERE "programId" = ${pid} AND "occurredAt" >= ${start} AND "occurredAt" < ${end}`,
+      prisma.$queryRaw<Row[]>`SELECT "source" AS key, count(*) AS count FROM "Contact"
+        WHERE "programId" = ${pid} AND "occurredAt" >= ${start} AND "occurredAt" < ${end} GROUP BY "source"`,
+      prisma.$queryRaw<Row[]>`SELECT s AS key, count(DISTINCT c."id") AS count FROM "Contact" c, unnest(c."services") AS s
+        WHERE c."programId" = ${pid} AND c."occurredAt" >= ${start} AND c."occurredAt" < ${end} GROUP BY s`,
+      prisma.$queryRaw<Row[]>`SELECT r AS key, count(DISTINCT c."id") AS count FROM "Contact" c, unnest(c."referrals") AS r
+        WHERE c."programId" = ${pid} AND c."occurredAt" >= ${start} AND c."occurredAt" < ${end} GROUP BY r`,
+      prisma.$queryRaw<Row[]>`SELECT "disposition" AS key, count(*) AS count FROM "Contact"
+        WHERE "programId" = ${pid} AND "occurredAt" >= ${start} AND "occurredAt" < ${end} GROUP BY "disposition"`,
+      // A client's third contact within 30 days, falling in the period (earlier contacts may not).
+      prisma.$queryRaw<Row[]>`SELECT count(DISTINCT "clientId") AS count FROM (
+          SELECT "clientId", "occurredAt",
+                 count(*) OVER (PARTITION BY "clientId" ORDER BY "occurredAt"
+                                RANGE BETWEEN '30 days'::interval PRECEDING AND CURRENT ROW) AS within30
+          FROM "Contact"
+          WHERE "programId" = ${pid} AND "occurredAt" >= ${start}::timestamp - '30 days'::interval AND "occurredAt" < ${end}
+        ) w WHERE within30 >= 3 AND "occurredAt" >= ${start}`,
+      prisma.$queryRaw<Row[]>`SELECT count(*) AS count FROM "FollowUp"
+        WHERE "programId" = ${pid} AND "status" = 'done' AND "completedAt" >= ${start} AND "completedAt" < ${end}`,
+      quarters.length
+        ? prisma.$queryRaw<Row[]>`SELECT b.i AS i, count(c."id") AS count
+            FROM unnest(${quarters.map((q) => q.start)}::timestamp[], ${quarters.map((q) => q.end)}::timestamp[]) WITH ORDINALITY AS b(s, e, i)
+            LEFT JOIN "Client" c ON c."programId" = ${pid} AND c."firstContactAt" >= b.s AND c."firstContactAt" < b.e
+            GROUP BY b.i ORDER BY b.i`
+        : Promise.resolve([] as Row[]),
+    ]);
+
+  const clientsServed = n(served[0]?.count);
+  const newClients = n(fresh[0]?.count);
+  const prevNew = n(previousNew[0]?.count);
+  const quarterCounts = new Map(byQuarter.map((r) => [n(r.i), n(r.count)]));
+  return {
+    period: { kind: period.kind, label: period.label, name: period.name, start: period.startDate, end: period.endDate, partial: period.partial },
+    clientsServed,
+    newClients,
+    continuingClients: clientsServed - newClients,
+    servedSinceInception: n(since[0]?.count),
+    newClientsByQuarter: quarters.map((q, i) => ({ label: q.label, name: q.name, partial: q.partial, count: quarterCounts.get(i + 1) ?? 0 })),
+    previousNewClients: prevNew,
+    newClientsChangePct: changePercent(newClients, prevNew),
+    newClientsBySex: tally(keys(program.categories.sex), bySex),
+    newClientsByAgeBand: tally(keys(program.categories.ageBands), byAge),
+    contacts: n(contactTotals[0]?.count),
+    contactsBySource: tally(keys(program.categories.sources), bySource),
+    servicesProvided: tally(keys(program.categories.services), services),
+    referralsMade: tally(keys(program.categories.referrals), referrals),
+    dispositions: tally(keys(program.categories.dispositions), dispositions),
+    repeatContactClients: n(repeat[0]?.count),
+    followUpsCompleted: n(completed[0]?.count),
+  };
+}

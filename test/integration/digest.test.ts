@@ -1,0 +1,77 @@
+// The quarterly digest reproduces the program's published progress report, to the unit, from
+// contacts logged at the awkward edges of quarters in the program's time zone.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseProgramFile } from '../../src/config.js';
+import { parsePeriod } from '../../src/domain/periods.js';
+import { computeDigest } from '../../src/services/digest.js';
+import { syncPrograms } from '../../src/services/directory.js';
+import { openMigratedTestDatabase } from '../support/postgres.js';
+import { seedProgressReport } from '../support/progress-report.js';
+
+const [program] = parseProgramFile(
+  `programs:
+  - id: wilmington
+    name: Wilmington Partners in Care
+    timezone: America/New_York
+    startDate: 2024-03-01
+    clientCodePrefix: PIC
+    roster: [{ slack: U0CLIN1, roles: [clinician] }]
+`,
+  'test.yml',
+);
+
+let env: Awaited<ReturnType<typeof openMigratedTestDatabase>>;
+beforeAll(async () => {
+  env = await openMigratedTestDatabase();
+  const directory = await syncPrograms(env.db.prisma, [program!]);
+  await seedProgressReport(env.db.prisma, program!.id, directory.member('wilmington', 'slack', 'U0CLIN1')!.memberId);
+});
+afterAll(async () => {
+  await env?.cleanup();
+});
+
+const period = (label: string) => parsePeriod(label, undefined, program!.timezone, program!.startDate)!;
+
+describe('quarterly digest on the progress report dataset', () => {
+  it('gives the July–September 2024 figures of the report', async () => {
+    const d = await computeDigest(env.db.prisma, program!, period('2024-Q3'));
+    expect(d.period).toMatchObject({ label: '2024-Q3', start: '2024-07-01', end: '2024-10-01' });
+    expect(d.servedSinceInception).toBe(207);
+    expect(d.newClientsByQuarter.map((q) => [q.label, q.name, q.count])).toEqual([
+      ['2024-Q1', 'Mar 2024 (partial quarter)', 5],
+      ['2024-Q2', 'Apr–Jun 2024', 87],
+      ['2024-Q3', 'Jul–Sep 2024', 115],
+    ]);
+    expect(d.newClientsChangePct).toBe(32);
+    expect(d.clientsServed).toBe(128);
+    expect(d.newClients).toBe(115);
+    expect(d.continuingClients).toBe(13);
+    expect(d.newClientsBySex).toEqual({ male: 55, female: 60, another: 0, not_reported: 0 });
+    expect(d.newClientsByAgeBand).toEqual({ '0-12': 2, '13-17': 9, '18-24': 14, '25-59': 68, '60+': 18, not_reported: 4 });
+  });
+
+  it('gives the October–December 2024 figures of the report', async () => {
+    const d = await computeDigest(env.db.prisma, program!, period('2024-Q4'));
+    expect([d.clientsServed, d.newClients, d.continuingClients, d.servedSinceInception]).toEqual([117, 108, 9, 315]);
+    expect(d.newClientsChangePct).toBe(-6);
+  });
+
+  it('counts the partial first quarter from the program start, and no change against nothing', async () => {
+    const d = await computeDigest(env.db.prisma, program!, period('2024-Q1'));
+    expect(d.period).toMatchObject({ start: '2024-03-01', partial: true });
+    expect([d.clientsServed, d.newClients, d.servedSinceInception]).toEqual([5, 5, 5]);
+    expect(d.newClientsChangePct).toBeNull();
+  });
+
+  it('counts contacts, services on contacts, referrals and sources over the quarter', async () => {
+    const d = await computeDigest(env.db.prisma, program!, period('2024-Q3'));
+    // 115 first contacts + 13 returning + 10 repeat visits.
+    expect(d.contacts).toBe(138);
+    expect(Object.values(d.contactsBySource).reduce((a, b) => a + b, 0)).toBe(138);
+    expect(d.servicesProvided.crisis_services).toBe(138);
+    expect(d.servicesProvided.de_escalation).toBeGreaterThan(0);
+    expect(d.servicesProvided.de_escalation).toBeLessThan(138);
+    expect(d.dispositions.resolved_on_scene).toBe(138);
+    expect(Object.keys(d.referralsMade)).toEqual(program!.categories.referrals.map((c) => c.key));
+  });
+});
