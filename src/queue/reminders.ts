@@ -1,5 +1,6 @@
 // Reminder jobs in BullMQ, one delayed job per pending follow-up and stage, with a deterministic
-// id: `followup:<id>:<version>:<stage>`. Postgres is the truth and Redis only the clock: every change
+// id: `followup.<id>.<version>.<stage>` (BullMQ refuses custom ids with more than two colons, so
+// dots). Postgres is the truth and Redis only the clock: every change
 // to a follow-up bumps its version and writes the row first, then replaces the job (a second add
 // with the same id would be silently ignored, so a new version means a new id). The reconciler
 // rebuilds the whole set from Postgres after Redis loses it.
@@ -15,12 +16,15 @@ export interface ReminderJobData {
   stage: TStage;
 }
 
+/** Every reminder job id starts with this; other jobs on the queue never do. */
+export const REMINDER_JOB_PREFIX = 'followup.';
+
 export function reminderJobId(r: ReminderJobData): string {
-  return `followup:${r.followUpId}:${r.version}:${r.stage}`;
+  return `${REMINDER_JOB_PREFIX}${r.followUpId}.${r.version}.${r.stage}`;
 }
 
 export function parseReminderJobId(id: string): ReminderJobData | null {
-  const m = /^followup:([0-9a-f-]{36}):(\d+):(due|overdue)$/.exec(id);
+  const m = /^followup\.([0-9a-f-]{36})\.(\d+)\.(due|overdue)$/.exec(id);
   return m ? { followUpId: m[1]!, version: Number(m[2]), stage: m[3] as TStage } : null;
 }
 
@@ -59,7 +63,7 @@ export function createReminderScheduler(queue: Queue, client: Redis): ReminderSc
       client.zrange(keys.prioritized!, '0', '-1'),
       client.lrange(keys.paused!, 0, -1),
     ]);
-    return [...delayed, ...wait, ...prioritized, ...paused].filter((id) => id.startsWith('followup:'));
+    return [...delayed, ...wait, ...prioritized, ...paused].filter((id) => id.startsWith(REMINDER_JOB_PREFIX));
   }
   return {
     async schedule(r, now) {
@@ -79,7 +83,7 @@ export function createReminderScheduler(queue: Queue, client: Redis): ReminderSc
       await queue.remove(jobId);
     },
     async failedIds() {
-      return (await client.zrange(queue.keys.failed!, '0', '-1')).filter((id) => id.startsWith('followup:'));
+      return (await client.zrange(queue.keys.failed!, '0', '-1')).filter((id) => id.startsWith(REMINDER_JOB_PREFIX));
     },
     async retry(jobId) {
       const job = await queue.getJob(jobId);
