@@ -7,6 +7,10 @@ export const AUDIT = {
   clientRead: 'client.read',
   clientSearch: 'client.search',
   contactCreate: 'contact.create',
+  /** A CSV export of a program's contacts, without notes (entity: the program). */
+  contactExport: 'contact.export',
+  /** A CSV export with decrypted notes (entity: the program). */
+  contactExportNotes: 'contact.export_notes',
   followUpCreate: 'followup.create',
   followUpComplete: 'followup.complete',
   followUpSnooze: 'followup.snooze',

@@ -1,0 +1,379 @@
+// Contacts as CSV rows: the columns `import` reads and `export` writes, and the rules for one row.
+// Every row is checked, and every problem is reported by line and column, before anything is
+// written. No I/O here; src/services/csv-import.ts does the database side.
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { TCategories, TCategory } from './categories.js';
+import { formatClientCode } from './contact.js';
+import { isBlankRecord, parseCsv } from './csv.js';
+import { fromLocal, isIsoDate, toLocal, zoneOffsetMinutes } from './time.js';
+import { INCIDENT_REF_MAX_LENGTH, NOTES_MAX_LENGTH } from '../views/contact-form.js';
+
+export const COLUMN = {
+  contactNumber: 'contact_number',
+  clientCode: 'client_code',
+  contactDate: 'contact_date',
+  source: 'source',
+  services: 'services',
+  referrals: 'referrals',
+  disposition: 'disposition',
+  sex: 'sex',
+  ageBand: 'age_band',
+  incidentRef: 'incident_ref',
+  minutesOnScene: 'minutes_on_scene',
+  followUpDate: 'follow_up_date',
+  notes: 'notes',
+} as const;
+export type TColumn = (typeof COLUMN)[keyof typeof COLUMN];
+
+/** The columns `export` writes, in order (notes only with --include-notes). */
+export const EXPORT_COLUMNS: readonly TColumn[] = Object.values(COLUMN);
+const REQUIRED_COLUMNS: readonly TColumn[] = [COLUMN.clientCode, COLUMN.contactDate, COLUMN.source, COLUMN.disposition];
+/** Separator inside `services` and `referrals`. Category keys never contain it. */
+export const LIST_SEPARATOR = ';';
+
+/** How far ahead of the clock a contact time may be, as in the contact form. */
+const FUTURE_SLACK_MS = 10 * 60_000;
+
+export interface CsvImportRules {
+  categories: TCategories;
+  timezone: string;
+  /** YYYY-MM-DD: contacts before the program started are refused. */
+  startDate: string;
+  clientCodePrefix: string;
+  now: Date;
+}
+
+export interface ImportError {
+  /** Line of the file (the header is line 1). */
+  line: number;
+  /** Column name, or null for a problem with the whole row or file. */
+  column: string | null;
+  message: string;
+}
+
+export interface ImportRow {
+  line: number;
+  /**
+   * The number the contact had where it was exported from, if the file says. It is not reused (new
+   * contacts are numbered by the program's counter); it only recognises a contact exported from,
+   * and imported back into, the same program.
+   */
+  contactNumber: number | null;
+  clientNumber: number;
+  clientCode: string;
+  occurredAt: Date;
+  source: string;
+  services: string[];
+  referrals: string[];
+  disposition: string;
+  /** Used only when the client is new to the program. */
+  sex: string | null;
+  ageBand: string | null;
+  incidentRef: string | null;
+  minutesOnScene: number | null;
+  /** YYYY-MM-DD in the program's time zone. */
+  followUpDate: string | null;
+  notes: string | null;
+  /** `import:<sha256>` of the row's content, so importing the same file again writes nothing. */
+  idempotencyKey: string;
+}
+
+export interface ImportParse {
+  /** The rows that passed, in file order, without word-for-word repeats. */
+  rows: ImportRow[];
+  /** Every problem found, by line; the import goes ahead only when there are none. */
+  errors: ImportError[];
+  /** Rows dropped because an earlier line of the file is the same contact with the same notes. */
+  duplicates: number;
+}
+
+const DATE_TIME = /^(\d{4}-\d{2}-\d{2})[T ]([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d)(\.\d{1,3})?)?(Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?$/;
+const INCIDENT_REF = /^[A-Za-z0-9][A-Za-z0-9\-/.#]*$/;
+
+/**
+ * Reads `contact_date`: a date alone means 12:00 that day in the program's time zone (midday is
+ * safely inside the local day whatever the offset, so a date-only row never slips into the day, or
+ * the quarter, beside it); a date and time without an offset is local too; with `Z` or an offset
+ * it is that instant.
+ */
+export function parseContactDate(text: string, timezone: string, noonCache?: Map<string, Date>): Date | null {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) {
+    if (!isIsoDate(text)) return null;
+    let noon = noonCache?.get(text);
+    if (!noon) {
+      noon = fromLocal(text, '12:00', timezone);
+      noonCache?.set(text, noon);
+    }
+    return noon;
+  }
+  const m = DATE_TIME.exec(text);
+  if (!m || !isIsoDate(m[1]!)) return null;
+  const [, date, hh, mm, ss = '00', frac = '', offset] = m;
+  if (offset) {
+    const zone = offset === 'Z' ? 'Z' : offset.includes(':') ? offset : `${offset.slice(0, 3)}:${offset.slice(3)}`;
+    const t = Date.parse(`${date}T${hh}:${mm}:${ss}${frac ? frac.padEnd(4, '0') : ''}${zone}`);
+    return Number.isNaN(t) ? null : new Date(t);
+  }
+  const ms = Number(ss) * 1000 + (frac ? Number(frac.slice(1).padEnd(3, '0')) : 0);
+  return new Date(fromLocal(date!, `${hh}:${mm}`, timezone).getTime() + ms);
+}
+
+/** An instant as the program's clocks show it, with the offset: 2024-09-30T23:30-04:00. */
+export function formatContactDate(instant: Date, timezone: string): string {
+  const offset = zoneOffsetMinutes(instant, timezone);
+  const local = new Date(instant.getTime() + offset * 60_000).toISOString(); // 2024-09-30T23:30:00.000Z
+  const ms = local.slice(19, 23);
+  const wall = ms !== '.000' ? local.slice(0, 23) : local.slice(17, 19) !== '00' ? local.slice(0, 19) : local.slice(0, 16);
+  const sign = offset < 0 ? '-' : '+';
+  const abs = Math.abs(offset);
+  return `${wall}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+}
+
+function keyList(list: TCategory[]): string {
+  return list.map((c) => c.key).join(', ');
+}
+
+function oneOf(list: TCategory[]) {
+  const keys = new Set(list.map((c) => c.key));
+  return z.string().refine((v) => keys.has(v), { error: (iss) => `"${String(iss.input)}" is not one of ${keyList(list)}` });
+}
+
+function listOf(list: TCategory[]) {
+  const keys = new Set(list.map((c) => c.key));
+  return z
+    .string()
+    .transform((v) => v.split(LIST_SEPARATOR).map((k) => k.trim()).filter(Boolean))
+    .superRefine((items, ctx) => {
+      for (const item of items) {
+        if (!keys.has(item)) ctx.addIssue({ code: 'custom', message: `"${item}" is not one of ${keyList(list)}` });
+      }
+    })
+    .transform((items) => [...new Set(items)]);
+}
+
+const blankToNull = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? null : typeof v === 'string' ? v.trim() : v);
+
+/** One CSV row, keyed by column name, as zod reads it. Cross-row rules come after. */
+function rowSchema(rules: CsvImportRules) {
+  const { categories, timezone, clientCodePrefix: prefix } = rules;
+  const code = new RegExp(`^${prefix}-(\\d{1,9})$`, 'i');
+  const notBefore = fromLocal(rules.startDate, '00:00', timezone);
+  const notAfter = rules.now.getTime() + FUTURE_SLACK_MS;
+  const noonCache = new Map<string, Date>();
+  const required = (message: string) => z.string({ error: message }).trim().min(1, { error: message });
+  return z.object({
+    [COLUMN.clientCode]: required('is required').pipe(
+      z.string().transform((v, ctx) => {
+        const m = code.exec(v);
+        const n = m ? Number(m[1]) : 0;
+        if (n < 1) {
+          ctx.addIssue({ code: 'custom', message: `"${v}" is not a client code of this program (such as ${formatClientCode(prefix, 42)})` });
+          return z.NEVER;
+        }
+        return n;
+      }),
+    ),
+    [COLUMN.contactDate]: required('is required').pipe(
+      z.string().transform((v, ctx) => {
+        const at = parseContactDate(v, timezone, noonCache);
+        if (!at) {
+          ctx.addIssue({ code: 'custom', message: `"${v}" is not a date such as 2024-09-30, or a date and time such as 2024-09-30T23:30-04:00` });
+        } else if (at.getTime() > notAfter) {
+          ctx.addIssue({ code: 'custom', message: `"${v}" is in the future` });
+        } else if (at < notBefore) {
+          ctx.addIssue({ code: 'custom', message: `"${v}" is before the program started (${rules.startDate})` });
+        }
+        return at ?? z.NEVER;
+      }),
+    ),
+    [COLUMN.source]: required(`is required: one of ${keyList(categories.sources)}`).pipe(oneOf(categories.sources)),
+    [COLUMN.services]: z.string().default('').pipe(listOf(categories.services)),
+    [COLUMN.referrals]: z.string().default('').pipe(listOf(categories.referrals)),
+    [COLUMN.disposition]: required(`is required: one of ${keyList(categories.dispositions)}`).pipe(oneOf(categories.dispositions)),
+    [COLUMN.sex]: z.preprocess(blankToNull, oneOf(categories.sex).nullable().default(null)),
+    [COLUMN.ageBand]: z.preprocess(blankToNull, oneOf(categories.ageBands).nullable().default(null)),
+    [COLUMN.incidentRef]: z.preprocess(
+      blankToNull,
+      z
+        .string()
+        .max(INCIDENT_REF_MAX_LENGTH, { error: `is longer than ${INCIDENT_REF_MAX_LENGTH} characters` })
+        .regex(INCIDENT_REF, { error: 'uses characters other than letters, digits and - / . #' })
+        .nullable()
+        .default(null),
+    ),
+    [COLUMN.minutesOnScene]: z.preprocess(
+      blankToNull,
+      z
+        .string()
+        .regex(/^\d+$/, { error: (iss) => `"${String(iss.input)}" is not a whole number of minutes` })
+        .transform(Number)
+        .pipe(z.number().max(1440, { error: 'is more than 1440 minutes (a day)' }))
+        .nullable()
+        .default(null),
+    ),
+    [COLUMN.followUpDate]: z.preprocess(
+      blankToNull,
+      z
+        .string()
+        .refine(isIsoDate, { error: (iss) => `"${String(iss.input)}" is not a date such as 2024-10-07` })
+        .nullable()
+        .default(null),
+    ),
+    // Never echoed in a message: notes are clinical text.
+    [COLUMN.notes]: z.preprocess(
+      (v) => (typeof v === 'string' && v.trim() === '' ? null : v),
+      z.string().max(NOTES_MAX_LENGTH, { error: `is longer than ${NOTES_MAX_LENGTH} characters` }).nullable().default(null),
+    ),
+    [COLUMN.contactNumber]: z.preprocess(
+      blankToNull,
+      z
+        .string()
+        .regex(/^[1-9]\d{0,8}$/, { error: (iss) => `"${String(iss.input)}" is not a contact number` })
+        .transform(Number)
+        .nullable()
+        .default(null),
+    ),
+  });
+}
+
+/**
+ * The idempotency key of a row: its client, time and recorded details. Notes are left out, so that
+ * no digest of clinical text is stored in the clear beside the ciphertext; sex and age band are
+ * left out because they describe the client, not the contact (and only count on a first row).
+ */
+function rowKey(r: Omit<ImportRow, 'idempotencyKey' | 'line' | 'contactNumber'>): string {
+  const canonical = JSON.stringify([
+    r.clientCode,
+    r.occurredAt.toISOString(),
+    r.source,
+    [...r.services].sort(),
+    [...r.referrals].sort(),
+    r.disposition,
+    r.incidentRef,
+    r.minutesOnScene,
+    r.followUpDate,
+  ]);
+  return `import:${createHash('sha256').update(canonical).digest('hex')}`;
+}
+
+/** By line; within a line, in the order found (Array.prototype.sort is stable). */
+function byLine(a: ImportError, b: ImportError): number {
+  return a.line - b.line;
+}
+
+/**
+ * Reads and checks a whole file. Rows repeated word for word (the same key and the same notes) are
+ * dropped and counted; the same contact with different notes is an error, since only one can be
+ * kept.
+ */
+export function parseContactsCsv(text: string, rules: CsvImportRules): ImportParse {
+  const csv = parseCsv(text);
+  if (!csv.ok) return { rows: [], duplicates: 0, errors: [{ line: csv.line, column: null, message: csv.message }] };
+  const records = csv.records.filter((r) => !isBlankRecord(r));
+  const header = records.shift();
+  if (!header) return { rows: [], duplicates: 0, errors: [{ line: 1, column: null, message: 'the file is empty: it needs a header row' }] };
+
+  const errors: ImportError[] = [];
+  const known = new Set<string>(Object.values(COLUMN));
+  const columns = header.fields.map((f) => f.trim().toLowerCase());
+  columns.forEach((c, i) => {
+    if (!known.has(c)) {
+      errors.push({ line: header.line, column: c || `#${i + 1}`, message: `is not a column carelog imports (columns: ${[...known].join(', ')})` });
+    } else if (columns.indexOf(c) !== i) {
+      errors.push({ line: header.line, column: c, message: 'appears twice in the header' });
+    }
+  });
+  for (const c of REQUIRED_COLUMNS) {
+    if (!columns.includes(c)) errors.push({ line: header.line, column: c, message: 'is required in the header row' });
+  }
+  if (errors.length) return { rows: [], duplicates: 0, errors };
+
+  const schema = rowSchema(rules);
+  const rows: ImportRow[] = [];
+  const seen = new Map<string, ImportRow>();
+  let duplicates = 0;
+  for (const record of records) {
+    if (record.fields.length !== columns.length) {
+      errors.push({ line: record.line, column: null, message: `has ${record.fields.length} fields; the header has ${columns.length}` });
+      continue;
+    }
+    const raw: Record<string, string> = {};
+    columns.forEach((c, i) => (raw[c] = record.fields[i]!));
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) {
+      const perColumn = new Set<string>();
+      for (const issue of parsed.error.issues) {
+        const column = String(issue.path[0] ?? '');
+        // One message per column, except lists, where each unknown key is worth naming.
+        if (perColumn.has(column) && column !== COLUMN.services && column !== COLUMN.referrals) continue;
+        perColumn.add(column);
+        errors.push({ line: record.line, column: column || null, message: issue.message });
+      }
+      continue;
+    }
+    const v = parsed.data;
+    const clientNumber = v[COLUMN.clientCode];
+    const occurredAt = v[COLUMN.contactDate];
+    const followUpDate = v[COLUMN.followUpDate];
+    if (followUpDate && followUpDate < toLocal(occurredAt, rules.timezone).date) {
+      errors.push({ line: record.line, column: COLUMN.followUpDate, message: `"${followUpDate}" is before the contact date` });
+      continue;
+    }
+    const content = {
+      clientNumber,
+      clientCode: formatClientCode(rules.clientCodePrefix, clientNumber),
+      occurredAt,
+      source: v[COLUMN.source],
+      services: v[COLUMN.services],
+      referrals: v[COLUMN.referrals],
+      disposition: v[COLUMN.disposition],
+      sex: v[COLUMN.sex],
+      ageBand: v[COLUMN.ageBand],
+      incidentRef: v[COLUMN.incidentRef],
+      minutesOnScene: v[COLUMN.minutesOnScene],
+      followUpDate,
+      notes: v[COLUMN.notes],
+    };
+    const row: ImportRow = { line: record.line, contactNumber: v[COLUMN.contactNumber], ...content, idempotencyKey: rowKey(content) };
+    const earlier = seen.get(row.idempotencyKey);
+    if (earlier) {
+      if (earlier.notes !== row.notes) {
+        errors.push({ line: row.line, column: COLUMN.notes, message: `repeats line ${earlier.line} (same client, time and details) with different notes` });
+      } else {
+        duplicates++;
+      }
+      continue;
+    }
+    seen.set(row.idempotencyKey, row);
+    rows.push(row);
+  }
+  return { rows, errors: errors.sort(byLine), duplicates };
+}
+
+/**
+ * Sex and age band are required on the first row (in file order) of a client the program has not
+ * met yet, and ignored on every other row.
+ */
+export function checkNewClients(rows: ImportRow[], existingClientNumbers: Set<number>): ImportError[] {
+  const errors: ImportError[] = [];
+  const firstSeen = new Set<number>();
+  for (const row of rows) {
+    if (existingClientNumbers.has(row.clientNumber) || firstSeen.has(row.clientNumber)) continue;
+    firstSeen.add(row.clientNumber);
+    const why = `is required for a new client (${row.clientCode} is first seen on this line)`;
+    if (!row.sex) errors.push({ line: row.line, column: COLUMN.sex, message: why });
+    if (!row.ageBand) errors.push({ line: row.line, column: COLUMN.ageBand, message: why });
+  }
+  return errors;
+}
+
+/** Errors merged and sorted by line. */
+export function sortErrors(errors: ImportError[]): ImportError[] {
+  return [...errors].sort(byLine);
+}
+
+/** One error as a person reads it: line 17, column source: "calls" is not one of … */
+export function formatImportError(e: ImportError): string {
+  return `line ${e.line}${e.column ? `, column ${e.column}` : ''}: ${e.message}`;
+}
