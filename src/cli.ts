@@ -1,13 +1,19 @@
 // `npm run carelog -- <command>`: carelog's command line. It reads the same environment and
 // carelog.yml as the server. With --json, the JSON document is the only thing on stdout; messages
 // go to stderr.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config, type ProgramConfig } from './config.js';
 import { openDatabase, type Database } from './db/client.js';
+import { formatImportError } from './domain/contact-csv.js';
 import { parsePeriod, lastCompletePeriod, type TPeriodKind } from './domain/periods.js';
+import { isIsoDate } from './domain/time.js';
 import { isCarelogError } from './errors.js';
+import { loadKeyring, type Keyring } from './services/crypto.js';
+import { contactExportCsv, exportContacts } from './services/csv-export.js';
+import { importContacts } from './services/csv-import.js';
 import { computeDigest } from './services/digest.js';
-import { syncPrograms } from './services/directory.js';
+import { syncPrograms, type Directory } from './services/directory.js';
 import { renderDigestText } from './views/digest.js';
 
 const USAGE = `usage: npm run carelog -- <command> [options]
@@ -15,6 +21,10 @@ const USAGE = `usage: npm run carelog -- <command> [options]
 commands:
   digest --program <id> [--period 2024-Q3|2024-W40|YYYY-MM-DD] [--kind week|quarter] [--json]
       print a digest (default: the last complete quarter)
+  import --program <id> --file contacts.csv [--json]
+      import contacts from CSV; every row is checked first and nothing is written if one is bad
+  export --program <id> --from YYYY-MM-DD --to YYYY-MM-DD [--format csv|json] [--include-notes] [--out file]
+      contacts in those local days (inclusive), in the columns import reads; notes only if asked
 `;
 
 class UsageError extends Error {}
@@ -29,12 +39,12 @@ function programOf(config: Config, id: string | undefined): ProgramConfig {
   return p;
 }
 
-async function withDatabase<T>(config: Config, fn: (db: Database) => Promise<T>): Promise<T> {
+async function withDatabase<T>(config: Config, fn: (db: Database, directory: Directory) => Promise<T>): Promise<T> {
   const db = await openDatabase({ databaseUrl: config.env.DATABASE_URL, dataDir: config.dataDir });
   try {
     if (db.kind === 'embedded') await db.migrate();
-    await syncPrograms(db.prisma, config.programs);
-    return await fn(db);
+    const directory = await syncPrograms(db.prisma, config.programs);
+    return await fn(db, directory);
   } finally {
     await db.close();
   }
@@ -57,8 +67,96 @@ async function digestCommand(config: Config, args: string[]): Promise<void> {
   process.stdout.write(values.json ? `${JSON.stringify(figures, null, 2)}\n` : `${renderDigestText(program, figures)}\n`);
 }
 
-const COMMANDS: Record<string, (config: Config, args: string[]) => Promise<void>> = {
+/** The notes key, as the server loads it (a development key file outside production). */
+function keyringOf(config: Config): Keyring {
+  const { keyring, generatedKeyFile } = loadKeyring({
+    keyBase64: config.env.CARELOG_ENCRYPTION_KEY,
+    retiredBase64: config.env.CARELOG_ENCRYPTION_OLD_KEYS,
+    production: config.production,
+    dataDir: config.dataDir,
+  });
+  if (generatedKeyFile) process.stderr.write(`CARELOG_ENCRYPTION_KEY is unset: using the development key in ${generatedKeyFile}\n`);
+  return keyring;
+}
+
+async function importCommand(config: Config, args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { program: { type: 'string' }, file: { type: 'string' }, json: { type: 'boolean', default: false } },
+    strict: true,
+  });
+  const program = programOf(config, values.program);
+  if (!values.file) throw new UsageError('--file is required');
+  let csv: string;
+  try {
+    csv = readFileSync(values.file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${values.file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  const keyring = keyringOf(config);
+  const result = await withDatabase(config, (db, directory) => importContacts({ prisma: db.prisma, keyring, directory }, { program, csv }));
+  if (values.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  if (!result.ok) {
+    if (!values.json) {
+      process.stderr.write(`${result.errors.map(formatImportError).join('\n')}\n`);
+      process.stderr.write(`carelog import: ${result.errors.length} problem(s) in ${values.file}; nothing was imported\n`);
+    }
+    return 1;
+  }
+  const s = result.summary;
+  if (!values.json) {
+    process.stderr.write(
+      `imported ${s.contactsCreated} contact(s) and ${s.clientsCreated} new client(s) into ${program.id}` +
+        `${s.contactsAlreadyImported ? `; ${s.contactsAlreadyImported} row(s) were already there` : ''}` +
+        `${s.duplicateRows ? `; ${s.duplicateRows} repeated row(s) skipped` : ''}` +
+        `${s.followUpsCreated ? `; ${s.followUpsCreated} follow-up(s), reminders queued by the server's next reconcile` : ''}\n`,
+    );
+  }
+  return 0;
+}
+
+async function exportCommand(config: Config, args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      program: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      format: { type: 'string', default: 'csv' },
+      'include-notes': { type: 'boolean', default: false },
+      out: { type: 'string' },
+    },
+    strict: true,
+  });
+  const program = programOf(config, values.program);
+  for (const [flag, v] of [['--from', values.from], ['--to', values.to]] as const) {
+    if (!v || !isIsoDate(v)) throw new UsageError(`${flag} must be a date such as 2024-09-30`);
+  }
+  if (values.to! < values.from!) throw new UsageError('--to is before --from');
+  if (values.format !== 'csv' && values.format !== 'json') throw new UsageError('--format must be csv or json');
+  const keyring = keyringOf(config);
+  const exported = await withDatabase(config, (db) =>
+    exportContacts({ prisma: db.prisma, keyring }, { program, from: values.from!, to: values.to!, includeNotes: values['include-notes'] }),
+  );
+  const text =
+    values.format === 'json'
+      ? `${JSON.stringify(exported.rows.map((r) => Object.fromEntries(exported.columns.map((c, i) => [c, r[i]]))), null, 2)}\n`
+      : contactExportCsv(exported);
+  if (values.out) {
+    // Exports hold client data: readable by the owner only.
+    writeFileSync(values.out, text, { mode: 0o600 });
+    process.stderr.write(`exported ${exported.rows.length} contact(s) to ${values.out}\n`);
+  } else {
+    process.stdout.write(text);
+  }
+  return 0;
+}
+
+/** Each command returns its exit code (or nothing, for 0). */
+const COMMANDS: Record<string, (config: Config, args: string[]) => Promise<number | void>> = {
   digest: digestCommand,
+  import: importCommand,
+  export: exportCommand,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -69,8 +167,7 @@ async function main(argv: string[]): Promise<number> {
     return name ? 2 : 0;
   }
   try {
-    await command(loadConfig(), rest);
-    return 0;
+    return (await command(loadConfig(), rest)) ?? 0;
   } catch (err) {
     if (err instanceof UsageError || isCarelogError(err)) {
       process.stderr.write(`carelog ${name}: ${err.message}\n`);

@@ -1,0 +1,380 @@
+// CSV import and export on a real Postgres: what one import writes (clients, contacts, follow-ups,
+// counters, encrypted notes, audit), that a bad file writes nothing and says where every problem
+// is, that importing twice writes once, that dates land on the right local day, that an export
+// imports back as the same contacts, and the command line itself.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parseProgramFile, type ProgramConfig } from '../../src/config.js';
+import { parseCsv } from '../../src/domain/csv.js';
+import { logContact, notesContext } from '../../src/services/contacts.js';
+import { createKeyring } from '../../src/services/crypto.js';
+import { contactExportCsv, exportContacts } from '../../src/services/csv-export.js';
+import { importContacts, type TImportResult } from '../../src/services/csv-import.js';
+import { syncPrograms, type Directory } from '../../src/services/directory.js';
+import { openMigratedTestDatabase } from '../support/postgres.js';
+
+const PROGRAMS_YAML = `
+programs:
+  - id: wilmington
+    name: Wilmington Partners in Care
+    timezone: America/New_York
+    startDate: 2024-03-01
+    clientCodePrefix: PIC
+    slack: { teamId: T0WILM }
+    roster:
+      - { slack: U0CLIN1, roles: [clinician] }
+      - { slack: U0CASE1, roles: [case_manager] }
+      - { slack: U0CASE2, roles: [case_manager] }
+  - id: copy
+    name: An empty program with the same codes
+    timezone: America/New_York
+    startDate: 2024-03-01
+    clientCodePrefix: PIC
+    slack: { teamId: T0COPY }
+  - id: pacific
+    name: Pacific Co-Responders
+    timezone: America/Los_Angeles
+    startDate: 2024-01-01
+    clientCodePrefix: DOV
+    slack: { teamId: T0PAC }
+`;
+const programs = parseProgramFile(PROGRAMS_YAML, 'test.yml');
+const wilmington = programs.find((p) => p.id === 'wilmington')!;
+const copy = programs.find((p) => p.id === 'copy')!;
+const pacific = programs.find((p) => p.id === 'pacific')!;
+const KEY = randomBytes(32);
+const keyring = createKeyring(KEY);
+const NOW = new Date('2025-01-15T12:00:00Z');
+const NOTES = 'CANARY-51c0 said "not today", then\nleft with her sister';
+
+const HEADER = 'client_code,contact_date,source,services,referrals,disposition,sex,age_band,follow_up_date,notes';
+/** Five contacts, three clients; PIC-0002 is first seen in the second row but its earliest contact is the fourth. */
+const GOOD = [
+  HEADER,
+  `PIC-0001,2024-07-01T00:15-04:00,call_for_service,crisis_services;de_escalation,mental_health_treatment,resolved_on_scene,female,25-59,2024-07-03,"${NOTES.replaceAll('"', '""')}"`,
+  'PIC-0002,2024-08-10,proactive_outreach,,,referral_only,male,18-24,,',
+  'PIC-0001,2024-07-05 14:30,self_referral,shelter_info,social_services;other,voluntary_transport,,,,',
+  'PIC-0002,2024-08-01T09:00:00Z,officer_contact,transport,,arrest,another,60+,,second row for PIC-0002: sex ignored',
+  'PIC-0040,2024-09-30,community_contact,crisis_services,,resolved_on_scene,not_reported,not_reported,,',
+].join('\r\n');
+
+let env: Awaited<ReturnType<typeof openMigratedTestDatabase>>;
+let directory: Directory;
+const deps = () => ({ prisma: env.db.prisma, keyring, directory });
+const run = (program: ProgramConfig, csv: string, now = NOW) => importContacts(deps(), { program, csv, now });
+
+function ok(r: TImportResult) {
+  if (!r.ok) throw new Error(`import failed: ${JSON.stringify(r.errors)}`);
+  return r.summary;
+}
+
+beforeAll(async () => {
+  env = await openMigratedTestDatabase();
+});
+afterAll(async () => {
+  await env?.cleanup();
+});
+beforeEach(async () => {
+  await env.db.sql.exec('TRUNCATE "AuditEvent", "Nudge", "FollowUp", "Contact", "Client", "Member", "Program" RESTART IDENTITY CASCADE');
+  directory = await syncPrograms(env.db.prisma, programs);
+});
+
+describe('import', () => {
+  it('writes clients, contacts, follow-ups, counters, encrypted notes and the audit trail', async () => {
+    const summary = ok(await run(wilmington, GOOD));
+    expect(summary).toMatchObject({ rows: 5, contactsCreated: 5, clientsCreated: 3, followUpsCreated: 1, contactsAlreadyImported: 0, contactNumbers: { first: 1, last: 5 } });
+    // The follow-up of 3 July is met by the contact of 5 July.
+    expect(summary.followUpsMet).toBe(1);
+
+    const clients = await env.db.prisma.client.findMany({ where: { programId: 'wilmington' }, orderBy: { number: 'asc' } });
+    expect(clients.map((c) => [c.code, c.number, c.sex, c.ageBand])).toEqual([
+      ['PIC-0001', 1, 'female', '25-59'],
+      ['PIC-0002', 2, 'male', '18-24'],
+      ['PIC-0040', 40, 'not_reported', 'not_reported'],
+    ]);
+    expect(clients.map((c) => c.firstContactAt.toISOString())).toEqual([
+      '2024-07-01T04:15:00.000Z',
+      '2024-08-01T09:00:00.000Z', // the earliest contact, not the first line
+      '2024-09-30T16:00:00.000Z', // date only: 12:00 in New York
+    ]);
+
+    const program = await env.db.prisma.program.findUniqueOrThrow({ where: { id: 'wilmington' } });
+    expect([program.nextClientNumber, program.nextContactNumber]).toEqual([41, 6]);
+
+    const contacts = await env.db.prisma.contact.findMany({ where: { programId: 'wilmington' }, orderBy: { number: 'asc' } });
+    expect(contacts.map((c) => c.number)).toEqual([1, 2, 3, 4, 5]);
+    expect(contacts.every((c) => c.authorId === null && c.idempotencyKey.startsWith('import:'))).toBe(true);
+    expect(contacts[0]).toMatchObject({ services: ['crisis_services', 'de_escalation'], referrals: ['mental_health_treatment'], followUpWanted: true });
+    expect(contacts[1]).toMatchObject({ services: [], referrals: [], followUpWanted: false, notesCiphertext: null });
+    expect(contacts[0]!.notesCiphertext).not.toContain('CANARY');
+    expect(keyring.decrypt(contacts[0]!.notesCiphertext!, notesContext('wilmington'))).toBe(NOTES);
+    expect(contacts[0]!.notesKeyId).toBe(keyring.currentKeyId);
+
+    const [followUp] = await env.db.prisma.followUp.findMany();
+    const firstCaseManager = directory.member('wilmington', 'slack', 'U0CASE1')!.memberId;
+    expect(followUp).toMatchObject({
+      originContactId: contacts[0]!.id,
+      dueAt: new Date('2024-07-03T13:00:00Z'), // 09:00 in New York
+      assigneeId: firstCaseManager,
+      status: 'done',
+      metByContactId: contacts[2]!.id,
+      completedAt: contacts[2]!.occurredAt,
+    });
+
+    const audit = await env.db.prisma.auditEvent.findMany({ orderBy: { id: 'asc' } });
+    const count = (action: string) => audit.filter((a) => a.action === action).length;
+    expect([count('client.create'), count('contact.create'), count('followup.create'), count('followup.complete')]).toEqual([3, 5, 1, 1]);
+    expect(audit.every((a) => a.actorId === null && a.programId === 'wilmington')).toBe(true);
+    expect(new Set(audit.filter((a) => a.action === 'contact.create').map((a) => a.entityId))).toEqual(new Set(contacts.map((c) => c.id)));
+  });
+
+  it('reports every bad row by line and column, and writes nothing', async () => {
+    const bad = [
+      'source,client_code,contact_date,disposition,services,sex,age_band,follow_up_date,minutes_on_scene',
+      'calls,PIC-0001,2024-07-01,resolved_on_scene,,female,25-59,,',
+      'call_for_service,XYZ-0002,2024-07-01,resolved_on_scene,crisis_services;hugs;naps,male,18-24,,',
+      'call_for_service,PIC-0003,2024-02-30,resolved_on_scene,,male,18-24,,',
+      'call_for_service,PIC-0004,2024-07-01,resolved_on_scene,,,,2024-06-30,90',
+      '"call_for_service",PIC-0005,"2024-07-01",resolved_on_scene,,male,18-24,,half an hour',
+      'call_for_service,PIC-0006,2026-01-01,resolved_on_scene,,male,18-24,,',
+      'call_for_service,PIC-0007,2024-07-01,resolved_on_scene',
+      'call_for_service,PIC-0008,2024-07-01,resolved_on_scene,,male,18-24,,', // fine
+    ].join('\n');
+    const r = await run(wilmington, bad);
+    expect(r.ok).toBe(false);
+    const errors = r.ok ? [] : r.errors;
+    expect(errors).toEqual([
+      { line: 2, column: 'source', message: expect.stringMatching(/^"calls" is not one of call_for_service, proactive_outreach, .*, other$/) },
+      { line: 3, column: 'client_code', message: '"XYZ-0002" is not a client code of this program (such as PIC-0042)' },
+      { line: 3, column: 'services', message: expect.stringMatching(/^"hugs" is not one of crisis_services, /) },
+      { line: 3, column: 'services', message: expect.stringMatching(/^"naps" is not one of /) },
+      { line: 4, column: 'contact_date', message: expect.stringMatching(/^"2024-02-30" is not a date/) },
+      { line: 5, column: 'follow_up_date', message: '"2024-06-30" is before the contact date' },
+      { line: 6, column: 'minutes_on_scene', message: '"half an hour" is not a whole number of minutes' },
+      { line: 7, column: 'contact_date', message: '"2026-01-01" is in the future' },
+      { line: 8, column: null, message: 'has 4 fields; the header has 9' },
+    ]);
+    expect(await env.db.prisma.contact.count()).toBe(0);
+    expect(await env.db.prisma.client.count()).toBe(0);
+    expect(await env.db.prisma.auditEvent.count()).toBe(0);
+  });
+
+  it('requires sex and age band on the first row of a new client, and only there', async () => {
+    ok(await run(wilmington, `${HEADER}\nPIC-0001,2024-07-01,call_for_service,,,resolved_on_scene,female,25-59,,\n`));
+    const r = await run(
+      wilmington,
+      [
+        HEADER,
+        'PIC-0001,2024-07-02,call_for_service,,,resolved_on_scene,,,,', // known client: not needed
+        'PIC-0009,2024-07-02,call_for_service,,,resolved_on_scene,male,,,', // new: age band missing
+        'PIC-0009,2024-07-03,call_for_service,,,resolved_on_scene,male,18-24,,', // too late
+      ].join('\n'),
+    );
+    expect(r).toEqual({ ok: false, errors: [{ line: 3, column: 'age_band', message: 'is required for a new client (PIC-0009 is first seen on this line)' }] });
+  });
+
+  it('refuses a header with a misspelt or missing column', async () => {
+    const r = await run(wilmington, 'client_code,contact_date,source,referal\nPIC-1,2024-07-01,other,\n');
+    expect(r.ok ? [] : r.errors.map((e) => [e.line, e.column])).toEqual([
+      [1, 'referal'],
+      [1, 'disposition'],
+    ]);
+  });
+
+  it('writes nothing new when the same file is imported again', async () => {
+    ok(await run(wilmington, GOOD));
+    const before = await env.db.prisma.program.findUniqueOrThrow({ where: { id: 'wilmington' } });
+    const auditBefore = await env.db.prisma.auditEvent.count();
+    const again = ok(await run(wilmington, GOOD));
+    expect(again).toMatchObject({ contactsCreated: 0, clientsCreated: 0, followUpsCreated: 0, contactsAlreadyImported: 5, contactNumbers: null });
+    expect(await env.db.prisma.contact.count()).toBe(5);
+    expect(await env.db.prisma.followUp.count()).toBe(1);
+    expect(await env.db.prisma.auditEvent.count()).toBe(auditBefore);
+    const after = await env.db.prisma.program.findUniqueOrThrow({ where: { id: 'wilmington' } });
+    expect([after.nextClientNumber, after.nextContactNumber]).toEqual([before.nextClientNumber, before.nextContactNumber]);
+    // Lines repeated within one file count once too.
+    const doubled = ok(await run(copy, `${GOOD}\r\n${GOOD.split('\r\n')[2]}\r\n`));
+    expect([doubled.contactsCreated, doubled.duplicateRows]).toEqual([5, 1]);
+  });
+
+  it('keeps a date-only contact on its local day at the quarter edge', async () => {
+    // Midnight UTC on 1 October is still 30 September in Los Angeles; 12:00 local is not.
+    ok(
+      await run(
+        pacific,
+        [HEADER, 'DOV-0001,2024-10-01,call_for_service,,,resolved_on_scene,male,25-59,,', 'DOV-0002,2024-09-30,call_for_service,,,resolved_on_scene,male,25-59,,'].join('\n'),
+      ),
+    );
+    const contacts = await env.db.prisma.contact.findMany({ where: { programId: 'pacific' }, orderBy: { number: 'asc' } });
+    expect(contacts.map((c) => c.occurredAt.toISOString())).toEqual(['2024-10-01T19:00:00.000Z', '2024-09-30T19:00:00.000Z']);
+    const q3 = await exportContacts(deps(), { program: pacific, from: '2024-07-01', to: '2024-09-30', includeNotes: false });
+    const q4 = await exportContacts(deps(), { program: pacific, from: '2024-10-01', to: '2024-12-31', includeNotes: false });
+    expect(q3.rows.map((r) => r[1])).toEqual(['DOV-0002']);
+    expect(q4.rows.map((r) => r[1])).toEqual(['DOV-0001']);
+    expect(q4.rows[0]![2]).toBe('2024-10-01T12:00-07:00');
+  });
+
+  it('moves an existing client’s first contact earlier and numbers after codes beyond the counter', async () => {
+    const clinician = directory.member('wilmington', 'slack', 'U0CLIN1')!;
+    const logged = await logContact(deps(), {
+      program: wilmington,
+      author: clinician,
+      idempotencyKey: 'view-1',
+      input: {
+        client: { kind: 'new', sex: 'female', ageBand: '25-59' },
+        occurredAt: new Date('2024-09-01T14:00:00Z'),
+        source: 'call_for_service',
+        services: [],
+        referrals: [],
+        disposition: 'resolved_on_scene',
+        incidentRef: null,
+        minutesOnScene: null,
+        followUpDate: null,
+        followUpAssignee: null,
+        notes: null,
+      },
+    });
+    expect([logged.clientCode, logged.contactNumber]).toEqual(['PIC-0001', 1]);
+    ok(await run(wilmington, [HEADER, 'PIC-0001,2024-06-01,other,,,other,male,0-12,,', 'PIC-0900,2024-06-02,other,,,other,male,0-12,,'].join('\n')));
+    const first = await env.db.prisma.client.findFirstOrThrow({ where: { programId: 'wilmington', number: 1 } });
+    expect(first).toMatchObject({ sex: 'female', firstContactAt: new Date('2024-06-01T16:00:00Z') });
+    const p = await env.db.prisma.program.findUniqueOrThrow({ where: { id: 'wilmington' } });
+    expect([p.nextClientNumber, p.nextContactNumber]).toEqual([901, 4]);
+  });
+});
+
+describe('export', () => {
+  it('imports into an empty program as the same contacts, notes and follow-ups included', async () => {
+    ok(await run(wilmington, GOOD));
+    const all = { from: '2024-03-01', to: '2024-12-31', includeNotes: true };
+    const original = contactExportCsv(await exportContacts(deps(), { program: wilmington, ...all }));
+    const parsed = parseCsv(original);
+    expect(parsed.ok && parsed.records.length).toBe(6);
+
+    const summary = ok(await run(copy, original));
+    expect([summary.contactsCreated, summary.clientsCreated]).toEqual([5, 3]);
+    const copied = contactExportCsv(await exportContacts(deps(), { program: copy, ...all }));
+    expect(copied).toBe(original);
+
+    const fields = ['number', 'occurredAt', 'source', 'services', 'referrals', 'disposition', 'followUpDate', 'incidentRef', 'minutesOnScene'] as const;
+    const view = async (programId: string) =>
+      (await env.db.prisma.contact.findMany({ where: { programId }, orderBy: { number: 'asc' }, include: { client: true, followUps: true } })).map((c) => ({
+        ...Object.fromEntries(fields.map((f) => [f, c[f]])),
+        client: [c.client.code, c.client.sex, c.client.ageBand, c.client.firstContactAt.toISOString()],
+        notes: c.notesCiphertext && keyring.decrypt(c.notesCiphertext, notesContext(programId)),
+        followUps: c.followUps.map((f) => [f.dueAt.toISOString(), f.status]),
+      }));
+    expect(await view('copy')).toEqual(await view('wilmington'));
+  });
+
+  it('imported back into its own program, recognises every contact, even those logged in chat', async () => {
+    ok(await run(wilmington, GOOD));
+    const clinician = directory.member('wilmington', 'slack', 'U0CLIN1')!;
+    await logContact(deps(), {
+      program: wilmington,
+      author: clinician,
+      idempotencyKey: 'view-2',
+      input: {
+        client: { kind: 'existing', clientId: (await env.db.prisma.client.findFirstOrThrow({ where: { number: 40 } })).id },
+        occurredAt: new Date('2024-10-02T15:00:00Z'),
+        source: 'other',
+        services: [],
+        referrals: [],
+        disposition: 'other',
+        incidentRef: 'CAD-1',
+        minutesOnScene: 12,
+        followUpDate: null,
+        followUpAssignee: null,
+        notes: null,
+      },
+    });
+    const csv = contactExportCsv(await exportContacts(deps(), { program: wilmington, from: '2024-03-01', to: '2024-12-31', includeNotes: true }));
+    expect(csv).toContain(',CAD-1,12,');
+    const again = ok(await run(wilmington, csv));
+    expect([again.contactsCreated, again.contactsAlreadyImported]).toEqual([0, 6]);
+  });
+
+  it('leaves notes out unless asked, and audits an export with notes as such', async () => {
+    ok(await run(wilmington, GOOD));
+    const range = { from: '2024-07-01', to: '2024-07-31' };
+    const plain = await exportContacts(deps(), { program: wilmington, ...range, includeNotes: false });
+    expect(plain.columns).not.toContain('notes');
+    expect(plain.rows).toHaveLength(2);
+    expect(JSON.stringify(plain)).not.toContain('CANARY');
+    const withNotes = await exportContacts(deps(), { program: wilmington, ...range, includeNotes: true });
+    expect(withNotes.columns.at(-1)).toBe('notes');
+    expect(withNotes.rows[0]!.at(-1)).toBe(NOTES);
+    const audit = await env.db.prisma.auditEvent.findMany({ where: { entityType: 'program' }, orderBy: { id: 'asc' } });
+    expect(audit.map((a) => [a.action, a.entityId, a.actorId])).toEqual([
+      ['contact.export', 'wilmington', null],
+      ['contact.export_notes', 'wilmington', null],
+    ]);
+  });
+});
+
+describe('the command line', () => {
+  const exec = promisify(execFile);
+  let dir: string;
+  let cliEnv: NodeJS.ProcessEnv;
+  const cli = (...args: string[]) =>
+    exec(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env: cliEnv, cwd: process.cwd(), maxBuffer: 16 * 2 ** 20 }).then(
+      (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+      (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }),
+    );
+
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'carelog-csv-cli-'));
+    writeFileSync(path.join(dir, 'carelog.yml'), PROGRAMS_YAML);
+    writeFileSync(path.join(dir, 'good.csv'), `\uFEFF${GOOD}\r\n`);
+    writeFileSync(path.join(dir, 'bad.csv'), `${HEADER}\nPIC-0001,2024-07-01,calls,,,resolved_on_scene,female,25-59,,\n`);
+    cliEnv = {
+      PATH: process.env.PATH,
+      NODE_ENV: 'test',
+      DATABASE_URL: env.url,
+      CARELOG_CONFIG: path.join(dir, 'carelog.yml'),
+      CARELOG_DATA_DIR: path.join(dir, 'data'),
+      CARELOG_ENCRYPTION_KEY: KEY.toString('base64'),
+      LOG_LEVEL: 'silent',
+    };
+  });
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('imports with --json: only the JSON document on stdout', async () => {
+    const r = await cli('import', '--program', 'wilmington', '--file', path.join(dir, 'good.csv'), '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, summary: { contactsCreated: 5, clientsCreated: 3 } });
+    const contact = await env.db.prisma.contact.findFirstOrThrow({ where: { programId: 'wilmington', number: 1 } });
+    expect(keyring.decrypt(contact.notesCiphertext!, notesContext('wilmington'))).toBe(NOTES);
+  });
+
+  it('fails a bad file with exit code 1: errors in the JSON document, or on stderr', async () => {
+    const json = await cli('import', '--program', 'wilmington', '--file', path.join(dir, 'bad.csv'), '--json');
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toEqual({ ok: false, errors: [{ line: 2, column: 'source', message: expect.stringContaining('"calls" is not one of') }] });
+    const text = await cli('import', '--program', 'wilmington', '--file', path.join(dir, 'bad.csv'));
+    expect(text.code).toBe(1);
+    expect(text.stdout).toBe('');
+    expect(text.stderr).toContain('line 2, column source: "calls" is not one of call_for_service');
+    expect(text.stderr).toContain('nothing was imported');
+    expect(await env.db.prisma.contact.count()).toBe(0);
+  });
+
+  it('exports CSV to stdout, with notes only when asked', async () => {
+    await cli('import', '--program', 'wilmington', '--file', path.join(dir, 'good.csv'));
+    const plain = await cli('export', '--program', 'wilmington', '--from', '2024-07-01', '--to', '2024-09-30');
+    expect(plain.code).toBe(0);
+    expect(plain.stdout.split('\r\n')[0]).toBe('contact_number,client_code,contact_date,source,services,referrals,disposition,sex,age_band,incident_ref,minutes_on_scene,follow_up_date');
+    expect(plain.stdout).not.toContain('CANARY');
+    const notes = await cli('export', '--program', 'wilmington', '--from', '2024-07-01', '--to', '2024-09-30', '--include-notes');
+    expect(notes.stdout).toContain('CANARY');
+    const bad = await cli('export', '--program', 'wilmington', '--from', '2024-09-31', '--to', '2024-10-01');
+    expect([bad.code, bad.stderr]).toEqual([2, 'carelog export: --from must be a date such as 2024-09-30\n']);
+  });
+});
