@@ -11,7 +11,7 @@ import type { Logger } from './logger.js';
 import { createSlackApp } from './platforms/slack/app.js';
 import { FakeSlackApi } from './platforms/slack/simulator.js';
 import { connectRedis, type RedisHandle } from './queue/redis.js';
-import { createQueue, startWorkers, type WorkerHandle } from './queue/workers.js';
+import { createQueue, startWorkers, type WorkerHandle, type WorkerTiming } from './queue/workers.js';
 import { createReminderScheduler } from './queue/reminders.js';
 import { reconcileReminders } from './services/reconcile.js';
 import { createSlackMessenger } from './platforms/slack/messenger.js';
@@ -36,6 +36,8 @@ export interface StartOptions {
    * 'worker' (npm run worker): workers only, sending through Slack's Web API.
    */
   mode?: 'all' | 'worker';
+  /** Worker lock, stalled-job and schedule-check intervals; tests shorten them. */
+  workerTiming?: WorkerTiming;
 }
 
 export interface RunningCarelog {
@@ -132,7 +134,7 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
     const mode = opts.mode ?? 'all';
     if (mode === 'worker') {
       deps.messengers.slack = createSlackMessenger(new WebClient(botToken, { slackApiUrl: apiUrl }));
-      const workers = await startWorkers({ queue, connection: redis.connection, jobs: JOBS, deps });
+      const workers = await startWorkers({ queue, connection: redis.connection, jobs: JOBS, deps, ...(opts.workerTiming ? { timing: opts.workerTiming } : {}) });
       stops.push(() => workers.close());
       const rebuilt = await reconcileReminders(deps);
       logger.info({ ...rebuilt, database: db.kind }, 'carelog worker is ready');
@@ -155,7 +157,7 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
 
     deps.messengers.slack = createSlackMessenger(slack.client);
 
-    const workers = config.env.CARELOG_WORKERS ? await startWorkers({ queue, connection: redis.connection, jobs: JOBS, deps }) : null;
+    const workers = config.env.CARELOG_WORKERS ? await startWorkers({ queue, connection: redis.connection, jobs: JOBS, deps, ...(opts.workerTiming ? { timing: opts.workerTiming } : {}) }) : null;
     if (workers) stops.push(() => workers.close());
     // Redis may have lost every reminder (restart without persistence): rebuild them from Postgres.
     const rebuilt = await reconcileReminders(deps);

@@ -20,13 +20,42 @@ export interface WorkerHandle {
   close(): Promise<void>;
 }
 
-export async function startWorkers(opts: { queue: Queue; connection: Redis; jobs: JobDefinition[]; deps: CarelogDeps; concurrency?: number }): Promise<WorkerHandle> {
+/** How quickly a dead worker's job is taken over, and how often lost schedules are put back. */
+export interface WorkerTiming {
+  /** How long a worker's lock on a job lasts without renewal. @defaultValue 30_000 (BullMQ's) */
+  lockDurationMs?: number;
+  /** How often a worker looks for jobs whose worker died. @defaultValue 30_000 (BullMQ's) */
+  stalledIntervalMs?: number;
+  /** How often a worker puts back repeating jobs Redis lost (FLUSHALL, no persistence). @defaultValue 60_000 */
+  schedulerCheckMs?: number;
+}
+
+export async function startWorkers(opts: {
+  queue: Queue;
+  connection: Redis;
+  jobs: JobDefinition[];
+  deps: CarelogDeps;
+  concurrency?: number;
+  timing?: WorkerTiming;
+}): Promise<WorkerHandle> {
   const { queue, connection, jobs, deps } = opts;
+  const timing = opts.timing ?? {};
   const byName = new Map(jobs.map((j) => [j.name, j]));
+  const scheduled = jobs.filter((j) => j.schedule);
   // Repeating jobs: upsertJobScheduler is idempotent, so every process may (re)declare them.
-  for (const j of jobs) {
-    if (j.schedule) await queue.upsertJobScheduler(j.name, { every: j.schedule.everyMs }, { name: j.name, data: {} });
-  }
+  for (const j of scheduled) await queue.upsertJobScheduler(j.name, { every: j.schedule!.everyMs }, { name: j.name, data: {} });
+  // The schedules live in Redis too: after a FLUSHALL nothing would run the reconciler again until
+  // a restart. Put back any that went missing (a fresh schedule with `every` runs at once).
+  const schedulerCheck = setInterval(() => {
+    void (async () => {
+      for (const j of scheduled) {
+        if (await queue.getJobScheduler(j.name)) continue;
+        await queue.upsertJobScheduler(j.name, { every: j.schedule!.everyMs }, { name: j.name, data: {} });
+        deps.logger.warn({ job: j.name }, 'a repeating job was missing from Redis and is declared again');
+      }
+    })().catch((err: unknown) => deps.logger.warn({ err: { name: (err as Error)?.name } }, 'could not check repeating jobs'));
+  }, timing.schedulerCheckMs ?? 60_000);
+  schedulerCheck.unref();
   const worker = new Worker(
     QUEUE_NAME,
     async (job) => {
@@ -37,12 +66,24 @@ export async function startWorkers(opts: { queue: Queue; connection: Redis; jobs
       await def.run(data.data, deps);
     },
     // queue.opts.prefix: workers must use the queue's own key prefix.
-    { connection, prefix: queue.opts.prefix, concurrency: opts.concurrency ?? 16 },
+    {
+      connection,
+      prefix: queue.opts.prefix,
+      concurrency: opts.concurrency ?? 16,
+      ...(timing.lockDurationMs ? { lockDuration: timing.lockDurationMs } : {}),
+      ...(timing.stalledIntervalMs ? { stalledInterval: timing.stalledIntervalMs } : {}),
+    },
   );
   // Without an error listener a lost connection would crash the process.
   worker.on('error', (err) => deps.logger.warn({ err: { name: err.name } }, 'worker error'));
   worker.on('failed', (job, err) =>
     deps.logger.warn({ jobId: job?.id, job: job?.name, attempts: job?.attemptsMade, err: { name: err.name } }, 'job failed'),
   );
-  return { worker, close: () => worker.close() };
+  return {
+    worker,
+    close: async () => {
+      clearInterval(schedulerCheck);
+      await worker.close();
+    },
+  };
 }
