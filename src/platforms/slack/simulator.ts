@@ -43,7 +43,7 @@ export const SIMULATOR_APP_ID = 'A0CARELOG';
 export class FakeSlackApi {
   readonly calls: RecordedCall[] = [];
   private server: http.Server | undefined;
-  private overrides = new Map<string, (call: RecordedCall) => FakeReply | undefined>();
+  private overrides = new Map<string, (call: RecordedCall) => FakeReply | undefined | Promise<FakeReply | undefined>>();
   private counter = 0;
   private waiters: { method: string; resolve: (c: RecordedCall) => void }[] = [];
   teamId = 'T0SIM';
@@ -58,8 +58,11 @@ export class FakeSlackApi {
   private pingTimer: NodeJS.Timeout | undefined;
   private port = 0;
 
-  /** Replaces the answer to one Web API method (e.g. a 429, or users who closed their DMs). */
-  respond(method: string, reply: (call: RecordedCall) => FakeReply | undefined): void {
+  /**
+   * Replaces the answer to one Web API method (e.g. a 429, or users who closed their DMs). The call
+   * is recorded as it arrives; a promised reply is sent when it settles (a slow Slack).
+   */
+  respond(method: string, reply: (call: RecordedCall) => FakeReply | undefined | Promise<FakeReply | undefined>): void {
     this.overrides.set(method, reply);
   }
 
@@ -97,11 +100,22 @@ export class FakeSlackApi {
           token: (req.headers.authorization ?? '').replace(/^Bearer /, '') || undefined,
         };
         this.calls.push(call);
-        const reply = this.overrides.get(method)?.(call) ?? this.defaultReply(call);
-        res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...(reply.headers ?? {}) });
-        res.end(JSON.stringify(reply.body));
         for (const w of this.waiters.filter((x) => x.method === method)) w.resolve(call);
         this.waiters = this.waiters.filter((x) => x.method !== method);
+        const send = (reply: FakeReply) => {
+          if (res.destroyed) return;
+          res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...(reply.headers ?? {}) });
+          res.end(JSON.stringify(reply.body));
+        };
+        const override = this.overrides.get(method)?.(call);
+        if (override instanceof Promise) {
+          override.then(
+            (r) => send(r ?? this.defaultReply(call)),
+            () => send({ status: 500, body: { ok: false, error: 'fatal_error' } }),
+          );
+        } else {
+          send(override ?? this.defaultReply(call));
+        }
       });
     });
     this.wss = new WebSocketServer({ noServer: true });
