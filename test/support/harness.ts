@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { parseEnv, parseProgramFile, type Config } from '../../src/config.js';
-import { startCarelog, type RunningCarelog } from '../../src/carelog.js';
+import { startCarelog, type RunningCarelog, type StartOptions } from '../../src/carelog.js';
 import { createLogger } from '../../src/logger.js';
 import {
   FakeSlackApi,
@@ -50,7 +50,9 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startHarness(opts: { now?: () => Date; yaml?: string; env?: Record<string, string> } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: { now?: () => Date; yaml?: string; env?: Record<string, string>; workerTiming?: StartOptions['workerTiming'] } = {},
+): Promise<Harness> {
   const tdb = await createTestDatabase();
   const slack = new FakeSlackApi();
   slack.teamId = TEAM;
@@ -95,6 +97,7 @@ export async function startHarness(opts: { now?: () => Date; yaml?: string; env?
     logger: createLogger(env.LOG_LEVEL, sink),
     queuePrefix: `carelog-test-${randomBytes(4).toString('hex')}`,
     ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.workerTiming ? { workerTiming: opts.workerTiming } : {}),
   });
   const url = `http://127.0.0.1:${carelog.port}/slack/events`;
   return {

@@ -1,0 +1,256 @@
+// Reminders survive what Redis and workers go through: a FLUSHALL (on a private redis-server this
+// file starts; never the shared one), two workers on one queue, and a worker killed mid-send.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startCarelog, type RunningCarelog } from '../../src/carelog.js';
+import { createLogger } from '../../src/logger.js';
+import { Redis } from '../../src/queue/redis.js';
+import { NUDGE_JOB, reminderJobId } from '../../src/queue/reminders.js';
+import { reconcileReminders } from '../../src/services/reconcile.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { FOLLOWUP_YAML, logContact, NEW_CLIENT, nudgeDms, nudgePosts, settableClock, waitUntil } from '../support/followups.js';
+import type { TWorkerChildArgs } from '../support/worker-child.js';
+
+const YAML = FOLLOWUP_YAML();
+// Mon 23 Nov 2026, 10:00 New York.
+const MONDAY = new Date('2026-11-23T15:00:00Z');
+// Tue 24 Nov 2026, 09:00 New York.
+const TUESDAY_DUE = new Date('2026-11-24T14:00:00Z');
+
+const cleanups: (() => unknown)[] = [];
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+/** A private redis-server with no persistence, stopped at the end of the file. */
+async function startPrivateRedis(): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'carelog-fu-redis-'));
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction', '--dir', dir], {
+    stdio: 'ignore',
+  });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  cleanups.push(async () => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const url = `redis://127.0.0.1:${port}`;
+  await waitUntil(
+    async () => {
+      const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      probe.on('error', () => undefined);
+      try {
+        await probe.connect();
+        return (await probe.ping()) === 'PONG';
+      } catch {
+        return false;
+      } finally {
+        probe.disconnect();
+      }
+    },
+    10_000,
+    'private redis-server',
+  );
+  return { url, child };
+}
+
+async function started(h: Promise<Harness>): Promise<Harness> {
+  const harness = await h;
+  cleanups.push(() => harness.stop());
+  return harness;
+}
+
+/** Another carelog process's workers, in this process: same database, Redis and queue prefix. */
+async function secondWorker(h: Harness, now: () => Date, timing?: { lockDurationMs: number; stalledIntervalMs: number }): Promise<RunningCarelog> {
+  const sink = new Writable({ write: (_c, _e, cb) => cb() });
+  const worker = await startCarelog({
+    config: h.carelog.deps.config,
+    logger: createLogger('info', sink),
+    queuePrefix: h.carelog.queue.opts.prefix!,
+    now,
+    mode: 'worker',
+    ...(timing ? { workerTiming: timing } : {}),
+  });
+  cleanups.push(() => worker.stop());
+  return worker;
+}
+
+async function logFollowUp(h: Harness, date: string, contactTime = '09:00') {
+  await logContact(h, 'U0CLIN1', {
+    ...NEW_CLIENT,
+    contact_date: '2026-11-23',
+    contact_time: contactTime,
+    follow_up_wanted: true,
+    follow_up_date: date,
+    follow_up_assignee: 'U0CASE1',
+  });
+  return h.carelog.deps.db.prisma.followUp.findFirstOrThrow({ orderBy: { createdAt: 'desc' } });
+}
+
+describe('losing Redis', () => {
+  it('after FLUSHALL the reconciler puts every reminder back under the same id and removes strays', async () => {
+    const redis = await startPrivateRedis();
+    const clock = settableClock(MONDAY);
+    const h = await started(startHarness({ now: clock.now, yaml: YAML, env: { REDIS_URL: redis.url } }));
+    const later = [await logFollowUp(h, '2026-11-30'), await logFollowUp(h, '2026-12-01'), await logFollowUp(h, '2026-11-24')];
+    // One due today: its nudge goes out now, and its overdue reminder is what it needs next.
+    const today = await logFollowUp(h, '2026-11-23');
+    await waitUntil(() => h.carelog.deps.db.prisma.nudge.findFirst({ where: { followUpId: today.id, sentAt: { not: null } } }), 8_000, 'today’s nudge');
+    const expected = [
+      ...later.map((f) => reminderJobId({ followUpId: f.id, version: 1, stage: 'due' })),
+      reminderJobId({ followUpId: today.id, version: 1, stage: 'overdue' }),
+    ].sort();
+    await waitUntil(async () => (await h.carelog.deps.reminders.queuedIds()).length === 4, 5_000, 'four queued reminders');
+    expect((await h.carelog.deps.reminders.queuedIds()).sort()).toEqual(expected);
+    const before = new Map<string, number>();
+    for (const id of expected) before.set(id, (await h.carelog.queue.getJob(id))!.timestamp + (await h.carelog.queue.getJob(id))!.delay);
+
+    const admin = new Redis(redis.url);
+    cleanups.push(() => admin.quit());
+    await admin.flushall();
+    expect(await h.carelog.deps.reminders.queuedIds()).toEqual([]);
+    const stray = reminderJobId({ followUpId: randomUUID(), version: 1, stage: 'due' });
+    await h.carelog.queue.add(NUDGE_JOB, { followUpId: stray.split('.')[1], version: 1, stage: 'due' }, { jobId: stray, delay: 3600_000 });
+    expect(await h.carelog.deps.reminders.queuedIds()).toEqual([stray]);
+
+    const result = await reconcileReminders(h.carelog.deps);
+    expect(result).toEqual({ pending: 4, added: 4, removed: 1 });
+    expect((await h.carelog.deps.reminders.queuedIds()).sort()).toEqual(expected);
+    expect(await h.carelog.queue.getJob(stray)).toBeUndefined();
+    for (const id of expected) {
+      const job = (await h.carelog.queue.getJob(id))!;
+      expect(await job.getState()).toBe('delayed');
+      // Due at the same moment as before, give or take the time the test took.
+      expect(Math.abs(job.timestamp + job.delay - before.get(id)!)).toBeLessThan(10_000);
+    }
+    // A second pass finds nothing to do.
+    expect(await reconcileReminders(h.carelog.deps)).toEqual({ pending: 4, added: 0, removed: 0 });
+  });
+
+  it('after FLUSHALL with nobody calling it, the running workers declare the reconciler again and it rebuilds the reminders', async () => {
+    const redis = await startPrivateRedis();
+    const clock = settableClock(MONDAY);
+    const h = await started(startHarness({ now: clock.now, yaml: YAML, env: { REDIS_URL: redis.url }, workerTiming: { schedulerCheckMs: 300 } }));
+    const f = await logFollowUp(h, '2026-11-30');
+    const id = reminderJobId({ followUpId: f.id, version: 1, stage: 'due' });
+    expect(await h.carelog.deps.reminders.queuedIds()).toEqual([id]);
+    expect(await h.carelog.queue.getJobScheduler('reminders.reconcile')).toBeTruthy();
+    const admin = new Redis(redis.url);
+    cleanups.push(() => admin.quit());
+    await admin.flushall();
+    expect(await h.carelog.queue.getJobScheduler('reminders.reconcile')).toBeFalsy();
+    await waitUntil(async () => (await h.carelog.deps.reminders.queuedIds()).includes(id), 8_000, 'the reminder back in Redis');
+    expect(await h.carelog.queue.getJobScheduler('reminders.reconcile')).toBeTruthy();
+  });
+});
+
+describe('several workers', () => {
+  it('two processes’ workers on one queue send each nudge exactly once', async () => {
+    const clock = settableClock(new Date(TUESDAY_DUE.getTime() - 6_000));
+    const h = await started(startHarness({ now: clock.now, yaml: YAML }));
+    const second = await secondWorker(h, clock.now);
+    expect(second.workers).not.toBeNull();
+    const ids: string[] = [];
+    // Eight follow-ups for 09:00 today, all due at the same real moment, a few seconds from now.
+    for (let i = 0; i < 8; i++) ids.push((await logFollowUp(h, '2026-11-24')).id);
+    expect(clock.now().getTime()).toBeLessThan(TUESDAY_DUE.getTime());
+    const prisma = h.carelog.deps.db.prisma;
+    await waitUntil(async () => (await prisma.nudge.count({ where: { followUpId: { in: ids }, sentAt: { not: null } } })) === 8, 15_000, 'eight nudges');
+    // Give a doubled send the chance to show itself.
+    await new Promise((r) => setTimeout(r, 1_000));
+    const rows = await prisma.nudge.findMany({ where: { followUpId: { in: ids } } });
+    expect(rows).toHaveLength(8);
+    const dms = nudgeDms(h, 'DU0CASE1');
+    expect(dms).toHaveLength(8);
+    expect(new Set(dms.map((c) => (c.args.metadata as { event_payload: { nudge_id: string } }).event_payload.nudge_id))).toEqual(new Set(rows.map((r) => r.id)));
+  });
+
+  it('a worker killed while sending: the survivor takes the stalled job over and the nudge goes out once', { timeout: 120_000 }, async () => {
+    const clock = settableClock(new Date(TUESDAY_DUE.getTime() + 3600_000));
+    // Only the killed child and, later, the survivor run workers.
+    const h = await started(startHarness({ now: clock.now, yaml: YAML, env: { CARELOG_WORKERS: 'false' } }));
+    const timing = { lockDurationMs: 2_000, stalledIntervalMs: 1_000 };
+    const env = h.carelog.deps.config.env;
+    const args: TWorkerChildArgs = {
+      databaseUrl: env.DATABASE_URL!,
+      redisUrl: env.REDIS_URL,
+      queuePrefix: h.carelog.queue.opts.prefix!,
+      slackApiUrl: env.SLACK_API_URL!,
+      yaml: YAML,
+      encryptionKey: env.CARELOG_ENCRYPTION_KEY!,
+      clockOffsetMs: clock.now().getTime() - Date.now(),
+      timing,
+    };
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join('test', 'support', 'worker-child.ts'), JSON.stringify(args)], {
+      cwd: process.cwd(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const childExit = new Promise<NodeJS.Signals | null>((r) => child.once('exit', (_code, signal) => r(signal)));
+    cleanups.push(async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await childExit;
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`worker child not ready: ${stderr.slice(-2000)}`)), 30_000);
+      child.stdout!.on('data', (d: Buffer) => {
+        if (d.toString().includes('ready')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+
+    // Slack takes the message but the worker never hears back: it is killed first. Slack's history
+    // then holds that message, with its metadata, as it would.
+    let hang: () => void = () => undefined;
+    h.slack.respond('chat.postMessage', (call) =>
+      (call.args.metadata as { event_type?: string } | undefined)?.event_type === 'carelog_nudge' ? new Promise((resolve) => (hang = () => resolve(undefined))) : undefined,
+    );
+    h.slack.respond('conversations.history', (call) => ({
+      body: {
+        ok: true,
+        messages: nudgePosts(h, String(call.args.channel)).map((c, i) => ({ type: 'message', ts: `1795000000.00${i}`, text: c.args.text, metadata: c.args.metadata })),
+      },
+    }));
+    cleanups.push(() => hang());
+
+    const f = await logFollowUp(h, '2026-11-24');
+    const call = await waitUntil(() => nudgePosts(h)[0], 15_000, 'the child’s nudge reaching Slack');
+    child.kill('SIGKILL');
+    expect(await childExit).toBe('SIGKILL');
+    const claim = await h.carelog.deps.db.prisma.nudge.findFirstOrThrow({ where: { followUpId: f.id } });
+    expect(claim.sentAt).toBeNull();
+    expect((call.args.metadata as { event_payload: { nudge_id: string } }).event_payload.nudge_id).toBe(claim.id);
+
+    const survivor = await secondWorker(h, clock.now, timing);
+    expect(survivor.workers).not.toBeNull();
+    // The survivor finds the stalled job, waits out the dead worker's claim, then finds the message.
+    const row = await waitUntil(
+      () => h.carelog.deps.db.prisma.nudge.findFirst({ where: { id: claim.id, sentAt: { not: null } } }),
+      90_000,
+      'the nudge recorded by the survivor',
+    );
+    expect(row.messageTs).toBe('1795000000.000');
+    expect(row.channel).toBe('DU0CASE1');
+    expect(h.slack.callsTo('conversations.history').length).toBeGreaterThanOrEqual(1);
+    expect(nudgePosts(h, 'DU0CASE1')).toHaveLength(1);
+    expect(await h.carelog.deps.db.prisma.nudge.count({ where: { followUpId: f.id } })).toBe(1);
+  });
+});
