@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reminderJobId } from '../../src/queue/reminders.js';
 import { CLAIM_LEASE_MS, NudgeInFlightError, sendReminder } from '../../src/services/nudges.js';
 import { reconcileReminders } from '../../src/services/reconcile.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { PROGRAM_YAML, startHarness, type Harness } from '../support/harness.js';
 import { FOLLOWUP_YAML, logContact, NEW_CLIENT, nudgeDms, nudgePosts, settableClock, waitUntil } from '../support/followups.js';
 
 const CANARY = 'CANARY-NOTE-d7e2 John Doe';
@@ -174,6 +174,30 @@ describe('when Slack pushes back', () => {
       expect(queued).toContain(reminderJobId({ followUpId: f.id, version: 1, stage: 'overdue' }));
     } finally {
       h.slack.respond('conversations.open', () => undefined);
+    }
+  });
+
+  it('reroutes to the admin when the program names no supervisor', async () => {
+    const g = await startHarness({ now: clock.now, yaml: PROGRAM_YAML });
+    try {
+      await logContact(g, 'U0CLIN1', {
+        ...NEW_CLIENT,
+        contact_date: '2026-11-23',
+        contact_time: '09:00',
+        follow_up_wanted: true,
+        follow_up_date: '2026-11-30',
+        follow_up_assignee: 'U0CASE1',
+      });
+      const f = await g.carelog.deps.db.prisma.followUp.findFirstOrThrow({ include: { client: true } });
+      g.slack.respond('conversations.open', (call) => (call.args.users === 'U0CASE1' ? { body: { ok: false, error: 'account_inactive' } } : undefined));
+      expect((await sendReminder(g.carelog.deps, due(f.id))).deliveries).toEqual(['unreachable', 'sent']);
+      const posts = nudgePosts(g);
+      expect(posts).toHaveLength(1);
+      expect(posts[0]!.args.channel).toBe('DU0ADMN1');
+      expect(String(posts[0]!.args.text)).toContain(f.client.code);
+      expect((await g.carelog.deps.db.prisma.nudge.findFirstOrThrow({ where: { recipient: 'U0CASE1' } })).error).toBe('account_inactive');
+    } finally {
+      await g.stop();
     }
   });
 });

@@ -107,7 +107,7 @@ describe('follow-up nudges', () => {
       expect(raw).not.toMatch(/addiction|treatment|Jane/i);
     }
     // Once sent, the next stage waits: the overdue reminder, two working days later.
-    const overdue = await h.carelog.queue.getJob(reminderJobId({ followUpId: f.id, version: 1, stage: 'overdue' }));
+    const overdue = await waitUntil(() => h.carelog.queue.getJob(reminderJobId({ followUpId: f.id, version: 1, stage: 'overdue' })), 5_000, 'the overdue job');
     expect(await overdue?.getState()).toBe('delayed');
     expect(overdue!.delay).toBeGreaterThan(47 * 3600_000);
   });
@@ -153,7 +153,8 @@ describe('follow-up nudges', () => {
       const f = await newClientWithFollowUp();
       const { sent } = await sentNudge(f.id);
       const oldOverdue = reminderJobId({ followUpId: f.id, version: 1, stage: 'overdue' });
-      expect(await h.carelog.queue.getJob(oldOverdue)).toBeDefined();
+      // The worker queues the next stage just after recording the nudge.
+      await waitUntil(() => h.carelog.queue.getJob(oldOverdue), 5_000, 'the overdue job');
       const snooze = nudgeElements(sent.blocks).nudge_snooze!;
       const oneDay = (snooze.options as { value: string }[]).find((o) => o.value.endsWith('|1d'))!;
       const before = h.slack.calls.length;
@@ -235,7 +236,7 @@ describe('follow-up nudges', () => {
       const f = await newClientWithFollowUp();
       const { sent } = await sentNudge(f.id);
       const job = reminderJobId({ followUpId: f.id, version: 1, stage: 'overdue' });
-      expect(await h.carelog.queue.getJob(job)).toBeDefined();
+      await waitUntil(() => h.carelog.queue.getJob(job), 5_000, 'the overdue job');
       const before = h.slack.calls.length;
       await logContact(h, 'U0CLIN1', {
         client: { value: f.clientId, text: f.client.code },
@@ -284,6 +285,24 @@ describe('follow-up nudges', () => {
       const stranger = await carelogCommand(h, 'U0STRANGER', 'followups');
       expect((stranger.json as { text: string }).text).toMatch(/Only members/);
       expect(JSON.stringify(stranger.json)).not.toContain('PIC-');
+    });
+
+    it('acting from the /carelog followups list replaces the list entry through the response URL', async () => {
+      const res = await carelogCommand(h, 'U0CASE1', 'followups');
+      const blocks = (res.json as { blocks: unknown[] }).blocks;
+      const done = nudgeElements(blocks).nudge_done!;
+      const [id, version] = String(done.value).split(':');
+      const list = { channel: 'C0SIMCHAN', ts: '1795000000.000042', blocks };
+      const payload = messageAction(h, 'U0CASE1', list, done);
+      const before = h.slack.calls.length;
+      await h.interact({ ...payload, container: { ...payload.container, is_ephemeral: true } });
+      const reply = await h.slack.waitFor('response_url.T0TEST', before);
+      expect(reply.args.replace_original).toBe(true);
+      expect(blocksText(reply.args.blocks)).toContain('Marked done by <@U0CASE1>');
+      expect(h.slack.calls.slice(before).filter((c) => c.method === 'chat.update')).toHaveLength(0);
+      const row = await prisma().followUp.findUniqueOrThrow({ where: { id: id! } });
+      expect(row.status).toBe('done');
+      expect(row.version).toBe(Number(version) + 1);
     });
 
     it('/carelog help lists the commands', async () => {
