@@ -94,7 +94,7 @@ async function importCommand(config: Config, args: string[]): Promise<number> {
     throw new UsageError(`cannot read ${values.file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
   const keyring = keyringOf(config);
-  const result = await withDatabase(config, (db, directory) => importContacts({ prisma: db.prisma, keyring, directory }, { program, csv }));
+  const result = await withDatabase(config, (db, directory) => importContacts({ db, keyring, directory }, { program, csv }));
   if (values.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   if (!result.ok) {
     if (!values.json) {

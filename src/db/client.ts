@@ -15,6 +15,11 @@ export interface Database {
   kind: 'postgres' | 'embedded';
   /** Plain SQL for migrations, health checks and bulk work. */
   sql: SqlRunner;
+  /**
+   * Plain SQL in one transaction on one connection: committed when `fn` resolves, rolled back when
+   * it throws. For bulk work (CSV import) where the ORM's per-parameter handling is the bottleneck.
+   */
+  transaction<T>(fn: (sql: SqlRunner) => Promise<T>): Promise<T>;
   migrate(): Promise<MigrateResult>;
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -39,6 +44,20 @@ function openPostgres(url: string): Database {
     prisma,
     kind: 'postgres',
     sql,
+    transaction: async (fn) => {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn(clientRunner(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
     migrate: async () => {
       // Migrations need one session for the advisory lock and their transactions.
       const client = await pool.connect();
@@ -132,6 +151,15 @@ async function openEmbedded(dataDir: string): Promise<Database> {
       prisma,
       kind: 'embedded',
       sql,
+      transaction: (fn) =>
+        db.transaction((tx) =>
+          fn({
+            query: async <T,>(text: string, params?: unknown[]) => (await tx.query<T>(text, params)).rows,
+            exec: async (text: string) => {
+              await tx.exec(text);
+            },
+          }),
+        ),
       migrate: () => applyMigrations(sql),
       ping: async () => {
         await db.query('SELECT 1');

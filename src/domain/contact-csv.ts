@@ -97,12 +97,11 @@ const INCIDENT_REF = /^[A-Za-z0-9][A-Za-z0-9\-/.#]*$/;
  * the quarter, beside it); a date and time without an offset is local too; with `Z` or an offset
  * it is that instant.
  */
-export function parseContactDate(text: string, timezone: string, noonCache?: Map<string, Date>): Date | null {
+export function parseContactDate(text: string, timezone: string, noonCache?: Map<string, Date | null>): Date | null {
   if (/^\d{4}-\d{2}-\d{2}$/.test(text)) {
-    if (!isIsoDate(text)) return null;
     let noon = noonCache?.get(text);
-    if (!noon) {
-      noon = fromLocal(text, '12:00', timezone);
+    if (noon === undefined) {
+      noon = isIsoDate(text) ? fromLocal(text, '12:00', timezone) : null;
       noonCache?.set(text, noon);
     }
     return noon;
@@ -160,7 +159,14 @@ function rowSchema(rules: CsvImportRules) {
   const code = new RegExp(`^${prefix}-(\\d{1,9})$`, 'i');
   const notBefore = fromLocal(rules.startDate, '00:00', timezone);
   const notAfter = rules.now.getTime() + FUTURE_SLACK_MS;
-  const noonCache = new Map<string, Date>();
+  // A file has many rows per day: each distinct date is checked and converted once.
+  const noonCache = new Map<string, Date | null>();
+  const realDates = new Map<string, boolean>();
+  const isRealDate = (d: string) => {
+    let ok = realDates.get(d);
+    if (ok === undefined) realDates.set(d, (ok = isIsoDate(d)));
+    return ok;
+  };
   const required = (message: string) => z.string({ error: message }).trim().min(1, { error: message });
   return z.object({
     [COLUMN.clientCode]: required('is required').pipe(
@@ -216,7 +222,7 @@ function rowSchema(rules: CsvImportRules) {
       blankToNull,
       z
         .string()
-        .refine(isIsoDate, { error: (iss) => `"${String(iss.input)}" is not a date such as 2024-10-07` })
+        .refine(isRealDate, { error: (iss) => `"${String(iss.input)}" is not a date such as 2024-10-07` })
         .nullable()
         .default(null),
     ),
@@ -243,17 +249,18 @@ function rowSchema(rules: CsvImportRules) {
  * left out because they describe the client, not the contact (and only count on a first row).
  */
 function rowKey(r: Omit<ImportRow, 'idempotencyKey' | 'line' | 'contactNumber'>): string {
-  const canonical = JSON.stringify([
+  // Fields joined by a unit separator, which no field can hold (keys, codes, dates, [A-Za-z0-9-/.#]).
+  const canonical = [
     r.clientCode,
     r.occurredAt.toISOString(),
     r.source,
-    [...r.services].sort(),
-    [...r.referrals].sort(),
+    r.services.length > 1 ? [...r.services].sort().join(LIST_SEPARATOR) : r.services.join(''),
+    r.referrals.length > 1 ? [...r.referrals].sort().join(LIST_SEPARATOR) : r.referrals.join(''),
     r.disposition,
-    r.incidentRef,
-    r.minutesOnScene,
-    r.followUpDate,
-  ]);
+    r.incidentRef ?? '',
+    r.minutesOnScene ?? '',
+    r.followUpDate ?? '',
+  ].join('\u001f');
   return `import:${createHash('sha256').update(canonical).digest('hex')}`;
 }
 

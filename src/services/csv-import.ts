@@ -14,14 +14,15 @@ import {
   type ImportRow,
 } from '../domain/contact-csv.js';
 import { fromLocal } from '../domain/time.js';
-import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
+import type { Database } from '../db/client.js';
+import type { SqlRunner } from '../db/migrate.js';
 import { AUDIT, type TAuditAction } from './audit.js';
 import { notesContext } from './contacts.js';
 import type { Keyring } from './crypto.js';
 import type { Directory } from './directory.js';
 
 export interface ImportDeps {
-  prisma: PrismaClient;
+  db: Pick<Database, 'transaction'>;
   keyring: Keyring;
   directory: Directory;
 }
@@ -58,11 +59,8 @@ class ImportRejected extends Error {
   }
 }
 
-/** Long enough for a few hundred thousand rows on a slow disk. */
-const TRANSACTION_TIMEOUT_MS = 10 * 60_000;
-
 export async function importContacts(deps: ImportDeps, req: ImportRequest): Promise<TImportResult> {
-  const { prisma, keyring, directory } = deps;
+  const { db, keyring, directory } = deps;
   const { program } = req;
   const parsed = parseContactsCsv(req.csv, {
     categories: program.categories,
@@ -74,111 +72,108 @@ export async function importContacts(deps: ImportDeps, req: ImportRequest): Prom
   const rows = parsed.rows;
 
   try {
-    return await prisma.$transaction(
-      async (tx) => {
-        // The program row is the lock: live contacts (logContact) and other imports wait, so the
-        // counters and the client numbers read here stay true until commit.
-        const [counters] = await tx.$queryRawUnsafe<{ nextClientNumber: number; nextContactNumber: number }[]>(
-          'SELECT "nextClientNumber", "nextContactNumber" FROM "Program" WHERE id = $1 FOR UPDATE',
-          program.id,
-        );
-        if (!counters) throw new Error(`program ${program.id} is not in the database`);
+    // Plain SQL on one connection: through the ORM, passing 100,000-element arrays costs more than
+    // the inserts themselves.
+    return await db.transaction(async (tx) => {
+      // The program row is the lock: live contacts (logContact) and other imports wait, so the
+      // counters and the client numbers read here stay true until commit.
+      const [counters] = await tx.query<{ nextClientNumber: number; nextContactNumber: number }>(
+        'SELECT "nextClientNumber", "nextContactNumber" FROM "Program" WHERE id = $1 FOR UPDATE',
+        [program.id],
+      );
+      if (!counters) throw new Error(`program ${program.id} is not in the database`);
 
-        const numbers = [...new Set(rows.map((r) => r.clientNumber))];
-        const existing = await tx.$queryRawUnsafe<{ id: string; number: number; caseManagerId: string | null }[]>(
-          'SELECT id, number, "caseManagerId" FROM "Client" WHERE "programId" = $1 AND number = ANY($2::int[])',
-          program.id,
-          numbers,
-        );
-        const errors = sortErrors([...parsed.errors, ...checkNewClients(rows, new Set(existing.map((c) => c.number)))]);
-        if (errors.length) throw new ImportRejected(errors);
+      const numbers = [...new Set(rows.map((r) => r.clientNumber))];
+      const existing = await tx.query<{ id: string; number: number; caseManagerId: string | null }>(
+        'SELECT id, number, "caseManagerId" FROM "Client" WHERE "programId" = $1 AND number = ANY($2::int[])',
+        [program.id, numbers],
+      );
+      const errors = sortErrors([...parsed.errors, ...checkNewClients(rows, new Set(existing.map((c) => c.number)))]);
+      if (errors.length) throw new ImportRejected(errors);
 
-        const already = new Set(
-          (
-            await tx.$queryRawUnsafe<{ idempotencyKey: string }[]>(
-              'SELECT "idempotencyKey" FROM "Contact" WHERE "programId" = $1 AND "idempotencyKey" = ANY($2::text[])',
-              program.id,
-              rows.map((r) => r.idempotencyKey),
-            )
-          ).map((r) => r.idempotencyKey),
+      const already = new Set(
+        (
+          await tx.query<{ idempotencyKey: string }>(
+            'SELECT "idempotencyKey" FROM "Contact" WHERE "programId" = $1 AND "idempotencyKey" = ANY($2::text[])',
+            [program.id, rows.map((r) => r.idempotencyKey)],
+          )
+        ).map((r) => r.idempotencyKey),
+      );
+      // A row exported from this very program names its contact number: if that contact is this
+      // client at this instant, the row is already here (logged in chat, under another key).
+      const numbered = rows.filter((r) => r.contactNumber !== null && !already.has(r.idempotencyKey));
+      if (numbered.length) {
+        const clientIds = new Map(existing.map((c) => [c.id, c.number]));
+        // Stored as UTC wall time in a column without a zone: read it back as an instant.
+        const same = await tx.query<{ number: number; clientId: string; occurredAt: Date }>(
+          `SELECT number, "clientId", "occurredAt" AT TIME ZONE 'UTC' AS "occurredAt"
+             FROM "Contact" WHERE "programId" = $1 AND number = ANY($2::int[])`,
+          [program.id, numbered.map((r) => r.contactNumber)],
         );
-        // A row exported from this very program names its contact number: if that contact is this
-        // client at this instant, the row is already here (logged in chat, under another key).
-        const numbered = rows.filter((r) => r.contactNumber !== null && !already.has(r.idempotencyKey));
-        if (numbered.length) {
-          const clientIds = new Map(existing.map((c) => [c.id, c.number]));
-          const same = await tx.$queryRawUnsafe<{ number: number; clientId: string; occurredAt: Date }[]>(
-            'SELECT number, "clientId", "occurredAt" FROM "Contact" WHERE "programId" = $1 AND number = ANY($2::int[])',
-            program.id,
-            numbered.map((r) => r.contactNumber),
-          );
-          const byNumber = new Map(same.map((c) => [c.number, c]));
-          for (const r of numbered) {
-            const c = byNumber.get(r.contactNumber!);
-            if (c && clientIds.get(c.clientId) === r.clientNumber && new Date(c.occurredAt).getTime() === r.occurredAt.getTime()) {
-              already.add(r.idempotencyKey);
-            }
+        const byNumber = new Map(same.map((c) => [c.number, c]));
+        for (const r of numbered) {
+          const c = byNumber.get(r.contactNumber!);
+          if (c && clientIds.get(c.clientId) === r.clientNumber && new Date(c.occurredAt).getTime() === r.occurredAt.getTime()) {
+            already.add(r.idempotencyKey);
           }
         }
-        const fresh = rows.filter((r) => !already.has(r.idempotencyKey));
-        const summary: ImportSummary = {
-          rows: rows.length + parsed.duplicates,
-          contactsCreated: 0,
-          contactsAlreadyImported: rows.length - fresh.length,
-          duplicateRows: parsed.duplicates,
-          clientsCreated: 0,
-          followUpsCreated: 0,
-          followUpsMet: 0,
-          contactNumbers: null,
-        };
-        if (fresh.length === 0) return { ok: true as const, summary };
+      }
+      const fresh = rows.filter((r) => !already.has(r.idempotencyKey));
+      const summary: ImportSummary = {
+        rows: rows.length + parsed.duplicates,
+        contactsCreated: 0,
+        contactsAlreadyImported: rows.length - fresh.length,
+        duplicateRows: parsed.duplicates,
+        clientsCreated: 0,
+        followUpsCreated: 0,
+        followUpsMet: 0,
+        contactNumbers: null,
+      };
+      if (fresh.length === 0) return { ok: true as const, summary };
 
-        const audits = new AuditBatch();
-        const clients = await upsertClients(tx, program, fresh, existing, audits);
-        summary.clientsCreated = audits.count(AUDIT.clientCreate);
+      const audits = new AuditBatch();
+      const clients = await upsertClients(tx, program, fresh, existing, audits);
+      summary.clientsCreated = audits.count(AUDIT.clientCreate);
 
-        const [{ next }] = (await tx.$queryRawUnsafe<{ next: number }[]>(
-          'SELECT COALESCE(MAX(number), 0) + 1 AS next FROM "Contact" WHERE "programId" = $1',
-          program.id,
-        )) as [{ next: number }];
-        const firstNumber = Math.max(counters.nextContactNumber, Number(next));
-        const inserted = await insertContacts(tx, program, fresh, firstNumber, clients, directory, keyring, audits);
-        summary.contactsCreated = inserted.length;
-        summary.contactNumbers = { first: firstNumber, last: firstNumber + fresh.length - 1 };
-        summary.followUpsCreated = await insertFollowUps(tx, program, inserted, audits);
-        summary.followUpsMet = await meetFollowUps(tx, program.id, [...new Set(inserted.map((c) => c.clientId))], audits);
+      const [{ next }] = (await tx.query<{ next: number }>(
+        'SELECT COALESCE(MAX(number), 0) + 1 AS next FROM "Contact" WHERE "programId" = $1',
+        [program.id],
+      )) as [{ next: number }];
+      const firstNumber = Math.max(counters.nextContactNumber, Number(next));
+      const inserted = await insertContacts(tx, program, fresh, firstNumber, clients, directory, keyring, audits);
+      summary.contactsCreated = inserted.length;
+      summary.contactNumbers = { first: firstNumber, last: firstNumber + fresh.length - 1 };
+      summary.followUpsCreated = await insertFollowUps(tx, program, inserted, audits);
+      summary.followUpsMet = await meetFollowUps(tx, program.id, [...new Set(inserted.map((c) => c.clientId))], audits);
 
-        // A client's first contact is the earliest of all its contacts, imported or logged.
-        await tx.$executeRawUnsafe(
-          `UPDATE "Client" c SET "firstContactAt" = m.first, "updatedAt" = now()
-             FROM (SELECT "clientId", MIN("occurredAt") AS first FROM "Contact"
-                    WHERE "programId" = $1 AND "clientId" = ANY($2::uuid[]) GROUP BY "clientId") m
-            WHERE c.id = m."clientId" AND c."firstContactAt" <> m.first`,
-          program.id,
-          [...new Set(inserted.map((c) => c.clientId))],
-        );
-        // Imported codes may run past the counter (PIC-0900 in a program at 43): hand out numbers
-        // after the highest in use, for clients and for contacts alike.
-        await tx.$executeRawUnsafe(
-          `UPDATE "Program" SET
-             "nextClientNumber" = GREATEST("nextClientNumber", (SELECT COALESCE(MAX(number), 0) + 1 FROM "Client" WHERE "programId" = $1)),
-             "nextContactNumber" = GREATEST("nextContactNumber", (SELECT COALESCE(MAX(number), 0) + 1 FROM "Contact" WHERE "programId" = $1)),
-             "updatedAt" = now()
-           WHERE id = $1`,
-          program.id,
-        );
-        await audits.write(tx, program.id);
-        return { ok: true as const, summary };
-      },
-      { timeout: TRANSACTION_TIMEOUT_MS, maxWait: 30_000 },
-    );
+      // A client's first contact is the earliest of all its contacts, imported or logged.
+      await tx.query(
+        `UPDATE "Client" c SET "firstContactAt" = m.first, "updatedAt" = now()
+           FROM (SELECT "clientId", MIN("occurredAt") AS first FROM "Contact"
+                  WHERE "programId" = $1 AND "clientId" = ANY($2::uuid[]) GROUP BY "clientId") m
+          WHERE c.id = m."clientId" AND c."firstContactAt" <> m.first`,
+        [program.id, [...new Set(inserted.map((c) => c.clientId))]],
+      );
+      // Imported codes may run past the counter (PIC-0900 in a program at 43): hand out numbers
+      // after the highest in use, for clients and for contacts alike.
+      await tx.query(
+        `UPDATE "Program" SET
+           "nextClientNumber" = GREATEST("nextClientNumber", (SELECT COALESCE(MAX(number), 0) + 1 FROM "Client" WHERE "programId" = $1)),
+           "nextContactNumber" = GREATEST("nextContactNumber", (SELECT COALESCE(MAX(number), 0) + 1 FROM "Contact" WHERE "programId" = $1)),
+           "updatedAt" = now()
+         WHERE id = $1`,
+        [program.id],
+      );
+      await audits.write(tx, program.id);
+      return { ok: true as const, summary };
+    });
   } catch (err) {
     if (err instanceof ImportRejected) return { ok: false, errors: err.errors };
     throw err;
   }
 }
 
-type Tx = Prisma.TransactionClient;
+type Tx = SqlRunner;
 interface ClientRef {
   id: string;
   caseManagerId: string | null;
@@ -210,13 +205,10 @@ class AuditBatch {
 
   async write(tx: Tx, programId: string): Promise<void> {
     if (this.ids.length === 0) return;
-    await tx.$executeRawUnsafe(
+    await tx.query(
       `INSERT INTO "AuditEvent" ("programId", "actorId", action, "entityType", "entityId")
        SELECT $1, NULL, u.action, u.type, u.id FROM unnest($2::text[], $3::text[], $4::text[]) AS u(action, type, id)`,
-      programId,
-      this.actions,
-      this.types,
-      this.ids,
+      [programId, this.actions, this.types, this.ids],
     );
   }
 }
@@ -240,20 +232,14 @@ async function upsertClients(
   }
   const fresh = [...firstRow.values()];
   const created = fresh.length
-    ? await tx.$queryRawUnsafe<{ id: string; number: number }[]>(
+    ? await tx.query<{ id: string; number: number }>(
         `INSERT INTO "Client" (id, "programId", number, code, sex, "ageBand", "firstContactAt", "updatedAt")
          SELECT u.id, $1, u.number, u.code, u.sex, u.age_band, u.first, now()
            FROM unnest($2::uuid[], $3::int[], $4::text[], $5::text[], $6::text[], $7::timestamp(3)[])
              AS u(id, number, code, sex, age_band, first)
          ON CONFLICT DO NOTHING
          RETURNING id, number`,
-        program.id,
-        fresh.map(() => randomUUID()),
-        fresh.map((r) => r.clientNumber),
-        fresh.map((r) => r.clientCode),
-        fresh.map((r) => r.sex),
-        fresh.map((r) => r.ageBand),
-        fresh.map((r) => earliest.get(r.clientNumber)!.toISOString()),
+        [program.id, fresh.map(() => randomUUID()), fresh.map((r) => r.clientNumber), fresh.map((r) => r.clientCode), fresh.map((r) => r.sex), fresh.map((r) => r.ageBand), fresh.map((r) => earliest.get(r.clientNumber)!.toISOString())],
       )
     : [];
   audits.add(AUDIT.clientCreate, 'client', created.map((c) => c.id));
@@ -262,10 +248,9 @@ async function upsertClients(
   if (created.length < fresh.length) {
     // Someone else created one of these clients since the check: read them back.
     const missing = fresh.map((r) => r.clientNumber).filter((n) => !byNumber.has(n));
-    const rows2 = await tx.$queryRawUnsafe<{ id: string; number: number; caseManagerId: string | null }[]>(
+    const rows2 = await tx.query<{ id: string; number: number; caseManagerId: string | null }>(
       'SELECT id, number, "caseManagerId" FROM "Client" WHERE "programId" = $1 AND number = ANY($2::int[])',
-      program.id,
-      missing,
+      [program.id, missing],
     );
     for (const c of rows2) byNumber.set(c.number, { id: c.id, caseManagerId: c.caseManagerId });
   }
@@ -325,7 +310,7 @@ async function insertContacts(
     cols.key[i] = r.idempotencyKey;
     byId.set(cols.id[i]!, { id: cols.id[i]!, clientId: client.id, followUpDate: r.followUpDate, assigneeId: assignee });
   });
-  const inserted = await tx.$queryRawUnsafe<{ id: string }[]>(
+  const inserted = await tx.query<{ id: string }>(
     `INSERT INTO "Contact" (id, "programId", number, "clientId", "occurredAt", "authorId", source, services, referrals,
                             disposition, "incidentRef", "minutesOnScene", "followUpWanted", "followUpDate",
                             "followUpAssigneeId", "notesCiphertext", "notesKeyId", "idempotencyKey")
@@ -340,22 +325,24 @@ async function insertContacts(
               incident_ref, minutes, follow_up_date, assignee, notes, notes_key_id, key)
      ON CONFLICT DO NOTHING
      RETURNING id`,
-    program.id,
-    cols.id,
-    cols.number,
-    cols.clientId,
-    cols.occurredAt,
-    cols.source,
-    cols.services,
-    cols.referrals,
-    cols.disposition,
-    cols.incidentRef,
-    cols.minutesOnScene,
-    cols.followUpDate,
-    cols.assignee,
-    cols.notes,
-    cols.notesKeyId,
-    cols.key,
+    [
+      program.id,
+      cols.id,
+      cols.number,
+      cols.clientId,
+      cols.occurredAt,
+      cols.source,
+      cols.services,
+      cols.referrals,
+      cols.disposition,
+      cols.incidentRef,
+      cols.minutesOnScene,
+      cols.followUpDate,
+      cols.assignee,
+      cols.notes,
+      cols.notesKeyId,
+      cols.key,
+    ],
   );
   // The program lock keeps other imports out, so every row goes in; a conflict would leave a gap
   // in the numbers, never a duplicate.
@@ -380,16 +367,18 @@ async function insertFollowUps(tx: Tx, program: ProgramConfig, contacts: Inserte
     return at;
   };
   const ids = wanted.map(() => randomUUID());
-  await tx.$executeRawUnsafe(
+  await tx.query(
     `INSERT INTO "FollowUp" (id, "programId", "clientId", "originContactId", "dueAt", "assigneeId", "updatedAt")
      SELECT u.id, $1, u.client_id, u.origin, u.due_at, u.assignee, now()
        FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::timestamp(3)[], $6::uuid[]) AS u(id, client_id, origin, due_at, assignee)`,
-    program.id,
-    ids,
-    wanted.map((c) => c.clientId),
-    wanted.map((c) => c.id),
-    wanted.map((c) => due(c.followUpDate!)),
-    wanted.map((c) => c.assigneeId),
+    [
+      program.id,
+      ids,
+      wanted.map((c) => c.clientId),
+      wanted.map((c) => c.id),
+      wanted.map((c) => due(c.followUpDate!)),
+      wanted.map((c) => c.assigneeId),
+    ],
   );
   audits.add(AUDIT.followUpCreate, 'followup', ids);
   return ids.length;
@@ -401,7 +390,7 @@ async function insertFollowUps(tx: Tx, program: ProgramConfig, contacts: Inserte
  * nudging). The earliest later contact is the one that met it, at its own time.
  */
 async function meetFollowUps(tx: Tx, programId: string, clientIds: string[], audits: AuditBatch): Promise<number> {
-  const met = await tx.$queryRawUnsafe<{ id: string }[]>(
+  const met = await tx.query<{ id: string }>(
     `WITH met AS (
        SELECT DISTINCT ON (f.id) f.id, c.id AS contact_id, c."occurredAt" AS at
          FROM "FollowUp" f
@@ -413,8 +402,7 @@ async function meetFollowUps(tx: Tx, programId: string, clientIds: string[], aud
         SET status = 'done', "completedAt" = met.at, "metByContactId" = met.contact_id, version = f.version + 1, "updatedAt" = now()
        FROM met WHERE f.id = met.id
      RETURNING f.id`,
-    programId,
-    clientIds,
+    [programId, clientIds],
   );
   audits.add(AUDIT.followUpComplete, 'followup', met.map((f) => f.id));
   return met.length;

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseProgramFile, type ProgramConfig } from '../../src/config.js';
+import { openDatabase } from '../../src/db/client.js';
 import { parseCsv } from '../../src/domain/csv.js';
 import { logContact, notesContext } from '../../src/services/contacts.js';
 import { createKeyring } from '../../src/services/crypto.js';
@@ -65,7 +66,7 @@ const GOOD = [
 
 let env: Awaited<ReturnType<typeof openMigratedTestDatabase>>;
 let directory: Directory;
-const deps = () => ({ prisma: env.db.prisma, keyring, directory });
+const deps = () => ({ db: env.db, prisma: env.db.prisma, keyring, directory });
 const run = (program: ProgramConfig, csv: string, now = NOW) => importContacts(deps(), { program, csv, now });
 
 function ok(r: TImportResult) {
@@ -315,6 +316,28 @@ describe('export', () => {
       ['contact.export_notes', 'wilmington', null],
     ]);
   });
+});
+
+describe('on the embedded database', () => {
+  // The command line uses PGlite when DATABASE_URL is unset; its array parameters must work too.
+  it('imports, recognises a second import and exports the same rows', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'carelog-csv-pglite-'));
+    const db = await openDatabase({ dataDir: dir });
+    try {
+      await db.migrate();
+      const dir2 = await syncPrograms(db.prisma, [wilmington]);
+      const embedded = { db, prisma: db.prisma, keyring, directory: dir2 };
+      expect(ok(await importContacts(embedded, { program: wilmington, csv: GOOD, now: NOW }))).toMatchObject({ contactsCreated: 5, clientsCreated: 3 });
+      expect(ok(await importContacts(embedded, { program: wilmington, csv: GOOD, now: NOW }))).toMatchObject({ contactsCreated: 0, contactsAlreadyImported: 5 });
+      const all = { program: wilmington, from: '2024-03-01', to: '2024-12-31', includeNotes: true };
+      const there = contactExportCsv(await exportContacts(embedded, all));
+      ok(await run(wilmington, GOOD));
+      expect(contactExportCsv(await exportContacts(deps(), all))).toBe(there);
+    } finally {
+      await db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });
 
 describe('the command line', () => {
