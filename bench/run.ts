@@ -2,9 +2,11 @@
 // the person running them; timed goals live here, never in the test suite.
 import os from 'node:os';
 import { benchAck } from './ack.js';
+import { benchImport } from './import.js';
 
 const BENCHES: Record<string, () => Promise<unknown>> = {
   ack: () => benchAck(1000, 10),
+  import: () => benchImport(100_000),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
