@@ -63,7 +63,15 @@ async function deliverOnce(
       data: { claimedAt: new Date() },
     });
     if (taken.count !== 1) throw new NudgeInFlightError();
-    const found = await messenger.findNudge(to.platformUserId, row.id);
+    let found;
+    try {
+      found = await messenger.findNudge(to.platformUserId, row.id);
+    } catch (err) {
+      // Gone since the claim (left the workspace): reroute now instead of failing this job for ever.
+      if (!(err instanceof RecipientUnreachableError)) throw err;
+      await prisma.nudge.update({ where: { id: row.id }, data: { error: err.platformCode } });
+      return 'unreachable';
+    }
     if (found) {
       await prisma.nudge.update({ where: { id: row.id }, data: { sentAt: new Date(), channel: found.channel, messageTs: found.ts } });
       return 'recovered';
