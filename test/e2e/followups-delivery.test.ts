@@ -108,6 +108,21 @@ describe('sending a nudge exactly once', () => {
     }
   });
 
+  it('reroutes when the assignee became unreachable during the crash window', async () => {
+    const f = await followUpFor('U0CASE2');
+    const claim = await prisma().nudge.create({
+      data: { followUpId: f.id, version: 1, kind: 'due', platform: 'slack', recipient: 'U0CASE2', claimedAt: new Date(Date.now() - CLAIM_LEASE_MS - 1_000) },
+    });
+    h.slack.respond('conversations.open', (call) => (call.args.users === 'U0CASE2' ? { body: { ok: false, error: 'user_disabled' } } : undefined));
+    try {
+      expect((await sendReminder(h.carelog.deps, due(f.id))).deliveries).toEqual(['unreachable', 'sent']);
+      expect((await prisma().nudge.findUniqueOrThrow({ where: { id: claim.id } })).error).toBe('user_disabled');
+      expect(await prisma().nudge.count({ where: { followUpId: f.id, recipient: 'U0SUPV1', kind: 'escalation', sentAt: { not: null } } })).toBe(1);
+    } finally {
+      h.slack.respond('conversations.open', () => undefined);
+    }
+  });
+
   it('leaves a fresh claim to the worker that holds it: the job retries later', async () => {
     const f = await followUpFor('U0CASE1');
     await prisma().nudge.create({ data: { followUpId: f.id, version: 1, kind: 'due', platform: 'slack', recipient: 'U0CASE1', claimedAt: new Date() } });

@@ -338,6 +338,14 @@ describe('follow-up nudges', () => {
       expect(text).toContain('"action_id":"home_log_contact"');
       expect(text).toContain('Log a contact');
       expect(text).toContain('pending follow-up');
+      // Its button opens the contact form.
+      const home = { channel: 'DU0CASE1', ts: '0', blocks: view.blocks };
+      const button = (view.blocks as { elements?: Record<string, unknown>[] }[]).flatMap((b) => b.elements ?? []).find((e) => e.action_id === 'home_log_contact')!;
+      const click = messageAction(h, 'U0CASE1', home, button);
+      const opens = h.slack.calls.length;
+      await h.interact({ ...click, container: { type: 'view', view_id: 'VHOME1' }, view: { id: 'VHOME1', type: 'home', blocks: view.blocks } });
+      const form = await h.slack.waitFor('views.open', opens);
+      expect((form.args.view as { callback_id: string }).callback_id).toBe('contact_form');
       // A forged event (wrong secret) publishes nothing.
       const ts = Math.floor(Date.now() / 1000);
       const forged = await fetch(h.url, {
