@@ -8,9 +8,10 @@ import * as clientOptions from './client-options.js';
 import * as contactClientChosen from './contact-client-chosen.js';
 import * as contactCommand from './contact-command.js';
 import * as contactSubmit from './contact-submit.js';
+import * as digestCommand from './digest-command.js';
 import * as nudgeActions from './nudge-actions.js';
 
-const HANDLERS = [contactCommand, contactClientChosen, clientOptions, contactSubmit, nudgeActions, carelogCommand, appHome];
+const HANDLERS = [contactCommand, contactClientChosen, clientOptions, contactSubmit, nudgeActions, carelogCommand, appHome, digestCommand];
 
 export function registerHandlers(app: App, deps: CarelogDeps): void {
   for (const h of HANDLERS) h.register(app, deps);

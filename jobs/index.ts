@@ -2,6 +2,7 @@
 // here (CONTRIBUTING.md has the checklist).
 import type { JobDefinition } from '../src/queue/job.js';
 import { followUpNudge } from './followup-nudge.js';
+import { postDigestJob } from './post-digest.js';
 import { reconcileRemindersJob } from './reconcile-reminders.js';
 
-export const JOBS: JobDefinition[] = [followUpNudge, reconcileRemindersJob];
+export const JOBS: JobDefinition[] = [followUpNudge, reconcileRemindersJob, postDigestJob];

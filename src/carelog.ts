@@ -14,6 +14,7 @@ import { connectRedis, type RedisHandle } from './queue/redis.js';
 import { createQueue, startWorkers, type WorkerHandle, type WorkerTiming } from './queue/workers.js';
 import { createReminderScheduler } from './queue/reminders.js';
 import { reconcileReminders } from './services/reconcile.js';
+import { upsertDigestSchedules } from './queue/digests.js';
 import { createSlackMessenger } from './platforms/slack/messenger.js';
 import type { Queue } from 'bullmq';
 import { WebClient } from '@slack/web-api';
@@ -136,6 +137,7 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
       deps.messengers.slack = createSlackMessenger(new WebClient(botToken, { slackApiUrl: apiUrl }));
       const workers = await startWorkers({ queue, connection: redis.connection, jobs: JOBS, deps, ...(opts.workerTiming ? { timing: opts.workerTiming } : {}) });
       stops.push(() => workers.close());
+      await upsertDigestSchedules(queue, config.programs);
       const rebuilt = await reconcileReminders(deps);
       logger.info({ ...rebuilt, database: db.kind }, 'carelog worker is ready');
       return { port: 0, deps, redis, queue, workers, simulator, stop: stopAll };
@@ -158,6 +160,7 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
     deps.messengers.slack = createSlackMessenger(slack.client);
 
     const workers = config.env.CARELOG_WORKERS ? await startWorkers({ queue, connection: redis.connection, jobs: JOBS, deps, ...(opts.workerTiming ? { timing: opts.workerTiming } : {}) }) : null;
+    if (workers) await upsertDigestSchedules(queue, config.programs);
     if (workers) stops.push(() => workers.close());
     // Redis may have lost every reminder (restart without persistence): rebuild them from Postgres.
     const rebuilt = await reconcileReminders(deps);

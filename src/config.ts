@@ -169,6 +169,17 @@ const ZProgram = z.object({
       hours: { days: ['mon', 'tue', 'wed', 'thu', 'fri'], from: '08:00', to: '18:00' },
       overdueAfterWorkingDays: 2,
     }),
+  digest: z
+    .object({
+      /** Small-cell suppression: counts 1..n-1 show as "<n" (e.g. 11, the CMS rule). */
+      suppressBelow: z.number().int().min(2, { error: 'must be at least 2' }).max(100).optional(),
+      /** Local time of the weekly digest (Mondays) and the quarterly one (first weekday after the quarter). */
+      weeklyAt: ZTime.default('08:00'),
+      quarterlyAt: ZTime.default('08:00'),
+      weekly: z.boolean().default(true),
+      quarterly: z.boolean().default(true),
+    })
+    .default({ weeklyAt: '08:00', quarterlyAt: '08:00', weekly: true, quarterly: true }),
 });
 
 const ZProgramFile = z
@@ -201,6 +212,7 @@ export interface ProgramConfig {
   roster: { slack?: string; teams?: string; roles: (typeof ROLES)[number][] }[];
   categories: TCategories;
   followUps: z.infer<typeof ZProgram>['followUps'];
+  digest: z.infer<typeof ZProgram>['digest'];
 }
 
 export interface Config {

@@ -2,10 +2,14 @@
 // crash the message can be found in the DM's history instead of being sent twice.
 import type { WebClient } from '@slack/web-api';
 import { RecipientUnreachableError, type Messenger, type SentMessage } from '../../services/messenger.js';
+import type { DigestView } from '../../views/digest.js';
 import type { NudgeMessage } from '../../views/nudge.js';
+import { renderDigestBlocks } from './digest-blocks.js';
 import { renderNudgeBlocks } from './nudge-blocks.js';
 
 export const NUDGE_EVENT_TYPE = 'carelog_nudge';
+export const DIGEST_EVENT_TYPE = 'carelog_digest';
+export const CHART_FILENAME = 'new-clients-by-quarter.png';
 
 /** Slack errors that mean this person cannot get a DM from carelog, now or on retry. */
 const UNREACHABLE = new Set([
@@ -65,6 +69,33 @@ export function createSlackMessenger(client: WebClient): Messenger {
         );
         return hit?.ts ? { channel, ts: hit.ts } : null;
       });
+    },
+    async postDigest(channel, view: DigestView, chartPng, runId) {
+      const res = await client.chat.postMessage({
+        channel,
+        text: `${view.title}: ${view.summary}`,
+        blocks: renderDigestBlocks(view) as never,
+        metadata: { event_type: DIGEST_EVENT_TYPE, event_payload: { run_id: runId } },
+      });
+      const ts = res.ts!;
+      const posted = res.channel ?? channel;
+      if (chartPng) {
+        // The chart goes in the digest's thread, so it stays with the figures it draws. The digest
+        // is posted by now: a failed upload must not make a retry post it a second time.
+        try {
+          await client.filesUploadV2({ channel_id: posted, thread_ts: ts, file: chartPng, filename: CHART_FILENAME, title: 'New clients by quarter' });
+        } catch {
+          return { channel: posted, ts, chartFailed: true };
+        }
+      }
+      return { channel: posted, ts };
+    },
+    async findDigest(channel, runId) {
+      const res = await client.conversations.history({ channel, limit: 100, include_all_metadata: true });
+      const hit = (res.messages ?? []).find(
+        (m) => (m as { metadata?: { event_payload?: { run_id?: string } } }).metadata?.event_payload?.run_id === runId,
+      );
+      return hit?.ts ? { channel, ts: hit.ts } : null;
     },
     async updateNudge(sent, message: NudgeMessage) {
       await client.chat.update({ channel: sent.channel, ts: sent.ts, text: message.text, blocks: renderNudgeBlocks(message) as never });
