@@ -180,11 +180,10 @@ describe('several workers', () => {
     expect(new Set(dms.map((c) => (c.args.metadata as { event_payload: { nudge_id: string } }).event_payload.nudge_id))).toEqual(new Set(rows.map((r) => r.id)));
   });
 
-  it('a worker killed while sending: the survivor takes the stalled job over and the nudge goes out once', { timeout: 120_000 }, async () => {
-    const clock = settableClock(new Date(TUESDAY_DUE.getTime() + 3600_000));
-    // Only the killed child and, later, the survivor run workers.
-    const h = await started(startHarness({ now: clock.now, yaml: YAML, env: { CARELOG_WORKERS: 'false' } }));
-    const timing = { lockDurationMs: 2_000, stalledIntervalMs: 1_000 };
+  const TIMING = { lockDurationMs: 2_000, stalledIntervalMs: 1_000 };
+
+  /** A worker in a child process (node --import tsx), ready to take jobs. */
+  async function startChildWorker(h: Harness, clock: { now: () => Date }) {
     const env = h.carelog.deps.config.env;
     const args: TWorkerChildArgs = {
       databaseUrl: env.DATABASE_URL!,
@@ -194,16 +193,16 @@ describe('several workers', () => {
       yaml: YAML,
       encryptionKey: env.CARELOG_ENCRYPTION_KEY!,
       clockOffsetMs: clock.now().getTime() - Date.now(),
-      timing,
+      timing: TIMING,
     };
     const child = spawn(process.execPath, ['--import', 'tsx', path.join('test', 'support', 'worker-child.ts'), JSON.stringify(args)], {
       cwd: process.cwd(),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const childExit = new Promise<NodeJS.Signals | null>((r) => child.once('exit', (_code, signal) => r(signal)));
+    const exited = new Promise<NodeJS.Signals | null>((r) => child.once('exit', (_code, signal) => r(signal)));
     cleanups.push(async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await childExit;
+      await exited;
     });
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -216,41 +215,78 @@ describe('several workers', () => {
         }
       });
     });
+    return { child, exited };
+  }
 
-    // Slack takes the message but the worker never hears back: it is killed first. Slack's history
-    // then holds that message, with its metadata, as it would.
-    let hang: () => void = () => undefined;
-    h.slack.respond('chat.postMessage', (call) =>
-      (call.args.metadata as { event_type?: string } | undefined)?.event_type === 'carelog_nudge' ? new Promise((resolve) => (hang = () => resolve(undefined))) : undefined,
-    );
+  /**
+   * Starts carelog without workers and a worker child; holds Slack's answer to `hangMethod` for
+   * the nudge so the child is killed mid-send; then starts a surviving worker. Slack's history
+   * holds whatever nudges it was sent, with their metadata, as it would.
+   */
+  async function killMidSend(hangMethod: 'chat.postMessage' | 'conversations.open') {
+    const clock = settableClock(new Date(TUESDAY_DUE.getTime() + 3600_000));
+    // Only the killed child and, later, the survivor run workers.
+    const h = await started(startHarness({ now: clock.now, yaml: YAML, env: { CARELOG_WORKERS: 'false' } }));
+    const { child, exited } = await startChildWorker(h, clock);
+    const held: (() => void)[] = [];
+    cleanups.push(() => held.forEach((release) => release()));
+    let holding = true;
+    const hold = () => new Promise<undefined>((resolve) => held.push(() => resolve(undefined)));
+    if (hangMethod === 'chat.postMessage') {
+      h.slack.respond('chat.postMessage', (call) =>
+        holding && (call.args.metadata as { event_type?: string } | undefined)?.event_type === 'carelog_nudge' ? hold() : undefined,
+      );
+    } else {
+      h.slack.respond('conversations.open', (call) => (holding && call.args.users === 'U0CASE1' ? hold() : undefined));
+    }
     h.slack.respond('conversations.history', (call) => ({
       body: {
         ok: true,
         messages: nudgePosts(h, String(call.args.channel)).map((c, i) => ({ type: 'message', ts: `1795000000.00${i}`, text: c.args.text, metadata: c.args.metadata })),
       },
     }));
-    cleanups.push(() => hang());
 
+    const calls = h.slack.calls.length;
     const f = await logFollowUp(h, '2026-11-24');
-    const call = await waitUntil(() => nudgePosts(h)[0], 15_000, 'the child’s nudge reaching Slack');
+    await waitUntil(() => held.length > 0, 15_000, `the child's ${hangMethod} reaching Slack`);
     child.kill('SIGKILL');
-    expect(await childExit).toBe('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+    holding = false;
     const claim = await h.carelog.deps.db.prisma.nudge.findFirstOrThrow({ where: { followUpId: f.id } });
     expect(claim.sentAt).toBeNull();
-    expect((call.args.metadata as { event_payload: { nudge_id: string } }).event_payload.nudge_id).toBe(claim.id);
+    const sentByChild = nudgePosts(h).filter((c) => h.slack.calls.indexOf(c) >= calls);
 
-    const survivor = await secondWorker(h, clock.now, timing);
+    const survivor = await secondWorker(h, clock.now, TIMING);
     expect(survivor.workers).not.toBeNull();
-    // The survivor finds the stalled job, waits out the dead worker's claim, then finds the message.
+    // The survivor finds the stalled job, waits out the dead worker's claim, then looks and acts.
     const row = await waitUntil(
       () => h.carelog.deps.db.prisma.nudge.findFirst({ where: { id: claim.id, sentAt: { not: null } } }),
       90_000,
       'the nudge recorded by the survivor',
     );
+    return { h, f, claim, row, sentByChild };
+  }
+
+  it('a worker killed after Slack took the message: the survivor finds it in the history and sends nothing', { timeout: 120_000 }, async () => {
+    const { h, f, claim, row, sentByChild } = await killMidSend('chat.postMessage');
+    expect(sentByChild).toHaveLength(1);
+    expect((sentByChild[0]!.args.metadata as { event_payload: { nudge_id: string } }).event_payload.nudge_id).toBe(claim.id);
     expect(row.messageTs).toBe('1795000000.000');
     expect(row.channel).toBe('DU0CASE1');
     expect(h.slack.callsTo('conversations.history').length).toBeGreaterThanOrEqual(1);
     expect(nudgePosts(h, 'DU0CASE1')).toHaveLength(1);
+    expect(await h.carelog.deps.db.prisma.nudge.count({ where: { followUpId: f.id } })).toBe(1);
+  });
+
+  it('a worker killed before the message reached Slack: the survivor sends it, once', { timeout: 120_000 }, async () => {
+    const { h, f, claim, row, sentByChild } = await killMidSend('conversations.open');
+    expect(sentByChild).toHaveLength(0);
+    const posts = nudgePosts(h, 'DU0CASE1');
+    expect(posts).toHaveLength(1);
+    expect((posts[0]!.args.metadata as { event_payload: { nudge_id: string } }).event_payload.nudge_id).toBe(claim.id);
+    expect(row.messageTs).toMatch(/^\d+\.\d+$/);
+    expect(row.messageTs).not.toBe('1795000000.000');
+    expect(h.slack.callsTo('conversations.history').length).toBeGreaterThanOrEqual(1);
     expect(await h.carelog.deps.db.prisma.nudge.count({ where: { followUpId: f.id } })).toBe(1);
   });
 });
