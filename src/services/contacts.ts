@@ -14,6 +14,8 @@ export interface ContactServiceDeps {
   prisma: PrismaClient;
   keyring: Keyring;
   directory: Directory;
+  /** The clock (tests and the demo move it); defaults to the real one. */
+  now?: () => Date;
 }
 
 export interface LogContactRequest {
@@ -143,7 +145,7 @@ export async function logContact(deps: ContactServiceDeps, req: LogContactReques
       if (pending.length) {
         await tx.followUp.updateMany({
           where: { id: { in: pending.map((f) => f.id) } },
-          data: { status: 'done', completedAt: new Date(), metByContactId: contact.id, version: { increment: 1 } },
+          data: { status: 'done', completedAt: deps.now?.() ?? new Date(), metByContactId: contact.id, version: { increment: 1 } },
         });
         for (const f of pending) {
           auditEntries.push({ programId: program.id, actorId: author.memberId, action: AUDIT.followUpComplete, entityType: 'followup', entityId: f.id });
