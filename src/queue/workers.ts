@@ -37,6 +37,8 @@ export async function startWorkers(opts: {
   deps: CarelogDeps;
   concurrency?: number;
   timing?: WorkerTiming;
+  /** Declares other schedules (each program's digests) at start and at every check; idempotent. */
+  declareSchedules?: () => Promise<void>;
 }): Promise<WorkerHandle> {
   const { queue, connection, jobs, deps } = opts;
   const timing = opts.timing ?? {};
@@ -44,6 +46,7 @@ export async function startWorkers(opts: {
   const scheduled = jobs.filter((j) => j.schedule);
   // Repeating jobs: upsertJobScheduler is idempotent, so every process may (re)declare them.
   for (const j of scheduled) await queue.upsertJobScheduler(j.name, { every: j.schedule!.everyMs }, { name: j.name, data: {} });
+  await opts.declareSchedules?.();
   // The schedules live in Redis too: after a FLUSHALL nothing would run the reconciler again until
   // a restart. Put back any that went missing (a fresh schedule with `every` runs at once).
   const schedulerCheck = setInterval(() => {
@@ -53,6 +56,7 @@ export async function startWorkers(opts: {
         await queue.upsertJobScheduler(j.name, { every: j.schedule!.everyMs }, { name: j.name, data: {} });
         deps.logger.warn({ job: j.name }, 'a repeating job was missing from Redis and is declared again');
       }
+      await opts.declareSchedules?.();
     })().catch((err: unknown) => deps.logger.warn({ err: { name: (err as Error)?.name } }, 'could not check repeating jobs'));
   }, timing.schedulerCheckMs ?? 60_000);
   schedulerCheck.unref();
