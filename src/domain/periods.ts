@@ -143,7 +143,8 @@ export function parsePeriod(text: string, kind: TPeriodKind | undefined, timezon
 /** A whole percent change, or null when the previous value was zero. */
 export function changePercent(current: number, previous: number): number | null {
   if (previous === 0) return null;
-  const pct = (current / previous - 1) * 100;
+  // (current - previous) / previous keeps exact halves exact (6.5, not 6.4999…).
+  const pct = ((current - previous) * 100) / previous;
   // Half away from zero, so -6.5 % and +6.5 % round alike.
   return Math.sign(pct) * Math.round(Math.abs(pct));
 }
