@@ -1,17 +1,22 @@
 // `npm run bench [-- <name>...]`: carelog's benchmarks. Figures go to stdout as JSON lines and to
 // the person running them; timed goals live here, never in the test suite.
 import os from 'node:os';
+import { parseArgs } from 'node:util';
 import { benchAck } from './ack.js';
+import { benchFollowUps } from './followups.js';
 import { benchImport } from './import.js';
 
+const { values: flags, positionals } = parseArgs({ options: { count: { type: 'string' }, window: { type: 'string' } }, allowPositionals: true, strict: false });
+
 const BENCHES: Record<string, () => Promise<unknown>> = {
+  followups: () => benchFollowUps(Number(flags.count ?? 100_000), Number(flags.window ?? 300)),
   // Sender, carelog and the fake Slack API share one Node process here: at concurrency 10 the
   // figure includes queueing behind the other two; concurrency 1 shows a request's own latency.
   ack: async () => ({ sequential: await benchAck(1000, 1), concurrent10: await benchAck(1000, 10) }),
   import: () => benchImport(100_000),
 };
 
-const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const wanted = positionals;
 const names = wanted.length ? wanted : Object.keys(BENCHES);
 const machine = `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`;
 for (const name of names) {

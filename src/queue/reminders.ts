@@ -34,6 +34,8 @@ export interface DesiredReminder extends ReminderJobData {
 
 export interface ReminderScheduler {
   schedule(r: DesiredReminder, now: Date): Promise<void>;
+  /** Many at once (the reconciler after Redis lost everything): pipelined, in chunks. */
+  scheduleMany(rs: DesiredReminder[], now: () => Date): Promise<void>;
   /** Removes the queued reminders (both stages) of one version of a follow-up. */
   unschedule(followUpId: string, version: number): Promise<void>;
   /** Ids of reminder jobs waiting in Redis (delayed or ready). */
@@ -72,6 +74,19 @@ export function createReminderScheduler(queue: Queue, client: Redis): ReminderSc
         { followUpId: r.followUpId, version: r.version, stage: r.stage } satisfies ReminderJobData,
         { ...JOB_OPTIONS, jobId: reminderJobId(r), delay: Math.max(0, r.fireAt.getTime() - now.getTime()) },
       );
+    },
+    async scheduleMany(rs, now) {
+      for (let i = 0; i < rs.length; i += 1000) {
+        // The delay is taken when each chunk is added, so a long rebuild does not make jobs late.
+        const at = now().getTime();
+        await queue.addBulk(
+          rs.slice(i, i + 1000).map((r) => ({
+            name: NUDGE_JOB,
+            data: { followUpId: r.followUpId, version: r.version, stage: r.stage } satisfies ReminderJobData,
+            opts: { ...JOB_OPTIONS, jobId: reminderJobId(r), delay: Math.max(0, r.fireAt.getTime() - at) },
+          })),
+        );
+      }
     },
     async unschedule(followUpId, version) {
       await Promise.all(

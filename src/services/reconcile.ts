@@ -2,7 +2,7 @@
 // reminder job belongs to a pending follow-up. Runs at start and every few minutes, so after Redis
 // loses everything (a restart without persistence, FLUSHALL) every reminder comes back by itself.
 import type { CarelogDeps } from '../deps.js';
-import { reminderJobId, type TStage } from '../queue/reminders.js';
+import { reminderJobId, type DesiredReminder, type TStage } from '../queue/reminders.js';
 import { nextReminder, SETTLED_NUDGE } from './followups.js';
 
 export interface ReconcileResult {
@@ -26,9 +26,9 @@ export async function reconcileReminders(deps: CarelogDeps): Promise<ReconcileRe
   }
   const queued = new Set(await deps.reminders.queuedIds());
   const failed = new Set(await deps.reminders.failedIds());
-  const now = deps.now();
   let added = 0;
   let removed = 0;
+  const missing: DesiredReminder[] = [];
   for (const [id, r] of desired) {
     if (queued.has(id) || !r) continue;
     if (failed.has(id)) {
@@ -38,10 +38,11 @@ export async function reconcileReminders(deps: CarelogDeps): Promise<ReconcileRe
       added++;
       continue;
     }
-    // Same id as a job already running or waiting: BullMQ ignores the add, which is what we want.
-    await deps.reminders.schedule(r, now);
-    added++;
+    // Same id as a job already running: BullMQ ignores the add, which is what we want.
+    missing.push(r);
   }
+  await deps.reminders.scheduleMany(missing, deps.now);
+  added += missing.length;
   for (const id of queued) {
     if (desired.has(id)) continue;
     await deps.reminders.remove(id);
