@@ -3,7 +3,7 @@
 // loses everything (a restart without persistence, FLUSHALL) every reminder comes back by itself.
 import type { CarelogDeps } from '../deps.js';
 import { reminderJobId, type DesiredReminder, type TStage } from '../queue/reminders.js';
-import { nextReminder, SETTLED_NUDGE } from './followups.js';
+import { nextReminder } from './followups.js';
 
 export interface ReconcileResult {
   pending: number;
@@ -12,16 +12,21 @@ export interface ReconcileResult {
 }
 
 export async function reconcileReminders(deps: CarelogDeps): Promise<ReconcileResult> {
-  const rows = await deps.db.prisma.followUp.findMany({
-    where: { status: 'pending' },
-    select: { id: true, programId: true, version: true, dueAt: true, status: true, nudges: { where: SETTLED_NUDGE, select: { kind: true, version: true } } },
-  });
+  // One aggregate query (a nested relation read would pass every id as a parameter, and a
+  // program with 100,000 pending follow-ups exceeds what Postgres accepts).
+  const rows = await deps.db.prisma.$queryRaw<{ id: string; programId: string; version: number; dueAt: Date; status: string; settled: string[] }[]>`
+    SELECT f."id", f."programId", f."version", f."dueAt", f."status"::text AS "status",
+           COALESCE(array_agg(n."kind"::text) FILTER (WHERE n."id" IS NOT NULL), '{}') AS "settled"
+    FROM "FollowUp" f
+    LEFT JOIN "Nudge" n ON n."followUpId" = f."id" AND n."version" = f."version" AND n."kind" <> 'escalation'
+                       AND (n."sentAt" IS NOT NULL OR n."error" IS NOT NULL)
+    WHERE f."status" = 'pending'
+    GROUP BY f."id"`;
   const desired = new Map<string, ReturnType<typeof nextReminder>>();
   for (const f of rows) {
     const program = deps.directory.program(f.programId);
     if (!program) continue;
-    const settled = new Set(f.nudges.filter((n) => n.version === f.version && n.kind !== 'escalation').map((n) => n.kind as TStage));
-    const next = nextReminder(f, settled, program);
+    const next = nextReminder(f, new Set(f.settled as TStage[]), program);
     if (next) desired.set(reminderJobId(next), next);
   }
   const queued = new Set(await deps.reminders.queuedIds());
