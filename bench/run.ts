@@ -3,6 +3,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { benchAck } from './ack.js';
+import { benchDigest } from './digest.js';
 import { benchFollowUps } from './followups.js';
 import { benchImport } from './import.js';
 
@@ -14,6 +15,8 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   // figure includes queueing behind the other two; concurrency 1 shows a request's own latency.
   ack: async () => ({ sequential: await benchAck(1000, 1), concurrent10: await benchAck(1000, 10) }),
   import: () => benchImport(100_000),
+  // 300,000 clients, 1,000,000 contacts; computeDigest next to one raw scan and the ORM-and-JS way.
+  digest: () => benchDigest(300_000),
 };
 
 const wanted = positionals;
