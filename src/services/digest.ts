@@ -68,10 +68,18 @@ export async function computeDigest(prisma: PrismaClient, program: ProgramConfig
         WHERE "programId" = ${pid} AND "occurredAt" >= ${start} AND "occurredAt" < ${end}`,
       prisma.$queryRaw<Row[]>`SELECT "source" AS key, count(*) AS count FROM "Contact"
         WHERE "programId" = ${pid} AND "occurredAt" >= ${start} AND "occurredAt" < ${end} GROUP BY "source"`,
-      prisma.$queryRaw<Row[]>`SELECT s AS key, count(DISTINCT c."id") AS count FROM "Contact" c, unnest(c."services") AS s
-        WHERE c."programId" = ${pid} AND c."occurredAt" >= ${start} AND c."occurredAt" < ${end} GROUP BY s`,
-      prisma.$queryRaw<Row[]>`SELECT r AS key, count(DISTINCT c."id") AS count FROM "Contact" c, unnest(c."referrals") AS r
-        WHERE c."programId" = ${pid} AND c."occurredAt" >= ${start} AND c."occurredAt" < ${end} GROUP BY r`,
+      // Contacts on which each was given: the quarter's few distinct lists are counted first, then
+      // each list's distinct keys add its count (a key twice on one contact still counts it once).
+      prisma.$queryRaw<Row[]>`SELECT k AS key, sum(g.count) AS count
+        FROM (SELECT "services" AS list, count(*) AS count FROM "Contact"
+              WHERE "programId" = ${pid} AND "occurredAt" >= ${start} AND "occurredAt" < ${end} GROUP BY "services") g,
+             LATERAL (SELECT DISTINCT k FROM unnest(g.list) AS k) u
+        GROUP BY k`,
+      prisma.$queryRaw<Row[]>`SELECT k AS key, sum(g.count) AS count
+        FROM (SELECT "referrals" AS list, count(*) AS count FROM "Contact"
+              WHERE "programId" = ${pid} AND "occurredAt" >= ${start} AND "occurredAt" < ${end} GROUP BY "referrals") g,
+             LATERAL (SELECT DISTINCT k FROM unnest(g.list) AS k) u
+        GROUP BY k`,
       prisma.$queryRaw<Row[]>`SELECT "disposition" AS key, count(*) AS count FROM "Contact"
         WHERE "programId" = ${pid} AND "occurredAt" >= ${start} AND "occurredAt" < ${end} GROUP BY "disposition"`,
       // A client's third contact within 30 days, falling in the period (earlier contacts may not).
