@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseProgramFile } from '../../src/config.js';
 import { parsePeriod } from '../../src/domain/periods.js';
+import { fromLocal } from '../../src/domain/time.js';
 import { computeDigest } from '../../src/services/digest.js';
 import { syncPrograms } from '../../src/services/directory.js';
 import { openMigratedTestDatabase } from '../support/postgres.js';
@@ -73,5 +74,51 @@ describe('quarterly digest on the progress report dataset', () => {
     expect(d.servicesProvided.de_escalation).toBeLessThan(138);
     expect(d.dispositions.resolved_on_scene).toBe(138);
     expect(Object.keys(d.referralsMade)).toEqual(program!.categories.referrals.map((c) => c.key));
+  });
+});
+
+describe('repeat-contact clients and clients served at the edges of a quarter', () => {
+  // Q4 2024 starts 2024-10-01 00:00 New York time.
+  const start = fromLocal('2024-10-01', '00:00', program!.timezone).getTime();
+  const day = 86_400_000;
+  const clients: Record<string, number[]> = {
+    thirdInQuarter: [-20 * day, -10 * day, 5 * day], // counted: the first two fall before the quarter
+    allBefore: [-25 * day, -20 * day, -15 * day], // not served in Q4, not counted
+    spreadOut: [day, 40 * day, 80 * day],
+    justOver: [day, 31 * day + 3_600_000, 32 * day], // third 31 days after the first
+    sameInstant: [50 * day, 50 * day, 50 * day], // three at once: counted
+    earlyPair: [-40 * day, -35 * day, day],
+    exactly30: [day, 15 * day, 31 * day], // third exactly 30 days after the first: counted
+  };
+
+  it('counts a client whose third contact within 30 days falls in the quarter, once', async () => {
+    const directory = await syncPrograms(env.db.prisma, [program!, { ...program!, id: 'edges', name: 'Edges' }]);
+    const author = directory.member('edges', 'slack', 'U0CLIN1')!.memberId;
+    let number = 0;
+    for (const [i, offsets] of Object.values(clients).entries()) {
+      const client = await env.db.prisma.client.create({
+        data: { programId: 'edges', number: i + 1, code: `EDG-${i + 1}`, sex: 'male', ageBand: '25-59', firstContactAt: new Date(start + Math.min(...offsets)) },
+      });
+      await env.db.prisma.contact.createMany({
+        data: offsets.map((o) => ({
+          programId: 'edges',
+          number: ++number,
+          clientId: client.id,
+          occurredAt: new Date(start + o),
+          authorId: author,
+          source: 'call_for_service',
+          services: ['crisis_services'],
+          referrals: [],
+          disposition: 'resolved_on_scene',
+          idempotencyKey: `edges:${number}`,
+        })),
+      });
+    }
+    const d = await computeDigest(env.db.prisma, { ...program!, id: 'edges' }, period('2024-Q4'));
+    expect(d.repeatContactClients).toBe(3);
+    expect(d.clientsServed).toBe(6);
+    expect(d.contacts).toBe(1 + 3 + 3 + 3 + 1 + 3);
+    expect(d.newClients).toBe(4); // spreadOut, justOver, sameInstant, exactly30
+    expect(d.continuingClients).toBe(2); // thirdInQuarter, earlyPair
   });
 });
