@@ -50,10 +50,21 @@ export async function computeDigest(prisma: PrismaClient, program: ProgramConfig
   const quarters = period.kind === 'quarter' ? quartersSince(program.startDate, period, program.timezone) : [];
   const keys = (list: { key: string }[]) => list.map((c) => c.key);
 
-  const [served, fresh, since, previousNew, bySex, byAge, contactTotals, bySource, services, referrals, dispositions, repeat, completed, byQuarter] =
+  const [contactTotals, fresh, since, previousNew, bySex, byAge, bySource, services, referrals, dispositions, completed, byQuarter] =
     await Promise.all([
-      prisma.$queryRaw<Row[]>`SELECT count(DISTINCT "clientId") AS count FROM "Contact"
-        WHERE "programId" = ${pid} AND "occurredAt" >= ${start} AND "occurredAt" < ${end}`,
+      // Contacts, clients served and repeat-contact clients in one pass over each client's contacts
+      // in time order, from 30 days before the period: a contact in the period is its client's
+      // first there when the one before it is not; it is a third within 30 days when the one two
+      // before it is at most 30 days older (with the period's earlier contacts counted, later ones
+      // not).
+      prisma.$queryRaw<Row[]>`SELECT count(*) FILTER (WHERE "occurredAt" >= ${start}) AS contacts,
+               count(*) FILTER (WHERE "occurredAt" >= ${start} AND (prev1 IS NULL OR prev1 < ${start})) AS served,
+               count(DISTINCT "clientId") FILTER (WHERE "occurredAt" >= ${start} AND prev2 >= "occurredAt" - '30 days'::interval) AS repeat
+        FROM (SELECT "clientId", "occurredAt",
+                     lag("occurredAt", 1) OVER w AS prev1, lag("occurredAt", 2) OVER w AS prev2
+              FROM "Contact"
+              WHERE "programId" = ${pid} AND "occurredAt" >= ${start}::timestamp - '30 days'::interval AND "occurredAt" < ${end}
+              WINDOW w AS (PARTITION BY "clientId" ORDER BY "occurredAt")) c`,
       prisma.$queryRaw<Row[]>`SELECT count(*) AS count FROM "Client"
         WHERE "programId" = ${pid} AND "firstContactAt" >= ${start} AND "firstContactAt" < ${end}`,
       prisma.$queryRaw<Row[]>`SELECT count(*) AS count FROM "Client"
@@ -64,8 +75,6 @@ export async function computeDigest(prisma: PrismaClient, program: ProgramConfig
         WHERE "programId" = ${pid} AND "firstContactAt" >= ${start} AND "firstContactAt" < ${end} GROUP BY "sex"`,
       prisma.$queryRaw<Row[]>`SELECT "ageBand" AS key, count(*) AS count FROM "Client"
         WHERE "programId" = ${pid} AND "firstContactAt" >= ${start} AND "firstContactAt" < ${end} GROUP BY "ageBand"`,
-      prisma.$queryRaw<Row[]>`SELECT count(*) AS count FROM "Contact"
-        WHERE "programId" = ${pid} AND "occurredAt" >= ${start} AND "occurredAt" < ${end}`,
       prisma.$queryRaw<Row[]>`SELECT "source" AS key, count(*) AS count FROM "Contact"
         WHERE "programId" = ${pid} AND "occurredAt" >= ${start} AND "occurredAt" < ${end} GROUP BY "source"`,
       // Contacts on which each was given: the quarter's few distinct lists are counted first, then
@@ -82,14 +91,6 @@ export async function computeDigest(prisma: PrismaClient, program: ProgramConfig
         GROUP BY k`,
       prisma.$queryRaw<Row[]>`SELECT "disposition" AS key, count(*) AS count FROM "Contact"
         WHERE "programId" = ${pid} AND "occurredAt" >= ${start} AND "occurredAt" < ${end} GROUP BY "disposition"`,
-      // A client's third contact within 30 days, falling in the period (earlier contacts may not).
-      prisma.$queryRaw<Row[]>`SELECT count(DISTINCT "clientId") AS count FROM (
-          SELECT "clientId", "occurredAt",
-                 count(*) OVER (PARTITION BY "clientId" ORDER BY "occurredAt"
-                                RANGE BETWEEN '30 days'::interval PRECEDING AND CURRENT ROW) AS within30
-          FROM "Contact"
-          WHERE "programId" = ${pid} AND "occurredAt" >= ${start}::timestamp - '30 days'::interval AND "occurredAt" < ${end}
-        ) w WHERE within30 >= 3 AND "occurredAt" >= ${start}`,
       prisma.$queryRaw<Row[]>`SELECT count(*) AS count FROM "FollowUp"
         WHERE "programId" = ${pid} AND "status" = 'done' AND "completedAt" >= ${start} AND "completedAt" < ${end}`,
       quarters.length
@@ -100,7 +101,7 @@ export async function computeDigest(prisma: PrismaClient, program: ProgramConfig
         : Promise.resolve([] as Row[]),
     ]);
 
-  const clientsServed = n(served[0]?.count);
+  const clientsServed = n(contactTotals[0]?.served);
   const newClients = n(fresh[0]?.count);
   const prevNew = n(previousNew[0]?.count);
   const quarterCounts = new Map(byQuarter.map((r) => [n(r.i), n(r.count)]));
@@ -115,12 +116,12 @@ export async function computeDigest(prisma: PrismaClient, program: ProgramConfig
     newClientsChangePct: changePercent(newClients, prevNew),
     newClientsBySex: tally(keys(program.categories.sex), bySex),
     newClientsByAgeBand: tally(keys(program.categories.ageBands), byAge),
-    contacts: n(contactTotals[0]?.count),
+    contacts: n(contactTotals[0]?.contacts),
     contactsBySource: tally(keys(program.categories.sources), bySource),
     servicesProvided: tally(keys(program.categories.services), services),
     referralsMade: tally(keys(program.categories.referrals), referrals),
     dispositions: tally(keys(program.categories.dispositions), dispositions),
-    repeatContactClients: n(repeat[0]?.count),
+    repeatContactClients: n(contactTotals[0]?.repeat),
     followUpsCompleted: n(completed[0]?.count),
   };
 }
