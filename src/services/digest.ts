@@ -50,7 +50,14 @@ export async function computeDigest(prisma: PrismaClient, program: ProgramConfig
   const quarters = period.kind === 'quarter' ? quartersSince(program.startDate, period, program.timezone) : [];
   const keys = (list: { key: string }[]) => list.map((c) => c.key);
 
-  const [contactTotals, fresh, since, previousNew, bySex, byAge, bySource, services, referrals, dispositions, completed, byQuarter] =
+  // New clients per range of first contacts, from one count per bucket between consecutive
+  // boundaries (each an index-only range count): since inception (everything before the period's
+  // end), this period, the previous one, and each quarter so far.
+  const bounds = [...new Set([...quarters.map((q) => q.start.getTime()), prev.start.getTime(), prev.end.getTime(), start.getTime(), end.getTime()])]
+    .sort((a, b) => a - b)
+    .map((t) => new Date(t));
+
+  const [contactTotals, buckets, newBySexAndAge, bySource, services, referrals, dispositions, completed] =
     await Promise.all([
       // Contacts, clients served and repeat-contact clients in one pass over each client's contacts
       // in time order, from 30 days before the period: a contact in the period is its client's
@@ -65,16 +72,14 @@ export async function computeDigest(prisma: PrismaClient, program: ProgramConfig
               FROM "Contact"
               WHERE "programId" = ${pid} AND "occurredAt" >= ${start}::timestamp - '30 days'::interval AND "occurredAt" < ${end}
               WINDOW w AS (PARTITION BY "clientId" ORDER BY "occurredAt")) c`,
-      prisma.$queryRaw<Row[]>`SELECT count(*) AS count FROM "Client"
-        WHERE "programId" = ${pid} AND "firstContactAt" >= ${start} AND "firstContactAt" < ${end}`,
-      prisma.$queryRaw<Row[]>`SELECT count(*) AS count FROM "Client"
-        WHERE "programId" = ${pid} AND "firstContactAt" < ${end}`,
-      prisma.$queryRaw<Row[]>`SELECT count(*) AS count FROM "Client"
-        WHERE "programId" = ${pid} AND "firstContactAt" >= ${prev.start} AND "firstContactAt" < ${prev.end}`,
-      prisma.$queryRaw<Row[]>`SELECT "sex" AS key, count(*) AS count FROM "Client"
-        WHERE "programId" = ${pid} AND "firstContactAt" >= ${start} AND "firstContactAt" < ${end} GROUP BY "sex"`,
-      prisma.$queryRaw<Row[]>`SELECT "ageBand" AS key, count(*) AS count FROM "Client"
-        WHERE "programId" = ${pid} AND "firstContactAt" >= ${start} AND "firstContactAt" < ${end} GROUP BY "ageBand"`,
+      // Bucket i counts [bounds[i-2], bounds[i-1]), bucket 1 everything before bounds[0].
+      prisma.$queryRaw<Row[]>`SELECT b.i AS i,
+               (SELECT count(*) FROM "Client" c
+                WHERE c."programId" = ${pid} AND c."firstContactAt" >= b.s AND c."firstContactAt" < b.e) AS count
+        FROM unnest(array_prepend('-infinity'::timestamp, ${bounds.slice(0, -1)}::timestamp[]), ${bounds}::timestamp[])
+             WITH ORDINALITY AS b(s, e, i)`,
+      prisma.$queryRaw<Row[]>`SELECT "sex", "ageBand", count(*) AS count FROM "Client"
+        WHERE "programId" = ${pid} AND "firstContactAt" >= ${start} AND "firstContactAt" < ${end} GROUP BY "sex", "ageBand"`,
       prisma.$queryRaw<Row[]>`SELECT "source" AS key, count(*) AS count FROM "Contact"
         WHERE "programId" = ${pid} AND "occurredAt" >= ${start} AND "occurredAt" < ${end} GROUP BY "source"`,
       // Contacts on which each was given: the quarter's few distinct lists are counted first, then
@@ -93,29 +98,31 @@ export async function computeDigest(prisma: PrismaClient, program: ProgramConfig
         WHERE "programId" = ${pid} AND "occurredAt" >= ${start} AND "occurredAt" < ${end} GROUP BY "disposition"`,
       prisma.$queryRaw<Row[]>`SELECT count(*) AS count FROM "FollowUp"
         WHERE "programId" = ${pid} AND "status" = 'done' AND "completedAt" >= ${start} AND "completedAt" < ${end}`,
-      quarters.length
-        ? prisma.$queryRaw<Row[]>`SELECT b.i AS i, count(c."id") AS count
-            FROM unnest(${quarters.map((q) => q.start)}::timestamp[], ${quarters.map((q) => q.end)}::timestamp[]) WITH ORDINALITY AS b(s, e, i)
-            LEFT JOIN "Client" c ON c."programId" = ${pid} AND c."firstContactAt" >= b.s AND c."firstContactAt" < b.e
-            GROUP BY b.i ORDER BY b.i`
-        : Promise.resolve([] as Row[]),
     ]);
 
+  const bucketCounts = new Map(buckets.map((r) => [n(r.i), n(r.count)]));
+  /** Clients first seen in [from, to), both among the bounds; from null: from the beginning. */
+  const firstSeen = (from: Date | null, to: Date) => {
+    const lo = from ? bounds.findIndex((b) => b.getTime() === from.getTime()) + 2 : 1;
+    const hi = bounds.findIndex((b) => b.getTime() === to.getTime()) + 1;
+    let total = 0;
+    for (let i = lo; i <= hi; i++) total += bucketCounts.get(i) ?? 0;
+    return total;
+  };
   const clientsServed = n(contactTotals[0]?.served);
-  const newClients = n(fresh[0]?.count);
-  const prevNew = n(previousNew[0]?.count);
-  const quarterCounts = new Map(byQuarter.map((r) => [n(r.i), n(r.count)]));
+  const newClients = firstSeen(start, end);
+  const prevNew = firstSeen(prev.start, prev.end);
   return {
     period: { kind: period.kind, label: period.label, name: period.name, start: period.startDate, end: period.endDate, partial: period.partial },
     clientsServed,
     newClients,
     continuingClients: clientsServed - newClients,
-    servedSinceInception: n(since[0]?.count),
-    newClientsByQuarter: quarters.map((q, i) => ({ label: q.label, name: q.name, partial: q.partial, count: quarterCounts.get(i + 1) ?? 0 })),
+    servedSinceInception: firstSeen(null, end),
+    newClientsByQuarter: quarters.map((q, i) => ({ label: q.label, name: q.name, partial: q.partial, count: firstSeen(q.start, q.end) })),
     previousNewClients: prevNew,
     newClientsChangePct: changePercent(newClients, prevNew),
-    newClientsBySex: tally(keys(program.categories.sex), bySex),
-    newClientsByAgeBand: tally(keys(program.categories.ageBands), byAge),
+    newClientsBySex: tally(keys(program.categories.sex), newBySexAndAge, 'sex'),
+    newClientsByAgeBand: tally(keys(program.categories.ageBands), newBySexAndAge, 'ageBand'),
     contacts: n(contactTotals[0]?.contacts),
     contactsBySource: tally(keys(program.categories.sources), bySource),
     servicesProvided: tally(keys(program.categories.services), services),
