@@ -57,7 +57,7 @@ export async function computeDigest(prisma: PrismaClient, program: ProgramConfig
     .sort((a, b) => a - b)
     .map((t) => new Date(t));
 
-  const [contactTotals, buckets, newBySexAndAge, bySource, services, referrals, dispositions, completed] =
+  const [contactTotals, buckets, newBySexAndAge, categories, completed] =
     await Promise.all([
       // Contacts, clients served and repeat-contact clients in one pass over each client's contacts
       // in time order, from 30 days before the period: a contact in the period is its client's
@@ -80,22 +80,19 @@ export async function computeDigest(prisma: PrismaClient, program: ProgramConfig
              WITH ORDINALITY AS b(s, e, i)`,
       prisma.$queryRaw<Row[]>`SELECT "sex", "ageBand", count(*) AS count FROM "Client"
         WHERE "programId" = ${pid} AND "firstContactAt" >= ${start} AND "firstContactAt" < ${end} GROUP BY "sex", "ageBand"`,
-      prisma.$queryRaw<Row[]>`SELECT "source" AS key, count(*) AS count FROM "Contact"
-        WHERE "programId" = ${pid} AND "occurredAt" >= ${start} AND "occurredAt" < ${end} GROUP BY "source"`,
-      // Contacts on which each was given: the quarter's few distinct lists are counted first, then
-      // each list's distinct keys add its count (a key twice on one contact still counts it once).
-      prisma.$queryRaw<Row[]>`SELECT k AS key, sum(g.count) AS count
-        FROM (SELECT "services" AS list, count(*) AS count FROM "Contact"
-              WHERE "programId" = ${pid} AND "occurredAt" >= ${start} AND "occurredAt" < ${end} GROUP BY "services") g,
+      // Contacts by source and by disposition, and on which each service and referral was given,
+      // in one pass: the period's few distinct service and referral lists are counted, then each
+      // list's distinct keys add its count (a key twice on one contact still counts it once).
+      prisma.$queryRaw<Row[]>`SELECT g.dim AS dim, k AS key, sum(g.count) AS count
+        FROM (SELECT GROUPING("source", "disposition", "services", "referrals") AS dim,
+                     CASE GROUPING("source", "disposition", "services", "referrals")
+                       WHEN 7 THEN ARRAY["source"] WHEN 11 THEN ARRAY["disposition"] WHEN 13 THEN "services" ELSE "referrals" END AS list,
+                     count(*) AS count
+              FROM "Contact"
+              WHERE "programId" = ${pid} AND "occurredAt" >= ${start} AND "occurredAt" < ${end}
+              GROUP BY GROUPING SETS (("source"), ("disposition"), ("services"), ("referrals"))) g,
              LATERAL (SELECT DISTINCT k FROM unnest(g.list) AS k) u
-        GROUP BY k`,
-      prisma.$queryRaw<Row[]>`SELECT k AS key, sum(g.count) AS count
-        FROM (SELECT "referrals" AS list, count(*) AS count FROM "Contact"
-              WHERE "programId" = ${pid} AND "occurredAt" >= ${start} AND "occurredAt" < ${end} GROUP BY "referrals") g,
-             LATERAL (SELECT DISTINCT k FROM unnest(g.list) AS k) u
-        GROUP BY k`,
-      prisma.$queryRaw<Row[]>`SELECT "disposition" AS key, count(*) AS count FROM "Contact"
-        WHERE "programId" = ${pid} AND "occurredAt" >= ${start} AND "occurredAt" < ${end} GROUP BY "disposition"`,
+        GROUP BY g.dim, k`,
       prisma.$queryRaw<Row[]>`SELECT count(*) AS count FROM "FollowUp"
         WHERE "programId" = ${pid} AND "status" = 'done' AND "completedAt" >= ${start} AND "completedAt" < ${end}`,
     ]);
@@ -109,6 +106,8 @@ export async function computeDigest(prisma: PrismaClient, program: ProgramConfig
     for (let i = lo; i <= hi; i++) total += bucketCounts.get(i) ?? 0;
     return total;
   };
+  // GROUPING() of the category query: 7 source, 11 disposition, 13 services, 14 referrals.
+  const category = (dim: number) => categories.filter((r) => n(r.dim) === dim);
   const clientsServed = n(contactTotals[0]?.served);
   const newClients = firstSeen(start, end);
   const prevNew = firstSeen(prev.start, prev.end);
@@ -124,10 +123,10 @@ export async function computeDigest(prisma: PrismaClient, program: ProgramConfig
     newClientsBySex: tally(keys(program.categories.sex), newBySexAndAge, 'sex'),
     newClientsByAgeBand: tally(keys(program.categories.ageBands), newBySexAndAge, 'ageBand'),
     contacts: n(contactTotals[0]?.contacts),
-    contactsBySource: tally(keys(program.categories.sources), bySource),
-    servicesProvided: tally(keys(program.categories.services), services),
-    referralsMade: tally(keys(program.categories.referrals), referrals),
-    dispositions: tally(keys(program.categories.dispositions), dispositions),
+    contactsBySource: tally(keys(program.categories.sources), category(7)),
+    servicesProvided: tally(keys(program.categories.services), category(13)),
+    referralsMade: tally(keys(program.categories.referrals), category(14)),
+    dispositions: tally(keys(program.categories.dispositions), category(11)),
     repeatContactClients: n(contactTotals[0]?.repeat),
     followUpsCompleted: n(completed[0]?.count),
   };
