@@ -117,7 +117,7 @@ export async function computeDigest(prisma: PrismaClient, program: ProgramConfig
     newClients,
     continuingClients: clientsServed - newClients,
     servedSinceInception: firstSeen(null, end),
-    newClientsByQuarter: quarters.map((q, i) => ({ label: q.label, name: q.name, partial: q.partial, count: firstSeen(q.start, q.end) })),
+    newClientsByQuarter: quarters.map((q) => ({ label: q.label, name: q.name, partial: q.partial, count: firstSeen(q.start, q.end) })),
     previousNewClients: prevNew,
     newClientsChangePct: changePercent(newClients, prevNew),
     newClientsBySex: tally(keys(program.categories.sex), newBySexAndAge, 'sex'),
