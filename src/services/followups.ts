@@ -80,16 +80,21 @@ export async function loadFollowUpFacts(deps: CarelogDeps, followUpId: string, n
       dueAt: true,
       status: true,
       assigneeId: true,
-      client: { select: { id: true, code: true, _count: { select: { contacts: true } } } },
+      clientId: true,
+      client: { select: { code: true } },
     },
   });
   const program = f && deps.directory.program(f.programId);
   if (!f || !program) return null;
-  const last = await deps.db.prisma.contact.findFirst({
-    where: { clientId: f.client.id },
-    orderBy: { occurredAt: 'desc' },
-    select: { occurredAt: true },
+  // Count and latest contact in one aggregate on this client's rows (index clientId, occurredAt).
+  // Not a relation `_count`: Prisma turns that into a GROUP BY over the whole Contact table, once
+  // per nudge.
+  const contacts = await deps.db.prisma.contact.aggregate({
+    where: { clientId: f.clientId },
+    _count: { _all: true },
+    _max: { occurredAt: true },
   });
+  const last = contacts._max.occurredAt;
   const rules = followUpRules(program);
   return {
     followUpId: f.id,
@@ -98,8 +103,8 @@ export async function loadFollowUpFacts(deps: CarelogDeps, followUpId: string, n
     version: f.version,
     clientCode: f.client.code,
     dueDate: toLocal(f.dueAt, program.timezone).date,
-    lastContactDate: last ? toLocal(last.occurredAt, program.timezone).date : null,
-    contactCount: f.client._count.contacts,
+    lastContactDate: last ? toLocal(last, program.timezone).date : null,
+    contactCount: contacts._count._all,
     overdue: f.status === 'pending' && overdueTime(f.dueAt, rules) <= now,
     status: f.status as FollowUpFacts['status'],
   };
