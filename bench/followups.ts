@@ -69,6 +69,7 @@ export interface FollowUpsBenchResult {
   followUps: number;
   windowSeconds: number;
   arrivalPerSecond: number;
+  workerConcurrency: number;
   /** Load average when the run began: other work on the machine skews every figure. */
   loadAverageAtStart: number;
   bulkLoadMs: number;
@@ -97,7 +98,7 @@ export interface FollowUpsBenchResult {
   goals: { latenessP99Under2s: boolean; redisUnder1_5KB: boolean };
 }
 
-export async function benchFollowUps(count = 100_000, windowSeconds = 100): Promise<FollowUpsBenchResult> {
+export async function benchFollowUps(count = 100_000, windowSeconds = 100, concurrency?: number): Promise<FollowUpsBenchResult> {
   const benchStart = Date.now();
   const loadAverageAtStart = Number(os.loadavg()[0]!.toFixed(2));
   const tdb = await createTestDatabase();
@@ -160,6 +161,7 @@ export async function benchFollowUps(count = 100_000, windowSeconds = 100): Prom
       CARELOG_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       CARELOG_START_REDIS: 'false',
       CARELOG_WORKERS: 'false',
+      ...(concurrency ? { CARELOG_WORKER_CONCURRENCY: String(concurrency) } : {}),
       LOG_LEVEL: 'error',
     });
     const config: Config = { env, production: false, embeddedDatabase: false, dataDir, configFile: 'bench.yml', slackSimulated: false, programs };
@@ -222,6 +224,7 @@ export async function benchFollowUps(count = 100_000, windowSeconds = 100): Prom
       followUps: count,
       windowSeconds,
       arrivalPerSecond: round(count / windowSeconds),
+      workerConcurrency: env.CARELOG_WORKER_CONCURRENCY,
       loadAverageAtStart,
       bulkLoadMs: round(bulkLoadMs),
       scheduleMs: round(scheduleMs),

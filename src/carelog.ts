@@ -135,7 +135,7 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
     const mode = opts.mode ?? 'all';
     if (mode === 'worker') {
       deps.messengers.slack = createSlackMessenger(new WebClient(botToken, { slackApiUrl: apiUrl }));
-      const workers = await startWorkers({ queue, connection: redis.connection, jobs: JOBS, deps, declareSchedules: () => upsertDigestSchedules(queue, config.programs), ...(opts.workerTiming ? { timing: opts.workerTiming } : {}) });
+      const workers = await startWorkers({ queue, connection: redis.connection, jobs: JOBS, deps, concurrency: config.env.CARELOG_WORKER_CONCURRENCY, declareSchedules: () => upsertDigestSchedules(queue, config.programs), ...(opts.workerTiming ? { timing: opts.workerTiming } : {}) });
       stops.push(() => workers.close());
       const rebuilt = await reconcileReminders(deps);
       logger.info({ ...rebuilt, database: db.kind }, 'carelog worker is ready');
@@ -158,7 +158,7 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
 
     deps.messengers.slack = createSlackMessenger(slack.client);
 
-    const workers = config.env.CARELOG_WORKERS ? await startWorkers({ queue, connection: redis.connection, jobs: JOBS, deps, declareSchedules: () => upsertDigestSchedules(queue, config.programs), ...(opts.workerTiming ? { timing: opts.workerTiming } : {}) }) : null;
+    const workers = config.env.CARELOG_WORKERS ? await startWorkers({ queue, connection: redis.connection, jobs: JOBS, deps, concurrency: config.env.CARELOG_WORKER_CONCURRENCY, declareSchedules: () => upsertDigestSchedules(queue, config.programs), ...(opts.workerTiming ? { timing: opts.workerTiming } : {}) }) : null;
     if (workers) stops.push(() => workers.close());
     // Redis may have lost every reminder (restart without persistence): rebuild them from Postgres.
     const rebuilt = await reconcileReminders(deps);
