@@ -55,3 +55,52 @@ describe('createBatcher', () => {
     expect(batches).toEqual([[1], [2, 3]]);
   });
 });
+
+describe('createBatcher under load', () => {
+  it('runs at most maxInFlight batches at once; what arrives meanwhile goes together when one finishes', async () => {
+    const batches: number[][] = [];
+    let running = 0;
+    let most = 0;
+    const gates: (() => void)[] = [];
+    const b = createBatcher<number, number>({ maxSize: 100, maxWaitMs: 1, maxInFlight: 1 }, async (xs) => {
+      batches.push(xs);
+      most = Math.max(most, ++running);
+      await new Promise<void>((r) => gates.push(r));
+      running--;
+      return xs;
+    });
+    const first = b.submit(1);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(batches).toEqual([[1]]);
+    // While the first batch runs, three more arrive (well past maxWaitMs): they wait for it.
+    const rest = [b.submit(2), b.submit(3)];
+    await new Promise((r) => setTimeout(r, 20));
+    rest.push(b.submit(4));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(batches).toEqual([[1]]);
+    gates.shift()!();
+    await first;
+    await new Promise((r) => setTimeout(r, 5));
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+    gates.shift()!();
+    expect(await Promise.all(rest)).toEqual([2, 3, 4]);
+    expect(most).toBe(1);
+  });
+
+  it('splits what gathered beyond maxSize into several batches', async () => {
+    const sizes: number[] = [];
+    let release: () => void = () => undefined;
+    const hold = new Promise<void>((r) => (release = r));
+    const b = createBatcher<number, number>({ maxSize: 3, maxWaitMs: 1, maxInFlight: 1 }, async (xs) => {
+      sizes.push(xs.length);
+      if (sizes.length === 1) await hold;
+      return xs;
+    });
+    const all = [b.submit(0)];
+    await new Promise((r) => setTimeout(r, 10));
+    for (let i = 1; i <= 7; i++) all.push(b.submit(i));
+    release();
+    expect(await Promise.all(all)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(sizes).toEqual([1, 3, 3, 1]);
+  });
+});
