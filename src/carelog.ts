@@ -29,7 +29,7 @@ export interface StartOptions {
   config: Config;
   logger: Logger;
   now?: () => Date;
-  /** Queue key prefix; tests give each run its own. */
+  /** Queue key prefix (default CARELOG_QUEUE_PREFIX); tests give each run its own. */
   queuePrefix?: string;
   onAck?: (ms: number) => void;
   /**
@@ -97,7 +97,7 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
       logger,
     });
     stops.push(() => redis.close());
-    const queue = createQueue(redis.connection, opts.queuePrefix ?? 'carelog', logger);
+    const queue = createQueue(redis.connection, opts.queuePrefix ?? config.env.CARELOG_QUEUE_PREFIX, logger);
     stops.push(() => queue.close());
     const deps: CarelogDeps = {
       config,

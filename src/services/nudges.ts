@@ -6,8 +6,10 @@
 // ts. Whoever picks the job up next does not send blindly: it asks the platform for a message
 // carrying that nudge id (Slack: message metadata in the DM's history) and records it if found,
 // sending only if not. A claim younger than CLAIM_LEASE_MS belongs to a worker that may still be
-// sending, so the job backs off and retries instead of racing it. The result: no lost and no
-// doubled nudge, at the cost of one history lookup after a crash.
+// sending, so the job backs off and retries instead of racing it. A send that fails keeps its
+// claim with the lease ended, since Slack may have taken a message whose answer was lost: the
+// retry looks first too. The result: no lost and no doubled nudge, at the cost of one history
+// lookup after a crash or a failed send.
 //
 // A worker holds many reminder jobs at once (src/queue/batch.ts): their facts are read with one
 // query, their claims written with one INSERT … ON CONFLICT DO NOTHING, their messages sent side by
@@ -110,7 +112,8 @@ async function deliverMany(deps: CarelogDeps, list: Delivery[]): Promise<(TDeliv
           unreachable.push({ id, code: err.platformCode });
           return 'unreachable';
         }
-        // Not sent: release the claim so the retry need not wait for the lease or look it up.
+        // Maybe not sent (Slack may have taken a message whose answer was lost): end the claim's
+        // lease, so the retry looks in the history before it sends, without waiting.
         if (id) released.push(id);
         return err instanceof Error ? err : new Error(String(err));
       }
@@ -123,7 +126,7 @@ async function deliverMany(deps: CarelogDeps, list: Delivery[]): Promise<(TDeliv
       [unreachable.map((u) => u.id), unreachable.map((u) => u.code)],
     );
   }
-  if (released.length) await sql.query(`DELETE FROM "Nudge" WHERE id = ANY($1::uuid[]) AND "sentAt" IS NULL`, [released]).catch(() => undefined);
+  if (released.length) await endLeases(deps, released).catch(() => undefined);
   return results;
 }
 
@@ -142,6 +145,11 @@ async function recordSent(deps: CarelogDeps, sent: { id: string; channel: string
      FROM unnest($1::uuid[], $2::text[], $3::text[]) AS u(id, c, t) WHERE n.id = u.id`,
     [sent.map((s) => s.id), sent.map((s) => s.channel), sent.map((s) => s.ts)],
   );
+}
+
+/** Claims whose send failed: free for the next try at once, which looks in the history first. */
+async function endLeases(deps: CarelogDeps, ids: string[]): Promise<void> {
+  await deps.db.sql.query(`UPDATE "Nudge" SET "claimedAt" = 'epoch' WHERE id = ANY($1::uuid[]) AND "sentAt" IS NULL`, [ids]);
 }
 
 /** A message someone claimed before (a retry, or a worker that died): settle it one by one. */
@@ -184,7 +192,7 @@ async function deliverClaimed(deps: CarelogDeps, d: Delivery): Promise<TDelivery
     return 'sent';
   } catch (err) {
     if (err instanceof RecipientUnreachableError) return markUnreachable(err);
-    await sql.query(`DELETE FROM "Nudge" WHERE id = $1 AND "sentAt" IS NULL`, [row.id]).catch(() => undefined);
+    await endLeases(deps, [row.id]).catch(() => undefined);
     throw err;
   }
 }
