@@ -16,6 +16,18 @@ export function digestPatterns(program: ProgramConfig): { week: string; quarter:
   return { week: `${wm} ${wh} * * 1`, quarter: `${qm} ${qh} 1-3 1,4,7,10 *` };
 }
 
+/**
+ * Each scheduled digest job retries: a claim another replica still holds (DigestInFlightError), or
+ * Slack or the database failing, must not lose a week's digest. 30 s, 1 min, 2 min, … (a little
+ * over an hour in all), past the claim lease, so an abandoned claim is taken over.
+ */
+export const DIGEST_JOB_OPTIONS = {
+  attempts: 8,
+  backoff: { type: 'exponential' as const, delay: 30_000 },
+  removeOnComplete: { count: 100 },
+  removeOnFail: { age: 30 * 24 * 3600 },
+};
+
 export async function upsertDigestSchedules(queue: Queue, programs: ProgramConfig[]): Promise<void> {
   for (const p of programs) {
     const patterns = digestPatterns(p);
@@ -23,7 +35,11 @@ export async function upsertDigestSchedules(queue: Queue, programs: ProgramConfi
       const id = digestSchedulerId(p.id, kind);
       const enabled = (kind === 'week' ? p.digest.weekly : p.digest.quarterly) && !!p.slack.digestChannel;
       if (enabled) {
-        await queue.upsertJobScheduler(id, { pattern: patterns[kind], tz: p.timezone }, { name: DIGEST_JOB_NAME, data: { programId: p.id, kind } });
+        await queue.upsertJobScheduler(id, { pattern: patterns[kind], tz: p.timezone }, {
+          name: DIGEST_JOB_NAME,
+          data: { programId: p.id, kind },
+          opts: DIGEST_JOB_OPTIONS,
+        });
       } else {
         await queue.removeJobScheduler(id);
       }
