@@ -169,9 +169,13 @@ export function buildDigestView(program: ProgramConfig, d: DigestFigures, suppre
   };
 }
 
-/** The digest as plain text, for the terminal and for notification previews. */
+/** The digest's figures as plain text, for the terminal (`npm run carelog -- digest`). */
 export function renderDigestText(program: ProgramConfig, d: DigestFigures, suppressBelow?: number): string {
-  const v = buildDigestView(program, d, suppressBelow);
+  return renderDigestViewText(buildDigestView(program, d, suppressBelow));
+}
+
+/** A built digest (with the weekly follow-ups table, when it has one) as plain text. */
+export function renderDigestViewText(v: DigestView): string {
   const lines = [v.title, '', v.summary, ''];
   const width = Math.max(...v.headline.map((h) => h.label.length), ...v.tables.flatMap((t) => t.rows.map((r) => r.label.length + 2)));
   for (const h of v.headline) lines.push(`${h.label.padEnd(width)}  ${h.value}`);
