@@ -51,7 +51,7 @@ export interface Harness {
 }
 
 export async function startHarness(
-  opts: { now?: () => Date; yaml?: string; env?: Record<string, string>; workerTiming?: StartOptions['workerTiming'] } = {},
+  opts: { now?: () => Date; yaml?: string; env?: Record<string, string>; workerTiming?: StartOptions['workerTiming']; mode?: StartOptions['mode'] } = {},
 ): Promise<Harness> {
   const tdb = await createTestDatabase();
   const slack = new FakeSlackApi();
@@ -98,6 +98,7 @@ export async function startHarness(
     queuePrefix: `carelog-test-${randomBytes(4).toString('hex')}`,
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.workerTiming ? { workerTiming: opts.workerTiming } : {}),
+    ...(opts.mode ? { mode: opts.mode } : {}),
   });
   const url = `http://127.0.0.1:${carelog.port}/slack/events`;
   return {
