@@ -33,8 +33,8 @@ export interface Metrics {
   nudges(results: readonly (TNudgeOutcome | Error)[]): void;
   /** A digest was posted to its channel. */
   digestPosted(kind: 'week' | 'quarter', platform?: string): void;
-  /** Notes re-encrypted under the current key, or cleared by the retention setting. */
-  notes(action: 'rekeyed' | 'cleared', count: number): void;
+  /** Notes cleared by the programs' retention settings. */
+  notesCleared(count: number): void;
   /** The exposition text for one scrape. */
   scrape(): Promise<string>;
   readonly contentType: string;
@@ -100,16 +100,14 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     labelNames: ['kind', 'platform'] as const,
     registers: [registry],
   });
-  const notes = new Counter({
-    name: 'carelog_notes_total',
-    help: 'Contact notes re-encrypted under the current key (rekeyed) or cleared by retention (cleared).',
-    labelNames: ['action'] as const,
+  const notesCleared = new Counter({
+    name: 'carelog_notes_cleared_total',
+    help: "Contact notes cleared by the programs' retention settings (retention.notesDays).",
     registers: [registry],
   });
   // Zero series up front, so a rate() over a counter that has not moved yet still has a series.
   for (const r of [...Object.values(NUDGE_LABEL), 'failed']) nudges.labels(r).inc(0);
   for (const k of ['week', 'quarter']) digests.labels(k, 'slack').inc(0);
-  for (const a of ['rekeyed', 'cleared']) notes.labels(a).inc(0);
 
   const queue = opts.queue;
   if (queue) {
@@ -152,8 +150,8 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     digestPosted(kind, platform = 'slack') {
       digests.labels(kind, platform === 'teams' ? 'teams' : 'slack').inc();
     },
-    notes(action, count) {
-      if (count > 0) notes.labels(action).inc(count);
+    notesCleared(count) {
+      if (count > 0) notesCleared.inc(count);
     },
     scrape: () => registry.metrics(),
   };

@@ -97,8 +97,8 @@ describe('metrics', () => {
     m.jobFinished('followup.nudge', 'completed', 0.2);
     m.jobFinished('U0CLIN1-job', 'failed', 0.1);
     m.nudges(['sent', 'sent', 'unreachable', new Error('ratelimited'), 'recovered', 'already-sent']);
-    m.notes('cleared', 0);
-    m.notes('rekeyed', 3);
+    m.notesCleared(0);
+    m.notesCleared(3);
     const text = await m.scrape();
     const s = parsePrometheus(text);
     expect(sampleValue(s, 'carelog_jobs_total', { job: 'followup.nudge', outcome: 'completed' })).toBe(1);
@@ -109,8 +109,7 @@ describe('metrics', () => {
     expect(sampleValue(s, 'carelog_nudges_total', { result: 'failed' })).toBe(1);
     expect(sampleValue(s, 'carelog_nudges_total', { result: 'recovered' })).toBe(1);
     expect(sampleValue(s, 'carelog_nudges_total', { result: 'already_sent' })).toBe(1);
-    expect(sampleValue(s, 'carelog_notes_total', { action: 'rekeyed' })).toBe(3);
-    expect(sampleValue(s, 'carelog_notes_total', { action: 'cleared' })).toBe(0);
+    expect(sampleValue(s, 'carelog_notes_cleared_total')).toBe(3);
     // Series exist before anything happens, so rate() has something to start from.
     expect(s.some((x) => x.name === 'carelog_digests_posted_total' && x.labels.kind === 'quarter')).toBe(true);
   });
