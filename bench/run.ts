@@ -3,6 +3,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { benchAck } from './ack.js';
+import { benchChat } from './chat.js';
 import { benchDigest } from './digest.js';
 import { benchFollowUps } from './followups.js';
 import { benchImport } from './import.js';
@@ -22,6 +23,8 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   // figure includes queueing behind the other two; concurrency 1 shows a request's own latency.
   ack: async () => ({ sequential: await benchAck(1000, 1), concurrent10: await benchAck(1000, 10) }),
   import: () => benchImport(100_000),
+  // /contact at 50 concurrent next to a bare Bolt app, view_submission to commit, cold start.
+  chat: () => benchChat(),
   // 300,000 clients, 1,000,000 contacts; computeDigest next to one raw scan and the ORM-and-JS way.
   digest: () => benchDigest(300_000),
 };
