@@ -229,7 +229,7 @@ const ZProgramFile = z
         if (teams.has(team)) ctx.addIssue({ code: 'custom', path: ['programs', i, 'slack', 'teamId'], message: `"${team}" is used by two programs` });
         teams.add(team);
       } else if (slackPrograms.length > 1 && slackPrograms.includes(p)) {
-        ctx.addIssue({ code: 'custom', path: ['programs', i, 'slack', 'teamId'], message: 'is required when several Slack programs share one deployment' });
+        ctx.addIssue({ code: 'custom', path: ['programs', i, 'slack', 'teamId'], message: 'is required when several programs share one deployment' });
       }
       p.roster.forEach((m, j) => {
         if (!m.teams) return;
@@ -295,7 +295,8 @@ export type TTeamsMode = 'authenticated' | 'unauthenticated' | 'off';
 export function platformModes(config: Pick<Config, 'env' | 'programs' | 'slackSimulated'>): { slack: TSlackMode; teams: TTeamsMode } {
   const { env } = config;
   const slackWanted = !!env.SLACK_BOT_TOKEN || !!env.SLACK_APP_TOKEN || config.programs.some(usesSlack);
-  const slack: TSlackMode = !slackWanted ? 'off' : env.SLACK_APP_TOKEN ? 'socket' : config.slackSimulated ? 'simulated' : 'http';
+  // Simulated comes first: Socket Mode without a bot token outside production talks to the simulator.
+  const slack: TSlackMode = !slackWanted ? 'off' : config.slackSimulated ? 'simulated' : env.SLACK_APP_TOKEN ? 'socket' : 'http';
   const teams: TTeamsMode = env.TEAMS_CLIENT_ID && env.TEAMS_CLIENT_SECRET ? 'authenticated' : env.TEAMS_DEV_UNAUTHENTICATED ? 'unauthenticated' : 'off';
   return { slack, teams };
 }

@@ -21,7 +21,7 @@ export async function upsertDigestSchedules(queue: Queue, programs: ProgramConfi
     const patterns = digestPatterns(p);
     for (const kind of ['week', 'quarter'] as const) {
       const id = digestSchedulerId(p.id, kind);
-      const enabled = (kind === 'week' ? p.digest.weekly : p.digest.quarterly) && !!p.slack.digestChannel;
+      const enabled = (kind === 'week' ? p.digest.weekly : p.digest.quarterly) && !!(p.slack.digestChannel || p.teams.digestChannel);
       if (enabled) {
         await queue.upsertJobScheduler(id, { pattern: patterns[kind], tz: p.timezone }, { name: DIGEST_JOB_NAME, data: { programId: p.id, kind } });
       } else {

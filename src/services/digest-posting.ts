@@ -29,6 +29,16 @@ export class DigestInFlightError extends Error {
   }
 }
 
+/** The channel a program's digests go to on a platform, if it has one there. */
+export function digestChannel(program: ProgramConfig, platform: TPlatform): string | undefined {
+  return platform === 'slack' ? program.slack.digestChannel : program.teams.digestChannel;
+}
+
+/** The platforms a program's digests are posted on: each with a digest channel. */
+export function digestPlatforms(program: ProgramConfig): TPlatform[] {
+  return (['slack', 'teams'] as const).filter((p) => digestChannel(program, p) !== undefined);
+}
+
 /** Follow-ups needing attention now, by assignee: counts only (weekly digest). */
 export async function followUpAttention(deps: CarelogDeps, program: ProgramConfig, period: Period): Promise<{ assigneeId: string | null; dueThisWeek: number; overdue: number }[]> {
   const now = deps.now();
@@ -76,7 +86,7 @@ export async function postDigestOnce(
   opts: { platform?: TPlatform; requestedBy?: string } = {},
 ): Promise<TPostResult> {
   const platform = opts.platform ?? 'slack';
-  const channel = platform === 'slack' ? program.slack.digestChannel : undefined;
+  const channel = digestChannel(program, platform);
   const messenger = deps.messengers[platform];
   if (!channel || !messenger) return { status: 'no-channel' };
   const prisma = deps.db.prisma;
