@@ -1,7 +1,7 @@
 // Where carelog can reach a person proactively. Slack opens a DM from a user id alone; Teams needs a
 // conversation reference, which it only hands over when the person talks to the bot or installs it.
 // Identifiers only: the roster id, the platform's address for the person, the tenant, the conversation.
-import type { PrismaClient } from '../generated/prisma/client.js';
+import type { Database } from '../db/client.js';
 import type { TPlatform } from './directory.js';
 
 export interface ConversationAddress {
@@ -20,7 +20,8 @@ export interface ConversationAddress {
  * one (a member added to a team) keeps the 1:1 conversation already known. Writes only on change,
  * since every message passes through here.
  */
-export async function rememberConversation(prisma: PrismaClient, ref: ConversationAddress): Promise<void> {
+export async function rememberConversation(db: Pick<Database, 'prisma'>, ref: ConversationAddress): Promise<void> {
+  const { prisma } = db;
   const where = { platform_userId: { platform: ref.platform, userId: ref.userId } };
   const known = await prisma.conversationRef.findUnique({ where });
   const next = { address: ref.address, tenantId: ref.tenantId ?? known?.tenantId ?? null, conversationId: ref.conversationId ?? known?.conversationId ?? null };
@@ -28,8 +29,8 @@ export async function rememberConversation(prisma: PrismaClient, ref: Conversati
   await prisma.conversationRef.upsert({ where, create: { platform: ref.platform, userId: ref.userId, ...next }, update: next });
 }
 
-export async function findConversation(prisma: PrismaClient, platform: TPlatform, userId: string): Promise<ConversationAddress | null> {
-  const row = await prisma.conversationRef.findUnique({
+export async function findConversation(db: Pick<Database, 'prisma'>, platform: TPlatform, userId: string): Promise<ConversationAddress | null> {
+  const row = await db.prisma.conversationRef.findUnique({
     where: { platform_userId: { platform, userId } },
     select: { platform: true, userId: true, address: true, tenantId: true, conversationId: true },
   });
@@ -37,11 +38,11 @@ export async function findConversation(prisma: PrismaClient, platform: TPlatform
 }
 
 /** Stores the 1:1 conversation opened for someone known only by address. */
-export async function saveConversationId(prisma: PrismaClient, platform: TPlatform, userId: string, conversationId: string): Promise<void> {
-  await prisma.conversationRef.updateMany({ where: { platform, userId }, data: { conversationId } });
+export async function saveConversationId(db: Pick<Database, 'prisma'>, platform: TPlatform, userId: string, conversationId: string): Promise<void> {
+  await db.prisma.conversationRef.updateMany({ where: { platform, userId }, data: { conversationId } });
 }
 
 /** The person removed the app: their conversation is gone, and nudges go to supervisors until they return. */
-export async function forgetConversation(prisma: PrismaClient, platform: TPlatform, userId: string): Promise<void> {
-  await prisma.conversationRef.deleteMany({ where: { platform, userId } });
+export async function forgetConversation(db: Pick<Database, 'prisma'>, platform: TPlatform, userId: string): Promise<void> {
+  await db.prisma.conversationRef.deleteMany({ where: { platform, userId } });
 }

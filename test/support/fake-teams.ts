@@ -337,8 +337,8 @@ export function initialValues(card: Card): Record<string, string> {
   return out;
 }
 
-export function executeAction(card: Card, verb: string): { verb: string; data: Record<string, unknown>; associatedInputs?: string } {
-  const found = elementsOf(card).find((e) => e.type === 'Action.Execute' && e.verb === verb);
+export function executeAction(card: Card, verb: string, match: (data: Record<string, unknown>) => boolean = () => true): { verb: string; data: Record<string, unknown>; associatedInputs?: string } {
+  const found = elementsOf(card).find((e) => e.type === 'Action.Execute' && e.verb === verb && match((e.data ?? {}) as Record<string, unknown>));
   if (!found) throw new Error(`no Action.Execute with verb ${verb} on the card`);
   return found as { verb: string; data: Record<string, unknown>; associatedInputs?: string };
 }
@@ -348,8 +348,13 @@ export function executeAction(card: Card, verb: string): { verb: string; data: R
  * values merged in (unless the action takes no inputs). `values` are what the person entered; inputs
  * they left alone keep the values the card was rendered with.
  */
-export function pressAction(card: Card, verb: string, values: Record<string, string | undefined> = {}): { verb: string; data: Record<string, unknown> } {
-  const action = executeAction(card, verb);
+export function pressAction(
+  card: Card,
+  verb: string,
+  values: Record<string, string | undefined> = {},
+  match?: (data: Record<string, unknown>) => boolean,
+): { verb: string; data: Record<string, unknown> } {
+  const action = executeAction(card, verb, match);
   if (action.associatedInputs === 'none') return { verb, data: { ...action.data } };
   const merged: Record<string, unknown> = { ...initialValues(card) };
   for (const [k, v] of Object.entries(values)) {

@@ -2,8 +2,9 @@
 // (test/support/fake-teams.ts), no Slack credentials at all. By default with Teams credentials, so
 // every activity in carries a Bot Framework token checked against the fake's keys and every call
 // out carries a bot token from the fake Entra token endpoint.
+import { expect } from 'vitest';
 import { TEAMS_MESSAGES_PATH } from '../../src/platforms/teams/http-adapter.js';
-import { FakeTeams, type TeamsUser } from './fake-teams.js';
+import { cardOf, FakeTeams, pressAction, textsOf, type TeamsUser } from './fake-teams.js';
 import { startTestCarelog, type TestCarelog } from './harness.js';
 import type { StartOptions } from '../../src/carelog.js';
 
@@ -87,4 +88,49 @@ export async function startTeamsHarness(
     await teams.stop();
     throw err;
   }
+}
+
+type Card = NonNullable<ReturnType<typeof cardOf>>;
+
+/** Writes "contact …" in the bot chat and returns the form card carelog sent back. */
+export async function openTeamsForm(h: TeamsHarness, user: TeamsUser = T.clinician, text = 'contact'): Promise<Card> {
+  const before = h.teams.calls.length;
+  const res = await h.send(h.teams.message(user, text));
+  expect(res.status).toBe(200);
+  const call = await h.teams.waitFor((c) => c.kind === 'sendActivity' && cardOf(c.body) !== undefined, before);
+  return cardOf(call.body)!;
+}
+
+/** Presses an Action.Execute on a card as `user` and returns carelog's invoke answer. */
+export async function pressOnCard(
+  h: TeamsHarness,
+  user: TeamsUser,
+  card: Card,
+  verb: string,
+  values: Record<string, string | undefined> = {},
+  match?: (data: Record<string, unknown>) => boolean,
+) {
+  const res = await h.send(h.teams.cardAction(user, pressAction(card, verb, values, match)));
+  expect(res.status).toBe(200);
+  return res.json as { statusCode: number; type: string; value: Card | string };
+}
+
+/** A new client's contact, as the form's inputs. */
+export const NEW_CLIENT_INPUTS = {
+  client: 'new',
+  sex: 'female',
+  age_band: '25-59',
+  source: 'call_for_service',
+  services: 'crisis_services',
+  referrals: 'addiction_treatment',
+  disposition: 'resolved_on_scene',
+};
+
+/** Logs a contact through the Teams form, as a clinician would, and checks it was saved. */
+export async function logTeamsContact(h: TeamsHarness, user: TeamsUser, values: Record<string, string | undefined>, text = 'contact'): Promise<string> {
+  const form = await openTeamsForm(h, user, text);
+  const answer = await pressOnCard(h, user, form, 'contact_save', values);
+  const shown = textsOf(answer.value as Card).join(' ');
+  expect(shown, 'the form was saved').toMatch(/Saved contact #\d+/);
+  return shown;
 }

@@ -52,7 +52,7 @@ export function teamsBotId(config: Config): string {
 export function createTeamsWorkerMessenger(deps: CarelogDeps, opts: TeamsOptions): Messenger {
   const cloud = teamsCloud(deps.config, opts.cloud);
   const connector = createConnector({ serviceUrl: deps.config.env.TEAMS_SERVICE_URL ?? DEFAULT_SERVICE_URL, botToken: botTokenFor(deps.config, cloud).forConnector, logger: deps.logger });
-  return createTeamsMessenger({ prisma: deps.db.prisma, connector, botId: teamsBotId(deps.config) });
+  return createTeamsMessenger({ db: deps.db, connector, botId: teamsBotId(deps.config) });
 }
 
 export async function createTeamsApp(deps: CarelogDeps, http: HttpServer, opts: TeamsOptions): Promise<{ app: App; messenger: Messenger }> {
@@ -86,5 +86,5 @@ export async function createTeamsApp(deps: CarelogDeps, http: HttpServer, opts: 
   registerTeamsHandlers(app, deps);
   await app.initialize();
   const connector = createConnector({ serviceUrl, botToken: token.forConnector, logger: deps.logger });
-  return { app, messenger: createTeamsMessenger({ prisma: deps.db.prisma, connector, botId: teamsBotId(config) }) };
+  return { app, messenger: createTeamsMessenger({ db: deps.db, connector, botId: teamsBotId(config) }) };
 }

@@ -8,7 +8,7 @@
 // carries the same nudge id and follow-up version, so acting on either applies once (the version is
 // compared and set) and the other then says it is out of date. See the README.
 import type { Client as ConnectorClient } from '@microsoft/teams.api';
-import type { PrismaClient } from '../../generated/prisma/client.js';
+import type { Database } from '../../db/client.js';
 import { findConversation, saveConversationId } from '../../services/conversation-refs.js';
 import { RecipientUnreachableError, type Messenger, type SentMessage } from '../../services/messenger.js';
 import type { NudgeMessage } from '../../views/nudge.js';
@@ -21,16 +21,16 @@ import { renderNudgeCard } from './nudge-card.js';
 const UNREACHABLE = [403, 404];
 
 export interface TeamsMessengerOptions {
-  prisma: PrismaClient;
+  db: Pick<Database, 'prisma'>;
   connector: ConnectorClient;
   /** The bot's channel account id, 28:<app id>. */
   botId: string;
 }
 
-export function createTeamsMessenger({ prisma, connector, botId }: TeamsMessengerOptions): Messenger {
+export function createTeamsMessenger({ db, connector, botId }: TeamsMessengerOptions): Messenger {
   /** The person's 1:1 conversation: stored, or opened now from their Teams id and stored. */
   const conversationFor = async (userId: string): Promise<string> => {
-    const ref = await findConversation(prisma, 'teams', userId);
+    const ref = await findConversation(db, 'teams', userId);
     // Never talked to carelog nor installed it: Teams gives no way in. The supervisors are told.
     if (!ref) throw new RecipientUnreachableError('no_conversation');
     if (ref.conversationId) return ref.conversationId;
@@ -45,7 +45,7 @@ export function createTeamsMessenger({ prisma, connector, botId }: TeamsMessenge
         }),
       { unreachableOn: UNREACHABLE },
     );
-    await saveConversationId(prisma, 'teams', userId, created.id);
+    await saveConversationId(db, 'teams', userId, created.id);
     return created.id;
   };
 

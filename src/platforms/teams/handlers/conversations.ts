@@ -14,23 +14,23 @@ const ZMembersAdded = z.object({
 const ZInstallation = z.object({ action: z.string().max(32).optional() });
 
 async function remember(deps: CarelogDeps, activity: { type: string }): Promise<void> {
-  const prisma = deps.db.prisma;
+  const store = deps.db;
   const actor = teamsActor(deps, activity);
   if (activity.type === 'installationUpdate') {
     const action = ZInstallation.safeParse(activity).data?.action ?? '';
     if (!actor.member || !actor.personal) return;
-    if (action.startsWith('remove')) await forgetConversation(prisma, 'teams', actor.aadObjectId!);
-    else await rememberConversation(prisma, { platform: 'teams', userId: actor.aadObjectId!, address: actor.address!, tenantId: actor.tenantId ?? null, conversationId: actor.conversationId! });
+    if (action.startsWith('remove')) await forgetConversation(store, 'teams', actor.aadObjectId!);
+    else await rememberConversation(store, { platform: 'teams', userId: actor.aadObjectId!, address: actor.address!, tenantId: actor.tenantId ?? null, conversationId: actor.conversationId! });
     return;
   }
   if ((activity.type === 'message' || activity.type === 'conversationUpdate') && actor.member && actor.personal) {
-    await rememberConversation(prisma, { platform: 'teams', userId: actor.aadObjectId!, address: actor.address!, tenantId: actor.tenantId ?? null, conversationId: actor.conversationId! });
+    await rememberConversation(store, { platform: 'teams', userId: actor.aadObjectId!, address: actor.address!, tenantId: actor.tenantId ?? null, conversationId: actor.conversationId! });
   }
   if (activity.type === 'conversationUpdate' && !actor.personal) {
     // Added to a team or group chat the bot is in: known by Teams id until they write to the bot.
     for (const m of ZMembersAdded.safeParse(activity).data?.membersAdded ?? []) {
       const added = m.aadObjectId ? teamsActor(deps, { ...activity, from: { id: m.id, aadObjectId: m.aadObjectId } }) : undefined;
-      if (added?.member) await rememberConversation(prisma, { platform: 'teams', userId: added.aadObjectId!, address: m.id, tenantId: added.tenantId ?? null, conversationId: null });
+      if (added?.member) await rememberConversation(store, { platform: 'teams', userId: added.aadObjectId!, address: m.id, tenantId: added.tenantId ?? null, conversationId: null });
     }
   }
 }
