@@ -195,10 +195,12 @@ describe('the contact form on Teams', () => {
     expect(textsOf(unknown).some((t) => t.includes('No client PIC-9999 in Wilmington Partners in Care'))).toBe(true);
   });
 
-  it('lists the program’s codes in the typeahead', async () => {
+  it('lists the program’s codes in the typeahead, and searches a category list by label', async () => {
     const res = await send(h.teams.search(T.clinician, 'PIC', 'carelog.clients'));
     const results = (res.json as { value: { results: { title: string }[] } }).value.results.map((r) => r.title);
     expect(results).toContain('PIC-0001');
+    const services = await send(h.teams.search(T.clinician, 'crisis', 'carelog.category.services'));
+    expect((services.json as { value: { results: unknown[] } }).value.results).toEqual([{ title: 'Crisis services', value: 'crisis_services' }]);
   });
 
   it('a second contact for a known client meets its pending follow-up', async () => {
@@ -256,6 +258,14 @@ describe('the contact form on Teams', () => {
     await send(h.teams.message(T.clinician, 'hello'));
     const reply = await h.teams.waitFor((c) => c.kind === 'sendActivity', before);
     expect(String(reply.body.text)).toMatch(/\*\*contact\*\*: log a contact/);
+  });
+
+  it('opens one form for a message Teams delivers twice (the same activity id)', async () => {
+    const before = h.teams.calls.length;
+    const activity = h.teams.message(T.clinician, 'contact');
+    expect((await send(activity)).status).toBe(200);
+    expect((await send(activity)).status).toBe(200);
+    expect(h.teams.calls.slice(before).filter((c) => c.kind === 'sendActivity')).toHaveLength(1);
   });
 
   it('rejects activities without a valid Bot Framework token, doing nothing', async () => {

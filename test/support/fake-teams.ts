@@ -308,7 +308,7 @@ export function cardOf(activity: Record<string, unknown>): Card | undefined {
 }
 
 /** Every element of a card (and of the cards inside its ShowCard actions), depth first. */
-export function elementsOf(card: Card): Record<string, unknown>[] {
+export function elementsOf(card: object): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
   const walk = (node: unknown) => {
     if (!node || typeof node !== 'object') return;
@@ -324,20 +324,20 @@ export function elementsOf(card: Card): Record<string, unknown>[] {
   return out;
 }
 
-export function inputsOf(card: Card): Record<string, Record<string, unknown>> {
+export function inputsOf(card: object): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
   for (const e of elementsOf(card)) if (String(e.type).startsWith('Input.') && typeof e.id === 'string') out[e.id] = e;
   return out;
 }
 
 /** The values a Teams client submits for a card's inputs as rendered (their initial values). */
-export function initialValues(card: Card): Record<string, string> {
+export function initialValues(card: object): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [id, e] of Object.entries(inputsOf(card))) if (e.value !== undefined) out[id] = String(e.value);
   return out;
 }
 
-export function executeAction(card: Card, verb: string, match: (data: Record<string, unknown>) => boolean = () => true): { verb: string; data: Record<string, unknown>; associatedInputs?: string } {
+export function executeAction(card: object, verb: string, match: (data: Record<string, unknown>) => boolean = () => true): { verb: string; data: Record<string, unknown>; associatedInputs?: string } {
   const found = elementsOf(card).find((e) => e.type === 'Action.Execute' && e.verb === verb && match((e.data ?? {}) as Record<string, unknown>));
   if (!found) throw new Error(`no Action.Execute with verb ${verb} on the card`);
   return found as { verb: string; data: Record<string, unknown>; associatedInputs?: string };
@@ -349,7 +349,7 @@ export function executeAction(card: Card, verb: string, match: (data: Record<str
  * they left alone keep the values the card was rendered with.
  */
 export function pressAction(
-  card: Card,
+  card: object,
   verb: string,
   values: Record<string, string | undefined> = {},
   match?: (data: Record<string, unknown>) => boolean,
@@ -364,7 +364,7 @@ export function pressAction(
   return { verb, data: { ...merged, ...action.data } };
 }
 
-export function textsOf(card: Card): string[] {
+export function textsOf(card: object): string[] {
   return elementsOf(card)
     .filter((e) => e.type === 'TextBlock')
     .map((e) => String(e.text));

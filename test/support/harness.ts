@@ -66,7 +66,7 @@ export async function startTestCarelog(opts: {
   yaml: string;
   now?: () => Date;
   workerTiming?: StartOptions['workerTiming'];
-  start?: Pick<StartOptions, 'teamsCloud'>;
+  start?: Pick<StartOptions, 'teamsCloud' | 'mode'>;
 }): Promise<TestCarelog> {
   const tdb = await createTestDatabase();
   const logs: string[] = [];

@@ -24,6 +24,29 @@ export interface TeamsOptions {
   cloud?: Partial<CloudEnvironment>;
 }
 
+/** How long a message's activity id is remembered, to answer a redelivery once only. */
+const SEEN_FOR_MS = 10 * 60_000;
+const SEEN_MAX = 10_000;
+
+/**
+ * Teams redelivers an activity it thinks went unanswered. Invokes are safe to run again (a form
+ * logs one contact, a nudge action compares versions); a redelivered message would open a second
+ * form, so a message id seen in the last ten minutes is acknowledged and dropped.
+ */
+function firstDeliveryOnly(): Parameters<App['use']>[0] {
+  const seen = new Map<string, number>();
+  return async (ctx) => {
+    const { type, id } = ctx.activity;
+    if (type === 'message' && id) {
+      const now = Date.now();
+      if ((seen.get(id) ?? 0) > now) return undefined;
+      if (seen.size >= SEEN_MAX) for (const [k, until] of seen) if (until <= now || seen.size >= SEEN_MAX) seen.delete(k);
+      seen.set(id, now + SEEN_FOR_MS);
+    }
+    return ctx.next();
+  };
+}
+
 export function teamsCloud(config: Config, overrides: Partial<CloudEnvironment> = {}): CloudEnvironment {
   return withOverrides(cloudFromName(config.env.TEAMS_CLOUD), overrides);
 }
@@ -83,6 +106,7 @@ export async function createTeamsApp(deps: CarelogDeps, http: HttpServer, opts: 
     const e = error as Error & { code?: string };
     deps.logger.error({ err: { name: e?.name, code: typeof e?.code === 'string' ? e.code : undefined } }, 'a Teams handler failed');
   });
+  app.use(firstDeliveryOnly());
   registerTeamsHandlers(app, deps);
   await app.initialize();
   const connector = createConnector({ serviceUrl, botToken: token.forConnector, logger: deps.logger });

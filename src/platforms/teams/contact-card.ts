@@ -22,6 +22,13 @@ export const CONTACT_ACTION = {
 export const CLIENT_DATASET = 'carelog.clients';
 export const PEOPLE_DATASET = 'graph.microsoft.com/users';
 export const NEW_CLIENT_TITLE = '➕ New client';
+/**
+ * Lists longer than this are searched as the person types instead of being listed in the card (a
+ * program may name up to 100 categories per list, and a Teams message holds about 28 KB).
+ */
+export const MAX_STATIC_CHOICES = 25;
+/** The dataset of a long category list: the field id after the prefix. */
+export const CATEGORY_DATASET_PREFIX = 'carelog.category.';
 
 /** What every action on the form carries besides the inputs. */
 export const ZContactCardData = z.object({
@@ -68,18 +75,22 @@ function input(field: FormField, ctx: ContactCardContext): CardElementArray[numb
       } satisfies IChoiceSetInput;
     }
     case 'select':
-      return { type: 'Input.ChoiceSet', id: field.id, label, style: 'compact', placeholder: 'Choose', choices, ...(str(initial) ? { value: str(initial) } : {}) };
-    case 'multiselect':
+    case 'multiselect': {
+      const picked = field.kind === 'multiselect' ? (Array.isArray(initial) ? initial : []) : str(initial) ? [str(initial)!] : [];
+      const long = choices.length > MAX_STATIC_CHOICES;
       return {
         type: 'Input.ChoiceSet',
         id: field.id,
         label,
-        isMultiSelect: true,
-        style: 'filtered',
-        placeholder: 'Choose any',
-        choices,
-        ...(Array.isArray(initial) && initial.length ? { value: initial.join(',') } : {}),
-      };
+        ...(field.kind === 'multiselect' ? { isMultiSelect: true } : {}),
+        style: field.kind === 'multiselect' || long ? 'filtered' : 'compact',
+        placeholder: field.kind === 'multiselect' ? 'Choose any' : 'Choose',
+        // A long list keeps only what is chosen in the card; the rest comes by typeahead.
+        choices: long ? choices.filter((c) => picked.includes(c.value)) : choices,
+        ...(long ? { 'choices.data': { type: 'Data.Query', dataset: `${CATEGORY_DATASET_PREFIX}${field.id}` } } : {}),
+        ...(picked.length ? { value: picked.join(',') } : {}),
+      } satisfies IChoiceSetInput;
+    }
     case 'date':
       return { type: 'Input.Date', id: field.id, label, ...(str(initial) ? { value: str(initial) } : {}) };
     case 'time':

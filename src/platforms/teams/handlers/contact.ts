@@ -7,10 +7,10 @@ import { z } from 'zod';
 import type { CarelogDeps } from '../../../deps.js';
 import { mayLogContacts, NOT_ON_ROSTER, submitContact, suggestClients } from '../../../services/contact-flow.js';
 import { contactConfirmationText } from '../../../views/confirmation.js';
-import { NEW_CLIENT } from '../../../views/contact-form.js';
+import { buildContactForm, NEW_CLIENT } from '../../../views/contact-form.js';
 import { commandArgument, commandPattern, teamsActor } from '../actor.js';
 import { cardMessage, cardResponse, messageResponse, textMessage } from '../cards.js';
-import { CLIENT_DATASET, CONTACT_ACTION, NEW_CLIENT_TITLE, readContactCardDraft, ZContactCardData } from '../contact-card.js';
+import { CATEGORY_DATASET_PREFIX, CLIENT_DATASET, CONTACT_ACTION, NEW_CLIENT_TITLE, readContactCardDraft, ZContactCardData } from '../contact-card.js';
 import { closedFormCard, confirmationCard, newContactFormCard, returnedContactFormCard } from '../contact-form.js';
 import { openDraftNotes } from '../draft-notes.js';
 
@@ -82,8 +82,16 @@ export function register(app: App, deps: CarelogDeps): void {
     const { program, member } = teamsActor(deps, ctx.activity);
     const search = ZSearch.safeParse(ctx.activity.value);
     const empty = { statusCode: 200, type: 'application/vnd.microsoft.search.searchResponse' as const, value: { results: [] as { title: string; value: string }[] } };
-    if (!program || !mayLogContacts(member) || !search.success || search.data.dataset !== CLIENT_DATASET) return empty;
+    if (!program || !mayLogContacts(member) || !search.success) return empty;
     const q = search.data.queryText.trim().toLowerCase();
+    const dataset = search.data.dataset ?? '';
+    if (dataset.startsWith(CATEGORY_DATASET_PREFIX)) {
+      // A long category list of the form, searched by label: the same lists the form is built from.
+      const field = buildContactForm({ categories: program.categories, draft: { client: NEW_CLIENT } }).fields.find((f) => `${CATEGORY_DATASET_PREFIX}${f.id}` === dataset);
+      const results = (field?.options ?? []).filter((o) => o.label.toLowerCase().includes(q)).map((o) => ({ title: o.label, value: o.key }));
+      return { ...empty, value: { results: results.slice(0, MAX_RESULTS) } };
+    }
+    if (dataset !== CLIENT_DATASET) return empty;
     const clients = await suggestClients(deps, { program, member }, q);
     const showNew = q === '' || 'new client'.startsWith(q) || q === 'new';
     const results = [...(showNew ? [{ title: NEW_CLIENT_TITLE, value: NEW_CLIENT }] : []), ...clients.map((c) => ({ title: c.code, value: c.id }))].slice(0, MAX_RESULTS);
