@@ -1,6 +1,7 @@
 // Follow-up nudges at scale: N pending follow-ups due evenly across a window, real Postgres (a
 // fresh database), a private redis-server on a free port (so its memory figure is ours alone),
-// carelog's own workers (startCarelog, mode 'worker') and the fake Slack Web API.
+// carelog's own worker process (src/main.ts --worker, as `npm run worker`) and the fake Slack Web
+// API in this process.
 //
 // Reports: nudge lateness (the fake Slack receiving chat.postMessage minus the follow-up's fire
 // time) p50/p90/p99/max and throughput; Redis used_memory per pending reminder (before scheduling
@@ -8,7 +9,8 @@
 // when nothing is missing. Goals: lateness p99 < 2 s at ~1,000 arrivals/s; < 1.5 KB per reminder.
 //
 // npm run bench -- followups [--count 100000] [--window 100]
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,6 +40,43 @@ function freePort(): Promise<number> {
 }
 
 const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)] ?? NaN;
+
+/** CPU seconds a process has used, from /proc (Linux), or NaN. */
+function processCpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU seconds Redis has used (its own INFO): the private server counts only this run. */
+async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  return Number(/used_cpu_user:([\d.]+)/.exec(info)![1]) + Number(/used_cpu_sys:([\d.]+)/.exec(info)![1]);
+}
+
+/**
+ * CPU seconds of every postgres process on this machine (from /proc), or NaN where that cannot be
+ * read. The shared server may serve others too, so this is an upper bound for the run.
+ */
+function postgresCpuSeconds(): number {
+  try {
+    let total = 0;
+    for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      try {
+        if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue;
+        total += processCpuSeconds(Number(pid)) || 0;
+      } catch {
+        // the process ended while being read
+      }
+    }
+    return total;
+  } catch {
+    return NaN;
+  }
+}
 
 async function usedMemory(redis: Redis): Promise<number> {
   return Number(/used_memory:(\d+)/.exec(await redis.info('memory'))![1]);
@@ -69,6 +108,7 @@ export interface FollowUpsBenchResult {
   followUps: number;
   windowSeconds: number;
   arrivalPerSecond: number;
+  workerConcurrency: number;
   /** Load average when the run began: other work on the machine skews every figure. */
   loadAverageAtStart: number;
   bulkLoadMs: number;
@@ -89,15 +129,29 @@ export interface FollowUpsBenchResult {
   /** Delivered nudges per second, first fire time to last delivery. */
   throughputPerSecond: number;
   /**
-   * CPU time of this Node process (workers, and the fake Slack answering them) per delivered
-   * nudge, from the worker's start to the end: steadier than throughput on a shared machine.
+   * CPU time of the worker process per delivered nudge, from its start to the end: steadier than
+   * throughput on a shared machine, and what says how many nudges a second one worker can carry.
    */
-  nodeCpuMsPerNudge: number;
+  workerCpuMsPerNudge: number;
+  /** The same for this process: the fake Slack answering, and the bookkeeping. */
+  fakeSlackCpuMsPerNudge: number;
+  /** The same for the private Redis (INFO cpu). */
+  redisCpuMsPerNudge: number;
+  /**
+   * The same for Postgres (every postgres process on the machine; an upper bound when the shared
+   * server is busy with others). Worker + Redis + Postgres per nudge says how many nudges a second
+   * the machine's cores could carry, whatever else was running.
+   */
+  postgresCpuMsPerNudge: number;
   latenessMs: { p50: number; p90: number; p99: number; max: number };
   goals: { latenessP99Under2s: boolean; redisUnder1_5KB: boolean };
 }
 
-export async function benchFollowUps(count = 100_000, windowSeconds = 100): Promise<FollowUpsBenchResult> {
+/**
+ * @param nodeFlags extra flags for the worker's node, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/prof']
+ *   to profile it (`npm run bench -- followups --worker-node-flags "--cpu-prof"`).
+ */
+export async function benchFollowUps(count = 100_000, windowSeconds = 100, concurrency?: number, nodeFlags: string[] = []): Promise<FollowUpsBenchResult> {
   const benchStart = Date.now();
   const loadAverageAtStart = Number(os.loadavg()[0]!.toFixed(2));
   const tdb = await createTestDatabase();
@@ -123,6 +177,7 @@ export async function benchFollowUps(count = 100_000, windowSeconds = 100): Prom
   const trim = setInterval(() => slack.calls.splice(0), 1_000);
   const apiUrl = await slack.start();
   const running: RunningCarelog[] = [];
+  let workerProcess: ChildProcess | null = null;
   const probe = new Redis(redisUrl);
   try {
     const programs = parseProgramFile(YAML, 'bench.yml');
@@ -160,13 +215,13 @@ export async function benchFollowUps(count = 100_000, windowSeconds = 100): Prom
       CARELOG_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       CARELOG_START_REDIS: 'false',
       CARELOG_WORKERS: 'false',
+      ...(concurrency ? { CARELOG_WORKER_CONCURRENCY: String(concurrency) } : {}),
       LOG_LEVEL: 'error',
     });
     const config: Config = { env, production: false, embeddedDatabase: false, dataDir, configFile: 'bench.yml', slackSimulated: false, programs };
-    const queuePrefix = `carelog-bench-${randomBytes(4).toString('hex')}`;
-    // A web process without workers schedules; a worker process (in this same Node process, on
-    // its own connections) sends, as `npm run worker` would.
-    const web = await startCarelog({ config, logger: quiet, queuePrefix });
+    // A web process without workers schedules (here, in this process); the worker process started
+    // below sends. The Redis is private, so the default queue prefix is carelog's alone.
+    const web = await startCarelog({ config, logger: quiet });
     running.push(web);
     const memBefore = await usedMemory(probe);
 
@@ -191,15 +246,48 @@ export async function benchFollowUps(count = 100_000, windowSeconds = 100): Prom
     const rec2 = await reconcileReminders(web.deps);
     const reconcileAgainMs = performance.now() - t3;
 
-    const cpuBefore = process.cpuUsage();
-    const worker = await startCarelog({ config: { ...config, env: { ...env, CARELOG_WORKERS: true } }, logger: quiet, queuePrefix, mode: 'worker' });
-    running.push(worker);
+    // The worker in its own process, exactly as `npm run worker` runs it (src/main.ts --worker),
+    // so its CPU is carelog's alone: this process only plays Slack and keeps the score.
+    const configFile = path.join(dataDir, 'bench.yml');
+    writeFileSync(configFile, YAML);
+    const workerEnv: Record<string, string> = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      NODE_ENV: 'development',
+      SLACK_SIGNING_SECRET: 'bench',
+      SLACK_BOT_TOKEN: 'xoxb-bench',
+      SLACK_API_URL: apiUrl,
+      DATABASE_URL: tdb.url,
+      REDIS_URL: redisUrl,
+      CARELOG_CONFIG: configFile,
+      CARELOG_DATA_DIR: dataDir,
+      CARELOG_ENCRYPTION_KEY: env.CARELOG_ENCRYPTION_KEY!,
+      CARELOG_START_REDIS: 'false',
+      CARELOG_WORKER_CONCURRENCY: String(env.CARELOG_WORKER_CONCURRENCY),
+      LOG_LEVEL: 'info',
+    };
+    const worker = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', 'src/main.ts', '--worker'], { env: workerEnv, stdio: ['ignore', 'pipe', 'inherit'] });
+    workerProcess = worker;
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      worker.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes('carelog worker is ready')) resolve();
+      });
+      worker.once('exit', (code) => reject(new Error(`the worker exited (${code}) before it was ready`)));
+    });
     const readyBeforeFirstDue = Date.now() < first;
+    const workerCpuBefore = processCpuSeconds(worker.pid!);
+    const cpuBefore = process.cpuUsage();
+    const redisCpuBefore = await redisCpuSeconds(probe);
+    const pgCpuBefore = postgresCpuSeconds();
 
     // Wait for every nudge, at most two minutes past the window and ~10 minutes in all.
     const deadline = Math.min(first + windowSeconds * 1000 + 120_000, Math.max(benchStart + 570_000, first + windowSeconds * 1000 + 10_000));
     while (received.size < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    const workerCpu = processCpuSeconds(worker.pid!) - workerCpuBefore;
     const cpu = process.cpuUsage(cpuBefore);
+    const redisCpu = (await redisCpuSeconds(probe)) - redisCpuBefore;
+    const pgCpu = postgresCpuSeconds() - pgCpuBefore;
 
     const rules = followUpRules(program);
     const rows = await web.deps.db.sql.query<{ id: string; due: string }>(
@@ -222,6 +310,7 @@ export async function benchFollowUps(count = 100_000, windowSeconds = 100): Prom
       followUps: count,
       windowSeconds,
       arrivalPerSecond: round(count / windowSeconds),
+      workerConcurrency: env.CARELOG_WORKER_CONCURRENCY,
       loadAverageAtStart,
       bulkLoadMs: round(bulkLoadMs),
       scheduleMs: round(scheduleMs),
@@ -236,7 +325,10 @@ export async function benchFollowUps(count = 100_000, windowSeconds = 100): Prom
       missing: count - lateness.length,
       duplicateDMs: postMessages - received.size,
       throughputPerSecond: round(lateness.length / ((lastDelivery - firstFire) / 1000)),
-      nodeCpuMsPerNudge: Number(((cpu.user + cpu.system) / 1000 / Math.max(1, lateness.length)).toFixed(2)),
+      workerCpuMsPerNudge: Number(((workerCpu * 1000) / Math.max(1, lateness.length)).toFixed(2)),
+      fakeSlackCpuMsPerNudge: Number(((cpu.user + cpu.system) / 1000 / Math.max(1, lateness.length)).toFixed(2)),
+      redisCpuMsPerNudge: Number(((redisCpu * 1000) / Math.max(1, lateness.length)).toFixed(2)),
+      postgresCpuMsPerNudge: Number(((pgCpu * 1000) / Math.max(1, lateness.length)).toFixed(2)),
       latenessMs: { p50: round(pct(lateness, 50)), p90: round(pct(lateness, 90)), p99: round(pct(lateness, 99)), max: round(lateness.at(-1) ?? NaN) },
       goals: {
         latenessP99Under2s: lateness.length === count && pct(lateness, 99) < 2_000,
@@ -245,6 +337,11 @@ export async function benchFollowUps(count = 100_000, windowSeconds = 100): Prom
     };
   } finally {
     clearInterval(trim);
+    if (workerProcess && workerProcess.exitCode === null) {
+      const exited = new Promise((r) => workerProcess!.once('exit', r));
+      workerProcess.kill('SIGTERM');
+      await exited;
+    }
     for (const r of running.reverse()) await r.stop().catch(() => undefined);
     probe.disconnect();
     await slack.stop();

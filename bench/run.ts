@@ -7,10 +7,16 @@ import { benchDigest } from './digest.js';
 import { benchFollowUps } from './followups.js';
 import { benchImport } from './import.js';
 
-const { values: flags, positionals } = parseArgs({ options: { count: { type: 'string' }, window: { type: 'string' } }, allowPositionals: true, strict: false });
+const { values: flags, positionals } = parseArgs({ options: { count: { type: 'string' }, window: { type: 'string' }, concurrency: { type: 'string' }, 'worker-node-flags': { type: 'string' } }, allowPositionals: true, strict: false });
 
 const BENCHES: Record<string, () => Promise<unknown>> = {
-  followups: () => benchFollowUps(Number(flags.count ?? 100_000), Number(flags.window ?? 100)),
+  followups: () =>
+    benchFollowUps(
+      Number(flags.count ?? 100_000),
+      Number(flags.window ?? 100),
+      flags.concurrency ? Number(flags.concurrency) : undefined,
+      String(flags['worker-node-flags'] ?? '').split(' ').filter(Boolean),
+    ),
   // Sender, carelog and the fake Slack API share one Node process here: at concurrency 10 the
   // figure includes queueing behind the other two; concurrency 1 shows a request's own latency.
   ack: async () => ({ sequential: await benchAck(1000, 1), concurrent10: await benchAck(1000, 10) }),

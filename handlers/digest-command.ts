@@ -6,6 +6,7 @@ import { renderDigestBlocks } from '../src/platforms/slack/digest-blocks.js';
 import { answerDigestRequest, DIGEST_USAGE, mayReadDigests, parseDigestRequest } from '../src/services/digest-requests.js';
 
 export const DIGEST_COMMAND = '/digest';
+export const DIGEST_FAILED_TEXT = 'carelog could not finish that digest just now. Try again in a moment: a digest is never posted twice.';
 
 export function register(app: App, deps: CarelogDeps): void {
   app.command(DIGEST_COMMAND, async ({ ack, body, respond }) => {
@@ -21,7 +22,14 @@ export function register(app: App, deps: CarelogDeps): void {
     }
     // Computing a quarter can take a moment: acknowledge first, answer through the response URL.
     await ack();
-    const answer = await answerDigestRequest(deps, program, member, req);
+    let answer;
+    try {
+      answer = await answerDigestRequest(deps, program, member, req);
+    } catch (err) {
+      // Tell the person, then let the global handler log it (codes and names only).
+      await respond({ response_type: 'ephemeral', text: DIGEST_FAILED_TEXT });
+      throw err;
+    }
     if (answer.kind === 'error') {
       await respond({ response_type: 'ephemeral', text: answer.message });
     } else if (answer.kind === 'preview') {

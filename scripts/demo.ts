@@ -14,7 +14,7 @@ import { createLogger } from '../src/logger.js';
 import { FakeSlackApi, interactionBody, sendSignedRequest, slashCommandBody } from '../src/platforms/slack/simulator.js';
 import { renderDigestBlocks } from '../src/platforms/slack/digest-blocks.js';
 import { buildDigest, postDigestOnce } from '../src/services/digest-posting.js';
-import { renderDigestText } from '../src/views/digest.js';
+import { renderDigestViewText } from '../src/views/digest.js';
 import { viewSubmission, type ModalValues } from '../test/support/slack-payloads.js';
 
 const OUT = path.resolve('demo-out');
@@ -158,9 +158,9 @@ async function main(): Promise<void> {
 
   out(`\n${contacts} contacts logged for ${clients.length} clients; ${nudges} follow-up nudges sent; ${slack.callsTo('chat.postMessage').filter((c) => c.args.channel === 'C0DIGEST').length} digests posted to the team channel.\n`);
   out('── Weekly digest ───────────────────────────────────────────');
-  out(renderDigestText(program, weekly.figures, program.digest.suppressBelow));
+  out(renderDigestViewText(weekly.view));
   out('\n── Quarterly digest ────────────────────────────────────────');
-  out(renderDigestText(program, quarterly.figures, program.digest.suppressBelow));
+  out(renderDigestViewText(quarterly.view));
   writeFileSync(path.join(OUT, 'weekly-digest.blocks.json'), JSON.stringify(renderDigestBlocks(weekly.view), null, 2));
   writeFileSync(path.join(OUT, 'quarterly-digest.blocks.json'), JSON.stringify(renderDigestBlocks(quarterly.view), null, 2));
   writeFileSync(path.join(OUT, 'quarterly-digest.json'), JSON.stringify(quarterly.figures, null, 2));

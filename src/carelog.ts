@@ -31,7 +31,7 @@ export interface StartOptions {
   config: Config;
   logger: Logger;
   now?: () => Date;
-  /** Queue key prefix; tests give each run its own. */
+  /** Queue key prefix (default CARELOG_QUEUE_PREFIX); tests give each run its own. */
   queuePrefix?: string;
   onAck?: (ms: number) => void;
   /**
@@ -101,7 +101,7 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
       logger,
     });
     stops.push(() => redis.close());
-    const queue = createQueue(redis.connection, opts.queuePrefix ?? 'carelog', logger);
+    const queue = createQueue(redis.connection, opts.queuePrefix ?? config.env.CARELOG_QUEUE_PREFIX, logger);
     stops.push(() => queue.close());
     const deps: CarelogDeps = {
       config,
@@ -145,7 +145,7 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
     if (mode === 'worker') {
       if (modes.slack !== 'off') deps.messengers.slack = createSlackMessenger(new WebClient(botToken, { slackApiUrl: apiUrl }));
       if (teamsOptions) deps.messengers.teams = createTeamsWorkerMessenger(deps, teamsOptions);
-      const workers = await startWorkers({ queue, connection: redis.connection, jobs: JOBS, deps, declareSchedules: () => upsertDigestSchedules(queue, config.programs), ...(opts.workerTiming ? { timing: opts.workerTiming } : {}) });
+      const workers = await startWorkers({ queue, connection: redis.connection, jobs: JOBS, deps, concurrency: config.env.CARELOG_WORKER_CONCURRENCY, declareSchedules: () => upsertDigestSchedules(queue, config.programs), ...(opts.workerTiming ? { timing: opts.workerTiming } : {}) });
       stops.push(() => workers.close());
       const rebuilt = await reconcileReminders(deps);
       logger.info({ ...rebuilt, database: db.kind }, 'carelog worker is ready');
@@ -176,7 +176,7 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
       }
     }
 
-    const workers = config.env.CARELOG_WORKERS ? await startWorkers({ queue, connection: redis.connection, jobs: JOBS, deps, declareSchedules: () => upsertDigestSchedules(queue, config.programs), ...(opts.workerTiming ? { timing: opts.workerTiming } : {}) }) : null;
+    const workers = config.env.CARELOG_WORKERS ? await startWorkers({ queue, connection: redis.connection, jobs: JOBS, deps, concurrency: config.env.CARELOG_WORKER_CONCURRENCY, declareSchedules: () => upsertDigestSchedules(queue, config.programs), ...(opts.workerTiming ? { timing: opts.workerTiming } : {}) }) : null;
     if (workers) stops.push(() => workers.close());
     // Redis may have lost every reminder (restart without persistence): rebuild them from Postgres.
     const rebuilt = await reconcileReminders(deps);

@@ -15,6 +15,10 @@ import { importContacts } from './services/csv-import.js';
 import { computeDigest } from './services/digest.js';
 import { syncPrograms, type Directory } from './services/directory.js';
 import { renderDigestText } from './views/digest.js';
+import { createLogger } from './logger.js';
+import { connectRedis } from './queue/redis.js';
+import { createQueue } from './queue/workers.js';
+import { reminderReport } from './services/reminder-report.js';
 
 const USAGE = `usage: npm run carelog -- <command> [options]
 
@@ -25,6 +29,8 @@ commands:
       import contacts from CSV; every row is checked first and nothing is written if one is bad
   export --program <id> --from YYYY-MM-DD --to YYYY-MM-DD [--format csv|json] [--include-notes] [--out file]
       contacts in those local days (inclusive), in the columns import reads; notes only if asked
+  reminders [--json] [--retry-failed]
+      pending follow-ups next to their reminder jobs in Redis, and the jobs that failed (kept a week)
 `;
 
 class UsageError extends Error {}
@@ -152,11 +158,45 @@ async function exportCommand(config: Config, args: string[]): Promise<number> {
   return 0;
 }
 
+async function remindersCommand(config: Config, args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false }, 'retry-failed': { type: 'boolean', default: false } }, strict: true });
+  const logger = createLogger('warn', process.stderr);
+  const redis = await connectRedis({ url: config.env.REDIS_URL, startIfMissing: false, dataDir: config.dataDir, logger });
+  const queue = createQueue(redis.connection, config.env.CARELOG_QUEUE_PREFIX, logger);
+  try {
+    const report = await withDatabase(config, (db) => reminderReport(db, queue, redis.connection));
+    let retried = 0;
+    if (values['retry-failed']) {
+      for (const f of report.failed) {
+        const job = await queue.getJob(f.id);
+        if (job && (await job.getState()) === 'failed') {
+          await job.retry('failed');
+          retried++;
+        }
+      }
+    }
+    if (values.json) process.stdout.write(`${JSON.stringify({ ...report, retried }, null, 2)}\n`);
+    else {
+      const q = report.queued;
+      process.stderr.write(
+        `${report.pendingFollowUps} pending follow-up(s); reminder jobs: ${q.delayed} delayed, ${q.waiting} waiting, ${q.active} running, ${report.failed.length} failed\n` +
+          report.failed.map((f) => `  ${f.id}  ${f.attempts} attempt(s), last ${f.failedAt ?? '?'}: ${f.reason}\n`).join('') +
+          (values['retry-failed'] ? `put ${retried} failed job(s) back in line\n` : report.failed.length ? 'the reconciler retries them while their follow-up is pending; --retry-failed does it now\n' : ''),
+      );
+    }
+    return 0;
+  } finally {
+    await queue.close();
+    await redis.close();
+  }
+}
+
 /** Each command returns its exit code (or nothing, for 0). */
 const COMMANDS: Record<string, (config: Config, args: string[]) => Promise<number | void>> = {
   digest: digestCommand,
   import: importCommand,
   export: exportCommand,
+  reminders: remindersCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -67,6 +67,10 @@ const ZEnv = z.object({
     }),
   CARELOG_START_REDIS: ZBoolFlag.optional(),
   CARELOG_WORKERS: ZBoolFlag.default(true),
+  /** Key prefix of carelog's queue in Redis: deployments sharing one Redis each take their own. */
+  CARELOG_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'must be 1-64 letters, digits, - or _' }).default('carelog'),
+  /** Jobs one worker process holds at once (reminders are sent in batches from these). */
+  CARELOG_WORKER_CONCURRENCY: z.coerce.number().int({ error: 'must be a whole number' }).min(1, { error: 'must be at least 1' }).max(5000, { error: 'must be at most 5000' }).default(200),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** The bot's Microsoft app (client) id, from its Entra app registration. */
   TEAMS_CLIENT_ID: z.guid({ error: 'must be the bot’s Microsoft app (client) id, a GUID' }).optional(),

@@ -72,6 +72,21 @@ export function overdueTime(dueAt: Date, rules: FollowUpRules): Date {
   return nudgeTime(addWorkingDays(dueDate, rules.overdueAfterWorkingDays, rules.hours), rules);
 }
 
+/**
+ * The instant before which a follow-up's due time makes it overdue at `at`: a follow-up still
+ * pending at `at` is overdue exactly when its due time is earlier than this. overdueTime depends
+ * only on the local due date and never decreases with it, so one cutoff serves a SQL count.
+ */
+export function overdueCutoff(at: Date, rules: FollowUpRules): Date {
+  // The latest due date whose overdue time has come: at most 60 working days (the config's limit)
+  // of at least one open day a week before `at`.
+  let date = toLocal(at, rules.timezone).date;
+  for (let i = 0; i < 7 * 62; i++, date = addDays(date, -1)) {
+    if (overdueTime(fromLocal(date, '12:00', rules.timezone), rules) <= at) return fromLocal(addDays(date, 1), '00:00', rules.timezone);
+  }
+  return fromLocal(date, '00:00', rules.timezone);
+}
+
 export const SNOOZE_CHOICES = [
   { key: '1d', label: '1 day', days: 1 },
   { key: '3d', label: '3 days', days: 3 },

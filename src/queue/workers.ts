@@ -5,6 +5,7 @@ import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { CarelogDeps } from '../deps.js';
 import type { Logger } from '../logger.js';
+import { createBatcher, type Batcher } from './batch.js';
 import type { JobDefinition } from './job.js';
 
 export const QUEUE_NAME = 'carelog';
@@ -14,6 +15,12 @@ export function createQueue(connection: Redis, prefix: string, logger: Logger): 
   queue.on('error', (err) => logger.warn({ err: { name: err.name } }, 'queue error'));
   return queue;
 }
+
+/**
+ * Jobs one worker holds at once. Most are reminders that spend their time waiting on Slack and are
+ * claimed and recorded in batches, so a worker can hold many without loading the database.
+ */
+export const DEFAULT_CONCURRENCY = 200;
 
 export interface WorkerHandle {
   worker: Worker;
@@ -60,6 +67,12 @@ export async function startWorkers(opts: {
     })().catch((err: unknown) => deps.logger.warn({ err: { name: (err as Error)?.name } }, 'could not check repeating jobs'));
   }, timing.schedulerCheckMs ?? 60_000);
   schedulerCheck.unref();
+  // Jobs with a batch run share one batcher per kind: what the worker holds at once goes together.
+  const batchers = new Map<string, Batcher<unknown, null>>();
+  for (const j of jobs) {
+    const batch = j.batch;
+    if (batch) batchers.set(j.name, createBatcher(batch, (items) => batch.runMany(items, deps)));
+  }
   const worker = new Worker(
     QUEUE_NAME,
     async (job) => {
@@ -67,13 +80,15 @@ export async function startWorkers(opts: {
       if (!def) throw new UnrecoverableError(`no job named ${job.name}`);
       const data = def.payload.safeParse(job.data);
       if (!data.success) throw new UnrecoverableError(`job ${job.name} has an invalid payload`);
-      await def.run(data.data, deps);
+      const batcher = batchers.get(def.name);
+      if (batcher) await batcher.submit(data.data);
+      else await def.run(data.data, deps);
     },
     // queue.opts.prefix: workers must use the queue's own key prefix.
     {
       connection,
       prefix: queue.opts.prefix,
-      concurrency: opts.concurrency ?? 16,
+      concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY,
       ...(timing.lockDurationMs ? { lockDuration: timing.lockDurationMs } : {}),
       ...(timing.stalledIntervalMs ? { stalledInterval: timing.stalledIntervalMs } : {}),
     },

@@ -5,13 +5,15 @@
 import type { ProgramConfig } from '../config.js';
 import type { CarelogDeps } from '../deps.js';
 import type { Period } from '../domain/periods.js';
-import { toLocal } from '../domain/time.js';
+import { overdueCutoff } from '../domain/followups.js';
+import { periodContaining } from '../domain/periods.js';
+import { fromLocal, toLocal } from '../domain/time.js';
 import { Prisma } from '../generated/prisma/client.js';
-import { buildDigestView, type DigestView } from '../views/digest.js';
+import { buildDigestView, type AttentionRow, type DigestView } from '../views/digest.js';
 import { renderBarChartPng } from '../views/chart.js';
 import { computeDigest, type DigestFigures } from './digest.js';
 import type { TPlatform } from './directory.js';
-import { nextReminder } from './followups.js';
+import { followUpRules } from './followups.js';
 
 /** How long a claimed-but-unposted digest is left to the process that claimed it. */
 export const DIGEST_CLAIM_LEASE_MS = 2 * 60_000;
@@ -39,41 +41,54 @@ export function digestPlatforms(program: ProgramConfig): TPlatform[] {
   return (['slack', 'teams'] as const).filter((p) => digestChannel(program, p) !== undefined);
 }
 
-/** Follow-ups needing attention now, by assignee: counts only (weekly digest). */
-export async function followUpAttention(deps: CarelogDeps, program: ProgramConfig, period: Period): Promise<{ assigneeId: string | null; dueThisWeek: number; overdue: number }[]> {
+export interface FollowUpAttention {
+  assigneeId: string | null;
+  dueThisWeek: number;
+  overdue: number;
+}
+
+/**
+ * The weekly digest's follow-ups needing attention, by assignee, counts only: overdue, and due by
+ * the end of the week after the period (the week the digest goes out in; a follow-up past its due
+ * day but not yet overdue counts as due). As of the digest's scheduled time (Monday at weeklyAt,
+ * local) or now if earlier, so a missed week posted later shows what it would have shown then.
+ * One SQL aggregate.
+ */
+export async function followUpAttention(deps: CarelogDeps, program: ProgramConfig, period: Period): Promise<FollowUpAttention[]> {
+  const scheduled = fromLocal(period.endDate, program.digest.weeklyAt, program.timezone);
   const now = deps.now();
-  const rows = await deps.db.prisma.followUp.findMany({
-    where: { programId: program.id, status: 'pending' },
-    select: { id: true, programId: true, version: true, dueAt: true, status: true, assigneeId: true },
-  });
-  const weekEnd = new Date(period.end.getTime() + 7 * 86_400_000);
-  const byAssignee = new Map<string | null, { dueThisWeek: number; overdue: number }>();
-  for (const f of rows) {
-    // Overdue: the overdue stage's time has come. Due: falls in the week after the period.
-    const overdueAt = nextReminder(f, new Set(['due']), program)?.fireAt;
-    const entry = byAssignee.get(f.assigneeId) ?? { dueThisWeek: 0, overdue: 0 };
-    if (overdueAt && overdueAt <= now) entry.overdue++;
-    else if (f.dueAt >= period.end && f.dueAt < weekEnd) entry.dueThisWeek++;
-    else continue;
-    byAssignee.set(f.assigneeId, entry);
-  }
-  return [...byAssignee].map(([assigneeId, c]) => ({ assigneeId, ...c }));
+  const asOf = now < scheduled ? now : scheduled;
+  const cutoff = overdueCutoff(asOf, followUpRules(program));
+  const weekEnd = periodContaining('week', period.endDate, program.timezone).end;
+  // Pending at asOf: asked for on a contact before it, not completed before it.
+  const rows = await deps.db.prisma.$queryRaw<{ assignee: string | null; overdue: unknown; due: unknown }[]>`
+    SELECT f."assigneeId"::text AS assignee,
+           count(*) FILTER (WHERE f."dueAt" < ${cutoff}) AS overdue,
+           count(*) FILTER (WHERE f."dueAt" >= ${cutoff}) AS due
+    FROM "FollowUp" f JOIN "Contact" c ON c."id" = f."originContactId"
+    WHERE f."programId" = ${program.id} AND f."dueAt" < ${weekEnd} AND c."occurredAt" < ${asOf}
+      AND (f."status" = 'pending' OR (f."status" = 'done' AND f."completedAt" >= ${asOf}))
+    GROUP BY f."assigneeId"`;
+  const counts = new Map(rows.map((r) => [r.assignee, { dueThisWeek: Number(r.due), overdue: Number(r.overdue) }]));
+  // Every case manager on the roster, with nothing to do or not; then anyone else with some.
+  const out: FollowUpAttention[] = deps.directory
+    .withRole(program.id, 'case_manager')
+    .map((m) => ({ assigneeId: m.memberId, ...(counts.get(m.memberId) ?? { dueThisWeek: 0, overdue: 0 }) }));
+  for (const [assigneeId, c] of counts) if (!out.some((a) => a.assigneeId === assigneeId)) out.push({ assigneeId, ...c });
+  return out;
 }
 
 export async function buildDigest(deps: CarelogDeps, program: ProgramConfig, period: Period, platform: TPlatform = 'slack'): Promise<{ figures: DigestFigures; view: DigestView; chart: Buffer | null }> {
   const figures = await computeDigest(deps.db.prisma, program, period);
-  const view = buildDigestView(program, figures, program.digest.suppressBelow);
+  let attention: AttentionRow[] | undefined;
   if (period.kind === 'week') {
-    const attention = await followUpAttention(deps, program, period);
     const name = (id: string | null) => {
       const m = id ? deps.directory.memberById(id) : undefined;
       return m ? (m.platform === 'slack' && platform === 'slack' ? `<@${m.platformUserId}>` : 'a team member') : 'unassigned';
     };
-    view.tables.unshift({
-      title: 'Follow-ups needing attention (due this week / overdue)',
-      rows: attention.length ? attention.map((a) => ({ label: name(a.assigneeId), value: `${a.dueThisWeek} / ${a.overdue}` })) : [{ label: 'None', value: '0 / 0' }],
-    });
+    attention = (await followUpAttention(deps, program, period)).map((a) => ({ name: name(a.assigneeId), dueThisWeek: a.dueThisWeek, overdue: a.overdue }));
   }
+  const view = buildDigestView(program, figures, program.digest.suppressBelow, attention);
   const chart = view.chart ? renderBarChartPng(view.chart, { title: 'New clients by quarter' }) : null;
   return { figures, view, chart };
 }
@@ -101,26 +116,34 @@ export async function postDigestOnce(
     });
   if (run.status === 'posted') return { status: 'already-posted', channel: run.channel, ts: run.messageTs };
   if (!claimedNow) {
+    // Take over the claim only once its lease ran out, and only one taker wins.
     const taken = await prisma.digestRun.updateMany({
       where: { id: run.id, status: 'posting', claimedAt: { lt: new Date(Date.now() - DIGEST_CLAIM_LEASE_MS) } },
       data: { claimedAt: new Date() },
     });
     if (taken.count !== 1) throw new DigestInFlightError();
-    const found = await messenger.findDigest(channel, run.id);
-    if (found) {
-      await prisma.digestRun.update({ where: { id: run.id }, data: { status: 'posted', channel: found.channel, messageTs: found.ts, postedAt: new Date() } });
-      return { status: 'recovered', ...found };
-    }
   }
   try {
+    if (!claimedNow) {
+      // Whoever held the claim may have posted before it died: its message carries the run id.
+      const found = await messenger.findDigest(channel, run.id);
+      if (found) {
+        await prisma.digestRun.update({ where: { id: run.id }, data: { status: 'posted', channel: found.channel, messageTs: found.ts, postedAt: new Date() } });
+        deps.logger.info({ programId: program.id, kind: period.kind, period: period.label }, 'digest found already posted after an interrupted run');
+        return { status: 'recovered', ...found };
+      }
+    }
     const { view, chart } = await buildDigest(deps, program, period, platform);
     const sent = await messenger.postDigest(channel, view, chart, run.id);
     await prisma.digestRun.update({ where: { id: run.id }, data: { status: 'posted', channel: sent.channel, messageTs: sent.ts, postedAt: new Date() } });
     deps.logger.info({ programId: program.id, kind: period.kind, period: period.label, chartFailed: sent.chartFailed ?? false }, 'digest posted');
     return { status: 'posted', channel: sent.channel, ts: sent.ts };
   } catch (err) {
-    // Nothing was recorded as posted: free the claim so a retry need not wait out the lease.
-    await prisma.digestRun.deleteMany({ where: { id: run.id, status: 'posting' } }).catch(() => undefined);
+    // Not recorded as posted, but Slack may have taken the message (a timeout after it did, or the
+    // record failing): end the lease so the retry takes the claim over at once and looks for the
+    // message in the channel before posting. Deleting the claim instead would let the retry post
+    // under a new run id, a second time.
+    await prisma.digestRun.updateMany({ where: { id: run.id, status: 'posting' }, data: { claimedAt: new Date(0) } }).catch(() => undefined);
     throw err;
   }
 }

@@ -42,6 +42,7 @@ export async function answerDigestRequest(deps: CarelogDeps, program: ProgramCon
     ? parsePeriod(req.period, req.kind, program.timezone, program.startDate)
     : lastCompletePeriod(req.kind, deps.now(), program.timezone, program.startDate);
   if (!period) return { kind: 'error', message: `“${req.period}” is not a ${req.kind}. ${DIGEST_USAGE}` };
+  if (period.endDate <= program.startDate) return { kind: 'error', message: `${period.name} ended before the program started (${program.startDate}).` };
   if (!req.post) {
     const { view } = await buildDigest(deps, program, period, member.platform);
     return { kind: 'preview', period, view };

@@ -8,10 +8,14 @@
 //  - contacts by source count contacts; services and referrals count the contacts on which each
 //    was given; dispositions count contacts;
 //  - repeat-contact clients: clients whose third contact within 30 days fell in the period;
-//  - change in new clients: this period over the previous one, minus one, as a whole percent.
+//  - change in new clients: this period over the previous one, minus one, as a whole percent;
+//  - follow-ups completed in the period, and overdue at its end (still pending then, and past the
+//    overdue point of their due date).
 import type { ProgramConfig } from '../config.js';
+import { overdueCutoff } from '../domain/followups.js';
 import { changePercent, previousPeriod, quartersSince, type Period } from '../domain/periods.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
+import { followUpRules } from './followups.js';
 
 export interface DigestFigures {
   period: { kind: Period['kind']; label: string; name: string; start: string; end: string; partial: boolean };
@@ -31,6 +35,8 @@ export interface DigestFigures {
   dispositions: Record<string, number>;
   repeatContactClients: number;
   followUpsCompleted: number;
+  /** Follow-ups overdue at the period's end. */
+  followUpsOverdue: number;
 }
 
 type Row = Record<string, unknown>;
@@ -57,7 +63,7 @@ export async function computeDigest(prisma: PrismaClient, program: ProgramConfig
     .sort((a, b) => a - b)
     .map((t) => new Date(t));
 
-  const [contactTotals, buckets, newBySexAndAge, categories, completed] =
+  const [contactTotals, buckets, newBySexAndAge, categories, completed, overdue] =
     await Promise.all([
       // Contacts, clients served and repeat-contact clients in one pass over each client's contacts
       // in time order, from 30 days before the period: a contact in the period is its client's
@@ -95,6 +101,10 @@ export async function computeDigest(prisma: PrismaClient, program: ProgramConfig
         GROUP BY g.dim, k`,
       prisma.$queryRaw<Row[]>`SELECT count(*) AS count FROM "FollowUp"
         WHERE "programId" = ${pid} AND "status" = 'done' AND "completedAt" >= ${start} AND "completedAt" < ${end}`,
+      // Pending at the period's end: asked for on a contact before it, not completed before it.
+      prisma.$queryRaw<Row[]>`SELECT count(*) AS count FROM "FollowUp" f JOIN "Contact" c ON c."id" = f."originContactId"
+        WHERE f."programId" = ${pid} AND f."dueAt" < ${overdueCutoff(end, followUpRules(program))} AND c."occurredAt" < ${end}
+          AND (f."status" = 'pending' OR (f."status" = 'done' AND f."completedAt" >= ${end}))`,
     ]);
 
   const bucketCounts = new Map(buckets.map((r) => [n(r.i), n(r.count)]));
@@ -129,5 +139,6 @@ export async function computeDigest(prisma: PrismaClient, program: ProgramConfig
     dispositions: tally(keys(program.categories.dispositions), category(11)),
     repeatContactClients: n(contactTotals[0]?.repeat),
     followUpsCompleted: n(completed[0]?.count),
+    followUpsOverdue: n(overdue[0]?.count),
   };
 }

@@ -69,45 +69,71 @@ export async function unscheduleReminders(deps: CarelogDeps, followUpId: string,
   }
 }
 
-/** What a nudge shows about a follow-up; codes, dates and counts only. */
-export async function loadFollowUpFacts(deps: CarelogDeps, followUpId: string, now = deps.now()): Promise<(FollowUpFacts & { programId: string; assigneeId: string | null }) | null> {
-  const f = await deps.db.prisma.followUp.findUnique({
-    where: { id: followUpId },
-    select: {
-      id: true,
-      programId: true,
-      version: true,
-      dueAt: true,
-      status: true,
-      assigneeId: true,
-      clientId: true,
-      client: { select: { code: true } },
-    },
-  });
-  const program = f && deps.directory.program(f.programId);
-  if (!f || !program) return null;
-  // Count and latest contact in one aggregate on this client's rows (index clientId, occurredAt).
-  // Not a relation `_count`: Prisma turns that into a GROUP BY over the whole Contact table, once
-  // per nudge.
-  const contacts = await deps.db.prisma.contact.aggregate({
-    where: { clientId: f.clientId },
-    _count: { _all: true },
-    _max: { occurredAt: true },
-  });
-  const last = contacts._max.occurredAt;
-  const rules = followUpRules(program);
-  return {
-    followUpId: f.id,
-    programId: f.programId,
-    assigneeId: f.assigneeId,
-    version: f.version,
-    clientCode: f.client.code,
-    dueDate: toLocal(f.dueAt, program.timezone).date,
-    lastContactDate: last ? toLocal(last, program.timezone).date : null,
-    contactCount: contacts._count._all,
-    overdue: f.status === 'pending' && overdueTime(f.dueAt, rules) <= now,
-    status: f.status as FollowUpFacts['status'],
-  };
+export type TFollowUpFacts = FollowUpFacts & {
+  programId: string;
+  assigneeId: string | null;
+  dueAt: Date;
+  /** Stages of this version already behind it (sent, or found undeliverable and rerouted). */
+  settled: Set<TStage>;
+};
+
+/**
+ * What nudges show about follow-ups (codes, dates and counts only), for many at once: one query
+ * whatever the number, so a worker holding a batch of reminders reads them together. The contact
+ * count and latest contact come from the client's own rows (index clientId, occurredAt), never a
+ * GROUP BY over the whole Contact table.
+ */
+export async function loadFollowUpFactsMany(deps: CarelogDeps, followUpIds: string[], now = deps.now()): Promise<Map<string, TFollowUpFacts>> {
+  const out = new Map<string, TFollowUpFacts>();
+  if (!followUpIds.length) return out;
+  const rows = await deps.db.sql.query<{
+    id: string;
+    programId: string;
+    version: number;
+    dueMs: number;
+    status: string;
+    assigneeId: string | null;
+    code: string;
+    contactCount: number;
+    lastMs: number | null;
+    settled: string[];
+  }>(
+    `SELECT f.id, f."programId", f.version, (extract(epoch FROM f."dueAt") * 1000)::float8 AS "dueMs", f.status::text AS status,
+            f."assigneeId", c.code, k.n AS "contactCount", (extract(epoch FROM k.last) * 1000)::float8 AS "lastMs",
+            ARRAY(SELECT n.kind::text FROM "Nudge" n
+                  WHERE n."followUpId" = f.id AND n.version = f.version AND n.kind <> 'escalation'
+                    AND (n."sentAt" IS NOT NULL OR n.error IS NOT NULL)) AS settled
+     FROM "FollowUp" f
+     JOIN "Client" c ON c.id = f."clientId"
+     CROSS JOIN LATERAL (SELECT count(*)::int AS n, max(x."occurredAt") AS last FROM "Contact" x WHERE x."clientId" = f."clientId") k
+     WHERE f.id = ANY($1::uuid[])`,
+    [followUpIds],
+  );
+  for (const f of rows) {
+    const program = deps.directory.program(f.programId);
+    if (!program) continue;
+    const dueAt = new Date(f.dueMs);
+    out.set(f.id, {
+      followUpId: f.id,
+      programId: f.programId,
+      assigneeId: f.assigneeId,
+      version: f.version,
+      clientCode: f.code,
+      dueAt,
+      dueDate: toLocal(dueAt, program.timezone).date,
+      lastContactDate: f.lastMs === null ? null : toLocal(new Date(f.lastMs), program.timezone).date,
+      contactCount: f.contactCount,
+      overdue: f.status === 'pending' && overdueTime(dueAt, followUpRules(program)) <= now,
+      status: f.status as FollowUpFacts['status'],
+      settled: new Set(f.settled as TStage[]),
+    });
+  }
+  return out;
+}
+
+/** What a nudge shows about one follow-up. */
+export async function loadFollowUpFacts(deps: CarelogDeps, followUpId: string, now = deps.now()): Promise<TFollowUpFacts | null> {
+  return (await loadFollowUpFactsMany(deps, [followUpId], now)).get(followUpId) ?? null;
 }
 
 export class StaleFollowUpError extends CarelogError {
@@ -162,7 +188,8 @@ export async function listFollowUps(deps: CarelogDeps, member: MemberRef): Promi
     take: 25,
     select: { id: true },
   });
-  const facts = (await Promise.all(rows.map((r) => loadFollowUpFacts(deps, r.id)))).filter((f) => f !== null);
+  const byId = await loadFollowUpFactsMany(deps, rows.map((r) => r.id));
+  const facts = rows.map((r) => byId.get(r.id)).filter((f) => f !== undefined);
   if (facts.length) {
     await audit(deps.db.prisma, { programId: member.programId, actorId: member.memberId, action: AUDIT.followUpList, entityType: 'member', entityId: member.memberId });
   }

@@ -1,4 +1,4 @@
-// Sending follow-up reminders exactly once.
+// Sending follow-up reminders exactly once, many at a time.
 //
 // Each message is first *claimed* as a Nudge row (unique per follow-up version, kind and
 // recipient), then sent with the row's id attached to the message, then recorded (channel, ts).
@@ -6,18 +6,30 @@
 // ts. Whoever picks the job up next does not send blindly: it asks the platform for a message
 // carrying that nudge id (Slack: message metadata in the DM's history) and records it if found,
 // sending only if not. A claim younger than CLAIM_LEASE_MS belongs to a worker that may still be
-// sending, so the job backs off and retries instead of racing it. The result: no lost and no
-// doubled nudge, at the cost of one history lookup after a crash.
-import { Prisma } from '../generated/prisma/client.js';
+// sending, so the job backs off and retries instead of racing it. A send that fails keeps its
+// claim with the lease ended, since Slack may have taken a message whose answer was lost: the
+// retry looks first too. The result: no lost and no doubled nudge, at the cost of one history
+// lookup after a crash or a failed send.
+//
+// A worker holds many reminder jobs at once (src/queue/batch.ts): their facts are read with one
+// query, their claims written with one INSERT … ON CONFLICT DO NOTHING, their messages sent side by
+// side, and their sends recorded with one UPDATE. Only what a fresh claim cannot settle (a retry
+// finding an earlier claim) goes one by one.
 import type { CarelogDeps } from '../deps.js';
-import type { ReminderJobData } from '../queue/reminders.js';
+import { reminderJobId, type DesiredReminder, type ReminderJobData, type TStage } from '../queue/reminders.js';
 import { buildEscalationText, buildNudgeMessage, type NudgeMessage } from '../views/nudge.js';
-import type { MemberRef } from './directory.js';
-import { loadFollowUpFacts, scheduleReminder } from './followups.js';
-import { RecipientUnreachableError } from './messenger.js';
+import type { MemberRef, TPlatform } from './directory.js';
+import { loadFollowUpFacts, loadFollowUpFactsMany, nextReminder, type TFollowUpFacts } from './followups.js';
+import { RecipientUnreachableError, type SentMessage } from './messenger.js';
 
 /** How long a claimed-but-unsent nudge is left to the worker that claimed it. */
 export const CLAIM_LEASE_MS = 30_000;
+
+/**
+ * Recorded as the recipient of a stage that had nobody to nudge (no assignee on the roster), so
+ * the stage counts as behind the follow-up once the supervisors were told.
+ */
+export const NO_ASSIGNEE = '-';
 
 export class NudgeInFlightError extends Error {
   constructor() {
@@ -26,9 +38,14 @@ export class NudgeInFlightError extends Error {
   }
 }
 
-type TKind = 'due' | 'overdue' | 'escalation';
+type TKind = TStage | 'escalation';
 
 export type TDelivery = 'sent' | 'already-sent' | 'recovered' | 'unreachable';
+
+export interface ReminderResult {
+  stale: boolean;
+  deliveries: TDelivery[];
+}
 
 /** Supervisors of a program, or its admins when it names none. */
 export function supervisorsOf(deps: CarelogDeps, programId: string): MemberRef[] {
@@ -36,98 +53,265 @@ export function supervisorsOf(deps: CarelogDeps, programId: string): MemberRef[]
   return sups.length ? sups : deps.directory.withRole(programId, 'admin');
 }
 
-async function deliverOnce(
-  deps: CarelogDeps,
-  key: { followUpId: string; version: number; kind: TKind },
-  to: MemberRef,
-  content: { nudge: NudgeMessage } | { text: string },
-): Promise<TDelivery> {
-  const prisma = deps.db.prisma;
-  const messenger = deps.messengers[to.platform];
-  if (!messenger) throw new Error(`no messenger for ${to.platform}`);
-  const where = { followUpId_version_kind_recipient: { ...key, recipient: to.platformUserId } };
-  let claimedNow = true;
-  let row = await prisma.nudge
-    .create({ data: { ...key, platform: to.platform, recipient: to.platformUserId, claimedAt: new Date() } })
-    .catch(async (err: unknown) => {
-      if (!(err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002')) throw err;
-      claimedNow = false;
-      return prisma.nudge.findUniqueOrThrow({ where });
-    });
+interface Delivery {
+  key: { followUpId: string; version: number; kind: TKind };
+  to: MemberRef;
+  content: { nudge: NudgeMessage } | { text: string };
+}
+
+interface ClaimRow {
+  id: string;
+  followUpId: string;
+  version: number;
+  kind: string;
+  recipient: string;
+  sentAt: Date | null;
+  error: string | null;
+}
+
+const claimKey = (r: { followUpId: string; version: number; kind: string; recipient: string }) => `${r.followUpId}|${r.version}|${r.kind}|${r.recipient}`;
+
+/** Delivers each message at most once, answering each with what happened or the Error it failed with. */
+async function deliverMany(deps: CarelogDeps, list: Delivery[]): Promise<(TDelivery | Error)[]> {
+  if (!list.length) return [];
+  const sql = deps.db.sql;
+  // Claim them all at once; the rows that come back are ours to send.
+  const fresh = new Map<string, string>();
+  const claimed = await sql.query<{ id: string; followUpId: string; version: number; kind: string; recipient: string }>(
+    `INSERT INTO "Nudge" (id, "followUpId", version, kind, platform, recipient, "claimedAt")
+     SELECT gen_random_uuid(), u.f, u.v, u.k::"NudgeKind", u.p::"Platform", u.r, (now() AT TIME ZONE 'UTC')
+     FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[]) AS u(f, v, k, p, r)
+     ON CONFLICT ("followUpId", version, kind, recipient) DO NOTHING
+     RETURNING id, "followUpId", version, kind::text AS kind, recipient`,
+    [
+      list.map((d) => d.key.followUpId),
+      list.map((d) => d.key.version),
+      list.map((d) => d.key.kind),
+      list.map((d) => d.to.platform),
+      list.map((d) => d.to.platformUserId),
+    ],
+  );
+  for (const c of claimed) fresh.set(claimKey(c), c.id);
+
+  const sent: { id: string; channel: string; ts: string }[] = [];
+  const unreachable: { id: string; code: string }[] = [];
+  const released: string[] = [];
+  const results = await Promise.all(
+    list.map(async (d): Promise<TDelivery | Error> => {
+      const k = claimKey({ ...d.key, recipient: d.to.platformUserId });
+      // The same message twice in one batch: the first takes the claim, the second finds it.
+      const id = fresh.get(k);
+      fresh.delete(k);
+      try {
+        if (!id) return await deliverClaimed(deps, d);
+        const message = await send(deps, d, id);
+        sent.push({ id, ...message });
+        return 'sent';
+      } catch (err) {
+        if (id && err instanceof RecipientUnreachableError) {
+          unreachable.push({ id, code: err.platformCode });
+          return 'unreachable';
+        }
+        // Maybe not sent (Slack may have taken a message whose answer was lost): end the claim's
+        // lease, so the retry looks in the history before it sends, without waiting.
+        if (id) released.push(id);
+        return err instanceof Error ? err : new Error(String(err));
+      }
+    }),
+  );
+  await recordSent(deps, sent);
+  if (unreachable.length) {
+    await sql.query(
+      `UPDATE "Nudge" n SET error = u.code FROM unnest($1::uuid[], $2::text[]) AS u(id, code) WHERE n.id = u.id`,
+      [unreachable.map((u) => u.id), unreachable.map((u) => u.code)],
+    );
+  }
+  if (released.length) await endLeases(deps, released).catch(() => undefined);
+  return results;
+}
+
+async function send(deps: CarelogDeps, d: Delivery, nudgeId: string): Promise<SentMessage> {
+  const messenger = deps.messengers[d.to.platform];
+  if (!messenger) throw new Error(`no messenger for ${d.to.platform}`);
+  return 'nudge' in d.content
+    ? messenger.sendNudge(d.to.platformUserId, d.content.nudge, nudgeId)
+    : messenger.sendText(d.to.platformUserId, d.content.text, nudgeId);
+}
+
+async function recordSent(deps: CarelogDeps, sent: { id: string; channel: string; ts: string }[]): Promise<void> {
+  if (!sent.length) return;
+  await deps.db.sql.query(
+    `UPDATE "Nudge" n SET "sentAt" = (now() AT TIME ZONE 'UTC'), channel = u.c, "messageTs" = u.t
+     FROM unnest($1::uuid[], $2::text[], $3::text[]) AS u(id, c, t) WHERE n.id = u.id`,
+    [sent.map((s) => s.id), sent.map((s) => s.channel), sent.map((s) => s.ts)],
+  );
+}
+
+/** Claims whose send failed: free for the next try at once, which looks in the history first. */
+async function endLeases(deps: CarelogDeps, ids: string[]): Promise<void> {
+  await deps.db.sql.query(`UPDATE "Nudge" SET "claimedAt" = 'epoch' WHERE id = ANY($1::uuid[]) AND "sentAt" IS NULL`, [ids]);
+}
+
+/** A message someone claimed before (a retry, or a worker that died): settle it one by one. */
+async function deliverClaimed(deps: CarelogDeps, d: Delivery): Promise<TDelivery> {
+  const sql = deps.db.sql;
+  const [row] = await sql.query<ClaimRow>(
+    `SELECT id, "sentAt", error FROM "Nudge" WHERE "followUpId" = $1 AND version = $2 AND kind = $3::"NudgeKind" AND recipient = $4`,
+    [d.key.followUpId, d.key.version, d.key.kind, d.to.platformUserId],
+  );
+  if (!row) throw new Error('a nudge claim vanished while it was being read; the job will retry');
   if (row.sentAt) return 'already-sent';
   if (row.error) return 'unreachable';
-  if (!claimedNow) {
-    // Take over the claim only once its lease ran out, and only one taker wins.
-    const taken = await prisma.nudge.updateMany({
-      where: { id: row.id, sentAt: null, claimedAt: { lt: new Date(Date.now() - CLAIM_LEASE_MS) } },
-      data: { claimedAt: new Date() },
-    });
-    if (taken.count !== 1) throw new NudgeInFlightError();
-    let found;
-    try {
-      found = await messenger.findNudge(to.platformUserId, row.id);
-    } catch (err) {
-      // Gone since the claim (left the workspace): reroute now instead of failing this job for ever.
-      if (!(err instanceof RecipientUnreachableError)) throw err;
-      await prisma.nudge.update({ where: { id: row.id }, data: { error: err.platformCode } });
-      return 'unreachable';
-    }
-    if (found) {
-      await prisma.nudge.update({ where: { id: row.id }, data: { sentAt: new Date(), channel: found.channel, messageTs: found.ts } });
-      return 'recovered';
-    }
+  // Take over the claim only once its lease ran out, and only one taker wins.
+  const taken = await sql.query(
+    `UPDATE "Nudge" SET "claimedAt" = (now() AT TIME ZONE 'UTC')
+     WHERE id = $1 AND "sentAt" IS NULL AND "claimedAt" < (now() AT TIME ZONE 'UTC') - make_interval(secs => $2::float8 / 1000)
+     RETURNING id`,
+    [row.id, CLAIM_LEASE_MS],
+  );
+  if (taken.length !== 1) throw new NudgeInFlightError();
+  const messenger = deps.messengers[d.to.platform];
+  if (!messenger) throw new Error(`no messenger for ${d.to.platform}`);
+  const markUnreachable = (err: RecipientUnreachableError) =>
+    sql.query(`UPDATE "Nudge" SET error = $2 WHERE id = $1`, [row.id, err.platformCode]).then(() => 'unreachable' as const);
+  let found: SentMessage | null;
+  try {
+    found = await messenger.findNudge(d.to.platformUserId, row.id);
+  } catch (err) {
+    // Gone since the claim (left the workspace): reroute now instead of failing this job for ever.
+    if (err instanceof RecipientUnreachableError) return markUnreachable(err);
+    throw err;
+  }
+  if (found) {
+    await recordSent(deps, [{ id: row.id, channel: found.channel, ts: found.ts }]);
+    return 'recovered';
   }
   try {
-    const sent =
-      'nudge' in content
-        ? await messenger.sendNudge(to.platformUserId, content.nudge, row.id)
-        : await messenger.sendText(to.platformUserId, content.text, row.id);
-    row = await prisma.nudge.update({ where: { id: row.id }, data: { sentAt: new Date(), channel: sent.channel, messageTs: sent.ts } });
+    const message = await send(deps, d, row.id);
+    await recordSent(deps, [{ id: row.id, ...message }]);
     return 'sent';
   } catch (err) {
-    if (err instanceof RecipientUnreachableError) {
-      await prisma.nudge.update({ where: { id: row.id }, data: { error: err.platformCode } });
-      return 'unreachable';
-    }
-    // Not sent: release the claim so the retry need not wait for the lease or look it up.
-    await prisma.nudge.delete({ where: { id: row.id } }).catch(() => undefined);
+    if (err instanceof RecipientUnreachableError) return markUnreachable(err);
+    await endLeases(deps, [row.id]).catch(() => undefined);
     throw err;
   }
 }
 
-/** Runs one reminder job: the due nudge, or the overdue nudge plus escalation. */
-export async function sendReminder(deps: CarelogDeps, job: ReminderJobData): Promise<{ stale: boolean; deliveries: TDelivery[] }> {
-  const facts = await loadFollowUpFacts(deps, job.followUpId);
-  // A newer version (snoozed, reassigned) or a settled follow-up: this job's moment has passed.
-  if (!facts || facts.status !== 'pending' || facts.version !== job.version) return { stale: true, deliveries: [] };
-  const assignee = facts.assigneeId ? deps.directory.memberById(facts.assigneeId) : undefined;
-  const supervisors = supervisorsOf(deps, facts.programId);
-  const deliveries: TDelivery[] = [];
-  const key = { followUpId: facts.followUpId, version: facts.version };
-  const mention = (m: MemberRef | undefined) => (m ? (m.platform === 'slack' ? `<@${m.platformUserId}>` : 'the assignee') : null);
+const mention = (m: MemberRef | undefined) => (m ? (m.platform === 'slack' ? `<@${m.platformUserId}>` : 'the assignee') : null);
 
-  let unreachable = !assignee;
-  if (assignee) {
-    const message = buildNudgeMessage({ ...facts, overdue: job.stage === 'overdue' });
-    const d = await deliverOnce(deps, { ...key, kind: job.stage }, assignee, { nudge: message });
-    deliveries.push(d);
-    unreachable = d === 'unreachable';
-  }
-  if (unreachable || job.stage === 'overdue') {
+/** Marks a stage that had no one to nudge as behind the follow-up (the supervisors were told). */
+async function settleWithoutAssignee(deps: CarelogDeps, f: TFollowUpFacts, stage: TStage, platform: TPlatform): Promise<void> {
+  await deps.db.sql.query(
+    `INSERT INTO "Nudge" (id, "followUpId", version, kind, platform, recipient, "claimedAt", error)
+     VALUES (gen_random_uuid(), $1, $2, $3::"NudgeKind", $4::"Platform", $5, (now() AT TIME ZONE 'UTC'), 'no_assignee')
+     ON CONFLICT ("followUpId", version, kind, recipient) DO NOTHING`,
+    [f.followUpId, f.version, stage, platform, NO_ASSIGNEE],
+  );
+}
+
+/**
+ * Runs reminder jobs together: the due nudge, or the overdue nudge plus the escalation, for each.
+ * Answers each job with its result, or the Error it fails with (the job is then retried).
+ */
+export async function sendReminders(deps: CarelogDeps, given: ReminderJobData[]): Promise<(ReminderResult | Error)[]> {
+  // The same job twice (a stalled job taken over while its first run waits in the batch) is one.
+  const ids = given.map(reminderJobId);
+  const firstOf = new Map<string, number>();
+  const jobs: ReminderJobData[] = [];
+  ids.forEach((id, i) => {
+    if (firstOf.has(id)) return;
+    firstOf.set(id, jobs.length);
+    jobs.push(given[i]!);
+  });
+  const answered = await sendUniqueReminders(deps, jobs);
+  return ids.map((id) => answered[firstOf.get(id)!]!);
+}
+
+async function sendUniqueReminders(deps: CarelogDeps, jobs: ReminderJobData[]): Promise<(ReminderResult | Error)[]> {
+  const facts = await loadFollowUpFactsMany(deps, [...new Set(jobs.map((j) => j.followUpId))]);
+  const results: (ReminderResult | Error)[] = jobs.map(() => ({ stale: false, deliveries: [] }));
+  const live: { i: number; job: ReminderJobData; f: TFollowUpFacts; assignee: MemberRef | undefined }[] = [];
+  jobs.forEach((job, i) => {
+    const f = facts.get(job.followUpId);
+    // A newer version (snoozed, reassigned) or a settled follow-up: this job's moment has passed.
+    if (!f || f.status !== 'pending' || f.version !== job.version) results[i] = { stale: true, deliveries: [] };
+    else live.push({ i, job, f, assignee: f.assigneeId ? deps.directory.memberById(f.assigneeId) : undefined });
+  });
+
+  // First the assignees, all together.
+  const toAssignees = live.filter((l) => l.assignee);
+  const first = await deliverMany(
+    deps,
+    toAssignees.map((l) => ({
+      key: { followUpId: l.f.followUpId, version: l.f.version, kind: l.job.stage },
+      to: l.assignee!,
+      content: { nudge: buildNudgeMessage({ ...l.f, overdue: l.job.stage === 'overdue' }) },
+    })),
+  );
+  const failed = new Set<number>();
+  toAssignees.forEach((l, n) => {
+    const d = first[n]!;
+    if (d instanceof Error) {
+      results[l.i] = d;
+      failed.add(l.i);
+    } else (results[l.i] as ReminderResult).deliveries.push(d);
+  });
+
+  // Then the supervisors, where the assignee could not be reached or the follow-up is overdue.
+  const escalations: { i: number; d: Delivery }[] = [];
+  for (const l of live) {
+    if (failed.has(l.i)) continue;
+    const unreachable = !l.assignee || (results[l.i] as ReminderResult).deliveries[0] === 'unreachable';
+    if (!unreachable && l.job.stage !== 'overdue') continue;
     const text = buildEscalationText({
-      clientCode: facts.clientCode,
-      dueDate: facts.dueDate,
-      assignee: mention(assignee),
+      clientCode: l.f.clientCode,
+      dueDate: l.f.dueDate,
+      assignee: mention(l.assignee),
       reason: unreachable ? 'unreachable' : 'overdue',
     });
-    for (const s of supervisors) {
-      if (s.memberId === assignee?.memberId) continue;
-      deliveries.push(await deliverOnce(deps, { ...key, kind: 'escalation' }, s, { text }));
+    for (const s of supervisorsOf(deps, l.f.programId)) {
+      if (s.memberId === l.assignee?.memberId) continue;
+      escalations.push({ i: l.i, d: { key: { followUpId: l.f.followUpId, version: l.f.version, kind: 'escalation' }, to: s, content: { text } } });
     }
-    if (unreachable) deps.logger.warn({ followUpId: facts.followUpId, stage: job.stage }, 'assignee unreachable: rerouted to supervisors');
+    if (unreachable) deps.logger.warn({ followUpId: l.f.followUpId, stage: l.job.stage }, 'assignee unreachable: rerouted to supervisors');
   }
-  await scheduleReminder(deps, facts.followUpId);
-  return { stale: false, deliveries };
+  const second = await deliverMany(deps, escalations.map((e) => e.d));
+  escalations.forEach((e, n) => {
+    const d = second[n]!;
+    if (failed.has(e.i)) return;
+    if (d instanceof Error) {
+      results[e.i] = d;
+      failed.add(e.i);
+    } else (results[e.i] as ReminderResult).deliveries.push(d);
+  });
+
+  // A stage with nobody to nudge is behind the follow-up once someone was told; then the next
+  // stage of every follow-up that moved on is queued, all at once.
+  const next: DesiredReminder[] = [];
+  for (const l of live) {
+    if (failed.has(l.i)) continue;
+    const r = results[l.i] as ReminderResult;
+    if (!l.assignee) {
+      if (!r.deliveries.length) continue; // nobody at all to tell: the job fails as unrecoverable
+      await settleWithoutAssignee(deps, l.f, l.job.stage, supervisorsOf(deps, l.f.programId)[0]!.platform);
+    }
+    const program = deps.directory.program(l.f.programId);
+    const reminder = program && nextReminder({ id: l.f.followUpId, programId: l.f.programId, version: l.f.version, dueAt: l.f.dueAt, status: l.f.status }, new Set([...l.f.settled, l.job.stage]), program);
+    if (reminder) next.push(reminder);
+  }
+  if (next.length) {
+    await deps.reminders.scheduleMany(next, deps.now).catch((err: unknown) => {
+      deps.logger.warn({ count: next.length, err: { name: (err as Error)?.name } }, 'could not queue the next reminders; the reconciler will');
+    });
+  }
+  return results;
+}
+
+/** Runs one reminder job (tests, and anything that needs a single one). */
+export async function sendReminder(deps: CarelogDeps, job: ReminderJobData): Promise<ReminderResult> {
+  const [result] = await sendReminders(deps, [job]);
+  if (result instanceof Error) throw result;
+  return result!;
 }
 
 /** Updates the nudges already sent for a follow-up to say a contact met it (no new message). */

@@ -16,6 +16,8 @@ export interface ChartOptions {
 export interface ChartBar {
   label: string;
   count: number;
+  /** Written above the bar instead of its count (a suppressed count: "<11" over no bar). */
+  text?: string;
 }
 
 export const CHART_DEFAULT_WIDTH = 800;
@@ -175,6 +177,7 @@ export function renderBarChartPng(bars: ChartBar[], opts: ChartOptions = {}): Bu
   const scale = 2;
   const lineH = LINE_H * scale;
   const counts = bars.map((b) => (Number.isFinite(b.count) && b.count > 0 ? Math.round(b.count) : 0));
+  const texts = bars.map((b, i) => b.text ?? String(counts[i]));
 
   const margin = 16;
   let top = margin;
@@ -201,7 +204,7 @@ export function renderBarChartPng(bars: ChartBar[], opts: ChartOptions = {}): Bu
   };
 
   // Counts at 2× where they fit above a bar, else 1×, else on every other bar (and so on).
-  const countW = (s: number) => Math.max(0, ...counts.map((c) => textWidth(String(c), s)));
+  const countW = (s: number) => Math.max(0, ...texts.map((t) => textWidth(t, s)));
   const countScale = countW(2) + 2 * scale <= slot ? 2 : 1;
   const countStep = Math.max(1, Math.ceil((countW(countScale) + 2) / slot));
   const plotTop = top + GLYPH_H * countScale + 6;
@@ -221,7 +224,7 @@ export function renderBarChartPng(bars: ChartBar[], opts: ChartOptions = {}): Bu
     const x0 = cx - Math.floor(barW / 2);
     if (h > 0) canvas.fill(x0, base - h, x0 + barW, base, BLUE);
     if (isLabelled(i, n, countStep)) {
-      const s = String(count);
+      const s = texts[i]!;
       canvas.text(s, place(s, i, countScale), base - h - 4 - GLYPH_H * countScale, countScale, INK);
     }
     if (isLabelled(i, n, labelStep)) canvas.text(labels[i]!, place(labels[i]!, i), base + 2 + 6, scale, LABEL);

@@ -3,7 +3,7 @@
 // still in flight, rate limits, people carelog cannot reach, and the overdue stage.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reminderJobId } from '../../src/queue/reminders.js';
-import { CLAIM_LEASE_MS, NudgeInFlightError, sendReminder } from '../../src/services/nudges.js';
+import { CLAIM_LEASE_MS, NO_ASSIGNEE, NudgeInFlightError, sendReminder, sendReminders } from '../../src/services/nudges.js';
 import { reconcileReminders } from '../../src/services/reconcile.js';
 import { PROGRAM_YAML, startHarness, type Harness } from '../support/harness.js';
 import { FOLLOWUP_YAML, logContact, NEW_CLIENT, nudgeDms, nudgePosts, settableClock, waitUntil } from '../support/followups.js';
@@ -131,6 +131,74 @@ describe('sending a nudge exactly once', () => {
     expect(h.slack.calls.slice(calls).filter((c) => c.method === 'chat.postMessage' || c.method === 'conversations.history')).toEqual([]);
     const row = await prisma().nudge.findFirstOrThrow({ where: { followUpId: f.id } });
     expect(row.sentAt).toBeNull();
+  });
+});
+
+describe('many reminders at once (what a worker holding a batch does)', () => {
+  it('answers each job on its own: sent, rerouted, already sent, failed, and a job given twice sends once', async () => {
+    const a = await followUpFor('U0CASE1');
+    const b = await followUpFor('U0CASE1');
+    const c = await followUpFor('U0CASE2');
+    const d = await followUpFor('U0CASE1');
+    const e = await followUpFor('U0CASE1');
+    expect((await sendReminder(h.carelog.deps, due(d.id))).deliveries).toEqual(['sent']);
+    // U0CASE2 has left the workspace; a Slack outage hits the message for follow-up e only.
+    const eText = `Follow-up due: ${e.client.code}`;
+    h.slack.respond('chat.postMessage', (call) =>
+      call.args.channel === 'DU0CASE2'
+        ? { body: { ok: false, error: 'user_not_found' } }
+        : String(call.args.text).startsWith(eText)
+          ? { body: { ok: false, error: 'internal_error' } }
+          : undefined,
+    );
+    try {
+      const posts = nudgePosts(h).length;
+      const results = await sendReminders(h.carelog.deps, [due(a.id), due(b.id), due(c.id), due(d.id), due(a.id), due(e.id)]);
+      expect(results.slice(0, 5)).toEqual([
+        { stale: false, deliveries: ['sent'] },
+        { stale: false, deliveries: ['sent'] },
+        { stale: false, deliveries: ['unreachable', 'sent'] },
+        { stale: false, deliveries: ['already-sent'] },
+        { stale: false, deliveries: ['sent'] },
+      ]);
+      expect(results[5]).toBeInstanceOf(Error);
+      const sent = nudgePosts(h).slice(posts);
+      const codes = (channel: string) => sent.filter((p) => p.args.channel === channel).map((p) => String(p.args.text).match(/PIC-\d+/)![0]).sort();
+      // Accepted by Slack: a and b once each to their assignee, the reroute of c to the supervisor.
+      expect(codes('DU0CASE1').filter((x) => x !== e.client.code)).toEqual([a.client.code, b.client.code].sort());
+      expect(codes('DU0SUPV1')).toEqual([c.client.code]);
+      const rows = await prisma().nudge.findMany({ where: { followUpId: { in: [a.id, b.id, c.id, d.id, e.id] } } });
+      const byFollowUp = (id: string) => rows.filter((r) => r.followUpId === id).map((r) => `${r.kind}:${r.recipient}:${r.sentAt ? 'sent' : r.error}`).sort();
+      expect(byFollowUp(a.id)).toEqual(['due:U0CASE1:sent']);
+      expect(byFollowUp(c.id)).toEqual(['due:U0CASE2:user_not_found', 'escalation:U0SUPV1:sent']);
+      // The failed send's claim is free at once (Slack may have taken it): the retry looks first.
+      expect(byFollowUp(e.id)).toEqual(['due:U0CASE1:null']);
+      // Each follow-up that moved on has its overdue reminder queued; the failed one has none.
+      const queued = await h.carelog.deps.reminders.queuedIds();
+      for (const f of [a, b, c]) expect(queued).toContain(reminderJobId({ followUpId: f.id, version: 1, stage: 'overdue' }));
+      expect(queued).not.toContain(reminderJobId({ followUpId: e.id, version: 1, stage: 'overdue' }));
+    } finally {
+      h.slack.respond('chat.postMessage', () => undefined);
+    }
+    const lookups = h.slack.callsTo('conversations.history').length;
+    expect((await sendReminder(h.carelog.deps, due(e.id))).deliveries).toEqual(['sent']);
+    expect(h.slack.callsTo('conversations.history')).toHaveLength(lookups + 1);
+  });
+
+  it('a follow-up with nobody assigned tells the supervisors once, and its due stage is then behind it', async () => {
+    const f = await followUpFor('U0CASE1');
+    await prisma().followUp.update({ where: { id: f.id }, data: { assigneeId: null } });
+    const posts = nudgePosts(h, 'DU0SUPV1').length;
+    expect((await sendReminder(h.carelog.deps, due(f.id))).deliveries).toEqual(['sent']);
+    expect((await sendReminder(h.carelog.deps, due(f.id))).deliveries).toEqual(['already-sent']);
+    expect(nudgePosts(h, 'DU0SUPV1')).toHaveLength(posts + 1);
+    expect(String(nudgePosts(h, 'DU0SUPV1').at(-1)!.args.text)).toContain(`could not reach the assignee about the follow-up for ${f.client.code}`);
+    const stage = await prisma().nudge.findFirstOrThrow({ where: { followUpId: f.id, kind: 'due' } });
+    expect([stage.recipient, stage.error]).toEqual([NO_ASSIGNEE, 'no_assignee']);
+    // The reconciler now wants the overdue stage, not the due one again.
+    await reconcileReminders(h.carelog.deps);
+    const queued = (await h.carelog.deps.reminders.queuedIds()).filter((id) => id.includes(f.id));
+    expect(queued).toEqual([reminderJobId({ followUpId: f.id, version: 1, stage: 'overdue' })]);
   });
 });
 

@@ -124,3 +124,82 @@ export function checkModal(view: unknown): string[] {
     });
   }
 }
+
+/** Slack's documented limits for a message's blocks (chat.postMessage, response_url replies). */
+export const MESSAGE_LIMITS = {
+  messageBlocks: 50,
+  messageText: 40_000,
+  blockId: 255,
+  headerText: 150,
+  sectionText: 3000,
+  sectionFields: 10,
+  fieldText: 2000,
+  contextElements: 10,
+  contextText: 3000,
+} as const;
+
+/**
+ * Checks a message's blocks (and its fallback text, when given) against Slack's limits for
+ * messages; chat.postMessage refuses a message that breaks one with `invalid_blocks`. Sources:
+ * docs.slack.dev/reference/block-kit/blocks (header, section, context, divider),
+ * docs.slack.dev/reference/methods/chat.postMessage. Returns every problem with its path.
+ */
+export function checkMessage(blocks: unknown, text?: unknown): string[] {
+  const problems: string[] = [];
+  const tooLong = (where: string, s: unknown, max: number) => {
+    if (typeof s === 'string' && length(s) > max) problems.push(`${where}: ${length(s)} characters (max ${max})`);
+  };
+  const textObject = (where: string, obj: unknown, max: number, types: string[] = ['plain_text', 'mrkdwn']) => {
+    if (!isObject(obj) || typeof obj.type !== 'string' || !types.includes(obj.type) || typeof obj.text !== 'string') {
+      problems.push(`${where}: must be a ${types.join(' or ')} text object`);
+      return;
+    }
+    if (obj.text.length === 0) problems.push(`${where}.text: empty`);
+    tooLong(`${where}.text`, obj.text, max);
+  };
+  tooLong('text', text, MESSAGE_LIMITS.messageText);
+  if (!Array.isArray(blocks)) return [...problems, 'blocks: not an array'];
+  if (blocks.length === 0) problems.push('blocks: empty');
+  if (blocks.length > MESSAGE_LIMITS.messageBlocks) problems.push(`blocks: ${blocks.length} blocks (max ${MESSAGE_LIMITS.messageBlocks})`);
+  const ids = new Set<string>();
+  blocks.forEach((block, i) => {
+    const at = `blocks[${i}]`;
+    if (!isObject(block)) {
+      problems.push(`${at}: not an object`);
+      return;
+    }
+    if (typeof block.block_id === 'string') {
+      tooLong(`${at}.block_id`, block.block_id, MESSAGE_LIMITS.blockId);
+      if (ids.has(block.block_id)) problems.push(`${at}.block_id: "${block.block_id}" is used twice`);
+      ids.add(block.block_id);
+    }
+    switch (block.type) {
+      case 'header':
+        textObject(`${at}.text`, block.text, MESSAGE_LIMITS.headerText, ['plain_text']);
+        break;
+      case 'section': {
+        if (block.text === undefined && block.fields === undefined) problems.push(`${at}: a section needs text or fields`);
+        if (block.text !== undefined) textObject(`${at}.text`, block.text, MESSAGE_LIMITS.sectionText);
+        if (block.fields !== undefined) {
+          const fields = asArray(block.fields);
+          if (fields.length === 0) problems.push(`${at}.fields: empty`);
+          if (fields.length > MESSAGE_LIMITS.sectionFields) problems.push(`${at}.fields: ${fields.length} fields (max ${MESSAGE_LIMITS.sectionFields})`);
+          fields.forEach((f, j) => textObject(`${at}.fields[${j}]`, f, MESSAGE_LIMITS.fieldText));
+        }
+        break;
+      }
+      case 'context': {
+        const elements = asArray(block.elements);
+        if (elements.length === 0) problems.push(`${at}.elements: empty`);
+        if (elements.length > MESSAGE_LIMITS.contextElements) problems.push(`${at}.elements: ${elements.length} elements (max ${MESSAGE_LIMITS.contextElements})`);
+        elements.forEach((e, j) => textObject(`${at}.elements[${j}]`, e, MESSAGE_LIMITS.contextText));
+        break;
+      }
+      case 'divider':
+        break;
+      default:
+        problems.push(`${at}: block type ${String(block.type)} is not checked here`);
+    }
+  });
+  return problems;
+}

@@ -108,6 +108,30 @@ describe('renderBarChartPng', () => {
     expect(bars[1]!.height / bars[0]!.height).toBeCloseTo(0.5, 1);
   });
 
+  it('draws a suppressed count as its text alone, over no bar, in its own slot', () => {
+    const bars = [{ label: '2024-Q1*', count: 0, text: '<11' }, ...quarters([87, 115])];
+    const img = decodePng(renderBarChartPng(bars));
+    expect(measureBars(img)).toHaveLength(2);
+    const axis = axisRow(img);
+    const slot = img.width / 3;
+    // Just above the axis in the first slot: three glyphs ("<11") where a count would sit, not one ("0").
+    const extent = (png: Buffer) => {
+      const im = decodePng(png);
+      let minX = Infinity;
+      let maxX = -Infinity;
+      for (let y = axis - 24; y < axis - 2; y++) {
+        for (let x = 0; x < slot; x++) {
+          if (!isDark(im.rgb(x, y))) continue;
+          minX = Math.min(minX, x);
+          maxX = Math.max(maxX, x);
+        }
+      }
+      return maxX - minX + 1;
+    };
+    expect(extent(renderBarChartPng(bars))).toBeGreaterThanOrEqual(30);
+    expect(extent(renderBarChartPng([{ label: '2024-Q1*', count: 0 }, ...quarters([87, 115])]))).toBeLessThan(15);
+  });
+
   it('gives a small positive count at least a pixel, so it never reads as zero', () => {
     const bars = measureBars(decodePng(renderBarChartPng(quarters([1, 100000]))));
     expect(bars).toHaveLength(2);

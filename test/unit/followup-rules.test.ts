@@ -1,8 +1,8 @@
 // Follow-up rules: when a nudge fires, when it is overdue, where a snooze lands. New York time,
 // Mon–Fri 08:00–18:00, nudges at 09:00 unless a test says otherwise.
 import { describe, expect, it } from 'vitest';
-import { addWorkingDays, nextOpening, nudgeTime, overdueTime, snoozedUntil, weekdayOf, type FollowUpRules } from '../../src/domain/followups.js';
-import { toLocal } from '../../src/domain/time.js';
+import { addWorkingDays, nextOpening, nudgeTime, overdueCutoff, overdueTime, snoozedUntil, weekdayOf, type FollowUpRules } from '../../src/domain/followups.js';
+import { addDays, fromLocal, toLocal } from '../../src/domain/time.js';
 
 const TZ = 'America/New_York';
 const RULES: FollowUpRules = {
@@ -118,6 +118,33 @@ describe('overdueTime', () => {
   it('keeps 09:00 local across a daylight-saving change', () => {
     // Due Fri 6 Mar 2026 (EST) → overdue Tue 10 Mar (EDT), 09:00 both.
     expect(iso(overdueTime(new Date('2026-03-06T14:00:00Z'), RULES))).toBe('2026-03-10T13:00:00.000Z');
+  });
+});
+
+describe('overdueCutoff', () => {
+  /** Brute force: the first local day whose follow-ups are not yet overdue at `at`. */
+  const firstNotOverdueDay = (at: Date, rules: FollowUpRules) => {
+    // Far enough back: N open days of at most one a week.
+    let d = addDays(toLocal(at, rules.timezone).date, -7 * (rules.overdueAfterWorkingDays + 2));
+    while (overdueTime(fromLocal(d, '12:00', rules.timezone), rules) <= at) d = addDays(d, 1);
+    return d;
+  };
+
+  it('splits due days into overdue and not at the overdue nudge hour', () => {
+    // Mon 23 Nov 2026 09:00: a follow-up due Thu 19 Nov is overdue (2 working days: Fri, Mon).
+    const cut = overdueCutoff(fromLocal('2026-11-23', '09:00', TZ), RULES);
+    expect(toLocal(cut, TZ)).toEqual({ date: '2026-11-20', time: '00:00' });
+    // One minute earlier, Thursday's follow-ups are not overdue yet.
+    expect(toLocal(overdueCutoff(fromLocal('2026-11-23', '08:59', TZ), RULES), TZ)).toEqual({ date: '2026-11-19', time: '00:00' });
+  });
+
+  it('agrees with overdueTime through a month of hours, with weekend days, zero and many working days, across DST', () => {
+    for (const rules of [RULES, { ...RULES, overdueAfterWorkingDays: 0 }, { ...RULES, overdueAfterWorkingDays: 15, hours: { ...RULES.hours, days: ['tue' as const] } }]) {
+      for (let h = 0; h < 31 * 24; h += 13) {
+        const at = new Date(Date.parse('2026-10-20T00:00:00Z') + h * 3_600_000);
+        expect(toLocal(overdueCutoff(at, rules), TZ).date).toBe(firstNotOverdueDay(at, rules));
+      }
+    }
   });
 });
 

@@ -89,6 +89,30 @@ describe('zoneOffsetMinutes', () => {
   });
 });
 
+describe('toLocal against Intl itself', () => {
+  // toLocal keeps one offset per quarter hour of UTC; Intl is asked fresh here for every instant,
+  // at odd minutes and seconds, across the transitions of zones with hour, half-hour and
+  // quarter-hour offsets, so a transition inside a quarter hour would show up as a mismatch.
+  const intl = (zone: string) =>
+    new Intl.DateTimeFormat('en-CA', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+  it.each(['America/New_York', 'America/Los_Angeles', 'Europe/London', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'Pacific/Chatham', 'America/St_Johns', 'UTC'])(
+    'agrees with Intl every 7 min 13 s through 2026 in %s',
+    (zone) => {
+      const f = intl(zone);
+      let mismatches = 0;
+      let checked = 0;
+      for (let t = Date.UTC(2026, 0, 1, 0, 3, 17); t < Date.UTC(2027, 0, 1); t += 433_000) {
+        const p = Object.fromEntries(f.formatToParts(new Date(t)).map((x) => [x.type, x.value]));
+        const local = toLocal(new Date(t), zone);
+        if (local.date !== `${p.year}-${p.month}-${p.day}` || local.time !== `${p.hour}:${p.minute}`) mismatches++;
+        checked++;
+      }
+      expect(checked).toBeGreaterThan(72_000);
+      expect(mismatches).toBe(0);
+    },
+  );
+});
+
 describe('isIsoDate', () => {
   it.each(['2024-02-29', '2023-12-31', '2000-02-29', '1999-01-01'])('accepts %s', (d) => {
     expect(isIsoDate(d)).toBe(true);

@@ -40,22 +40,32 @@ async function unreachableAware<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 export function createSlackMessenger(client: WebClient): Messenger {
+  // A bot's DM channel with a person does not change, so it is opened once per process and person
+  // (one Web API call per nudge instead of two). The crash-recovery lookup opens it afresh, and a
+  // send that fails forgets it.
+  const dmChannels = new Map<string, string>();
   const openDm = async (user: string) => {
     const res = await client.conversations.open({ users: user });
     const id = res.channel?.id;
     if (!id) throw new RecipientUnreachableError('channel_not_found');
+    dmChannels.set(user, id);
     return id;
   };
   const post = (recipient: string, body: { text: string; blocks?: unknown[] }, nudgeId: string) =>
     unreachableAware(async (): Promise<SentMessage> => {
-      const channel = await openDm(recipient);
-      const res = await client.chat.postMessage({
-        channel,
-        text: body.text,
-        ...(body.blocks ? { blocks: body.blocks as never } : {}),
-        metadata: { event_type: NUDGE_EVENT_TYPE, event_payload: { nudge_id: nudgeId } },
-      });
-      return { channel: res.channel ?? channel, ts: res.ts! };
+      const channel = dmChannels.get(recipient) ?? (await openDm(recipient));
+      try {
+        const res = await client.chat.postMessage({
+          channel,
+          text: body.text,
+          ...(body.blocks ? { blocks: body.blocks as never } : {}),
+          metadata: { event_type: NUDGE_EVENT_TYPE, event_payload: { nudge_id: nudgeId } },
+        });
+        return { channel: res.channel ?? channel, ts: res.ts! };
+      } catch (err) {
+        dmChannels.delete(recipient);
+        throw err;
+      }
     });
   return {
     sendNudge: (recipient, message, nudgeId) => post(recipient, { text: message.text, blocks: renderNudgeBlocks(message) }, nudgeId),

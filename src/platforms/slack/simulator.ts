@@ -37,11 +37,40 @@ export interface SocketConnection {
   isOpen(): boolean;
 }
 
+/** A message carelog posted (chat.postMessage answered by the fake), as history returns it. */
+export interface PostedMessage {
+  channel: string;
+  ts: string;
+  text?: string;
+  blocks?: unknown;
+  metadata?: unknown;
+  threadTs?: string;
+}
+
+/** A file sent through the upload flow (files.getUploadURLExternal, the upload, completion). */
+export interface FakeUpload {
+  id: string;
+  filename: string;
+  /** The length announced to files.getUploadURLExternal. */
+  length: number;
+  /** The bytes received at the upload URL; null until they arrive. */
+  bytes: Buffer | null;
+  /** Where files.completeUploadExternal shared it. */
+  channel?: string;
+  threadTs?: string;
+  title?: string;
+  completed: boolean;
+}
+
 /** The app id the fake reports in Socket Mode's hello and in its connection URLs. */
 export const SIMULATOR_APP_ID = 'A0CARELOG';
 
 export class FakeSlackApi {
   readonly calls: RecordedCall[] = [];
+  /** Messages posted through chat.postMessage (default answers only), oldest first. */
+  readonly messages: PostedMessage[] = [];
+  /** Files uploaded through the files upload v2 flow, in the order their URLs were asked for. */
+  readonly uploads: FakeUpload[] = [];
   private server: http.Server | undefined;
   private overrides = new Map<string, (call: RecordedCall) => FakeReply | undefined | Promise<FakeReply | undefined>>();
   private counter = 0;
@@ -91,6 +120,10 @@ export class FakeSlackApi {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
+        if ((req.url ?? '').startsWith('/upload/')) {
+          void this.receiveUpload(req, Buffer.concat(chunks), res);
+          return;
+        }
         const raw = Buffer.concat(chunks).toString('utf8');
         const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0] ?? '';
         const call: RecordedCall = {
@@ -244,6 +277,24 @@ export class FakeSlackApi {
     });
   }
 
+  /** The upload URL's end: the bytes, as a multipart form (what @slack/web-api sends) or raw. */
+  private async receiveUpload(req: http.IncomingMessage, body: Buffer, res: http.ServerResponse): Promise<void> {
+    const upload = this.uploads.find((u) => u.id === (req.url ?? '').slice('/upload/'.length));
+    let bytes = body;
+    const type = req.headers['content-type'] ?? '';
+    if (type.startsWith('multipart/form-data')) {
+      const form = await new Response(new Uint8Array(body), { headers: { 'content-type': type } }).formData().catch(() => null);
+      const file = form && [...form.values()].find((v) => typeof v !== 'string');
+      bytes = file && typeof file !== 'string' ? Buffer.from(await file.arrayBuffer()) : Buffer.alloc(0);
+    }
+    if (!upload || req.method !== 'POST') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
+    upload.bytes = bytes;
+    res.writeHead(200, { 'content-type': 'text/plain' }).end(`OK - ${bytes.length}`);
+  }
+
   private defaultReply(call: RecordedCall): FakeReply {
     const n = ++this.counter;
     switch (call.method) {
@@ -262,8 +313,50 @@ export class FakeSlackApi {
         const view = (call.args.view ?? {}) as Record<string, unknown>;
         return { body: { ok: true, view: { ...view, id: (call.args.view_id as string) ?? `V${String(n).padStart(8, '0')}`, hash: `h${n}` } } };
       }
-      case 'chat.postMessage':
-        return { body: { ok: true, channel: call.args.channel, ts: `${Math.floor(Date.now() / 1000)}.${String(n).padStart(6, '0')}`, message: { text: call.args.text } } };
+      case 'chat.postMessage': {
+        const ts = `${Math.floor(Date.now() / 1000)}.${String(n).padStart(6, '0')}`;
+        const a = call.args;
+        this.messages.push({
+          channel: String(a.channel),
+          ts,
+          ...(typeof a.text === 'string' ? { text: a.text } : {}),
+          ...(a.blocks !== undefined ? { blocks: a.blocks } : {}),
+          ...(a.metadata !== undefined ? { metadata: a.metadata } : {}),
+          ...(typeof a.thread_ts === 'string' ? { threadTs: a.thread_ts } : {}),
+        });
+        return { body: { ok: true, channel: a.channel, ts, message: { text: a.text } } };
+      }
+      case 'conversations.history': {
+        // Newest first, top-level messages only, metadata only when asked for (as Slack does).
+        const withMetadata = call.args.include_all_metadata === true || call.args.include_all_metadata === 'true';
+        const limit = Math.min(999, Number(call.args.limit ?? 100) || 100);
+        const all = this.messages.filter((m) => m.channel === call.args.channel && !m.threadTs).reverse();
+        const messages = all.slice(0, limit).map((m) => ({
+          type: 'message',
+          ts: m.ts,
+          text: m.text ?? '',
+          bot_id: 'B0CARELOG',
+          ...(withMetadata && m.metadata !== undefined ? { metadata: m.metadata } : {}),
+        }));
+        return { body: { ok: true, messages, has_more: all.length > limit } };
+      }
+      case 'files.getUploadURLExternal': {
+        const id = `F${String(n).padStart(8, '0')}`;
+        this.uploads.push({ id, filename: String(call.args.filename ?? ''), length: Number(call.args.length ?? 0), bytes: null, completed: false });
+        return { body: { ok: true, upload_url: `http://127.0.0.1:${this.port}/upload/${id}`, file_id: id } };
+      }
+      case 'files.completeUploadExternal': {
+        const files = Array.isArray(call.args.files) ? (call.args.files as { id?: string; title?: string }[]) : [];
+        const done = files.map((f) => this.uploads.find((u) => u.id === f.id && u.bytes !== null));
+        if (!files.length || done.some((u) => !u)) return { body: { ok: false, error: 'invalid_arguments' } };
+        for (const [i, u] of done.entries()) {
+          u!.completed = true;
+          if (typeof call.args.channel_id === 'string') u!.channel = call.args.channel_id;
+          if (typeof call.args.thread_ts === 'string') u!.threadTs = call.args.thread_ts;
+          if (files[i]!.title) u!.title = files[i]!.title;
+        }
+        return { body: { ok: true, files: done.map((u) => ({ id: u!.id, name: u!.filename, title: u!.title ?? u!.filename })) } };
+      }
       case 'chat.update':
         return { body: { ok: true, channel: call.args.channel, ts: call.args.ts } };
       case 'conversations.open':
@@ -341,6 +434,8 @@ export interface SlashCommandFields {
   userId: string;
   channelId?: string;
   triggerId?: string;
+  /** Where carelog's respond() goes; tests point it at the fake. */
+  responseUrl?: string;
 }
 
 /** A slash command body, form-encoded as Slack sends it over HTTP. */
@@ -362,7 +457,7 @@ export function slashCommandPayload(fields: SlashCommandFields): Record<string, 
     text: fields.text ?? '',
     api_app_id: 'A0CARELOG',
     is_enterprise_install: 'false',
-    response_url: 'https://hooks.slack.com/commands/T0SIM/1/abc',
+    response_url: fields.responseUrl ?? 'https://hooks.slack.com/commands/T0SIM/1/abc',
     trigger_id: fields.triggerId ?? `${Date.now()}.1.trigger`,
   };
 }

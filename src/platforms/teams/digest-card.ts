@@ -16,7 +16,8 @@ export function renderDigestCard(v: DigestView, chartPng: Buffer | null): IAdapt
   if (v.chart) {
     body.push(text('New clients by quarter', { weight: 'Bolder', separator: true }));
     if (chartPng) body.push({ type: 'Image', id: 'digest_chart', url: `data:image/png;base64,${chartPng.toString('base64')}`, altText: CHART_ALT_TEXT, size: 'Stretch' });
-    body.push(text(v.chart.map((c) => `${c.label}: ${c.count}`).join(' · '), { size: 'Small', isSubtle: true }));
+    // A suppressed count shows as its text ("<11", "hidden"), as on the chart and in Slack.
+    body.push(text(v.chart.map((c) => `${c.label}: ${c.text ?? c.count}`).join(' · '), { size: 'Small', isSubtle: true }));
   }
   for (const t of v.tables) {
     body.push(text(t.title, { weight: 'Bolder', separator: true }));
