@@ -33,7 +33,8 @@ export async function newContactFormCard(deps: CarelogDeps, actor: Actor, codeTe
 /** The same form again, shaped by the draft, with errors by the field and the notes kept sealed. */
 export async function returnedContactFormCard(deps: CarelogDeps, actor: Actor, formId: string, draft: ContactDraft, errors?: Partial<Record<TFieldId, string>>): Promise<IAdaptiveCard> {
   const form = buildContactForm({ categories: actor.program.categories, draft });
-  const clientLabel = draft.client && draft.client !== NEW_CLIENT ? await clientCodeOf(deps, actor, draft.client) : undefined;
+  // The code is only a label: a form coming back because the database is down must still come back.
+  const clientLabel = draft.client && draft.client !== NEW_CLIENT ? await clientCodeOf(deps, actor, draft.client).catch(() => undefined) : undefined;
   const label = assigneeLabel(deps, actor, draft.followUpAssignee);
   // Notes too long to be saved are not kept either: the error beside them says so.
   const notes = draft.notes && draft.notes.length <= NOTES_MAX_LENGTH ? draft.notes : undefined;
