@@ -8,7 +8,7 @@
 // vs all N delayed jobs queued); the time to schedule N with the reconciler and to reconcile again
 // when nothing is missing. Goals: lateness p99 < 2 s at ~1,000 arrivals/s; < 1.5 KB per reminder.
 //
-// npm run bench -- followups [--count 100000] [--window 100]
+// npm run bench -- followups [--count 100000] [--window 100] [--workers 1] [--concurrency 200]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -109,6 +109,8 @@ export interface FollowUpsBenchResult {
   windowSeconds: number;
   arrivalPerSecond: number;
   workerConcurrency: number;
+  /** Worker processes (src/main.ts --worker), each holding workerConcurrency jobs. */
+  workerProcesses: number;
   /** Load average when the run began: other work on the machine skews every figure. */
   loadAverageAtStart: number;
   bulkLoadMs: number;
@@ -129,7 +131,7 @@ export interface FollowUpsBenchResult {
   /** Delivered nudges per second, first fire time to last delivery. */
   throughputPerSecond: number;
   /**
-   * CPU time of the worker process per delivered nudge, from its start to the end: steadier than
+   * CPU time of the worker processes per delivered nudge, from its start to the end: steadier than
    * throughput on a shared machine, and what says how many nudges a second one worker can carry.
    */
   workerCpuMsPerNudge: number;
@@ -151,7 +153,13 @@ export interface FollowUpsBenchResult {
  * @param nodeFlags extra flags for the worker's node, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/prof']
  *   to profile it (`npm run bench -- followups --worker-node-flags "--cpu-prof"`).
  */
-export async function benchFollowUps(count = 100_000, windowSeconds = 100, concurrency?: number, nodeFlags: string[] = []): Promise<FollowUpsBenchResult> {
+export async function benchFollowUps(
+  count = 100_000,
+  windowSeconds = 100,
+  concurrency?: number,
+  nodeFlags: string[] = [],
+  workerCount = 1,
+): Promise<FollowUpsBenchResult> {
   const benchStart = Date.now();
   const loadAverageAtStart = Number(os.loadavg()[0]!.toFixed(2));
   const tdb = await createTestDatabase();
@@ -177,7 +185,7 @@ export async function benchFollowUps(count = 100_000, windowSeconds = 100, concu
   const trim = setInterval(() => slack.calls.splice(0), 1_000);
   const apiUrl = await slack.start();
   const running: RunningCarelog[] = [];
-  let workerProcess: ChildProcess | null = null;
+  const workerProcesses: ChildProcess[] = [];
   const probe = new Redis(redisUrl);
   try {
     const programs = parseProgramFile(YAML, 'bench.yml');
@@ -265,18 +273,23 @@ export async function benchFollowUps(count = 100_000, windowSeconds = 100, concu
       CARELOG_WORKER_CONCURRENCY: String(env.CARELOG_WORKER_CONCURRENCY),
       LOG_LEVEL: 'info',
     };
-    const worker = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', 'src/main.ts', '--worker'], { env: workerEnv, stdio: ['ignore', 'pipe', 'inherit'] });
-    workerProcess = worker;
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      worker.stdout!.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        if (out.includes('carelog worker is ready')) resolve();
+    const startWorker = async () => {
+      const worker = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', 'src/main.ts', '--worker'], { env: workerEnv, stdio: ['ignore', 'pipe', 'inherit'] });
+      workerProcesses.push(worker);
+      await new Promise<void>((resolve, reject) => {
+        let out = '';
+        worker.stdout!.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          if (out.includes('carelog worker is ready')) resolve();
+        });
+        worker.once('exit', (code) => reject(new Error(`the worker exited (${code}) before it was ready`)));
       });
-      worker.once('exit', (code) => reject(new Error(`the worker exited (${code}) before it was ready`)));
-    });
+      return worker;
+    };
+    const workers = await Promise.all(Array.from({ length: workerCount }, startWorker));
     const readyBeforeFirstDue = Date.now() < first;
-    const workerCpuBefore = processCpuSeconds(worker.pid!);
+    const workersCpu = () => workers.reduce((sum, w) => sum + processCpuSeconds(w.pid!), 0);
+    const workerCpuBefore = workersCpu();
     const cpuBefore = process.cpuUsage();
     const redisCpuBefore = await redisCpuSeconds(probe);
     const pgCpuBefore = postgresCpuSeconds();
@@ -284,7 +297,7 @@ export async function benchFollowUps(count = 100_000, windowSeconds = 100, concu
     // Wait for every nudge, at most two minutes past the window and ~10 minutes in all.
     const deadline = Math.min(first + windowSeconds * 1000 + 120_000, Math.max(benchStart + 570_000, first + windowSeconds * 1000 + 10_000));
     while (received.size < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
-    const workerCpu = processCpuSeconds(worker.pid!) - workerCpuBefore;
+    const workerCpu = workersCpu() - workerCpuBefore;
     const cpu = process.cpuUsage(cpuBefore);
     const redisCpu = (await redisCpuSeconds(probe)) - redisCpuBefore;
     const pgCpu = postgresCpuSeconds() - pgCpuBefore;
@@ -311,6 +324,7 @@ export async function benchFollowUps(count = 100_000, windowSeconds = 100, concu
       windowSeconds,
       arrivalPerSecond: round(count / windowSeconds),
       workerConcurrency: env.CARELOG_WORKER_CONCURRENCY,
+      workerProcesses: workerCount,
       loadAverageAtStart,
       bulkLoadMs: round(bulkLoadMs),
       scheduleMs: round(scheduleMs),
@@ -337,9 +351,9 @@ export async function benchFollowUps(count = 100_000, windowSeconds = 100, concu
     };
   } finally {
     clearInterval(trim);
-    if (workerProcess && workerProcess.exitCode === null) {
-      const exited = new Promise((r) => workerProcess!.once('exit', r));
-      workerProcess.kill('SIGTERM');
+    for (const w of workerProcesses.filter((p) => p.exitCode === null)) {
+      const exited = new Promise((r) => w.once('exit', r));
+      w.kill('SIGTERM');
       await exited;
     }
     for (const r of running.reverse()) await r.stop().catch(() => undefined);

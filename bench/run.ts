@@ -7,7 +7,7 @@ import { benchDigest } from './digest.js';
 import { benchFollowUps } from './followups.js';
 import { benchImport } from './import.js';
 
-const { values: flags, positionals } = parseArgs({ options: { count: { type: 'string' }, window: { type: 'string' }, concurrency: { type: 'string' }, 'worker-node-flags': { type: 'string' } }, allowPositionals: true, strict: false });
+const { values: flags, positionals } = parseArgs({ options: { count: { type: 'string' }, window: { type: 'string' }, concurrency: { type: 'string' }, workers: { type: 'string' }, 'worker-node-flags': { type: 'string' } }, allowPositionals: true, strict: false });
 
 const BENCHES: Record<string, () => Promise<unknown>> = {
   followups: () =>
@@ -16,6 +16,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
       Number(flags.window ?? 100),
       flags.concurrency ? Number(flags.concurrency) : undefined,
       String(flags['worker-node-flags'] ?? '').split(' ').filter(Boolean),
+      Number(flags.workers ?? 1),
     ),
   // Sender, carelog and the fake Slack API share one Node process here: at concurrency 10 the
   // figure includes queueing behind the other two; concurrency 1 shows a request's own latency.
