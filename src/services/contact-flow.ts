@@ -6,7 +6,7 @@ import { LOGGING_ROLES } from '../domain/categories.js';
 import { parseClientCode, validateContactDraft } from '../domain/contact.js';
 import { toLocal } from '../domain/time.js';
 import { FIELD, type ContactDraft, type TFieldId } from '../views/contact-form.js';
-import { findClientByCode, searchClients, type ClientSummary } from './clients.js';
+import { findClientByCode, findClientById, searchClients, type ClientSummary } from './clients.js';
 import { ContactFieldError, logContact, type LoggedContact } from './contacts.js';
 import type { MemberRef } from './directory.js';
 import { scheduleReminder, unscheduleReminders } from './followups.js';
@@ -57,6 +57,15 @@ export async function prepareContactForm(deps: CarelogDeps, actor: Actor, codeTe
 /** Client codes for the form's typeahead, from the actor's own program only. */
 export function suggestClients(deps: CarelogDeps, actor: Actor, query: string): Promise<ClientSummary[]> {
   return searchClients(deps.db.prisma, actor.program.id, query.slice(0, 50));
+}
+
+/**
+ * The code of a client chosen in a form, to show it again when the form comes back (Teams sends
+ * back only the id). Codes are what the typeahead lists: not audited per look, like the typeahead.
+ */
+export async function clientCodeOf(deps: CarelogDeps, actor: Actor, clientId: string): Promise<string | undefined> {
+  if (!/^[0-9a-f-]{36}$/i.test(clientId)) return undefined;
+  return (await findClientById(deps.db.prisma, actor.program.id, clientId))?.code;
 }
 
 export type TSubmitResult =
