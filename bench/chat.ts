@@ -1,6 +1,7 @@
-// The chat side at load, carelog next to a bare Bolt app, in one run:
-//  - /contact: Slack-signed slash commands from a sender in its own process (bench/load-generator.ts),
-//    50 at a time, timed to the acknowledgement; for carelog also to views.open reaching the fake
+// The chat side at load, carelog next to a bare Bolt app, in one run. carelog runs as `npm start`
+// does, in its own process (real Postgres and Redis); the bare app in another; the fake Slack Web
+// API here; the sender in a fourth (bench/load-generator.ts), so each figure is one process's own.
+//  - /contact: Slack-signed slash commands, 50 at a time, timed to the acknowledgement; for carelog also to views.open reaching the fake
 //    Slack Web API. The bare app is Bolt's own HTTPReceiver with a listener that only acks: the
 //    floor for any Bolt app on this machine. The two take turns, two rounds each.
 //  - view_submission: a filled-in contact form submitted 20 at a time, timed to carelog's answer,
@@ -13,12 +14,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { App, HTTPReceiver } from '@slack/bolt';
-import { interactionBody, slashCommandBody } from '../src/platforms/slack/simulator.js';
+import { FakeSlackApi, interactionBody, slashCommandBody } from '../src/platforms/slack/simulator.js';
 import { NEW_CLIENT } from '../test/support/followups.js';
-import { SIGNING_SECRET, startHarness, TEAM } from '../test/support/harness.js';
+import { PROGRAM_YAML, SIGNING_SECRET, TEAM } from '../test/support/harness.js';
+import { openMigratedTestDatabase } from '../test/support/postgres.js';
 import { viewSubmission, type OpenedView } from '../test/support/slack-payloads.js';
-import { freePort, pct, round1 } from './common.js';
+import { freePort, pct, processCpuSeconds, round1 } from './common.js';
 
 interface Sent {
   sentAt: number;
@@ -51,15 +52,26 @@ const summary = (xs: number[]) => {
   return { p50: round1(pct(s, 50)), p99: round1(pct(s, 99)), max: round1(s.at(-1) ?? NaN) };
 };
 
-async function startBareBolt(apiUrl: string): Promise<{ url: string; stop(): Promise<void> }> {
-  const port = await freePort();
-  const receiver = new HTTPReceiver({ signingSecret: SIGNING_SECRET, endpoints: '/slack/events' });
-  const app = new App({ token: 'xoxb-bench-bare', receiver, clientOptions: { slackApiUrl: apiUrl } });
-  app.command('/contact', async ({ ack }) => {
-    await ack();
+/** Starts a process and waits for `ready` on its stdout; stop() sends SIGTERM and waits. */
+async function startProcess(args: string[], env: Record<string, string> | undefined, ready: string, nodeFlags: string[] = []): Promise<{ pid: number; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', ...args], { ...(env ? { env } : {}), stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (out.includes(ready)) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited (${code}) before it was ready`)));
   });
-  await app.start(port);
-  return { url: `http://127.0.0.1:${port}/slack/events`, stop: () => app.stop().then(() => undefined) };
+  return {
+    pid: child.pid!,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
 
 /** From spawning `src/main.ts` on embedded defaults to its "carelog is ready" line, in ms. */
@@ -97,31 +109,69 @@ async function coldStart(dataDir: string, redisUrl: string): Promise<number> {
   }
 }
 
-export async function benchChat(commands = 1000, submissions = 500) {
+/** @param nodeFlags extra flags for carelog's node, e.g. ['--cpu-prof'] to profile it. */
+export async function benchChat(commands = 1000, submissions = 500, nodeFlags: string[] = []) {
   const loadAverageAtStart = os.loadavg().map(round1);
-  const h = await startHarness({ env: { LOG_LEVEL: 'warn' } });
-  const bare = await startBareBolt(h.carelog.deps.config.env.SLACK_API_URL);
+  const env = await openMigratedTestDatabase();
+  const slack = new FakeSlackApi();
+  slack.teamId = TEAM;
+  const apiUrl = await slack.start();
   const opened = new Map<string, number>();
-  h.slack.respond('views.open', (call) => {
+  slack.respond('views.open', (call) => {
     opened.set(String(call.args.trigger_id), now());
     return undefined;
   });
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'carelog-bench-chat-'));
+  writeFileSync(path.join(dir, 'carelog.yml'), PROGRAM_YAML);
+  const stops: (() => Promise<void>)[] = [];
   // The fake keeps every call; thousands of modal views would make its memory part of the figure.
-  const trim = setInterval(() => h.slack.calls.splice(0, Math.max(0, h.slack.calls.length - 100)), 1_000);
+  const trim = setInterval(() => slack.calls.splice(0, Math.max(0, slack.calls.length - 100)), 1_000);
   try {
+    // carelog as `npm start` runs it, in its own process; the bare app in another; this process
+    // plays Slack's Web API; the sender is a fourth.
+    const carelogPort = await freePort();
+    const carelog = await startProcess(
+      ['src/main.ts'],
+      {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        NODE_ENV: 'development',
+        PORT: String(carelogPort),
+        HOST: '127.0.0.1',
+        DATABASE_URL: env.url,
+        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        SLACK_BOT_TOKEN: 'xoxb-bench',
+        SLACK_API_URL: apiUrl,
+        CARELOG_CONFIG: path.join(dir, 'carelog.yml'),
+        CARELOG_DATA_DIR: dir,
+        CARELOG_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+        CARELOG_START_REDIS: 'false',
+        CARELOG_QUEUE_PREFIX: `carelog-bench-${randomBytes(4).toString('hex')}`,
+        LOG_LEVEL: 'info',
+      },
+      'carelog is ready',
+      nodeFlags,
+    );
+    stops.push(carelog.stop);
+    const barePort = await freePort();
+    const bare = await startProcess(['bench/bare-bolt.ts', String(barePort), SIGNING_SECRET, apiUrl], undefined, 'ready');
+    stops.push(bare.stop);
+    const carelogUrl = `http://127.0.0.1:${carelogPort}/slack/events`;
     const commandBodies = (tag: string, n: number) =>
       Array.from({ length: n }, (_, i) => slashCommandBody({ command: '/contact', teamId: TEAM, userId: 'U0CLIN1', triggerId: `${tag}.${i}.trigger` }));
-    const targets = { bare: bare.url, carelog: h.url };
+    const targets = { bare: `http://127.0.0.1:${barePort}/slack/events`, carelog: carelogUrl };
     // Warm up both (JIT, pools, connections).
     for (const [name, url] of Object.entries(targets)) await load(url, commandBodies(`warm-${name}`, 200), 10);
 
     const acks: Record<keyof typeof targets, number[]> = { bare: [], carelog: [] };
     const viewsOpen: number[] = [];
+    const cpuMs = { bare: 0, carelog: 0 };
     let refused = 0;
     for (let round = 0; round < 2; round++) {
       for (const name of ['bare', 'carelog'] as const) {
         const tag = `${name}-${round}`;
+        const cpu0 = processCpuSeconds(name === 'carelog' ? carelog.pid : bare.pid);
         const sent = await load(targets[name], commandBodies(tag, commands), 50);
+        cpuMs[name] += (processCpuSeconds(name === 'carelog' ? carelog.pid : bare.pid) - cpu0) * 1000;
         refused += sent.filter((s) => s.status !== 200).length;
         acks[name].push(...sent.map((s) => s.ms));
         if (name === 'carelog') {
@@ -139,17 +189,19 @@ export async function benchChat(commands = 1000, submissions = 500) {
     const carelogAck = summary(acks.carelog);
 
     // A real form, as carelog opened it, submitted with a fresh view id each time.
-    const view = (h.slack.callsTo('views.open').at(-1)?.args.view ?? null) as Record<string, unknown> | null;
+    const view = (slack.callsTo('views.open').at(-1)?.args.view ?? null) as Record<string, unknown> | null;
     if (!view) throw new Error('no views.open recorded');
     const submissionBodies = (tag: string, n: number) =>
       Array.from({ length: n }, (_, i) => {
         const form: OpenedView = { id: `V${tag}${i}`, hash: 'h1', view };
         return interactionBody(viewSubmission('U0CLIN1', form, { ...NEW_CLIENT, contact_date: '2026-11-02', contact_time: '10:00' }));
       });
-    await load(h.url, submissionBodies('WARM', 50), 10);
-    const before = await h.carelog.deps.db.prisma.contact.count();
-    const submitted = await load(h.url, submissionBodies('BENCH', submissions), 20);
-    const committed = (await h.carelog.deps.db.prisma.contact.count()) - before;
+    await load(carelogUrl, submissionBodies('WARM', 50), 10);
+    const before = await env.db.prisma.contact.count();
+    const cpuBefore = processCpuSeconds(carelog.pid);
+    const submitted = await load(carelogUrl, submissionBodies('BENCH', submissions), 20);
+    const submitCpuMs = ((processCpuSeconds(carelog.pid) - cpuBefore) * 1000) / submissions;
+    const committed = (await env.db.prisma.contact.count()) - before;
     const cleared = submitted.filter((s) => s.status === 200 && s.text.includes('"response_action":"clear"')).length;
     const submit = summary(submitted.map((s) => s.ms));
 
@@ -157,7 +209,7 @@ export async function benchChat(commands = 1000, submissions = 500) {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'carelog-bench-cold-'));
     let cold: { firstMs: number; againMs: number };
     try {
-      const redisUrl = h.carelog.deps.config.env.REDIS_URL;
+      const redisUrl = 'redis://127.0.0.1:6379';
       cold = { firstMs: Math.round(await coldStart(dataDir, redisUrl)), againMs: Math.round(await coldStart(dataDir, redisUrl)) };
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
@@ -175,9 +227,10 @@ export async function benchChat(commands = 1000, submissions = 500) {
         carelogAckMs: carelogAck,
         carelogViewsOpenMs: { ...summary(viewsOpen), reached: viewsOpen.length },
         ackP50Ratio: ratio(carelogAck.p50, bareAck.p50),
+        cpuMsPerCommand: { bare: round1(cpuMs.bare / (commands * 2)), carelog: round1(cpuMs.carelog / (commands * 2)) },
         ackP99Ratio: ackRatioP99,
       },
-      viewSubmission: { submissions, concurrency: 20, committed, cleared, committedMs: submit },
+      viewSubmission: { submissions, concurrency: 20, committed, cleared, committedMs: submit, carelogCpuMsPerSubmission: round1(submitCpuMs) },
       coldStartEmbeddedMs: cold,
       goals: {
         ackP99WithinOneAndHalfBare: ackRatioP99 <= 1.5,
@@ -188,7 +241,9 @@ export async function benchChat(commands = 1000, submissions = 500) {
     };
   } finally {
     clearInterval(trim);
-    await bare.stop().catch(() => undefined);
-    await h.stop();
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    await slack.stop();
+    rmSync(dir, { recursive: true, force: true });
+    await env.cleanup();
   }
 }

@@ -8,7 +8,7 @@ import { benchDigest } from './digest.js';
 import { benchFollowUps } from './followups.js';
 import { benchImport } from './import.js';
 
-const { values: flags, positionals } = parseArgs({ options: { count: { type: 'string' }, window: { type: 'string' }, concurrency: { type: 'string' }, workers: { type: 'string' }, 'worker-node-flags': { type: 'string' } }, allowPositionals: true, strict: false });
+const { values: flags, positionals } = parseArgs({ options: { count: { type: 'string' }, window: { type: 'string' }, concurrency: { type: 'string' }, workers: { type: 'string' }, 'carelog-node-flags': { type: 'string' }, 'worker-node-flags': { type: 'string' } }, allowPositionals: true, strict: false });
 
 const BENCHES: Record<string, () => Promise<unknown>> = {
   followups: () =>
@@ -24,7 +24,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   ack: async () => ({ sequential: await benchAck(1000, 1), concurrent10: await benchAck(1000, 10) }),
   import: () => benchImport(100_000),
   // /contact at 50 concurrent next to a bare Bolt app, view_submission to commit, cold start.
-  chat: () => benchChat(),
+  chat: () => benchChat(1000, 500, String(flags['carelog-node-flags'] ?? '').split(' ').filter(Boolean)),
   // 300,000 clients, 1,000,000 contacts; computeDigest next to one raw scan and the ORM-and-JS way.
   digest: () => benchDigest(300_000),
 };

@@ -17,7 +17,7 @@ import { reconcileReminders } from './services/reconcile.js';
 import { upsertDigestSchedules } from './queue/digests.js';
 import { createSlackMessenger } from './platforms/slack/messenger.js';
 import type { Queue } from 'bullmq';
-import { WebClient } from '@slack/web-api';
+import { CarelogWebClient } from './platforms/slack/web-api.js';
 import { loadKeyring } from './services/crypto.js';
 import { syncPrograms } from './services/directory.js';
 import { readMigrations } from './db/migrate.js';
@@ -143,7 +143,11 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
     }
     const mode = opts.mode ?? 'all';
     if (mode === 'worker') {
-      if (modes.slack !== 'off') deps.messengers.slack = createSlackMessenger(new WebClient(botToken, { slackApiUrl: apiUrl }));
+      if (modes.slack !== 'off') {
+        const api = new CarelogWebClient(botToken, { slackApiUrl: apiUrl });
+        stops.push(() => api.close());
+        deps.messengers.slack = createSlackMessenger(api);
+      }
       if (teamsOptions) deps.messengers.teams = createTeamsWorkerMessenger(deps, teamsOptions);
       const workers = await startWorkers({ queue, connection: redis.connection, jobs: JOBS, deps, concurrency: config.env.CARELOG_WORKER_CONCURRENCY, declareSchedules: () => upsertDigestSchedules(queue, config.programs), ...(opts.workerTiming ? { timing: opts.workerTiming } : {}) });
       stops.push(() => workers.close());
@@ -152,7 +156,7 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
       return { port: 0, deps, redis, queue, workers, simulator, stop: stopAll };
     }
     if (modes.slack !== 'off') {
-      const slack = await createSlackApp(deps, {
+      const { app: slack, api } = await createSlackApp(deps, {
         signingSecret,
         botToken,
         apiUrl,
@@ -166,7 +170,8 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
           await slack.stop();
         });
       }
-      deps.messengers.slack = createSlackMessenger(slack.client);
+      stops.push(() => api.close());
+      deps.messengers.slack = createSlackMessenger(api);
     }
     if (teamsOptions) {
       const teams = await createTeamsApp(deps, http, teamsOptions);
