@@ -93,7 +93,7 @@ export async function submitContact(
   if (!checked.ok) return { ok: false, reason: 'invalid', errors: checked.errors };
   try {
     const logged = await logContact(
-      { prisma: deps.db.prisma, keyring: deps.keyring, directory: deps.directory, now: deps.now },
+      { db: deps.db, keyring: deps.keyring, directory: deps.directory, now: deps.now },
       { program, author: member, idempotencyKey, input: checked.value },
     );
     if (logged.created) await afterContactLogged(deps, logged);
