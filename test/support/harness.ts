@@ -50,13 +50,25 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startHarness(
-  opts: { now?: () => Date; yaml?: string; env?: Record<string, string>; workerTiming?: StartOptions['workerTiming']; mode?: StartOptions['mode'] } = {},
-): Promise<Harness> {
+export interface TestCarelog {
+  carelog: RunningCarelog;
+  logs: string[];
+  /** Stops carelog and drops its database. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The real carelog on a fresh database and queue prefix, with exactly the environment given (plus
+ * the test basics: port 0, a notes key, no private Redis, debug logs captured).
+ */
+export async function startTestCarelog(opts: {
+  env: Record<string, string>;
+  yaml: string;
+  now?: () => Date;
+  workerTiming?: StartOptions['workerTiming'];
+  start?: Pick<StartOptions, 'teamsCloud' | 'mode'>;
+}): Promise<TestCarelog> {
   const tdb = await createTestDatabase();
-  const slack = new FakeSlackApi();
-  slack.teamId = TEAM;
-  const apiUrl = await slack.start();
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {
@@ -66,16 +78,13 @@ export async function startHarness(
   });
   const env = parseEnv({
     NODE_ENV: 'test',
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_BOT_TOKEN: 'xoxb-test-token',
-    SLACK_API_URL: apiUrl,
     PORT: '0',
     HOST: '127.0.0.1',
     DATABASE_URL: tdb.url,
     CARELOG_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     CARELOG_START_REDIS: 'false',
     LOG_LEVEL: 'debug',
-    ...(opts.env ?? {}),
+    ...opts.env,
   });
   const config: Config = {
     env,
@@ -84,22 +93,55 @@ export async function startHarness(
     dataDir: '/nonexistent',
     configFile: 'test.yml',
     slackSimulated: false,
-    programs: parseProgramFile(opts.yaml ?? PROGRAM_YAML, 'test.yml'),
+    programs: parseProgramFile(opts.yaml, 'test.yml'),
   };
-  // The harness migrates; carelog itself only checks that migrations are applied.
   const { openDatabase } = await import('../../src/db/client.js');
   const pre = await openDatabase({ databaseUrl: tdb.url, dataDir: '' });
   await pre.migrate();
   await pre.close();
+  try {
+    const carelog = await startCarelog({
+      config,
+      logger: createLogger(env.LOG_LEVEL, sink),
+      queuePrefix: `carelog-test-${randomBytes(4).toString('hex')}`,
+      ...(opts.now ? { now: opts.now } : {}),
+      ...(opts.workerTiming ? { workerTiming: opts.workerTiming } : {}),
+      ...(opts.start ?? {}),
+    });
+    return {
+      carelog,
+      logs,
+      stop: async () => {
+        await carelog.stop();
+        await tdb.drop();
+      },
+    };
+  } catch (err) {
+    await tdb.drop();
+    throw err;
+  }
+}
 
-  const carelog = await startCarelog({
-    config,
-    logger: createLogger(env.LOG_LEVEL, sink),
-    queuePrefix: `carelog-test-${randomBytes(4).toString('hex')}`,
-    ...(opts.now ? { now: opts.now } : {}),
-    ...(opts.workerTiming ? { workerTiming: opts.workerTiming } : {}),
-    ...(opts.mode ? { mode: opts.mode } : {}),
-  });
+export async function startHarness(
+  opts: { now?: () => Date; yaml?: string; env?: Record<string, string>; workerTiming?: StartOptions['workerTiming']; mode?: StartOptions['mode'] } = {},
+): Promise<Harness> {
+  const slack = new FakeSlackApi();
+  slack.teamId = TEAM;
+  const apiUrl = await slack.start();
+  let running: TestCarelog;
+  try {
+    running = await startTestCarelog({
+      yaml: opts.yaml ?? PROGRAM_YAML,
+      env: { SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_API_URL: apiUrl, ...(opts.env ?? {}) },
+      ...(opts.now ? { now: opts.now } : {}),
+      ...(opts.workerTiming ? { workerTiming: opts.workerTiming } : {}),
+      ...(opts.mode ? { start: { mode: opts.mode } } : {}),
+    });
+  } catch (err) {
+    await slack.stop();
+    throw err;
+  }
+  const { carelog, logs } = running;
   const url = `http://127.0.0.1:${carelog.port}/slack/events`;
   return {
     carelog,
@@ -116,9 +158,8 @@ export async function startHarness(
     interact: (payload, headers) =>
       sendSignedRequest({ url, signingSecret: SIGNING_SECRET, body: interactionBody(payload), ...(headers ? { headers } : {}) }),
     stop: async () => {
-      await carelog.stop();
+      await running.stop();
       await slack.stop();
-      await tdb.drop();
     },
   };
 }

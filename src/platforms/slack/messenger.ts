@@ -39,6 +39,27 @@ async function unreachableAware<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** How far back a crash-recovery lookup reads: pages of 200, newest first. */
+export const HISTORY_PAGE = 200;
+export const HISTORY_PAGES = 10;
+
+/**
+ * Finds carelog's own message by its metadata in a channel's history, newest first, page by page
+ * (a busy team channel may have moved on by hundreds of messages before a digest run is taken
+ * over). Stops at the first hit or after HISTORY_PAGES pages.
+ */
+async function findInHistory(client: WebClient, channel: string, matches: (payload: Record<string, unknown> | undefined) => boolean): Promise<SentMessage | null> {
+  let cursor: string | undefined;
+  for (let page = 0; page < HISTORY_PAGES; page++) {
+    const res = await client.conversations.history({ channel, limit: HISTORY_PAGE, include_all_metadata: true, ...(cursor ? { cursor } : {}) });
+    const hit = (res.messages ?? []).find((m) => matches((m as { metadata?: { event_payload?: Record<string, unknown> } }).metadata?.event_payload));
+    if (hit?.ts) return { channel, ts: hit.ts };
+    cursor = res.response_metadata?.next_cursor || undefined;
+    if (!res.has_more || !cursor) return null;
+  }
+  return null;
+}
+
 export function createSlackMessenger(client: WebClient): Messenger {
   // A bot's DM channel with a person does not change, so it is opened once per process and person
   // (one Web API call per nudge instead of two). The crash-recovery lookup opens it afresh, and a
@@ -73,11 +94,7 @@ export function createSlackMessenger(client: WebClient): Messenger {
     async findNudge(recipient, nudgeId) {
       return unreachableAware(async () => {
         const channel = await openDm(recipient);
-        const res = await client.conversations.history({ channel, limit: 50, include_all_metadata: true });
-        const hit = (res.messages ?? []).find(
-          (m) => (m as { metadata?: { event_type?: string; event_payload?: { nudge_id?: string } } }).metadata?.event_payload?.nudge_id === nudgeId,
-        );
-        return hit?.ts ? { channel, ts: hit.ts } : null;
+        return findInHistory(client, channel, (payload) => payload?.nudge_id === nudgeId);
       });
     },
     async postDigest(channel, view: DigestView, chartPng, runId) {
@@ -100,13 +117,7 @@ export function createSlackMessenger(client: WebClient): Messenger {
       }
       return { channel: posted, ts };
     },
-    async findDigest(channel, runId) {
-      const res = await client.conversations.history({ channel, limit: 100, include_all_metadata: true });
-      const hit = (res.messages ?? []).find(
-        (m) => (m as { metadata?: { event_payload?: { run_id?: string } } }).metadata?.event_payload?.run_id === runId,
-      );
-      return hit?.ts ? { channel, ts: hit.ts } : null;
-    },
+    findDigest: (channel, runId) => findInHistory(client, channel, (payload) => payload?.run_id === runId),
     async updateNudge(sent, message: NudgeMessage) {
       await client.chat.update({ channel: sent.channel, ts: sent.ts, text: message.text, blocks: renderNudgeBlocks(message) as never });
     },

@@ -330,15 +330,17 @@ export class FakeSlackApi {
         // Newest first, top-level messages only, metadata only when asked for (as Slack does).
         const withMetadata = call.args.include_all_metadata === true || call.args.include_all_metadata === 'true';
         const limit = Math.min(999, Number(call.args.limit ?? 100) || 100);
+        const from = Number(call.args.cursor ?? 0) || 0;
         const all = this.messages.filter((m) => m.channel === call.args.channel && !m.threadTs).reverse();
-        const messages = all.slice(0, limit).map((m) => ({
+        const messages = all.slice(from, from + limit).map((m) => ({
           type: 'message',
           ts: m.ts,
           text: m.text ?? '',
           bot_id: 'B0CARELOG',
           ...(withMetadata && m.metadata !== undefined ? { metadata: m.metadata } : {}),
         }));
-        return { body: { ok: true, messages, has_more: all.length > limit } };
+        const more = all.length > from + limit;
+        return { body: { ok: true, messages, has_more: more, ...(more ? { response_metadata: { next_cursor: String(from + limit) } } : {}) } };
       }
       case 'files.getUploadURLExternal': {
         const id = `F${String(n).padStart(8, '0')}`;
