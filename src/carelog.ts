@@ -68,7 +68,12 @@ async function ensureMigrated(db: Database, logger: Logger): Promise<void> {
   }
   const rows = await db.sql
     .query<{ migration_name: string }>('SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL')
-    .catch(() => []);
+    .catch((err: unknown) => {
+      // No migrations table yet: nothing is applied. Anything else: the database is not there.
+      const code = (err as { code?: string }).code;
+      if (code === '42P01') return [];
+      throw new CarelogError('database_unavailable', `The database at DATABASE_URL does not answer (${code ?? (err as Error)?.name ?? 'error'}): is it running, and is the URL right?`);
+    });
   const applied = new Set(rows.map((r) => r.migration_name));
   const pending = readMigrations().filter((m) => !applied.has(m.name));
   if (pending.length) {

@@ -3,7 +3,7 @@
 // posted digest, the queue dashboard behind its credentials, and a worker's own port.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIGEST_JOB_NAME } from '../../src/queue/digests.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { PROGRAM_YAML, startHarness, startTestCarelog, type Harness } from '../support/harness.js';
 import { FOLLOWUP_YAML, logContact, NEW_CLIENT, nudgeDms, settableClock, waitUntil } from '../support/followups.js';
 import { parsePrometheus, sampleValue, type Sample } from '../support/prometheus.js';
 
@@ -224,5 +224,16 @@ describe('a worker process', () => {
     expect(await health.json()).toEqual({ status: 'ok', database: 'ok', redis: 'ok', slack: 'ok' });
     expect(await (await fetch(`${base}/metrics`)).text()).toContain('carelog_jobs_total');
     expect((await fetch(`${base}/slack/events`, { method: 'POST' })).status).toBe(404);
+  });
+});
+
+describe('start-up', () => {
+  it('names a database that does not answer, instead of asking for migrations', async () => {
+    const started = startTestCarelog({
+      yaml: PROGRAM_YAML,
+      env: { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/carelog', SLACK_SIGNING_SECRET: 'test-signing-secret', SLACK_BOT_TOKEN: 'xoxb-test-token' },
+    });
+    await expect(started).rejects.toMatchObject({ code: 'database_unavailable' });
+    await expect(started).rejects.toThrow(/^The database at DATABASE_URL does not answer \(ECONNREFUSED\)/);
   });
 });

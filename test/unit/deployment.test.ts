@@ -9,6 +9,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ENV_VARIABLES, parseEnv } from '../../src/config.js';
+import { QUEUE_DASHBOARD_PATH } from '../../src/http/queue-dashboard.js';
+import { SLACK_EVENTS_PATH } from '../../src/platforms/slack/receiver.js';
+import { TEAMS_MESSAGES_PATH } from '../../src/platforms/teams/http-adapter.js';
 
 const ROOT = process.cwd();
 const read = (f: string) => readFileSync(path.join(ROOT, f), 'utf8');
@@ -132,7 +135,7 @@ describe('compose.yaml', () => {
     }
   });
 
-  it('puts Caddy (profile https) in front of web, proxying only Slack and the dashboard', () => {
+  it('puts Caddy (profile https) in front of web, proxying only Slack, Teams and the dashboard', () => {
     const proxy = services.proxy!;
     expect(proxy.profiles).toEqual(['https']);
     expect(proxy.depends_on?.web?.condition).toBe('service_healthy');
@@ -140,7 +143,7 @@ describe('compose.yaml', () => {
     const caddyfile = read(mount.split(':')[0]!);
     expect(caddyfile).toContain(`dynamic a web ${parseEnv(services.web!.environment!).PORT}`);
     const matcher = /@carelog path (.+)/.exec(caddyfile)![1]!.split(/\s+/);
-    expect(matcher).toEqual(['/slack/events', '/admin/queues', '/admin/queues/*']);
+    expect(matcher).toEqual([SLACK_EVENTS_PATH, TEAMS_MESSAGES_PATH, QUEUE_DASHBOARD_PATH, `${QUEUE_DASHBOARD_PATH}/*`]);
   });
 });
 
