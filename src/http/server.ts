@@ -20,6 +20,32 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 
 export class BodyTooLargeError extends Error {}
 
+/** A request's media type, without parameters, lower-case. */
+export function contentTypeOf(req: IncomingMessage): string {
+  return (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+/**
+ * The body of a request to a chat platform's endpoint, or null once the request was answered:
+ * 400 for a content type not in `types` (compared exactly, as Slack and Bot Framework send them),
+ * 413 for a body over the limit.
+ */
+export async function readPlatformBody(req: IncomingMessage, res: ServerResponse, types: readonly string[]): Promise<string | null> {
+  if (!types.includes(contentTypeOf(req))) {
+    sendText(res, 400, 'unsupported content type');
+    return null;
+  }
+  try {
+    return await readBody(req);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) {
+      sendText(res, 413, 'request body too large');
+      return null;
+    }
+    throw err;
+  }
+}
+
 export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<string> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) throw new BodyTooLargeError('body too large');
