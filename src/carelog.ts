@@ -39,6 +39,8 @@ export interface StartOptions {
   mode?: 'all' | 'worker';
   /** Worker lock, stalled-job and schedule-check intervals; tests shorten them. */
   workerTiming?: WorkerTiming;
+  /** How long a nudge claimed by another worker is left alone (default CLAIM_LEASE_MS); tests shorten it. */
+  nudgeClaimLeaseMs?: number;
 }
 
 export interface RunningCarelog {
@@ -108,6 +110,7 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
       reminders: createReminderScheduler(queue, redis.connection),
       messengers: {},
       now: opts.now ?? (() => new Date()),
+      ...(opts.nudgeClaimLeaseMs ? { nudgeClaimLeaseMs: opts.nudgeClaimLeaseMs } : {}),
     };
 
     const http = createHttpServer(logger);
