@@ -51,9 +51,17 @@ export interface Harness {
 }
 
 export async function startHarness(
-  opts: { now?: () => Date; yaml?: string; env?: Record<string, string>; workerTiming?: StartOptions['workerTiming'] } = {},
+  opts: {
+    now?: () => Date;
+    yaml?: string;
+    env?: Record<string, string>;
+    workerTiming?: StartOptions['workerTiming'];
+    nudgeClaimLeaseMs?: number;
+    /** Admin URL of the Postgres server to create the test database on (default: the shared one). */
+    adminUrl?: string;
+  } = {},
 ): Promise<Harness> {
-  const tdb = await createTestDatabase();
+  const tdb = await createTestDatabase(opts.adminUrl);
   const slack = new FakeSlackApi();
   slack.teamId = TEAM;
   const apiUrl = await slack.start();
@@ -98,6 +106,7 @@ export async function startHarness(
     queuePrefix: `carelog-test-${randomBytes(4).toString('hex')}`,
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.workerTiming ? { workerTiming: opts.workerTiming } : {}),
+    ...(opts.nudgeClaimLeaseMs ? { nudgeClaimLeaseMs: opts.nudgeClaimLeaseMs } : {}),
   });
   const url = `http://127.0.0.1:${carelog.port}/slack/events`;
   return {
