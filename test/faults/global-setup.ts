@@ -1,6 +1,6 @@
 // npm run test:faults: a fresh report at the start, the figures as a table at the end.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { FAULTS_REPORT_FILE, formatFigure, type FaultFigure } from '../support/faults-report.js';
+import { FAULTS_REPORT_FILE, formatFigure, type FaultFigure } from '../support/faults.js';
 
 export default function setup(): () => void {
   rmSync(FAULTS_REPORT_FILE, { force: true });
