@@ -39,6 +39,31 @@ async function unreachableAware<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Messages per page of history, and pages read, when looking for a message carelog may have sent. */
+const HISTORY_PAGE_SIZE = 200;
+const HISTORY_PAGES = 10;
+
+type THistoryMessage = { ts?: string; metadata?: { event_type?: string; event_payload?: { nudge_id?: string; run_id?: string } } };
+
+/**
+ * The ts of the newest message in a conversation that `match`es, looking back through the newest
+ * HISTORY_PAGES × HISTORY_PAGE_SIZE messages. One page is not enough: after a worker dies with a
+ * batch of 200 nudges for one person in flight, the survivor sends that person the rest, and the
+ * dead worker's messages sink below the first page (a lookup of the newest 50 found a quarter of
+ * them and the other three quarters went out twice).
+ */
+async function findInHistory(client: WebClient, channel: string, match: (m: THistoryMessage) => boolean): Promise<string | null> {
+  let cursor: string | undefined;
+  for (let page = 0; page < HISTORY_PAGES; page++) {
+    const res = await client.conversations.history({ channel, limit: HISTORY_PAGE_SIZE, include_all_metadata: true, ...(cursor ? { cursor } : {}) });
+    const hit = ((res.messages ?? []) as THistoryMessage[]).find(match);
+    if (hit?.ts) return hit.ts;
+    cursor = res.response_metadata?.next_cursor;
+    if (!res.has_more || !cursor) return null;
+  }
+  return null;
+}
+
 export function createSlackMessenger(client: WebClient): Messenger {
   // A bot's DM channel with a person does not change, so it is opened once per process and person
   // (one Web API call per nudge instead of two). The crash-recovery lookup opens it afresh, and a
@@ -73,11 +98,8 @@ export function createSlackMessenger(client: WebClient): Messenger {
     async findNudge(recipient, nudgeId) {
       return unreachableAware(async () => {
         const channel = await openDm(recipient);
-        const res = await client.conversations.history({ channel, limit: 50, include_all_metadata: true });
-        const hit = (res.messages ?? []).find(
-          (m) => (m as { metadata?: { event_type?: string; event_payload?: { nudge_id?: string } } }).metadata?.event_payload?.nudge_id === nudgeId,
-        );
-        return hit?.ts ? { channel, ts: hit.ts } : null;
+        const ts = await findInHistory(client, channel, (m) => m.metadata?.event_payload?.nudge_id === nudgeId);
+        return ts ? { channel, ts } : null;
       });
     },
     async postDigest(channel, view: DigestView, chartPng, runId) {
@@ -101,11 +123,8 @@ export function createSlackMessenger(client: WebClient): Messenger {
       return { channel: posted, ts };
     },
     async findDigest(channel, runId) {
-      const res = await client.conversations.history({ channel, limit: 100, include_all_metadata: true });
-      const hit = (res.messages ?? []).find(
-        (m) => (m as { metadata?: { event_payload?: { run_id?: string } } }).metadata?.event_payload?.run_id === runId,
-      );
-      return hit?.ts ? { channel, ts: hit.ts } : null;
+      const ts = await findInHistory(client, channel, (m) => m.metadata?.event_payload?.run_id === runId);
+      return ts ? { channel, ts } : null;
     },
     async updateNudge(sent, message: NudgeMessage) {
       await client.chat.update({ channel: sent.channel, ts: sent.ts, text: message.text, blocks: renderNudgeBlocks(message) as never });

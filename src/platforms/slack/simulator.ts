@@ -327,18 +327,22 @@ export class FakeSlackApi {
         return { body: { ok: true, channel: a.channel, ts, message: { text: a.text } } };
       }
       case 'conversations.history': {
-        // Newest first, top-level messages only, metadata only when asked for (as Slack does).
+        // Newest first, top-level messages only, metadata only when asked for, in pages that a
+        // cursor continues (as Slack does).
         const withMetadata = call.args.include_all_metadata === true || call.args.include_all_metadata === 'true';
         const limit = Math.min(999, Number(call.args.limit ?? 100) || 100);
         const all = this.messages.filter((m) => m.channel === call.args.channel && !m.threadTs).reverse();
-        const messages = all.slice(0, limit).map((m) => ({
+        const cursor = typeof call.args.cursor === 'string' && /^offset:\d+$/.test(call.args.cursor) ? Number(call.args.cursor.slice(7)) : 0;
+        const page = all.slice(cursor, cursor + limit);
+        const hasMore = all.length > cursor + limit;
+        const messages = page.map((m) => ({
           type: 'message',
           ts: m.ts,
           text: m.text ?? '',
           bot_id: 'B0CARELOG',
           ...(withMetadata && m.metadata !== undefined ? { metadata: m.metadata } : {}),
         }));
-        return { body: { ok: true, messages, has_more: all.length > limit } };
+        return { body: { ok: true, messages, has_more: hasMore, ...(hasMore ? { response_metadata: { next_cursor: `offset:${cursor + limit}` } } : {}) } };
       }
       case 'files.getUploadURLExternal': {
         const id = `F${String(n).padStart(8, '0')}`;
