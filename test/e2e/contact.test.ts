@@ -74,7 +74,7 @@ describe('/contact', () => {
     expect((res.json as { options: { value: string }[] }).options[0]!.value).toBe('new');
 
     const before = h.slack.calls.length;
-    const act = await h.interact(clientChosenAction('U0CLIN1', opened, { client: { value: 'new', text: '➕ New client' }, source: 'self_referral', notes: CANARY }));
+    const act = await h.interact(clientChosenAction('U0CLIN1', opened, { client: { value: 'new', text: '➕ New client' }, source: 'self_referral', incident_ref: 'CAD-2026-77', notes: CANARY }));
     expect(act.status).toBe(200);
     const update = await h.slack.waitFor('views.update', before);
     expect(update.args.view_id).toBe(opened.id);
@@ -84,8 +84,9 @@ describe('/contact', () => {
     // What was already chosen is kept.
     const source = (view.blocks as { block_id: string; element: { initial_option?: { value: string } } }[]).find((b) => b.block_id === 'source');
     expect(source!.element.initial_option!.value).toBe('self_referral');
-    // The notes typed so far are not sent back: Slack keeps them in the unchanged input.
+    // The notes and CAD number typed so far are not sent back: Slack keeps them in the unchanged inputs.
     expect(update.raw).not.toContain('CANARY');
+    expect(update.raw).not.toContain('CAD-2026-77');
     const notes = (view.blocks as { block_id: string; element: { action_id: string; initial_value?: string } }[]).find((b) => b.block_id === 'notes');
     expect(notes!.element).toMatchObject({ action_id: 'notes' });
     expect(notes!.element.initial_value).toBeUndefined();
