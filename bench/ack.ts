@@ -1,6 +1,7 @@
 // Ack latency of /contact: signed slash-command requests into the real server (real Postgres and
 // Redis, fake Slack Web API), timed from send to Slack's acknowledgement, and to views.open.
 import { startHarness } from '../test/support/harness.js';
+import { pct as percentile } from './common.js';
 
 export interface AckBenchResult {
   requests: number;
@@ -12,9 +13,6 @@ export interface AckBenchResult {
   viewsOpenP99: number;
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 
 export async function benchAck(requests = 1000, concurrency = 10): Promise<AckBenchResult> {
   const h = await startHarness();

@@ -11,7 +11,6 @@
 // npm run bench -- followups [--count 100000] [--window 100] [--workers 1] [--concurrency 200]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -26,30 +25,9 @@ import { createLogger } from '../src/logger.js';
 import { FakeSlackApi } from '../src/platforms/slack/simulator.js';
 import { reconcileReminders } from '../src/services/reconcile.js';
 import { createTestDatabase } from '../test/support/postgres.js';
+import { freePort, pct, processCpuSeconds } from './common.js';
 import { openDatabase } from '../src/db/client.js';
 import { syncPrograms } from '../src/services/directory.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
-const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)] ?? NaN;
-
-/** CPU seconds a process has used, from /proc (Linux), or NaN. */
-function processCpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return NaN;
-  }
-}
 
 /** CPU seconds Redis has used (its own INFO): the private server counts only this run. */
 async function redisCpuSeconds(redis: Redis): Promise<number> {

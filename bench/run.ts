@@ -3,11 +3,12 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { benchAck } from './ack.js';
+import { benchChat } from './chat.js';
 import { benchDigest } from './digest.js';
 import { benchFollowUps } from './followups.js';
 import { benchImport } from './import.js';
 
-const { values: flags, positionals } = parseArgs({ options: { count: { type: 'string' }, window: { type: 'string' }, concurrency: { type: 'string' }, workers: { type: 'string' }, 'worker-node-flags': { type: 'string' } }, allowPositionals: true, strict: false });
+const { values: flags, positionals } = parseArgs({ options: { count: { type: 'string' }, window: { type: 'string' }, concurrency: { type: 'string' }, workers: { type: 'string' }, 'carelog-node-flags': { type: 'string' }, 'worker-node-flags': { type: 'string' } }, allowPositionals: true, strict: false });
 
 const BENCHES: Record<string, () => Promise<unknown>> = {
   followups: () =>
@@ -22,6 +23,8 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   // figure includes queueing behind the other two; concurrency 1 shows a request's own latency.
   ack: async () => ({ sequential: await benchAck(1000, 1), concurrent10: await benchAck(1000, 10) }),
   import: () => benchImport(100_000),
+  // /contact at 50 concurrent next to a bare Bolt app, view_submission to commit, cold start.
+  chat: () => benchChat(1000, 500, String(flags['carelog-node-flags'] ?? '').split(' ').filter(Boolean)),
   // 300,000 clients, 1,000,000 contacts; computeDigest next to one raw scan and the ORM-and-JS way.
   digest: () => benchDigest(300_000),
 };

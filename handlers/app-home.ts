@@ -9,11 +9,12 @@ import { mayLogContacts } from '../src/services/contact-flow.js';
 import { mayWorkFollowUps } from '../src/services/followup-actions.js';
 import { listFollowUps } from '../src/services/followups.js';
 import { HELP_TEXT } from '../src/views/help.js';
+import { slackApi } from '../src/platforms/slack/app.js';
 
 export const HOME_LOG_CONTACT = 'home_log_contact';
 
 export function register(app: App, deps: CarelogDeps): void {
-  app.event('app_home_opened', async ({ event, body, client }) => {
+  app.event('app_home_opened', async ({ event, body, context }) => {
     if (event.tab !== 'home') return;
     const { member } = slackActor(deps, { team_id: (body as { team_id?: string }).team_id, user_id: event.user });
     const blocks: KnownBlock[] = [];
@@ -28,13 +29,13 @@ export function register(app: App, deps: CarelogDeps): void {
     } else {
       blocks.push({ type: 'section', block_id: 'home_help', text: { type: 'mrkdwn', text: HELP_TEXT } });
     }
-    await client.views.publish({ user_id: event.user, view: { type: 'home', blocks } });
+    await slackApi(context).views.publish({ user_id: event.user, view: { type: 'home', blocks } });
   });
 
-  app.action<BlockAction>({ type: 'block_actions', action_id: HOME_LOG_CONTACT }, async ({ ack, body, client }) => {
+  app.action<BlockAction>({ type: 'block_actions', action_id: HOME_LOG_CONTACT }, async ({ ack, body, context }) => {
     await ack();
     const { program, member } = slackActor(deps, body);
     if (!program || !mayLogContacts(member)) return;
-    await openContactForm(deps, client, { program, member }, { triggerId: body.trigger_id });
+    await openContactForm(deps, slackApi(context), { program, member }, { triggerId: body.trigger_id });
   });
 }

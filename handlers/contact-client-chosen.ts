@@ -5,9 +5,10 @@ import { slackActor } from '../src/platforms/slack/actor.js';
 import { readContactDraft, renderContactModal, readContactMetadata, ZViewState } from '../src/platforms/slack/contact-modal.js';
 import { mayLogContacts } from '../src/services/contact-flow.js';
 import { buildContactForm, FIELD } from '../src/views/contact-form.js';
+import { slackApi } from '../src/platforms/slack/app.js';
 
 export function register(app: App, deps: CarelogDeps): void {
-  app.action<BlockAction>({ type: 'block_actions', action_id: FIELD.client }, async ({ ack, body, client }) => {
+  app.action<BlockAction>({ type: 'block_actions', action_id: FIELD.client }, async ({ ack, body, context }) => {
     await ack();
     const { program, member } = slackActor(deps, body);
     const view = body.view;
@@ -19,7 +20,7 @@ export function register(app: App, deps: CarelogDeps): void {
     // input with the same block and action ids keeps what was typed in it when the view is updated.
     const { notes: _notes, incidentRef: _incidentRef, ...draft } = readContactDraft(state.data);
     const form = buildContactForm({ categories: program.categories, draft });
-    await client.views.update({
+    await slackApi(context).views.update({
       view_id: view.id,
       // The hash makes Slack refuse this update if the form changed in the meantime.
       hash: view.hash,

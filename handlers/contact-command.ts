@@ -4,11 +4,12 @@ import type { CarelogDeps } from '../src/deps.js';
 import { slackActor } from '../src/platforms/slack/actor.js';
 import { openContactForm } from '../src/platforms/slack/open-contact-form.js';
 import { mayLogContacts, NOT_ON_ROSTER } from '../src/services/contact-flow.js';
+import { slackApi } from '../src/platforms/slack/app.js';
 
 export const CONTACT_COMMAND = '/contact';
 
 export function register(app: App, deps: CarelogDeps): void {
-  app.command(CONTACT_COMMAND, async ({ ack, body, client, context }) => {
+  app.command(CONTACT_COMMAND, async ({ ack, body, context }) => {
     const { program, member } = slackActor(deps, body);
     if (!program || !mayLogContacts(member)) {
       await ack({ response_type: 'ephemeral', text: NOT_ON_ROSTER });
@@ -17,6 +18,6 @@ export function register(app: App, deps: CarelogDeps): void {
     await ack();
     // A retried command carries an already-used trigger; the first delivery opened the form.
     if (context.retryNum) return;
-    await openContactForm(deps, client, { program, member }, { triggerId: body.trigger_id, codeText: body.text ?? '', channelId: body.channel_id });
+    await openContactForm(deps, slackApi(context), { program, member }, { triggerId: body.trigger_id, codeText: body.text ?? '', channelId: body.channel_id });
   });
 }

@@ -7,9 +7,10 @@ import { CONTACT_VIEW_CALLBACK, readContactDraft, readContactMetadata, ZViewStat
 import { submitContact } from '../src/services/contact-flow.js';
 import { contactConfirmationText } from '../src/views/confirmation.js';
 import { FIELD } from '../src/views/contact-form.js';
+import { slackApi } from '../src/platforms/slack/app.js';
 
 export function register(app: App, deps: CarelogDeps): void {
-  app.view(CONTACT_VIEW_CALLBACK, async ({ ack, body, view, client }) => {
+  app.view(CONTACT_VIEW_CALLBACK, async ({ ack, body, view, context }) => {
     const actor = slackActor(deps, body);
     const meta = readContactMetadata(view.private_metadata);
     const state = ZViewState.safeParse(view.state?.values ?? {});
@@ -31,7 +32,7 @@ export function register(app: App, deps: CarelogDeps): void {
     await ack({ response_action: 'clear' });
     if (!result.logged.created) return;
     const assignee = result.logged.followUp?.assigneeMemberId ? deps.directory.memberById(result.logged.followUp.assigneeMemberId) : undefined;
-    await client.chat.postMessage({
+    await slackApi(context).chat.postMessage({
       channel: body.user.id,
       text: contactConfirmationText({
         logged: result.logged,

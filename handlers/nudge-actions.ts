@@ -1,9 +1,10 @@
 // Acting on a follow-up nudge: Log follow-up, Snooze, Done, Reassign. The message is updated in
 // place (chat.update for a DM, the response URL for an ephemeral list): no channel noise.
-import type { App, BlockAction, BlockElementAction } from '@slack/bolt';
+import type { App, BlockAction, BlockElementAction, Context } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { CarelogDeps } from '../src/deps.js';
 import { slackActor } from '../src/platforms/slack/actor.js';
+import { slackApi } from '../src/platforms/slack/app.js';
 import { renderNudgeBlocks } from '../src/platforms/slack/nudge-blocks.js';
 import { openContactForm } from '../src/platforms/slack/open-contact-form.js';
 import { actOnFollowUp, clientCodeForFollowUp, mayWorkFollowUps, type TFollowUpAction } from '../src/services/followup-actions.js';
@@ -24,7 +25,7 @@ async function replaceMessage(client: WebClient, body: BlockAction, respond: Res
 
 export function register(app: App, deps: CarelogDeps): void {
   const handle = (read: (action: BlockElementAction) => { ref: string; action: TFollowUpAction } | null) =>
-    async ({ ack, body, action, client, respond }: { ack: () => Promise<void>; body: BlockAction; action: BlockElementAction; client: WebClient; respond: Respond }) => {
+    async ({ ack, body, action, context, respond }: { ack: () => Promise<void>; body: BlockAction; action: BlockElementAction; context: Context; respond: Respond }) => {
       await ack();
       const { member } = slackActor(deps, body);
       if (!mayWorkFollowUps(member)) {
@@ -34,7 +35,7 @@ export function register(app: App, deps: CarelogDeps): void {
       const parsed = read(action);
       if (!parsed) return;
       const result = await actOnFollowUp(deps, member, parsed.ref, parsed.action);
-      if (result.message) await replaceMessage(client, body, respond, result.message, result.ok ? undefined : result.error);
+      if (result.message) await replaceMessage(slackApi(context), body, respond, result.message, result.ok ? undefined : result.error);
       else if (!result.ok) await respond({ response_type: 'ephemeral', text: result.error });
     };
 
@@ -55,7 +56,7 @@ export function register(app: App, deps: CarelogDeps): void {
     { type: 'block_actions', action_id: new RegExp(`^${NUDGE_ACTION.reassign}\\|`) },
     handle((a) => (a.type === 'users_select' && a.selected_user ? { ref: a.action_id.split('|')[1] ?? '', action: { kind: 'reassign', toPlatformUserId: a.selected_user } } : null)),
   );
-  app.action<BlockAction>({ type: 'block_actions', action_id: NUDGE_ACTION.log }, async ({ ack, body, action, client, respond }) => {
+  app.action<BlockAction>({ type: 'block_actions', action_id: NUDGE_ACTION.log }, async ({ ack, body, action, context, respond }) => {
     await ack();
     const { program, member } = slackActor(deps, body);
     if (!program || !mayWorkFollowUps(member) || action.type !== 'button' || !action.value) {
@@ -63,6 +64,6 @@ export function register(app: App, deps: CarelogDeps): void {
       return;
     }
     const code = await clientCodeForFollowUp(deps, member, action.value);
-    await openContactForm(deps, client, { program, member }, { triggerId: body.trigger_id, codeText: code ?? '' });
+    await openContactForm(deps, slackApi(context), { program, member }, { triggerId: body.trigger_id, codeText: code ?? '' });
   });
 }

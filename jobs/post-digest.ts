@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { lastCompletePeriod } from '../src/domain/periods.js';
 import { defineJob } from '../src/queue/job.js';
-import { isWeekday, postDigestOnce } from '../src/services/digest-posting.js';
+import { digestPlatforms, isWeekday, postDigestOnce } from '../src/services/digest-posting.js';
 
 import { DIGEST_JOB_NAME } from '../src/queue/digests.js';
 
@@ -19,6 +19,14 @@ export const postDigestJob = defineJob({
     // that is a weekday posts, and the DigestRun row makes the others no-ops.
     if (data.kind === 'quarter' && !isWeekday(now, program.timezone)) return;
     const period = lastCompletePeriod(data.kind, now, program.timezone, program.startDate);
-    await postDigestOnce(deps, program, period);
+    // Each platform has its own DigestRun row: one platform's failure does not stop the other's post,
+    // and the retry of the job posts only what is still missing.
+    let failure: unknown;
+    for (const platform of digestPlatforms(program)) {
+      await postDigestOnce(deps, program, period, { platform }).catch((err: unknown) => {
+        failure ??= err;
+      });
+    }
+    if (failure) throw failure;
   },
 });

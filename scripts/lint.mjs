@@ -1,7 +1,8 @@
 // House rules that a type checker cannot see (CONTRIBUTING.md explains each):
 //  - only src/config.ts reads process.env;
 //  - shipped code logs through the logger, never console.*;
-//  - handlers never touch Prisma directly (they call services).
+//  - handlers (Slack's in handlers/, Teams' in src/platforms/teams/handlers/) never touch Prisma
+//    directly (they call services).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
@@ -24,7 +25,8 @@ for (const root of roots.filter((r) => existsSync(r))) {
       const where = `${file}:${i + 1}`;
       if (/process\.env/.test(line) && file !== path.join('src', 'config.ts')) problems.push(`${where}: process.env is read only in src/config.ts`);
       if (/console\.(log|error|warn|info|debug)\(/.test(line) && !file.includes(`${path.sep}cli`)) problems.push(`${where}: use the logger, not console`);
-      if (root === 'handlers' && /\.prisma\b|\$transaction|generated\/prisma/.test(line)) problems.push(`${where}: handlers call services; no Prisma here`);
+      const isHandler = root === 'handlers' || file.startsWith(path.join('src', 'platforms', 'teams', 'handlers') + path.sep);
+      if (isHandler && /\.prisma\b|\$transaction|generated\/prisma/.test(line)) problems.push(`${where}: handlers call services; no Prisma here`);
     });
   }
 }

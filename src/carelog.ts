@@ -2,7 +2,7 @@
 // Slack (or the local Slack simulator when no credentials are set outside production), and the
 // workers. src/main.ts calls this; end-to-end tests call it too, with their own config and logger.
 import { JOBS } from '../jobs/index.js';
-import type { Config } from './config.js';
+import { platformModes, usesTeams, type Config } from './config.js';
 import { openDatabase, type Database } from './db/client.js';
 import type { CarelogDeps } from './deps.js';
 import { CarelogError } from './errors.js';
@@ -17,10 +17,12 @@ import { reconcileReminders } from './services/reconcile.js';
 import { upsertDigestSchedules } from './queue/digests.js';
 import { createSlackMessenger } from './platforms/slack/messenger.js';
 import type { Queue } from 'bullmq';
-import { WebClient } from '@slack/web-api';
+import { CarelogWebClient } from './platforms/slack/web-api.js';
 import { loadKeyring } from './services/crypto.js';
 import { syncPrograms } from './services/directory.js';
 import { readMigrations } from './db/migrate.js';
+import type { CloudEnvironment } from '@microsoft/teams.api';
+import { createTeamsApp, createTeamsWorkerMessenger } from './platforms/teams/app.js';
 
 /** Signing secret the local Slack simulator uses when no Slack app is configured. */
 export const SIMULATOR_SIGNING_SECRET = 'carelog-local-simulator';
@@ -41,6 +43,8 @@ export interface StartOptions {
   workerTiming?: WorkerTiming;
   /** How long a nudge claimed by another worker is left alone (default CLAIM_LEASE_MS); tests shorten it. */
   nudgeClaimLeaseMs?: number;
+  /** Microsoft endpoints replaced (tests: a local OpenID configuration and token endpoint). */
+  teamsCloud?: Partial<CloudEnvironment>;
 }
 
 export interface RunningCarelog {
@@ -123,11 +127,16 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
       sendJson(res, ok ? 200 : 503, { status: ok ? 'ok' : 'unavailable', database, redis: queue });
     });
 
+    const modes = platformModes(config);
+    const teamsOptions = modes.teams === 'off' ? null : { mode: modes.teams, ...(opts.teamsCloud ? { cloud: opts.teamsCloud } : {}) };
+    if (!teamsOptions && config.programs.some(usesTeams)) {
+      logger.warn('a program is on Teams, but Teams is off: set TEAMS_CLIENT_ID and TEAMS_CLIENT_SECRET (or, for local development, TEAMS_DEV_UNAUTHENTICATED=1)');
+    }
     let simulator: FakeSlackApi | null = null;
     let apiUrl = config.env.SLACK_API_URL;
     let signingSecret = config.env.SLACK_SIGNING_SECRET ?? '';
     let botToken = config.env.SLACK_BOT_TOKEN ?? '';
-    if (config.slackSimulated) {
+    if (modes.slack === 'simulated') {
       simulator = new FakeSlackApi();
       apiUrl = await simulator.start();
       stops.push(() => simulator!.stop());
@@ -137,29 +146,43 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
     }
     const mode = opts.mode ?? 'all';
     if (mode === 'worker') {
-      deps.messengers.slack = createSlackMessenger(new WebClient(botToken, { slackApiUrl: apiUrl }));
+      if (modes.slack !== 'off') {
+        const api = new CarelogWebClient(botToken, { slackApiUrl: apiUrl });
+        stops.push(() => api.close());
+        deps.messengers.slack = createSlackMessenger(api);
+      }
+      if (teamsOptions) deps.messengers.teams = createTeamsWorkerMessenger(deps, teamsOptions);
       const workers = await startWorkers({ queue, connection: redis.connection, jobs: JOBS, deps, concurrency: config.env.CARELOG_WORKER_CONCURRENCY, declareSchedules: () => upsertDigestSchedules(queue, config.programs), ...(opts.workerTiming ? { timing: opts.workerTiming } : {}) });
       stops.push(() => workers.close());
       const rebuilt = await reconcileReminders(deps);
       logger.info({ ...rebuilt, database: db.kind }, 'carelog worker is ready');
       return { port: 0, deps, redis, queue, workers, simulator, stop: stopAll };
     }
-    const slack = await createSlackApp(deps, {
-      signingSecret,
-      botToken,
-      apiUrl,
-      http,
-      ...(config.env.SLACK_APP_TOKEN ? { appToken: config.env.SLACK_APP_TOKEN } : {}),
-      ...(opts.onAck ? { onAck: opts.onAck } : {}),
-    });
-    if (config.env.SLACK_APP_TOKEN) {
-      await slack.start();
-      stops.push(async () => {
-        await slack.stop();
+    if (modes.slack !== 'off') {
+      const { app: slack, api } = await createSlackApp(deps, {
+        signingSecret,
+        botToken,
+        apiUrl,
+        http,
+        ...(config.env.SLACK_APP_TOKEN ? { appToken: config.env.SLACK_APP_TOKEN } : {}),
+        ...(opts.onAck ? { onAck: opts.onAck } : {}),
       });
+      if (config.env.SLACK_APP_TOKEN) {
+        await slack.start();
+        stops.push(async () => {
+          await slack.stop();
+        });
+      }
+      stops.push(() => api.close());
+      deps.messengers.slack = createSlackMessenger(api);
     }
-
-    deps.messengers.slack = createSlackMessenger(slack.client);
+    if (teamsOptions) {
+      const teams = await createTeamsApp(deps, http, teamsOptions);
+      deps.messengers.teams = teams.messenger;
+      if (teamsOptions.mode === 'unauthenticated') {
+        logger.warn('TEAMS_DEV_UNAUTHENTICATED=1: POST /api/messages accepts activities without a Bot Framework token (local development only)');
+      }
+    }
 
     const workers = config.env.CARELOG_WORKERS ? await startWorkers({ queue, connection: redis.connection, jobs: JOBS, deps, concurrency: config.env.CARELOG_WORKER_CONCURRENCY, declareSchedules: () => upsertDigestSchedules(queue, config.programs), ...(opts.workerTiming ? { timing: opts.workerTiming } : {}) }) : null;
     if (workers) stops.push(() => workers.close());
@@ -170,7 +193,7 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
     const port = await http.listen(config.env.PORT, config.env.HOST);
     stops.push(() => http.close());
     logger.info(
-      { port, database: db.kind, programs: config.programs.map((p) => p.id), slack: config.env.SLACK_APP_TOKEN ? 'socket-mode' : 'http', workers: config.env.CARELOG_WORKERS },
+      { port, database: db.kind, programs: config.programs.map((p) => p.id), slack: modes.slack, teams: modes.teams, workers: config.env.CARELOG_WORKERS },
       'carelog is ready',
     );
     return { port, deps, redis, queue, workers, simulator, stop: stopAll };

@@ -72,6 +72,20 @@ const ZEnv = z.object({
   /** Jobs one worker process holds at once (reminders are sent in batches from these). */
   CARELOG_WORKER_CONCURRENCY: z.coerce.number().int({ error: 'must be a whole number' }).min(1, { error: 'must be at least 1' }).max(5000, { error: 'must be at most 5000' }).default(200),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** The bot's Microsoft app (client) id, from its Entra app registration. */
+  TEAMS_CLIENT_ID: z.guid({ error: 'must be the bot’s Microsoft app (client) id, a GUID' }).optional(),
+  TEAMS_CLIENT_SECRET: z.string().min(1).optional(),
+  /** The Entra tenant the bot is registered in (single-tenant bots, the default since 2025). */
+  TEAMS_TENANT_ID: z.guid({ error: 'must be an Entra tenant id, a GUID' }).optional(),
+  /** Accept activities without a Bot Framework token: local development and tests only. */
+  TEAMS_DEV_UNAUTHENTICATED: ZBoolFlag.default(false),
+  /** Bot Connector base URL for proactive sends (nudges, digests); tests point it at a fake. */
+  TEAMS_SERVICE_URL: z
+    .url({ error: 'must be a URL such as https://smba.trafficmanager.net/teams' })
+    .transform((u) => u.replace(/\/+$/, ''))
+    .optional(),
+  /** Microsoft cloud: Public, or a government or national cloud (GCC High is USGov). */
+  TEAMS_CLOUD: z.enum(['Public', 'USGov', 'USGovDoD', 'China'], { error: 'must be Public, USGov, USGovDoD or China' }).default('Public'),
 });
 
 const ZTime = z
@@ -120,10 +134,15 @@ const ZCategoryList = z
   .min(1)
   .max(100, { error: 'at most 100 choices fit in one menu' });
 
+/** A Teams user as the roster names them: their Entra object id (lower-cased, as Teams sends it). */
+const ZEntraObjectId = z
+  .guid({ error: 'must be the person’s Entra object id (a GUID, from Entra ID → Users → Object ID)' })
+  .transform((v) => v.toLowerCase());
+
 const ZRosterEntry = z
   .object({
     slack: z.string().regex(/^[UW][A-Z0-9]+$/, { error: 'must be a Slack user id such as U0123ABC' }).optional(),
-    teams: z.string().min(1).optional(),
+    teams: ZEntraObjectId.optional(),
     roles: z.array(z.enum(ROLES)).min(1, { error: 'needs at least one role' }),
   })
   .refine((m) => m.slack !== undefined || m.teams !== undefined, {
@@ -143,6 +162,18 @@ const ZProgram = z.object({
       teamId: z.string().regex(/^[TE][A-Z0-9]+$/, { error: 'must be a Slack team id such as T0123ABC' }).optional(),
       digestChannel: z.string().regex(/^[CGD][A-Z0-9]+$/, { error: 'must be a Slack channel id such as C0456DEF' }).optional(),
     })
+    .optional(),
+  teams: z
+    .object({
+      /** Activities from any other tenant are refused (defaults to TEAMS_TENANT_ID). */
+      tenantId: z.guid({ error: 'must be an Entra tenant id, a GUID' }).transform((v) => v.toLowerCase()).optional(),
+      /** The channel (or group chat) conversation id digests are posted to: 19:…@thread.tacv2. */
+      digestChannel: z
+        .string()
+        .regex(/^19:[^\s@]+@thread\.[a-z0-9]+$/, { error: 'must be a Teams channel id such as 19:abc123@thread.tacv2' })
+        .optional(),
+    })
+    .strict()
     .optional(),
   roster: z.array(ZRosterEntry).default([]),
   categories: z
@@ -191,6 +222,9 @@ const ZProgramFile = z
   .superRefine((file, ctx) => {
     const ids = new Set<string>();
     const teams = new Set<string>();
+    const slackPrograms = file.programs.filter(usesSlack);
+    // A Teams request names no program: the person's Entra object id does, so it may be on one roster only.
+    const teamsUsers = new Map<string, string>();
     file.programs.forEach((p, i) => {
       if (ids.has(p.id)) ctx.addIssue({ code: 'custom', path: ['programs', i, 'id'], message: `"${p.id}" is used by two programs` });
       ids.add(p.id);
@@ -198,9 +232,17 @@ const ZProgramFile = z
       if (team) {
         if (teams.has(team)) ctx.addIssue({ code: 'custom', path: ['programs', i, 'slack', 'teamId'], message: `"${team}" is used by two programs` });
         teams.add(team);
-      } else if (file.programs.length > 1) {
+      } else if (slackPrograms.length > 1 && slackPrograms.includes(p)) {
         ctx.addIssue({ code: 'custom', path: ['programs', i, 'slack', 'teamId'], message: 'is required when several programs share one deployment' });
       }
+      p.roster.forEach((m, j) => {
+        if (!m.teams) return;
+        const other = teamsUsers.get(m.teams);
+        if (other !== undefined && other !== p.id) {
+          ctx.addIssue({ code: 'custom', path: ['programs', i, 'roster', j, 'teams'], message: `is already on the roster of program "${other}" (a Teams user can belong to one program)` });
+        }
+        teamsUsers.set(m.teams, p.id);
+      });
     });
   });
 
@@ -213,6 +255,7 @@ export interface ProgramConfig {
   startDate: string;
   clientCodePrefix: string;
   slack: { teamId?: string; digestChannel?: string };
+  teams: { tenantId?: string; digestChannel?: string };
   roster: { slack?: string; teams?: string; roles: (typeof ROLES)[number][] }[];
   categories: TCategories;
   followUps: z.infer<typeof ZProgram>['followUps'];
@@ -229,6 +272,37 @@ export interface Config {
   /** No Slack credentials outside production: carelog runs against its local Slack simulator. */
   slackSimulated: boolean;
   programs: ProgramConfig[];
+}
+
+type TPlatformShape = { slack?: { teamId?: string | undefined; digestChannel?: string | undefined }; teams?: { tenantId?: string | undefined; digestChannel?: string | undefined }; roster: { slack?: string | undefined; teams?: string | undefined }[] };
+
+/** A program is on Slack when it names a workspace, a Slack channel or a Slack user. */
+export function usesSlack(p: TPlatformShape): boolean {
+  return !!p.slack?.teamId || !!p.slack?.digestChannel || p.roster.some((m) => m.slack);
+}
+
+/** A program is on Teams when it names a tenant, a Teams channel or a Teams user. */
+export function usesTeams(p: TPlatformShape): boolean {
+  return !!p.teams?.tenantId || !!p.teams?.digestChannel || p.roster.some((m) => m.teams);
+}
+
+export type TSlackMode = 'http' | 'socket' | 'simulated' | 'off';
+export type TTeamsMode = 'authenticated' | 'unauthenticated' | 'off';
+
+/**
+ * Which chat platforms this process connects to. Slack: whenever credentials are set or a program
+ * is on Slack (the local simulator outside production without a token). Teams: with credentials,
+ * or unauthenticated when TEAMS_DEV_UNAUTHENTICATED=1 (never in production: loadConfig refuses
+ * it); otherwise off, even in development, since an unauthenticated endpoint that writes health
+ * data should be asked for, not defaulted to.
+ */
+export function platformModes(config: Pick<Config, 'env' | 'programs' | 'slackSimulated'>): { slack: TSlackMode; teams: TTeamsMode } {
+  const { env } = config;
+  const slackWanted = !!env.SLACK_BOT_TOKEN || !!env.SLACK_APP_TOKEN || config.programs.some(usesSlack);
+  // Simulated comes first: Socket Mode without a bot token outside production talks to the simulator.
+  const slack: TSlackMode = !slackWanted ? 'off' : config.slackSimulated ? 'simulated' : env.SLACK_APP_TOKEN ? 'socket' : 'http';
+  const teams: TTeamsMode = env.TEAMS_CLIENT_ID && env.TEAMS_CLIENT_SECRET ? 'authenticated' : env.TEAMS_DEV_UNAUTHENTICATED ? 'unauthenticated' : 'off';
+  return { slack, teams };
 }
 
 function formatPath(parts: PropertyKey[]): string {
@@ -271,6 +345,7 @@ export function parseProgramFile(text: string, file: string): ProgramConfig[] {
   return result.data.programs.map((p) => ({
     ...p,
     slack: p.slack ?? {},
+    teams: p.teams ?? {},
     categories: {
       sources: normalizeCategories(p.categories.sources, DEFAULT_CATEGORIES.sources),
       services: normalizeCategories(p.categories.services, DEFAULT_CATEGORIES.services),
@@ -288,15 +363,17 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config & { 
   const production = env.NODE_ENV === 'production';
   const warnings: string[] = [];
   const missing: string[] = [];
-  if (production) {
-    if (!env.CARELOG_ENCRYPTION_KEY) missing.push('CARELOG_ENCRYPTION_KEY: required in production (32 bytes, base64)');
-    if (!env.SLACK_SIGNING_SECRET) missing.push('SLACK_SIGNING_SECRET: required in production');
-    if (!env.SLACK_BOT_TOKEN) missing.push('SLACK_BOT_TOKEN: required in production');
-  }
+  if (production && !env.CARELOG_ENCRYPTION_KEY) missing.push('CARELOG_ENCRYPTION_KEY: required in production (32 bytes, base64)');
   if (env.SLACK_BOT_TOKEN && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
     missing.push('SLACK_SIGNING_SECRET: required with SLACK_BOT_TOKEN unless SLACK_APP_TOKEN (Socket Mode) is set');
   }
-  if (missing.length) throw new CarelogError('config_invalid', `Invalid environment:\n${missing.map((m) => `  ${m}`).join('\n')}`);
+  if (env.TEAMS_CLIENT_ID && !env.TEAMS_CLIENT_SECRET) missing.push('TEAMS_CLIENT_SECRET: required with TEAMS_CLIENT_ID');
+  if (env.TEAMS_CLIENT_SECRET && !env.TEAMS_CLIENT_ID) missing.push('TEAMS_CLIENT_ID: required with TEAMS_CLIENT_SECRET');
+  if (env.TEAMS_DEV_UNAUTHENTICATED) {
+    if (production) missing.push('TEAMS_DEV_UNAUTHENTICATED: refused when NODE_ENV=production (every Teams request must carry a Bot Framework token)');
+    // Replies go to the serviceUrl an activity names: unchecked, the bot token would go wherever a forged activity says.
+    else if (env.TEAMS_CLIENT_ID) missing.push('TEAMS_DEV_UNAUTHENTICATED: cannot be combined with TEAMS_CLIENT_ID (unauthenticated activities would get replies carrying the bot’s token)');
+  }
 
   let configFile = path.resolve(env.CARELOG_CONFIG);
   if (!existsSync(configFile)) {
@@ -309,13 +386,25 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config & { 
     }
   }
   const programs = parseProgramFile(readFileSync(configFile, 'utf8'), path.basename(configFile));
+  if (production) {
+    // Each platform's credentials are required only when a program is on that platform.
+    if (programs.some(usesSlack) || env.SLACK_BOT_TOKEN || env.SLACK_APP_TOKEN) {
+      if (!env.SLACK_SIGNING_SECRET) missing.push('SLACK_SIGNING_SECRET: required in production');
+      if (!env.SLACK_BOT_TOKEN) missing.push('SLACK_BOT_TOKEN: required in production');
+    }
+    if (programs.some(usesTeams)) {
+      if (!env.TEAMS_CLIENT_ID) missing.push('TEAMS_CLIENT_ID: required in production for a program on Teams');
+      if (!env.TEAMS_CLIENT_SECRET) missing.push('TEAMS_CLIENT_SECRET: required in production for a program on Teams');
+    }
+  }
+  if (missing.length) throw new CarelogError('config_invalid', `Invalid environment:\n${missing.map((m) => `  ${m}`).join('\n')}`);
   return {
     env,
     production,
     embeddedDatabase: !env.DATABASE_URL,
     dataDir: path.resolve(env.CARELOG_DATA_DIR),
     configFile,
-    slackSimulated: !production && !env.SLACK_BOT_TOKEN,
+    slackSimulated: !production && !env.SLACK_BOT_TOKEN && (programs.some(usesSlack) || !!env.SLACK_APP_TOKEN),
     programs,
     warnings,
   };

@@ -10,7 +10,9 @@ export type TErrorCode =
   | 'unknown_client'
   | 'invalid_input'
   | 'encryption_key_missing'
-  | 'encryption_key_unknown';
+  | 'encryption_key_unknown'
+  /** A chat platform's servers refused or failed a call (the message names the status, never the payload). */
+  | 'platform_unavailable';
 
 export class CarelogError extends Error {
   readonly code: TErrorCode;

@@ -1,11 +1,12 @@
 // The Prisma client factory: Postgres through @prisma/adapter-pg when DATABASE_URL is set, else an
 // embedded, file-backed PGlite under the data directory. Both get the same migrations.
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { CarelogError } from '../errors.js';
+import { readTemplate } from './embedded-template.js';
 import { applyMigrations, type MigrateResult, type SqlRunner } from './migrate.js';
 
 export { PrismaClient };
@@ -28,10 +29,12 @@ export interface Database {
 export interface DatabaseOptions {
   databaseUrl?: string;
   dataDir: string;
+  /** Where the embedded database template is looked for. @defaultValue TEMPLATE_DIR */
+  templateDir?: string;
 }
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
-  return opts.databaseUrl ? openPostgres(opts.databaseUrl) : openEmbedded(opts.dataDir);
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl) : openEmbedded(opts.dataDir, opts.templateDir);
 }
 
 function openPostgres(url: string): Database {
@@ -134,12 +137,15 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function openEmbedded(dataDir: string): Promise<Database> {
+async function openEmbedded(dataDir: string, templateDir?: string): Promise<Database> {
   const release = acquireDataDirLock(dataDir);
   try {
     const { PGlite } = await import('@electric-sql/pglite');
     const { PrismaPGlite } = await import('pglite-prisma-adapter');
-    const db = await PGlite.create(path.join(dataDir, 'pglite'));
+    const pgDir = path.join(dataDir, 'pglite');
+    // A fresh data directory starts from the ready-made template when npm install built one.
+    const template = existsSync(path.join(pgDir, 'PG_VERSION')) ? null : readTemplate(templateDir);
+    const db = await PGlite.create(pgDir, template ? { loadDataDir: template } : {});
     const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
     const sql: SqlRunner = {
       query: async <T,>(text: string, params?: unknown[]) => (await db.query<T>(text, params)).rows,

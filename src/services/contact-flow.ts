@@ -6,7 +6,7 @@ import { LOGGING_ROLES } from '../domain/categories.js';
 import { parseClientCode, validateContactDraft } from '../domain/contact.js';
 import { toLocal } from '../domain/time.js';
 import { FIELD, type ContactDraft, type TFieldId } from '../views/contact-form.js';
-import { findClientByCode, searchClients, type ClientSummary } from './clients.js';
+import { findClientByCode, findClientById, searchClients, type ClientSummary } from './clients.js';
 import { ContactFieldError, logContact, type LoggedContact } from './contacts.js';
 import type { MemberRef } from './directory.js';
 import { scheduleReminder, unscheduleReminders } from './followups.js';
@@ -59,6 +59,15 @@ export function suggestClients(deps: CarelogDeps, actor: Actor, query: string): 
   return searchClients(deps.db.prisma, actor.program.id, query.slice(0, 50));
 }
 
+/**
+ * The code of a client chosen in a form, to show it again when the form comes back (Teams sends
+ * back only the id). Codes are what the typeahead lists: not audited per look, like the typeahead.
+ */
+export async function clientCodeOf(deps: CarelogDeps, actor: Actor, clientId: string): Promise<string | undefined> {
+  if (!/^[0-9a-f-]{36}$/i.test(clientId)) return undefined;
+  return (await findClientById(deps.db.prisma, actor.program.id, clientId))?.code;
+}
+
 export type TSubmitResult =
   | { ok: true; logged: LoggedContact }
   | { ok: false; errors: Partial<Record<TFieldId, string>>; reason: 'invalid' | 'not_authorized' | 'unavailable' };
@@ -84,7 +93,7 @@ export async function submitContact(
   if (!checked.ok) return { ok: false, reason: 'invalid', errors: checked.errors };
   try {
     const logged = await logContact(
-      { prisma: deps.db.prisma, keyring: deps.keyring, directory: deps.directory, now: deps.now },
+      { db: deps.db, keyring: deps.keyring, directory: deps.directory, now: deps.now },
       { program, author: member, idempotencyKey, input: checked.value },
     );
     if (logged.created) await afterContactLogged(deps, logged);

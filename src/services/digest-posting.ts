@@ -31,6 +31,16 @@ export class DigestInFlightError extends Error {
   }
 }
 
+/** The channel a program's digests go to on a platform, if it has one there. */
+export function digestChannel(program: ProgramConfig, platform: TPlatform): string | undefined {
+  return platform === 'slack' ? program.slack.digestChannel : program.teams.digestChannel;
+}
+
+/** The platforms a program's digests are posted on: each with a digest channel. */
+export function digestPlatforms(program: ProgramConfig): TPlatform[] {
+  return (['slack', 'teams'] as const).filter((p) => digestChannel(program, p) !== undefined);
+}
+
 export interface FollowUpAttention {
   assigneeId: string | null;
   dueThisWeek: number;
@@ -91,7 +101,7 @@ export async function postDigestOnce(
   opts: { platform?: TPlatform; requestedBy?: string } = {},
 ): Promise<TPostResult> {
   const platform = opts.platform ?? 'slack';
-  const channel = platform === 'slack' ? program.slack.digestChannel : undefined;
+  const channel = digestChannel(program, platform);
   const messenger = deps.messengers[platform];
   if (!channel || !messenger) return { status: 'no-channel' };
   const prisma = deps.db.prisma;

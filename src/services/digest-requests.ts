@@ -48,12 +48,13 @@ export async function answerDigestRequest(deps: CarelogDeps, program: ProgramCon
   }
   if (period.endDate <= program.startDate) return { kind: 'error', message: `${period.name} ended before the program started (${program.startDate}).` };
   if (!req.post) {
-    const { view } = await buildDigest(deps, program, period);
+    const { view } = await buildDigest(deps, program, period, member.platform);
     return { kind: 'preview', period, view };
   }
   if (period.end > deps.now()) return { kind: 'error', message: `${period.name} has not ended yet; only finished periods can be posted.` };
   try {
-    const result = await postDigestOnce(deps, program, period, { requestedBy: member.memberId });
+    // A missed period is posted to the channel on the platform it was asked for from.
+    const result = await postDigestOnce(deps, program, period, { platform: member.platform, requestedBy: member.memberId });
     return { kind: 'posted', period, result };
   } catch (err) {
     if (err instanceof DigestInFlightError) return { kind: 'posted', period, result: { status: 'in-flight' } };

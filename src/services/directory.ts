@@ -1,6 +1,6 @@
 // Programs and their rosters, mirrored from carelog.yml into the database at start, and kept in
 // memory for the per-request questions: which program is this workspace, who is this person.
-import type { ProgramConfig } from '../config.js';
+import { usesSlack, type ProgramConfig } from '../config.js';
 import type { TRole } from '../domain/categories.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 
@@ -19,6 +19,8 @@ export interface Directory {
   program(programId: string): ProgramConfig | undefined;
   /** The program a Slack workspace belongs to; a lone program need not name its team. */
   programForSlackTeam(teamId: string | undefined): ProgramConfig | undefined;
+  /** The program whose roster has this Teams user (an Entra object id is on one roster at most). */
+  programForTeamsUser(aadObjectId: string): ProgramConfig | undefined;
   member(programId: string, platform: TPlatform, platformUserId: string): MemberRef | undefined;
   memberById(memberId: string): MemberRef | undefined;
   withRole(programId: string, role: TRole): MemberRef[];
@@ -64,8 +66,14 @@ export function createDirectory(programs: ProgramConfig[], members: MemberRef[])
     programForSlackTeam(teamId) {
       const exact = teamId ? programs.find((p) => p.slack.teamId === teamId) : undefined;
       if (exact) return exact;
-      const unnamed = programs.filter((p) => !p.slack.teamId);
-      return programs.length === 1 && unnamed.length === 1 ? unnamed[0] : undefined;
+      // Programs on Teams alone do not count: a lone Slack program need not name its workspace.
+      const onSlack = programs.filter(usesSlack);
+      const candidates = onSlack.length ? onSlack : programs;
+      return candidates.length === 1 && !candidates[0]!.slack.teamId ? candidates[0] : undefined;
+    },
+    programForTeamsUser(aadObjectId) {
+      const m = members.find((x) => x.platform === 'teams' && x.platformUserId === aadObjectId.toLowerCase());
+      return m ? programs.find((p) => p.id === m.programId) : undefined;
     },
     member: (programId, platform, userId) => byKey.get(`${programId}|${platform}|${userId}`),
     memberById: (id) => byId.get(id),

@@ -9,3 +9,16 @@ export const HELP_TEXT = [
   'Follow-up reminders arrive here as direct messages on the day they are due (within program hours). Acting on one updates it in place.',
   'carelog never posts names, notes or diagnoses. Notes are encrypted, and every look at client data is recorded.',
 ].join('\n');
+
+// The same, for Teams, where carelog is a chat: words to write instead of slash commands.
+export const TEAMS_HELP_TEXT = [
+  '**carelog** keeps your co-responder team’s contact log, reminds case managers of follow-ups, and posts team digests.',
+  '',
+  '- **contact**: log a contact right after a call. **contact PIC-0042** opens it with that client chosen.',
+  '- **followups**: your pending and overdue follow-ups, with buttons to log, snooze, mark done or reassign.',
+  '- **digest week** or **digest quarter** (leadership and admins): a private preview; add **post** to post a missed period to the team channel.',
+  '- **help**: this message.',
+  '',
+  'Follow-up reminders arrive in this chat on the day they are due (within program hours). Acting on one updates it in place.',
+  'carelog never posts names, notes or diagnoses. Notes are encrypted, and every look at client data is recorded.',
+].join('\n');

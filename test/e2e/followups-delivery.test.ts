@@ -103,7 +103,7 @@ describe('sending a nudge exactly once', () => {
     expect((await sendReminder(h.carelog.deps, due(f.id))).deliveries).toEqual(['recovered']);
     expect(nudgePosts(h)).toHaveLength(posts);
     const pages = h.slack.callsTo('conversations.history').slice(historyBefore);
-    expect(pages.map((c) => c.args.cursor ?? null)).toEqual([null, 'offset:200', 'offset:400']);
+    expect(pages.map((c) => c.args.cursor ?? null)).toEqual([null, '200', '400']);
     expect((await prisma().nudge.findUniqueOrThrow({ where: { id: claim.id } })).messageTs).toBe('1790000001.000001');
   });
 

@@ -113,7 +113,7 @@ describe.each(BACKENDS)('logContact on $name', (backend) => {
   beforeEach(async () => {
     await db.sql.exec('TRUNCATE "AuditEvent", "FollowUp", "Contact", "Client", "Member", "Program" RESTART IDENTITY CASCADE');
     directory = await syncPrograms(db.prisma, programs);
-    deps = { prisma: db.prisma, keyring, directory };
+    deps = { db, keyring, directory };
     clinician = directory.member('alpha', 'slack', 'U0CLIN1')!;
     caseManager = directory.member('alpha', 'slack', 'U0CASE1')!;
     betaClinician = directory.member('beta', 'slack', 'U0BETA1')!;

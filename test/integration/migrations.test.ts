@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.js';
 import { readMigrations } from '../../src/db/migrate.js';
+import { buildTemplate, readTemplate, templateFile } from '../../src/db/embedded-template.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -53,5 +54,27 @@ describe('embedded database', () => {
     cleanups.push(() => again.close());
     expect((await again.migrate()).applied).toEqual([]);
     expect(await again.prisma.program.count()).toBe(1);
+  });
+
+  it('starts a fresh data directory from the template npm install builds, and runs initdb without one', { timeout: 180_000 }, async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'carelog-template-'));
+    cleanups.push(async () => rmSync(root, { recursive: true, force: true }));
+    const templates = path.join(root, 'templates');
+    expect(readTemplate(templates)).toBeNull();
+    const file = await buildTemplate(templates);
+    expect(path.basename(file)).toMatch(/^pglite-[0-9a-f]{16}\.tar\.gz$/);
+    expect(file).toBe(templateFile(templates));
+
+    // From the template: already migrated, and usable.
+    const fromTemplate = await openDatabase({ dataDir: path.join(root, 'a'), templateDir: templates });
+    cleanups.push(() => fromTemplate.close());
+    expect((await fromTemplate.migrate()).applied).toEqual([]);
+    await fromTemplate.prisma.program.create({ data: { id: 'p1', name: 'P', timezone: 'UTC', startDate: new Date('2024-03-01'), clientCodePrefix: 'PIC' } });
+    expect(await fromTemplate.prisma.program.count()).toBe(1);
+
+    // Without one: initdb, then every migration.
+    const bare = await openDatabase({ dataDir: path.join(root, 'b'), templateDir: path.join(root, 'none') });
+    cleanups.push(() => bare.close());
+    expect((await bare.migrate()).applied).toEqual(readMigrations().map((m) => m.name));
   });
 });

@@ -50,6 +50,80 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
+export interface TestCarelog {
+  carelog: RunningCarelog;
+  logs: string[];
+  /** Stops carelog and drops its database. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The real carelog on a fresh database and queue prefix, with exactly the environment given (plus
+ * the test basics: port 0, a notes key, no private Redis, debug logs captured).
+ */
+export async function startTestCarelog(opts: {
+  env: Record<string, string>;
+  yaml: string;
+  now?: () => Date;
+  workerTiming?: StartOptions['workerTiming'];
+  start?: Pick<StartOptions, 'teamsCloud' | 'mode' | 'nudgeClaimLeaseMs'>;
+  /** Admin URL of the Postgres server to create the test database on (default: the shared one). */
+  adminUrl?: string;
+}): Promise<TestCarelog> {
+  const tdb = await createTestDatabase(opts.adminUrl);
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      logs.push(String(chunk));
+      cb();
+    },
+  });
+  const env = parseEnv({
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: tdb.url,
+    CARELOG_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    CARELOG_START_REDIS: 'false',
+    LOG_LEVEL: 'debug',
+    ...opts.env,
+  });
+  const config: Config = {
+    env,
+    production: false,
+    embeddedDatabase: false,
+    dataDir: '/nonexistent',
+    configFile: 'test.yml',
+    slackSimulated: false,
+    programs: parseProgramFile(opts.yaml, 'test.yml'),
+  };
+  const { openDatabase } = await import('../../src/db/client.js');
+  const pre = await openDatabase({ databaseUrl: tdb.url, dataDir: '' });
+  await pre.migrate();
+  await pre.close();
+  try {
+    const carelog = await startCarelog({
+      config,
+      logger: createLogger(env.LOG_LEVEL, sink),
+      queuePrefix: `carelog-test-${randomBytes(4).toString('hex')}`,
+      ...(opts.now ? { now: opts.now } : {}),
+      ...(opts.workerTiming ? { workerTiming: opts.workerTiming } : {}),
+      ...(opts.start ?? {}),
+    });
+    return {
+      carelog,
+      logs,
+      stop: async () => {
+        await carelog.stop();
+        await tdb.drop();
+      },
+    };
+  } catch (err) {
+    await tdb.drop();
+    throw err;
+  }
+}
+
 export async function startHarness(
   opts: {
     now?: () => Date;
@@ -61,53 +135,24 @@ export async function startHarness(
     adminUrl?: string;
   } = {},
 ): Promise<Harness> {
-  const tdb = await createTestDatabase(opts.adminUrl);
   const slack = new FakeSlackApi();
   slack.teamId = TEAM;
   const apiUrl = await slack.start();
-  const logs: string[] = [];
-  const sink = new Writable({
-    write(chunk, _enc, cb) {
-      logs.push(String(chunk));
-      cb();
-    },
-  });
-  const env = parseEnv({
-    NODE_ENV: 'test',
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_BOT_TOKEN: 'xoxb-test-token',
-    SLACK_API_URL: apiUrl,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATABASE_URL: tdb.url,
-    CARELOG_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    CARELOG_START_REDIS: 'false',
-    LOG_LEVEL: 'debug',
-    ...(opts.env ?? {}),
-  });
-  const config: Config = {
-    env,
-    production: false,
-    embeddedDatabase: false,
-    dataDir: '/nonexistent',
-    configFile: 'test.yml',
-    slackSimulated: false,
-    programs: parseProgramFile(opts.yaml ?? PROGRAM_YAML, 'test.yml'),
-  };
-  // The harness migrates; carelog itself only checks that migrations are applied.
-  const { openDatabase } = await import('../../src/db/client.js');
-  const pre = await openDatabase({ databaseUrl: tdb.url, dataDir: '' });
-  await pre.migrate();
-  await pre.close();
-
-  const carelog = await startCarelog({
-    config,
-    logger: createLogger(env.LOG_LEVEL, sink),
-    queuePrefix: `carelog-test-${randomBytes(4).toString('hex')}`,
-    ...(opts.now ? { now: opts.now } : {}),
-    ...(opts.workerTiming ? { workerTiming: opts.workerTiming } : {}),
-    ...(opts.nudgeClaimLeaseMs ? { nudgeClaimLeaseMs: opts.nudgeClaimLeaseMs } : {}),
-  });
+  let running: TestCarelog;
+  try {
+    running = await startTestCarelog({
+      yaml: opts.yaml ?? PROGRAM_YAML,
+      env: { SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_API_URL: apiUrl, ...(opts.env ?? {}) },
+      ...(opts.now ? { now: opts.now } : {}),
+      ...(opts.workerTiming ? { workerTiming: opts.workerTiming } : {}),
+      ...(opts.nudgeClaimLeaseMs ? { start: { nudgeClaimLeaseMs: opts.nudgeClaimLeaseMs } } : {}),
+      ...(opts.adminUrl ? { adminUrl: opts.adminUrl } : {}),
+    });
+  } catch (err) {
+    await slack.stop();
+    throw err;
+  }
+  const { carelog, logs } = running;
   const url = `http://127.0.0.1:${carelog.port}/slack/events`;
   return {
     carelog,
@@ -124,9 +169,8 @@ export async function startHarness(
     interact: (payload, headers) =>
       sendSignedRequest({ url, signingSecret: SIGNING_SECRET, body: interactionBody(payload), ...(headers ? { headers } : {}) }),
     stop: async () => {
-      await carelog.stop();
+      await running.stop();
       await slack.stop();
-      await tdb.drop();
     },
   };
 }

@@ -1,11 +1,12 @@
 // The Bolt app: HTTP (POST /slack/events on carelog's server) or Socket Mode when SLACK_APP_TOKEN is
 // set. Features register themselves (handlers/); this file only wires transport and errors.
-import { App, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
+import { App, LogLevel, type Context, type Logger as BoltLogger } from '@slack/bolt';
 import { registerHandlers } from '../../../handlers/index.js';
 import type { CarelogDeps } from '../../deps.js';
 import type { HttpServer } from '../../http/server.js';
 import type { Logger } from '../../logger.js';
 import { SlackHttpReceiver } from './receiver.js';
+import { CarelogWebClient } from './web-api.js';
 
 export interface SlackAppOptions {
   signingSecret: string;
@@ -44,12 +45,31 @@ function boltLogger(logger: Logger): BoltLogger {
   };
 }
 
-export async function createSlackApp(deps: CarelogDeps, opts: SlackAppOptions): Promise<App> {
+/** Where a listener finds carelog's Web API client (see slackApi). */
+const SLACK_API = 'carelogSlackApi';
+
+/**
+ * The Web API client carelog's listeners call Slack with: one CarelogWebClient per process (lean
+ * JSON calls on the hot paths), put in every event's context by createSlackApp. Bolt's own
+ * per-event `client` would be a plain WebClient.
+ */
+export function slackApi(context: Context): CarelogWebClient {
+  return context[SLACK_API] as CarelogWebClient;
+}
+
+export interface SlackApp {
+  app: App;
+  /** The client carelog calls Slack with, for the messenger as well as the listeners. */
+  api: CarelogWebClient;
+}
+
+export async function createSlackApp(deps: CarelogDeps, opts: SlackAppOptions): Promise<SlackApp> {
   const clientOptions = {
     slackApiUrl: opts.apiUrl,
     // A trigger id lives three seconds; retrying for minutes helps nobody.
     retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 1_000 },
   };
+  const api = new CarelogWebClient(opts.botToken, clientOptions);
   const logger = boltLogger(deps.logger);
   const app = opts.appToken
     ? new App({
@@ -78,8 +98,12 @@ export async function createSlackApp(deps: CarelogDeps, opts: SlackAppOptions): 
     const e = err as Error & { code?: string; original?: Error & { code?: string } };
     deps.logger.error({ err: { name: e.name, code: e.code, cause: e.original?.name, causeCode: e.original?.code } }, 'a Slack listener failed');
   });
+  app.use(async ({ context, next }) => {
+    context[SLACK_API] = api;
+    await next();
+  });
   registerHandlers(app, deps);
   // Calls auth.test: a wrong token or API URL stops start-up here, with Slack's error code.
   await app.init();
-  return app;
+  return { app, api };
 }

@@ -19,8 +19,5 @@ export function renderFollowUpList(items: FollowUpFacts[], intro: string): Known
   return blocks;
 }
 
-export function followUpListIntro(items: FollowUpFacts[]): string {
-  if (items.length === 0) return 'You have no pending follow-ups.';
-  const overdue = items.filter((f) => f.overdue).length;
-  return `You have ${items.length} pending follow-up${items.length === 1 ? '' : 's'}${overdue ? `, ${overdue} overdue` : ''}.`;
-}
+// The intro line is shared with Teams; it moved to src/views/followups.ts.
+export { followUpListIntro } from '../../views/followups.js';

@@ -39,26 +39,22 @@ async function unreachableAware<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Messages per page of history, and pages read, when looking for a message carelog may have sent. */
-const HISTORY_PAGE_SIZE = 200;
-const HISTORY_PAGES = 10;
-
-type THistoryMessage = { ts?: string; metadata?: { event_type?: string; event_payload?: { nudge_id?: string; run_id?: string } } };
+/** How far back a crash-recovery lookup reads: pages of 200, newest first. */
+export const HISTORY_PAGE = 200;
+export const HISTORY_PAGES = 10;
 
 /**
- * The ts of the newest message in a conversation that `match`es, looking back through the newest
- * HISTORY_PAGES × HISTORY_PAGE_SIZE messages. One page is not enough: after a worker dies with a
- * batch of 200 nudges for one person in flight, the survivor sends that person the rest, and the
- * dead worker's messages sink below the first page (a lookup of the newest 50 found a quarter of
- * them and the other three quarters went out twice).
+ * Finds carelog's own message by its metadata in a channel's history, newest first, page by page
+ * (a busy team channel may have moved on by hundreds of messages before a digest run is taken
+ * over). Stops at the first hit or after HISTORY_PAGES pages.
  */
-async function findInHistory(client: WebClient, channel: string, match: (m: THistoryMessage) => boolean): Promise<string | null> {
+async function findInHistory(client: WebClient, channel: string, matches: (payload: Record<string, unknown> | undefined) => boolean): Promise<SentMessage | null> {
   let cursor: string | undefined;
   for (let page = 0; page < HISTORY_PAGES; page++) {
-    const res = await client.conversations.history({ channel, limit: HISTORY_PAGE_SIZE, include_all_metadata: true, ...(cursor ? { cursor } : {}) });
-    const hit = ((res.messages ?? []) as THistoryMessage[]).find(match);
-    if (hit?.ts) return hit.ts;
-    cursor = res.response_metadata?.next_cursor;
+    const res = await client.conversations.history({ channel, limit: HISTORY_PAGE, include_all_metadata: true, ...(cursor ? { cursor } : {}) });
+    const hit = (res.messages ?? []).find((m) => matches((m as { metadata?: { event_payload?: Record<string, unknown> } }).metadata?.event_payload));
+    if (hit?.ts) return { channel, ts: hit.ts };
+    cursor = res.response_metadata?.next_cursor || undefined;
     if (!res.has_more || !cursor) return null;
   }
   return null;
@@ -98,8 +94,7 @@ export function createSlackMessenger(client: WebClient): Messenger {
     async findNudge(recipient, nudgeId) {
       return unreachableAware(async () => {
         const channel = await openDm(recipient);
-        const ts = await findInHistory(client, channel, (m) => m.metadata?.event_payload?.nudge_id === nudgeId);
-        return ts ? { channel, ts } : null;
+        return findInHistory(client, channel, (payload) => payload?.nudge_id === nudgeId);
       });
     },
     async postDigest(channel, view: DigestView, chartPng, runId) {
@@ -122,10 +117,7 @@ export function createSlackMessenger(client: WebClient): Messenger {
       }
       return { channel: posted, ts };
     },
-    async findDigest(channel, runId) {
-      const ts = await findInHistory(client, channel, (m) => m.metadata?.event_payload?.run_id === runId);
-      return ts ? { channel, ts } : null;
-    },
+    findDigest: (channel, runId) => findInHistory(client, channel, (payload) => payload?.run_id === runId),
     async updateNudge(sent, message: NudgeMessage) {
       await client.chat.update({ channel: sent.channel, ts: sent.ts, text: message.text, blocks: renderNudgeBlocks(message) as never });
     },

@@ -327,22 +327,20 @@ export class FakeSlackApi {
         return { body: { ok: true, channel: a.channel, ts, message: { text: a.text } } };
       }
       case 'conversations.history': {
-        // Newest first, top-level messages only, metadata only when asked for, in pages that a
-        // cursor continues (as Slack does).
+        // Newest first, top-level messages only, metadata only when asked for (as Slack does).
         const withMetadata = call.args.include_all_metadata === true || call.args.include_all_metadata === 'true';
         const limit = Math.min(999, Number(call.args.limit ?? 100) || 100);
+        const from = Number(call.args.cursor ?? 0) || 0;
         const all = this.messages.filter((m) => m.channel === call.args.channel && !m.threadTs).reverse();
-        const cursor = typeof call.args.cursor === 'string' && /^offset:\d+$/.test(call.args.cursor) ? Number(call.args.cursor.slice(7)) : 0;
-        const page = all.slice(cursor, cursor + limit);
-        const hasMore = all.length > cursor + limit;
-        const messages = page.map((m) => ({
+        const messages = all.slice(from, from + limit).map((m) => ({
           type: 'message',
           ts: m.ts,
           text: m.text ?? '',
           bot_id: 'B0CARELOG',
           ...(withMetadata && m.metadata !== undefined ? { metadata: m.metadata } : {}),
         }));
-        return { body: { ok: true, messages, has_more: hasMore, ...(hasMore ? { response_metadata: { next_cursor: `offset:${cursor + limit}` } } : {}) } };
+        const more = all.length > from + limit;
+        return { body: { ok: true, messages, has_more: more, ...(more ? { response_metadata: { next_cursor: String(from + limit) } } : {}) } };
       }
       case 'files.getUploadURLExternal': {
         const id = `F${String(n).padStart(8, '0')}`;

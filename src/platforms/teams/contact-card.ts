@@ -1,0 +1,231 @@
+// Draws the contact form model (src/views/contact-form.ts) as an Adaptive Card, and reads the
+// values an Action.Execute brings back into the same draft Slack's modal reads. Input ids are the
+// model's field ids; verbs and datasets are the constants below.
+//
+// A card cannot keep what was typed by itself: to show errors by the field, carelog answers with a
+// new card. Everything typed comes back in it except the notes, which never go into a card: they
+// travel back sealed (AES-GCM, bound to this form and person, src/platforms/teams/draft-notes.ts)
+// in the card's action data, and the card says they are kept.
+import type { IActionSet, IChoiceSetInput, IExecuteAction, IAdaptiveCard, CardElementArray } from '@microsoft/teams.cards';
+import { z } from 'zod';
+import { FIELD, NEW_CLIENT, type ContactDraft, type ContactFormModel, type FormField, type TFieldId } from '../../views/contact-form.js';
+import { adaptiveCard, text } from './cards.js';
+
+/** Action.Execute verbs (and the `action` the SDK routes `card.action.<action>` by). */
+export const CONTACT_ACTION = {
+  save: 'contact_save',
+  newClient: 'contact_new_client',
+  cancel: 'contact_cancel',
+} as const;
+
+/** Dynamic typeahead datasets: carelog's client codes, and Teams' own people picker (Entra ids). */
+export const CLIENT_DATASET = 'carelog.clients';
+export const PEOPLE_DATASET = 'graph.microsoft.com/users';
+export const NEW_CLIENT_TITLE = '➕ New client';
+/**
+ * Lists longer than this are searched as the person types instead of being listed in the card (a
+ * program may name up to 100 categories per list, and a Teams message holds about 28 KB).
+ */
+export const MAX_STATIC_CHOICES = 25;
+/** The dataset of a long category list: the field id after the prefix. */
+export const CATEGORY_DATASET_PREFIX = 'carelog.category.';
+
+/** What every action on the form carries besides the inputs. */
+export const ZContactCardData = z.object({
+  action: z.enum([CONTACT_ACTION.save, CONTACT_ACTION.newClient, CONTACT_ACTION.cancel]),
+  /** One form, one contact: the idempotency key of the submission. */
+  form: z.uuid(),
+  program: z.string().min(1).max(64),
+  /** Notes typed before a refresh, sealed. */
+  notes_sealed: z.string().max(20_000).optional(),
+});
+export type TContactCardData = z.infer<typeof ZContactCardData>;
+
+export interface ContactCardContext {
+  formId: string;
+  programId: string;
+  /** The code shown for a chosen client (PIC-0042). */
+  clientLabel?: string;
+  /** How to show the chosen follow-up person (their name is only known to Teams' people picker). */
+  assigneeLabel?: string;
+  errors?: Partial<Record<TFieldId, string>>;
+  /** Notes from an earlier round trip, sealed, and how long they were. */
+  keptNotes?: { sealed: string; length: number };
+}
+
+const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+
+function input(field: FormField, ctx: ContactCardContext): CardElementArray[number] {
+  const label = field.optional ? `${field.label} (optional)` : field.label;
+  const initial = field.initial;
+  const choices = (field.options ?? []).map((o) => ({ title: o.label, value: o.key }));
+  switch (field.kind) {
+    case 'client': {
+      const picked = str(initial);
+      const known = picked && picked !== NEW_CLIENT ? [{ title: ctx.clientLabel ?? picked, value: picked }] : [];
+      return {
+        type: 'Input.ChoiceSet',
+        id: field.id,
+        label,
+        style: 'filtered',
+        placeholder: field.placeholder ?? 'Choose',
+        choices: [{ title: NEW_CLIENT_TITLE, value: NEW_CLIENT }, ...known],
+        'choices.data': { type: 'Data.Query', dataset: CLIENT_DATASET },
+        ...(picked ? { value: picked } : {}),
+      } satisfies IChoiceSetInput;
+    }
+    case 'select':
+    case 'multiselect': {
+      const picked = field.kind === 'multiselect' ? (Array.isArray(initial) ? initial : []) : str(initial) ? [str(initial)!] : [];
+      const long = choices.length > MAX_STATIC_CHOICES;
+      return {
+        type: 'Input.ChoiceSet',
+        id: field.id,
+        label,
+        ...(field.kind === 'multiselect' ? { isMultiSelect: true } : {}),
+        style: field.kind === 'multiselect' || long ? 'filtered' : 'compact',
+        placeholder: field.kind === 'multiselect' ? 'Choose any' : 'Choose',
+        // A long list keeps only what is chosen in the card; the rest comes by typeahead.
+        choices: long ? choices.filter((c) => picked.includes(c.value)) : choices,
+        ...(long ? { 'choices.data': { type: 'Data.Query', dataset: `${CATEGORY_DATASET_PREFIX}${field.id}` } } : {}),
+        ...(picked.length ? { value: picked.join(',') } : {}),
+      } satisfies IChoiceSetInput;
+    }
+    case 'date':
+      return { type: 'Input.Date', id: field.id, label, ...(str(initial) ? { value: str(initial) } : {}) };
+    case 'time':
+      return { type: 'Input.Time', id: field.id, label, ...(str(initial) ? { value: str(initial) } : {}) };
+    case 'text':
+    case 'multiline':
+      return {
+        type: 'Input.Text',
+        id: field.id,
+        label,
+        isMultiline: field.kind === 'multiline',
+        ...(field.placeholder ? { placeholder: field.placeholder } : {}),
+        ...(field.maxLength ? { maxLength: field.maxLength } : {}),
+        // Notes are never put back into a card (see the top of this file).
+        ...(str(initial) && field.id !== FIELD.notes ? { value: str(initial) } : {}),
+      };
+    case 'number': {
+      const n = str(initial) !== undefined ? Number(initial) : NaN;
+      return {
+        type: 'Input.Number',
+        id: field.id,
+        label,
+        ...(field.min !== undefined ? { min: field.min } : {}),
+        ...(field.max !== undefined ? { max: field.max } : {}),
+        ...(Number.isFinite(n) ? { value: n } : {}),
+      };
+    }
+    case 'user': {
+      const picked = str(initial);
+      return {
+        type: 'Input.ChoiceSet',
+        id: field.id,
+        label,
+        style: 'filtered',
+        placeholder: 'Search for a person',
+        choices: picked ? [{ title: ctx.assigneeLabel ?? 'The person chosen', value: picked }] : [],
+        'choices.data': { type: 'Data.Query', dataset: PEOPLE_DATASET },
+        ...(picked ? { value: picked } : {}),
+      };
+    }
+    case 'checkbox':
+      return {
+        type: 'Input.Toggle',
+        id: field.id,
+        label,
+        title: field.options?.[0]?.label ?? field.label,
+        valueOn: 'true',
+        valueOff: 'false',
+        value: initial === true ? 'true' : 'false',
+      };
+  }
+}
+
+function execute(title: string, action: TContactCardData['action'], data: Omit<TContactCardData, 'action'>, extra: Partial<IExecuteAction> = {}): IExecuteAction {
+  return { type: 'Action.Execute', title, verb: action, data: { ...data, action }, ...extra };
+}
+
+/** The form as a card. Pure, so it can be tested alone and against Teams' size limit. */
+export function renderContactCard(form: ContactFormModel, ctx: ContactCardContext): IAdaptiveCard {
+  const data = { form: ctx.formId, program: ctx.programId, ...(ctx.keptNotes ? { notes_sealed: ctx.keptNotes.sealed } : {}) };
+  const errors = ctx.errors ?? {};
+  const body: CardElementArray = [text(form.title, { size: 'Large', weight: 'Bolder' })];
+  if (form.notice) body.push(text(`⚠️ ${form.notice}`, { id: 'notice', color: 'Warning' }));
+  if (Object.keys(errors).length) body.push(text('Some answers need a look: see the notes in red below. Everything else you entered is still here.', { id: 'errors', color: 'Attention' }));
+  for (const field of form.fields) {
+    body.push(input(field, ctx));
+    if (field.hint) body.push(text(field.hint, { isSubtle: true, size: 'Small', spacing: 'None' }));
+    if (field.id === FIELD.notes && ctx.keptNotes) {
+      body.push(
+        text(`Your notes (${ctx.keptNotes.length} characters) are kept, encrypted. Leave the box empty to keep them, or type to replace them.`, {
+          id: `${FIELD.notes}_kept`,
+          size: 'Small',
+          spacing: 'None',
+          color: 'Good',
+        }),
+      );
+    }
+    const error = errors[field.id];
+    if (error) body.push(text(error, { id: `${field.id}_error`, color: 'Attention', size: 'Small', spacing: 'None' }));
+    // Choosing "New client" reshapes the form (sex and age appear): a round trip, like Slack's.
+    if (field.kind === 'client' && !form.isNewClient) {
+      body.push({ type: 'ActionSet', actions: [execute(NEW_CLIENT_TITLE, CONTACT_ACTION.newClient, data)] } satisfies IActionSet);
+    }
+  }
+  return adaptiveCard(body, [
+    execute(form.submitLabel, CONTACT_ACTION.save, data, { style: 'positive' }),
+    execute(form.cancelLabel, CONTACT_ACTION.cancel, data, { associatedInputs: 'none' }),
+  ]);
+}
+
+/** What Teams sends back for the inputs: strings, comma-joined for a multi-select. */
+const ZInputs = z.object({
+  [FIELD.client]: z.string().max(100).optional(),
+  [FIELD.sex]: z.string().max(100).optional(),
+  [FIELD.ageBand]: z.string().max(100).optional(),
+  [FIELD.date]: z.string().max(40).optional(),
+  [FIELD.time]: z.string().max(40).optional(),
+  [FIELD.source]: z.string().max(100).optional(),
+  [FIELD.services]: z.string().max(10_000).optional(),
+  [FIELD.referrals]: z.string().max(10_000).optional(),
+  [FIELD.disposition]: z.string().max(100).optional(),
+  [FIELD.incidentRef]: z.string().max(1_000).optional(),
+  [FIELD.minutesOnScene]: z.union([z.string().max(40), z.number()]).transform(String).optional(),
+  [FIELD.followUpWanted]: z.union([z.string().max(10), z.boolean()]).transform((v) => v === true || v === 'true').optional(),
+  [FIELD.followUpDate]: z.string().max(40).optional(),
+  [FIELD.followUpAssignee]: z.string().max(100).optional(),
+  // Longer than the form allows, so validation can say so instead of the card being refused.
+  [FIELD.notes]: z.string().max(20_000).optional(),
+});
+
+/** Reads the card's inputs into a draft; blanks stay undefined for validation to name. */
+export function readContactCardDraft(values: unknown): ContactDraft | null {
+  const parsed = ZInputs.safeParse(values);
+  if (!parsed.success) return null;
+  const v = parsed.data;
+  const blank = (s: string | undefined) => (s === undefined || s.trim() === '' ? undefined : s);
+  const list = (s: string | undefined) => (blank(s) ? s!.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
+  const draft: ContactDraft = {};
+  const assign = <K extends keyof ContactDraft>(key: K, value: ContactDraft[K] | undefined) => {
+    if (value !== undefined) draft[key] = value;
+  };
+  assign('client', blank(v.client));
+  assign('sex', blank(v.sex));
+  assign('ageBand', blank(v.age_band));
+  assign('date', blank(v.contact_date));
+  assign('time', blank(v.contact_time)?.slice(0, 5));
+  assign('source', blank(v.source));
+  assign('services', list(v.services));
+  assign('referrals', list(v.referrals));
+  assign('disposition', blank(v.disposition));
+  assign('incidentRef', blank(v.incident_ref));
+  assign('minutesOnScene', blank(v.minutes_on_scene));
+  draft.followUpWanted = v.follow_up_wanted ?? false;
+  assign('followUpDate', blank(v.follow_up_date));
+  assign('followUpAssignee', blank(v.follow_up_assignee));
+  assign('notes', blank(v.notes));
+  return draft;
+}

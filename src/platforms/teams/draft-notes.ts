@@ -1,0 +1,27 @@
+// Notes typed into a Teams form that had to come back (errors, "New client") are never put into the
+// card. They travel in the card's action data sealed with the notes key, bound to the program, the
+// form and the person, so they cannot be opened anywhere else or replayed into another form.
+import type { Keyring } from '../../services/crypto.js';
+
+function context(programId: string, formId: string, memberId: string): string {
+  return `carelog:teams-draft-notes:${programId}:${formId}:${memberId}`;
+}
+
+export interface DraftNotesScope {
+  programId: string;
+  formId: string;
+  memberId: string;
+}
+
+export function sealDraftNotes(keyring: Keyring, scope: DraftNotesScope, notes: string): string {
+  return keyring.encrypt(notes, context(scope.programId, scope.formId, scope.memberId)).envelope;
+}
+
+/** The notes sealed earlier, or null when they cannot be opened (another form, person or key). */
+export function openDraftNotes(keyring: Keyring, scope: DraftNotesScope, sealed: string): string | null {
+  try {
+    return keyring.decrypt(sealed, context(scope.programId, scope.formId, scope.memberId));
+  } catch {
+    return null;
+  }
+}

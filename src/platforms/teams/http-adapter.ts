@@ -1,0 +1,68 @@
+// The Teams SDK's HTTP server adapter, on carelog's own server: POST /api/messages shares the port
+// with Slack's events and the health checks. The SDK keeps the Teams protocol (Bot Framework token
+// validation, routing, invoke responses); this adapter only moves bytes, with carelog's limits:
+// JSON only, bodies under 1 MiB, a body that is not an activity-shaped object refused before the
+// SDK sees it.
+import type { IncomingHttpHeaders } from 'node:http';
+import type { HttpMethod, HttpRouteHandler, IHttpServerAdapter } from '@microsoft/teams.apps';
+import { z } from 'zod';
+import { BodyTooLargeError, readBody, sendJson, sendText, type HttpServer } from '../../http/server.js';
+import type { Logger } from '../../logger.js';
+
+export const TEAMS_MESSAGES_PATH = '/api/messages';
+
+/** The least an activity must be before the SDK is handed it; handlers parse the rest with zod. */
+const ZActivityEnvelope = z.looseObject({ type: z.string().min(1).max(64), serviceUrl: z.string().max(2048).optional() });
+
+function headerRecord(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(headers)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+export class TeamsHttpAdapter implements IHttpServerAdapter {
+  constructor(
+    private readonly http: HttpServer,
+    private readonly logger: Logger,
+  ) {}
+
+  registerRoute(method: HttpMethod, path: string, handler: HttpRouteHandler): void {
+    this.http.route(method, path, async (req, res) => {
+      const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+      if (contentType !== 'application/json') {
+        sendText(res, 400, 'unsupported content type');
+        return;
+      }
+      let raw: string;
+      try {
+        raw = await readBody(req);
+      } catch (err) {
+        if (err instanceof BodyTooLargeError) {
+          sendText(res, 413, 'request body too large');
+          return;
+        }
+        throw err;
+      }
+      let body: unknown;
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        sendText(res, 400, 'malformed body');
+        return;
+      }
+      const envelope = ZActivityEnvelope.safeParse(body);
+      if (!envelope.success) {
+        sendText(res, 400, 'not an activity');
+        return;
+      }
+      const out = await handler({ body: envelope.data, headers: headerRecord(req.headers) });
+      if (out.status === 401) this.logger.warn({ path, type: envelope.data.type }, 'refused a Teams request without a valid Bot Framework token');
+      if (out.body === undefined || out.body === null) {
+        res.writeHead(out.status, { 'content-length': 0 });
+        res.end();
+      } else {
+        sendJson(res, out.status, out.body);
+      }
+    });
+  }
+}

@@ -1,0 +1,50 @@
+// The Teams SDK's log lines go through carelog's logger, stripped to what cannot carry a payload.
+// The SDK logs whole activities at debug ("Handling activity", {…}), and its error event logs an
+// error's message, which for a database error can quote the values of a query. So: objects are
+// never logged, strings are cut at their first JSON, and error-level lines keep only the names and
+// codes of the errors passed (carelog's own handlers log what they need, by id).
+import type { ILogger, LogLevel } from '@microsoft/teams.common';
+import type { Logger } from '../../logger.js';
+
+function textOf(msg: unknown[]): string {
+  const first = msg.find((m) => typeof m === 'string') as string | undefined;
+  if (!first) return 'teams sdk';
+  const line = first.replace(/[\r\n\t]/g, ' ');
+  const json = line.search(/[{[]/);
+  return (json === -1 ? line : `${line.slice(0, json)}[payload omitted]`).slice(0, 200);
+}
+
+function errorsOf(msg: unknown[]): { name: string; code?: string }[] {
+  return msg
+    .filter((m): m is Error & { code?: unknown } => m instanceof Error)
+    .map((e) => ({ name: e.name, ...(typeof e.code === 'string' ? { code: e.code } : {}) }));
+}
+
+export function sdkLogger(logger: Logger, name = 'teams'): ILogger {
+  const log = logger.child({ component: name });
+  const write = (level: LogLevel, msg: unknown[]) => {
+    switch (level) {
+      case 'error':
+        log.error({ errors: errorsOf(msg) }, 'the Teams SDK reported an error');
+        return;
+      case 'warn':
+        log.warn({ errors: errorsOf(msg) }, textOf(msg));
+        return;
+      case 'info':
+        log.info(textOf(msg));
+        return;
+      default:
+        // The SDK's debug chatter (every activity, every route) only at trace level.
+        log.trace(textOf(msg));
+    }
+  };
+  return {
+    debug: (...msg: unknown[]) => write('debug', msg),
+    info: (...msg: unknown[]) => write('info', msg),
+    warn: (...msg: unknown[]) => write('warn', msg),
+    error: (...msg: unknown[]) => write('error', msg),
+    trace: (...msg: unknown[]) => write('trace', msg),
+    log: (level: LogLevel, ...msg: unknown[]) => write(level, msg),
+    child: (child: string) => sdkLogger(logger, `${name}/${child}`),
+  };
+}
