@@ -47,29 +47,20 @@ function openPostgres(url: string): Database {
     prisma,
     kind: 'postgres',
     sql,
-    transaction: async (fn) => {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        const result = await fn(clientRunner(client));
-        await client.query('COMMIT');
-        return result;
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      } finally {
-        client.release();
-      }
-    },
-    migrate: async () => {
-      // Migrations need one session for the advisory lock and their transactions.
-      const client = await pool.connect();
-      try {
-        return await applyMigrations(clientRunner(client));
-      } finally {
-        client.release();
-      }
-    },
+    transaction: (fn) =>
+      withClient(pool, async (client) => {
+        try {
+          await client.query('BEGIN');
+          const result = await fn(clientRunner(client));
+          await client.query('COMMIT');
+          return result;
+        } catch (err) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          throw err;
+        }
+      }),
+    // Migrations need one session for the advisory lock and their transactions.
+    migrate: () => withClient(pool, (client) => applyMigrations(clientRunner(client))),
     ping: async () => {
       await sql.query('SELECT 1');
     },
@@ -78,6 +69,27 @@ function openPostgres(url: string): Database {
       await pool.end().catch(() => undefined);
     },
   };
+}
+
+/**
+ * One connection of the pool for `fn`. The pool listens for errors on idle connections only: one
+ * lost while checked out (Postgres restarted in the middle of a save) emitted an 'error' nobody
+ * listened to, an uncaught exception that ended the process. The query in flight fails on its own;
+ * the broken connection is dropped from the pool on release.
+ */
+async function withClient<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let lost: Error | undefined;
+  const onError = (err: Error) => {
+    lost = err;
+  };
+  client.on('error', onError);
+  try {
+    return await fn(client);
+  } finally {
+    client.off('error', onError);
+    client.release(lost);
+  }
 }
 
 function clientRunner(client: pg.PoolClient | pg.Client): SqlRunner {
