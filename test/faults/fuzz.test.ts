@@ -1,9 +1,12 @@
 // 10,000 generated requests (fast-check, fixed seed) to every endpoint: slash commands, block
 // actions, view submissions, typeahead and Events API payloads to POST /slack/events, correctly
-// signed (random, and valid payloads mutated) and not; random bodies; GET /livez and /healthz and
-// paths and methods nobody serves. No answer is a 5xx, none carries a stack trace or an internal
+// signed (random, and valid payloads mutated) and not; Teams activities to POST /api/messages
+// (messages, card actions, searches, installs) with a valid Bot Framework token and with forged,
+// expired and missing ones; random bodies; GET /livez and /healthz and paths and methods nobody
+// serves. No answer is a 5xx, none carries a stack trace or an internal
 // error, no listener fails on what it was given, and nothing is written: every payload that could
 // act on data is invalid by construction (see `breakers` and the users and periods used).
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { interactionBody, signSlackRequest, slashCommandBody } from '../../src/platforms/slack/simulator.js';
@@ -12,8 +15,20 @@ import { SIGNING_SECRET, startHarness, TEAM, type Harness } from '../support/har
 import { FOLLOWUP_YAML, responseUrl, settableClock } from '../support/followups.js';
 import { countRows, mapPool, openContactFormTemplate, reportFigure, stopwatch } from '../support/faults.js';
 import { clientChosenAction, clientSuggestion, viewSubmission, type ModalValues, type OpenedView } from '../support/slack-payloads.js';
+import { FakeTeams, type TeamsUser } from '../support/fake-teams.js';
+import { T, TEAMS_APP_ID, TEAMS_SECRET, TEAMS_TENANT } from '../support/teams-harness.js';
+import { TEAMS_MESSAGES_PATH } from '../../src/platforms/teams/http-adapter.js';
 
 const TOTAL = 10_000;
+/** One program on Slack and on Teams at once: the server serves both endpoints. */
+const YAML = FOLLOWUP_YAML().replace(
+  '    slack: { teamId: T0TEST, digestChannel: C0DIGEST }',
+  `    slack: { teamId: T0TEST, digestChannel: C0DIGEST }
+    teams: { tenantId: ${TEAMS_TENANT}, digestChannel: "19:fuzzdigest@thread.tacv2" }`,
+).replace(
+  '      - { slack: U0ADMN1, roles: [admin] }',
+  ['      - { slack: U0ADMN1, roles: [admin] }', ...(['clinician', 'case_manager', 'supervisor', 'leadership', 'admin'] as const).map((role) => `      - { teams: ${T[({ clinician: 'clinician', case_manager: 'caseManager', supervisor: 'supervisor', leadership: 'leader', admin: 'admin' } as const)[role]].aadObjectId}, roles: [${role}] }`)].join('\n'),
+);
 const SEED = 20261201;
 // Mon 23 Nov 2026, 10:00 New York.
 const clock = settableClock(new Date('2026-11-23T15:00:00Z'));
@@ -74,7 +89,8 @@ const arbDigestText = (user: string) =>
       return DIGEST_READERS.has(user) && !d.post && /\bpost\b/i.test(text) ? text.replace(/\bpost\b/gi, '') : text;
     });
 
-type Body = { body: string | Buffer; contentType: string | null; sign: 'good' | 'bad' | 'none'; method?: string; path?: string };
+type TTeamsAuth = 'good' | 'none' | 'forged' | 'expired' | 'audience' | 'serviceurl' | 'garbage';
+type Body = { body: string | Buffer; contentType: string | null; sign: 'good' | 'bad' | 'none'; method?: string; path?: string; teamsAuth?: TTeamsAuth };
 
 /** Paths into a JSON value, for mutations. */
 function pathsOf(v: unknown, at: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
@@ -114,10 +130,18 @@ function mutated<T>(template: T, mutations: { pick: number; remove: boolean; val
 }
 
 let h: Harness;
+let teams: FakeTeams;
 let form: { opened: OpenedView; asForm(id: string): OpenedView };
 let pending: { id: string; version: number };
 beforeAll(async () => {
-  h = await startHarness({ now: clock.now, yaml: FOLLOWUP_YAML() });
+  teams = new FakeTeams(TEAMS_APP_ID, TEAMS_TENANT, TEAMS_SECRET);
+  await teams.start();
+  h = await startHarness({
+    now: clock.now,
+    yaml: YAML,
+    env: { TEAMS_SERVICE_URL: teams.serviceUrl, TEAMS_CLIENT_ID: TEAMS_APP_ID, TEAMS_CLIENT_SECRET: TEAMS_SECRET, TEAMS_TENANT_ID: TEAMS_TENANT },
+    teamsCloud: teams.cloud,
+  });
   const deps = h.carelog.deps;
   // One client with one pending follow-up (for U0CASE2), out of reach of the codes fuzzed.
   const csv = ['client_code,contact_date,source,services,referrals,disposition,sex,age_band,follow_up_date', 'PIC-987654321,2026-11-20,call_for_service,crisis_services,,resolved_on_scene,male,25-59,2026-12-01'].join('\n');
@@ -130,6 +154,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await h?.stop();
+  await teams?.stop();
 });
 
 describe('10,000 generated requests to every endpoint', () => {
@@ -279,25 +304,107 @@ describe('10,000 generated requests to every endpoint', () => {
       })
       .map((o): Body => ({ body: o.body, contentType: 'text/plain', sign: 'none', method: o.method, path: o.path }));
 
+    // Teams: activities as Teams sends them, from anyone, mutated; tokens good, forged or missing.
+    const teamsWorkers = new Set([T.clinician, T.caseManager, T.supervisor, T.admin].map((u) => u.aadObjectId));
+    const teamsReaders = new Set([T.leader, T.admin].map((u) => u.aadObjectId));
+    const arbTeamsUser: fc.Arbitrary<TeamsUser> = fc.oneof(
+      { weight: 6, arbitrary: fc.constantFrom(T.clinician, T.caseManager, T.supervisor, T.leader, T.admin) },
+      { weight: 2, arbitrary: fc.constant(T.outsider) },
+      { weight: 1, arbitrary: fc.record({ aadObjectId: fc.oneof(fc.uuid(), arbText), id: fc.string({ maxLength: 30 }), name: arbText }) },
+    );
+    const TEAMS_GOOD: Record<string, string> = {
+      client: 'new', sex: 'female', age_band: '25-59', contact_date: '2026-11-23', contact_time: '09:40', source: 'call_for_service', services: 'crisis_services',
+      referrals: '', disposition: 'resolved_on_scene', incident_ref: 'CAD-1', minutes_on_scene: '30', follow_up_wanted: 'true', follow_up_date: '2026-11-30', notes: 'fuzz note',
+    };
+    // As on Slack: a valid form, mutated, then broken in one way that alone stops a save.
+    const teamsBreakers: ((d: Record<string, unknown>, r: string) => void)[] = [
+      (d, r) => (d.source = `x${r}`),
+      (d, r) => (d.disposition = `x${r}`),
+      (d, r) => (d.client = `not-a-client${r}`),
+      (d) => (d.client = randomUUID()),
+      (d) => (d.contact_date = '2031-01-01'),
+      (d) => (d.contact_date = '2020-01-01'),
+      (d) => (d.minutes_on_scene = '-5'),
+      (d, r) => (d.incident_ref = `!${r}`),
+      (d) => (d.notes = 'n'.repeat(3_001)),
+      (d) => (d.program = 'dover'),
+      (d, r) => (d.form = r),
+    ];
+    const arbTeamsActivity = fc
+      .record({
+        user: arbTeamsUser,
+        kind: fc.constantFrom('message', 'message', 'save', 'newClient', 'cancel', 'nudge', 'search', 'install', 'installationUpdate', 'memberAdded', 'other'),
+        text: fc.oneof(fc.constantFrom('contact', 'followups', 'help', 'hi', ''), arbCodeText.map((c) => `contact ${c}`), arbText),
+        digest: fc.boolean(),
+        verb: fc.constantFrom('nudge_done', 'nudge_snooze', 'nudge_reassign', 'nudge_log', 'unknown_verb'),
+        ref: nudgeRefs,
+        dataset: fc.constantFrom('carelog.clients', 'graph.microsoft.com/users', 'carelog.category.source', 'carelog.category.x', ''),
+        value: arbText,
+        breaker: fc.nat({ max: teamsBreakers.length - 1 }),
+        mutations: arbMutations,
+        channel: fc.boolean(),
+      })
+      .chain((a) => (a.kind === 'message' && a.digest ? arbDigestText(teamsReaders.has(a.user.aadObjectId) ? 'U0LEAD1' : 'U0CLIN1').map((t) => ({ ...a, text: `digest ${t}` })) : fc.constant(a)))
+      .map((a) => {
+        let activity: Record<string, unknown>;
+        if (a.kind === 'message') activity = teams.message(a.user, a.text, a.channel ? { channel: '19:general@thread.tacv2' } : {});
+        else if (a.kind === 'save' || a.kind === 'newClient' || a.kind === 'cancel') {
+          const verb = a.kind === 'save' ? 'contact_save' : a.kind === 'newClient' ? 'contact_new_client' : 'contact_cancel';
+          const data = mutated({ ...TEAMS_GOOD, action: verb, form: randomUUID(), program: 'wilmington' } as Record<string, unknown>, a.mutations);
+          if (a.kind === 'save') teamsBreakers[a.breaker]!(data, a.value);
+          activity = teams.cardAction(a.user, { verb, data });
+        } else if (a.kind === 'nudge') {
+          // As on Slack: the real follow-up only for those who may not work it.
+          const ref = a.ref.startsWith(pending.id) && (a.verb === 'nudge_log' || teamsWorkers.has(a.user.aadObjectId)) ? `${randomUUID()}:1` : a.ref;
+          activity = teams.cardAction(a.user, { verb: a.verb, data: mutated({ action: a.verb, ref, nudge: randomUUID(), input: 'choice', choice: a.value.length % 2 ? '1d' : a.value } as Record<string, unknown>, a.mutations) });
+        } else if (a.kind === 'search') activity = teams.search(a.user, a.value, a.dataset);
+        else if (a.kind === 'install') activity = teams.personalInstall(a.user);
+        else if (a.kind === 'installationUpdate') activity = teams.installationUpdate(a.user, a.value.length % 2 ? 'add' : 'remove');
+        else if (a.kind === 'memberAdded') activity = teams.teamMemberAdded(a.user, T.caseManager2);
+        else activity = { ...teams.message(a.user, a.text), type: a.value.slice(0, 30) || 'event', name: a.value };
+        // Everything but where the answer goes (the service URL, which the token is bound to) may change.
+        return mutated(activity, a.kind === 'save' || a.kind === 'nudge' ? [] : a.mutations, ['serviceUrl']);
+      });
+    const arbTeams = fc
+      .record({
+        activity: arbTeamsActivity,
+        auth: fc.oneof({ weight: 7, arbitrary: fc.constant('good' as const) }, { weight: 3, arbitrary: fc.constantFrom<TTeamsAuth>('none', 'forged', 'expired', 'audience', 'serviceurl', 'garbage') }),
+        type: fc.oneof({ weight: 9, arbitrary: fc.constant('application/json; charset=utf-8') }, { weight: 1, arbitrary: fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', '') }),
+        raw: fc.oneof({ weight: 19, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.oneof(fc.string(), fc.constantFrom('{', '[]', 'null', '{"type":1}', '{"type":"message"}')) }),
+      })
+      .map((t): Body => ({ body: t.raw ?? JSON.stringify(t.activity), contentType: t.type || null, sign: 'none', path: TEAMS_MESSAGES_PATH, teamsAuth: t.auth }));
+
     const arbRequest = fc.oneof(
-      { weight: 20, arbitrary: arbCommand },
-      { weight: 25, arbitrary: arbSubmission },
-      { weight: 18, arbitrary: arbAction },
-      { weight: 7, arbitrary: arbSuggestion },
-      { weight: 8, arbitrary: arbEvent },
-      { weight: 8, arbitrary: arbGarbage },
-      { weight: 8, arbitrary: arbUnsigned },
-      { weight: 6, arbitrary: arbOther },
+      { weight: 17, arbitrary: arbCommand },
+      { weight: 21, arbitrary: arbSubmission },
+      { weight: 15, arbitrary: arbAction },
+      { weight: 6, arbitrary: arbSuggestion },
+      { weight: 7, arbitrary: arbEvent },
+      { weight: 7, arbitrary: arbGarbage },
+      { weight: 7, arbitrary: arbUnsigned },
+      { weight: 5, arbitrary: arbOther },
+      { weight: 15, arbitrary: arbTeams },
     );
     const requests = fc.sample(arbRequest, { numRuns: TOTAL, seed: SEED });
 
+    // Bot Framework tokens: Teams', and the forgeries (another key, expired, for another bot, for
+    // another service URL, not a JWT at all).
+    const otherKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    const teamsToken = (auth: TTeamsAuth) => {
+      const now = Math.floor(Date.now() / 1000);
+      if (auth === 'garbage') return `Bearer ${randomUUID()}`;
+      const overrides = auth === 'expired' ? { exp: now - 600, nbf: now - 7_200, iat: now - 7_200 } : auth === 'audience' ? { aud: randomUUID() } : auth === 'serviceurl' ? { serviceurl: 'http://127.0.0.1:9/elsewhere' } : {};
+      return `Bearer ${teams.inboundToken(teams.serviceUrl, overrides, auth === 'forged' ? otherKey : undefined)}`;
+    };
     const base = `http://127.0.0.1:${h.carelog.port}`;
     const logsBefore = h.logs.length;
     const slackBefore = h.slack.calls.length;
+    const teamsBefore = teams.calls.length;
     const answers = await mapPool(requests, 12, async (r) => {
       const ts = Math.floor(Date.now() / 1000);
       const headers: Record<string, string> = {};
       if (r.contentType !== null) headers['content-type'] = r.contentType;
+      if (r.teamsAuth && r.teamsAuth !== 'none') headers.authorization = teamsToken(r.teamsAuth);
       if (r.sign !== 'none') {
         headers['x-slack-request-timestamp'] = String(ts);
         headers['x-slack-signature'] = signSlackRequest(r.sign === 'good' ? SIGNING_SECRET : 'an-attacker-secret', r.body.toString(), ts);
@@ -316,8 +423,15 @@ describe('10,000 generated requests to every endpoint', () => {
     const STACK = /\n\s+at |\bat [\w.<>]+ \(|node:internal|node_modules|\/src\/|\/work\/|\.ts:\d+|Error:|TypeError|ReferenceError|SyntaxError|Prisma|ZodError|invocation|ECONN|stack/;
     const serverErrors = answers.filter((a) => a.status >= 500 || a.status < 0);
     const leaks = answers.filter((a) => STACK.test(a.text));
-    const newLogs = h.logs.slice(logsBefore).map((l) => JSON.parse(l) as { level: number; msg: string; err?: unknown });
-    const failures = newLogs.filter((l) => l.level >= 50);
+    const newLogs = h.logs.slice(logsBefore).map((l) => JSON.parse(l) as { level: number; msg: string; err?: { name?: string; code?: string } });
+    // carelog's own failure lines: a listener or handler that threw on what it was given, a route
+    // that answered 500. (The Teams SDK logs every token it refuses at error level; those requests
+    // were answered 401, as they should be. A call out to the fake Slack or Bot Connector that
+    // failed is theirs, counted apart.)
+    const FAILED = new Set(['a Slack listener failed', 'a Teams handler failed', 'request failed']);
+    const upstream = (l: (typeof newLogs)[number]) => l.err?.name === 'AxiosError' || (l.err?.code ?? '').startsWith('slack_webapi');
+    const failures = newLogs.filter((l) => l.level >= 50 && FAILED.has(l.msg) && !upstream(l));
+    const upstreamFailures = newLogs.filter((l) => l.level >= 50 && FAILED.has(l.msg) && upstream(l)).length;
     const rowsAfter = await countRows(prisma);
     const followUpAfter = await prisma.followUp.findUniqueOrThrow({ where: { id: pending.id } });
     const rowsWritten = Object.keys(rowsAfter).reduce((n, k) => n + Math.abs(rowsAfter[k]! - rowsBefore[k]!), 0) + (followUpAfter.version !== followUpBefore.version || followUpAfter.status !== followUpBefore.status ? 1 : 0);
@@ -332,7 +446,15 @@ describe('10,000 generated requests to every endpoint', () => {
       ok: figure === 0,
       of: { count: answers.length, unit: 'generated requests' },
       durationMs: elapsed(),
-      details: { ...Object.fromEntries(Object.entries(statuses).map(([k, v]) => [`status ${k}`, v])), slackCallsMade: h.slack.calls.length - slackBefore, rowsWritten },
+      details: {
+        ...Object.fromEntries(Object.entries(statuses).map(([k, v]) => [`status ${k}`, v])),
+        teamsRequests: answers.filter((a) => a.r.teamsAuth).length,
+        slackCallsMade: h.slack.calls.length - slackBefore,
+        teamsCallsMade: teams.calls.length - teamsBefore,
+        upstreamFailures,
+        tokensRefusedByTheTeamsSdk: newLogs.filter((l) => l.msg === 'the Teams SDK reported an error').length,
+        rowsWritten,
+      },
     });
 
     const show = (list: typeof answers) => list.slice(0, 5).map((a) => `${a.status} ${a.text.slice(0, 200)} <- ${a.r.method ?? 'POST'} ${a.r.path ?? ''} ${a.r.contentType} ${a.r.body.toString().slice(0, 600)}`);
@@ -345,5 +467,7 @@ describe('10,000 generated requests to every endpoint', () => {
     // The fuzz reached carelog's listeners, not only its front door.
     expect(statuses['200']).toBeGreaterThan(TOTAL / 2);
     expect(h.slack.callsTo('views.open').length).toBeGreaterThan(50);
+    expect(teams.calls.length - teamsBefore).toBeGreaterThan(30);
+    expect(answers.filter((a) => a.r.teamsAuth === 'good' && a.status === 200).length).toBeGreaterThan(300);
   });
 });

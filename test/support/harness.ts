@@ -133,6 +133,8 @@ export async function startHarness(
     nudgeClaimLeaseMs?: number;
     /** Admin URL of the Postgres server to create the test database on (default: the shared one). */
     adminUrl?: string;
+    /** Microsoft's endpoints, for a harness that serves Teams too (TEAMS_* in `env`). */
+    teamsCloud?: StartOptions['teamsCloud'];
   } = {},
 ): Promise<Harness> {
   const slack = new FakeSlackApi();
@@ -145,7 +147,7 @@ export async function startHarness(
       env: { SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_API_URL: apiUrl, ...(opts.env ?? {}) },
       ...(opts.now ? { now: opts.now } : {}),
       ...(opts.workerTiming ? { workerTiming: opts.workerTiming } : {}),
-      ...(opts.nudgeClaimLeaseMs ? { start: { nudgeClaimLeaseMs: opts.nudgeClaimLeaseMs } } : {}),
+      start: { ...(opts.nudgeClaimLeaseMs ? { nudgeClaimLeaseMs: opts.nudgeClaimLeaseMs } : {}), ...(opts.teamsCloud ? { teamsCloud: opts.teamsCloud } : {}) },
       ...(opts.adminUrl ? { adminUrl: opts.adminUrl } : {}),
     });
   } catch (err) {
