@@ -1,9 +1,12 @@
 // Canary PHI: a note and a client alias that only a person could have typed, seeded through every
-// way text enters carelog (the notes field, the other free-text fields and menus of the form, slash
-// command text, the typeahead, a retry header, names in payloads, CSV imports, good and broken),
-// then nudges, escalations, actions, digests (previewed, posted, printed) and an export without
-// notes. They must appear nowhere: not in a log line, a Slack call or upload, an HTTP answer, an
-// import error, a digest, the export, Redis, or the database outside the notes' ciphertext.
+// way text enters carelog (on Slack: the notes field, the other free-text fields and menus of the
+// form, slash command text, the typeahead, a retry header, names in payloads; on Teams: messages,
+// the form's notes, saved and sent back, the typeahead; CSV imports, good and broken), then
+// nudges, escalations, actions, digests on both platforms (previewed, posted, printed) and an
+// export without notes. They must appear nowhere: not in a log line, a Slack or Bot Connector call
+// or upload, an HTTP answer, an import error, a digest, the export, Redis, or the database outside
+// the notes' ciphertext. (On Teams the form is sent back with what was typed in its other fields,
+// since Teams keeps no input state; only the notes, sealed, are seeded there.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postDigestJob } from '../../jobs/post-digest.js';
 import { lastCompletePeriod } from '../../src/domain/periods.js';
@@ -21,6 +24,9 @@ import { SIGNING_SECRET, startHarness, TEAM, type Harness } from '../support/har
 import { FOLLOWUP_YAML, messageAction, nudgeDms, nudgeElements, responseUrl, settableClock, waitUntil } from '../support/followups.js';
 import { openContactFormTemplate, reportFigure, stopwatch } from '../support/faults.js';
 import { clientChosenAction, clientSuggestion, viewSubmission, type ModalValues, type OpenedView } from '../support/slack-payloads.js';
+import { cardOf, FakeTeams, pressAction, textsOf } from '../support/fake-teams.js';
+import { T, TEAMS_APP_ID, TEAMS_SECRET, TEAMS_TENANT } from '../support/teams-harness.js';
+import { TEAMS_MESSAGES_PATH } from '../../src/platforms/teams/http-adapter.js';
 
 const NY = 'America/New_York';
 const NOTE = 'CANARY-NOTE-3b9f Jane Roe says the voices told her to stop her meds';
@@ -51,15 +57,29 @@ const VALID: ModalValues = {
   notes: NOTE,
 };
 
+/** One program on Slack and on Teams, with a Teams clinician and case manager beside the Slack roster. */
+const YAML = FOLLOWUP_YAML('followUps: { overdueAfterWorkingDays: 0 }')
+  .replace('    slack: { teamId: T0TEST, digestChannel: C0DIGEST }', `    slack: { teamId: T0TEST, digestChannel: C0DIGEST }\n    teams: { tenantId: ${TEAMS_TENANT}, digestChannel: "19:phidigest@thread.tacv2" }`)
+  .replace('      - { slack: U0ADMN1, roles: [admin] }', `      - { slack: U0ADMN1, roles: [admin] }\n      - { teams: ${T.clinician.aadObjectId}, roles: [clinician] }\n      - { teams: ${T.caseManager.aadObjectId}, roles: [case_manager] }\n      - { teams: ${T.leader.aadObjectId}, roles: [leadership] }`);
+
 let h: Harness;
+let teams: FakeTeams;
 let form: { opened: OpenedView; asForm(id: string): OpenedView };
 beforeAll(async () => {
-  // Every log line carelog can write, Bolt's debug chatter too.
-  h = await startHarness({ now: clock.now, yaml: FOLLOWUP_YAML('followUps: { overdueAfterWorkingDays: 0 }'), env: { LOG_LEVEL: 'trace' } });
+  teams = new FakeTeams(TEAMS_APP_ID, TEAMS_TENANT, TEAMS_SECRET);
+  await teams.start();
+  // Every log line carelog can write, Bolt's and the Teams SDK's debug chatter too.
+  h = await startHarness({
+    now: clock.now,
+    yaml: YAML,
+    env: { LOG_LEVEL: 'trace', TEAMS_SERVICE_URL: teams.serviceUrl, TEAMS_CLIENT_ID: TEAMS_APP_ID, TEAMS_CLIENT_SECRET: TEAMS_SECRET, TEAMS_TENANT_ID: TEAMS_TENANT },
+    teamsCloud: teams.cloud,
+  });
   form = await openContactFormTemplate(h, 'U0CLIN1');
 });
 afterAll(async () => {
   await h?.stop();
+  await teams?.stop();
 });
 
 describe('canary PHI seeded everywhere', () => {
@@ -133,6 +153,30 @@ describe('canary PHI seeded everywhere', () => {
     }
     for (const query of [ALIAS, NOTE]) await interact(named(clientSuggestion('U0CLIN1', nextForm(), query)));
 
+    // 3b. Teams: the bot chat, the form (notes saved, and sent back sealed with errors), the typeahead.
+    const teamsUrl = `http://127.0.0.1:${h.carelog.port}${TEAMS_MESSAGES_PATH}`;
+    const toTeams = async (activity: Record<string, unknown>) => {
+      const res = await teams.send(teamsUrl, activity);
+      answers.push(`${res.status} ${res.text}`);
+      return res;
+    };
+    await toTeams(teams.personalInstall(T.caseManager));
+    const teamsForm = async () => {
+      const before = teams.calls.length;
+      expect((await toTeams(teams.message(T.clinician, 'contact'))).status).toBe(200);
+      return cardOf((await teams.waitFor((c) => c.kind === 'sendActivity' && cardOf(c.body) !== undefined, before)).body)!;
+    };
+    const TEAMS_VALUES = { client: 'new', sex: 'female', age_band: '25-59', contact_date: '2026-11-23', contact_time: '09:30', source: 'call_for_service', services: 'crisis_services', disposition: 'resolved_on_scene', follow_up_date: '2026-11-23', follow_up_assignee: T.caseManager.aadObjectId, notes: NOTE };
+    const refused = await toTeams(teams.cardAction(T.clinician, pressAction(await teamsForm(), 'contact_save', { ...TEAMS_VALUES, source: undefined })));
+    const returned = (refused.json as { value: object }).value;
+    expect(textsOf(returned).join(' ')).toMatch(/Choose how this contact came about/);
+    const saved = await toTeams(teams.cardAction(T.clinician, pressAction(returned, 'contact_save', { source: 'call_for_service' })));
+    expect(textsOf((saved.json as { value: object }).value).join(' ')).toMatch(/Saved contact #\d+/);
+    for (const text of [`contact ${NOTE}`, `contact ${ALIAS}`, `followups ${ALIAS}`, NOTE, `digest quarter ${ALIAS}`]) await toTeams(teams.message(T.clinician, text));
+    await toTeams(teams.message(T.leader, `digest quarter ${ALIAS}`));
+    await toTeams(teams.search(T.clinician, ALIAS, 'carelog.clients'));
+    await toTeams(teams.search(T.clinician, NOTE, 'carelog.clients'));
+
     // 4. CSV imports: notes and the alias in a good file; the same text in every column of broken
     //    ones, and a file with no header row (its first data row taken for one).
     const header = 'client_code,contact_date,source,services,referrals,disposition,sex,age_band,incident_ref,minutes_on_scene,follow_up_date,notes';
@@ -171,7 +215,8 @@ describe('canary PHI seeded everywhere', () => {
     // 5. Nudges (due, overdue, escalations) for the form's and the file's follow-ups; actions on them.
     // The file's follow-up is queued by the reconciler, as after any import.
     await reconcileReminders(deps);
-    await waitUntil(async () => (await prisma.nudge.count({ where: { sentAt: { not: null } } })) >= 6, 30_000, 'nudges, overdue nudges and escalations');
+    await waitUntil(async () => (await prisma.nudge.count({ where: { sentAt: { not: null } } })) >= 8, 30_000, 'nudges, overdue nudges and escalations');
+    await waitUntil(() => teams.calls.some((c) => c.kind === 'sendActivity' && c.conversationId === teams.personalConversationId(T.caseManager)), 15_000, 'a nudge on Teams');
     const dm = nudgeDms(h, 'DU0CASE2').at(-1)!;
     const sent = { channel: String(dm.args.channel), ts: h.slack.messages.find((m) => (m.metadata as { event_payload?: { nudge_id?: string } })?.event_payload?.nudge_id === (dm.args.metadata as { event_payload: { nudge_id: string } }).event_payload.nudge_id)!.ts, blocks: dm.args.blocks };
     const snooze = nudgeElements(sent.blocks).nudge_snooze!;
@@ -183,7 +228,7 @@ describe('canary PHI seeded everywhere', () => {
     await command('/digest', 'U0LEAD1', 'quarter 2026-Q3');
     await postDigestJob.run({ programId: 'wilmington', kind: 'week' }, { ...deps, now: () => fromLocal('2026-11-30', '08:00', NY) });
     await postDigestJob.run({ programId: 'wilmington', kind: 'quarter' }, { ...deps, now: () => fromLocal('2027-01-01', '08:00', NY) });
-    await waitUntil(async () => (await prisma.digestRun.count({ where: { status: 'posted' } })) === 2, 15_000, 'two digests posted');
+    await waitUntil(async () => (await prisma.digestRun.count({ where: { status: 'posted' } })) === 4, 15_000, 'four digests posted (two on each platform)');
     const digests: string[] = [];
     for (const [kind, at] of [['week', '2026-11-30'], ['quarter', '2027-01-01']] as const) {
       const figures = await computeDigest(prisma, program, lastCompletePeriod(kind, fromLocal(at, '08:00', NY), program.timezone, program.startDate));
@@ -223,6 +268,7 @@ describe('canary PHI seeded everywhere', () => {
       'log lines': h.logs,
       'Slack calls': h.slack.calls.map((c) => `${c.method} ${c.raw}`),
       'Slack uploads': h.slack.uploads.map((u) => u.bytes?.toString('latin1') ?? ''),
+      'Bot Connector calls': teams.calls.map((c) => `${c.kind} ${c.raw}`),
       'HTTP answers': answers,
       'import errors': importErrors,
       digests,
@@ -251,14 +297,15 @@ describe('canary PHI seeded everywhere', () => {
 
     expect(found).toEqual({});
     // The scans saw the real thing: the canary went in and was kept where it belongs.
-    expect(h.logs.filter((l) => l.includes('"msg":"contact logged"'))).toHaveLength(3);
-    expect(h.logs.filter((l) => l.includes('"msg":"digest posted"'))).toHaveLength(2);
+    expect(h.logs.filter((l) => l.includes('"msg":"contact logged"'))).toHaveLength(4);
+    expect(h.logs.filter((l) => l.includes('"msg":"digest posted"'))).toHaveLength(4);
+    expect(teams.calls.filter((c) => c.conversationId?.startsWith('19:phidigest')).length).toBeGreaterThanOrEqual(2);
     expect(nudgeDms(h).length).toBeGreaterThanOrEqual(4);
     expect(h.slack.callsTo('chat.update').length).toBeGreaterThanOrEqual(2);
     expect(importErrors.length).toBeGreaterThanOrEqual(brokenFiles.length);
     expect(h.slack.uploads.some((u) => u.completed)).toBe(true);
     const notes = await prisma.contact.findMany({ where: { notesCiphertext: { not: null } }, select: { notesCiphertext: true } });
-    expect(notes.map((n) => deps.keyring.decrypt(n.notesCiphertext!, notesContext('wilmington'))).filter((n) => CANARY.test(n))).toHaveLength(5);
+    expect(notes.map((n) => deps.keyring.decrypt(n.notesCiphertext!, notesContext('wilmington'))).filter((n) => CANARY.test(n))).toHaveLength(6);
     expect(withNotes).toContain(NOTE);
     expect(exported).toContain(REF);
   });
