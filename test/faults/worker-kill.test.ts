@@ -23,8 +23,11 @@ const YAML = FOLLOWUP_YAML();
 const FOLLOW_UPS = 300;
 /** Nudges Slack answers before it starts holding its replies. */
 const ANSWERED_FIRST = 40;
-/** The worker is killed once this many sends wait for Slack's reply. */
-const HELD_AT_KILL = 100;
+/**
+ * The worker is killed once this many sends wait for Slack's reply (fewer than the 64 connections
+ * its Web API client keeps to Slack: the sends behind them wait for a connection, unsent).
+ */
+const HELD_AT_KILL = 50;
 const TIMING = { lockDurationMs: 2_000, stalledIntervalMs: 1_000 };
 const CLAIM_LEASE_MS = 3_000;
 // Tue 24 Nov 2026: contacts at 08:00, follow-ups due that day; the worker starts at 10:00.
@@ -73,9 +76,12 @@ describe('a worker killed with SIGKILL mid-batch', () => {
     });
 
     // The worker process: its reconciler queues the 300 reminders at start, all due already.
+    const sinceStart = stopwatch();
     const worker = await startChildWorker(h, { yaml: YAML, clockOffsetMs: clock.now().getTime() - Date.now(), timing: TIMING, claimLeaseMs: CLAIM_LEASE_MS });
     cleanups.push(() => worker.kill());
+    const childReadyMs = sinceStart();
     await waitUntil(() => held.length >= HELD_AT_KILL, 60_000, `${HELD_AT_KILL} sends waiting on Slack`);
+    const killAtMs = sinceStart();
     const activeAtKill = (await h.carelog.queue.getActive()).map((j) => j.id!);
     expect(await worker.kill()).toBe('SIGKILL');
     // Slack keeps what it took; the replies go nowhere.
@@ -148,6 +154,8 @@ describe('a worker killed with SIGKILL mid-batch', () => {
       durationMs: elapsed(),
       details: {
         ...Object.fromEntries(Object.entries(killedAt).map(([k, v]) => [`atKill.${k}`, v])),
+        childReadyMs,
+        killAtMs,
         stalledJobsSeen: stalled.size,
         recoveredInMs: recoveredMs,
         historyLookups: h.slack.callsTo('conversations.history').length,
