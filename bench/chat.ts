@@ -110,7 +110,7 @@ async function coldStart(dataDir: string, redisUrl: string): Promise<number> {
 }
 
 /** @param nodeFlags extra flags for carelog's node, e.g. ['--cpu-prof'] to profile it. */
-export async function benchChat(commands = 1000, submissions = 500, nodeFlags: string[] = []) {
+export async function benchChat(commands = 1000, submissions = 500, nodeFlags: string[] = [], concurrency = 50) {
   const loadAverageAtStart = os.loadavg().map(round1);
   const env = await openMigratedTestDatabase();
   const slack = new FakeSlackApi();
@@ -170,7 +170,7 @@ export async function benchChat(commands = 1000, submissions = 500, nodeFlags: s
       for (const name of ['bare', 'carelog'] as const) {
         const tag = `${name}-${round}`;
         const cpu0 = processCpuSeconds(name === 'carelog' ? carelog.pid : bare.pid);
-        const sent = await load(targets[name], commandBodies(tag, commands), 50);
+        const sent = await load(targets[name], commandBodies(tag, commands), concurrency);
         cpuMs[name] += (processCpuSeconds(name === 'carelog' ? carelog.pid : bare.pid) - cpu0) * 1000;
         refused += sent.filter((s) => s.status !== 200).length;
         acks[name].push(...sent.map((s) => s.ms));
@@ -221,7 +221,7 @@ export async function benchChat(commands = 1000, submissions = 500, nodeFlags: s
       loadAverageAtStart,
       contactCommand: {
         requests: commands * 2,
-        concurrency: 50,
+        concurrency,
         refused,
         bareBoltAckMs: bareAck,
         carelogAckMs: carelogAck,

@@ -2,7 +2,8 @@
 // here (CONTRIBUTING.md has the checklist).
 import type { JobDefinition } from '../src/queue/job.js';
 import { followUpNudge } from './followup-nudge.js';
+import { notesRetentionJob } from './notes-retention.js';
 import { postDigestJob } from './post-digest.js';
 import { reconcileRemindersJob } from './reconcile-reminders.js';
 
-export const JOBS: JobDefinition[] = [followUpNudge, reconcileRemindersJob, postDigestJob];
+export const JOBS: JobDefinition[] = [followUpNudge, reconcileRemindersJob, postDigestJob, notesRetentionJob];

@@ -6,7 +6,11 @@ import { platformModes, usesTeams, type Config } from './config.js';
 import { openDatabase, type Database } from './db/client.js';
 import type { CarelogDeps } from './deps.js';
 import { CarelogError } from './errors.js';
-import { createHttpServer, sendJson, sendText } from './http/server.js';
+import { createHttpServer } from './http/server.js';
+import { createHealth, SLACK_CHECK_CACHE_MS, slackAuthCheck } from './http/health.js';
+import { registerOperatorRoutes } from './http/operator.js';
+import { mountQueueDashboard } from './http/queue-dashboard.js';
+import { createMetrics } from './metrics.js';
 import type { Logger } from './logger.js';
 import { createSlackApp } from './platforms/slack/app.js';
 import { FakeSlackApi } from './platforms/slack/simulator.js';
@@ -66,7 +70,12 @@ async function ensureMigrated(db: Database, logger: Logger): Promise<void> {
   }
   const rows = await db.sql
     .query<{ migration_name: string }>('SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL')
-    .catch(() => []);
+    .catch((err: unknown) => {
+      // No migrations table yet: nothing is applied. Anything else: the database is not there.
+      const code = (err as { code?: string }).code;
+      if (code === '42P01') return [];
+      throw new CarelogError('database_unavailable', `The database at DATABASE_URL does not answer (${code ?? (err as Error)?.name ?? 'error'}): is it running, and is the URL right?`);
+    });
   const applied = new Set(rows.map((r) => r.migration_name));
   const pending = readMigrations().filter((m) => !applied.has(m.name));
   if (pending.length) {
@@ -105,6 +114,7 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
     stops.push(() => redis.close());
     const queue = createQueue(redis.connection, opts.queuePrefix ?? config.env.CARELOG_QUEUE_PREFIX, logger);
     stops.push(() => queue.close());
+    const metrics = createMetrics({ jobNames: JOBS.map((j) => j.name), queue });
     const deps: CarelogDeps = {
       config,
       logger,
@@ -113,19 +123,16 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
       directory,
       reminders: createReminderScheduler(queue, redis.connection),
       messengers: {},
+      metrics,
       now: opts.now ?? (() => new Date()),
       ...(opts.nudgeClaimLeaseMs ? { nudgeClaimLeaseMs: opts.nudgeClaimLeaseMs } : {}),
     };
 
-    const http = createHttpServer(logger);
-    http.route('GET', '/livez', (_req, res) => sendText(res, 200, 'ok'));
-    http.route('GET', '/healthz', async (_req, res) => {
-      const check = async (fn: () => Promise<void>) =>
-        Promise.race([fn().then(() => 'ok' as const), new Promise<'down'>((r) => setTimeout(() => r('down'), 2_000).unref())]).catch(() => 'down' as const);
-      const [database, queue] = await Promise.all([check(() => db.ping()), check(() => redis.ping())]);
-      const ok = database === 'ok' && queue === 'ok';
-      sendJson(res, ok ? 200 : 503, { status: ok ? 'ok' : 'unavailable', database, redis: queue });
-    });
+    const http = createHttpServer(logger, { observe: metrics.httpRequest });
+    const health = createHealth();
+    health.add('database', () => db.ping());
+    health.add('redis', () => redis.ping());
+    registerOperatorRoutes(http, { health, metrics, metricsToken: config.env.CARELOG_METRICS_TOKEN });
 
     const modes = platformModes(config);
     const teamsOptions = modes.teams === 'off' ? null : { mode: modes.teams, ...(opts.teamsCloud ? { cloud: opts.teamsCloud } : {}) };
@@ -144,6 +151,8 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
       botToken = 'xoxb-carelog-local-simulator';
       logger.warn({ apiUrl }, 'no Slack credentials: running against the local Slack simulator (see README, "Running without a Slack workspace")');
     }
+    // auth.test with the token carelog sends with, in every Slack mode (HTTP, Socket Mode, simulator).
+    if (modes.slack !== 'off') health.add('slack', slackAuthCheck({ token: botToken, apiUrl, logger }), { cacheMs: SLACK_CHECK_CACHE_MS });
     const mode = opts.mode ?? 'all';
     if (mode === 'worker') {
       if (modes.slack !== 'off') {
@@ -155,8 +164,12 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
       const workers = await startWorkers({ queue, connection: redis.connection, jobs: JOBS, deps, concurrency: config.env.CARELOG_WORKER_CONCURRENCY, declareSchedules: () => upsertDigestSchedules(queue, config.programs), ...(opts.workerTiming ? { timing: opts.workerTiming } : {}) });
       stops.push(() => workers.close());
       const rebuilt = await reconcileReminders(deps);
-      logger.info({ ...rebuilt, database: db.kind }, 'carelog worker is ready');
-      return { port: 0, deps, redis, queue, workers, simulator, stop: stopAll };
+      // A worker answers /livez, /healthz and /metrics only when given a port of its own.
+      const workerPort = config.env.CARELOG_WORKER_PORT;
+      const port = workerPort === undefined ? 0 : await http.listen(workerPort, config.env.HOST);
+      if (workerPort !== undefined) stops.push(() => http.close());
+      logger.info({ ...rebuilt, database: db.kind, ...(workerPort !== undefined ? { port } : {}) }, 'carelog worker is ready');
+      return { port, deps, redis, queue, workers, simulator, stop: stopAll };
     }
     if (modes.slack !== 'off') {
       const { app: slack, api } = await createSlackApp(deps, {
@@ -165,7 +178,10 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
         apiUrl,
         http,
         ...(config.env.SLACK_APP_TOKEN ? { appToken: config.env.SLACK_APP_TOKEN } : {}),
-        ...(opts.onAck ? { onAck: opts.onAck } : {}),
+        onAck: (ms) => {
+          metrics.slackAck(ms);
+          opts.onAck?.(ms);
+        },
       });
       if (config.env.SLACK_APP_TOKEN) {
         await slack.start();
@@ -175,6 +191,10 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
       }
       stops.push(() => api.close());
       deps.messengers.slack = createSlackMessenger(api);
+    }
+    if (config.env.CARELOG_ADMIN_USER && config.env.CARELOG_ADMIN_PASSWORD) {
+      mountQueueDashboard(http, { queue, logger, access: { user: config.env.CARELOG_ADMIN_USER, password: config.env.CARELOG_ADMIN_PASSWORD, production: config.production } });
+      logger.info({ path: '/admin/queues' }, 'queue dashboard on (read-only, basic auth)');
     }
     if (teamsOptions) {
       const teams = await createTeamsApp(deps, http, teamsOptions);

@@ -19,6 +19,9 @@ import { createLogger } from './logger.js';
 import { connectRedis } from './queue/redis.js';
 import { createQueue } from './queue/workers.js';
 import { reminderReport } from './services/reminder-report.js';
+import { keyIdOf } from './services/crypto.js';
+import { notesByKey, rekeyNotes } from './services/rekey.js';
+import { applyNotesRetention } from './services/retention.js';
 
 const USAGE = `usage: npm run carelog -- <command> [options]
 
@@ -31,6 +34,10 @@ commands:
       contacts in those local days (inclusive), in the columns import reads; notes only if asked
   reminders [--json] [--retry-failed]
       pending follow-ups next to their reminder jobs in Redis, and the jobs that failed (kept a week)
+  rekey [--program <id>] [--json]
+      re-encrypt every note not sealed with CARELOG_ENCRYPTION_KEY (after a key rotation); resumable
+  retention [--program <id>] [--dry-run] [--json]
+      clear the notes older than each program's retention.notesDays (the daily job does it too)
 `;
 
 class UsageError extends Error {}
@@ -191,12 +198,68 @@ async function remindersCommand(config: Config, args: string[]): Promise<number>
   }
 }
 
+async function rekeyCommand(config: Config, args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { program: { type: 'string' }, json: { type: 'boolean', default: false } }, strict: true });
+  const programIds = values.program ? [programOf(config, values.program).id] : undefined;
+  const keyring = keyringOf(config);
+  const retiredIds = config.env.CARELOG_ENCRYPTION_OLD_KEYS.map((k) => keyIdOf(Buffer.from(k, 'base64')));
+  const { result, byKey } = await withDatabase(config, async (db) => {
+    const result = await rekeyNotes({ db, keyring }, programIds ? { programIds } : {});
+    return { result, byKey: await notesByKey(db) };
+  });
+  const unreadable = result.programs.reduce((n, p) => n + p.damaged + Object.values(p.unknownKeys).reduce((a, b) => a + b, 0), 0);
+  // Which retired keys still seal notes anywhere (every program, not only --program).
+  const retired = retiredIds.map((id) => ({ keyId: id, notes: byKey[id] ?? 0 }));
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ ...result, notesByKey: byKey, retiredKeys: retired }, null, 2)}\n`);
+  } else {
+    for (const p of result.programs) {
+      const unknown = Object.entries(p.unknownKeys).map(([k, n]) => `${n} under key ${k}, which is not configured`);
+      process.stderr.write(
+        `${p.programId}: re-encrypted ${p.reencrypted} note(s) under key ${result.currentKeyId}` +
+          `${unknown.length ? `; could not read ${unknown.join(', ')}` : ''}${p.damaged ? `; ${p.damaged} note(s) do not open with their key` : ''}\n`,
+      );
+    }
+    for (const r of retired) {
+      process.stderr.write(
+        r.notes
+          ? `retired key ${r.keyId} still seals ${r.notes} note(s): keep it in CARELOG_ENCRYPTION_OLD_KEYS\n`
+          : `retired key ${r.keyId} seals no notes: it can be removed from CARELOG_ENCRYPTION_OLD_KEYS\n`,
+      );
+    }
+    if (unreadable) process.stderr.write('add the missing key(s) to CARELOG_ENCRYPTION_OLD_KEYS and run rekey again\n');
+  }
+  return unreadable ? 1 : 0;
+}
+
+async function retentionCommand(config: Config, args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { program: { type: 'string' }, 'dry-run': { type: 'boolean', default: false }, json: { type: 'boolean', default: false } },
+    strict: true,
+  });
+  const programs = values.program ? [programOf(config, values.program)] : config.programs;
+  const dryRun = values['dry-run'];
+  const results = await withDatabase(config, (db) => applyNotesRetention({ db, now: () => new Date() }, programs, { dryRun }));
+  if (values.json) process.stdout.write(`${JSON.stringify({ dryRun, programs: results }, null, 2)}\n`);
+  else {
+    const without = programs.filter((p) => !p.retention).map((p) => p.id);
+    for (const r of results) {
+      process.stderr.write(`${r.programId}: ${r.cleared} note(s) of contacts before ${r.cutoff.slice(0, 10)} (older than ${r.notesDays} days) ${dryRun ? 'would be cleared' : 'cleared'}\n`);
+    }
+    if (without.length) process.stderr.write(`no retention.notesDays for ${without.join(', ')}: notes kept\n`);
+  }
+  return 0;
+}
+
 /** Each command returns its exit code (or nothing, for 0). */
 const COMMANDS: Record<string, (config: Config, args: string[]) => Promise<number | void>> = {
   digest: digestCommand,
   import: importCommand,
   export: exportCommand,
   reminders: remindersCommand,
+  rekey: rekeyCommand,
+  retention: retentionCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

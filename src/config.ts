@@ -19,6 +19,9 @@ const ZBoolFlag = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
   .transform((v) => v === '1' || v === 'true' || v === 'yes');
 
+/** An optional variable for which an empty value (`NAME=` in an env file) means unset. */
+const unsetWhenEmpty = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
 const ZEnv = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   SLACK_SIGNING_SECRET: z.string().min(1).optional(),
@@ -86,7 +89,19 @@ const ZEnv = z.object({
     .optional(),
   /** Microsoft cloud: Public, or a government or national cloud (GCC High is USGov). */
   TEAMS_CLOUD: z.enum(['Public', 'USGov', 'USGovDoD', 'China'], { error: 'must be Public, USGov, USGovDoD or China' }).default('Public'),
+  /** Port of a worker process's own /livez, /healthz and /metrics (npm run worker); unset: none. */
+  CARELOG_WORKER_PORT: unsetWhenEmpty(
+    z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535, { error: 'must be a port number (0-65535)' }),
+  ),
+  /** When set, GET /metrics answers only requests with `Authorization: Bearer <this token>`. */
+  CARELOG_METRICS_TOKEN: unsetWhenEmpty(z.string().min(16, { error: 'must be at least 16 characters (generate one with: openssl rand -hex 24)' })),
+  /** The queue dashboard (/admin/queues) is on only when both of these are set. */
+  CARELOG_ADMIN_USER: unsetWhenEmpty(z.string().regex(/^[^:\s]{1,64}$/, { error: 'must be 1-64 characters, without spaces or ":"' })),
+  CARELOG_ADMIN_PASSWORD: unsetWhenEmpty(z.string().min(12, { error: 'must be at least 12 characters (generate one with: openssl rand -base64 18)' })),
 });
+
+/** Every environment variable carelog reads (compose.yaml and .env.example are checked against it). */
+export const ENV_VARIABLES: readonly string[] = Object.keys(ZEnv.shape);
 
 const ZTime = z
   .string()
@@ -215,6 +230,17 @@ const ZProgram = z.object({
       quarterly: z.boolean().default(true),
     })
     .default({ weeklyAt: '08:00', quarterlyAt: '08:00', weekly: true, quarterly: true }),
+  /** Notes of contacts older than `notesDays` are cleared each day (the contact's other fields stay). */
+  retention: z
+    .object({
+      notesDays: z
+        .number({ error: 'must be a number of days, such as 365' })
+        .int({ error: 'must be a whole number of days' })
+        .min(1, { error: 'must be at least 1 day' })
+        .max(36_500, { error: 'must be at most 36500 days (100 years)' }),
+    })
+    .strict()
+    .optional(),
 });
 
 const ZProgramFile = z
@@ -260,6 +286,8 @@ export interface ProgramConfig {
   categories: TCategories;
   followUps: z.infer<typeof ZProgram>['followUps'];
   digest: z.infer<typeof ZProgram>['digest'];
+  /** Unset: notes are kept as long as their contacts. */
+  retention?: { notesDays: number };
 }
 
 export interface Config {
@@ -364,6 +392,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config & { 
   const warnings: string[] = [];
   const missing: string[] = [];
   if (production && !env.CARELOG_ENCRYPTION_KEY) missing.push('CARELOG_ENCRYPTION_KEY: required in production (32 bytes, base64)');
+  if (!env.CARELOG_ADMIN_USER !== !env.CARELOG_ADMIN_PASSWORD) {
+    missing.push('CARELOG_ADMIN_USER, CARELOG_ADMIN_PASSWORD: set both to turn the queue dashboard on, or neither');
+  }
   if (env.SLACK_BOT_TOKEN && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
     missing.push('SLACK_SIGNING_SECRET: required with SLACK_BOT_TOKEN unless SLACK_APP_TOKEN (Socket Mode) is set');
   }

@@ -3,6 +3,7 @@
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
 import type { Keyring } from './services/crypto.js';
 import type { Directory, TPlatform } from './services/directory.js';
 import type { ReminderScheduler } from './queue/reminders.js';
@@ -18,6 +19,8 @@ export interface CarelogDeps {
   reminders: ReminderScheduler;
   /** How carelog sends direct messages on each platform it is connected to. */
   messengers: Partial<Record<TPlatform, Messenger>>;
+  /** Prometheus counters (GET /metrics); labels carry no ids or text. */
+  metrics: Metrics;
   /** The clock; tests replace it. */
   now: () => Date;
   /**

@@ -8,6 +8,8 @@ export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promis
 
 export interface HttpServer {
   route(method: 'GET' | 'POST', path: string, handler: RouteHandler): void;
+  /** Every method on `prefix` and everything under `prefix/` (a mounted app, such as the queue dashboard). */
+  mount(prefix: string, handler: RouteHandler): void;
   listen(port: number, host: string): Promise<number>;
   close(): Promise<void>;
   readonly server: http.Server;
@@ -17,6 +19,32 @@ export interface HttpServer {
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 export class BodyTooLargeError extends Error {}
+
+/** A request's media type, without parameters, lower-case. */
+export function contentTypeOf(req: IncomingMessage): string {
+  return (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+/**
+ * The body of a request to a chat platform's endpoint, or null once the request was answered:
+ * 400 for a content type not in `types` (compared exactly, as Slack and Bot Framework send them),
+ * 413 for a body over the limit.
+ */
+export async function readPlatformBody(req: IncomingMessage, res: ServerResponse, types: readonly string[]): Promise<string | null> {
+  if (!types.includes(contentTypeOf(req))) {
+    sendText(res, 400, 'unsupported content type');
+    return null;
+  }
+  try {
+    return await readBody(req);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) {
+      sendText(res, 413, 'request body too large');
+      return null;
+    }
+    throw err;
+  }
+}
 
 export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<string> {
   const declared = Number(req.headers['content-length'] ?? 0);
@@ -44,18 +72,41 @@ export function sendText(res: ServerResponse, status: number, text: string): voi
   res.end(text);
 }
 
-export function createHttpServer(logger: Logger): HttpServer {
+export interface HttpServerOptions {
+  /**
+   * Told of every answered request. `route` is the path the route was registered under (a mount as
+   * `prefix/*`), or `unmatched`: never the request's own URL, which could carry anything.
+   */
+  observe?: (route: string, method: string, status: number, seconds: number) => void;
+}
+
+export function createHttpServer(logger: Logger, opts: HttpServerOptions = {}): HttpServer {
   const routes = new Map<string, RouteHandler>();
+  const mounts: { prefix: string; handler: RouteHandler }[] = [];
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const handler = routes.get(`${req.method} ${path}`);
+    let handler = routes.get(`${req.method} ${path}`);
+    let route = path;
     if (!handler) {
-      const known = [...routes.keys()].some((k) => k.endsWith(` ${path}`));
+      const mount = mounts.find((m) => path === m.prefix || path.startsWith(`${m.prefix}/`));
+      if (mount) {
+        handler = mount.handler;
+        route = `${mount.prefix}/*`;
+      }
+    }
+    // A registered path asked with another method is answered 405 and counted under its path.
+    const known = !handler && [...routes.keys()].some((k) => k.endsWith(` ${path}`));
+    if (opts.observe) {
+      const started = performance.now();
+      const label = handler || known ? route : 'unmatched';
+      res.once('finish', () => opts.observe!(label, req.method ?? 'GET', res.statusCode, (performance.now() - started) / 1000));
+    }
+    if (!handler) {
       sendText(res, known ? 405 : 404, known ? 'method not allowed' : 'not found');
       return;
     }
     Promise.resolve()
-      .then(() => handler(req, res))
+      .then(() => handler!(req, res))
       .catch((err: unknown) => {
         // Never echo the error: it could carry what a person typed.
         logger.error({ err: { name: (err as Error)?.name, code: (err as { code?: string })?.code }, path }, 'request failed');
@@ -68,6 +119,9 @@ export function createHttpServer(logger: Logger): HttpServer {
     server,
     route(method, path, handler) {
       routes.set(`${method} ${path}`, handler);
+    },
+    mount(prefix, handler) {
+      mounts.push({ prefix: prefix.replace(/\/+$/, ''), handler });
     },
     listen: (port, host) =>
       new Promise((resolve, reject) => {

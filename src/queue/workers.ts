@@ -95,9 +95,13 @@ export async function startWorkers(opts: {
   );
   // Without an error listener a lost connection would crash the process.
   worker.on('error', (err) => deps.logger.warn({ err: { name: err.name } }, 'worker error'));
-  worker.on('failed', (job, err) =>
-    deps.logger.warn({ jobId: job?.id, job: job?.name, attempts: job?.attemptsMade, err: { name: err.name } }, 'job failed'),
-  );
+  // Run time from the job's start in this worker; counted under carelog's own job names only.
+  const ranFor = (job: { processedOn?: number | undefined }) => (job.processedOn ? (Date.now() - job.processedOn) / 1000 : undefined);
+  worker.on('completed', (job) => deps.metrics.jobFinished(job.name, 'completed', ranFor(job)));
+  worker.on('failed', (job, err) => {
+    deps.metrics.jobFinished(job?.name ?? 'other', 'failed', job ? ranFor(job) : undefined);
+    deps.logger.warn({ jobId: job?.id, job: job?.name, attempts: job?.attemptsMade, err: { name: err.name } }, 'job failed');
+  });
   return {
     worker,
     close: async () => {

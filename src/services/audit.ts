@@ -17,6 +17,10 @@ export const AUDIT = {
   followUpSnooze: 'followup.snooze',
   followUpReassign: 'followup.reassign',
   followUpList: 'followup.list',
+  /** Notes re-encrypted under the current key (entity: the program; `count`: how many). */
+  notesRekey: 'notes.rekey',
+  /** Notes cleared by the program's retention setting (entity: the program; `count`: how many). */
+  notesRetention: 'notes.retention',
 } as const;
 export type TAuditAction = (typeof AUDIT)[keyof typeof AUDIT];
 
@@ -26,6 +30,8 @@ export interface AuditEntry {
   action: TAuditAction;
   entityType: 'client' | 'contact' | 'followup' | 'program' | 'member';
   entityId: string;
+  /** Rows a bulk action covered. */
+  count?: number;
 }
 
 type AuditWriter = Pick<Prisma.TransactionClient, 'auditEvent'>;
@@ -33,6 +39,30 @@ type AuditWriter = Pick<Prisma.TransactionClient, 'auditEvent'>;
 export async function audit(db: AuditWriter, entries: AuditEntry | AuditEntry[]): Promise<void> {
   const list = Array.isArray(entries) ? entries : [entries];
   if (list.length) await db.auditEvent.createMany({ data: list });
+}
+
+/**
+ * A bulk action done in batches (re-encrypting notes, clearing them by retention) is one AuditEvent
+ * per program and run, entity the program, with `count` the rows covered so far: the first batch
+ * adds it, each later one raises its count, always in that batch's own transaction, so the event
+ * says exactly what was committed even if the run stops half way. Answers the event's id.
+ */
+export async function auditBulkInStep(
+  sql: SqlRunner,
+  entry: { programId: string; action: TAuditAction },
+  auditId: string | null,
+  count: number,
+): Promise<string> {
+  if (auditId !== null) {
+    await sql.query('UPDATE "AuditEvent" SET count = count + $2 WHERE id = $1', [auditId, count]);
+    return auditId;
+  }
+  const [row] = await sql.query<{ id: string }>(
+    `INSERT INTO "AuditEvent" ("programId", "actorId", action, "entityType", "entityId", count, at)
+     VALUES ($1, NULL, $2, 'program', $1, $3, (now() AT TIME ZONE 'UTC')) RETURNING id::text AS id`,
+    [entry.programId, entry.action, count],
+  );
+  return row!.id;
 }
 
 /** The same, on a plain SQL connection (inside Database.transaction): one INSERT for all. */

@@ -137,6 +137,7 @@ export async function postDigestOnce(
     const sent = await messenger.postDigest(channel, view, chart, run.id);
     await prisma.digestRun.update({ where: { id: run.id }, data: { status: 'posted', channel: sent.channel, messageTs: sent.ts, postedAt: new Date() } });
     deps.logger.info({ programId: program.id, kind: period.kind, period: period.label, chartFailed: sent.chartFailed ?? false }, 'digest posted');
+    deps.metrics.digestPosted(period.kind, platform);
     return { status: 'posted', channel: sent.channel, ts: sent.ts };
   } catch (err) {
     // Not recorded as posted, but Slack may have taken the message (a timeout after it did, or the

@@ -44,6 +44,23 @@ export function nextReminder(f: FollowUpRow, sentStages: Set<TStage>, program: P
   return null;
 }
 
+/**
+ * How long a person's request waits for Redis to take a reminder change. BullMQ's connection
+ * queues commands while Redis is away (maxRetriesPerRequest: null), so without a limit a saved
+ * contact's form would hang past Slack's three seconds; the change still lands when Redis is back,
+ * and the reconciler repairs whatever did not.
+ */
+export const QUEUE_WAIT_MS = 1_000;
+
+function withinQueueWait<T>(p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error('redis did not answer in time'), { name: 'QueueTimeoutError' })), QUEUE_WAIT_MS);
+    timer.unref();
+  });
+  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
+}
+
 /** Queues the next reminder of one follow-up. Queue trouble is logged; the reconciler repairs it. */
 export async function scheduleReminder(deps: CarelogDeps, followUpId: string): Promise<void> {
   try {
@@ -55,7 +72,7 @@ export async function scheduleReminder(deps: CarelogDeps, followUpId: string): P
     if (!f || !program) return;
     const sent = new Set(f.nudges.filter((n) => n.version === f.version && n.kind !== 'escalation').map((n) => n.kind as TStage));
     const next = nextReminder(f, sent, program);
-    if (next) await deps.reminders.schedule(next, deps.now());
+    if (next) await withinQueueWait(deps.reminders.schedule(next, deps.now()));
   } catch (err) {
     deps.logger.warn({ followUpId, err: { name: (err as Error)?.name } }, 'could not queue a reminder; the reconciler will');
   }
@@ -63,7 +80,7 @@ export async function scheduleReminder(deps: CarelogDeps, followUpId: string): P
 
 export async function unscheduleReminders(deps: CarelogDeps, followUpId: string, version: number): Promise<void> {
   try {
-    await deps.reminders.unschedule(followUpId, version);
+    await withinQueueWait(deps.reminders.unschedule(followUpId, version));
   } catch (err) {
     deps.logger.warn({ followUpId, err: { name: (err as Error)?.name } }, 'could not remove a reminder; the reconciler will');
   }

@@ -119,6 +119,7 @@ async function deliverMany(deps: CarelogDeps, list: Delivery[]): Promise<(TDeliv
       }
     }),
   );
+  deps.metrics.nudges(results);
   await recordSent(deps, sent);
   if (unreachable.length) {
     await sql.query(

@@ -259,10 +259,10 @@ describe('/contact', () => {
     expect((await signed('ssl_check=1&token=x')).status).toBe(200);
   });
 
-  it('reports health only when the database and Redis answer', async () => {
+  it('reports health only when the database, Redis and Slack answer', async () => {
     const res = await fetch(`http://127.0.0.1:${h.carelog.port}/healthz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok', database: 'ok', redis: 'ok' });
+    expect(await res.json()).toEqual({ status: 'ok', database: 'ok', redis: 'ok', slack: 'ok' });
   });
 
   it('never lets the canary note out: not to Slack, not to a log line', () => {

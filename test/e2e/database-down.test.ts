@@ -75,7 +75,7 @@ describe('saving a contact while the database is down', () => {
     expect(res.status).toBe(200);
     const call = await h.slack.waitFor('views.open', before);
     opened = { id: `VDOWN${Date.now()}`, hash: 'h1', view: call.args.view as Record<string, unknown> };
-    expect(await health()).toEqual({ status: 200, body: { status: 'ok', database: 'ok', redis: 'ok' } });
+    expect(await health()).toEqual({ status: 200, body: { status: 'ok', database: 'ok', redis: 'ok', slack: 'ok' } });
 
     await refuseConnections();
     const logsBefore = h.logs.length;
@@ -97,12 +97,12 @@ describe('saving a contact while the database is down', () => {
     expect(Object.keys(line).sort()).toEqual(['err', 'hostname', 'level', 'memberId', 'msg', 'name', 'pid', 'programId', 'time']);
     expect(Object.keys(line.err as object).every((k) => k === 'name' || k === 'code')).toBe(true);
 
-    expect(await health()).toEqual({ status: 503, body: { status: 'unavailable', database: 'down', redis: 'ok' } });
+    expect(await health()).toEqual({ status: 503, body: { status: 'unavailable', database: 'down', redis: 'ok', slack: 'ok' } });
   });
 
   it('stores the contact exactly once when Save is pressed again after the database is back', async () => {
     await allowConnections();
-    expect(await health()).toEqual({ status: 200, body: { status: 'ok', database: 'ok', redis: 'ok' } });
+    expect(await health()).toEqual({ status: 200, body: { status: 'ok', database: 'ok', redis: 'ok', slack: 'ok' } });
 
     const dmsBefore = h.slack.callsTo('chat.postMessage').length;
     const callsBefore = h.slack.calls.length;

@@ -107,7 +107,7 @@ describe('Socket Mode', () => {
   it('still answers /healthz on the HTTP port, and takes no Slack events over HTTP', async () => {
     const res = await fetch(`http://127.0.0.1:${h.carelog.port}/healthz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok', database: 'ok', redis: 'ok' });
+    expect(await res.json()).toEqual({ status: 'ok', database: 'ok', redis: 'ok', slack: 'ok' });
 
     const before = h.slack.calls.length;
     const viaHttp = await sendSignedRequest({

@@ -130,6 +130,7 @@ export async function startHarness(
     yaml?: string;
     env?: Record<string, string>;
     workerTiming?: StartOptions['workerTiming'];
+    mode?: StartOptions['mode'];
     nudgeClaimLeaseMs?: number;
     /** Admin URL of the Postgres server to create the test database on (default: the shared one). */
     adminUrl?: string;
@@ -147,7 +148,11 @@ export async function startHarness(
       env: { SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_API_URL: apiUrl, ...(opts.env ?? {}) },
       ...(opts.now ? { now: opts.now } : {}),
       ...(opts.workerTiming ? { workerTiming: opts.workerTiming } : {}),
-      start: { ...(opts.nudgeClaimLeaseMs ? { nudgeClaimLeaseMs: opts.nudgeClaimLeaseMs } : {}), ...(opts.teamsCloud ? { teamsCloud: opts.teamsCloud } : {}) },
+      start: {
+        ...(opts.mode ? { mode: opts.mode } : {}),
+        ...(opts.nudgeClaimLeaseMs ? { nudgeClaimLeaseMs: opts.nudgeClaimLeaseMs } : {}),
+        ...(opts.teamsCloud ? { teamsCloud: opts.teamsCloud } : {}),
+      },
       ...(opts.adminUrl ? { adminUrl: opts.adminUrl } : {}),
     });
   } catch (err) {

@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { verifySlackRequest, type App, type Receiver, type ReceiverEvent } from '@slack/bolt';
 import { z } from 'zod';
-import { BodyTooLargeError, readBody, sendJson, sendText, type HttpServer } from '../../http/server.js';
+import { contentTypeOf, readPlatformBody, sendJson, sendText, type HttpServer } from '../../http/server.js';
 import type { Logger } from '../../logger.js';
 import { isRoutableSlackBody } from './envelope.js';
 
@@ -46,26 +46,13 @@ export class SlackHttpReceiver implements Receiver {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
-    const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    if (contentType !== 'application/x-www-form-urlencoded' && contentType !== 'application/json') {
-      sendText(res, 400, 'unsupported content type');
-      return;
-    }
-    let raw: string;
-    try {
-      raw = await readBody(req);
-    } catch (err) {
-      if (err instanceof BodyTooLargeError) {
-        sendText(res, 413, 'request body too large');
-        return;
-      }
-      throw err;
-    }
+    const raw = await readPlatformBody(req, res, ['application/x-www-form-urlencoded', 'application/json']);
+    if (raw === null) return;
     if (!this.verify(req, raw)) {
       sendText(res, 401, 'invalid signature');
       return;
     }
-    const body = parseSlackBody(raw, contentType);
+    const body = parseSlackBody(raw, contentTypeOf(req));
     if (!body) {
       sendText(res, 400, 'malformed body');
       return;

@@ -6,7 +6,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { HttpMethod, HttpRouteHandler, IHttpServerAdapter } from '@microsoft/teams.apps';
 import { z } from 'zod';
-import { BodyTooLargeError, readBody, sendJson, sendText, type HttpServer } from '../../http/server.js';
+import { readPlatformBody, sendJson, sendText, type HttpServer } from '../../http/server.js';
 import type { Logger } from '../../logger.js';
 
 export const TEAMS_MESSAGES_PATH = '/api/messages';
@@ -56,21 +56,8 @@ export class TeamsHttpAdapter implements IHttpServerAdapter {
 
   registerRoute(method: HttpMethod, path: string, handler: HttpRouteHandler): void {
     this.http.route(method, path, async (req, res) => {
-      const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-      if (contentType !== 'application/json') {
-        sendText(res, 400, 'unsupported content type');
-        return;
-      }
-      let raw: string;
-      try {
-        raw = await readBody(req);
-      } catch (err) {
-        if (err instanceof BodyTooLargeError) {
-          sendText(res, 413, 'request body too large');
-          return;
-        }
-        throw err;
-      }
+      const raw = await readPlatformBody(req, res, ['application/json']);
+      if (raw === null) return;
       let body: unknown;
       try {
         body = JSON.parse(raw);
