@@ -41,6 +41,11 @@ function openPostgres(url: string): Database {
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000 });
   // An idle client losing its server (Postgres restart) must not crash the process.
   pool.on('error', () => undefined);
+  // Nor one in any other state: Postgres shutting down sends every backend a FATAL, and one that
+  // reached a connection between the pool's hand-overs had no listener (an uncaught exception, now
+  // and then, in the faults suite's restart case). Each connection keeps a listener of its own;
+  // queries in flight still fail, and the pool still drops broken connections.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   const sql = poolRunner(pool);
   return {
