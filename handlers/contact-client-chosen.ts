@@ -16,7 +16,9 @@ export function register(app: App, deps: CarelogDeps): void {
     const meta = readContactMetadata(view.private_metadata);
     const state = ZViewState.safeParse(view.state?.values ?? {});
     if (!meta || !state.success || meta.programId !== program.id) return;
-    const draft = readContactDraft(state.data);
+    // What was typed in the free-text fields (notes, CAD number) is never sent back to Slack: an
+    // input with the same block and action ids keeps what was typed in it when the view is updated.
+    const { notes: _notes, incidentRef: _incidentRef, ...draft } = readContactDraft(state.data);
     const form = buildContactForm({ categories: program.categories, draft });
     await slackApi(context).views.update({
       view_id: view.id,

@@ -45,6 +45,8 @@ export interface StartOptions {
   mode?: 'all' | 'worker';
   /** Worker lock, stalled-job and schedule-check intervals; tests shorten them. */
   workerTiming?: WorkerTiming;
+  /** How long a nudge claimed by another worker is left alone (default CLAIM_LEASE_MS); tests shorten it. */
+  nudgeClaimLeaseMs?: number;
   /** Microsoft endpoints replaced (tests: a local OpenID configuration and token endpoint). */
   teamsCloud?: Partial<CloudEnvironment>;
 }
@@ -123,6 +125,7 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
       messengers: {},
       metrics,
       now: opts.now ?? (() => new Date()),
+      ...(opts.nudgeClaimLeaseMs ? { nudgeClaimLeaseMs: opts.nudgeClaimLeaseMs } : {}),
     };
 
     const http = createHttpServer(logger, { observe: metrics.httpRequest });

@@ -23,4 +23,9 @@ export interface CarelogDeps {
   metrics: Metrics;
   /** The clock; tests replace it. */
   now: () => Date;
+  /**
+   * How long a nudge claimed by another worker is left to it before this one takes over (a worker
+   * killed mid-send). @defaultValue CLAIM_LEASE_MS (30 s); tests that kill workers shorten it.
+   */
+  nudgeClaimLeaseMs?: number;
 }

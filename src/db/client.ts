@@ -41,35 +41,31 @@ function openPostgres(url: string): Database {
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000 });
   // An idle client losing its server (Postgres restart) must not crash the process.
   pool.on('error', () => undefined);
+  // Nor one in any other state: Postgres shutting down sends every backend a FATAL, and one that
+  // reached a connection between the pool's hand-overs had no listener (an uncaught exception, now
+  // and then, in the faults suite's restart case). Each connection keeps a listener of its own;
+  // queries in flight still fail, and the pool still drops broken connections.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   const sql = poolRunner(pool);
   return {
     prisma,
     kind: 'postgres',
     sql,
-    transaction: async (fn) => {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        const result = await fn(clientRunner(client));
-        await client.query('COMMIT');
-        return result;
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      } finally {
-        client.release();
-      }
-    },
-    migrate: async () => {
-      // Migrations need one session for the advisory lock and their transactions.
-      const client = await pool.connect();
-      try {
-        return await applyMigrations(clientRunner(client));
-      } finally {
-        client.release();
-      }
-    },
+    transaction: (fn) =>
+      withClient(pool, async (client) => {
+        try {
+          await client.query('BEGIN');
+          const result = await fn(clientRunner(client));
+          await client.query('COMMIT');
+          return result;
+        } catch (err) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          throw err;
+        }
+      }),
+    // Migrations need one session for the advisory lock and their transactions.
+    migrate: () => withClient(pool, (client) => applyMigrations(clientRunner(client))),
     ping: async () => {
       await sql.query('SELECT 1');
     },
@@ -78,6 +74,27 @@ function openPostgres(url: string): Database {
       await pool.end().catch(() => undefined);
     },
   };
+}
+
+/**
+ * One connection of the pool for `fn`. The pool listens for errors on idle connections only: one
+ * lost while checked out (Postgres restarted in the middle of a save) emitted an 'error' nobody
+ * listened to, an uncaught exception that ended the process. The query in flight fails on its own;
+ * the broken connection is dropped from the pool on release.
+ */
+async function withClient<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let lost: Error | undefined;
+  const onError = (err: Error) => {
+    lost = err;
+  };
+  client.on('error', onError);
+  try {
+    return await fn(client);
+  } finally {
+    client.off('error', onError);
+    client.release(lost);
+  }
 }
 
 function clientRunner(client: pg.PoolClient | pg.Client): SqlRunner {

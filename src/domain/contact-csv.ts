@@ -129,13 +129,33 @@ export function formatContactDate(instant: Date, timezone: string): string {
   return `${wall}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
 }
 
+/**
+ * A cell is quoted back in a message only in the shape its column takes (a lower-case category
+ * key, a client code, digits and separators for dates and numbers), so that a typo shows and free
+ * text never does: a name or a note in the wrong column, or a file without its header row.
+ */
+const QUOTABLE = {
+  key: /^[a-z0-9_+-]{1,40}$/,
+  code: /^[A-Za-z]{1,10}-?\d{1,12}$/,
+  numeric: /^[\d\s:.+\-/TZ]{1,40}$/,
+} as const;
+
+/** `"value" ` when the value may be quoted (see QUOTABLE), else nothing: "is not a date …" reads on. */
+export function quoted(value: unknown, shape: keyof typeof QUOTABLE): string {
+  const v = String(value);
+  return QUOTABLE[shape].test(v) ? `"${v}" ` : '';
+}
+
+/** A header cell is named back only when it is written like a column name. */
+const COLUMN_LIKE = /^[a-z][a-z0-9_]{0,39}$/;
+
 function keyList(list: TCategory[]): string {
   return list.map((c) => c.key).join(', ');
 }
 
 function oneOf(list: TCategory[]) {
   const keys = new Set(list.map((c) => c.key));
-  return z.string().refine((v) => keys.has(v), { error: (iss) => `"${String(iss.input)}" is not one of ${keyList(list)}` });
+  return z.string().refine((v) => keys.has(v), { error: (iss) => `${quoted(iss.input, 'key')}is not one of ${keyList(list)}` });
 }
 
 function listOf(list: TCategory[]) {
@@ -145,7 +165,7 @@ function listOf(list: TCategory[]) {
     .transform((v) => v.split(LIST_SEPARATOR).map((k) => k.trim()).filter(Boolean))
     .superRefine((items, ctx) => {
       for (const item of items) {
-        if (!keys.has(item)) ctx.addIssue({ code: 'custom', message: `"${item}" is not one of ${keyList(list)}` });
+        if (!keys.has(item)) ctx.addIssue({ code: 'custom', message: `${quoted(item, 'key')}is not one of ${keyList(list)}` });
       }
     })
     .transform((items) => [...new Set(items)]);
@@ -174,7 +194,7 @@ function rowSchema(rules: CsvImportRules) {
         const m = code.exec(v);
         const n = m ? Number(m[1]) : 0;
         if (n < 1) {
-          ctx.addIssue({ code: 'custom', message: `"${v}" is not a client code of this program (such as ${formatClientCode(prefix, 42)})` });
+          ctx.addIssue({ code: 'custom', message: `${quoted(v, 'code')}is not a client code of this program (such as ${formatClientCode(prefix, 42)})` });
           return z.NEVER;
         }
         return n;
@@ -184,11 +204,11 @@ function rowSchema(rules: CsvImportRules) {
       z.string().transform((v, ctx) => {
         const at = parseContactDate(v, timezone, noonCache);
         if (!at) {
-          ctx.addIssue({ code: 'custom', message: `"${v}" is not a date such as 2024-09-30, or a date and time such as 2024-09-30T23:30-04:00` });
+          ctx.addIssue({ code: 'custom', message: `${quoted(v, 'numeric')}is not a date such as 2024-09-30, or a date and time such as 2024-09-30T23:30-04:00` });
         } else if (at.getTime() > notAfter) {
-          ctx.addIssue({ code: 'custom', message: `"${v}" is in the future` });
+          ctx.addIssue({ code: 'custom', message: `${quoted(v, 'numeric')}is in the future` });
         } else if (at < notBefore) {
-          ctx.addIssue({ code: 'custom', message: `"${v}" is before the program started (${rules.startDate})` });
+          ctx.addIssue({ code: 'custom', message: `${quoted(v, 'numeric')}is before the program started (${rules.startDate})` });
         }
         return at ?? z.NEVER;
       }),
@@ -212,7 +232,7 @@ function rowSchema(rules: CsvImportRules) {
       blankToNull,
       z
         .string()
-        .regex(/^\d+$/, { error: (iss) => `"${String(iss.input)}" is not a whole number of minutes` })
+        .regex(/^\d+$/, { error: (iss) => `${quoted(iss.input, 'numeric')}is not a whole number of minutes` })
         .transform(Number)
         .pipe(z.number().max(1440, { error: 'is more than 1440 minutes (a day)' }))
         .nullable()
@@ -222,7 +242,7 @@ function rowSchema(rules: CsvImportRules) {
       blankToNull,
       z
         .string()
-        .refine(isRealDate, { error: (iss) => `"${String(iss.input)}" is not a date such as 2024-10-07` })
+        .refine(isRealDate, { error: (iss) => `${quoted(iss.input, 'numeric')}is not a date such as 2024-10-07` })
         .nullable()
         .default(null),
     ),
@@ -235,7 +255,7 @@ function rowSchema(rules: CsvImportRules) {
       blankToNull,
       z
         .string()
-        .regex(/^[1-9]\d{0,8}$/, { error: (iss) => `"${String(iss.input)}" is not a contact number` })
+        .regex(/^[1-9]\d{0,8}$/, { error: (iss) => `${quoted(iss.input, 'numeric')}is not a contact number` })
         .transform(Number)
         .nullable()
         .default(null),
@@ -286,7 +306,8 @@ export function parseContactsCsv(text: string, rules: CsvImportRules): ImportPar
   const columns = header.fields.map((f) => f.trim().toLowerCase());
   columns.forEach((c, i) => {
     if (!known.has(c)) {
-      errors.push({ line: header.line, column: c || `#${i + 1}`, message: `is not a column carelog imports (columns: ${[...known].join(', ')})` });
+      const named = COLUMN_LIKE.test(header.fields[i]!.trim());
+      errors.push({ line: header.line, column: named ? c : `#${i + 1}`, message: `is not a column carelog imports (columns: ${[...known].join(', ')})` });
     } else if (columns.indexOf(c) !== i) {
       errors.push({ line: header.line, column: c, message: 'appears twice in the header' });
     }

@@ -41,7 +41,11 @@ export async function answerDigestRequest(deps: CarelogDeps, program: ProgramCon
   const period = req.period
     ? parsePeriod(req.period, req.kind, program.timezone, program.startDate)
     : lastCompletePeriod(req.kind, deps.now(), program.timezone, program.startDate);
-  if (!period) return { kind: 'error', message: `“${req.period}” is not a ${req.kind}. ${DIGEST_USAGE}` };
+  if (!period) {
+    // Quoted back only when it looks like a period (a mistyped 2024-W40): never a word someone typed.
+    const shown = /^\d[\dqw-]*$/.test(req.period ?? '') ? `“${req.period}”` : 'That';
+    return { kind: 'error', message: `${shown} is not a ${req.kind}. ${DIGEST_USAGE}` };
+  }
   if (period.endDate <= program.startDate) return { kind: 'error', message: `${period.name} ended before the program started (${program.startDate}).` };
   if (!req.post) {
     const { view } = await buildDigest(deps, program, period, member.platform);

@@ -7,6 +7,7 @@ import { buildNudgeMessage, type NudgeMessage } from '../views/nudge.js';
 import type { MemberRef } from './directory.js';
 import { changeFollowUp, loadFollowUpFacts, StaleFollowUpError } from './followups.js';
 import { isCarelogError } from '../errors.js';
+import { audit, AUDIT } from './audit.js';
 
 /** "<uuid>:<version>" as carried by every nudge action. */
 export function parseFollowUpRef(ref: string): { id: string; version: number } | null {
@@ -46,7 +47,10 @@ export async function actOnFollowUp(deps: CarelogDeps, actor: MemberRef, refText
     return { ok: true, message: buildNudgeMessage(facts, outcome) };
   } catch (err) {
     if (err instanceof StaleFollowUpError) {
+      // The message is drawn again with the record as it is now: a read, audited as one.
       const facts = await loadFollowUpFacts(deps, ref.id);
+      const row = facts && (await deps.db.prisma.followUp.findUnique({ where: { id: ref.id }, select: { clientId: true } }));
+      if (facts && row) await audit(deps.db.prisma, { programId: facts.programId, actorId: actor.memberId, action: AUDIT.clientRead, entityType: 'client', entityId: row.clientId });
       return { ok: false, error: err.message, ...(facts ? { message: buildNudgeMessage(facts) } : {}) };
     }
     if (isCarelogError(err, 'invalid_input')) return { ok: false, error: err.message };

@@ -168,7 +168,7 @@ async function deliverClaimed(deps: CarelogDeps, d: Delivery): Promise<TDelivery
     `UPDATE "Nudge" SET "claimedAt" = (now() AT TIME ZONE 'UTC')
      WHERE id = $1 AND "sentAt" IS NULL AND "claimedAt" < (now() AT TIME ZONE 'UTC') - make_interval(secs => $2::float8 / 1000)
      RETURNING id`,
-    [row.id, CLAIM_LEASE_MS],
+    [row.id, deps.nudgeClaimLeaseMs ?? CLAIM_LEASE_MS],
   );
   if (taken.length !== 1) throw new NudgeInFlightError();
   const messenger = deps.messengers[d.to.platform];

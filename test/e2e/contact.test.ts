@@ -1,7 +1,7 @@
 // /contact end to end: Slack-signed requests into the real server, Web API calls out to the local
 // fake Slack, rows in a real Postgres database.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sendSignedRequest, signSlackRequest } from '../../src/platforms/slack/simulator.js';
+import { interactionBody, sendSignedRequest, signSlackRequest, slashCommandBody } from '../../src/platforms/slack/simulator.js';
 import { startHarness, SIGNING_SECRET, type Harness } from '../support/harness.js';
 import { clientChosenAction, clientSuggestion, viewSubmission, type ModalValues, type OpenedView } from '../support/slack-payloads.js';
 
@@ -74,7 +74,7 @@ describe('/contact', () => {
     expect((res.json as { options: { value: string }[] }).options[0]!.value).toBe('new');
 
     const before = h.slack.calls.length;
-    const act = await h.interact(clientChosenAction('U0CLIN1', opened, { client: { value: 'new', text: '➕ New client' }, source: 'self_referral' }));
+    const act = await h.interact(clientChosenAction('U0CLIN1', opened, { client: { value: 'new', text: '➕ New client' }, source: 'self_referral', incident_ref: 'CAD-2026-77', notes: CANARY }));
     expect(act.status).toBe(200);
     const update = await h.slack.waitFor('views.update', before);
     expect(update.args.view_id).toBe(opened.id);
@@ -84,6 +84,12 @@ describe('/contact', () => {
     // What was already chosen is kept.
     const source = (view.blocks as { block_id: string; element: { initial_option?: { value: string } } }[]).find((b) => b.block_id === 'source');
     expect(source!.element.initial_option!.value).toBe('self_referral');
+    // The notes and CAD number typed so far are not sent back: Slack keeps them in the unchanged inputs.
+    expect(update.raw).not.toContain('CANARY');
+    expect(update.raw).not.toContain('CAD-2026-77');
+    const notes = (view.blocks as { block_id: string; element: { action_id: string; initial_value?: string } }[]).find((b) => b.block_id === 'notes');
+    expect(notes!.element).toMatchObject({ action_id: 'notes' });
+    expect(notes!.element.initial_value).toBeUndefined();
   });
 
   it('returns errors beside the fields and stores nothing when the form is incomplete', async () => {
@@ -231,6 +237,26 @@ describe('/contact', () => {
     // And a correct one still works.
     const ok = await sendSignedRequest({ url: h.url, signingSecret: SIGNING_SECRET, body: `${body}&channel_id=C1` });
     expect(ok.status).toBe(200);
+  });
+
+  it('answers signed bodies that no Slack request looks like with 400, never a 500', async () => {
+    const signed = (body: string, contentType = 'application/x-www-form-urlencoded') => sendSignedRequest({ url: h.url, signingSecret: SIGNING_SECRET, body, contentType });
+    const user = { id: 'U0CLIN1', team_id: 'T0TEST' };
+    const team = { id: 'T0TEST' };
+    const malformed = [
+      interactionBody({ type: 'block_actions', user: null, team, actions: [{ type: 'button', action_id: 'nudge_done', value: 'x' }] }),
+      interactionBody({ type: 'block_actions', user, team, actions: { 0: 'x' } }),
+      interactionBody({ type: 'block_actions', user, team, actions: [{ type: 'static_select', action_id: 'nudge_snooze', selected_option: { value: 42 } }] }),
+      interactionBody({ type: 'view_submission', user, team }),
+      interactionBody({ type: 'block_suggestion', team, action_id: 'client', block_id: 'client', value: '' }),
+      slashCommandBody({ command: '/contact', teamId: 'toString', userId: 'U0CLIN1' }),
+      slashCommandBody({ command: '/contact', teamId: '__proto__', userId: 'U0CLIN1' }),
+    ];
+    for (const body of malformed) expect(await signed(body)).toMatchObject({ status: 400, text: 'malformed body' });
+    expect(await signed(JSON.stringify({ type: 'event_callback', team_id: 'T0TEST', event: { type: 'app_home_opened', user: 'U0CLIN1', channel: 7 } }), 'application/json')).toMatchObject({ status: 400 });
+    // Kinds Bolt does not route are still answered, as before.
+    expect((await signed(JSON.stringify({ type: 'something_new' }), 'application/json')).status).toBe(200);
+    expect((await signed('ssl_check=1&token=x')).status).toBe(200);
   });
 
   it('reports health only when the database, Redis and Slack answer', async () => {

@@ -164,6 +164,10 @@ describe('/digest previews', () => {
 
   it('answers a period it cannot read, or one before the program, with the usage and no figures', async () => {
     expect(await digestReply('U0LEAD1', 'quarter 2024-W40')).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('“2024-w40” is not a quarter.') });
+    // A word is never quoted back (it could be a name typed in the wrong place).
+    const word = await digestReply('U0LEAD1', 'quarter Quillsparrow');
+    expect(word).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(/^That is not a quarter\. Usage/) });
+    expect(JSON.stringify(word)).not.toMatch(/quillsparrow/i);
     expect(await digestReply('U0LEAD1', 'quarter 2023-Q4')).toMatchObject({ text: 'Oct–Dec 2023 ended before the program started (2024-03-01).' });
     const res = await digestCommand('U0LEAD1', 'month');
     expect(res.json).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('Usage: `/digest week|quarter') });

@@ -87,6 +87,26 @@ describe('sending a nudge exactly once', () => {
     }
   });
 
+  it('after a crash, finds the sent message even when many newer ones sit above it in the DM', async () => {
+    const f = await followUpFor('U0CASE2');
+    const claim = await prisma().nudge.create({
+      data: { followUpId: f.id, version: 1, kind: 'due', platform: 'slack', recipient: 'U0CASE2', claimedAt: new Date(Date.now() - CLAIM_LEASE_MS - 1_000) },
+    });
+    // The dead worker's message, then 450 newer ones (the survivor's sends of the rest of a batch).
+    const channel = 'DU0CASE2';
+    h.slack.messages.push({ channel, ts: '1790000001.000001', text: 'the nudge', metadata: { event_type: 'carelog_nudge', event_payload: { nudge_id: claim.id } } });
+    for (let i = 0; i < 450; i++) {
+      h.slack.messages.push({ channel, ts: `1790000002.${String(i).padStart(6, '0')}`, text: 'newer', metadata: { event_type: 'carelog_nudge', event_payload: { nudge_id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` } } });
+    }
+    const posts = nudgePosts(h).length;
+    const historyBefore = h.slack.callsTo('conversations.history').length;
+    expect((await sendReminder(h.carelog.deps, due(f.id))).deliveries).toEqual(['recovered']);
+    expect(nudgePosts(h)).toHaveLength(posts);
+    const pages = h.slack.callsTo('conversations.history').slice(historyBefore);
+    expect(pages.map((c) => c.args.cursor ?? null)).toEqual([null, '200', '400']);
+    expect((await prisma().nudge.findUniqueOrThrow({ where: { id: claim.id } })).messageTs).toBe('1790000001.000001');
+  });
+
   it('after a crash before the send reached Slack, sends exactly once', async () => {
     const f = await followUpFor('U0CASE1');
     const claim = await prisma().nudge.create({

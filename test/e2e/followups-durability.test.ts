@@ -1,11 +1,6 @@
 // Reminders survive what Redis and workers go through: a FLUSHALL (on a private redis-server this
 // file starts; never the shared one), two workers on one queue, and a worker killed mid-send.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startCarelog, type RunningCarelog } from '../../src/carelog.js';
@@ -15,7 +10,8 @@ import { NUDGE_JOB, reminderJobId } from '../../src/queue/reminders.js';
 import { reconcileReminders } from '../../src/services/reconcile.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { FOLLOWUP_YAML, logContact, NEW_CLIENT, nudgeDms, nudgePosts, settableClock, waitUntil } from '../support/followups.js';
-import type { TWorkerChildArgs } from '../support/worker-child.js';
+import { startPrivateRedis } from '../support/redis.js';
+import { startChildWorker } from '../support/spawn-worker.js';
 
 const YAML = FOLLOWUP_YAML();
 // Mon 23 Nov 2026, 10:00 New York.
@@ -28,45 +24,11 @@ afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
-
 /** A private redis-server with no persistence, stopped at the end of the file. */
-async function startPrivateRedis(): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'carelog-fu-redis-'));
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction', '--dir', dir], {
-    stdio: 'ignore',
-  });
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  cleanups.push(async () => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-    await exited;
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const url = `redis://127.0.0.1:${port}`;
-  await waitUntil(
-    async () => {
-      const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      probe.on('error', () => undefined);
-      try {
-        await probe.connect();
-        return (await probe.ping()) === 'PONG';
-      } catch {
-        return false;
-      } finally {
-        probe.disconnect();
-      }
-    },
-    10_000,
-    'private redis-server',
-  );
-  return { url, child };
+async function privateRedis(): Promise<{ url: string }> {
+  const redis = await startPrivateRedis();
+  cleanups.push(() => redis.stop());
+  return redis;
 }
 
 async function started(h: Promise<Harness>): Promise<Harness> {
@@ -104,7 +66,7 @@ async function logFollowUp(h: Harness, date: string, contactTime = '09:00') {
 
 describe('losing Redis', () => {
   it('after FLUSHALL the reconciler puts every reminder back under the same id and removes strays', async () => {
-    const redis = await startPrivateRedis();
+    const redis = await privateRedis();
     const clock = settableClock(MONDAY);
     const h = await started(startHarness({ now: clock.now, yaml: YAML, env: { REDIS_URL: redis.url } }));
     const later = [await logFollowUp(h, '2026-11-30'), await logFollowUp(h, '2026-12-01'), await logFollowUp(h, '2026-11-24')];
@@ -143,7 +105,7 @@ describe('losing Redis', () => {
   });
 
   it('after FLUSHALL with nobody calling it, the running workers declare the reconciler again and it rebuilds the reminders', async () => {
-    const redis = await startPrivateRedis();
+    const redis = await privateRedis();
     const clock = settableClock(MONDAY);
     const h = await started(startHarness({ now: clock.now, yaml: YAML, env: { REDIS_URL: redis.url }, workerTiming: { schedulerCheckMs: 300 } }));
     const f = await logFollowUp(h, '2026-11-30');
@@ -183,39 +145,10 @@ describe('several workers', () => {
   const TIMING = { lockDurationMs: 2_000, stalledIntervalMs: 1_000 };
 
   /** A worker in a child process (node --import tsx), ready to take jobs. */
-  async function startChildWorker(h: Harness, clock: { now: () => Date }) {
-    const env = h.carelog.deps.config.env;
-    const args: TWorkerChildArgs = {
-      databaseUrl: env.DATABASE_URL!,
-      redisUrl: env.REDIS_URL,
-      queuePrefix: h.carelog.queue.opts.prefix!,
-      slackApiUrl: env.SLACK_API_URL!,
-      yaml: YAML,
-      encryptionKey: env.CARELOG_ENCRYPTION_KEY!,
-      clockOffsetMs: clock.now().getTime() - Date.now(),
-      timing: TIMING,
-    };
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join('test', 'support', 'worker-child.ts'), JSON.stringify(args)], {
-      cwd: process.cwd(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const exited = new Promise<NodeJS.Signals | null>((r) => child.once('exit', (_code, signal) => r(signal)));
-    cleanups.push(async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
-    });
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`worker child not ready: ${stderr.slice(-2000)}`)), 30_000);
-      child.stdout!.on('data', (d: Buffer) => {
-        if (d.toString().includes('ready')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
-    return { child, exited };
+  async function startWorkerProcess(h: Harness, clock: { now: () => Date }) {
+    const worker = await startChildWorker(h, { yaml: YAML, clockOffsetMs: clock.now().getTime() - Date.now(), timing: TIMING });
+    cleanups.push(() => worker.kill());
+    return worker;
   }
 
   /**
@@ -227,7 +160,7 @@ describe('several workers', () => {
     const clock = settableClock(new Date(TUESDAY_DUE.getTime() + 3600_000));
     // Only the killed child and, later, the survivor run workers.
     const h = await started(startHarness({ now: clock.now, yaml: YAML, env: { CARELOG_WORKERS: 'false' } }));
-    const { child, exited } = await startChildWorker(h, clock);
+    const { child, exited } = await startWorkerProcess(h, clock);
     const held: (() => void)[] = [];
     cleanups.push(() => held.forEach((release) => release()));
     let holding = true;

@@ -147,6 +147,9 @@ describe('follow-up nudges', () => {
       expect(after.status).toBe('done');
       expect(after.version).toBe(2);
       expect(after.dueAt).toEqual(row.dueAt);
+      // Drawing the message again shows the record as it is now: audited as a read.
+      const case1 = h.carelog.deps.directory.member('wilmington', 'slack', 'U0CASE1')!;
+      expect(await prisma().auditEvent.count({ where: { action: 'client.read', actorId: case1.memberId, entityId: row.clientId } })).toBe(1);
     });
 
     it('Snooze 1 day moves the due time, bumps the version and replaces the job', async () => {

@@ -290,6 +290,12 @@ describe('the contact form on Teams', () => {
     expect(await raw('{"nope"')).toBe(400);
     expect(await raw(JSON.stringify({ text: 'no type' }))).toBe(400);
     expect(await raw(JSON.stringify({ type: 'message', text: 'a'.repeat(1_100_000) }))).toBe(413);
+    // Correctly signed, but not what Teams sends: refused before the SDK, not a 500.
+    const signed = (a: Record<string, unknown>) => send(a).then((r) => [r.status, r.text]);
+    const { conversation: _conversation, ...noConversation } = activity();
+    for (const bad of [noConversation, { ...activity(), entities: [null] }, { ...activity(), entities: 7 }, { ...activity(), locale: 944343123 }, { ...activity(), from: 'someone' }]) {
+      expect(await signed(bad)).toEqual([400, 'not an activity']);
+    }
     expect(h.teams.calls.length).toBe(calls);
     expect(await prisma().contact.count()).toBe(contacts);
     // And a good one still works.

@@ -156,7 +156,8 @@ describe('import', () => {
       { line: 3, column: 'services', message: expect.stringMatching(/^"naps" is not one of /) },
       { line: 4, column: 'contact_date', message: expect.stringMatching(/^"2024-02-30" is not a date/) },
       { line: 5, column: 'follow_up_date', message: '"2024-06-30" is before the contact date' },
-      { line: 6, column: 'minutes_on_scene', message: '"half an hour" is not a whole number of minutes' },
+      // Words are never quoted back: only values in the shape of their column are.
+      { line: 6, column: 'minutes_on_scene', message: 'is not a whole number of minutes' },
       { line: 7, column: 'contact_date', message: '"2026-01-01" is in the future' },
       { line: 8, column: null, message: 'has 4 fields; the header has 9' },
     ]);
@@ -177,6 +178,27 @@ describe('import', () => {
       ].join('\n'),
     );
     expect(r).toEqual({ ok: false, errors: [{ line: 3, column: 'age_band', message: 'is required for a new client (PIC-0009 is first seen on this line)' }] });
+  });
+
+  it('never quotes free text back in an error: a name or a note in the wrong column, a file without its header', async () => {
+    const NAME = 'Jane Roe';
+    const NOTE = 'Said the voices told her to stop';
+    const header = 'client_code,contact_date,source,services,disposition,sex,age_band,follow_up_date';
+    const wrong = await run(
+      wilmington,
+      [header, `${NAME},2024-07-01,${NAME},crisis_services;${NAME},resolved_on_scene,${NAME},25-59,${NOTE}`, `PIC-0002,${NOTE},Jane,,resolved_on_scene,male,${NOTE},`].join('\n'),
+    );
+    const noHeader = await run(wilmington, `PIC-0001,2024-07-01,call_for_service,crisis_services,resolved_on_scene,female,25-59,"${NOTE}"\n`);
+    const errors = [...(wrong.ok ? [] : wrong.errors), ...(noHeader.ok ? [] : noHeader.errors)];
+    // Header cells are named only when written like column names; the rest go by position.
+    expect(errors.map((e) => e.column)).toEqual([
+      ...['client_code', 'source', 'services', 'sex', 'follow_up_date', 'contact_date', 'source', 'age_band'],
+      ...['#1', '#2', 'call_for_service', 'crisis_services', 'resolved_on_scene', 'female', '#7', '#8', 'client_code', 'contact_date', 'source', 'disposition'],
+    ]);
+    expect(JSON.stringify(errors)).not.toMatch(/jane|roe|voices/i);
+    // A key-shaped typo is still shown, so it can be found.
+    const typo = await run(wilmington, `${header}\nPIC-0001,2024-07-01,calls,,resolved_on_scene,female,25-59,\n`);
+    expect(typo.ok ? [] : typo.errors.map((e) => e.message)).toEqual([expect.stringMatching(/^"calls" is not one of /)]);
   });
 
   it('refuses a header with a misspelt or missing column', async () => {

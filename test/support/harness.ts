@@ -66,9 +66,11 @@ export async function startTestCarelog(opts: {
   yaml: string;
   now?: () => Date;
   workerTiming?: StartOptions['workerTiming'];
-  start?: Pick<StartOptions, 'teamsCloud' | 'mode'>;
+  start?: Pick<StartOptions, 'teamsCloud' | 'mode' | 'nudgeClaimLeaseMs'>;
+  /** Admin URL of the Postgres server to create the test database on (default: the shared one). */
+  adminUrl?: string;
 }): Promise<TestCarelog> {
-  const tdb = await createTestDatabase();
+  const tdb = await createTestDatabase(opts.adminUrl);
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {
@@ -123,7 +125,18 @@ export async function startTestCarelog(opts: {
 }
 
 export async function startHarness(
-  opts: { now?: () => Date; yaml?: string; env?: Record<string, string>; workerTiming?: StartOptions['workerTiming']; mode?: StartOptions['mode'] } = {},
+  opts: {
+    now?: () => Date;
+    yaml?: string;
+    env?: Record<string, string>;
+    workerTiming?: StartOptions['workerTiming'];
+    mode?: StartOptions['mode'];
+    nudgeClaimLeaseMs?: number;
+    /** Admin URL of the Postgres server to create the test database on (default: the shared one). */
+    adminUrl?: string;
+    /** Microsoft's endpoints, for a harness that serves Teams too (TEAMS_* in `env`). */
+    teamsCloud?: StartOptions['teamsCloud'];
+  } = {},
 ): Promise<Harness> {
   const slack = new FakeSlackApi();
   slack.teamId = TEAM;
@@ -135,7 +148,12 @@ export async function startHarness(
       env: { SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_API_URL: apiUrl, ...(opts.env ?? {}) },
       ...(opts.now ? { now: opts.now } : {}),
       ...(opts.workerTiming ? { workerTiming: opts.workerTiming } : {}),
-      ...(opts.mode ? { start: { mode: opts.mode } } : {}),
+      start: {
+        ...(opts.mode ? { mode: opts.mode } : {}),
+        ...(opts.nudgeClaimLeaseMs ? { nudgeClaimLeaseMs: opts.nudgeClaimLeaseMs } : {}),
+        ...(opts.teamsCloud ? { teamsCloud: opts.teamsCloud } : {}),
+      },
+      ...(opts.adminUrl ? { adminUrl: opts.adminUrl } : {}),
     });
   } catch (err) {
     await slack.stop();

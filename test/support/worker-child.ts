@@ -17,6 +17,10 @@ export const ZWorkerChildArgs = z.object({
   /** The injected clock, as an offset from real time. */
   clockOffsetMs: z.number(),
   timing: z.object({ lockDurationMs: z.number().optional(), stalledIntervalMs: z.number().optional() }),
+  /** CARELOG_WORKER_CONCURRENCY for the child (default: carelog's). */
+  concurrency: z.number().int().positive().optional(),
+  /** How long the child leaves a nudge claimed by another worker alone (default: carelog's 30 s). */
+  claimLeaseMs: z.number().int().positive().optional(),
 });
 export type TWorkerChildArgs = z.infer<typeof ZWorkerChildArgs>;
 
@@ -31,6 +35,7 @@ const env = parseEnv({
   CARELOG_ENCRYPTION_KEY: args.encryptionKey,
   CARELOG_START_REDIS: 'false',
   LOG_LEVEL: 'info',
+  ...(args.concurrency ? { CARELOG_WORKER_CONCURRENCY: String(args.concurrency) } : {}),
 });
 const config: Config = {
   env,
@@ -48,6 +53,7 @@ const carelog = await startCarelog({
   now: () => new Date(Date.now() + args.clockOffsetMs),
   mode: 'worker',
   workerTiming: args.timing,
+  ...(args.claimLeaseMs ? { nudgeClaimLeaseMs: args.claimLeaseMs } : {}),
 });
 process.stdout.write('ready\n');
 process.on('SIGTERM', () => {

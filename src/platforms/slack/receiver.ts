@@ -6,6 +6,7 @@ import { verifySlackRequest, type App, type Receiver, type ReceiverEvent } from 
 import { z } from 'zod';
 import { contentTypeOf, readPlatformBody, sendJson, sendText, type HttpServer } from '../../http/server.js';
 import type { Logger } from '../../logger.js';
+import { isRoutableSlackBody } from './envelope.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 /** Signed requests are accepted for five minutes either side of the server clock. */
@@ -58,6 +59,11 @@ export class SlackHttpReceiver implements Receiver {
     }
     if (body.type === 'url_verification' && typeof body.challenge === 'string') {
       sendJson(res, 200, { challenge: body.challenge });
+      return;
+    }
+    // Signed, but not a body Bolt can route (Slack never sends one): an input error, not ours.
+    if (!isRoutableSlackBody(body)) {
+      sendText(res, 400, 'malformed body');
       return;
     }
     if (!this.app) throw new Error('receiver not initialised');

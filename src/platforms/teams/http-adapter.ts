@@ -11,8 +11,36 @@ import type { Logger } from '../../logger.js';
 
 export const TEAMS_MESSAGES_PATH = '/api/messages';
 
-/** The least an activity must be before the SDK is handed it; handlers parse the rest with zod. */
-const ZActivityEnvelope = z.looseObject({ type: z.string().min(1).max(64), serviceUrl: z.string().max(2048).optional() });
+const ZParty = z.looseObject({ id: z.string().min(1).max(1024) });
+
+/**
+ * The least an activity must be before the SDK is handed it: the parties every activity to a bot
+ * carries, and the shapes the SDK reads without checking (an activity without its conversation,
+ * with `entities` that are not objects or a `locale` that is not a string made the SDK throw: a
+ * 500 for an input error). Handlers parse the rest with zod.
+ */
+const ZActivityEnvelope = z.looseObject({
+  type: z.string().min(1).max(64),
+  serviceUrl: z.string().max(2048).optional(),
+  from: ZParty,
+  recipient: ZParty,
+  conversation: ZParty,
+  id: z.string().max(1024).optional(),
+  channelId: z.string().max(64).optional(),
+  timestamp: z.string().max(64).optional(),
+  localTimestamp: z.string().max(64).optional(),
+  locale: z.string().max(64).optional(),
+  localTimezone: z.string().max(64).optional(),
+  textFormat: z.string().max(64).optional(),
+  text: z.string().optional(),
+  name: z.string().max(256).optional(),
+  attachments: z.array(z.looseObject({ contentType: z.string() })).optional(),
+  replyToId: z.string().max(1024).optional(),
+  entities: z.array(z.looseObject({ type: z.string() })).optional(),
+  channelData: z.looseObject({}).optional(),
+  membersAdded: z.array(ZParty).optional(),
+  membersRemoved: z.array(ZParty).optional(),
+});
 
 function headerRecord(headers: IncomingHttpHeaders): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
