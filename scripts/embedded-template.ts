@@ -1,10 +1,10 @@
 // Part of `npm install` (postinstall): builds the embedded database template so that a first
 // `npm run dev` or `npm run demo` on a fresh data directory skips PGlite's initdb. Never fails
 // the install: without a template, carelog simply runs initdb at its first start.
-import { buildTemplate, readTemplate } from '../src/db/embedded-template.js';
+import { buildTemplate, findTemplate } from '../src/db/embedded-template.js';
 
 try {
-  if (readTemplate()) process.exit(0);
+  if (findTemplate()) process.exit(0);
   const t0 = performance.now();
   const file = await buildTemplate();
   process.stderr.write(`carelog: embedded database template built in ${Math.round(performance.now() - t0)} ms (${file})\n`);

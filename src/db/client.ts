@@ -6,7 +6,7 @@ import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { CarelogError } from '../errors.js';
-import { readTemplate } from './embedded-template.js';
+import { copyTemplate, findTemplate } from './embedded-template.js';
 import { applyMigrations, type MigrateResult, type SqlRunner } from './migrate.js';
 
 export { PrismaClient };
@@ -160,9 +160,10 @@ async function openEmbedded(dataDir: string, templateDir?: string): Promise<Data
     const { PGlite } = await import('@electric-sql/pglite');
     const { PrismaPGlite } = await import('pglite-prisma-adapter');
     const pgDir = path.join(dataDir, 'pglite');
-    // A fresh data directory starts from the ready-made template when npm install built one.
-    const template = existsSync(path.join(pgDir, 'PG_VERSION')) ? null : readTemplate(templateDir);
-    const db = await PGlite.create(pgDir, template ? { loadDataDir: template } : {});
+    // A fresh data directory starts as a copy of the ready-made template when npm install built one.
+    const template = existsSync(path.join(pgDir, 'PG_VERSION')) ? null : findTemplate(templateDir);
+    if (template) copyTemplate(template, pgDir);
+    const db = await PGlite.create(pgDir);
     const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
     const sql: SqlRunner = {
       query: async <T,>(text: string, params?: unknown[]) => (await db.query<T>(text, params)).rows,

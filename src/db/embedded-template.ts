@@ -1,10 +1,11 @@
 // A ready-made embedded database: PGlite's initdb (in WebAssembly) takes ~5 s, most of a first
 // start on a fresh data directory. `npm install` builds one migrated, empty data directory once
-// (scripts/embedded-template.ts) and keeps it as a tarball; a fresh data directory starts from a
-// copy of it (~1 s) instead of initdb. The file name carries the PGlite version and the
-// migrations' checksums, so a stale template is never used, and migrations still run after.
+// (scripts/embedded-template.ts) and keeps it; a fresh data directory starts as a copy of it
+// (~0.5 s with the first open) instead of running initdb. The directory's name carries the PGlite
+// version and the migrations' checksums, so a stale template is never used, and migrations still
+// run after.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { applyMigrations, MIGRATIONS_DIR, readMigrations, type SqlRunner } from './migrate.js';
@@ -19,26 +20,35 @@ function pgliteVersion(): string {
   return (JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
-/** Where the template for this PGlite version and these migrations lives. */
-export function templateFile(dir = TEMPLATE_DIR): string {
+/** Where the template for this PGlite version and these migrations lives (a directory). */
+export function templateDir(dir = TEMPLATE_DIR): string {
   const key = createHash('sha256')
     .update(pgliteVersion())
     .update(readMigrations().map((m) => `${m.name}:${m.checksum}`).join('\n'))
     .digest('hex')
     .slice(0, 16);
-  return path.join(dir, `pglite-${key}.tar.gz`);
+  return path.join(dir, `pglite-${key}`);
 }
 
-/** The template as PGlite's `loadDataDir` takes it, or null when none was built for this version. */
-export function readTemplate(dir = TEMPLATE_DIR): Blob | null {
-  const file = templateFile(dir);
-  return existsSync(file) ? new Blob([readFileSync(file)]) : null;
+/** The template's data directory, or null when none was built for this version. */
+export function findTemplate(dir = TEMPLATE_DIR): string | null {
+  const found = templateDir(dir);
+  return existsSync(path.join(found, 'PG_VERSION')) ? found : null;
 }
 
-/** Builds the template: an in-memory PGlite, migrated, dumped as a gzipped tarball. */
+/** Copies the template into a fresh data directory (~0.2 s for its ~40 MB; initdb takes ~5 s). */
+export function copyTemplate(template: string, pgDir: string): void {
+  cpSync(template, pgDir, { recursive: true });
+}
+
+/** Builds the template: PGlite's initdb in a scratch directory, migrated, then moved into place. */
 export async function buildTemplate(dir = TEMPLATE_DIR): Promise<string> {
   const { PGlite } = await import('@electric-sql/pglite');
-  const db = await PGlite.create();
+  const final = templateDir(dir);
+  const scratch = `${final}.tmp-${process.pid}`;
+  mkdirSync(dir, { recursive: true });
+  rmSync(scratch, { recursive: true, force: true });
+  const db = await PGlite.create(scratch);
   try {
     const sql: SqlRunner = {
       query: async <T,>(text: string, params?: unknown[]) => (await db.query<T>(text, params)).rows,
@@ -47,14 +57,11 @@ export async function buildTemplate(dir = TEMPLATE_DIR): Promise<string> {
       },
     };
     await applyMigrations(sql);
-    const tarball = Buffer.from(await (await db.dumpDataDir('gzip')).arrayBuffer());
-    const file = templateFile(dir);
-    mkdirSync(dir, { recursive: true });
-    // Written whole, then renamed: a reader never sees half a file.
-    writeFileSync(`${file}.tmp`, tarball);
-    renameSync(`${file}.tmp`, file);
-    return file;
   } finally {
     await db.close();
   }
+  // Moved whole: a reader never sees half a template. Another install may have won the race.
+  if (existsSync(final)) rmSync(scratch, { recursive: true, force: true });
+  else renameSync(scratch, final);
+  return final;
 }

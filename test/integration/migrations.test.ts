@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.js';
 import { readMigrations } from '../../src/db/migrate.js';
-import { buildTemplate, readTemplate, templateFile } from '../../src/db/embedded-template.js';
+import { buildTemplate, findTemplate, templateDir } from '../../src/db/embedded-template.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -60,10 +60,11 @@ describe('embedded database', () => {
     const root = mkdtempSync(path.join(os.tmpdir(), 'carelog-template-'));
     cleanups.push(async () => rmSync(root, { recursive: true, force: true }));
     const templates = path.join(root, 'templates');
-    expect(readTemplate(templates)).toBeNull();
-    const file = await buildTemplate(templates);
-    expect(path.basename(file)).toMatch(/^pglite-[0-9a-f]{16}\.tar\.gz$/);
-    expect(file).toBe(templateFile(templates));
+    expect(findTemplate(templates)).toBeNull();
+    const built = await buildTemplate(templates);
+    expect(path.basename(built)).toMatch(/^pglite-[0-9a-f]{16}$/);
+    expect(built).toBe(templateDir(templates));
+    expect(findTemplate(templates)).toBe(built);
 
     // From the template: already migrated, and usable.
     const fromTemplate = await openDatabase({ dataDir: path.join(root, 'a'), templateDir: templates });
