@@ -1,74 +1,29 @@
 // Redis down while a clinician saves a contact (README, "Scaling"): the contact is stored in
 // Postgres and the form closes well inside Slack's three seconds; /healthz says Redis is down; when
 // Redis is back the reminder is queued (from BullMQ's own queue of commands, or by the reconciler).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
 import { reminderJobId } from '../../src/queue/reminders.js';
 import { reconcileReminders } from '../../src/services/reconcile.js';
 import { startHarness, type Harness } from '../support/harness.js';
+import { startPrivateRedis, type PrivateRedis } from '../support/redis.js';
 import { FOLLOWUP_YAML, NEW_CLIENT, settableClock, waitUntil } from '../support/followups.js';
 import { viewSubmission, type OpenedView } from '../support/slack-payloads.js';
 
 const clock = settableClock(new Date('2026-11-24T15:00:00Z'));
 let h: Harness;
-let port: number;
-let dir: string;
-let redis: ChildProcess | null = null;
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port: p } = server.address() as net.AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return p;
-}
-
-async function answers(url: string): Promise<boolean> {
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', () => undefined);
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
-
-async function startRedis(): Promise<void> {
-  redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
-  await waitUntil(() => answers(`redis://127.0.0.1:${port}`), 10_000, 'private redis-server');
-}
-
-async function stopRedis(): Promise<void> {
-  const child = redis;
-  redis = null;
-  if (!child || child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGKILL');
-  await exited;
-}
+let redis: PrivateRedis;
 
 beforeAll(async () => {
-  port = await freePort();
-  dir = mkdtempSync(path.join(os.tmpdir(), 'carelog-redis-down-'));
-  await startRedis();
-  h = await startHarness({ now: clock.now, yaml: FOLLOWUP_YAML(), env: { REDIS_URL: `redis://127.0.0.1:${port}` } });
+  redis = await startPrivateRedis();
+  h = await startHarness({ now: clock.now, yaml: FOLLOWUP_YAML(), env: { REDIS_URL: redis.url } });
 });
 afterAll(async () => {
-  if (!redis) await startRedis().catch(() => undefined);
+  await redis?.up().catch(() => undefined);
   // After Redis came back empty, BullMQ's graceful close can wait on its blocking connection for
   // good; what this file tests is done, so close the worker without waiting.
   await h?.carelog.workers?.worker.close(true);
   await h?.stop();
-  await stopRedis();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await redis?.stop();
 });
 
 describe('Redis down', () => {
@@ -81,7 +36,7 @@ describe('Redis down', () => {
     // The start-up jobs (reconcile, retention) done first: this is about a contact, not about a job
     // in flight when Redis loses everything (BullMQ then may not let that worker close).
     await waitUntil(async () => (await h.carelog.queue.getActiveCount()) === 0, 10_000, 'start-up jobs finished');
-    await stopRedis();
+    await redis.down();
     const started = Date.now();
     const saved = await h.interact(
       viewSubmission('U0CLIN1', opened, { ...NEW_CLIENT, contact_date: '2026-11-24', contact_time: '09:30', follow_up_wanted: true, follow_up_date: '2026-11-30', follow_up_assignee: 'U0CASE1' }),
@@ -97,7 +52,7 @@ describe('Redis down', () => {
     expect(health.status).toBe(503);
     expect(await health.json()).toMatchObject({ database: 'ok', redis: 'down' });
 
-    await startRedis();
+    await redis.up();
     await reconcileReminders(h.carelog.deps);
     const job = await waitUntil(() => h.carelog.queue.getJob(reminderJobId({ followUpId: f.id, version: 1, stage: 'due' })), 10_000, 'the reminder queued');
     expect(await job.getState()).toBe('delayed');

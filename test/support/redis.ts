@@ -23,6 +23,10 @@ export interface PrivateRedis {
   port: number;
   /** Kills the server (SIGKILL: nothing is saved) and starts a new, empty one on the same port. */
   restart(): Promise<void>;
+  /** Kills the server and leaves it down (Redis unavailable), until up(). */
+  down(): Promise<void>;
+  /** Starts a new, empty server on the same port after down(); does nothing while one runs. */
+  up(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -62,6 +66,11 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     port,
     restart: async () => {
       await kill();
+      await launch();
+    },
+    down: kill,
+    up: async () => {
+      if (child.exitCode === null && child.signalCode === null) return;
       await launch();
     },
     stop: async () => {
