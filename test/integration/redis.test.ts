@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CarelogError } from '../../src/errors.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { connectRedis, Redis, type RedisHandle } from '../../src/queue/redis.js';
+import { freePort } from '../support/redis.js';
 
 const SHARED_URL = 'redis://127.0.0.1:6379';
 const PREFIX = `carelog-test-redis-${randomBytes(4).toString('hex')}:`;
@@ -51,15 +52,6 @@ function track(handle: RedisHandle): RedisHandle {
       await close();
     },
   };
-}
-
-/** A TCP port nothing listens on right now. */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
 }
 
 /** Whether anything accepts a TCP connection on the port. */
