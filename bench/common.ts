@@ -17,3 +17,4 @@ export function processCpuSeconds(pid: number): number {
 }
 
 export const round1 = (x: number) => Math.round(x * 10) / 10;
+export const round2 = (x: number) => Math.round(x * 100) / 100;

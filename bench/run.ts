@@ -24,7 +24,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   ack: async () => ({ sequential: await benchAck(1000, 1), concurrent10: await benchAck(1000, 10) }),
   import: () => benchImport(100_000),
   // /contact at 50 concurrent next to a bare Bolt app, view_submission to commit, cold start.
-  chat: () => benchChat(1000, 500, String(flags['carelog-node-flags'] ?? '').split(' ').filter(Boolean), Number(flags.concurrency ?? 50)),
+  chat: () => benchChat(2000, 500, String(flags['carelog-node-flags'] ?? '').split(' ').filter(Boolean), Number(flags.concurrency ?? 50)),
   // 300,000 clients, 1,000,000 contacts; computeDigest next to one raw scan and the ORM-and-JS way.
   digest: () => benchDigest(300_000),
 };

@@ -1,7 +1,7 @@
 // The Home tab: a "Log a contact" button and the person's follow-ups.
-import type { App, BlockAction } from '@slack/bolt';
 import type { KnownBlock } from '@slack/types';
 import type { CarelogDeps } from '../src/deps.js';
+import type { SlackRoutes } from '../src/platforms/slack/routes.js';
 import { followUpListIntro, renderFollowUpList } from '../src/platforms/slack/followup-list.js';
 import { openContactForm } from '../src/platforms/slack/open-contact-form.js';
 import { slackActor } from '../src/platforms/slack/actor.js';
@@ -13,8 +13,8 @@ import { slackApi } from '../src/platforms/slack/app.js';
 
 export const HOME_LOG_CONTACT = 'home_log_contact';
 
-export function register(app: App, deps: CarelogDeps): void {
-  app.event('app_home_opened', async ({ event, body, context }) => {
+export function register(routes: SlackRoutes, deps: CarelogDeps): void {
+  routes.event('app_home_opened', async ({ event, body, context }) => {
     if (event.tab !== 'home') return;
     const { member } = slackActor(deps, { team_id: (body as { team_id?: string }).team_id, user_id: event.user });
     const blocks: KnownBlock[] = [];
@@ -32,7 +32,7 @@ export function register(app: App, deps: CarelogDeps): void {
     await slackApi(context).views.publish({ user_id: event.user, view: { type: 'home', blocks } });
   });
 
-  app.action<BlockAction>({ type: 'block_actions', action_id: HOME_LOG_CONTACT }, async ({ ack, body, context }) => {
+  routes.action(HOME_LOG_CONTACT, async ({ ack, body, context }) => {
     await ack();
     const { program, member } = slackActor(deps, body);
     if (!program || !mayLogContacts(member)) return;

@@ -1,6 +1,6 @@
 // `/carelog help` and `/carelog followups`, answered privately to the person who asked.
-import type { App } from '@slack/bolt';
 import type { CarelogDeps } from '../src/deps.js';
+import type { SlackRoutes } from '../src/platforms/slack/routes.js';
 import { slackActor } from '../src/platforms/slack/actor.js';
 import { followUpListIntro, renderFollowUpList } from '../src/platforms/slack/followup-list.js';
 import { mayWorkFollowUps } from '../src/services/followup-actions.js';
@@ -9,8 +9,8 @@ import { HELP_TEXT } from '../src/views/help.js';
 
 export const CARELOG_COMMAND = '/carelog';
 
-export function register(app: App, deps: CarelogDeps): void {
-  app.command(CARELOG_COMMAND, async ({ ack, body }) => {
+export function register(routes: SlackRoutes, deps: CarelogDeps): void {
+  routes.command(CARELOG_COMMAND, async ({ ack, body }) => {
     const sub = (body.text ?? '').trim().toLowerCase().split(/\s+/)[0] ?? '';
     const { member } = slackActor(deps, body);
     if (sub === 'followups' || sub === 'follow-ups') {

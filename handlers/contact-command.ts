@@ -1,6 +1,6 @@
 // `/contact [CODE]`: acknowledge at once, then open the contact form (Slack allows 3 seconds).
-import type { App } from '@slack/bolt';
 import type { CarelogDeps } from '../src/deps.js';
+import type { SlackRoutes } from '../src/platforms/slack/routes.js';
 import { slackActor } from '../src/platforms/slack/actor.js';
 import { openContactForm } from '../src/platforms/slack/open-contact-form.js';
 import { mayLogContacts, NOT_ON_ROSTER } from '../src/services/contact-flow.js';
@@ -8,8 +8,8 @@ import { slackApi } from '../src/platforms/slack/app.js';
 
 export const CONTACT_COMMAND = '/contact';
 
-export function register(app: App, deps: CarelogDeps): void {
-  app.command(CONTACT_COMMAND, async ({ ack, body, context }) => {
+export function register(routes: SlackRoutes, deps: CarelogDeps): void {
+  routes.command(CONTACT_COMMAND, async ({ ack, body, context }) => {
     const { program, member } = slackActor(deps, body);
     if (!program || !mayLogContacts(member)) {
       await ack({ response_type: 'ephemeral', text: NOT_ON_ROSTER });

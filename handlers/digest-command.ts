@@ -1,6 +1,6 @@
 // `/digest …`: a private preview for leadership and admins, or posting a missed period.
-import type { App } from '@slack/bolt';
 import type { CarelogDeps } from '../src/deps.js';
+import type { SlackRoutes } from '../src/platforms/slack/routes.js';
 import { slackActor } from '../src/platforms/slack/actor.js';
 import { renderDigestBlocks } from '../src/platforms/slack/digest-blocks.js';
 import { answerDigestRequest, DIGEST_USAGE, mayReadDigests, parseDigestRequest } from '../src/services/digest-requests.js';
@@ -8,8 +8,8 @@ import { answerDigestRequest, DIGEST_USAGE, mayReadDigests, parseDigestRequest }
 export const DIGEST_COMMAND = '/digest';
 export const DIGEST_FAILED_TEXT = 'carelog could not finish that digest just now. Try again in a moment: a digest is never posted twice.';
 
-export function register(app: App, deps: CarelogDeps): void {
-  app.command(DIGEST_COMMAND, async ({ ack, body, respond }) => {
+export function register(routes: SlackRoutes, deps: CarelogDeps): void {
+  routes.command(DIGEST_COMMAND, async ({ ack, body, respond }) => {
     const { program, member } = slackActor(deps, body);
     if (!program || !mayReadDigests(member)) {
       await ack({ response_type: 'ephemeral', text: 'Digests are for your program’s leadership and admins.' });

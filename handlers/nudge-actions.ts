@@ -1,8 +1,9 @@
 // Acting on a follow-up nudge: Log follow-up, Snooze, Done, Reassign. The message is updated in
 // place (chat.update for a DM, the response URL for an ephemeral list): no channel noise.
-import type { App, BlockAction, BlockElementAction, Context } from '@slack/bolt';
+import type { BlockAction, BlockElementAction, Context } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { CarelogDeps } from '../src/deps.js';
+import type { SlackRoutes } from '../src/platforms/slack/routes.js';
 import { slackActor } from '../src/platforms/slack/actor.js';
 import { slackApi } from '../src/platforms/slack/app.js';
 import { renderNudgeBlocks } from '../src/platforms/slack/nudge-blocks.js';
@@ -23,7 +24,7 @@ async function replaceMessage(client: WebClient, body: BlockAction, respond: Res
   }
 }
 
-export function register(app: App, deps: CarelogDeps): void {
+export function register(routes: SlackRoutes, deps: CarelogDeps): void {
   const handle = (read: (action: BlockElementAction) => { ref: string; action: TFollowUpAction } | null) =>
     async ({ ack, body, action, context, respond }: { ack: () => Promise<void>; body: BlockAction; action: BlockElementAction; context: Context; respond: Respond }) => {
       await ack();
@@ -39,12 +40,12 @@ export function register(app: App, deps: CarelogDeps): void {
       else if (!result.ok) await respond({ response_type: 'ephemeral', text: result.error });
     };
 
-  app.action<BlockAction>(
-    { type: 'block_actions', action_id: NUDGE_ACTION.done },
+  routes.action(
+    NUDGE_ACTION.done,
     handle((a) => (a.type === 'button' && a.value ? { ref: a.value, action: { kind: 'done' } } : null)),
   );
-  app.action<BlockAction>(
-    { type: 'block_actions', action_id: NUDGE_ACTION.snooze },
+  routes.action(
+    NUDGE_ACTION.snooze,
     handle((a) => {
       if (a.type !== 'static_select' || !a.selected_option) return null;
       const [ref, key] = a.selected_option.value.split('|');
@@ -52,11 +53,11 @@ export function register(app: App, deps: CarelogDeps): void {
       return ref && choice ? { ref, action: { kind: 'snooze', choice } } : null;
     }),
   );
-  app.action<BlockAction>(
-    { type: 'block_actions', action_id: new RegExp(`^${NUDGE_ACTION.reassign}\\|`) },
+  routes.action(
+    new RegExp(`^${NUDGE_ACTION.reassign}\\|`),
     handle((a) => (a.type === 'users_select' && a.selected_user ? { ref: a.action_id.split('|')[1] ?? '', action: { kind: 'reassign', toPlatformUserId: a.selected_user } } : null)),
   );
-  app.action<BlockAction>({ type: 'block_actions', action_id: NUDGE_ACTION.log }, async ({ ack, body, action, context, respond }) => {
+  routes.action(NUDGE_ACTION.log, async ({ ack, body, action, context, respond }) => {
     await ack();
     const { program, member } = slackActor(deps, body);
     if (!program || !mayWorkFollowUps(member) || action.type !== 'button' || !action.value) {

@@ -45,8 +45,19 @@ function oneOf(keys: string[], message: string) {
   return z.string({ error: message }).refine((v) => keys.includes(v), { error: message });
 }
 
+/**
+ * One schema per program's categories, built on first use: building a zod object and its first
+ * parse (zod compiles a fast path per schema) cost ~0.3 ms, more than a submission's parse.
+ */
+const SCHEMAS = new WeakMap<TCategories, ReturnType<typeof buildContactSchema>>();
+
 function contactSchema(rules: ContactRules) {
-  const { categories } = rules;
+  let schema = SCHEMAS.get(rules.categories);
+  if (!schema) SCHEMAS.set(rules.categories, (schema = buildContactSchema(rules.categories)));
+  return schema;
+}
+
+function buildContactSchema(categories: TCategories) {
   const keys = (list: { key: string }[]) => list.map((c) => c.key);
   const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : typeof v === 'string' ? v.trim() : v);
   return z

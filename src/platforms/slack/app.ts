@@ -6,6 +6,7 @@ import type { CarelogDeps } from '../../deps.js';
 import type { HttpServer } from '../../http/server.js';
 import type { Logger } from '../../logger.js';
 import { SlackHttpReceiver } from './receiver.js';
+import { SlackRoutes } from './routes.js';
 import { CarelogWebClient } from './web-api.js';
 
 export interface SlackAppOptions {
@@ -57,6 +58,14 @@ export function slackApi(context: Context): CarelogWebClient {
   return context[SLACK_API] as CarelogWebClient;
 }
 
+/**
+ * Bolt's built-ins carelog does not use, each a step on every request: the conversation store
+ * (context.conversation, never read here) and ignoreSelf, which drops events the bot itself caused;
+ * carelog listens to no event the bot can cause (app_home_opened is a person opening the tab).
+ * A listener for message events would need ignoreSelf back.
+ */
+const LEAN = { convoStore: false, ignoreSelf: false } as const;
+
 export interface SlackApp {
   app: App;
   /** The client carelog calls Slack with, for the messenger as well as the listeners. */
@@ -80,6 +89,7 @@ export async function createSlackApp(deps: CarelogDeps, opts: SlackAppOptions): 
         installerOptions: { clientOptions },
         logger,
         deferInitialization: true,
+        ...LEAN,
       })
     : new App({
         token: opts.botToken,
@@ -92,17 +102,20 @@ export async function createSlackApp(deps: CarelogDeps, opts: SlackAppOptions): 
         clientOptions,
         logger,
         deferInitialization: true,
+        ...LEAN,
       });
   app.error(async (err) => {
     // Codes and names only: a Slack API error or a database error may quote what was sent.
     const e = err as Error & { code?: string; original?: Error & { code?: string } };
     deps.logger.error({ err: { name: e.name, code: e.code, cause: e.original?.name, causeCode: e.original?.code } }, 'a Slack listener failed');
   });
-  app.use(async ({ context, next }) => {
-    context[SLACK_API] = api;
-    await next();
-  });
-  registerHandlers(app, deps);
+  const routes = new SlackRoutes();
+  registerHandlers(routes, deps);
+  app.use(
+    routes.middleware(({ context }) => {
+      context[SLACK_API] = api;
+    }),
+  );
   // Calls auth.test: a wrong token or API URL stops start-up here, with Slack's error code.
   await app.init();
   return { app, api };
