@@ -8,7 +8,7 @@ import { CarelogError } from '../errors.js';
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/client.js';
 import type { SqlRunner } from '../db/migrate.js';
-import { AUDIT, auditSql, type AuditEntry } from './audit.js';
+import { AUDIT } from './audit.js';
 import type { Keyring } from './crypto.js';
 import type { Directory, MemberRef } from './directory.js';
 
@@ -64,10 +64,13 @@ const utc = (d: Date) => d.toISOString();
 const NOW_UTC = `(now() AT TIME ZONE 'UTC')`;
 
 /**
- * Writes the client (if new), the contact, the follow-up and the audit trail in one transaction,
- * or nothing. Plain SQL on one connection (Database.transaction): this runs on every form a
- * clinician saves, and Prisma's interactive transaction cost ~6 ms of CPU for these few statements
- * against ~0.5 ms this way (`npm run bench -- chat`).
+ * Writes the client (if new), the contact, the follow-up and the audit trail as one SQL statement,
+ * or nothing. The program row is the numbering lock (client codes and contact numbers have no
+ * gaps), so the time it is held is what concurrent saves of one program wait on: as one statement
+ * it is held for that statement alone, one round trip, where a transaction of seven statements
+ * held it across seven round trips and saves queued behind one another (`npm run bench -- chat`,
+ * 20 at a time: p99 102 -> see BENCHMARKS.md). Prisma's interactive transaction cost ~6 ms of CPU
+ * here; this costs a fraction of one.
  */
 export async function logContact(deps: ContactServiceDeps, req: LogContactRequest): Promise<LoggedContact> {
   const { db, keyring, directory } = deps;
@@ -82,111 +85,48 @@ export async function logContact(deps: ContactServiceDeps, req: LogContactReques
     throw new ContactFieldError('follow_up_assignee', 'That person is not on this program’s carelog roster.');
   }
   const sealed = input.notes ? keyring.encrypt(input.notes, notesContext(program.id)) : null;
+  const isNew = input.client.kind === 'new';
+  const clientId = input.client.kind === 'new' ? randomUUID() : input.client.clientId;
+  // Who follows up: the person chosen, else the client's case manager, else the least loaded one.
+  // The last is read before the write (no lock held); the statement uses it only when the first
+  // two are missing. A client without a case manager gets the assignee as theirs when they are one.
+  const picked = input.followUpDate && !assigneeChoice ? await pickCaseManager(db.sql, directory, program.id) : null;
+  const fallback = assigneeChoice?.memberId ?? picked;
+  const caseManagerIfNone = input.followUpDate && fallback && directory.memberById(fallback)?.roles.includes('case_manager') ? fallback : null;
+  const contactId = randomUUID();
+  const followUpId = input.followUpDate ? randomUUID() : null;
+  const dueAt = input.followUpDate ? fromLocal(input.followUpDate, program.followUps.nudgeAt, program.timezone) : null;
 
+  let row: LogContactRow | undefined;
   try {
-    return await db.transaction(async (tx) => {
-      const isNew = input.client.kind === 'new';
-      const [counters] = await tx.query<{ nextContactNumber: number; nextClientNumber: number }>(
-        `UPDATE "Program" SET "nextContactNumber" = "nextContactNumber" + 1, "nextClientNumber" = "nextClientNumber" + $2, "updatedAt" = ${NOW_UTC}
-         WHERE id = $1 RETURNING "nextContactNumber", "nextClientNumber"`,
-        [program.id, isNew ? 1 : 0],
-      );
-      if (!counters) throw new CarelogError('unknown_program', `No program ${program.id} in the database`);
-      const contactNumber = counters.nextContactNumber - 1;
-      const auditEntries: AuditEntry[] = [];
-
-      let client: { id: string; code: string; caseManagerId: string | null };
-      if (input.client.kind === 'new') {
-        const number = counters.nextClientNumber - 1;
-        client = { id: randomUUID(), code: formatClientCode(program.clientCodePrefix, number), caseManagerId: null };
-        await tx.query(
-          `INSERT INTO "Client" (id, "programId", number, code, sex, "ageBand", "firstContactAt", "createdAt", "updatedAt")
-           VALUES ($1, $2, $3, $4, $5, $6, $7, ${NOW_UTC}, ${NOW_UTC})`,
-          [client.id, program.id, number, client.code, input.client.sex, input.client.ageBand, utc(input.occurredAt)],
-        );
-        auditEntries.push({ programId: program.id, actorId: author.memberId, action: AUDIT.clientCreate, entityType: 'client', entityId: client.id });
-      } else {
-        // A contact logged late can be earlier than the first one on record: keep the earliest.
-        const [found] = await tx.query<{ id: string; code: string; caseManagerId: string | null }>(
-          `UPDATE "Client" SET "firstContactAt" = LEAST("firstContactAt", $3::timestamp(3)),
-                  "updatedAt" = CASE WHEN $3::timestamp(3) < "firstContactAt" THEN ${NOW_UTC} ELSE "updatedAt" END
-           WHERE id = $1::uuid AND "programId" = $2 RETURNING id, code, "caseManagerId"`,
-          [input.client.clientId, program.id, utc(input.occurredAt)],
-        );
-        if (!found) throw new ContactFieldError('client', 'That client is not in this program. Choose again.');
-        client = found;
-      }
-
-      const assigneeMemberId = input.followUpDate
-        ? (assigneeChoice?.memberId ?? client.caseManagerId ?? (await pickCaseManager(tx, directory, program.id)))
-        : null;
-
-      const contactId = randomUUID();
-      await tx.query(
-        `INSERT INTO "Contact" (id, "programId", number, "clientId", "occurredAt", "authorId", source, services, referrals, disposition,
-                                "incidentRef", "minutesOnScene", "followUpWanted", "followUpDate", "followUpAssigneeId",
-                                "notesCiphertext", "notesKeyId", "idempotencyKey", "createdAt")
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text[], $9::text[], $10, $11, $12, $13, $14::date, $15, $16, $17, $18, ${NOW_UTC})`,
-        [
-          contactId,
-          program.id,
-          contactNumber,
-          client.id,
-          utc(input.occurredAt),
-          author.memberId,
-          input.source,
-          input.services,
-          input.referrals,
-          input.disposition,
-          input.incidentRef,
-          input.minutesOnScene,
-          input.followUpDate !== null,
-          input.followUpDate,
-          assigneeMemberId,
-          sealed?.envelope ?? null,
-          sealed?.keyId ?? null,
-          req.idempotencyKey,
-        ],
-      );
-      auditEntries.push({ programId: program.id, actorId: author.memberId, action: AUDIT.contactCreate, entityType: 'contact', entityId: contactId });
-
-      // Any contact with the client meets the follow-ups that were waiting for one.
-      const pending = await tx.query<{ id: string; version: number }>(
-        `UPDATE "FollowUp" SET status = 'done', "completedAt" = $2, "metByContactId" = $3, version = version + 1, "updatedAt" = ${NOW_UTC}
-         WHERE "clientId" = $1 AND status = 'pending' RETURNING id, version - 1 AS version`,
-        [client.id, utc(deps.now?.() ?? new Date()), contactId],
-      );
-      for (const f of pending) {
-        auditEntries.push({ programId: program.id, actorId: author.memberId, action: AUDIT.followUpComplete, entityType: 'followup', entityId: f.id });
-      }
-
-      let followUp: LoggedContact['followUp'] = null;
-      if (input.followUpDate) {
-        const dueAt = fromLocal(input.followUpDate, program.followUps.nudgeAt, program.timezone);
-        const followUpId = randomUUID();
-        await tx.query(
-          `INSERT INTO "FollowUp" (id, "programId", "clientId", "originContactId", "dueAt", "assigneeId", "createdAt", "updatedAt")
-           VALUES ($1, $2, $3, $4, $5, $6, ${NOW_UTC}, ${NOW_UTC})`,
-          [followUpId, program.id, client.id, contactId, utc(dueAt), assigneeMemberId],
-        );
-        if (assigneeMemberId && !client.caseManagerId && directory.memberById(assigneeMemberId)?.roles.includes('case_manager')) {
-          await tx.query(`UPDATE "Client" SET "caseManagerId" = $2, "updatedAt" = ${NOW_UTC} WHERE id = $1`, [client.id, assigneeMemberId]);
-        }
-        followUp = { id: followUpId, date: input.followUpDate, dueAt, assigneeMemberId };
-        auditEntries.push({ programId: program.id, actorId: author.memberId, action: AUDIT.followUpCreate, entityType: 'followup', entityId: followUpId });
-      }
-
-      await auditSql(tx, auditEntries);
-      return {
-        created: true,
-        contactId,
-        contactNumber,
-        clientCode: client.code,
-        newClient: isNew,
-        followUp,
-        followUpsMet: pending.map((f) => ({ id: f.id, version: Number(f.version) })),
-      };
-    });
+    [row] = await db.sql.query<LogContactRow>(LOG_CONTACT_SQL, [
+      program.id,
+      isNew,
+      clientId,
+      program.clientCodePrefix,
+      input.client.kind === 'new' ? input.client.sex : null,
+      input.client.kind === 'new' ? input.client.ageBand : null,
+      utc(input.occurredAt),
+      contactId,
+      author.memberId,
+      input.source,
+      input.services,
+      input.referrals,
+      input.disposition,
+      input.incidentRef,
+      input.minutesOnScene,
+      input.followUpDate,
+      assigneeChoice?.memberId ?? null,
+      picked,
+      caseManagerIfNone,
+      sealed?.envelope ?? null,
+      sealed?.keyId ?? null,
+      req.idempotencyKey,
+      utc(deps.now?.() ?? new Date()),
+      followUpId,
+      dueAt ? utc(dueAt) : null,
+      [AUDIT.clientCreate, AUDIT.contactCreate, AUDIT.followUpComplete, AUDIT.followUpCreate],
+    ]);
   } catch (err) {
     // Two copies of one submission raced: the other one committed first. Report it as a repeat.
     if (isUniqueViolation(err)) {
@@ -195,7 +135,101 @@ export async function logContact(deps: ContactServiceDeps, req: LogContactReques
     }
     throw err;
   }
+  if (!row) {
+    // Nothing was written: the program is missing, or the client is not one of its clients.
+    const [known] = await db.sql.query<{ id: string }>(`SELECT id FROM "Program" WHERE id = $1`, [program.id]);
+    if (!known) throw new CarelogError('unknown_program', `No program ${program.id} in the database`);
+    throw new ContactFieldError('client', 'That client is not in this program. Choose again.');
+  }
+  return {
+    created: true,
+    contactId,
+    contactNumber: row.contactNumber,
+    clientCode: row.code,
+    newClient: isNew,
+    followUp: followUpId && input.followUpDate && dueAt ? { id: followUpId, date: input.followUpDate, dueAt, assigneeMemberId: row.assigneeId } : null,
+    followUpsMet: row.met.map((f) => ({ id: f.id, version: Number(f.version) })),
+  };
 }
+
+interface LogContactRow {
+  contactNumber: number;
+  code: string;
+  assigneeId: string | null;
+  met: { id: string; version: number }[];
+}
+
+/**
+ * The whole save. Its parts see one snapshot and pass rows on through RETURNING; the checks of
+ * the foreign keys between them run at the end of the statement. The program's counters move only
+ * when the client is new or is one of the program's, so a refused save leaves no gap.
+ *  $1 program  $2 new client?  $3 client id  $4 code prefix  $5 sex  $6 age band  $7 occurred at
+ *  $8 contact id  $9 author  $10 source  $11 services  $12 referrals  $13 disposition  $14 CAD no.
+ *  $15 minutes  $16 follow-up date  $17 chosen assignee  $18 least loaded case manager
+ *  $19 case manager for a client without one  $20 notes envelope  $21 key id  $22 idempotency key
+ *  $23 now  $24 follow-up id  $25 follow-up due at  $26 audit actions
+ */
+const LOG_CONTACT_SQL = `
+WITH counters AS (
+  UPDATE "Program"
+     SET "nextContactNumber" = "nextContactNumber" + 1,
+         "nextClientNumber" = "nextClientNumber" + CASE WHEN $2::boolean THEN 1 ELSE 0 END,
+         "updatedAt" = ${NOW_UTC}
+   WHERE id = $1::text
+     AND ($2::boolean OR EXISTS (SELECT 1 FROM "Client" WHERE id = $3::uuid AND "programId" = $1::text))
+  RETURNING "nextContactNumber" - 1 AS contact_number, "nextClientNumber" - 1 AS client_number
+), new_client AS (
+  INSERT INTO "Client" (id, "programId", number, code, sex, "ageBand", "firstContactAt", "caseManagerId", "createdAt", "updatedAt")
+  SELECT $3::uuid, $1::text, client_number,
+         $4::text || '-' || CASE WHEN client_number < 10000 THEN lpad(client_number::text, 4, '0') ELSE client_number::text END,
+         $5::text, $6::text, $7::timestamp(3), $19::uuid, ${NOW_UTC}, ${NOW_UTC}
+    FROM counters WHERE $2::boolean
+  RETURNING id, code, "caseManagerId"
+), old_client AS (
+  -- A contact logged late can be earlier than the first one on record: keep the earliest.
+  UPDATE "Client"
+     SET "firstContactAt" = LEAST("firstContactAt", $7::timestamp(3)),
+         "caseManagerId" = COALESCE("caseManagerId", $19::uuid),
+         "updatedAt" = CASE WHEN $7::timestamp(3) < "firstContactAt" OR ("caseManagerId" IS NULL AND $19::uuid IS NOT NULL)
+                            THEN ${NOW_UTC} ELSE "updatedAt" END
+   WHERE NOT $2::boolean AND id = $3::uuid AND "programId" = $1::text AND EXISTS (SELECT 1 FROM counters)
+  RETURNING id, code, "caseManagerId"
+), client AS (
+  SELECT * FROM new_client UNION ALL SELECT * FROM old_client
+), assignee AS (
+  SELECT CASE WHEN $16::date IS NOT NULL THEN COALESCE($17::uuid, client."caseManagerId", $18::uuid) END AS id FROM client
+), contact AS (
+  INSERT INTO "Contact" (id, "programId", number, "clientId", "occurredAt", "authorId", source, services, referrals, disposition,
+                         "incidentRef", "minutesOnScene", "followUpWanted", "followUpDate", "followUpAssigneeId",
+                         "notesCiphertext", "notesKeyId", "idempotencyKey", "createdAt")
+  SELECT $8::uuid, $1::text, counters.contact_number, client.id, $7::timestamp(3), $9::uuid, $10::text, $11::text[], $12::text[], $13::text,
+         $14::text, $15::int, $16::date IS NOT NULL, $16::date, assignee.id,
+         $20::text, $21::text, $22::text, ${NOW_UTC}
+    FROM counters, client, assignee
+  RETURNING id
+), met AS (
+  -- Any contact with the client meets the follow-ups that were waiting for one.
+  UPDATE "FollowUp"
+     SET status = 'done', "completedAt" = $23::timestamp(3), "metByContactId" = $8::uuid, version = version + 1, "updatedAt" = ${NOW_UTC}
+   WHERE "clientId" = (SELECT id FROM client) AND status = 'pending' AND EXISTS (SELECT 1 FROM contact)
+  RETURNING id, version - 1 AS version
+), follow_up AS (
+  INSERT INTO "FollowUp" (id, "programId", "clientId", "originContactId", "dueAt", "assigneeId", "createdAt", "updatedAt")
+  SELECT $24::uuid, $1::text, client.id, contact.id, $25::timestamp(3), assignee.id, ${NOW_UTC}, ${NOW_UTC}
+    FROM client, contact, assignee WHERE $24::uuid IS NOT NULL
+  RETURNING id
+), audit AS (
+  INSERT INTO "AuditEvent" ("programId", "actorId", action, "entityType", "entityId", at)
+  SELECT $1::text, $9::uuid, a.action, a.type, a.entity, ${NOW_UTC}
+    FROM (SELECT 1 AS ord, ($26::text[])[1] AS action, 'client' AS type, id::text AS entity FROM new_client
+          UNION ALL SELECT 2, ($26::text[])[2], 'contact', id::text FROM contact
+          UNION ALL SELECT 3, ($26::text[])[3], 'followup', id::text FROM met
+          UNION ALL SELECT 4, ($26::text[])[4], 'followup', id::text FROM follow_up) a
+   ORDER BY a.ord
+)
+SELECT counters.contact_number AS "contactNumber", client.code, assignee.id AS "assigneeId",
+       COALESCE((SELECT json_agg(json_build_object('id', id, 'version', version)) FROM met), '[]'::json) AS met
+  FROM counters, client, assignee, contact`;
 
 async function findByIdempotencyKey(sql: SqlRunner, programId: string, key: string): Promise<LoggedContact | null> {
   const [row] = await sql.query<{ id: string; number: number; code: string; followUpDate: string | null; fid: string | null; dueMs: number | null; assigneeId: string | null }>(

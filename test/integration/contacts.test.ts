@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseProgramFile, type ProgramConfig } from '../../src/config.js';
 import { openDatabase, type Database } from '../../src/db/client.js';
-import type { ContactInput } from '../../src/domain/contact.js';
+import { formatClientCode, type ContactInput } from '../../src/domain/contact.js';
 import { createKeyring } from '../../src/services/crypto.js';
 import { syncPrograms, type Directory, type MemberRef } from '../../src/services/directory.js';
 import { ContactFieldError, logContact, notesContext, type ContactServiceDeps } from '../../src/services/contacts.js';
@@ -148,6 +148,45 @@ describe.each(BACKENDS)('logContact on $name', (backend) => {
       ['beta', 1, 'DOV-0001'],
     ]);
     expect(rows.map((r) => r.id)).toEqual([first.contactId, second.contactId, third.contactId, other.contactId]);
+  });
+
+  it('writes codes past 9999 with a fifth digit, exactly as formatClientCode does', async () => {
+    await db.sql.query('UPDATE "Program" SET "nextClientNumber" = 9999 WHERE id = $1', ['alpha']);
+    const a = await log(alpha, clinician, input());
+    const b = await log(alpha, clinician, input());
+    expect([a.clientCode, b.clientCode]).toEqual([formatClientCode('PIC', 9999), formatClientCode('PIC', 10000)]);
+    expect([a.clientCode, b.clientCode]).toEqual(['PIC-9999', 'PIC-10000']);
+    const stored = await db.prisma.client.findMany({ orderBy: { number: 'asc' }, select: { number: true, code: true } });
+    expect(stored).toEqual([{ number: 9999, code: 'PIC-9999' }, { number: 10000, code: 'PIC-10000' }]);
+  });
+
+  it("a known client's follow-up: a chosen clinician takes it, else the case manager, who becomes the client's; the earliest contact stays first", async () => {
+    const first = await log(alpha, clinician, input({ occurredAt: new Date('2026-03-05T15:00:00Z') }));
+    const client = await db.prisma.client.findFirstOrThrow({ where: { code: first.clientCode } });
+    expect(client.caseManagerId).toBeNull();
+    const known = { kind: 'existing', clientId: client.id } as const;
+
+    // A clinician chosen for the follow-up is not made the client's case manager.
+    const chosen = await log(alpha, clinician, input({ client: known, followUpDate: '2026-03-09', followUpAssignee: 'U0CLIN1', occurredAt: new Date('2026-03-06T15:00:00Z') }));
+    expect(chosen.followUp!.assigneeMemberId).toBe(clinician.memberId);
+    expect((await db.prisma.client.findUniqueOrThrow({ where: { id: client.id } })).caseManagerId).toBeNull();
+
+    // Nobody chosen: the program's case manager, who now manages the client. The contact was
+    // logged late, earlier than the first on record, so it becomes the first contact.
+    const late = await log(alpha, clinician, input({ client: known, followUpDate: '2026-03-10', occurredAt: new Date('2026-03-01T15:00:00Z') }));
+    expect(late.followUp!.assigneeMemberId).toBe(caseManager.memberId);
+    expect(late.followUpsMet.map((f) => f.id)).toEqual([chosen.followUp!.id]);
+    const after = await db.prisma.client.findUniqueOrThrow({ where: { id: client.id } });
+    expect(after.caseManagerId).toBe(caseManager.memberId);
+    expect(after.firstContactAt.toISOString()).toBe('2026-03-01T15:00:00.000Z');
+    const rows = await db.prisma.contact.findMany({ where: { clientId: client.id }, orderBy: { number: 'asc' }, select: { followUpAssigneeId: true } });
+    expect(rows.map((r) => r.followUpAssigneeId)).toEqual([null, clinician.memberId, caseManager.memberId]);
+
+    // A later contact leaves the first contact where it is; the client's case manager takes the next one.
+    const next = await log(alpha, clinician, input({ client: known, followUpDate: '2026-03-11', occurredAt: new Date('2026-03-07T15:00:00Z') }));
+    expect(next.followUp!.assigneeMemberId).toBe(caseManager.memberId);
+    expect((await db.prisma.client.findUniqueOrThrow({ where: { id: client.id } })).firstContactAt.toISOString()).toBe('2026-03-01T15:00:00.000Z');
+    expect(await counters('alpha')).toEqual({ nextClientNumber: 2, nextContactNumber: 5 });
   });
 
   it("refuses a client of another program and writes nothing", async () => {
