@@ -7,7 +7,7 @@ import { openDatabase, type Database } from './db/client.js';
 import type { CarelogDeps } from './deps.js';
 import { CarelogError } from './errors.js';
 import { createHttpServer } from './http/server.js';
-import { createHealth, SLACK_CHECK_CACHE_MS, slackAuthCheck } from './http/health.js';
+import { createHealth, PLATFORM_CHECK_CACHE_MS, slackAuthCheck } from './http/health.js';
 import { registerOperatorRoutes } from './http/operator.js';
 import { createMetrics } from './metrics.js';
 import type { Logger } from './logger.js';
@@ -156,7 +156,7 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
       logger.warn({ apiUrl }, 'no Slack credentials: running against the local Slack simulator (see README, "Running without a Slack workspace")');
     }
     // auth.test with the token carelog sends with, in every Slack mode (HTTP, Socket Mode, simulator).
-    if (modes.slack !== 'off') health.add('slack', slackAuthCheck({ token: botToken, apiUrl, logger }), { cacheMs: SLACK_CHECK_CACHE_MS });
+    if (modes.slack !== 'off') health.add('slack', slackAuthCheck({ token: botToken, apiUrl, logger }), { cacheMs: PLATFORM_CHECK_CACHE_MS });
     const mode = opts.mode ?? 'all';
     if (mode === 'worker') {
       if (modes.slack !== 'off') {
@@ -164,7 +164,11 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
         stops.push(() => api.close());
         deps.messengers.slack = createSlackMessenger(api);
       }
-      if (teamsOptions) deps.messengers.teams = (await teamsPlatform()).createTeamsWorkerMessenger(deps, teamsOptions);
+      if (teamsOptions) {
+        const teams = (await teamsPlatform()).createTeamsWorkerMessenger(deps, teamsOptions);
+        deps.messengers.teams = teams.messenger;
+        if (teams.health) health.add('teams', teams.health, { cacheMs: PLATFORM_CHECK_CACHE_MS });
+      }
       const workers = await startWorkers({ queue, connection: redis.connection, jobs: JOBS, deps, concurrency: config.env.CARELOG_WORKER_CONCURRENCY, declareSchedules: () => upsertDigestSchedules(queue, config.programs), ...(opts.workerTiming ? { timing: opts.workerTiming } : {}) });
       stops.push(() => workers.close());
       const rebuilt = await reconcileReminders(deps);
@@ -204,6 +208,7 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
     if (teamsOptions) {
       const teams = await (await teamsPlatform()).createTeamsApp(deps, http, teamsOptions);
       deps.messengers.teams = teams.messenger;
+      if (teams.health) health.add('teams', teams.health, { cacheMs: PLATFORM_CHECK_CACHE_MS });
       if (teamsOptions.mode === 'unauthenticated') {
         logger.warn('TEAMS_DEV_UNAUTHENTICATED=1: POST /api/messages accepts activities without a Bot Framework token (local development only)');
       }

@@ -10,8 +10,8 @@ export type TCheckState = 'ok' | 'down';
 /** Each check answers within this or counts as down. */
 export const CHECK_TIMEOUT_MS = 2_000;
 
-/** How long the Slack auth.test answer is kept (both ok and down). */
-export const SLACK_CHECK_CACHE_MS = 10_000;
+/** How long a chat platform check (Slack auth.test, the Teams bot token) keeps its answer, ok or down. */
+export const PLATFORM_CHECK_CACHE_MS = 10_000;
 
 export interface HealthCheckOptions {
   /** Keep the answer this long; concurrent callers share one run. @defaultValue 0 */

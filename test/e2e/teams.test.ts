@@ -302,11 +302,18 @@ describe('the contact form on Teams', () => {
     expect((await send(activity())).status).toBe(200);
   });
 
-  it('runs Teams alone: no Slack endpoint without a program on Slack; health as usual', async () => {
+  it('runs Teams alone: no Slack endpoint without a program on Slack; health checks the Teams bot token, not Slack', async () => {
     const base = `http://127.0.0.1:${h.carelog.port}`;
     expect((await fetch(`${base}/slack/events`, { method: 'POST', body: '' })).status).toBe(404);
     expect(h.carelog.deps.messengers.slack).toBeUndefined();
-    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const health = await fetch(`${base}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok', database: 'ok', redis: 'ok', teams: 'ok' });
+    // The sends' own cached token: polling /healthz asks Entra nothing more.
+    const asked = h.teams.tokenRequests.length;
+    expect(asked).toBeGreaterThan(0);
+    for (let i = 0; i < 3; i++) expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect(h.teams.tokenRequests.length).toBe(asked);
   });
 
   it('never lets the canary note out: not to the Connector, not in an answer, not to a log line', () => {
@@ -318,5 +325,28 @@ describe('the contact form on Teams', () => {
     // The SDK's own lines are there (it logs every activity with its body), stripped of what they carried.
     expect(h.logs.some((l) => l.includes('"component":"teams"') && l.includes('"msg":"Handling activity"'))).toBe(true);
     for (const line of h.logs) expect(line).not.toMatch(/CANARY|Jane Roe|hears voices/);
+  });
+});
+
+describe('/healthz when Entra ID refuses the bot', () => {
+  it('reports teams down (503) and warns once, naming what to check', async () => {
+    const refused = await startTeamsHarness({ now: () => NOW, env: { TEAMS_CLIENT_SECRET: 'not-the-registered-secret' } });
+    try {
+      const base = `http://127.0.0.1:${refused.carelog.port}`;
+      const first = await fetch(`${base}/healthz`);
+      expect(first.status).toBe(503);
+      expect(await first.json()).toEqual({ status: 'unavailable', database: 'ok', redis: 'ok', teams: 'down' });
+      expect(refused.teams.tokenRequests.at(-1)).toMatchObject({ grant_type: 'client_credentials', client_id: TEAMS_APP_ID, scope: BOT_SCOPE });
+      // The answer is kept: a second poll within 10 s asks Entra nothing.
+      const asked = refused.teams.tokenRequests.length;
+      expect((await fetch(`${base}/healthz`)).status).toBe(503);
+      expect(refused.teams.tokenRequests.length).toBe(asked);
+      const warnings = refused.logs.filter((l) => l.includes('the Teams bot cannot get its token'));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/401 invalid_client.*TEAMS_CLIENT_SECRET/);
+      expect(warnings[0]).not.toContain('not-the-registered-secret');
+    } finally {
+      await refused.stop();
+    }
   });
 });

@@ -7,6 +7,7 @@ import { App } from '@microsoft/teams.apps';
 import type { Config, TTeamsMode } from '../../config.js';
 import type { CarelogDeps } from '../../deps.js';
 import type { HttpServer } from '../../http/server.js';
+import type { Logger } from '../../logger.js';
 import type { Messenger } from '../../services/messenger.js';
 import { createConnector, DEFAULT_SERVICE_URL } from './connector.js';
 import { registerTeamsHandlers } from './handlers/index.js';
@@ -71,14 +72,38 @@ export function teamsBotId(config: Config): string {
   return `28:${config.env.TEAMS_CLIENT_ID ?? DEV_BOT_APP_ID}`;
 }
 
-/** Proactive sends only (npm run worker): no HTTP endpoint, the same Connector client. */
-export function createTeamsWorkerMessenger(deps: CarelogDeps, opts: TeamsOptions): Messenger {
-  const cloud = teamsCloud(deps.config, opts.cloud);
-  const connector = createConnector({ serviceUrl: deps.config.env.TEAMS_SERVICE_URL ?? DEFAULT_SERVICE_URL, botToken: botTokenFor(deps.config, cloud).forConnector, logger: deps.logger });
-  return createTeamsMessenger({ db: deps.db, connector, botId: teamsBotId(deps.config) });
+/**
+ * What /healthz checks for Teams: the bot can hold its Bot Connector token (Entra ID answers and
+ * takes the credentials). The token is the one the sends use, from the same cache, so this asks
+ * Entra only when that token is due for renewal. The Connector itself has nothing to call that
+ * sends no message. Null without credentials (TEAMS_DEV_UNAUTHENTICATED): nothing to check.
+ * Each change between up and down is logged once, with the reason's code only.
+ */
+function teamsTokenCheck(forConnector: (() => Promise<string>) | null, logger: Logger): (() => Promise<void>) | null {
+  if (!forConnector) return null;
+  let wasDown = false;
+  return async () => {
+    try {
+      await forConnector();
+      if (wasDown) logger.info('the Teams bot token is available again');
+      wasDown = false;
+    } catch (err) {
+      if (!wasDown) logger.warn({ code: (err as { code?: string })?.code }, `the Teams bot cannot get its token: /healthz reports teams down (${(err as Error)?.message ?? 'no answer'})`);
+      wasDown = true;
+      throw err;
+    }
+  };
 }
 
-export async function createTeamsApp(deps: CarelogDeps, http: HttpServer, opts: TeamsOptions): Promise<{ app: App; messenger: Messenger }> {
+/** Proactive sends only (npm run worker): no HTTP endpoint, the same Connector client. */
+export function createTeamsWorkerMessenger(deps: CarelogDeps, opts: TeamsOptions): { messenger: Messenger; health: (() => Promise<void>) | null } {
+  const cloud = teamsCloud(deps.config, opts.cloud);
+  const token = botTokenFor(deps.config, cloud);
+  const connector = createConnector({ serviceUrl: deps.config.env.TEAMS_SERVICE_URL ?? DEFAULT_SERVICE_URL, botToken: token.forConnector, logger: deps.logger });
+  return { messenger: createTeamsMessenger({ db: deps.db, connector, botId: teamsBotId(deps.config) }), health: teamsTokenCheck(token.forConnector, deps.logger) };
+}
+
+export async function createTeamsApp(deps: CarelogDeps, http: HttpServer, opts: TeamsOptions): Promise<{ app: App; messenger: Messenger; health: (() => Promise<void>) | null }> {
   const { config } = deps;
   const cloud = teamsCloud(config, opts.cloud);
   const token = botTokenFor(config, cloud);
@@ -110,5 +135,5 @@ export async function createTeamsApp(deps: CarelogDeps, http: HttpServer, opts: 
   registerTeamsHandlers(app, deps);
   await app.initialize();
   const connector = createConnector({ serviceUrl, botToken: token.forConnector, logger: deps.logger });
-  return { app, messenger: createTeamsMessenger({ db: deps.db, connector, botId: teamsBotId(config) }) };
+  return { app, messenger: createTeamsMessenger({ db: deps.db, connector, botId: teamsBotId(config) }), health: teamsTokenCheck(token.forConnector, deps.logger) };
 }
