@@ -271,6 +271,7 @@ describe('the contact form on Teams', () => {
 
   it('rejects activities without a valid Bot Framework token, doing nothing', async () => {
     const calls = h.teams.calls.length;
+    const logsBefore = h.logs.length;
     const contacts = await prisma().contact.count();
     const activity = () => h.teams.message(T.clinician, 'contact');
     const serviceUrl = h.teams.serviceUrl;
@@ -284,6 +285,12 @@ describe('the contact form on Teams', () => {
     expect((await send(activity(), { authorization: bearer(h.teams.inboundToken('https://evil.example/teams')) })).status).toBe(401);
     const save = h.teams.cardAction(T.clinician, savedAction);
     expect((await send(save, { authorization: 'Bearer not-a-jwt' })).status).toBe(401);
+    // Someone else's bad request: a warning each, never an error-level line (pino level 50).
+    const refusedLines = h.logs.slice(logsBefore).map((l) => JSON.parse(l) as { level: number; msg: string });
+    const refusedWarnings = refusedLines.filter((l) => l.msg.startsWith('a Teams request was refused'));
+    expect(refusedWarnings.length).toBeGreaterThanOrEqual(6);
+    expect(new Set(refusedWarnings.map((l) => l.level))).toEqual(new Set([40]));
+    expect(refusedLines.filter((l) => l.level >= 50)).toEqual([]);
     // Transport checks before the SDK: JSON only, size-limited.
     const raw = (body: string, type = 'application/json') => fetch(h.url, { method: 'POST', headers: { 'content-type': type }, body }).then((r) => r.status);
     expect(await raw('type=message', 'application/x-www-form-urlencoded')).toBe(400);
