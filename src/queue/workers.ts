@@ -35,7 +35,17 @@ export interface WorkerTiming {
   stalledIntervalMs?: number;
   /** How often a worker puts back repeating jobs Redis lost (FLUSHALL, no persistence). @defaultValue 60_000 */
   schedulerCheckMs?: number;
+  /** How long close() waits for the jobs in hand before it lets them go. @defaultValue CLOSE_GRACE_MS */
+  closeGraceMs?: number;
 }
+
+/**
+ * A stopping worker finishes the jobs it holds for this long, then closes without them. A job
+ * can wait forever: after Redis lost its data its lock and its key are gone, and BullMQ's close
+ * waited on it until compose's stop_grace_period (30 s) killed the process. Let go, such a job's
+ * lock lapses and another worker takes it over (a nudge is claimed once, so it is never doubled).
+ */
+export const CLOSE_GRACE_MS = 20_000;
 
 export async function startWorkers(opts: {
   queue: Queue;
@@ -106,7 +116,21 @@ export async function startWorkers(opts: {
     worker,
     close: async () => {
       clearInterval(schedulerCheck);
-      await worker.close();
+      const graceMs = timing.closeGraceMs ?? CLOSE_GRACE_MS;
+      let timer: NodeJS.Timeout | undefined;
+      // pause() takes no new jobs and waits for those in hand; close() would too, without end, and
+      // a second close(true) only returns the first one's promise: so pause, bounded, then close.
+      const finished = await Promise.race([
+        worker.pause().then(() => true),
+        new Promise<false>((resolve) => {
+          timer = setTimeout(() => resolve(false), graceMs);
+        }),
+      ]).finally(() => clearTimeout(timer));
+      if (!finished) {
+        deps.logger.warn({ graceMs }, 'the worker still held jobs when its time to stop ran out: closing without them (another worker takes them over once their locks lapse)');
+      }
+      // Bounded too, in case Redis does not answer.
+      await Promise.race([worker.close(!finished), new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
     },
   };
 }
