@@ -7,7 +7,7 @@
 // Slack's `ok: false` becomes a platform error with `data.error`, HTTP 429 waits out Retry-After,
 // and network failures and 5xx answers are retried a few times with backoff.
 import { ErrorCode, WebClient, type WebAPICallResult, type WebClientOptions } from '@slack/web-api';
-import { Agent, request } from 'undici';
+import { Pool } from 'undici';
 
 /** Methods that take a JSON body (Slack accepts JSON for write methods) and run on hot paths. */
 export const JSON_METHODS = new Set(['chat.postMessage', 'chat.update', 'chat.postEphemeral', 'views.open', 'views.update', 'views.publish', 'conversations.open']);
@@ -22,16 +22,18 @@ export interface CarelogWebClientOptions extends WebClientOptions {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class CarelogWebClient extends WebClient {
-  private readonly apiBase: string;
+  /** Kept-alive connections to the API's origin; requests name only the path (no URL parsed per call). */
+  private readonly pool: Pool;
+  private readonly apiPath: string;
   private readonly bearer: string | undefined;
-  private readonly agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
   private readonly retries: number;
   private readonly maxRetryAfterSeconds: number;
 
   constructor(token: string | undefined, options: CarelogWebClientOptions = {}) {
     super(token, options);
-    const base = options.slackApiUrl ?? 'https://slack.com/api/';
-    this.apiBase = base.endsWith('/') ? base : `${base}/`;
+    const base = new URL(options.slackApiUrl ?? 'https://slack.com/api/');
+    this.pool = new Pool(base.origin, { keepAliveTimeout: 30_000, connections: 64 });
+    this.apiPath = base.pathname.endsWith('/') ? base.pathname : `${base.pathname}/`;
     this.bearer = token;
     this.retries = options.retries ?? 2;
     this.maxRetryAfterSeconds = options.maxRetryAfterSeconds ?? 60;
@@ -48,7 +50,7 @@ export class CarelogWebClient extends WebClient {
     for (let attempt = 0; ; attempt++) {
       let res;
       try {
-        res = await request(`${this.apiBase}${method}`, { method: 'POST', headers, body, dispatcher: this.agent, headersTimeout: 30_000, bodyTimeout: 30_000 });
+        res = await this.pool.request({ path: `${this.apiPath}${method}`, method: 'POST', headers, body, headersTimeout: 30_000, bodyTimeout: 30_000 });
       } catch (err) {
         if (attempt < this.retries) {
           await sleep(200 * 2 ** attempt);
@@ -82,6 +84,6 @@ export class CarelogWebClient extends WebClient {
 
   /** Closes the kept-alive connections (at shutdown). */
   async close(): Promise<void> {
-    await this.agent.close();
+    await this.pool.close();
   }
 }
