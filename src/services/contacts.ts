@@ -67,17 +67,14 @@ const NOW_UTC = `(now() AT TIME ZONE 'UTC')`;
  * Writes the client (if new), the contact, the follow-up and the audit trail as one SQL statement,
  * or nothing. The program row is the numbering lock (client codes and contact numbers have no
  * gaps), so the time it is held is what concurrent saves of one program wait on: as one statement
- * it is held for that statement alone, one round trip, where a transaction of seven statements
- * held it across seven round trips and saves queued behind one another (`npm run bench -- chat`,
- * 20 at a time: p99 102 -> see BENCHMARKS.md). Prisma's interactive transaction cost ~6 ms of CPU
- * here; this costs a fraction of one.
+ * it is held for that statement and its commit alone, where a transaction of seven statements held
+ * it across seven round trips and saves queued behind one another (`npm run bench -- chat`, 20 at
+ * a time: p99 102 -> ~46 ms; BENCHMARKS.md). A save is one round trip (two with more than one case
+ * manager to choose from); a repeat is found after the statement has written nothing.
  */
 export async function logContact(deps: ContactServiceDeps, req: LogContactRequest): Promise<LoggedContact> {
   const { db, keyring, directory } = deps;
   const { program, author, input } = req;
-  const existing = await findByIdempotencyKey(db.sql, program.id, req.idempotencyKey);
-  if (existing) return existing;
-
   const assigneeChoice = input.followUpAssignee
     ? directory.member(program.id, author.platform, input.followUpAssignee)
     : undefined;
@@ -136,7 +133,10 @@ export async function logContact(deps: ContactServiceDeps, req: LogContactReques
     throw err;
   }
   if (!row) {
-    // Nothing was written: the program is missing, or the client is not one of its clients.
+    // Nothing was written: this submission was stored before (a retry, a second press of Save),
+    // or the program is missing, or the client is not one of its clients.
+    const earlier = await findByIdempotencyKey(db.sql, program.id, req.idempotencyKey);
+    if (earlier) return earlier;
     const [known] = await db.sql.query<{ id: string }>(`SELECT id FROM "Program" WHERE id = $1`, [program.id]);
     if (!known) throw new CarelogError('unknown_program', `No program ${program.id} in the database`);
     throw new ContactFieldError('client', 'That client is not in this program. Choose again.');
@@ -162,7 +162,8 @@ interface LogContactRow {
 /**
  * The whole save. Its parts see one snapshot and pass rows on through RETURNING; the checks of
  * the foreign keys between them run at the end of the statement. The program's counters move only
- * when the client is new or is one of the program's, so a refused save leaves no gap.
+ * when the client is new or is one of the program's, and the submission is not a repeat, so a
+ * refused or repeated save leaves no gap; a repeat costs no extra round trip.
  *  $1 program  $2 new client?  $3 client id  $4 code prefix  $5 sex  $6 age band  $7 occurred at
  *  $8 contact id  $9 author  $10 source  $11 services  $12 referrals  $13 disposition  $14 CAD no.
  *  $15 minutes  $16 follow-up date  $17 chosen assignee  $18 least loaded case manager
@@ -177,6 +178,8 @@ WITH counters AS (
          "updatedAt" = ${NOW_UTC}
    WHERE id = $1::text
      AND ($2::boolean OR EXISTS (SELECT 1 FROM "Client" WHERE id = $3::uuid AND "programId" = $1::text))
+     -- A repeat writes nothing (two racing copies: the second fails on the unique key instead).
+     AND NOT EXISTS (SELECT 1 FROM "Contact" WHERE "programId" = $1::text AND "idempotencyKey" = $22::text)
   RETURNING "nextContactNumber" - 1 AS contact_number, "nextClientNumber" - 1 AS client_number
 ), new_client AS (
   INSERT INTO "Client" (id, "programId", number, code, sex, "ageBand", "firstContactAt", "caseManagerId", "createdAt", "updatedAt")
