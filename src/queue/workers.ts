@@ -44,6 +44,9 @@ export interface WorkerTiming {
  * can wait forever: after Redis lost its data its lock and its key are gone, and BullMQ's close
  * waited on it until compose's stop_grace_period (30 s) killed the process. Let go, such a job's
  * lock lapses and another worker takes it over (a nudge is claimed once, so it is never doubled).
+ * The job let go is not interrupted: it may still finish here while the process stops. Every job
+ * is safe to run twice (nudges and digests are claimed once; notes retention and the
+ * reconciler are idempotent), which is what makes letting go safe.
  */
 export const CLOSE_GRACE_MS = 20_000;
 
@@ -120,8 +123,12 @@ export async function startWorkers(opts: {
       let timer: NodeJS.Timeout | undefined;
       // pause() takes no new jobs and waits for those in hand; close() would too, without end, and
       // a second close(true) only returns the first one's promise: so pause, bounded, then close.
+      // A pause that fails (Redis gone) counts as not finished: the close below still runs.
       const finished = await Promise.race([
-        worker.pause().then(() => true),
+        worker.pause().then(
+          () => true,
+          () => false,
+        ),
         new Promise<false>((resolve) => {
           timer = setTimeout(() => resolve(false), graceMs);
         }),

@@ -71,6 +71,12 @@ const NOW_UTC = `(now() AT TIME ZONE 'UTC')`;
  * it across seven round trips and saves queued behind one another (`npm run bench -- chat`, 20 at
  * a time: p99 102 -> ~46 ms; BENCHMARKS.md). A save is one round trip (two with more than one case
  * manager to choose from); a repeat is found after the statement has written nothing.
+ *
+ * Two saves for one client at the same moment: the statement sees the database as it was when it
+ * began, before it waited for the other save's lock. So a follow-up the other save has just asked
+ * for is not met by this contact (it was asked for at the same moment, not before), where the
+ * transaction saw it and met it whenever it committed second. The least loaded case manager is
+ * likewise read before the lock: two saves at once may pick the same one.
  */
 export async function logContact(deps: ContactServiceDeps, req: LogContactRequest): Promise<LoggedContact> {
   const { db, keyring, directory } = deps;
