@@ -128,6 +128,11 @@ export function createHttpServer(logger: Logger, opts: HttpServerOptions = {}): 
       });
   });
   server.keepAliveTimeout = 65_000;
+  // A request must arrive whole within 30 s (Node's default is 300 s): the rest of a body refused
+  // as too large is read and discarded until then, not for five minutes. Slack's and Teams'
+  // requests are a few KB.
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 30_000;
   return {
     server,
     route(method, path, handler) {
