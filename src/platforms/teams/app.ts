@@ -77,7 +77,9 @@ export function teamsBotId(config: Config): string {
  * takes the credentials). The token is the one the sends use, from the same cache, so this asks
  * Entra only when that token is due for renewal. The Connector itself has nothing to call that
  * sends no message. Null without credentials (TEAMS_DEV_UNAUTHENTICATED): nothing to check.
- * Each change between up and down is logged once, with the reason's code only.
+ * Each change between up and down is logged once: the token request's own message (carelog's
+ * words naming the variables to check, with Entra's error code, never its description) or the
+ * network error's.
  */
 function teamsTokenCheck(forConnector: (() => Promise<string>) | null, logger: Logger): (() => Promise<void>) | null {
   if (!forConnector) return null;
