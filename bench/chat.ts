@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { Redis } from 'ioredis';
 import path from 'node:path';
 import { FakeSlackApi, interactionBody, slashCommandBody } from '../src/platforms/slack/simulator.js';
 import { NEW_CLIENT } from '../test/support/followups.js';
@@ -76,6 +77,29 @@ async function startProcess(args: string[], env: Record<string, string> | undefi
   };
 }
 
+/** The machine's Redis, which carelog's processes here use by default (REDIS_URL unset). */
+const SHARED_REDIS_URL = 'redis://127.0.0.1:6379';
+
+/** Queue prefixes the bench's carelog processes used on the shared Redis, removed at the end. */
+const usedPrefixes: string[] = [];
+const benchPrefix = () => {
+  const prefix = `carelog-bench-${randomBytes(4).toString('hex')}`;
+  usedPrefixes.push(prefix);
+  return prefix;
+};
+
+/** Deletes the keys under each prefix (SCAN and DEL, never FLUSHALL: the Redis is shared). */
+async function dropPrefixes(redisUrl: string): Promise<void> {
+  const redis = new Redis(redisUrl);
+  try {
+    for (const prefix of usedPrefixes.splice(0)) {
+      for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 500 }) as AsyncIterable<string[]>) if (keys.length) await redis.del(...keys);
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
+
 /** From spawning `src/main.ts` on embedded defaults to its "carelog is ready" line, in ms. */
 async function coldStart(dataDir: string, redisUrl: string): Promise<number> {
   const port = await freePort();
@@ -88,7 +112,7 @@ async function coldStart(dataDir: string, redisUrl: string): Promise<number> {
       HOST: '127.0.0.1',
       CARELOG_DATA_DIR: dataDir,
       REDIS_URL: redisUrl,
-      CARELOG_QUEUE_PREFIX: `carelog-bench-${randomBytes(4).toString('hex')}`,
+      CARELOG_QUEUE_PREFIX: benchPrefix(),
       LOG_LEVEL: 'info',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -147,7 +171,7 @@ export async function benchChat(commands = 1000, submissions = 500, nodeFlags: s
         CARELOG_DATA_DIR: dir,
         CARELOG_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
         CARELOG_START_REDIS: 'false',
-        CARELOG_QUEUE_PREFIX: `carelog-bench-${randomBytes(4).toString('hex')}`,
+        CARELOG_QUEUE_PREFIX: benchPrefix(),
         LOG_LEVEL: 'info',
       },
       'carelog is ready',
@@ -212,7 +236,7 @@ export async function benchChat(commands = 1000, submissions = 500, nodeFlags: s
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'carelog-bench-cold-'));
     let cold: { firstMs: number; againMs: number };
     try {
-      const redisUrl = 'redis://127.0.0.1:6379';
+      const redisUrl = SHARED_REDIS_URL;
       cold = { firstMs: Math.round(await coldStart(dataDir, redisUrl)), againMs: Math.round(await coldStart(dataDir, redisUrl)) };
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
@@ -248,5 +272,6 @@ export async function benchChat(commands = 1000, submissions = 500, nodeFlags: s
     await slack.stop();
     rmSync(dir, { recursive: true, force: true });
     await env.cleanup();
+    await dropPrefixes(SHARED_REDIS_URL);
   }
 }
