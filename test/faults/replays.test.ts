@@ -4,7 +4,7 @@
 // command opens no second form.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.js';
-import { FOLLOWUP_YAML } from '../support/followups.js';
+import { FOLLOWUP_YAML, waitUntil } from '../support/followups.js';
 import { mapPool, openContactFormTemplate, reportFigure, seededRandom, stopwatch } from '../support/faults.js';
 import { viewSubmission, type ModalValues, type OpenedView } from '../support/slack-payloads.js';
 
@@ -61,6 +61,9 @@ describe('replayed submissions', () => {
         return prisma.contact.findFirstOrThrow({ where: { idempotencyKey: `slack:VSEED${i}` }, select: { client: { select: { id: true, code: true } } } });
       }),
     );
+    // Each confirmation DM goes out after its form was answered: wait for the seeds' before counting.
+    const savedDms = () => h.slack.callsTo('chat.postMessage').filter((c) => String(c.args.text).startsWith('Saved contact #')).length;
+    await waitUntil(() => savedDms() === seeds.length || null, 10_000, "the seed forms' DMs");
     const dmsBefore = h.slack.callsTo('chat.postMessage').length;
 
     const forms = Array.from({ length: FORMS }, (_, i) => {
@@ -93,6 +96,8 @@ describe('replayed submissions', () => {
       for (const n of [1, 2, 3]) expect((await h.command('U0CLIN1', '', { headers: { ...trigger, 'x-slack-retry-num': String(n) } })).status).toBe(200);
       return i;
     });
+    // The same for the replayed forms' DMs (a missing one fails below, after the wait).
+    await waitUntil(() => savedDms() >= seeds.length + FORMS || null, 10_000, "the forms' DMs").catch(() => undefined);
     await new Promise((r) => setTimeout(r, 300));
     const opens = h.slack.callsTo('views.open').length - opensBefore;
 
