@@ -13,13 +13,13 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { Redis } from 'ioredis';
 import path from 'node:path';
 import { FakeSlackApi, interactionBody, slashCommandBody } from '../src/platforms/slack/simulator.js';
 import { NEW_CLIENT } from '../test/support/followups.js';
 import { PROGRAM_YAML, SIGNING_SECRET, TEAM } from '../test/support/harness.js';
 import { openMigratedTestDatabase } from '../test/support/postgres.js';
 import { viewSubmission, type OpenedView } from '../test/support/slack-payloads.js';
+import { dropQueueKeys } from '../test/support/redis.js';
 import { freePort, pct, processCpuSeconds, round1, round2 } from './common.js';
 
 interface Sent {
@@ -87,18 +87,6 @@ const benchPrefix = () => {
   usedPrefixes.push(prefix);
   return prefix;
 };
-
-/** Deletes the keys under each prefix (SCAN and DEL, never FLUSHALL: the Redis is shared). */
-async function dropPrefixes(redisUrl: string): Promise<void> {
-  const redis = new Redis(redisUrl);
-  try {
-    for (const prefix of usedPrefixes.splice(0)) {
-      for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 500 }) as AsyncIterable<string[]>) if (keys.length) await redis.del(...keys);
-    }
-  } finally {
-    redis.disconnect();
-  }
-}
 
 /** From spawning `src/main.ts` on embedded defaults to its "carelog is ready" line, in ms. */
 async function coldStart(dataDir: string, redisUrl: string): Promise<number> {
@@ -272,6 +260,6 @@ export async function benchChat(commands = 1000, submissions = 500, nodeFlags: s
     await slack.stop();
     rmSync(dir, { recursive: true, force: true });
     await env.cleanup();
-    await dropPrefixes(SHARED_REDIS_URL);
+    await dropQueueKeys(SHARED_REDIS_URL, usedPrefixes.splice(0));
   }
 }

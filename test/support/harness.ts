@@ -2,7 +2,6 @@
 // queue prefix), Slack faked by the local simulator that speaks Slack's protocols.
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { Redis } from 'ioredis';
 import { parseEnv, parseProgramFile, type Config } from '../../src/config.js';
 import { startCarelog, type RunningCarelog, type StartOptions } from '../../src/carelog.js';
 import { createLogger } from '../../src/logger.js';
@@ -13,6 +12,7 @@ import {
   slashCommandBody,
 } from '../../src/platforms/slack/simulator.js';
 import { createTestDatabase } from './postgres.js';
+import { dropQueueKeys } from './redis.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789';
 export const TEAM = 'T0TEST';
@@ -118,27 +118,13 @@ export async function startTestCarelog(opts: {
       stop: async () => {
         await carelog.stop();
         await tdb.drop();
-        await dropQueueKeys(env.REDIS_URL, queuePrefix);
+        await dropQueueKeys(env.REDIS_URL, [queuePrefix]);
       },
     };
   } catch (err) {
     await tdb.drop();
-    await dropQueueKeys(env.REDIS_URL, queuePrefix);
+    await dropQueueKeys(env.REDIS_URL, [queuePrefix]);
     throw err;
-  }
-}
-
-/** The test's queue keys off the shared Redis (SCAN and DEL under its own prefix; never FLUSHALL). */
-async function dropQueueKeys(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 1_000, retryStrategy: () => null });
-  redis.on('error', () => undefined);
-  try {
-    await redis.connect();
-    for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 500 }) as AsyncIterable<string[]>) if (keys.length) await redis.del(...keys);
-  } catch {
-    // Redis is down (a test stopped it): nothing of this test's is left in it that matters.
-  } finally {
-    redis.disconnect();
   }
 }
 

@@ -9,6 +9,25 @@ import path from 'node:path';
 import { Redis } from '../../src/queue/redis.js';
 import { waitUntil } from './followups.js';
 
+/**
+ * Deletes the keys under each queue prefix from a Redis, with SCAN and DEL (never FLUSHALL: the
+ * machine's Redis is shared). A Redis that does not answer (a test stopped it) is left as it is.
+ */
+export async function dropQueueKeys(url: string, prefixes: string[]): Promise<void> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 1_000, retryStrategy: () => null });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    for (const prefix of prefixes) {
+      for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 500 }) as AsyncIterable<string[]>) if (keys.length) await redis.del(...keys);
+    }
+  } catch {
+    // Nothing that matters is left in a Redis that is down.
+  } finally {
+    redis.disconnect();
+  }
+}
+
 /** A TCP port nothing listens on right now (the OS picks it). */
 export async function freePort(): Promise<number> {
   const server = net.createServer();
