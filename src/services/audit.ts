@@ -64,14 +64,3 @@ export async function auditBulkInStep(
   );
   return row!.id;
 }
-
-/** The same, on a plain SQL connection (inside Database.transaction): one INSERT for all. */
-export async function auditSql(sql: SqlRunner, entries: AuditEntry[]): Promise<void> {
-  if (!entries.length) return;
-  await sql.query(
-    `INSERT INTO "AuditEvent" ("programId", "actorId", action, "entityType", "entityId", at)
-     SELECT u.p, u.a, u.act, u.t, u.e, (now() AT TIME ZONE 'UTC')
-     FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[]) AS u(p, a, act, t, e)`,
-    [entries.map((x) => x.programId), entries.map((x) => x.actorId), entries.map((x) => x.action), entries.map((x) => x.entityType), entries.map((x) => x.entityId)],
-  );
-}
