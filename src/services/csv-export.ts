@@ -7,7 +7,8 @@ import { formatCsv } from '../domain/csv.js';
 import { addDays, fromLocal } from '../domain/time.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { audit, AUDIT } from './audit.js';
-import { notesContext } from './contacts.js';
+import { CarelogError, isCarelogError } from '../errors.js';
+import { openNotes, type NotesOwner } from './contacts.js';
 import type { Keyring } from './crypto.js';
 
 export interface ExportDeps {
@@ -39,6 +40,7 @@ export async function exportContacts(deps: ExportDeps, req: ExportRequest): Prom
     },
     orderBy: { number: 'asc' },
     select: {
+      id: true,
       number: true,
       occurredAt: true,
       source: true,
@@ -52,7 +54,6 @@ export async function exportContacts(deps: ExportDeps, req: ExportRequest): Prom
       client: { select: { code: true, sex: true, ageBand: true } },
     },
   });
-  const context = notesContext(program.id);
   const columns = EXPORT_COLUMNS.filter((c) => req.includeNotes || c !== COLUMN.notes);
   const rows = contacts.map((c) => {
     const value: Record<TColumn, string> = {
@@ -68,7 +69,7 @@ export async function exportContacts(deps: ExportDeps, req: ExportRequest): Prom
       [COLUMN.incidentRef]: c.incidentRef ?? '',
       [COLUMN.minutesOnScene]: c.minutesOnScene === null ? '' : String(c.minutesOnScene),
       [COLUMN.followUpDate]: c.followUpDate ? c.followUpDate.toISOString().slice(0, 10) : '',
-      [COLUMN.notes]: req.includeNotes && c.notesCiphertext ? keyring.decrypt(c.notesCiphertext, context) : '',
+      [COLUMN.notes]: req.includeNotes && c.notesCiphertext ? notesOf(keyring, { programId: program.id, contactId: c.id }, c.number, c.notesCiphertext) : '',
     };
     return columns.map((col) => value[col]);
   });
@@ -81,6 +82,19 @@ export async function exportContacts(deps: ExportDeps, req: ExportRequest): Prom
     entityId: program.id,
   });
   return { columns, rows };
+}
+
+/**
+ * A contact's notes, or an error naming the contact (never the notes): a note that does not open
+ * under its own contact (altered, or copied from another contact's row) stops the export.
+ */
+function notesOf(keyring: Keyring, owner: NotesOwner, number: number, envelope: string): string {
+  try {
+    return openNotes(keyring, owner, envelope);
+  } catch (err) {
+    if (!isCarelogError(err)) throw err;
+    throw new CarelogError(err.code, `Contact ${number}: its notes cannot be read (${err.message}); nothing was exported`, { cause: err });
+  }
 }
 
 /** The export as CSV text, header first. */

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseProgramFile, type ProgramConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/client.js';
 import { parseCsv } from '../../src/domain/csv.js';
-import { logContact, notesContext } from '../../src/services/contacts.js';
+import { logContact, openNotes } from '../../src/services/contacts.js';
 import { createKeyring } from '../../src/services/crypto.js';
 import { contactExportCsv, exportContacts } from '../../src/services/csv-export.js';
 import { importContacts, type TImportResult } from '../../src/services/csv-import.js';
@@ -113,7 +113,7 @@ describe('import', () => {
     expect(contacts[0]).toMatchObject({ services: ['crisis_services', 'de_escalation'], referrals: ['mental_health_treatment'], followUpWanted: true });
     expect(contacts[1]).toMatchObject({ services: [], referrals: [], followUpWanted: false, notesCiphertext: null });
     expect(contacts[0]!.notesCiphertext).not.toContain('CANARY');
-    expect(keyring.decrypt(contacts[0]!.notesCiphertext!, notesContext('wilmington'))).toBe(NOTES);
+    expect(openNotes(keyring, { programId: 'wilmington', contactId: contacts[0]!.id }, contacts[0]!.notesCiphertext!)).toBe(NOTES);
     expect(contacts[0]!.notesKeyId).toBe(keyring.currentKeyId);
 
     const [followUp] = await env.db.prisma.followUp.findMany();
@@ -289,7 +289,7 @@ describe('export', () => {
       (await env.db.prisma.contact.findMany({ where: { programId }, orderBy: { number: 'asc' }, include: { client: true, followUps: true } })).map((c) => ({
         ...Object.fromEntries(fields.map((f) => [f, c[f]])),
         client: [c.client.code, c.client.sex, c.client.ageBand, c.client.firstContactAt.toISOString()],
-        notes: c.notesCiphertext && keyring.decrypt(c.notesCiphertext, notesContext(programId)),
+        notes: c.notesCiphertext && openNotes(keyring, { programId, contactId: c.id }, c.notesCiphertext),
         followUps: c.followUps.map((f) => [f.dueAt.toISOString(), f.status]),
       }));
     expect(await view('copy')).toEqual(await view('wilmington'));
@@ -396,7 +396,7 @@ describe('the command line', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, summary: { contactsCreated: 5, clientsCreated: 3 } });
     const contact = await env.db.prisma.contact.findFirstOrThrow({ where: { programId: 'wilmington', number: 1 } });
-    expect(keyring.decrypt(contact.notesCiphertext!, notesContext('wilmington'))).toBe(NOTES);
+    expect(openNotes(keyring, { programId: 'wilmington', contactId: contact.id }, contact.notesCiphertext!)).toBe(NOTES);
   });
 
   it('fails a bad file with exit code 1: errors in the JSON document, or on stderr', async () => {
