@@ -5,9 +5,9 @@ import type { ProgramConfig } from '../config.js';
 import { COLUMN, EXPORT_COLUMNS, formatContactDate, LIST_SEPARATOR, type TColumn } from '../domain/contact-csv.js';
 import { formatCsv } from '../domain/csv.js';
 import { addDays, fromLocal } from '../domain/time.js';
+import { CarelogError, isCarelogError } from '../errors.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { audit, AUDIT } from './audit.js';
-import { CarelogError, isCarelogError } from '../errors.js';
 import { openNotes, type NotesOwner } from './contacts.js';
 import type { Keyring } from './crypto.js';
 

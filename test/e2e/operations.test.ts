@@ -261,6 +261,8 @@ describe('the queue dashboard’s limit on wrong passwords, and forwarded header
     await waitUntil(async () => (await d.redis.exists(keys[0]!)) === 0, 8_000, 'the counter expired');
     expect((await attempt(DASHBOARD_PASSWORD)).status).toBe(200);
     expect((await attempt('wrong after the minute')).status).toBe(401);
+    // The limiter found nothing wrong with its own setup (it would say so through the logger).
+    expect(d.logs.filter((l) => l.includes('queue dashboard: login limit'))).toEqual([]);
   });
 
   it('in production, believes X-Forwarded-Proto and -For only from a proxy CARELOG_TRUST_PROXY names', async () => {
