@@ -177,15 +177,23 @@ describe('with metrics token and queue dashboard configured', () => {
   it('shows a failed job’s reason and stack without what its error said', async () => {
     const FAILURE = `could not read ${CANARY} for PIC-0042`;
     const queue = h.carelog.queue;
-    // Failed by hand while carelog's own worker is paused, so nothing else takes the job.
+    // Failed by hand while carelog's own worker is paused (waiting for its fetch loop to stop, so
+    // it cannot take the job it was already waiting for), so nothing else takes the job.
     const own = h.carelog.workers!.worker;
-    await own.pause(true);
+    await own.pause();
     const taker = new Worker(queue.name, null, { connection: h.carelog.redis.connection, prefix: queue.opts.prefix!, autorun: false });
     try {
       const added = await queue.add('followup.nudge', { followUpId: '00000000-0000-4000-8000-000000000001', version: 1, stage: 'due' }, { jobId: 'failed-with-canary' });
-      const taken = await taker.getNextJob('test-token');
+      // Other jobs may be waiting too (a schedule come due): held aside, then put back.
+      const others = [];
+      let taken;
+      for (let i = 0; i < 20 && taken?.id !== added.id; i++) {
+        taken = await taker.getNextJob('test-token');
+        if (taken && taken.id !== added.id) others.push(taken);
+      }
       expect(taken?.id).toBe(added.id);
       await taken!.moveToFailed(new Error(FAILURE), 'test-token', false);
+      for (const o of others) await o.moveToWait('test-token');
     } finally {
       await taker.close();
       own.resume();
