@@ -245,6 +245,31 @@ describe('the contact form on Teams', () => {
     expect(await prisma().contact.count()).toBe(count);
   });
 
+  it('maps only Teams activities to roster members: another Bot Framework channel naming a member’s object id is nobody', async () => {
+    const count = await prisma().contact.count();
+    const audits = await prisma().auditEvent.count();
+    const ref = await prisma().conversationRef.findUniqueOrThrow({ where: { platform_userId: { platform: 'teams', userId: T.clinician.aadObjectId } } });
+    for (const channelId of ['webchat', 'directline', 'emulator', 'MSTEAMS']) {
+      const elsewhere = (a: Record<string, unknown>) => ({ ...a, channelId, conversation: { ...(a.conversation as object), id: `a:1${channelId}-chat` } });
+      const before = h.teams.calls.length;
+      expect((await send(elsewhere(h.teams.message(T.clinician, 'contact PIC-0001')))).status).toBe(200);
+      const reply = await h.teams.waitFor((c) => c.kind === 'sendActivity', before);
+      expect(String(reply.body.text)).toMatch(/Only members of your co-responder team/);
+      expect(cardOf(reply.body)).toBeUndefined();
+      const save = await send(elsewhere(h.teams.cardAction(T.clinician, savedAction)));
+      expect(save.json).toEqual({ statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: expect.stringMatching(/Only members/) });
+      const search = await send(elsewhere(h.teams.search(T.clinician, 'PIC', 'carelog.clients')));
+      expect((search.json as { value: { results: unknown[] } }).value.results).toEqual([]);
+    }
+    // An activity naming no channel at all is not one (the SDK would take it for Teams').
+    const { channelId: _channelId, ...unnamed } = h.teams.message(T.clinician, 'contact PIC-0001');
+    expect((await send(unnamed)).status).toBe(400);
+    expect(await prisma().contact.count()).toBe(count);
+    expect(await prisma().auditEvent.count()).toBe(audits);
+    // The member's 1:1 conversation is still the Teams one: nothing was remembered from elsewhere.
+    expect(await prisma().conversationRef.findUniqueOrThrow({ where: { platform_userId: { platform: 'teams', userId: T.clinician.aadObjectId } } })).toEqual(ref);
+  });
+
   it('keeps forms and lists out of channels: a mention there gets a pointer to the private chat', async () => {
     const before = h.teams.calls.length;
     await send(h.teams.message(T.clinician, 'contact', { channel: '19:general@thread.tacv2' }));

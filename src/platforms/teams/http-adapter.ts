@@ -28,7 +28,8 @@ const ZActivityEnvelope = z.looseObject({
   recipient: ZParty,
   conversation: ZParty,
   id: z.string().max(1024).optional(),
-  channelId: z.string().max(64).optional(),
+  // Required: the SDK would take an activity without one for Teams' (it defaults to msteams).
+  channelId: z.string().min(1).max(64),
   timestamp: z.string().max(64).optional(),
   localTimestamp: z.string().max(64).optional(),
   locale: z.string().max(64).optional(),
