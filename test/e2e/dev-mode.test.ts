@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIMULATOR_SIGNING_SECRET } from '../../src/carelog.js';
 import { sendSignedRequest, slashCommandBody } from '../../src/platforms/slack/simulator.js';
-import { startTestCarelog, type TestCarelog } from '../support/harness.js';
+import { PROGRAM_YAML, startTestCarelog, TEAM, type TestCarelog } from '../support/harness.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -39,26 +39,15 @@ describe('development modes on a network address', () => {
   });
 
   it('startCarelog refuses a hand-built configuration the same way', async () => {
-    await expect(startTestCarelog({ yaml: SIMULATED_YAML, slackSimulated: true, env: { HOST: '0.0.0.0' } })).rejects.toThrow(/HOST: 0\.0\.0\.0 listens beyond this machine/);
+    await expect(startTestCarelog({ yaml: PROGRAM_YAML, slackSimulated: true, env: { HOST: '0.0.0.0' } })).rejects.toThrow(/HOST: 0\.0\.0\.0 listens beyond this machine/);
   });
 });
 
-const SIMULATED_YAML = `
-programs:
-  - id: wilmington
-    name: Wilmington Partners in Care
-    timezone: America/New_York
-    startDate: 2024-03-01
-    clientCodePrefix: PIC
-    slack: { teamId: T0SIM, digestChannel: C0DIGEST }
-    roster:
-      - { slack: U0LEAD1, roles: [leadership] }
-`;
 
 describe('the local Slack simulator on loopback', () => {
   let h: TestCarelog;
   beforeAll(async () => {
-    h = await startTestCarelog({ yaml: SIMULATED_YAML, slackSimulated: true, env: {} });
+    h = await startTestCarelog({ yaml: PROGRAM_YAML, slackSimulated: true, env: {} });
   });
   afterAll(async () => {
     await h?.stop();
@@ -68,19 +57,19 @@ describe('the local Slack simulator on loopback', () => {
     sendSignedRequest({
       url: `http://127.0.0.1:${h.carelog.port}/slack/events`,
       signingSecret: SIMULATOR_SIGNING_SECRET,
-      body: slashCommandBody({ command: '/digest', text: 'week', teamId: 'T0SIM', userId: 'U0LEAD1', responseUrl }),
+      body: slashCommandBody({ command: '/digest', text: 'week', teamId: TEAM, userId: 'U0LEAD1', responseUrl }),
     });
 
   it('posts respond() answers only to the simulator: a request naming another response_url is refused', async () => {
     const simulator = h.carelog.simulator!;
     expect(simulator).not.toBeNull();
-    for (const elsewhere of ['https://hooks.slack.com/commands/T0SIM/1/abc', 'http://127.0.0.1:9/collect', `${simulator.apiUrl.replace('/api/', '')}.evil.example/api/x`]) {
+    for (const elsewhere of ['https://hooks.slack.com/commands/T0TEST/1/abc', 'http://127.0.0.1:9/collect', `${simulator.apiUrl.replace('/api/', '')}.evil.example/api/x`]) {
       const res = await digest(elsewhere);
       expect([res.status, res.text]).toEqual([400, 'response_url must be the local Slack simulator’s']);
     }
     const before = simulator.calls.length;
-    expect((await digest(`${simulator.apiUrl}response_url.T0SIM`)).status).toBe(200);
-    const reply = await simulator.waitFor('response_url.T0SIM', before);
+    expect((await digest(`${simulator.apiUrl}response_url.T0TEST`)).status).toBe(200);
+    const reply = await simulator.waitFor('response_url.T0TEST', before);
     expect(String(reply.args.text)).toMatch(/^Preview: /);
   });
 });
