@@ -363,9 +363,10 @@ describe('the contact form on Teams', () => {
     const contacts = await prisma().contact.count();
     const calls = h.teams.calls.length;
     const forged = (kid: string) => `Bearer ${h.teams.inboundToken(h.teams.serviceUrl, {}, h.teams.untrusted.privateKey, kid)}`;
-    // One forged key id, again and again: one fetch, then refused from memory.
+    // One forged key id, again and again: one fetch at most (none if the set was fetched in the
+    // last 30 s), then refused from memory.
     for (let i = 0; i < 5; i++) expect((await send(h.teams.message(T.clinician, 'contact'), { authorization: forged('forged-kid-repeated') })).status).toBe(401);
-    expect(h.teams.keySetFetches - fetchesBefore).toBe(1);
+    expect(h.teams.keySetFetches - fetchesBefore).toBeLessThanOrEqual(1);
     // Twenty random key ids at once: the rate limit holds whatever arrives.
     const statuses = await Promise.all(Array.from({ length: 20 }, (_, i) => send(h.teams.message(T.clinician, 'contact'), { authorization: forged(`forged-${i}-${Math.random()}`) }).then((r) => r.status)));
     expect(statuses).toEqual(Array.from({ length: 20 }, () => 401));
