@@ -182,7 +182,7 @@ describe('people who may not', () => {
         await waitUntil(async () => (await prisma.followUp.findUniqueOrThrow({ where: { id: followUp.id } })).version > followUp.version, 10_000, 'the snooze');
         await interact(messageAction(h, 'U0CASE1', sent, buttons.nudge_done!));
       }),
-      'export, service (contact.export)': await audited('contact.export', null, () => exportContacts({ prisma, keyring: deps.keyring }, { program: deps.directory.program('wilmington')!, from: '2026-11-01', to: '2026-11-30', includeNotes: false })),
+      'export, service (contact.export)': await audited('contact.export', null, () => exportContacts({ prisma, keyring: deps.keyring }, { program: deps.directory.program('wilmington')!, from: '2026-11-01', to: '2026-11-30', includeNotes: false, actor: { memberId: null, named: null, osUser: 'operator', host: 'fault-host' } })),
     };
     // The command line, as an operator runs it: npm run carelog -- export.
     const dir = mkdtempSync(path.join(os.tmpdir(), 'carelog-access-'));

@@ -52,6 +52,8 @@ const KEY = randomBytes(32);
 const keyring = createKeyring(KEY);
 const NOW = new Date('2025-01-15T12:00:00Z');
 const NOTES = 'CANARY-51c0 said "not today", then\nleft with her sister';
+/** Who runs the service-level exports here: no roster member, an operating-system account. */
+const ACTOR = { memberId: null, named: null, osUser: 'operator', host: 'test-host' };
 
 const HEADER = 'client_code,contact_date,source,services,referrals,disposition,sex,age_band,follow_up_date,notes';
 /** Five contacts, three clients; PIC-0002 is first seen in the second row but its earliest contact is the fourth. */
@@ -235,8 +237,8 @@ describe('import', () => {
     );
     const contacts = await env.db.prisma.contact.findMany({ where: { programId: 'pacific' }, orderBy: { number: 'asc' } });
     expect(contacts.map((c) => c.occurredAt.toISOString())).toEqual(['2024-10-01T19:00:00.000Z', '2024-09-30T19:00:00.000Z']);
-    const q3 = await exportContacts(deps(), { program: pacific, from: '2024-07-01', to: '2024-09-30', includeNotes: false });
-    const q4 = await exportContacts(deps(), { program: pacific, from: '2024-10-01', to: '2024-12-31', includeNotes: false });
+    const q3 = await exportContacts(deps(), { program: pacific, from: '2024-07-01', to: '2024-09-30', includeNotes: false, actor: ACTOR });
+    const q4 = await exportContacts(deps(), { program: pacific, from: '2024-10-01', to: '2024-12-31', includeNotes: false, actor: ACTOR });
     expect(q3.rows.map((r) => r[1])).toEqual(['DOV-0002']);
     expect(q4.rows.map((r) => r[1])).toEqual(['DOV-0001']);
     expect(q4.rows[0]![2]).toBe('2024-10-01T12:00-07:00');
@@ -274,7 +276,7 @@ describe('import', () => {
 describe('export', () => {
   it('imports into an empty program as the same contacts, notes and follow-ups included', async () => {
     ok(await run(wilmington, GOOD));
-    const all = { from: '2024-03-01', to: '2024-12-31', includeNotes: true };
+    const all = { from: '2024-03-01', to: '2024-12-31', includeNotes: true, actor: ACTOR };
     const original = contactExportCsv(await exportContacts(deps(), { program: wilmington, ...all }));
     const parsed = parseCsv(original);
     expect(parsed.ok && parsed.records.length).toBe(6);
@@ -316,7 +318,7 @@ describe('export', () => {
         notes: null,
       },
     });
-    const csv = contactExportCsv(await exportContacts(deps(), { program: wilmington, from: '2024-03-01', to: '2024-12-31', includeNotes: true }));
+    const csv = contactExportCsv(await exportContacts(deps(), { program: wilmington, from: '2024-03-01', to: '2024-12-31', includeNotes: true, actor: ACTOR }));
     expect(csv).toContain(',CAD-1,12,');
     const again = ok(await run(wilmington, csv));
     expect([again.contactsCreated, again.contactsAlreadyImported]).toEqual([0, 6]);
@@ -325,11 +327,11 @@ describe('export', () => {
   it('leaves notes out unless asked, and audits an export with notes as such', async () => {
     ok(await run(wilmington, GOOD));
     const range = { from: '2024-07-01', to: '2024-07-31' };
-    const plain = await exportContacts(deps(), { program: wilmington, ...range, includeNotes: false });
+    const plain = await exportContacts(deps(), { program: wilmington, ...range, includeNotes: false, actor: ACTOR });
     expect(plain.columns).not.toContain('notes');
     expect(plain.rows).toHaveLength(2);
     expect(JSON.stringify(plain)).not.toContain('CANARY');
-    const withNotes = await exportContacts(deps(), { program: wilmington, ...range, includeNotes: true });
+    const withNotes = await exportContacts(deps(), { program: wilmington, ...range, includeNotes: true, actor: ACTOR });
     expect(withNotes.columns.at(-1)).toBe('notes');
     expect(withNotes.rows[0]!.at(-1)).toBe(NOTES);
     const audit = await env.db.prisma.auditEvent.findMany({ where: { entityType: 'program' }, orderBy: { id: 'asc' } });
@@ -351,7 +353,7 @@ describe('on the embedded database', () => {
       const embedded = { db, prisma: db.prisma, keyring, directory: dir2 };
       expect(ok(await importContacts(embedded, { program: wilmington, csv: GOOD, now: NOW }))).toMatchObject({ contactsCreated: 5, clientsCreated: 3 });
       expect(ok(await importContacts(embedded, { program: wilmington, csv: GOOD, now: NOW }))).toMatchObject({ contactsCreated: 0, contactsAlreadyImported: 5 });
-      const all = { program: wilmington, from: '2024-03-01', to: '2024-12-31', includeNotes: true };
+      const all = { program: wilmington, from: '2024-03-01', to: '2024-12-31', includeNotes: true, actor: ACTOR };
       const there = contactExportCsv(await exportContacts(embedded, all));
       ok(await run(wilmington, GOOD));
       expect(contactExportCsv(await exportContacts(deps(), all))).toBe(there);
