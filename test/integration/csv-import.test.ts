@@ -4,7 +4,7 @@
 // imports back as the same contacts, and the command line itself.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -576,4 +576,48 @@ describe('the command line', () => {
     const bad = await cli('export', '--program', 'wilmington', '--from', '2024-09-31', '--to', '2024-10-01');
     expect([bad.code, bad.stderr]).toEqual([2, 'carelog export: --from must be a date such as 2024-09-30\n']);
   });
+
+  it('writes --out only as a new private file, never through a link, and names who ran it', async () => {
+    ok(await run(wilmington, GOOD));
+    const exportTo = (...args: string[]) => cli('export', '--program', 'wilmington', '--from', '2024-07-01', '--to', '2024-09-30', ...args);
+    const exports = () => env.db.prisma.auditEvent.findMany({ where: { action: { startsWith: 'contact.export' } }, orderBy: { id: 'asc' } });
+    const me = { osUser: os.userInfo().username, host: os.hostname() };
+
+    // A new file: 0600, audited with the roster member --actor names and the account that ran it.
+    const file = path.join(dir, 'out.csv');
+    const made = await exportTo('--out', file, '--actor', 'U0CLIN1');
+    expect([made.code, made.stderr]).toEqual([0, `exported 5 contact(s) to ${file}\n`]);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect((await exports()).map((a) => [a.action, a.actorId, a.details])).toEqual([
+      ['contact.export', directory.member('wilmington', 'slack', 'U0CLIN1')!.memberId, { ...me, actor: 'U0CLIN1', notes: false, part2: false }],
+    ]);
+
+    // An existing file, or a link (even with --force): one line saying what to do, exit 1, nothing written.
+    writeFileSync(path.join(dir, 'target.csv'), 'keep');
+    symlinkSync(path.join(dir, 'target.csv'), path.join(dir, 'link.csv'));
+    const exists = await exportTo('--out', file);
+    expect([exists.code, exists.stdout, exists.stderr]).toEqual([1, '', `carelog export: ${file} already exists: name a new file, or add --force to replace it\n`]);
+    const viaLink = await exportTo('--out', path.join(dir, 'link.csv'), '--force');
+    expect([viaLink.code, viaLink.stderr]).toEqual([1, `carelog export: ${path.join(dir, 'link.csv')} is a symbolic link: name the file itself (carelog never writes through a link)\n`]);
+    expect(readFileSync(path.join(dir, 'target.csv'), 'utf8')).toBe('keep');
+    expect(lstatSync(path.join(dir, 'link.csv')).isSymbolicLink()).toBe(true);
+    expect(await exports()).toHaveLength(1);
+
+    // --force replaces a file (mode 0644, with a second link to it) instead of writing into it.
+    const old = path.join(dir, 'old.csv');
+    writeFileSync(old, 'old');
+    chmodSync(old, 0o644);
+    linkSync(old, path.join(dir, 'old-link.csv'));
+    const forced = await exportTo('--out', old, '--force', '--include-part2');
+    expect(forced.code).toBe(0);
+    expect(statSync(old).mode & 0o777).toBe(0o600);
+    expect(readFileSync(old, 'utf8')).toMatch(/^# NOTICE: 42 CFR part 2 prohibits unauthorized use or disclosure of these records\.\r\ncontact_number,/);
+    expect(readFileSync(path.join(dir, 'old-link.csv'), 'utf8')).toBe('old');
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect((await exports()).at(-1)).toMatchObject({ action: 'contact.export_part2', actorId: null, details: { ...me, actor: null, part2: true } });
+
+    // The file with its notice imports back.
+    const back = await cli('import', '--program', 'copy', '--file', old, '--json');
+    expect([back.code, JSON.parse(back.stdout)]).toMatchObject([0, { ok: true, summary: { contactsCreated: 5 } }]);
+  }, 120_000);
 });
