@@ -14,7 +14,7 @@ import { fromLocal } from '../../src/domain/time.js';
 import { notesContext } from '../../src/services/contacts.js';
 import { importContacts } from '../../src/services/csv-import.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { FOLLOWUP_YAML, settableClock } from '../support/followups.js';
+import { FOLLOWUP_YAML, NEW_CLIENT, settableClock } from '../support/followups.js';
 import { openContactFormTemplate, reportFigure, stopwatch } from '../support/faults.js';
 import { viewSubmission, type ModalValues } from '../support/slack-payloads.js';
 
@@ -43,18 +43,8 @@ const PAYLOADS = [
   "''-2",
   '=1+1\r\n=2+2 on a second line',
 ];
-const VALID: ModalValues = {
-  client: { value: 'new', text: '➕ New client' },
-  sex: 'female',
-  age_band: '25-59',
-  contact_date: '2026-11-23',
-  contact_time: '09:30',
-  source: 'call_for_service',
-  services: ['crisis_services'],
-  referrals: [],
-  disposition: 'resolved_on_scene',
-  follow_up_wanted: false,
-};
+/** A new client's contact (its referral is a Part 2 one, which the export below leaves out). */
+const VALID: ModalValues = { ...NEW_CLIENT, contact_date: '2026-11-23', contact_time: '09:30', follow_up_wanted: false };
 
 let h: Harness;
 beforeAll(async () => {
@@ -97,6 +87,7 @@ describe('formula injection through the form and the export', () => {
     if (!parsed.ok) throw new Error(`the export is not CSV (line ${parsed.line})`);
     const cells = parsed.records.flatMap((r) => r.fields);
     const live = cells.filter((c) => LIVE.test(c)).length;
+    const part2Shown = cells.filter((c) => c.includes('addiction_treatment')).length;
 
     // Back in: the notes of the empty program's contacts are the payloads as typed.
     const imported = await importContacts({ db: deps.db, keyring: deps.keyring, directory: deps.directory }, { program: deps.directory.program('empty')!, csv, now: clock.now() });
@@ -113,11 +104,12 @@ describe('formula injection through the form and the export', () => {
       ok: live === 0 && mismatches === 0,
       of: { count: cells.length, unit: 'exported cells' },
       durationMs: elapsed(),
-      details: { payloads: PAYLOADS.length, notesSaved: saved, incidentRefsRefused: refsRefused, contactsExported: parsed.records.length - 1, notesNotBackAsTyped: mismatches },
+      details: { payloads: PAYLOADS.length, notesSaved: saved, incidentRefsRefused: refsRefused, contactsExported: parsed.records.length - 1, notesNotBackAsTyped: mismatches, part2ReferralsShown: part2Shown },
     });
     expect(imported.ok).toBe(true);
     expect([saved, stored, refsRefused]).toEqual([PAYLOADS.length, PAYLOADS.length, PAYLOADS.length]);
     expect(live).toBe(0);
+    expect(part2Shown).toBe(0);
     expect(back).toEqual(PAYLOADS);
   }, 180_000);
 });

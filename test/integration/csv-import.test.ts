@@ -94,6 +94,24 @@ let directory: Directory;
 const deps = () => ({ db: env.db, prisma: env.db.prisma, keyring, directory });
 const run = (program: ProgramConfig, csv: string, now = NOW) => importContacts(deps(), { program, csv, now });
 
+/** A contact as the form hands it to logContact: a new client, nothing optional filled in. */
+function contactInput(over: Partial<Parameters<typeof logContact>[1]['input']>): Parameters<typeof logContact>[1]['input'] {
+  return {
+    client: { kind: 'new', sex: 'female', ageBand: '25-59' },
+    occurredAt: new Date('2024-09-01T14:00:00Z'),
+    source: 'call_for_service',
+    services: [],
+    referrals: [],
+    disposition: 'resolved_on_scene',
+    incidentRef: null,
+    minutesOnScene: null,
+    followUpDate: null,
+    followUpAssignee: null,
+    notes: null,
+    ...over,
+  };
+}
+
 function ok(r: TImportResult) {
   if (!r.ok) throw new Error(`import failed: ${JSON.stringify(r.errors)}`);
   return r.summary;
@@ -273,19 +291,7 @@ describe('import', () => {
       program: wilmington,
       author: clinician,
       idempotencyKey: 'view-1',
-      input: {
-        client: { kind: 'new', sex: 'female', ageBand: '25-59' },
-        occurredAt: new Date('2024-09-01T14:00:00Z'),
-        source: 'call_for_service',
-        services: [],
-        referrals: [],
-        disposition: 'resolved_on_scene',
-        incidentRef: null,
-        minutesOnScene: null,
-        followUpDate: null,
-        followUpAssignee: null,
-        notes: null,
-      },
+      input: contactInput({}),
     });
     expect([logged.clientCode, logged.contactNumber]).toEqual(['PIC-0001', 1]);
     ok(await run(wilmington, [HEADER, 'PIC-0001,2024-06-01,other,,,other,male,0-12,,', 'PIC-0900,2024-06-02,other,,,other,male,0-12,,'].join('\n')));
@@ -435,19 +441,14 @@ describe('formula-like cells in the export', () => {
         program: sheets,
         author,
         idempotencyKey: `view-${i}`,
-        input: {
-          client: { kind: 'new', sex: 'female', ageBand: '25-59' },
+        input: contactInput({
           occurredAt: new Date(Date.UTC(2024, 6, 1 + i, 15)),
           source: i % 2 ? '-walk_in' : 'other',
           services: i % 2 ? ['+extra', 'crisis_services'] : ['crisis_services', '+extra'],
-          referrals: [],
-          disposition: 'resolved_on_scene',
           incidentRef: `CAD-2024/${i}.#${i}`,
           minutesOnScene: i,
-          followUpDate: null,
-          followUpAssignee: null,
           notes,
-        },
+        }),
       });
     }
     const all = { from: '2024-01-01', to: '2024-12-31', includeNotes: true, actor: ACTOR };
@@ -473,19 +474,7 @@ describe('formula-like cells in the export', () => {
       program: sheets,
       author,
       idempotencyKey: 'view-sud',
-      input: {
-        client: { kind: 'new', sex: 'male', ageBand: '25-59' },
-        occurredAt: new Date('2024-07-01T15:00:00Z'),
-        source: 'other',
-        services: ['sud_counselling', '+extra'],
-        referrals: [],
-        disposition: 'resolved_on_scene',
-        incidentRef: null,
-        minutesOnScene: null,
-        followUpDate: null,
-        followUpAssignee: null,
-        notes: null,
-      },
+      input: contactInput({ occurredAt: new Date('2024-07-01T15:00:00Z'), source: 'other', services: ['sud_counselling', '+extra'] }),
     });
     const range = { from: '2024-07-01', to: '2024-07-31', includeNotes: false, actor: ACTOR };
     const services = (e: { columns: string[]; rows: string[][] }) => e.rows.map((r) => r[e.columns.indexOf('services')]);
