@@ -176,10 +176,10 @@ async function exportCommand(config: Config, args: string[]): Promise<number> {
     throw new RefusedError("--actor must name who runs the export: a roster id (U0123ABCD, a Teams object id), an e-mail or a name (up to 100 letters, digits, spaces and . _ @ + ' -)");
   }
   if (values.force && !values.out) throw new RefusedError('--force replaces the file named by --out: add --out, or leave out --force');
-  const keyring = keyringOf(config);
   // The file is claimed (or refused) before any client data is read: a refusal writes nothing.
   const out: PrivateFile | null = values.out ? claimPrivateFile(values.out, { force: values.force }) : null;
   try {
+    const keyring = keyringOf(config);
     const exported = await withDatabase(config, (db, directory) =>
       exportContacts(
         { prisma: db.prisma, keyring },

@@ -590,6 +590,10 @@ describe('the command line', () => {
     expect([viaLink.code, viaLink.stderr]).toEqual([1, `carelog export: ${path.join(dir, 'link.csv')} is a symbolic link: name the file itself (carelog never writes through a link)\n`]);
     expect(readFileSync(path.join(dir, 'target.csv'), 'utf8')).toBe('keep');
     expect(lstatSync(path.join(dir, 'link.csv')).isSymbolicLink()).toBe(true);
+    const badActor = await exportTo('--out', path.join(dir, 'never.csv'), '--actor', '<script>');
+    expect([badActor.code, badActor.stderr.split('\n').length]).toEqual([1, 2]);
+    expect(badActor.stderr).toMatch(/^carelog export: --actor must name who runs the export/);
+    expect(readdirSync(dir)).not.toContain('never.csv');
     expect(await exports()).toHaveLength(1);
 
     // --force replaces a file (mode 0644, with a second link to it) instead of writing into it.
