@@ -2,6 +2,7 @@
 // parsed once, with zod, at start; anything wrong stops the process with a message that names the
 // variable or the key path and what is wrong with it.
 import { existsSync, readFileSync } from 'node:fs';
+import { BlockList, isIP } from 'node:net';
 import path from 'node:path';
 import proxyaddr from 'proxy-addr';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
@@ -455,6 +456,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config & { 
       if (!env.TEAMS_CLIENT_SECRET) missing.push('TEAMS_CLIENT_SECRET: required in production for a program on Teams');
     }
   }
+  const slackSimulated = !production && !env.SLACK_BOT_TOKEN && (programs.some(usesSlack) || !!env.SLACK_APP_TOKEN);
+  // Development modes answer anyone who can reach them: they listen on loopback only, by default.
+  if ((source.HOST ?? '') === '' && (slackSimulated || (!production && env.TEAMS_DEV_UNAUTHENTICATED))) env.HOST = LOOPBACK_HOST;
+  missing.push(...devModesExposed(env, slackSimulated));
   if (missing.length) throw new CarelogError('config_invalid', `Invalid environment:\n${missing.map((m) => `  ${m}`).join('\n')}`);
   return {
     env,
@@ -462,8 +467,45 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config & { 
     embeddedDatabase: !env.DATABASE_URL,
     dataDir: path.resolve(env.CARELOG_DATA_DIR),
     configFile,
-    slackSimulated: !production && !env.SLACK_BOT_TOKEN && (programs.some(usesSlack) || !!env.SLACK_APP_TOKEN),
+    slackSimulated,
     programs,
     warnings,
   };
+}
+
+/** Where development modes listen when HOST is not set. */
+export const LOOPBACK_HOST = '127.0.0.1';
+
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+/** 127.0.0.0/8, ::1 (and IPv4-mapped 127.x), or localhost: reachable from this machine only. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  if (h === 'localhost') return true;
+  const family = isIP(h);
+  return family !== 0 && LOOPBACK.check(h, family === 6 ? 'ipv6' : 'ipv4');
+}
+
+/**
+ * What refuses to listen beyond this machine: the local Slack simulator (it takes requests signed
+ * with a secret printed in the README, and Bolt's respond() then posts to whatever response_url a
+ * request names) and TEAMS_DEV_UNAUTHENTICATED (anyone may act as any roster member). Each message
+ * says why and what to set. startCarelog checks again, for configurations not built here.
+ */
+export function devModesExposed(env: Pick<TEnv, 'HOST' | 'TEAMS_DEV_UNAUTHENTICATED'>, slackSimulated: boolean): string[] {
+  if (isLoopbackHost(env.HOST)) return [];
+  const out: string[] = [];
+  if (slackSimulated) {
+    out.push(
+      `HOST: ${env.HOST} listens beyond this machine, but SLACK_BOT_TOKEN is not set, so Slack requests would be checked against the local simulator's public signing secret: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET of a real Slack app, or HOST=${LOOPBACK_HOST}`,
+    );
+  }
+  if (env.TEAMS_DEV_UNAUTHENTICATED) {
+    out.push(
+      `TEAMS_DEV_UNAUTHENTICATED: accepts Teams activities without a token, so it is refused with HOST=${env.HOST} (beyond this machine): set TEAMS_CLIENT_ID and TEAMS_CLIENT_SECRET instead, or HOST=${LOOPBACK_HOST}`,
+    );
+  }
+  return out;
 }

@@ -184,7 +184,7 @@ describe('rekey', () => {
 
 describe('notes bound to their contact', () => {
   const exportNotes = (keyring: Keyring, program: ProgramConfig) =>
-    exportContacts({ prisma: db.prisma, keyring }, { program, from: '2024-01-01', to: '2026-12-31', includeNotes: true });
+    exportContacts({ prisma: db.prisma, keyring }, { program, from: '2024-01-01', to: '2026-12-31', includeNotes: true, actor: { memberId: null, named: null, osUser: 'operator', host: 'test-host' } });
   const notesColumn = (e: { columns: string[]; rows: string[][] }) => e.rows.map((r) => r[e.columns.indexOf('notes')]);
 
   it('a note copied into another contact’s row does not open there: the export stops and names that contact', async () => {
