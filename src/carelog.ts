@@ -207,7 +207,12 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
     }
     if (config.env.CARELOG_ADMIN_USER && config.env.CARELOG_ADMIN_PASSWORD) {
       const { mountQueueDashboard } = await import('./http/queue-dashboard.js');
-      mountQueueDashboard(http, { queue, logger, access: { user: config.env.CARELOG_ADMIN_USER, password: config.env.CARELOG_ADMIN_PASSWORD, production: config.production } });
+      mountQueueDashboard(http, {
+        queue,
+        redis: redis.connection,
+        logger,
+        access: { user: config.env.CARELOG_ADMIN_USER, password: config.env.CARELOG_ADMIN_PASSWORD, production: config.production, trustProxy: config.env.CARELOG_TRUST_PROXY },
+      });
       logger.info({ path: '/admin/queues' }, 'queue dashboard on (read-only, basic auth)');
     }
     if (teamsOptions) {

@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { BlockList, isIP } from 'node:net';
 import path from 'node:path';
+import proxyaddr from 'proxy-addr';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { CarelogError } from './errors.js';
@@ -99,6 +100,32 @@ const ZEnv = z.object({
   /** The queue dashboard (/admin/queues) is on only when both of these are set. */
   CARELOG_ADMIN_USER: unsetWhenEmpty(z.string().regex(/^[^:\s]{1,64}$/, { error: 'must be 1-64 characters, without spaces or ":"' })),
   CARELOG_ADMIN_PASSWORD: unsetWhenEmpty(z.string().min(12, { error: 'must be at least 12 characters (generate one with: openssl rand -base64 18)' })),
+  /**
+   * Which proxies' X-Forwarded-For and X-Forwarded-Proto to believe (the queue dashboard's HTTPS-only
+   * rule and its limit on wrong passwords), in the form of express's `trust proxy` setting: unset or
+   * `false`, none; a hop count; or a comma-separated list of `loopback`, `linklocal`, `uniquelocal`,
+   * addresses and CIDR ranges (checked by proxy-addr, which express uses). `true` is refused: it
+   * would believe any client's headers.
+   * @defaultValue false
+   */
+  CARELOG_TRUST_PROXY: unsetWhenEmpty(z.string()).transform((v, ctx): false | number | string[] => {
+    const text = v?.trim() ?? 'false';
+    if (text === 'false') return false;
+    if (/^\d+$/.test(text)) return Number(text);
+    const hint = 'a hop count (1: behind one proxy), or a comma-separated list of loopback, linklocal, uniquelocal, addresses or CIDR ranges';
+    if (text === 'true') {
+      ctx.addIssue({ code: 'custom', message: `true would believe any client's X-Forwarded-* headers: name the proxy instead, as ${hint}` });
+      return z.NEVER;
+    }
+    const list = text.split(',').map((a) => a.trim());
+    try {
+      proxyaddr.compile(list);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `${(err as Error).message}; give ${hint}` });
+      return z.NEVER;
+    }
+    return list;
+  }),
 });
 
 /** Every environment variable carelog reads (compose.yaml and .env.example are checked against it). */

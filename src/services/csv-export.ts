@@ -16,9 +16,10 @@ import {
 } from '../domain/contact-csv.js';
 import { formatCsv } from '../domain/csv.js';
 import { addDays, fromLocal } from '../domain/time.js';
+import { CarelogError, isCarelogError } from '../errors.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { audit, AUDIT } from './audit.js';
-import { notesContext } from './contacts.js';
+import { openNotes, type NotesOwner } from './contacts.js';
 import type { Keyring } from './crypto.js';
 
 export interface ExportDeps {
@@ -66,6 +67,7 @@ export async function exportContacts(deps: ExportDeps, req: ExportRequest): Prom
     },
     orderBy: { number: 'asc' },
     select: {
+      id: true,
       number: true,
       occurredAt: true,
       source: true,
@@ -79,7 +81,6 @@ export async function exportContacts(deps: ExportDeps, req: ExportRequest): Prom
       client: { select: { code: true, sex: true, ageBand: true } },
     },
   });
-  const context = notesContext(program.id);
   const includePart2 = req.includePart2 === true;
   const part2 = part2Keys(program.categories);
   const list = (keys: string[]) => (includePart2 ? keys : keys.filter((k) => !part2.has(k))).join(LIST_SEPARATOR);
@@ -98,7 +99,7 @@ export async function exportContacts(deps: ExportDeps, req: ExportRequest): Prom
       [COLUMN.incidentRef]: c.incidentRef ?? '',
       [COLUMN.minutesOnScene]: c.minutesOnScene === null ? '' : String(c.minutesOnScene),
       [COLUMN.followUpDate]: c.followUpDate ? c.followUpDate.toISOString().slice(0, 10) : '',
-      [COLUMN.notes]: req.includeNotes && c.notesCiphertext ? keyring.decrypt(c.notesCiphertext, context) : '',
+      [COLUMN.notes]: req.includeNotes && c.notesCiphertext ? notesOf(keyring, { programId: program.id, contactId: c.id }, c.number, c.notesCiphertext) : '',
     };
     return columns.map((col) => value[col]);
   });
@@ -114,6 +115,19 @@ export async function exportContacts(deps: ExportDeps, req: ExportRequest): Prom
     details: { osUser: actor.osUser, host: actor.host, actor: actor.named, notes: req.includeNotes, part2: includePart2 },
   });
   return { columns, rows, notice: includePart2 ? PART2_NOTICE : null };
+}
+
+/**
+ * A contact's notes, or an error naming the contact (never the notes): a note that does not open
+ * under its own contact (altered, or copied from another contact's row) stops the export.
+ */
+function notesOf(keyring: Keyring, owner: NotesOwner, number: number, envelope: string): string {
+  try {
+    return openNotes(keyring, owner, envelope);
+  } catch (err) {
+    if (!isCarelogError(err)) throw err;
+    throw new CarelogError(err.code, `Contact ${number}: its notes cannot be read (${err.message}); nothing was exported`, { cause: err });
+  }
 }
 
 /** The export as CSV text: the Part 2 notice line if any, then the header, then the rows. */

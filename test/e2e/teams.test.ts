@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BOT_SCOPE, cardOf, inputsOf, pressAction, textsOf } from '../support/fake-teams.js';
 import { startTeamsHarness, T, TEAMS_APP_ID, TEAMS_TENANT, type TeamsHarness } from '../support/teams-harness.js';
+import { openNotes } from '../../src/services/contacts.js';
 
 // Fri 20 Nov 2026, 10:00 in New York.
 const NOW = new Date('2026-11-20T15:00:00Z');
@@ -164,7 +165,7 @@ describe('the contact form on Teams', () => {
     expect(c.minutesOnScene).toBe(45);
     expect(c.idempotencyKey).toBe(`teams:${String(savedAction.data.form)}`);
     expect(c.notesCiphertext).not.toContain('CANARY');
-    expect(h.carelog.deps.keyring.decrypt(c.notesCiphertext!, 'carelog:notes:wilmington')).toBe(CANARY);
+    expect(openNotes(h.carelog.deps.keyring, { programId: 'wilmington', contactId: c.id }, c.notesCiphertext!)).toBe(CANARY);
     const author = await prisma().member.findFirstOrThrow({ where: { platform: 'teams', platformUserId: T.clinician.aadObjectId } });
     expect(c.authorId).toBe(author.id);
     const caseManager = await prisma().member.findFirstOrThrow({ where: { platform: 'teams', platformUserId: T.caseManager.aadObjectId } });

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCsv } from '../../src/domain/csv.js';
 import { fromLocal } from '../../src/domain/time.js';
-import { notesContext } from '../../src/services/contacts.js';
+import { openNotes } from '../../src/services/contacts.js';
 import { importContacts } from '../../src/services/csv-import.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { FOLLOWUP_YAML, NEW_CLIENT, settableClock } from '../support/followups.js';
@@ -92,7 +92,7 @@ describe('formula injection through the form and the export', () => {
     // Back in: the notes of the empty program's contacts are the payloads as typed.
     const imported = await importContacts({ db: deps.db, keyring: deps.keyring, directory: deps.directory }, { program: deps.directory.program('empty')!, csv, now: clock.now() });
     const back = (await prisma.contact.findMany({ where: { programId: 'empty' }, orderBy: { number: 'asc' } })).map((c) =>
-      c.notesCiphertext ? deps.keyring.decrypt(c.notesCiphertext, notesContext('empty')) : null,
+      c.notesCiphertext ? openNotes(deps.keyring, { programId: 'empty', contactId: c.id }, c.notesCiphertext) : null,
     );
     const mismatches = PAYLOADS.filter((p, i) => back[i] !== p).length;
 

@@ -13,7 +13,7 @@ import { parseProgramFile, type ProgramConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/client.js';
 import { PART2_NOTICE } from '../../src/domain/contact-csv.js';
 import { parseCsv } from '../../src/domain/csv.js';
-import { logContact, notesContext } from '../../src/services/contacts.js';
+import { logContact, openNotes } from '../../src/services/contacts.js';
 import { createKeyring } from '../../src/services/crypto.js';
 import { contactExportCsv, contactExportJson, exportContacts } from '../../src/services/csv-export.js';
 import { importContacts, type TImportResult } from '../../src/services/csv-import.js';
@@ -156,7 +156,7 @@ describe('import', () => {
     expect(contacts[0]).toMatchObject({ services: ['crisis_services', 'de_escalation'], referrals: ['mental_health_treatment'], followUpWanted: true });
     expect(contacts[1]).toMatchObject({ services: [], referrals: [], followUpWanted: false, notesCiphertext: null });
     expect(contacts[0]!.notesCiphertext).not.toContain('CANARY');
-    expect(keyring.decrypt(contacts[0]!.notesCiphertext!, notesContext('wilmington'))).toBe(NOTES);
+    expect(openNotes(keyring, { programId: 'wilmington', contactId: contacts[0]!.id }, contacts[0]!.notesCiphertext!)).toBe(NOTES);
     expect(contacts[0]!.notesKeyId).toBe(keyring.currentKeyId);
 
     const [followUp] = await env.db.prisma.followUp.findMany();
@@ -320,7 +320,7 @@ describe('export', () => {
       (await env.db.prisma.contact.findMany({ where: { programId }, orderBy: { number: 'asc' }, include: { client: true, followUps: true } })).map((c) => ({
         ...Object.fromEntries(fields.map((f) => [f, c[f]])),
         client: [c.client.code, c.client.sex, c.client.ageBand, c.client.firstContactAt.toISOString()],
-        notes: c.notesCiphertext && keyring.decrypt(c.notesCiphertext, notesContext(programId)),
+        notes: c.notesCiphertext && openNotes(keyring, { programId, contactId: c.id }, c.notesCiphertext),
         followUps: c.followUps.map((f) => [f.dueAt.toISOString(), f.status]),
       }));
     expect(await view('copy')).toEqual(await view('wilmington'));
@@ -464,7 +464,7 @@ describe('formula-like cells in the export', () => {
     expect(ok(await run(sheetsCopy, original))).toMatchObject({ contactsCreated: NOTES.length });
     expect(contactExportCsv(await exportContacts(deps(), { program: sheetsCopy, ...all }))).toBe(original);
     const stored = await env.db.prisma.contact.findMany({ where: { programId: 'sheets_copy' }, orderBy: { number: 'asc' } });
-    expect(stored.map((c) => keyring.decrypt(c.notesCiphertext!, notesContext('sheets_copy')))).toEqual(NOTES);
+    expect(stored.map((c) => openNotes(keyring, { programId: 'sheets_copy', contactId: c.id }, c.notesCiphertext!))).toEqual(NOTES);
     expect(stored.map((c) => [c.source, c.services, c.incidentRef])).toEqual(NOTES.map((_, i) => [i % 2 ? '-walk_in' : 'other', i % 2 ? ['+extra', 'crisis_services'] : ['crisis_services', '+extra'], `CAD-2024/${i}.#${i}`]));
   });
 
@@ -539,7 +539,7 @@ describe('the command line', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, summary: { contactsCreated: 5, clientsCreated: 3 } });
     const contact = await env.db.prisma.contact.findFirstOrThrow({ where: { programId: 'wilmington', number: 1 } });
-    expect(keyring.decrypt(contact.notesCiphertext!, notesContext('wilmington'))).toBe(NOTES);
+    expect(openNotes(keyring, { programId: 'wilmington', contactId: contact.id }, contact.notesCiphertext!)).toBe(NOTES);
   });
 
   it('fails a bad file with exit code 1: errors in the JSON document, or on stderr', async () => {
