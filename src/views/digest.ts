@@ -101,8 +101,12 @@ function footnote(below: number | undefined, part2Small: boolean): string {
   return `${counts}; “${HIDDEN_CELL}” marks a count left out so that no small count can be worked out from the others (it may be any number).`;
 }
 
-export function buildDigestView(program: ProgramConfig, d: DigestFigures, suppressBelow?: number, attention?: AttentionRow[]): DigestView {
-  const below = suppressBelow;
+/**
+ * The digest as it goes to a channel (or a private preview), suppressed. `exact` is for the
+ * program's own staff at the command line only: every count as it is, Part 2 included.
+ */
+export function buildDigestView(program: ProgramConfig, d: DigestFigures, suppressBelow?: number, attention?: AttentionRow[], opts: { exact?: boolean } = {}): DigestView {
+  const below = opts.exact ? undefined : suppressBelow;
   const quarterly = d.period.kind === 'quarter';
   const periodWord = quarterly ? 'quarter' : 'week';
 
@@ -163,7 +167,7 @@ export function buildDigestView(program: ProgramConfig, d: DigestFigures, suppre
     ...[...services, ...referrals].map((i): Relation => ({ kind: 'le', lhs: [i], rhs: [contacts] })),
   );
 
-  const shown = suppressCells(cells, relations);
+  const shown: Shown[] = opts.exact ? cells.map((c) => (c.latent ? 'hidden' : 'exact')) : suppressCells(cells, relations);
   const text = (i: number) => label(cells[i]!, shown[i]!);
   const exact = (i: number) => shown[i] === 'exact';
 
@@ -221,9 +225,9 @@ export function buildDigestView(program: ProgramConfig, d: DigestFigures, suppre
   };
 }
 
-/** The digest's figures as plain text, for the terminal (`npm run carelog -- digest`). */
-export function renderDigestText(program: ProgramConfig, d: DigestFigures, suppressBelow?: number): string {
-  return renderDigestViewText(buildDigestView(program, d, suppressBelow));
+/** The digest's figures as plain text, for the terminal (`npm run carelog -- digest`): every count as it is. */
+export function renderDigestText(program: ProgramConfig, d: DigestFigures): string {
+  return renderDigestViewText(buildDigestView(program, d, undefined, undefined, { exact: true }));
 }
 
 /** A built digest (with the weekly follow-ups table, when it has one) as plain text. */
