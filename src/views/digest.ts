@@ -175,9 +175,12 @@ export function buildDigestView(program: ProgramConfig, d: DigestFigures, suppre
   const trend =
     change === undefined || change === null ? '' : change === 0 ? ` — level with last ${periodWord}` : ` — ${change > 0 ? 'up' : 'down'} ${Math.abs(change)} % on last ${periodWord}`;
   // "person" only for a shown 1: the grammar must not give a suppressed count away.
-  const summary = !exact(served) && shown[served] === 'hidden'
-    ? `${text(fresh)} new and ${text(continuing)} continuing people served${trend}`
-    : `${text(served)} ${text(served) === '1' ? 'person' : 'people'} served, ${text(fresh)} of them new${trend}`;
+  const summary =
+    shown[served] !== 'hidden'
+      ? `${text(served)} ${text(served) === '1' ? 'person' : 'people'} served, ${text(fresh)} of them new${trend}`
+      : shown[continuing] !== 'hidden'
+        ? `${text(fresh)} new and ${text(continuing)} continuing people served${trend}`
+        : `${text(fresh)} new ${text(fresh) === '1' ? 'person' : 'people'} served${trend}`;
 
   const tables: DigestTable[] = [];
   if (attention) {
