@@ -4,7 +4,7 @@
 // What each cell shows, and what that tells a reader:
 //  - its count, exactly;
 //  - "small": a count from 1 to threshold − 1 ("<11" says 1..10);
-//  - "hidden": left out; it says nothing about the count (any count, 0 included).
+//  - "hidden": left out; a count of 1 or more (0 always shows as 0), small or not.
 // The guarantee: for every cell not shown exactly, what is shown (the exact cells, every relation
 // between them, and the range each label says) leaves at least two values possible. A group of
 // parts whose total is shown that leaves out any part leaves out at least two, and those left out
@@ -52,7 +52,8 @@ export function cellThreshold(below: number | undefined, part2: boolean): number
 function range(c: SuppressionCell, s: Shown): [number, number] {
   if (s === 'exact') return [c.value, c.value];
   if (s === 'small') return [1, c.threshold! - 1];
-  return [0, Number.POSITIVE_INFINITY];
+  // A 0 is never left out, so a reader knows "hidden" is at least 1; a latent figure may be 0.
+  return [c.latent ? 0 : 1, Number.POSITIVE_INFINITY];
 }
 
 const sumOf = (v: number[], ids: number[]) => ids.reduce((a, i) => a + v[i]!, 0);

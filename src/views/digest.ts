@@ -14,13 +14,13 @@
 //    least the continuing clients (and last period's new clients, which the change gives away);
 //  - quarterly: the new clients by quarter add up to served since the program began, this quarter's
 //    bar is new, and the previous quarter's bar follows from new and the change in new clients.
-// A count left out to protect another shows as "hidden", which says nothing about it.
+// A count left out to protect another shows as "hidden": 1 or more, small or not (0 always shows).
 import type { ProgramConfig } from '../config.js';
 import type { TCategory } from '../domain/categories.js';
 import { cellThreshold, isSmallCount, PART2_FLOOR, suppressCells, type Relation, type Shown, type SuppressionCell } from '../domain/suppression.js';
 import type { DigestFigures } from '../services/digest.js';
 
-/** What a cell left out to protect another shows: it says nothing about the count. */
+/** What a cell left out to protect another shows: a count of 1 or more (0 always shows), small or not. */
 export const HIDDEN_CELL = 'hidden';
 
 export interface DigestTable {
@@ -98,7 +98,7 @@ function footnote(below: number | undefined, part2Small: boolean): string {
       : below
         ? `Counts from 1 to ${below - 1} are shown as <${below}`
         : `Counts of ${part2} from 1 to ${PART2_FLOOR - 1} are shown as <${PART2_FLOOR}`;
-  return `${counts}; “${HIDDEN_CELL}” marks a count left out so that no small count can be worked out from the others (it may be any number).`;
+  return `${counts}; “${HIDDEN_CELL}” marks a count left out so that no small count can be worked out from the others (it is 1 or more, small or not).`;
 }
 
 /**

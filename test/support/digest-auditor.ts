@@ -1,5 +1,5 @@
 // An auditor of digest suppression that knows nothing of how carelog suppresses: it reads a digest
-// as a reader would (every figure shown, each label's range: "<n" is 1..n-1, "hidden" any count),
+// as a reader would (every figure shown, each label's range: "<n" is 1..n-1, "hidden" 1 or more),
 // writes down every equation and inequality that links the figures, and asks an integer-programming
 // solver (HiGHS) for the smallest and largest value each figure not shown could have. It also checks
 // its own equations against the true figures (they must hold), so a link it got wrong fails instead
@@ -38,12 +38,14 @@ export function newModel(): Model {
   return { names: [], truth: [], lo: [], hi: [], rows: [] };
 }
 
-/** A figure as shown: "42", "<11" (1..10), "hidden" (any count), or a latent figure (shown nowhere). */
+/** A figure as shown: "42", "<11" (1..10), "hidden" (1 or more), or a latent figure (shown nowhere, 0 or more). */
 export function variable(m: Model, name: string, truth: number, shown: string | null): number {
   m.names.push(name);
   m.truth.push(truth);
   if (shown === null || shown === 'hidden') {
-    m.lo.push(0);
+    // "hidden" is 1 or more (carelog shows every 0); a latent figure may be 0.
+    if (shown === 'hidden') expect(truth, `${name} is hidden, so it is not 0`).toBeGreaterThan(0);
+    m.lo.push(shown === null ? 0 : 1);
     m.hi.push(Number.POSITIVE_INFINITY);
   } else if (/^<\d+$/.test(shown)) {
     m.lo.push(1);
