@@ -15,6 +15,8 @@
 // is found by a small search over ±1 steps; no cell is ever called safe without one. When a cell
 // has none, the relation that blocked the search gets a second cell left out (the smallest other
 // count shown there, never a cell marked `keep` while another will do), and the search runs again.
+// What this does not cover: a reader who knows these rules also knows a cell left out as the
+// smallest is no larger than the others shown beside it, and that one was needed at all.
 
 /** 42 CFR Part 2 (substance-use treatment): never shown as a count below this, whatever the program's threshold. */
 export const PART2_FLOOR = 11;
