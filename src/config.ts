@@ -162,14 +162,25 @@ const ZCategoryKey = z
   .regex(/^[a-z0-9_+-]+$/, { error: 'a category key uses a-z, 0-9 and _' })
   .max(75, { error: 'a category key is at most 75 characters' });
 
+/** Keys carelog knows as substance-use treatment (42 CFR Part 2), in any list that names them. */
+const PART2_KEYS = new Set(Object.values(DEFAULT_CATEGORIES).flatMap((list: TCategory[]) => list.filter((c) => c.part2).map((c) => c.key)));
+
 const ZCategory = z.union([
   ZCategoryKey,
-  z.object({
-    key: ZCategoryKey,
-    label: z.string().min(1).max(75),
-    /** Substance-use referrals under 42 CFR Part 2: only ever shown as counts. */
-    part2: z.boolean().optional(),
-  }),
+  z
+    .object({
+      key: ZCategoryKey,
+      label: z.string().min(1).max(75),
+      /**
+       * Substance-use treatment under 42 CFR Part 2: only ever shown as counts, never below 11 in a
+       * digest. Unset: as carelog knows the key (addiction_treatment is Part 2).
+       */
+      part2: z.boolean().optional(),
+    })
+    .refine((c) => !(c.part2 === false && PART2_KEYS.has(c.key)), {
+      error: 'this key is substance-use treatment (42 CFR Part 2) and cannot have part2: false; use another key for a category that is not',
+      path: ['part2'],
+    }),
 ]);
 
 const ZCategoryList = z
@@ -249,8 +260,11 @@ const ZProgram = z.object({
     }),
   digest: z
     .object({
-      /** Small-cell suppression: counts 1..n-1 show as "<n" (e.g. 11, the CMS rule). */
-      suppressBelow: z.number().int().min(2, { error: 'must be at least 2' }).max(100).optional(),
+      /**
+       * Small-cell suppression: counts 1..n-1 show as "<n" (e.g. 11, the CMS rule). At least 3: "<2"
+       * would say the count is 1. Part 2 categories use at least 11 whatever this says.
+       */
+      suppressBelow: z.number().int().min(3, { error: 'must be at least 3 (“<2” would show a count of 1 as exactly 1)' }).max(100).optional(),
       /** Local time of the weekly digest (Mondays) and the quarterly one (first weekday after the quarter). */
       weeklyAt: ZTime.default('08:00'),
       quarterlyAt: ZTime.default('08:00'),
@@ -369,10 +383,13 @@ function formatPath(parts: PropertyKey[]): string {
 
 function normalizeCategories(list: z.infer<typeof ZCategoryList> | undefined, fallback: TCategory[]): TCategory[] {
   if (!list) return fallback;
+  // A key carelog knows as Part 2 stays Part 2 in any list and with any label.
   return list.map((c) => {
-    if (typeof c !== 'string') return { key: c.key, label: c.label, part2: c.part2 ?? false };
+    if (typeof c !== 'string') return { key: c.key, label: c.label, part2: c.part2 ?? PART2_KEYS.has(c.key) };
     const known = fallback.find((d) => d.key === c);
-    return known ?? { key: c, label: c.replace(/_/g, ' ').replace(/^\w/, (m) => m.toUpperCase()), part2: false };
+    return known
+      ? { ...known, part2: known.part2 || PART2_KEYS.has(c) }
+      : { key: c, label: c.replace(/_/g, ' ').replace(/^\w/, (m) => m.toUpperCase()), part2: PART2_KEYS.has(c) };
   });
 }
 

@@ -1,16 +1,26 @@
 // The digest as people read it, platform-neutral: a plain-words summary line, headline figures and
 // tables with the program's own labels. Aggregates only: no codes, names, notes or free text.
 //
-// Small-cell suppression (digest.suppressBelow = n): counts from 1 to n-1 show as "<n". Where a
-// total shown in the digest would give such a cell away (total minus the other cells), a second
-// cell is hidden too and shows as "hidden" (it is n or more, so "<n" would be untrue). The second
-// cell is never one that another figure repeats: "new" reappears as the total of the sex and age
-// tables and as this period's bar, so when "continuing" is small it is "served" that is hidden.
+// Small-cell suppression (src/domain/suppression.ts): with digest.suppressBelow = n, counts from 1
+// to n-1 show as "<n"; a 42 CFR Part 2 category's counts from 1 to 10 show as "<11" whatever n is
+// (also with no n). Every figure the digest shows is linked to others, and the suppression knows
+// each link, so that no count left out can be worked out from the rest:
+//  - served = new + continuing;
+//  - the sex table and the age table each add up to new;
+//  - contacts by source and outcomes each add up to contacts; each service and each referral was
+//    given on at most "contacts" contacts (one contact can give several);
+//  - served is at most contacts, and clients with 3+ contacts are among those served;
+//  - served since the program began = new + clients first seen before the period, and those are at
+//    least the continuing clients (and last period's new clients, which the change gives away);
+//  - quarterly: the new clients by quarter add up to served since the program began, this quarter's
+//    bar is new, and the previous quarter's bar follows from new and the change in new clients.
+// A count left out to protect another shows as "hidden": 1 or more, small or not (0 always shows).
 import type { ProgramConfig } from '../config.js';
 import type { TCategory } from '../domain/categories.js';
+import { cellThreshold, isSmallCount, PART2_FLOOR, suppressCells, type Relation, type Shown, type SuppressionCell } from '../domain/suppression.js';
 import type { DigestFigures } from '../services/digest.js';
 
-/** What a cell hidden to protect another one shows. */
+/** What a cell left out to protect another shows: a count of 1 or more (0 always shows), small or not. */
 export const HIDDEN_CELL = 'hidden';
 
 export interface DigestTable {
@@ -48,80 +58,129 @@ export interface Suppressed {
   shown: string[];
   /** Cells that are not shown as their count. */
   hidden: boolean[];
-  /** No other cell could protect the small one: the total must not be shown. */
+  /** No other cell could protect the small ones: the total must not be shown. */
   hideTotal: boolean;
 }
 
+const label = (c: SuppressionCell, s: Shown) => (s === 'exact' ? String(c.value) : s === 'small' ? `<${c.threshold}` : HIDDEN_CELL);
+
 /**
- * Suppresses the small cells of a row of counts. With `totalShown`, a second cell is hidden where
- * exactly one is small (two or more hidden cells already protect each other): the smallest other
- * non-zero cell not listed in `keep` (cells another figure shows); if there is none, `hideTotal`.
+ * Suppresses the small cells of one row of counts. With `totalShown`, other cells are left out
+ * until no small one can be worked out from the total (never one listed in `keep` while another
+ * will do); `hideTotal` when only the total could protect them.
  */
 export function suppress(values: number[], below: number | undefined, opts: { totalShown?: boolean; keep?: number[] } = {}): Suppressed {
-  if (!below) return { shown: values.map(String), hidden: values.map(() => false), hideTotal: false };
-  const small = values.map((v) => v > 0 && v < below);
-  const complement = values.map(() => false);
-  let hideTotal = false;
-  if (opts.totalShown && small.filter(Boolean).length === 1) {
-    let pick = -1;
-    values.forEach((v, i) => {
-      if (!small[i] && v > 0 && !opts.keep?.includes(i) && (pick === -1 || v < values[pick]!)) pick = i;
-    });
-    if (pick === -1) hideTotal = true;
-    else complement[pick] = true;
+  const cells: SuppressionCell[] = values.map((value, i) => ({ value, threshold: below, keep: opts.keep?.includes(i) ?? false }));
+  const relations: Relation[] = [];
+  if (opts.totalShown) {
+    relations.push({ kind: 'sum', total: cells.length, parts: values.map((_, i) => i) });
+    cells.push({ value: values.reduce((a, v) => a + v, 0) });
   }
+  const shown = suppressCells(cells, relations);
   return {
-    shown: values.map((v, i) => (small[i] ? `<${below}` : complement[i] ? HIDDEN_CELL : String(v))),
-    hidden: values.map((_, i) => small[i]! || complement[i]!),
-    hideTotal,
+    shown: values.map((_, i) => label(cells[i]!, shown[i]!)),
+    hidden: values.map((_, i) => shown[i] !== 'exact'),
+    hideTotal: !!opts.totalShown && shown[values.length] !== 'exact',
   };
 }
-
-function table(title: string, categories: TCategory[], counts: Record<string, number>, below: number | undefined, totalShown: boolean): DigestTable {
-  const values = categories.map((c) => counts[c.key] ?? 0);
-  const { shown } = suppress(values, below, { totalShown });
-  return { title, rows: categories.map((c, i) => ({ label: c.label, value: shown[i]! })) };
-}
-
-const one = (v: number, below: number | undefined) => suppress([v], below).shown[0]!;
 
 function pct(p: number | null): string {
   if (p === null) return 'no previous figure';
   return `${p > 0 ? '+' : ''}${p} %`;
 }
 
-export function buildDigestView(program: ProgramConfig, d: DigestFigures, suppressBelow?: number, attention?: AttentionRow[]): DigestView {
-  const below = suppressBelow;
+/** The footnote saying what each label means, for the labels this digest uses. */
+function footnote(below: number | undefined, part2Small: boolean): string {
+  const part2 = 'substance-use treatment (42 CFR Part 2)';
+  const counts =
+    below && below < PART2_FLOOR && part2Small
+      ? `Counts from 1 to ${below - 1} are shown as <${below}, and ${part2} counts from 1 to ${PART2_FLOOR - 1} as <${PART2_FLOOR}`
+      : below
+        ? `Counts from 1 to ${below - 1} are shown as <${below}`
+        : `Counts of ${part2} from 1 to ${PART2_FLOOR - 1} are shown as <${PART2_FLOOR}`;
+  return `${counts}; “${HIDDEN_CELL}” marks a count left out so that no small count can be worked out from the others (it is 1 or more, small or not).`;
+}
+
+/**
+ * The digest as it goes to a channel (or a private preview), suppressed. `exact` is for the
+ * program's own staff at the command line only: every count as it is, Part 2 included.
+ */
+export function buildDigestView(program: ProgramConfig, d: DigestFigures, suppressBelow?: number, attention?: AttentionRow[], opts: { exact?: boolean } = {}): DigestView {
+  const below = opts.exact ? undefined : suppressBelow;
   const quarterly = d.period.kind === 'quarter';
   const periodWord = quarterly ? 'quarter' : 'week';
-  const isSmall = (v: number) => !!below && v > 0 && v < below;
 
-  // Served = new + continuing; "new" is kept (the sex and age tables add up to it).
-  const parts = suppress([d.newClients, d.continuingClients], below, { totalShown: !isSmall(d.clientsServed), keep: [0] });
-  const [fresh, continuing] = parts.shown as [string, string];
-  const served = isSmall(d.clientsServed) ? `<${below}` : parts.hideTotal ? HIDDEN_CELL : String(d.clientsServed);
+  // Every figure shown is a cell; the relations between them are listed in the header comment.
+  const cells: SuppressionCell[] = [];
+  const relations: Relation[] = [];
+  const cell = (value: number, opts: Omit<SuppressionCell, 'value'> = {}) => cells.push({ threshold: below, ...opts, value }) - 1;
+  const served = cell(d.clientsServed);
+  const fresh = cell(d.newClients, { keep: true });
+  const continuing = cell(d.continuingClients);
+  const sinceInception = cell(d.servedSinceInception);
+  const contacts = cell(d.contacts);
+  const repeat = cell(d.repeatContactClients);
+  const completed = cell(d.followUpsCompleted);
+  const overdue = cell(d.followUpsOverdue, { latent: !quarterly });
+  relations.push({ kind: 'sum', total: served, parts: [fresh, continuing] });
+  relations.push({ kind: 'le', lhs: [served], rhs: [contacts] }, { kind: 'le', lhs: [repeat], rhs: [served] });
 
-  // New clients by quarter add up to "served since the program began". This quarter's bar is
-  // "new", and the previous one follows from "new" and the change: neither can be the second cell.
+  // The change in new clients is shown only when neither period's count is small: with it, "new"
+  // gives last period's count away (to within rounding).
+  const changeShown = !isSmallCount(d.newClients, below) && !isSmallCount(d.previousNewClients, below);
   const quarters = quarterly ? d.newClientsByQuarter : [];
   const current = quarters.findIndex((q) => q.label === d.period.label);
-  const bars = suppress(
-    quarters.map((q) => q.count),
-    below,
-    { totalShown: !isSmall(d.servedSinceInception), keep: current === -1 ? [] : [current, current - 1] },
-  );
-  const sinceInception = isSmall(d.servedSinceInception) ? `<${below}` : bars.hideTotal ? HIDDEN_CELL : String(d.servedSinceInception);
+  const bars = quarters.map((q, i) => cell(q.count, { keep: i === current || i === current - 1 }));
+  let previous: number | undefined;
+  if (quarterly) {
+    relations.push({ kind: 'sum', total: sinceInception, parts: bars });
+    if (current !== -1) {
+      relations.push({ kind: 'sum', total: fresh, parts: [bars[current]!] });
+      relations.push({ kind: 'le', lhs: [continuing], rhs: bars.slice(0, current) });
+      previous = current > 0 ? bars[current - 1] : undefined;
+    }
+  } else {
+    const before = cell(d.servedSinceInception - d.newClients, { latent: true });
+    relations.push({ kind: 'sum', total: sinceInception, parts: [fresh, before] }, { kind: 'le', lhs: [continuing], rhs: [before] });
+    // Not shown, but the change and "new" give it away; it is among the clients first seen before.
+    if (changeShown) {
+      previous = cell(d.previousNewClients, { keep: true });
+      relations.push({ kind: 'le', lhs: [previous], rhs: [before] });
+    }
+  }
 
-  // The change and this period's new clients would give the previous period's away.
-  const previousHidden = isSmall(d.previousNewClients) || (current > 0 && bars.hidden[current - 1]!);
-  const change = isSmall(d.newClients) || previousHidden ? undefined : d.newClientsChangePct;
+  const tableCells = (categories: TCategory[], counts: Record<string, number>) =>
+    categories.map((c) => cell(counts[c.key] ?? 0, { threshold: cellThreshold(below, c.part2) }));
+  const { categories } = program;
+  const sex = tableCells(categories.sex, d.newClientsBySex);
+  const ages = tableCells(categories.ageBands, d.newClientsByAgeBand);
+  const sources = tableCells(categories.sources, d.contactsBySource);
+  const services = tableCells(categories.services, d.servicesProvided);
+  const referrals = tableCells(categories.referrals, d.referralsMade);
+  const outcomes = tableCells(categories.dispositions, d.dispositions);
+  relations.push(
+    { kind: 'sum', total: fresh, parts: sex },
+    { kind: 'sum', total: fresh, parts: ages },
+    { kind: 'sum', total: contacts, parts: sources },
+    { kind: 'sum', total: contacts, parts: outcomes },
+    // A contact may give several services or referrals: these tables have no total, only a ceiling.
+    ...[...services, ...referrals].map((i): Relation => ({ kind: 'le', lhs: [i], rhs: [contacts] })),
+  );
+
+  const shown: Shown[] = opts.exact ? cells.map((c) => (c.latent ? 'hidden' : 'exact')) : suppressCells(cells, relations);
+  const text = (i: number) => label(cells[i]!, shown[i]!);
+  const exact = (i: number) => shown[i] === 'exact';
+
+  const change = changeShown && exact(fresh) && (previous === undefined || exact(previous)) ? d.newClientsChangePct : undefined;
   const trend =
     change === undefined || change === null ? '' : change === 0 ? ` — level with last ${periodWord}` : ` — ${change > 0 ? 'up' : 'down'} ${Math.abs(change)} % on last ${periodWord}`;
   // "person" only for a shown 1: the grammar must not give a suppressed count away.
   const summary =
-    served === HIDDEN_CELL
-      ? `${fresh} new and ${continuing} continuing people served${trend}`
-      : `${served} ${served === '1' ? 'person' : 'people'} served, ${fresh} of them new${trend}`;
+    shown[served] !== 'hidden'
+      ? `${text(served)} ${text(served) === '1' ? 'person' : 'people'} served, ${text(fresh)} of them new${trend}`
+      : shown[continuing] !== 'hidden'
+        ? `${text(fresh)} new and ${text(continuing)} continuing people served${trend}`
+        : `${text(fresh)} new ${text(fresh) === '1' ? 'person' : 'people'} served${trend}`;
 
   const tables: DigestTable[] = [];
   if (attention) {
@@ -130,48 +189,48 @@ export function buildDigestView(program: ProgramConfig, d: DigestFigures, suppre
       rows: attention.length ? attention.map((a) => ({ label: a.name, value: `${a.dueThisWeek} / ${a.overdue}` })) : [{ label: 'None', value: '0 / 0' }],
     });
   }
+  const table = (title: string, list: TCategory[], ids: number[]): DigestTable => ({ title, rows: list.map((c, i) => ({ label: c.label, value: text(ids[i]!) })) });
   tables.push(
-    table('New clients by sex', program.categories.sex, d.newClientsBySex, below, true),
-    table('New clients by age', program.categories.ageBands, d.newClientsByAgeBand, below, true),
-    table('Contacts by source', program.categories.sources, d.contactsBySource, below, true),
-    // A contact may have several services or referrals: these tables have no total to protect.
-    table('Services provided (contacts)', program.categories.services, d.servicesProvided, below, false),
-    table('Referrals made (contacts)', program.categories.referrals, d.referralsMade, below, false),
-    table('Outcomes', program.categories.dispositions, d.dispositions, below, true),
+    table('New clients by sex', categories.sex, sex),
+    table('New clients by age', categories.ageBands, ages),
+    table('Contacts by source', categories.sources, sources),
+    table('Services provided (contacts)', categories.services, services),
+    table('Referrals made (contacts)', categories.referrals, referrals),
+    table('Outcomes', categories.dispositions, outcomes),
   );
 
+  const part2Small = cells.some((c, i) => shown[i] === 'small' && c.threshold === PART2_FLOOR && below !== PART2_FLOOR);
+  const anyLeftOut = shown.some((s, i) => s !== 'exact' && !cells[i]!.latent);
   return {
     title: `${program.name}: ${quarterly ? 'quarterly' : 'weekly'} digest, ${d.period.name}`,
     summary,
     headline: [
-      { label: 'Individuals served', value: served },
-      { label: 'New', value: fresh },
-      { label: 'Continuing', value: continuing },
-      { label: 'Served since the program began', value: sinceInception },
+      { label: 'Individuals served', value: text(served) },
+      { label: 'New', value: text(fresh) },
+      { label: 'Continuing', value: text(continuing) },
+      { label: 'Served since the program began', value: text(sinceInception) },
       { label: `Change in new clients vs last ${periodWord}`, value: change === undefined ? HIDDEN_CELL : pct(change) },
-      { label: 'Contacts', value: one(d.contacts, below) },
-      { label: 'Clients with 3+ contacts in 30 days', value: one(d.repeatContactClients, below) },
-      { label: 'Follow-ups completed', value: one(d.followUpsCompleted, below) },
+      { label: 'Contacts', value: text(contacts) },
+      { label: 'Clients with 3+ contacts in 30 days', value: text(repeat) },
+      { label: 'Follow-ups completed', value: text(completed) },
       // The weekly digest lists overdue follow-ups by case manager instead.
-      ...(quarterly ? [{ label: 'Follow-ups overdue at quarter end', value: one(d.followUpsOverdue, below) }] : []),
+      ...(quarterly ? [{ label: 'Follow-ups overdue at quarter end', value: text(overdue) }] : []),
     ],
     tables,
     chart: quarterly
       ? quarters.map((q, i) => ({
           label: q.partial ? `${q.label}*` : q.label,
-          count: bars.hidden[i] ? 0 : q.count,
-          ...(bars.hidden[i] ? { text: bars.shown[i]! } : {}),
+          count: exact(bars[i]!) ? q.count : 0,
+          ...(exact(bars[i]!) ? {} : { text: text(bars[i]!) }),
         }))
       : null,
-    ...(below
-      ? { footnote: `Counts from 1 to ${below - 1} are shown as <${below}; “${HIDDEN_CELL}” marks a count left out so that a total cannot give a small one away.` }
-      : {}),
+    ...(below || anyLeftOut ? { footnote: footnote(below, part2Small) } : {}),
   };
 }
 
-/** The digest's figures as plain text, for the terminal (`npm run carelog -- digest`). */
-export function renderDigestText(program: ProgramConfig, d: DigestFigures, suppressBelow?: number): string {
-  return renderDigestViewText(buildDigestView(program, d, suppressBelow));
+/** The digest's figures as plain text, for the terminal (`npm run carelog -- digest`): every count as it is. */
+export function renderDigestText(program: ProgramConfig, d: DigestFigures): string {
+  return renderDigestViewText(buildDigestView(program, d, undefined, undefined, { exact: true }));
 }
 
 /** A built digest (with the weekly follow-ups table, when it has one) as plain text. */

@@ -13,12 +13,15 @@ import { decodePng } from '../support/png.js';
 import { seedProgressReport } from '../support/progress-report.js';
 import { DIGEST_CHANNEL, T, TEAMS_APP_ID, TEAMS_SECRET, TEAMS_TENANT } from '../support/teams-harness.js';
 import { TEAMS_MESSAGES_PATH } from '../../src/platforms/teams/http-adapter.js';
+import { importContacts } from '../../src/services/csv-import.js';
 
 // Tue 1 Oct 2024, 09:00 in New York: the first weekday after 2024-Q3.
 const NOW = new Date('2024-10-01T13:00:00Z');
 const CARD = 'application/vnd.microsoft.card.adaptive';
 
-// One program on both platforms (each with its own digest channel), one on Teams alone.
+// One program on both platforms (each with its own digest channel), one on Teams alone, and a
+// small one on both with no digest.suppressBelow (42 CFR Part 2 below).
+const HARBOR_CHANNEL = '19:harbor@thread.tacv2';
 const YAML = `
 programs:
   - id: wilmington
@@ -37,6 +40,15 @@ programs:
     startDate: 2024-01-01
     clientCodePrefix: DOV
     teams: { digestChannel: "19:dover@thread.tacv2" }
+  - id: harbor
+    name: Harbor Co-Responders
+    timezone: America/New_York
+    startDate: 2024-03-01
+    clientCodePrefix: HBR
+    slack: { teamId: T0HARBOR, digestChannel: C0HARBOR }
+    teams: { digestChannel: "${HARBOR_CHANNEL}" }
+    roster:
+      - { slack: U0HARB1, roles: [clinician] }
 `;
 
 let slack: FakeSlackApi;
@@ -173,5 +185,42 @@ describe('digests on Teams', () => {
       expect(String((await say(T.clinician, 'digest quarter')).body.text)).toMatch(/Digests are for your program’s leadership and admins/);
       expect(String((await say(T.leader, 'digest fortnight')).body.text)).toMatch(/Usage: `digest week\|quarter/);
     });
+  });
+});
+
+// Last: it posts to Slack too, which the counts above do not expect.
+describe('42 CFR Part 2: a one-client week with an addiction-treatment referral, no suppressBelow', () => {
+  beforeAll(async () => {
+    const csv = [
+      'client_code,contact_date,source,services,referrals,disposition,sex,age_band,follow_up_date,notes',
+      'HBR-0001,2024-09-25,call_for_service,crisis_services,addiction_treatment,resolved_on_scene,female,25-59,,',
+    ].join('\n');
+    const imported = await importContacts({ db: deps().db, keyring: deps().keyring, directory: deps().directory }, { program: deps().directory.program('harbor')!, csv });
+    expect(imported).toMatchObject({ ok: true, summary: { contactsCreated: 1, clientsCreated: 1 } });
+  });
+
+  // One contact shown would say the referral was on it; so would one source or one outcome.
+  it('shows the referral as "<11" on Slack and on Teams, and no figure that gives the 1 away', async () => {
+    await postDigestJob.run({ programId: 'harbor', kind: 'week' }, deps());
+
+    const [post, ...more] = slack.callsTo('chat.postMessage').filter((c) => c.args.channel === 'C0HARBOR');
+    expect(more).toEqual([]);
+    const blocks = JSON.stringify(post!.args.blocks);
+    expect(blocks).toContain('week of Sep 23, 2024');
+    expect(blocks).toContain('Addiction treatment: *<11*');
+    expect(blocks).not.toMatch(/Addiction treatment: \*\d+\*/);
+    expect(blocks).toContain('*Contacts*\\nhidden');
+    expect(blocks).not.toContain('Call for service: *1*');
+    expect(blocks).not.toContain('Resolved on scene: *1*');
+    expect(blocks).toContain('substance-use treatment (42 CFR Part 2) from 1 to 10 are shown as <11');
+
+    const activities = teams.callsOf('sendActivity', HARBOR_CHANNEL);
+    expect(activities).toHaveLength(1);
+    const card = cardOf(activities[0]!.body)!;
+    const facts = Object.fromEntries(factsOf(card).map((f) => [f.title, f.value]));
+    expect(facts).toMatchObject({ 'Addiction treatment': '<11', Contacts: 'hidden', 'Call for service': 'hidden', 'Resolved on scene': 'hidden' });
+    expect(activities[0]!.raw).not.toMatch(/"title":"Addiction treatment","value":"\d+"/);
+    // The rest of the week is shown as it is: one client served, new, a woman aged 25–59.
+    expect(facts).toMatchObject({ 'Individuals served': '1', New: '1', Female: '1' });
   });
 });

@@ -166,6 +166,26 @@ describe('parseProgramFile', () => {
     expect(categories.sources.map((c) => c.key)).toContain('call_for_service');
   });
 
+  it('keeps addiction_treatment Part 2 under a label of the program’s own, and in any list', () => {
+    const text = programFile(`    categories:
+      referrals: [{ key: addiction_treatment, label: Substance-use program }, mental_health_treatment]
+      services: [addiction_treatment, transport]
+`);
+    const { categories } = parseProgramFile(text, 'carelog.yml')[0]!;
+    expect(categories.referrals).toEqual([
+      { key: 'addiction_treatment', label: 'Substance-use program', part2: true },
+      { key: 'mental_health_treatment', label: 'Mental-health treatment', part2: false },
+    ]);
+    expect(categories.services.map((c) => [c.key, c.part2])).toEqual([['addiction_treatment', true], ['transport', false]]);
+  });
+
+  it('refuses part2: false on a Part 2 key, and a threshold below 3', () => {
+    const part2 = errorOf(() => parseProgramFile(programFile('    categories:\n      referrals: [{ key: addiction_treatment, label: Addiction, part2: false }]\n'), 'carelog.yml'));
+    expect(part2.message).toMatch(/programs\[0\]\.categories\.referrals\[0\]\.part2: this key is substance-use treatment \(42 CFR Part 2\)/);
+    const below = errorOf(() => parseProgramFile(programFile('    digest: { suppressBelow: 2 }\n'), 'carelog.yml'));
+    expect(below.message).toMatch(/programs\[0\]\.digest\.suppressBelow: must be at least 3/);
+  });
+
   it.each([
     ['a bad timezone', { 'America/New_York': 'America/Gotham' }, /programs\[0\]\.timezone: must be an IANA time zone/],
     ['a start date that is not a date', { '2024-03-01': 'March 1st' }, /programs\[0\]\.startDate: must be a date such as 2024-03-01/],

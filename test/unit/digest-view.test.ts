@@ -77,8 +77,10 @@ describe('suppress', () => {
     expect(suppress([55, 60, 4, 0], 11, { totalShown: false }).shown).toEqual(['55', '60', '<11', '0']);
   });
 
-  it('needs no second cell when two are small already, and none without suppression', () => {
-    expect(suppress([3, 60, 4], 11, { totalShown: true }).shown).toEqual(['<11', '60', '<11']);
+  it('needs no second cell when the small ones already protect each other, and none without suppression', () => {
+    expect(suppress([3, 9, 60, 4], 11, { totalShown: true }).shown).toEqual(['<11', '<11', '60', '<11']);
+    // Two small cells adding up to less than 11 would say "7 between them": a third is left out.
+    expect(suppress([3, 60, 4], 11, { totalShown: true }).shown).toEqual(['<11', HIDDEN_CELL, '<11']);
     expect(suppress([3, 60, 4], undefined, { totalShown: true }).shown).toEqual(['3', '60', '4']);
   });
 
