@@ -56,7 +56,7 @@ export async function prepareContactForm(deps: CarelogDeps, actor: Actor, codeTe
 
 /** Client codes for the form's typeahead, from the actor's own program only. */
 export function suggestClients(deps: CarelogDeps, actor: Actor, query: string): Promise<ClientSummary[]> {
-  return searchClients(deps.db.prisma, actor.program.id, query.slice(0, 50));
+  return searchClients(deps.db.sql, actor.program, query.slice(0, 50));
 }
 
 /**
