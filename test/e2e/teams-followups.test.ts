@@ -184,6 +184,10 @@ describe('nudges on Teams', () => {
     // A retry tells nobody twice.
     expect((await sendReminder(h.carelog.deps, due(f.id))).deliveries).toEqual(['unreachable', 'already-sent']);
     expect(h.teams.calls.slice(before).filter((c) => c.kind === 'sendActivity')).toHaveLength(1);
+    // The supervisor was shown the client's code: audited once, naming them and the client; the
+    // message that never reached the assignee is not.
+    const supervisor = await prisma().member.findFirstOrThrow({ where: { platform: 'teams', platformUserId: T.supervisor.aadObjectId } });
+    expect(await prisma().auditEvent.findMany({ where: { action: 'followup.nudge', clientIds: { has: f.clientId } }, select: { entityId: true } })).toEqual([{ entityId: supervisor.id }]);
   });
 
   it('opens a 1:1 conversation (POST /v3/conversations) for someone known only from being added to a team', async () => {
