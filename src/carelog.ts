@@ -2,7 +2,7 @@
 // Slack (or the local Slack simulator when no credentials are set outside production), and the
 // workers. src/main.ts calls this; end-to-end tests call it too, with their own config and logger.
 import { JOBS } from '../jobs/index.js';
-import { platformModes, usesTeams, type Config } from './config.js';
+import { devModesExposed, platformModes, usesTeams, type Config } from './config.js';
 import { openDatabase, type Database } from './db/client.js';
 import type { CarelogDeps } from './deps.js';
 import { CarelogError } from './errors.js';
@@ -89,6 +89,9 @@ const teamsPlatform = () => import('./platforms/teams/app.js');
 
 export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> {
   const { config, logger } = opts;
+  // loadConfig refuses these already; a configuration built by hand (scripts, benches) is checked here.
+  const exposed = (opts.mode ?? 'all') === 'all' ? devModesExposed(config.env, platformModes(config).slack === 'simulated') : [];
+  if (exposed.length) throw new CarelogError('config_invalid', `Invalid environment:\n${exposed.map((m) => `  ${m}`).join('\n')}`);
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     for (const s of stops.reverse()) await s().catch((err: unknown) => logger.warn({ err: { name: (err as Error)?.name } }, 'error while stopping'));
@@ -186,6 +189,8 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
         apiUrl,
         http,
         ...(config.env.SLACK_APP_TOKEN ? { appToken: config.env.SLACK_APP_TOKEN } : {}),
+        // respond() posts only to the simulator, never to a URL a request names elsewhere.
+        ...(simulator ? { responseUrlPrefix: apiUrl } : {}),
         onAck: (ms) => {
           metrics.slackAck(ms);
           opts.onAck?.(ms);
@@ -202,7 +207,12 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
     }
     if (config.env.CARELOG_ADMIN_USER && config.env.CARELOG_ADMIN_PASSWORD) {
       const { mountQueueDashboard } = await import('./http/queue-dashboard.js');
-      mountQueueDashboard(http, { queue, logger, access: { user: config.env.CARELOG_ADMIN_USER, password: config.env.CARELOG_ADMIN_PASSWORD, production: config.production } });
+      mountQueueDashboard(http, {
+        queue,
+        redis: redis.connection,
+        logger,
+        access: { user: config.env.CARELOG_ADMIN_USER, password: config.env.CARELOG_ADMIN_PASSWORD, production: config.production, trustProxy: config.env.CARELOG_TRUST_PROXY },
+      });
       logger.info({ path: '/admin/queues' }, 'queue dashboard on (read-only, basic auth)');
     }
     if (teamsOptions) {

@@ -1,7 +1,8 @@
 // `npm run carelog -- <command>`: carelog's command line. It reads the same environment and
 // carelog.yml as the server. With --json, the JSON document is the only thing on stdout; messages
 // go to stderr.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config, type ProgramConfig } from './config.js';
 import { openDatabase, type Database } from './db/client.js';
@@ -10,7 +11,7 @@ import { parsePeriod, lastCompletePeriod, type TPeriodKind } from './domain/peri
 import { isIsoDate } from './domain/time.js';
 import { isCarelogError } from './errors.js';
 import { loadKeyring, type Keyring } from './services/crypto.js';
-import { contactExportCsv, exportContacts } from './services/csv-export.js';
+import { contactExportCsv, contactExportJson, exportContacts, type ExportActor } from './services/csv-export.js';
 import { importContacts } from './services/csv-import.js';
 import { computeDigest } from './services/digest.js';
 import { syncPrograms, type Directory } from './services/directory.js';
@@ -22,6 +23,7 @@ import { reminderReport } from './services/reminder-report.js';
 import { keyIdOf } from './services/crypto.js';
 import { notesByKey, rekeyNotes } from './services/rekey.js';
 import { applyNotesRetention } from './services/retention.js';
+import { claimPrivateFile, type PrivateFile } from './services/private-file.js';
 
 const USAGE = `usage: npm run carelog -- <command> [options]
 
@@ -30,8 +32,10 @@ commands:
       print a digest (default: the last complete quarter)
   import --program <id> --file contacts.csv [--json]
       import contacts from CSV; every row is checked first and nothing is written if one is bad
-  export --program <id> --from YYYY-MM-DD --to YYYY-MM-DD [--format csv|json] [--include-notes] [--out file]
-      contacts in those local days (inclusive), in the columns import reads; notes only if asked
+  export --program <id> --from YYYY-MM-DD --to YYYY-MM-DD [--format csv|json] [--include-notes]
+         [--include-part2] [--actor <roster id or name>] [--out file [--force]]
+      contacts in those local days (inclusive), in the columns import reads; notes and 42 CFR Part 2
+      categories only if asked; --out writes a new file readable by its owner only
   reminders [--json] [--retry-failed]
       pending follow-ups next to their reminder jobs in Redis, and the jobs that failed (kept a week)
   rekey [--program <id>] [--json]
@@ -41,6 +45,24 @@ commands:
 `;
 
 class UsageError extends Error {}
+/** The command will not do what it was asked until the person fixes something (exit 1). */
+class RefusedError extends Error {}
+
+/** What `--actor` may hold: a roster id (Slack U…, Teams object id), an e-mail or a name. */
+const ACTOR = /^[\p{L}\p{N}][\p{L}\p{N} ._@+'-]{0,99}$/u;
+
+/** Who runs a command: the operating-system account and host, and the roster member `--actor` names. */
+function exportActor(directory: Directory, program: ProgramConfig, named: string | undefined): ExportActor {
+  let osUser: string;
+  try {
+    osUser = os.userInfo().username;
+  } catch {
+    // A container user with no passwd entry has a uid and no name.
+    osUser = `uid:${process.getuid?.() ?? 'unknown'}`;
+  }
+  const member = named ? (directory.member(program.id, 'slack', named) ?? directory.member(program.id, 'teams', named.toLowerCase())) : undefined;
+  return { memberId: member?.memberId ?? null, named: named ?? null, osUser, host: os.hostname() };
+}
 
 function programOf(config: Config, id: string | undefined): ProgramConfig {
   if (!id) {
@@ -137,7 +159,10 @@ async function exportCommand(config: Config, args: string[]): Promise<number> {
       to: { type: 'string' },
       format: { type: 'string', default: 'csv' },
       'include-notes': { type: 'boolean', default: false },
+      'include-part2': { type: 'boolean', default: false },
+      actor: { type: 'string' },
       out: { type: 'string' },
+      force: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -147,22 +172,40 @@ async function exportCommand(config: Config, args: string[]): Promise<number> {
   }
   if (values.to! < values.from!) throw new UsageError('--to is before --from');
   if (values.format !== 'csv' && values.format !== 'json') throw new UsageError('--format must be csv or json');
-  const keyring = keyringOf(config);
-  const exported = await withDatabase(config, (db) =>
-    exportContacts({ prisma: db.prisma, keyring }, { program, from: values.from!, to: values.to!, includeNotes: values['include-notes'] }),
-  );
-  const text =
-    values.format === 'json'
-      ? `${JSON.stringify(exported.rows.map((r) => Object.fromEntries(exported.columns.map((c, i) => [c, r[i]]))), null, 2)}\n`
-      : contactExportCsv(exported);
-  if (values.out) {
-    // Exports hold client data: readable by the owner only.
-    writeFileSync(values.out, text, { mode: 0o600 });
-    process.stderr.write(`exported ${exported.rows.length} contact(s) to ${values.out}\n`);
-  } else {
-    process.stdout.write(text);
+  if (values.actor !== undefined && !ACTOR.test(values.actor)) {
+    throw new RefusedError("--actor must name who runs the export: a roster id (U0123ABCD, a Teams object id), an e-mail or a name (up to 100 letters, digits, spaces and . _ @ + ' -)");
   }
-  return 0;
+  if (values.force && !values.out) throw new RefusedError('--force replaces the file named by --out: add --out, or leave out --force');
+  // The file is claimed (or refused) before any client data is read: a refusal writes nothing.
+  const out: PrivateFile | null = values.out ? claimPrivateFile(values.out, { force: values.force }) : null;
+  try {
+    const keyring = keyringOf(config);
+    const exported = await withDatabase(config, (db, directory) =>
+      exportContacts(
+        { prisma: db.prisma, keyring },
+        {
+          program,
+          from: values.from!,
+          to: values.to!,
+          includeNotes: values['include-notes'],
+          includePart2: values['include-part2'],
+          actor: exportActor(directory, program, values.actor),
+        },
+      ),
+    );
+    const text = values.format === 'json' ? contactExportJson(exported) : contactExportCsv(exported);
+    if (out) {
+      out.write(text);
+      process.stderr.write(`exported ${exported.rows.length} contact(s) to ${values.out}\n`);
+    } else {
+      process.stdout.write(text);
+      process.stderr.write(`exported ${exported.rows.length} contact(s)\n`);
+    }
+    return 0;
+  } catch (err) {
+    out?.abandon();
+    throw err;
+  }
 }
 
 async function remindersCommand(config: Config, args: string[]): Promise<number> {
@@ -272,6 +315,10 @@ async function main(argv: string[]): Promise<number> {
   try {
     return (await command(loadConfig(), rest)) ?? 0;
   } catch (err) {
+    if (err instanceof RefusedError || isCarelogError(err, 'output_refused')) {
+      process.stderr.write(`carelog ${name}: ${err.message}\n`);
+      return 1;
+    }
     if (err instanceof UsageError || isCarelogError(err)) {
       process.stderr.write(`carelog ${name}: ${err.message}\n`);
       return 2;

@@ -2,7 +2,9 @@
 // parsed once, with zod, at start; anything wrong stops the process with a message that names the
 // variable or the key path and what is wrong with it.
 import { existsSync, readFileSync } from 'node:fs';
+import { BlockList, isIP } from 'node:net';
 import path from 'node:path';
+import proxyaddr from 'proxy-addr';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { CarelogError } from './errors.js';
@@ -98,6 +100,32 @@ const ZEnv = z.object({
   /** The queue dashboard (/admin/queues) is on only when both of these are set. */
   CARELOG_ADMIN_USER: unsetWhenEmpty(z.string().regex(/^[^:\s]{1,64}$/, { error: 'must be 1-64 characters, without spaces or ":"' })),
   CARELOG_ADMIN_PASSWORD: unsetWhenEmpty(z.string().min(12, { error: 'must be at least 12 characters (generate one with: openssl rand -base64 18)' })),
+  /**
+   * Which proxies' X-Forwarded-For and X-Forwarded-Proto to believe (the queue dashboard's HTTPS-only
+   * rule and its limit on wrong passwords), in the form of express's `trust proxy` setting: unset or
+   * `false`, none; a hop count; or a comma-separated list of `loopback`, `linklocal`, `uniquelocal`,
+   * addresses and CIDR ranges (checked by proxy-addr, which express uses). `true` is refused: it
+   * would believe any client's headers.
+   * @defaultValue false
+   */
+  CARELOG_TRUST_PROXY: unsetWhenEmpty(z.string()).transform((v, ctx): false | number | string[] => {
+    const text = v?.trim() ?? 'false';
+    if (text === 'false') return false;
+    if (/^\d+$/.test(text)) return Number(text);
+    const hint = 'a hop count (1: behind one proxy), or a comma-separated list of loopback, linklocal, uniquelocal, addresses or CIDR ranges';
+    if (text === 'true') {
+      ctx.addIssue({ code: 'custom', message: `true would believe any client's X-Forwarded-* headers: name the proxy instead, as ${hint}` });
+      return z.NEVER;
+    }
+    const list = text.split(',').map((a) => a.trim());
+    try {
+      proxyaddr.compile(list);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `${(err as Error).message}; give ${hint}` });
+      return z.NEVER;
+    }
+    return list;
+  }),
 });
 
 /** Every environment variable carelog reads (compose.yaml and .env.example are checked against it). */
@@ -428,6 +456,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config & { 
       if (!env.TEAMS_CLIENT_SECRET) missing.push('TEAMS_CLIENT_SECRET: required in production for a program on Teams');
     }
   }
+  const slackSimulated = !production && !env.SLACK_BOT_TOKEN && (programs.some(usesSlack) || !!env.SLACK_APP_TOKEN);
+  // Development modes answer anyone who can reach them: they listen on loopback only, by default.
+  if ((source.HOST ?? '') === '' && (slackSimulated || (!production && env.TEAMS_DEV_UNAUTHENTICATED))) env.HOST = LOOPBACK_HOST;
+  missing.push(...devModesExposed(env, slackSimulated));
   if (missing.length) throw new CarelogError('config_invalid', `Invalid environment:\n${missing.map((m) => `  ${m}`).join('\n')}`);
   return {
     env,
@@ -435,8 +467,45 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config & { 
     embeddedDatabase: !env.DATABASE_URL,
     dataDir: path.resolve(env.CARELOG_DATA_DIR),
     configFile,
-    slackSimulated: !production && !env.SLACK_BOT_TOKEN && (programs.some(usesSlack) || !!env.SLACK_APP_TOKEN),
+    slackSimulated,
     programs,
     warnings,
   };
+}
+
+/** Where development modes listen when HOST is not set. */
+export const LOOPBACK_HOST = '127.0.0.1';
+
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+/** 127.0.0.0/8, ::1 (and IPv4-mapped 127.x), or localhost: reachable from this machine only. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  if (h === 'localhost') return true;
+  const family = isIP(h);
+  return family !== 0 && LOOPBACK.check(h, family === 6 ? 'ipv6' : 'ipv4');
+}
+
+/**
+ * What refuses to listen beyond this machine: the local Slack simulator (it takes requests signed
+ * with a secret printed in the README, and Bolt's respond() then posts to whatever response_url a
+ * request names) and TEAMS_DEV_UNAUTHENTICATED (anyone may act as any roster member). Each message
+ * says why and what to set. startCarelog checks again, for configurations not built here.
+ */
+export function devModesExposed(env: Pick<TEnv, 'HOST' | 'TEAMS_DEV_UNAUTHENTICATED'>, slackSimulated: boolean): string[] {
+  if (isLoopbackHost(env.HOST)) return [];
+  const out: string[] = [];
+  if (slackSimulated) {
+    out.push(
+      `HOST: ${env.HOST} listens beyond this machine, but SLACK_BOT_TOKEN is not set, so Slack requests would be checked against the local simulator's public signing secret: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET of a real Slack app, or HOST=${LOOPBACK_HOST}`,
+    );
+  }
+  if (env.TEAMS_DEV_UNAUTHENTICATED) {
+    out.push(
+      `TEAMS_DEV_UNAUTHENTICATED: accepts Teams activities without a token, so it is refused with HOST=${env.HOST} (beyond this machine): set TEAMS_CLIENT_ID and TEAMS_CLIENT_SECRET instead, or HOST=${LOOPBACK_HOST}`,
+    );
+  }
+  return out;
 }

@@ -11,6 +11,10 @@ export type TErrorCode =
   | 'invalid_input'
   | 'encryption_key_missing'
   | 'encryption_key_unknown'
+  /** A notes envelope that does not open: altered, or bound to another program or contact. */
+  | 'encryption_envelope_rejected'
+  /** The command line will not write where it was told to (a link, an existing file): the message says what to do. */
+  | 'output_refused'
   /** A chat platform's servers refused or failed a call (the message names the status, never the payload). */
   | 'platform_unavailable';
 

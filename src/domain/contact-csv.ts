@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { TCategories, TCategory } from './categories.js';
 import { formatClientCode } from './contact.js';
-import { isBlankRecord, parseCsv } from './csv.js';
+import { isBlankRecord, parseCsv, unguardSpreadsheetCell, type CsvRecord } from './csv.js';
 import { fromLocal, isIsoDate, toLocal, zoneOffsetMinutes } from './time.js';
 import { INCIDENT_REF_MAX_LENGTH, NOTES_MAX_LENGTH } from '../views/contact-form.js';
 
@@ -31,6 +31,31 @@ export const EXPORT_COLUMNS: readonly TColumn[] = Object.values(COLUMN);
 const REQUIRED_COLUMNS: readonly TColumn[] = [COLUMN.clientCode, COLUMN.contactDate, COLUMN.source, COLUMN.disposition];
 /** Separator inside `services` and `referrals`. Category keys never contain it. */
 export const LIST_SEPARATOR = ';';
+
+/**
+ * The statement 42 CFR 2.32(a)(2) (as amended in 2024) requires with a disclosure of Part 2 records,
+ * word for word. An export that includes Part 2 categories carries it on its first line.
+ */
+export const PART2_NOTICE = '42 CFR part 2 prohibits unauthorized use or disclosure of these records.';
+/**
+ * A line before the header whose first cell begins with this is a notice, not data: `export` writes
+ * one, `import` skips it (other cells of the line may be empty, as spreadsheets pad rows).
+ */
+export const NOTICE_MARK = '#';
+
+/** The notice line of an export with Part 2 categories (its first cell). */
+export function part2NoticeLine(): string {
+  return `${NOTICE_MARK} NOTICE: ${PART2_NOTICE}`;
+}
+
+/**
+ * The keys of the program's Part 2 categories in the list columns (`services`, `referrals`): an
+ * export without --include-part2 drops them from the list, as if never chosen, so nothing in the
+ * file (no placeholder, no count, no gap) tells that one was there.
+ */
+export function part2Keys(categories: TCategories): Set<string> {
+  return new Set([...categories.services, ...categories.referrals].filter((c) => c.part2).map((c) => c.key));
+}
 
 /** How far ahead of the clock a contact time may be, as in the contact form. */
 const FUTURE_SLACK_MS = 10 * 60_000;
@@ -298,6 +323,8 @@ export function parseContactsCsv(text: string, rules: CsvImportRules): ImportPar
   const csv = parseCsv(text);
   if (!csv.ok) return { rows: [], duplicates: 0, errors: [{ line: csv.line, column: null, message: csv.message }] };
   const records = csv.records.filter((r) => !isBlankRecord(r));
+  // Notice lines (an export's Part 2 statement) before the header are for the reader, not data.
+  while (records.length && isNoticeRecord(records[0]!)) records.shift();
   const header = records.shift();
   if (!header) return { rows: [], duplicates: 0, errors: [{ line: 1, column: null, message: 'the file is empty: it needs a header row' }] };
 
@@ -327,7 +354,8 @@ export function parseContactsCsv(text: string, rules: CsvImportRules): ImportPar
       continue;
     }
     const raw: Record<string, string> = {};
-    columns.forEach((c, i) => (raw[c] = record.fields[i]!));
+    // Undo the formula guard export puts on a cell (and only that): the text comes back as logged.
+    columns.forEach((c, i) => (raw[c] = unguardSpreadsheetCell(record.fields[i]!)));
     const parsed = schema.safeParse(raw);
     if (!parsed.success) {
       const perColumn = new Set<string>();
@@ -377,6 +405,10 @@ export function parseContactsCsv(text: string, rules: CsvImportRules): ImportPar
     rows.push(row);
   }
   return { rows, errors: errors.sort(byLine), duplicates };
+}
+
+function isNoticeRecord(r: CsvRecord): boolean {
+  return r.fields[0]!.trimStart().startsWith(NOTICE_MARK) && r.fields.slice(1).every((f) => f.trim() === '');
 }
 
 /**

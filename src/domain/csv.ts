@@ -88,12 +88,36 @@ export function isBlankRecord(r: CsvRecord): boolean {
   return r.fields.every((f) => f.trim() === '');
 }
 
-/** One CSV field, quoted when it must be. */
-export function csvField(value: string): string {
-  return /[",\r\n]/.test(value) || value !== value.trim() ? `"${value.replaceAll('"', '""')}"` : value;
+/**
+ * A text cell a spreadsheet would read as a formula (OWASP "CSV injection"): it begins with = + - @,
+ * a tab or a carriage return, possibly behind single quotes that carelog itself put there. The quotes
+ * count so that guarding stays reversible: a note that truly begins with '= gets a quote of its own.
+ */
+const FORMULA_LIKE = /^'*[=+\-@\t\r]/;
+/** A cell as guardSpreadsheetCell leaves it: one added quote, then what FORMULA_LIKE matched. */
+const GUARDED = /^'+[=+\-@\t\r]/;
+
+/**
+ * The one guard every spreadsheet writer in carelog applies to every text cell it writes (CSV today;
+ * any future format calls this too): a cell that would start a formula gets a leading single quote,
+ * which spreadsheets show as text. `unguardSpreadsheetCell` undoes exactly this and nothing else.
+ */
+export function guardSpreadsheetCell(value: string): string {
+  return FORMULA_LIKE.test(value) ? `'${value}` : value;
 }
 
-/** CSV text with CRLF line ends (RFC 4180, and what spreadsheets expect). */
+/** The inverse of guardSpreadsheetCell, for reading a file carelog (or a spreadsheet) wrote. */
+export function unguardSpreadsheetCell(value: string): string {
+  return GUARDED.test(value) ? value.slice(1) : value;
+}
+
+/** One CSV field, quoted when it must be; a guarded cell is always quoted (as OWASP advises). */
+export function csvField(value: string): string {
+  const cell = guardSpreadsheetCell(value);
+  return cell !== value || /[",\r\n]/.test(cell) || cell !== cell.trim() ? `"${cell.replaceAll('"', '""')}"` : cell;
+}
+
+/** CSV text with CRLF line ends (RFC 4180, and what spreadsheets expect), every cell guarded. */
 export function formatCsv(rows: string[][]): string {
   return rows.map((r) => `${r.map(csvField).join(',')}\r\n`).join('');
 }

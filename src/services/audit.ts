@@ -14,6 +14,11 @@ export const AUDIT = {
   contactExport: 'contact.export',
   /** A CSV export with decrypted notes (entity: the program). */
   contactExportNotes: 'contact.export_notes',
+  /**
+   * A CSV export with the 42 CFR Part 2 categories in it (entity: the program; `details.notes` says
+   * whether notes went too).
+   */
+  contactExportPart2: 'contact.export_part2',
   followUpCreate: 'followup.create',
   followUpComplete: 'followup.complete',
   followUpSnooze: 'followup.snooze',
@@ -40,6 +45,8 @@ export interface AuditEntry {
   entityId: string;
   /** Rows a bulk action covered, or how many things a list showed. */
   count?: number;
+  /** Who ran a command-line action and what it covered; identifiers and flags, never content. */
+  details?: Prisma.InputJsonValue;
   /** Clients whose codes the event showed (ids, never codes), when there is more than the entity. */
   clientIds?: string[];
 }

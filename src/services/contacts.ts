@@ -50,9 +50,33 @@ export class ContactFieldError extends CarelogError {
   }
 }
 
-/** Binds a client's notes to their program, so an envelope cannot be replayed into another. */
-export function notesContext(programId: string): string {
+/** Whose notes an envelope holds: the contact, in its program. */
+export interface NotesOwner {
+  programId: string;
+  contactId: string;
+}
+
+/**
+ * Binds a contact's notes to their program and to the contact itself, so an envelope copied into
+ * another contact's row (or another program) does not open there. Program ids hold no `:`.
+ */
+export function notesContext(owner: NotesOwner): string {
+  return `carelog:notes:${owner.programId}:${owner.contactId}`;
+}
+
+/** What v1 envelopes were bound to: the program only. They still open; `rekey` rewrites them as v2. */
+export function legacyNotesContext(programId: string): string {
   return `carelog:notes:${programId}`;
+}
+
+/** Seals a contact's notes (its id is chosen by carelog before the row is written). */
+export function sealNotes(keyring: Keyring, owner: NotesOwner, notes: string): { envelope: string; keyId: string } {
+  return keyring.encrypt(notes, notesContext(owner));
+}
+
+/** Opens a contact's notes: a v2 envelope only under this contact, a v1 one under its program. */
+export function openNotes(keyring: Keyring, owner: NotesOwner, envelope: string): string {
+  return keyring.decrypt(envelope, notesContext(owner), legacyNotesContext(owner.programId));
 }
 
 /** Postgres (and PGlite) report a unique-constraint violation as SQLSTATE 23505. */
@@ -88,7 +112,6 @@ export async function logContact(deps: ContactServiceDeps, req: LogContactReques
   if (input.followUpAssignee && !assigneeChoice) {
     throw new ContactFieldError('follow_up_assignee', 'That person is not on this program’s carelog roster.');
   }
-  const sealed = input.notes ? keyring.encrypt(input.notes, notesContext(program.id)) : null;
   const isNew = input.client.kind === 'new';
   const clientId = input.client.kind === 'new' ? randomUUID() : input.client.clientId;
   // Who follows up: the person chosen, else the client's case manager, else the least loaded one.
@@ -97,7 +120,9 @@ export async function logContact(deps: ContactServiceDeps, req: LogContactReques
   const picked = input.followUpDate && !assigneeChoice ? await pickCaseManager(db.sql, directory, program.id) : null;
   const fallback = assigneeChoice?.memberId ?? picked;
   const caseManagerIfNone = input.followUpDate && fallback && directory.memberById(fallback)?.roles.includes('case_manager') ? fallback : null;
+  // The contact's id is chosen here, not by the database: its notes are sealed to it.
   const contactId = randomUUID();
+  const sealed = input.notes ? sealNotes(keyring, { programId: program.id, contactId }, input.notes) : null;
   const followUpId = input.followUpDate ? randomUUID() : null;
   const dueAt = input.followUpDate ? fromLocal(input.followUpDate, program.followUps.nudgeAt, program.timezone) : null;
 

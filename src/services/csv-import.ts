@@ -17,7 +17,7 @@ import { fromLocal } from '../domain/time.js';
 import type { Database } from '../db/client.js';
 import type { SqlRunner } from '../db/migrate.js';
 import { AUDIT, type TAuditAction } from './audit.js';
-import { notesContext } from './contacts.js';
+import { sealNotes } from './contacts.js';
 import type { Keyring } from './crypto.js';
 import type { Directory } from './directory.js';
 
@@ -269,7 +269,6 @@ async function insertContacts(
 ): Promise<InsertedContact[]> {
   // Follow-ups go to the client's case manager, else the program's first case manager on the roster.
   const caseManager = directory.withRole(program.id, 'case_manager')[0]?.memberId ?? null;
-  const context = notesContext(program.id);
   const n = rows.length;
   const cols = {
     id: new Array<string>(n),
@@ -291,9 +290,11 @@ async function insertContacts(
   const byId = new Map<string, InsertedContact>();
   rows.forEach((r, i) => {
     const client = clients.get(r.clientNumber)!;
-    const sealed = r.notes ? keyring.encrypt(r.notes, context) : null;
+    // Each contact's id is chosen here: its notes are sealed to it.
+    const id = randomUUID();
+    const sealed = r.notes ? sealNotes(keyring, { programId: program.id, contactId: id }, r.notes) : null;
     const assignee = r.followUpDate ? (client.caseManagerId ?? caseManager) : null;
-    cols.id[i] = randomUUID();
+    cols.id[i] = id;
     cols.number[i] = firstNumber + i;
     cols.clientId[i] = client.id;
     cols.occurredAt[i] = r.occurredAt.toISOString();

@@ -1,27 +1,28 @@
-// Notes key rotation: re-encrypts every note that is not sealed with the current key, so a retired
-// key can then be dropped from CARELOG_ENCRYPTION_OLD_KEYS.
+// Notes key rotation: re-encrypts every note that is not a v2 envelope under the current key, so a
+// retired key can then be dropped from CARELOG_ENCRYPTION_OLD_KEYS, and v1 envelopes (bound to their
+// program only) become v2 ones, bound to their contact too.
 //
 // Batched and resumable: each batch of contacts is locked, re-sealed and written back in one
 // transaction, walking the program's contacts in id order, so an interrupted run keeps what it
-// committed and the next run carries on with what is left (a note already under the current key is
-// never touched: running it twice re-encrypts nothing). Audited as one AuditEvent per program and
+// committed and the next run carries on with what is left (a note already a v2 envelope under the
+// current key is never touched: running it twice re-encrypts nothing). Audited as one AuditEvent per program and
 // run ("notes.rekey", entity the program, `count` the notes re-encrypted), whose count is raised in
 // each batch's own transaction, so it always says exactly what was committed.
 import type { Database } from '../db/client.js';
 import { AUDIT, auditBulkInStep } from './audit.js';
-import { notesContext } from './contacts.js';
-import type { Keyring } from './crypto.js';
+import { openNotes, sealNotes } from './contacts.js';
+import { ENVELOPE_VERSION, type Keyring } from './crypto.js';
 
 /** Contacts re-sealed per transaction. */
 export const REKEY_BATCH_SIZE = 500;
 
 export interface RekeyProgramResult {
   programId: string;
-  /** Notes re-encrypted under the current key by this run. */
+  /** Notes re-encrypted by this run: as v2 envelopes, under the current key. */
   reencrypted: number;
   /** Notes sealed with a key that is not configured, by key id: add the key and run again. */
   unknownKeys: Record<string, number>;
-  /** Notes whose envelope does not open with its key (damaged, or bound to another program). */
+  /** Notes whose envelope does not open with its key (damaged, or bound to another program or contact). */
   damaged: number;
 }
 
@@ -32,12 +33,12 @@ export interface RekeyResult {
 
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
-/** The key id an envelope names (`v1.<keyId>.<iv>.<tag>.<ciphertext>`), or null. */
+/** The key id an envelope names (`v2.<keyId>.<iv>.<tag>.<ciphertext>`), or null. */
 function envelopeKeyId(envelope: string): string | null {
   return envelope.split('.')[1] || null;
 }
 
-/** Re-encrypts one program's notes that are not under the current key. */
+/** Re-encrypts one program's notes that are not v2 envelopes under the current key. */
 export async function rekeyProgram(
   deps: { db: Database; keyring: Keyring },
   programId: string,
@@ -45,7 +46,6 @@ export async function rekeyProgram(
 ): Promise<RekeyProgramResult> {
   const { db, keyring } = deps;
   const current = keyring.currentKeyId;
-  const context = notesContext(programId);
   const batchSize = opts.batchSize ?? REKEY_BATCH_SIZE;
   const result: RekeyProgramResult = { programId, reencrypted: 0, unknownKeys: {}, damaged: 0 };
   let after = NIL_UUID;
@@ -58,7 +58,7 @@ export async function rekeyProgram(
          WHERE "programId" = $1 AND id > $2::uuid AND "notesCiphertext" IS NOT NULL
            AND ("notesKeyId" IS DISTINCT FROM $3 OR "notesCiphertext" NOT LIKE $4)
          ORDER BY id LIMIT $5 FOR UPDATE`,
-        [programId, after, current, `v1.${current}.%`, batchSize],
+        [programId, after, current, `${ENVELOPE_VERSION}.${current}.%`, batchSize],
       );
       if (!rows.length) return null;
       const ids: string[] = [];
@@ -68,7 +68,7 @@ export async function rekeyProgram(
       for (const r of rows) {
         let plain: string;
         try {
-          plain = keyring.decrypt(r.notesCiphertext, context);
+          plain = openNotes(keyring, { programId, contactId: r.id }, r.notesCiphertext);
         } catch (err) {
           const code = (err as { code?: string }).code;
           if (code === 'encryption_key_unknown') {
@@ -78,7 +78,7 @@ export async function rekeyProgram(
           continue;
         }
         ids.push(r.id);
-        envelopes.push(keyring.encrypt(plain, context).envelope);
+        envelopes.push(sealNotes(keyring, { programId, contactId: r.id }, plain).envelope);
       }
       if (ids.length) {
         await sql.query(

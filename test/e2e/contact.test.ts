@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { interactionBody, sendSignedRequest, signSlackRequest, slashCommandBody } from '../../src/platforms/slack/simulator.js';
 import { startHarness, SIGNING_SECRET, type Harness } from '../support/harness.js';
 import { clientChosenAction, clientSuggestion, viewSubmission, type ModalValues, type OpenedView } from '../support/slack-payloads.js';
+import { openNotes } from '../../src/services/contacts.js';
 
 // Fri 20 Nov 2026, 10:00 in New York.
 const NOW = new Date('2026-11-20T15:00:00Z');
@@ -124,7 +125,7 @@ describe('/contact', () => {
     expect(c.notesCiphertext).toBeTruthy();
     expect(c.notesCiphertext).not.toContain('CANARY');
     expect(c.notesKeyId).toBe(h.carelog.deps.keyring.currentKeyId);
-    expect(h.carelog.deps.keyring.decrypt(c.notesCiphertext!, 'carelog:notes:wilmington')).toBe(CANARY);
+    expect(openNotes(h.carelog.deps.keyring, { programId: 'wilmington', contactId: c.id }, c.notesCiphertext!)).toBe(CANARY);
     // Follow-up at the program's nudge hour, 09:00 New York time, assigned to the case manager.
     expect(c.followUps).toHaveLength(1);
     expect(c.followUps[0]!.dueAt.toISOString()).toBe('2026-11-24T14:00:00.000Z');

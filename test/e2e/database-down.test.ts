@@ -7,6 +7,7 @@ import { SAVE_FAILED } from '../../src/services/contact-flow.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ADMIN_URL } from '../support/postgres.js';
 import { viewSubmission, type ModalValues, type OpenedView } from '../support/slack-payloads.js';
+import { openNotes } from '../../src/services/contacts.js';
 
 // Fri 20 Nov 2026, 10:00 in New York.
 const NOW = new Date('2026-11-20T15:00:00Z');
@@ -119,7 +120,7 @@ describe('saving a contact while the database is down', () => {
     expect(contacts[0]!.client.code).toBe('PIC-0001');
     expect(contacts[0]!.followUps).toHaveLength(1);
     expect(contacts[0]!.idempotencyKey).toBe(`slack:${opened.id}`);
-    expect(h.carelog.deps.keyring.decrypt(contacts[0]!.notesCiphertext!, 'carelog:notes:wilmington')).toBe(CANARY);
+    expect(openNotes(h.carelog.deps.keyring, { programId: 'wilmington', contactId: contacts[0]!.id }, contacts[0]!.notesCiphertext!)).toBe(CANARY);
     expect(await prisma.client.count()).toBe(1);
     expect(await prisma.auditEvent.count({ where: { action: 'contact.create' } })).toBe(1);
     // The failed attempt consumed no numbers.

@@ -1,10 +1,13 @@
 // The operator endpoints end to end on the real server (Postgres, Redis, the fake Slack): /livez,
 // /healthz with Slack's auth.test, Prometheus /metrics moving with a logged contact, a nudge and a
 // posted digest, the queue dashboard behind its credentials, and a worker's own port.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Worker } from 'bullmq';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { LOGIN_FAILURES_PER_WINDOW } from '../../src/http/queue-dashboard.js';
 import { DIGEST_JOB_NAME } from '../../src/queue/digests.js';
 import { PROGRAM_YAML, startHarness, startTestCarelog, type Harness } from '../support/harness.js';
 import { FOLLOWUP_YAML, logContact, NEW_CLIENT, nudgeDms, settableClock, waitUntil } from '../support/followups.js';
+import { basicAuth, DASHBOARD_PASSWORD, DASHBOARD_USER, startDashboard, type TestDashboard } from '../support/dashboard.js';
 import { parsePrometheus, sampleValue, type Sample } from '../support/prometheus.js';
 
 const CANARY = 'CANARY-NOTE-7d2e Jane Roe, hears voices';
@@ -169,6 +172,125 @@ describe('with metrics token and queue dashboard configured', () => {
     const promote = await fetch(`${base}/admin/queues/api/queues/carelog/${encodeURIComponent(job.id)}/promote`, { method: 'PUT', headers: auth });
     expect(promote.status).toBeGreaterThanOrEqual(400);
     expect(await (await h.carelog.queue.getJob(job.id))!.getState()).toBe('delayed');
+  });
+
+  it('shows a failed job’s reason and stack without what its error said', async () => {
+    const FAILURE = `could not read ${CANARY} for PIC-0042`;
+    const queue = h.carelog.queue;
+    // Failed by hand while carelog's own worker is paused (waiting for its fetch loop to stop, so
+    // it cannot take the job it was already waiting for), so nothing else takes the job.
+    const own = h.carelog.workers!.worker;
+    await own.pause();
+    const taker = new Worker(queue.name, null, { connection: h.carelog.redis.connection, prefix: queue.opts.prefix!, autorun: false });
+    try {
+      const added = await queue.add('followup.nudge', { followUpId: '00000000-0000-4000-8000-000000000001', version: 1, stage: 'due' }, { jobId: 'failed-with-canary' });
+      // Other jobs may be waiting too (a schedule come due): held aside, then put back.
+      const others = [];
+      let taken;
+      for (let i = 0; i < 20 && taken?.id !== added.id; i++) {
+        taken = await taker.getNextJob('test-token');
+        if (taken && taken.id !== added.id) others.push(taken);
+      }
+      expect(taken?.id).toBe(added.id);
+      await taken!.moveToFailed(new Error(FAILURE), 'test-token', false);
+      for (const o of others) await o.moveToWait('test-token');
+    } finally {
+      await taker.close();
+      own.resume();
+    }
+    const failed = await queue.getJob('failed-with-canary');
+    expect(failed!.failedReason).toContain('CANARY');
+    expect((failed!.stacktrace ?? []).join('\n')).toContain('CANARY');
+
+    const auth = { authorization: basic(ADMIN_USER, ADMIN_PASSWORD) };
+    const answers = await Promise.all(
+      [
+        'api/queues?activeQueue=carelog&status=failed&page=1&jobsPerPage=50',
+        'api/queues?activeQueue=carelog&status=latest&page=1&jobsPerPage=50',
+        'api/queues/carelog/failed-with-canary',
+        'api/queues/carelog/failed-with-canary/logs',
+        'api/queues/carelog/failed-with-canary/flow',
+      ].map(async (path) => {
+        const res = await fetch(`${base}/admin/queues/${path}`, { headers: auth });
+        return { path, status: res.status, text: await res.text() };
+      }),
+    );
+    for (const a of answers) {
+      expect(a.text, a.path).not.toMatch(/CANARY|Jane|PIC-0042|could not read/);
+    }
+    const list = JSON.parse(answers[0]!.text) as { queues: { name: string; jobs: { id: string; failedReason: string; stacktrace: string[]; isFailed: boolean }[] }[] };
+    const shown = list.queues.find((q) => q.name === 'carelog')!.jobs.find((j) => j.id === 'failed-with-canary')!;
+    // Still a failure the operator can see and place.
+    expect(shown.isFailed).toBe(true);
+    expect(shown.failedReason).toBe('Error: [hidden]');
+    expect(shown.stacktrace[0]).toMatch(/^Error: \[hidden\]\n\s+at /);
+    expect(answers[2]!.status).toBe(200);
+  });
+});
+
+describe('the queue dashboard’s limit on wrong passwords, and forwarded headers', () => {
+  let d: TestDashboard;
+  afterEach(async () => {
+    await d?.stop();
+  });
+  const attempt = (password: string, headers: Record<string, string> = {}) =>
+    fetch(`${d.url}/api/queues`, { headers: { authorization: basicAuth(DASHBOARD_USER, password), ...headers } });
+  const checked = () => d.logs.filter((l) => l.includes('queue dashboard: wrong credentials')).length;
+
+  it(`answers 429 with Retry-After after ${LOGIN_FAILURES_PER_WINDOW} wrong passwords from one address, until the minute passes; right ones do not count`, async () => {
+    d = await startDashboard();
+    for (let i = 0; i < LOGIN_FAILURES_PER_WINDOW - 1; i++) expect((await attempt(`wrong ${i}`)).status).toBe(401);
+    // Signing in right, however often, costs nothing.
+    for (let i = 0; i < 15; i++) expect((await attempt(DASHBOARD_PASSWORD)).status).toBe(200);
+    expect((await attempt('wrong again')).status).toBe(401);
+    expect(checked()).toBe(LOGIN_FAILURES_PER_WINDOW);
+
+    const refused = await attempt('one more');
+    expect(refused.status).toBe(429);
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    // Refused without being checked, the right password too, and a client's own
+    // X-Forwarded-For (no proxy is trusted) does not make it another address.
+    expect((await attempt(DASHBOARD_PASSWORD)).status).toBe(429);
+    expect((await attempt('spoofed', { 'x-forwarded-for': '198.51.100.7' })).status).toBe(429);
+    expect(checked()).toBe(LOGIN_FAILURES_PER_WINDOW);
+    expect(d.logs.filter((l) => l.includes('too many wrong credentials'))).toHaveLength(1);
+    // Without credentials, the challenge as ever (it checks nothing).
+    expect((await fetch(d.url)).status).toBe(401);
+
+    // The minute passes (its counter expires in Redis): the right password is let in again.
+    const keys = await d.redis.keys(`${d.queue.opts.prefix}:dashboard-login-failures:*`);
+    expect(keys).toHaveLength(1);
+    const ttl = await d.redis.pttl(keys[0]!);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+    await d.redis.pexpire(keys[0]!, 1);
+    await waitUntil(async () => (await d.redis.exists(keys[0]!)) === 0, 8_000, 'the counter expired');
+    expect((await attempt(DASHBOARD_PASSWORD)).status).toBe(200);
+    expect((await attempt('wrong after the minute')).status).toBe(401);
+    // The limiter found nothing wrong with its own setup (it would say so through the logger).
+    expect(d.logs.filter((l) => l.includes('queue dashboard: login limit'))).toEqual([]);
+  });
+
+  it('in production, believes X-Forwarded-Proto and -For only from a proxy CARELOG_TRUST_PROXY names', async () => {
+    d = await startDashboard({ production: true });
+    // Not trusted: a client saying "https" is still on plain HTTP.
+    const spoofed = await attempt(DASHBOARD_PASSWORD, { 'x-forwarded-proto': 'https' });
+    expect(spoofed.status).toBe(403);
+    expect(await spoofed.text()).toMatch(/HTTPS only/);
+    await d.stop();
+
+    // Trusted (the proxy on loopback, as the test's requests come): its headers count.
+    d = await startDashboard({ production: true, trustProxy: ['loopback'] });
+    expect((await attempt(DASHBOARD_PASSWORD)).status).toBe(403);
+    expect((await attempt(DASHBOARD_PASSWORD, { 'x-forwarded-proto': 'https' })).status).toBe(200);
+    // Each forwarded client has its own count.
+    const from = (ip: string, password: string) => attempt(password, { 'x-forwarded-proto': 'https', 'x-forwarded-for': ip });
+    for (let i = 0; i < LOGIN_FAILURES_PER_WINDOW; i++) expect((await from('203.0.113.1', `wrong ${i}`)).status).toBe(401);
+    expect((await from('203.0.113.1', DASHBOARD_PASSWORD)).status).toBe(429);
+    expect((await from('203.0.113.2', 'wrong')).status).toBe(401);
+    expect((await from('203.0.113.2', DASHBOARD_PASSWORD)).status).toBe(200);
   });
 });
 

@@ -7,6 +7,7 @@ import { SAVE_FAILED } from '../../src/services/contact-flow.js';
 import { inputsOf, pressAction, textsOf } from '../support/fake-teams.js';
 import { ADMIN_URL } from '../support/postgres.js';
 import { logTeamsContact, NEW_CLIENT_INPUTS, openTeamsForm, startTeamsHarness, T, type TeamsHarness } from '../support/teams-harness.js';
+import { openNotes } from '../../src/services/contacts.js';
 
 const NOW = new Date('2026-11-20T15:00:00Z');
 const CANARY = 'CANARY-TEAMS-DBDOWN-8e1a Jane Roe said she hears voices';
@@ -60,7 +61,7 @@ describe('the Teams form while the database is down', () => {
     for (const r of saved) expect(textsOf((r.json as { value: object }).value).join(' ')).toMatch(/Saved contact #2 with PIC-0001\./);
     const contacts = await h.carelog.deps.db.prisma.contact.findMany({ where: { number: 2 } });
     expect(contacts).toHaveLength(1);
-    expect(h.carelog.deps.keyring.decrypt(contacts[0]!.notesCiphertext!, 'carelog:notes:wilmington')).toBe(CANARY);
+    expect(openNotes(h.carelog.deps.keyring, { programId: 'wilmington', contactId: contacts[0]!.id }, contacts[0]!.notesCiphertext!)).toBe(CANARY);
     for (const line of h.logs) expect(line).not.toMatch(/CANARY|Jane Roe/);
     expect(h.logs.some((l) => l.includes('saving a contact failed'))).toBe(true);
   });

@@ -101,6 +101,22 @@ describe('nudges on Teams', () => {
     expect(inputsOf(cardOf(call.body)!).client!.value).toBe(client.id);
   });
 
+  it('Log follow-up pressed outside the person’s 1:1 chat (a group chat, a channel) opens no form there and reads nothing', async () => {
+    const audits = await prisma().auditEvent.count();
+    const before = h.teams.calls.length;
+    const elsewhere = [
+      { isGroup: true, conversationType: 'groupChat', tenantId: TEAMS_TENANT, id: '19:groupchat-with-others@thread.v2' },
+      { isGroup: true, conversationType: 'channel', tenantId: TEAMS_TENANT, id: '19:general@thread.tacv2;messageid=1' },
+    ];
+    for (const conversation of elsewhere) {
+      const res = await h.send({ ...h.teams.cardAction(T.caseManager, pressAction(first.card, 'nudge_log')), conversation });
+      expect(res.json).toEqual({ statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: expect.stringMatching(/only in your private chat/) });
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    expect(h.teams.calls.slice(before)).toEqual([]);
+    expect(await prisma().auditEvent.count()).toBe(audits);
+  });
+
   it('Done replaces the card in place; the same button pressed again on the old card says it is out of date', async () => {
     const answer = await pressOnCard(h, T.caseManager, first.card, 'nudge_done');
     expect(answer.type).toBe('application/vnd.microsoft.card.adaptive');

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BOT_SCOPE, cardOf, inputsOf, pressAction, textsOf } from '../support/fake-teams.js';
 import { startTeamsHarness, T, TEAMS_APP_ID, TEAMS_TENANT, type TeamsHarness } from '../support/teams-harness.js';
+import { openNotes } from '../../src/services/contacts.js';
 
 // Fri 20 Nov 2026, 10:00 in New York.
 const NOW = new Date('2026-11-20T15:00:00Z');
@@ -164,7 +165,7 @@ describe('the contact form on Teams', () => {
     expect(c.minutesOnScene).toBe(45);
     expect(c.idempotencyKey).toBe(`teams:${String(savedAction.data.form)}`);
     expect(c.notesCiphertext).not.toContain('CANARY');
-    expect(h.carelog.deps.keyring.decrypt(c.notesCiphertext!, 'carelog:notes:wilmington')).toBe(CANARY);
+    expect(openNotes(h.carelog.deps.keyring, { programId: 'wilmington', contactId: c.id }, c.notesCiphertext!)).toBe(CANARY);
     const author = await prisma().member.findFirstOrThrow({ where: { platform: 'teams', platformUserId: T.clinician.aadObjectId } });
     expect(c.authorId).toBe(author.id);
     const caseManager = await prisma().member.findFirstOrThrow({ where: { platform: 'teams', platformUserId: T.caseManager.aadObjectId } });
@@ -251,6 +252,31 @@ describe('the contact form on Teams', () => {
     expect(await prisma().contact.count()).toBe(count);
   });
 
+  it('maps only Teams activities to roster members: another Bot Framework channel naming a member’s object id is nobody', async () => {
+    const count = await prisma().contact.count();
+    const audits = await prisma().auditEvent.count();
+    const ref = await prisma().conversationRef.findUniqueOrThrow({ where: { platform_userId: { platform: 'teams', userId: T.clinician.aadObjectId } } });
+    for (const channelId of ['webchat', 'directline', 'emulator', 'MSTEAMS']) {
+      const elsewhere = (a: Record<string, unknown>) => ({ ...a, channelId, conversation: { ...(a.conversation as object), id: `a:1${channelId}-chat` } });
+      const before = h.teams.calls.length;
+      expect((await send(elsewhere(h.teams.message(T.clinician, 'contact PIC-0001')))).status).toBe(200);
+      const reply = await h.teams.waitFor((c) => c.kind === 'sendActivity', before);
+      expect(String(reply.body.text)).toMatch(/Only members of your co-responder team/);
+      expect(cardOf(reply.body)).toBeUndefined();
+      const save = await send(elsewhere(h.teams.cardAction(T.clinician, savedAction)));
+      expect(save.json).toEqual({ statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: expect.stringMatching(/Only members/) });
+      const search = await send(elsewhere(h.teams.search(T.clinician, 'PIC', 'carelog.clients')));
+      expect((search.json as { value: { results: unknown[] } }).value.results).toEqual([]);
+    }
+    // An activity naming no channel at all is not one (the SDK would take it for Teams').
+    const { channelId: _channelId, ...unnamed } = h.teams.message(T.clinician, 'contact PIC-0001');
+    expect((await send(unnamed)).status).toBe(400);
+    expect(await prisma().contact.count()).toBe(count);
+    expect(await prisma().auditEvent.count()).toBe(audits);
+    // The member's 1:1 conversation is still the Teams one: nothing was remembered from elsewhere.
+    expect(await prisma().conversationRef.findUniqueOrThrow({ where: { platform_userId: { platform: 'teams', userId: T.clinician.aadObjectId } } })).toEqual(ref);
+  });
+
   it('keeps forms and lists out of channels: a mention there gets a pointer to the private chat', async () => {
     const before = h.teams.calls.length;
     await send(h.teams.message(T.clinician, 'contact', { channel: '19:general@thread.tacv2' }));
@@ -297,12 +323,18 @@ describe('the contact form on Teams', () => {
     expect(refusedWarnings.length).toBeGreaterThanOrEqual(6);
     expect(new Set(refusedWarnings.map((l) => l.level))).toEqual(new Set([40]));
     expect(refusedLines.filter((l) => l.level >= 50)).toEqual([]);
-    // Transport checks before the SDK: JSON only, size-limited.
-    const raw = (body: string, type = 'application/json') => fetch(h.url, { method: 'POST', headers: { 'content-type': type }, body }).then((r) => r.status);
+    // Transport checks before the SDK, once the token is good: JSON only, size-limited.
+    const token = `Bearer ${h.teams.inboundToken(serviceUrl)}`;
+    const raw = (body: string, type = 'application/json', authorization: string | null = token) =>
+      fetch(h.url, { method: 'POST', headers: { 'content-type': type, ...(authorization ? { authorization } : {}) }, body }).then((r) => r.status);
     expect(await raw('type=message', 'application/x-www-form-urlencoded')).toBe(400);
     expect(await raw('{"nope"')).toBe(400);
     expect(await raw(JSON.stringify({ text: 'no type' }))).toBe(400);
     expect(await raw(JSON.stringify({ type: 'message', text: 'a'.repeat(1_100_000) }))).toBe(413);
+    // Without a good token, the token is all that is looked at: 401 whatever the body.
+    expect(await raw('type=message', 'application/x-www-form-urlencoded', null)).toBe(401);
+    expect(await raw('{"nope"', 'application/json', null)).toBe(401);
+    expect(await raw(JSON.stringify({ type: 'message', text: 'a'.repeat(1_100_000) }), 'application/json', null)).toBe(401);
     // Correctly signed, but not what Teams sends: refused before the SDK, not a 500.
     const signed = (a: Record<string, unknown>) => send(a).then((r) => [r.status, r.text]);
     const { conversation: _conversation, ...noConversation } = activity();
@@ -313,6 +345,45 @@ describe('the contact form on Teams', () => {
     expect(await prisma().contact.count()).toBe(contacts);
     // And a good one still works.
     expect((await send(activity())).status).toBe(200);
+  });
+
+  it('checks the token before reading the body: a large body that is not JSON at all gets 401, not 400, and is not parsed', async () => {
+    const logsBefore = h.logs.length;
+    const notJson = `<<${'x'.repeat(800_000)}`;
+    const post = (authorization?: string) =>
+      fetch(h.url, { method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body: notJson }).then(async (r) => [r.status, await r.text()]);
+    const forged = `Bearer ${h.teams.inboundToken(h.teams.serviceUrl, {}, h.teams.untrusted.privateKey)}`;
+    for (const authorization of [undefined, forged, 'Bearer not-a-jwt', 'Basic YTpi']) {
+      const [status, text] = await post(authorization);
+      expect(status).toBe(401);
+      expect(text).not.toMatch(/malformed|not an activity/);
+    }
+    // The same body with a good token is parsed, and refused as what it is.
+    expect(await post(`Bearer ${h.teams.inboundToken(h.teams.serviceUrl)}`)).toEqual([400, 'malformed body']);
+    const lines = h.logs.slice(logsBefore).map((l) => JSON.parse(l) as { level: number; msg: string });
+    expect(lines.filter((l) => l.msg.startsWith('a Teams request was refused'))).toHaveLength(4);
+    expect(lines.filter((l) => l.level >= 50)).toEqual([]);
+  });
+
+  it('fetches the Bot Framework key set at most 10 times a minute for forged key ids, remembers the unknown ones, and still takes Teams’ tokens', async () => {
+    const fetchesBefore = h.teams.keySetFetches;
+    const contacts = await prisma().contact.count();
+    const calls = h.teams.calls.length;
+    const forged = (kid: string) => `Bearer ${h.teams.inboundToken(h.teams.serviceUrl, {}, h.teams.untrusted.privateKey, kid)}`;
+    // One forged key id, again and again: one fetch at most (none if the set was fetched in the
+    // last 30 s), then refused from memory.
+    for (let i = 0; i < 5; i++) expect((await send(h.teams.message(T.clinician, 'contact'), { authorization: forged('forged-kid-repeated') })).status).toBe(401);
+    expect(h.teams.keySetFetches - fetchesBefore).toBeLessThanOrEqual(1);
+    // Twenty random key ids at once: the rate limit holds whatever arrives.
+    const statuses = await Promise.all(Array.from({ length: 20 }, (_, i) => send(h.teams.message(T.clinician, 'contact'), { authorization: forged(`forged-${i}-${Math.random()}`) }).then((r) => r.status)));
+    expect(statuses).toEqual(Array.from({ length: 20 }, () => 401));
+    expect(h.teams.keySetFetches - fetchesBefore).toBeLessThanOrEqual(10);
+    expect(h.teams.calls.length).toBe(calls);
+    expect(await prisma().contact.count()).toBe(contacts);
+    // Teams' own key is known already: its tokens are taken with no fetch, limit or not.
+    const fetchesAfter = h.teams.keySetFetches;
+    expect((await send(h.teams.message(T.clinician, 'help'))).status).toBe(200);
+    expect(h.teams.keySetFetches).toBe(fetchesAfter);
   });
 
   it('runs Teams alone: no Slack endpoint without a program on Slack; health checks the Teams bot token, not Slack', async () => {

@@ -5,8 +5,9 @@
 // record is shown to them. Then every read of a client's record by those who may (the form opened
 // for a code, Log follow-up, the follow-up list, the Home tab, a nudge sent, a Teams form saved
 // again and answered with its confirmation) and every export (the service and the command line,
-// with and without notes) writes its AuditEvent, naming the client where it shows one; the
-// typeahead writes none (one keystroke, one request).
+// with and without notes, with Part 2, naming a roster member or not) writes its AuditEvent, naming
+// the client where it shows one, and every command-line export names the operating-system account
+// that ran it; the typeahead writes none (one keystroke, one request).
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -216,27 +217,37 @@ describe('people who may not', () => {
         await waitUntil(async () => (await prisma.followUp.findUniqueOrThrow({ where: { id: followUp.id } })).version > followUp.version, 10_000, 'the snooze');
         await interact(messageAction(h, 'U0CASE1', sent, buttons.nudge_done!));
       }),
-      'export, service (contact.export)': await audited('contact.export', null, () => exportContacts({ prisma, keyring: deps.keyring }, { program: deps.directory.program('wilmington')!, from: '2026-11-01', to: '2026-11-30', includeNotes: false })),
+      'export, service (contact.export)': await audited('contact.export', null, () => exportContacts({ prisma, keyring: deps.keyring }, { program: deps.directory.program('wilmington')!, from: '2026-11-01', to: '2026-11-30', includeNotes: false, actor: { memberId: null, named: null, osUser: 'operator', host: 'fault-host' } })),
     };
     // The command line, as an operator runs it: npm run carelog -- export.
     const dir = mkdtempSync(path.join(os.tmpdir(), 'carelog-access-'));
     const cli: Record<string, number> = {};
+    let anonymousExports = -1;
     try {
       writeFileSync(path.join(dir, 'carelog.yml'), YAML);
       const env = { PATH: process.env.PATH ?? '', NODE_ENV: 'test', DATABASE_URL: deps.config.env.DATABASE_URL!, CARELOG_CONFIG: path.join(dir, 'carelog.yml'), CARELOG_ENCRYPTION_KEY: deps.config.env.CARELOG_ENCRYPTION_KEY!, LOG_LEVEL: 'silent' };
-      for (const [label, action, flags] of [['export, command line (contact.export)', 'contact.export', []], ['export with notes, command line (contact.export_notes)', 'contact.export_notes', ['--include-notes']]] as const) {
+      const runs = [
+        ['export, command line (contact.export)', 'contact.export', [], null],
+        ['export with notes, command line (contact.export_notes)', 'contact.export_notes', ['--include-notes'], null],
+        ['export with Part 2, command line (contact.export_part2)', 'contact.export_part2', ['--include-part2'], null],
+        ['export by a roster member named with --actor (contact.export)', 'contact.export', ['--actor', 'U0LEAD1'], 'U0LEAD1'],
+      ] as const;
+      for (const [label, action, flags, actor] of runs) {
         let stdout = '';
-        cli[label] = await audited(action, null, async () => {
+        cli[label] = await audited(action, actor, async () => {
           stdout = (await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'export', '--program', 'wilmington', '--from', '2026-11-01', '--to', '2026-11-30', ...flags], { env, cwd: process.cwd() })).stdout;
         });
         expect(stdout).toContain(client.code);
-        expect(stdout.includes('access note')).toBe(flags.length > 0);
+        expect(stdout.includes('access note')).toBe((flags as readonly string[]).includes('--include-notes'));
       }
+      // Every export from the command line names the account and machine it ran on.
+      const cliRows = await prisma.auditEvent.findMany({ where: { action: { startsWith: 'contact.export' } }, orderBy: { id: 'desc' }, take: runs.length });
+      anonymousExports = cliRows.filter((r) => (r.details as { osUser?: string } | null)?.osUser !== os.userInfo().username).length;
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
     const allReads = { ...reads, ...cli };
-    const unaudited = Object.values(allReads).filter((n) => n !== 1).length;
+    const unaudited = Object.values(allReads).filter((n) => n !== 1).length + anonymousExports;
     const keystrokeEvents = await keystrokes();
 
     const figure = written + shown.length + formsOpened.length + unaudited + keystrokeEvents;
@@ -256,6 +267,7 @@ describe('people who may not', () => {
     expect(shown).toEqual([]);
     expect(formsOpened.map((c) => c.method)).toEqual([]);
     expect(allReads).toEqual(Object.fromEntries(Object.keys(allReads).map((k) => [k, 1])));
+    expect(anonymousExports).toBe(0);
     expect(keystrokeEvents).toBe(0);
     // The refusals were answered, not dropped.
     expect(answers.filter((a) => a.includes('Only members of your co-responder team')).length).toBeGreaterThan(5);

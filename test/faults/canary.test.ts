@@ -14,7 +14,7 @@ import { fromLocal } from '../../src/domain/time.js';
 import { formatImportError } from '../../src/domain/contact-csv.js';
 import { Redis } from '../../src/queue/redis.js';
 import { interactionBody, sendSignedRequest, slashCommandBody } from '../../src/platforms/slack/simulator.js';
-import { notesContext } from '../../src/services/contacts.js';
+import { openNotes } from '../../src/services/contacts.js';
 import { reconcileReminders } from '../../src/services/reconcile.js';
 import { contactExportCsv, exportContacts } from '../../src/services/csv-export.js';
 import { importContacts } from '../../src/services/csv-import.js';
@@ -34,6 +34,8 @@ const ALIAS = 'Quillsparrow';
 const FULL_ALIAS = `CANARY-ALIAS-71c0 Birdie ${ALIAS}`;
 /** A CAD number is stored as typed and exported, and goes nowhere else. */
 const REF = 'CADX-5E2D7';
+/** Who runs the service-level exports: an operating-system account, no roster member. */
+const ACTOR = { memberId: null, named: null, osUser: 'operator', host: 'fault-host' };
 const CANARY = /canary|quillsparrow|jane roe|voices told/i;
 // Mon 23 Nov 2026, 10:00 New York; follow-ups are overdue the day they are due (no grace), so
 // the overdue nudges and the supervisors' escalations go out too.
@@ -236,8 +238,8 @@ describe('canary PHI seeded everywhere', () => {
     }
 
     // 7. The export without notes (with them, the notes are the point: the control below).
-    const exported = contactExportCsv(await exportContacts({ prisma, keyring: deps.keyring }, { program, from: '2026-11-01', to: '2026-11-30', includeNotes: false }));
-    const withNotes = contactExportCsv(await exportContacts({ prisma, keyring: deps.keyring }, { program, from: '2026-11-01', to: '2026-11-30', includeNotes: true }));
+    const exported = contactExportCsv(await exportContacts({ prisma, keyring: deps.keyring }, { program, from: '2026-11-01', to: '2026-11-30', includeNotes: false, actor: ACTOR }));
+    const withNotes = contactExportCsv(await exportContacts({ prisma, keyring: deps.keyring }, { program, from: '2026-11-01', to: '2026-11-30', includeNotes: true, actor: ACTOR }));
     await new Promise((r) => setTimeout(r, 500));
 
     // What Redis holds under this run's prefix, and every row but the notes' ciphertext.
@@ -304,8 +306,8 @@ describe('canary PHI seeded everywhere', () => {
     expect(h.slack.callsTo('chat.update').length).toBeGreaterThanOrEqual(2);
     expect(importErrors.length).toBeGreaterThanOrEqual(brokenFiles.length);
     expect(h.slack.uploads.some((u) => u.completed)).toBe(true);
-    const notes = await prisma.contact.findMany({ where: { notesCiphertext: { not: null } }, select: { notesCiphertext: true } });
-    expect(notes.map((n) => deps.keyring.decrypt(n.notesCiphertext!, notesContext('wilmington'))).filter((n) => CANARY.test(n))).toHaveLength(6);
+    const notes = await prisma.contact.findMany({ where: { notesCiphertext: { not: null } }, select: { id: true, notesCiphertext: true } });
+    expect(notes.map((n) => openNotes(deps.keyring, { programId: 'wilmington', contactId: n.id }, n.notesCiphertext!)).filter((n) => CANARY.test(n))).toHaveLength(6);
     expect(withNotes).toContain(NOTE);
     expect(exported).toContain(REF);
   });

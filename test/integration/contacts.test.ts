@@ -1,6 +1,6 @@
 // logContact against both databases carelog runs on: a real Postgres server and the embedded
 // PGlite. Each test starts from empty tables and freshly synced programs.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,7 +10,7 @@ import { openDatabase, type Database } from '../../src/db/client.js';
 import { formatClientCode, type ContactInput } from '../../src/domain/contact.js';
 import { createKeyring } from '../../src/services/crypto.js';
 import { syncPrograms, type Directory, type MemberRef } from '../../src/services/directory.js';
-import { ContactFieldError, logContact, notesContext, type ContactServiceDeps } from '../../src/services/contacts.js';
+import { ContactFieldError, logContact, notesContext, openNotes, type ContactServiceDeps } from '../../src/services/contacts.js';
 import { openMigratedTestDatabase } from '../support/postgres.js';
 
 const PROGRAMS_YAML = `
@@ -241,15 +241,17 @@ describe.each(BACKENDS)('logContact on $name', (backend) => {
     expect(await counters('alpha')).toEqual({ nextClientNumber: 2, nextContactNumber: 2 });
   });
 
-  it('stores the notes encrypted, bound to the program', async () => {
+  it('stores the notes encrypted, bound to the program and the contact', async () => {
     const logged = await log(alpha, clinician, input());
     const row = await db.prisma.contact.findUniqueOrThrow({ where: { id: logged.contactId } });
     expect(row.notesCiphertext).toBeTruthy();
     expect(row.notesCiphertext).not.toContain('CANARY');
     expect(row.notesCiphertext).not.toContain('Jane Roe');
     expect(row.notesKeyId).toBe(keyring.currentKeyId);
-    expect(keyring.decrypt(row.notesCiphertext!, notesContext('alpha'))).toBe(NOTES);
-    expect(() => keyring.decrypt(row.notesCiphertext!, notesContext('beta'))).toThrow();
+    expect(row.notesCiphertext).toMatch(/^v2\./);
+    expect(openNotes(keyring, { programId: 'alpha', contactId: row.id }, row.notesCiphertext!)).toBe(NOTES);
+    expect(() => keyring.decrypt(row.notesCiphertext!, notesContext({ programId: 'beta', contactId: row.id }))).toThrow();
+    expect(() => openNotes(keyring, { programId: 'alpha', contactId: randomUUID() }, row.notesCiphertext!)).toThrow();
     // Nowhere in the row's text columns, as Postgres itself sees them.
     const raw = await db.sql.query<{ t: string }>('SELECT "Contact"::text AS t FROM "Contact"');
     expect(raw).toHaveLength(1);

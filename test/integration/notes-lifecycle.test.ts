@@ -12,11 +12,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseProgramFile, type ProgramConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/client.js';
 import type { ContactInput } from '../../src/domain/contact.js';
-import { logContact, notesContext } from '../../src/services/contacts.js';
+import { isCarelogError } from '../../src/errors.js';
+import { legacyNotesContext, logContact, openNotes } from '../../src/services/contacts.js';
 import { createKeyring, keyIdOf, type Keyring } from '../../src/services/crypto.js';
+import { exportContacts } from '../../src/services/csv-export.js';
 import { syncPrograms, type Directory } from '../../src/services/directory.js';
 import { rekeyNotes, rekeyProgram } from '../../src/services/rekey.js';
 import { applyNotesRetention } from '../../src/services/retention.js';
+import { sealV1 } from '../support/legacy-envelope.js';
 import { openMigratedTestDatabase } from '../support/postgres.js';
 
 const exec = promisify(execFile);
@@ -110,7 +113,7 @@ describe('rekey', () => {
     await logMany(old, alpha, 'U0CLIN1', [{ at: daysAgo(1), notes: null }]);
     await logMany(old, beta, 'U0BETA1', [{ at: daysAgo(2) }, { at: daysAgo(3) }]);
     const before = await contacts();
-    const plain = new Map(before.filter((c) => c.notesCiphertext).map((c) => [c.id, old.decrypt(c.notesCiphertext!, notesContext(c.programId))]));
+    const plain = new Map(before.filter((c) => c.notesCiphertext).map((c) => [c.id, openNotes(old, { programId: c.programId, contactId: c.id }, c.notesCiphertext!)]));
     expect(plain.size).toBe(9);
 
     const rotated = createKeyring(NEW_KEY, [OLD_KEY]);
@@ -131,7 +134,7 @@ describe('rekey', () => {
       }
       expect(c.notesKeyId).toBe(keyIdOf(NEW_KEY));
       expect(c.notesCiphertext).not.toBe(was.notesCiphertext);
-      expect(newOnly.decrypt(c.notesCiphertext!, notesContext(c.programId))).toBe(plain.get(c.id));
+      expect(openNotes(newOnly, { programId: c.programId, contactId: c.id }, c.notesCiphertext!)).toBe(plain.get(c.id));
       // Everything else about the contact is as it was.
       expect({ ...c, notesCiphertext: null, notesKeyId: null }).toEqual({ ...was, notesCiphertext: null, notesKeyId: null });
     }
@@ -179,6 +182,68 @@ describe('rekey', () => {
   });
 });
 
+describe('notes bound to their contact', () => {
+  const exportNotes = (keyring: Keyring, program: ProgramConfig) =>
+    exportContacts({ prisma: db.prisma, keyring }, { program, from: '2024-01-01', to: '2026-12-31', includeNotes: true, actor: { memberId: null, named: null, osUser: 'operator', host: 'test-host' } });
+  const notesColumn = (e: { columns: string[]; rows: string[][] }) => e.rows.map((r) => r[e.columns.indexOf('notes')]);
+
+  it('a note copied into another contact’s row does not open there: the export stops and names that contact', async () => {
+    const keyring = createKeyring(NEW_KEY);
+    const [first, second] = await logMany(keyring, alpha, 'U0CLIN1', [{ at: daysAgo(2) }, { at: daysAgo(1), notes: 'routine check' }]);
+    expect(notesColumn(await exportNotes(keyring, alpha))).toEqual([note(0), 'routine check']);
+
+    // Someone with write access to the database moves contact 1's note onto contact 2.
+    const moved = (await db.prisma.contact.findUniqueOrThrow({ where: { id: first! } })).notesCiphertext;
+    await db.prisma.contact.update({ where: { id: second! }, data: { notesCiphertext: moved } });
+    const err = await exportNotes(keyring, alpha).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(isCarelogError(err, 'encryption_envelope_rejected')).toBe(true);
+    expect((err as Error).message).toMatch(/^Contact 2: its notes cannot be read/);
+    expect(String(err)).not.toContain('CANARY');
+    expect(await auditOf('contact.export_notes')).toHaveLength(1); // the first export only
+  });
+
+  it('rekey turns v1 envelopes (program only) into v2 ones that open only under their contact; v1 ones open until then', async () => {
+    const keyring = createKeyring(NEW_KEY);
+    const ids = await logMany(keyring, alpha, 'U0CLIN1', [{ at: daysAgo(3) }, { at: daysAgo(2) }, { at: daysAgo(1) }]);
+    // The notes as carelog sealed them before v2: under the same key, bound to the program only.
+    for (const [i, id] of ids.entries()) {
+      await db.prisma.contact.update({ where: { id }, data: { notesCiphertext: sealV1(NEW_KEY, note(i), legacyNotesContext('alpha')) } });
+    }
+    // Still readable where notes are read; a v1 note moved to another contact still opens (the
+    // binding it was sealed with knows no contact) until rekey rewrites it.
+    expect(notesColumn(await exportNotes(keyring, alpha))).toEqual([note(0), note(1), note(2)]);
+
+    const [result] = (await rekeyNotes({ db, keyring }, { programIds: ['alpha'], batchSize: 2 })).programs;
+    expect(result).toEqual({ programId: 'alpha', reencrypted: 3, unknownKeys: {}, damaged: 0 });
+    const after = await contacts();
+    for (const [i, c] of after.entries()) {
+      expect(c.notesCiphertext).toMatch(new RegExp(`^v2\\.${keyIdOf(NEW_KEY)}\\.`));
+      expect(c.notesKeyId).toBe(keyIdOf(NEW_KEY));
+      expect(openNotes(keyring, { programId: 'alpha', contactId: c.id }, c.notesCiphertext!)).toBe(note(i));
+      const other = after[(i + 1) % after.length]!.id;
+      expect(() => openNotes(keyring, { programId: 'alpha', contactId: other }, c.notesCiphertext!)).toThrow(/does not open here/);
+      expect(() => keyring.decrypt(c.notesCiphertext!, legacyNotesContext('alpha'))).toThrow();
+    }
+    expect(notesColumn(await exportNotes(keyring, alpha))).toEqual([note(0), note(1), note(2)]);
+    expect((await auditOf('notes.rekey')).map((a) => a.count)).toEqual([3]);
+
+    // Idempotent: nothing left in v1, nothing rewritten.
+    expect((await rekeyNotes({ db, keyring }, { programIds: ['alpha'] })).programs[0]!.reencrypted).toBe(0);
+    expect((await contacts()).map((c) => c.notesCiphertext)).toEqual(after.map((c) => c.notesCiphertext));
+
+    // A v2 note moved to another contact's row is refused where it is read (rekey leaves v2 notes
+    // under the current key alone), while a v1 note is still rewritten.
+    await db.prisma.contact.update({ where: { id: ids[2]! }, data: { notesCiphertext: after[0]!.notesCiphertext } });
+    await db.prisma.contact.update({ where: { id: ids[1]! }, data: { notesCiphertext: sealV1(NEW_KEY, note(1), legacyNotesContext('alpha')) } });
+    const again = (await rekeyNotes({ db, keyring }, { programIds: ['alpha'] })).programs[0]!;
+    expect(again).toMatchObject({ reencrypted: 1, damaged: 0 });
+    await expect(exportNotes(keyring, alpha)).rejects.toThrow(/^Contact 3: its notes cannot be read/);
+  });
+});
+
 describe('retention', () => {
   it('clears notes of contacts older than notesDays, keeps the contacts, audits the count, and only where configured', async () => {
     const keyring = createKeyring(NEW_KEY);
@@ -202,7 +267,7 @@ describe('retention', () => {
       const was = before.find((b) => b.id === id)!;
       expect({ ...byId.get(id)!, notesCiphertext: was.notesCiphertext, notesKeyId: was.notesKeyId }).toEqual(was);
     }
-    expect(keyring.decrypt(byId.get(recent!)!.notesCiphertext!, notesContext('alpha'))).toBe(note(2));
+    expect(openNotes(keyring, { programId: 'alpha', contactId: recent! }, byId.get(recent!)!.notesCiphertext!)).toBe(note(2));
     // Beta has no retention setting: its year-old note stays.
     expect(byId.get(betaOld!)!.notesCiphertext).not.toBeNull();
     expect((await auditOf('notes.retention')).map((a) => [a.programId, a.entityId, a.count])).toEqual([['alpha', 'alpha', 2]]);

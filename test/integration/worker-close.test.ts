@@ -24,8 +24,10 @@ const ran: string[] = [];
 const job = (name: string, run: (id: string) => Promise<void>) => defineJob({ name, payload: z.object({ id: z.string() }), run: ({ id }) => run(id) });
 
 const handles: WorkerHandle[] = [];
-const start = (runs: Record<string, (id: string) => Promise<void>>) =>
-  startWorkers({ queue, connection, jobs: Object.entries(runs).map(([name, run]) => job(name, run)), deps, concurrency: 5, timing }).then((h) => (handles.push(h), h));
+const start = (runs: Record<string, (id: string) => Promise<void>>, closeGraceMs = timing.closeGraceMs) =>
+  startWorkers({ queue, connection, jobs: Object.entries(runs).map(([name, run]) => job(name, run)), deps, concurrency: 5, timing: { ...timing, closeGraceMs } }).then(
+    (h) => (handles.push(h), h),
+  );
 
 const until = async (check: () => boolean | Promise<boolean>, ms = 10_000) => {
   const deadline = Date.now() + ms;
@@ -48,7 +50,8 @@ afterAll(async () => {
 
 describe('closing a worker', () => {
   it('waits for a job in hand that finishes within the grace period', async () => {
-    const worker = await start({ slow: (id) => new Promise<void>((r) => setTimeout(() => (ran.push(`slow:${id}`), r()), 150)) });
+    // A grace period far longer than the job, so a busy machine cannot make the job outlast it.
+    const worker = await start({ slow: (id) => new Promise<void>((r) => setTimeout(() => (ran.push(`slow:${id}`), r()), 150)) }, 15_000);
     await queue.add('slow', { id: 'a' }, { jobId: 'close-a' });
     await until(async () => (await queue.getActiveCount()) === 1);
     await worker.close();

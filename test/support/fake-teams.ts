@@ -52,6 +52,8 @@ export class FakeTeams {
   readonly calls: ConnectorCall[] = [];
   readonly tokenRequests: Record<string, string>[] = [];
   readonly issuedTokens = new Set<string>();
+  /** GETs of the Bot Framework key set (JWKS), by anyone. */
+  keySetFetches = 0;
   /** Bot Connector answers replaced per call kind (errors, rate limits); undefined falls through. */
   private overrides = new Map<ConnectorCall['kind'], (call: ConnectorCall) => ConnectorReply | undefined>();
   private waiters: { match: (c: ConnectorCall) => boolean; resolve: (c: ConnectorCall) => void }[] = [];
@@ -128,10 +130,13 @@ export class FakeTeams {
     });
   }
 
-  /** A Bot Framework token as Teams sends it with an activity; `overrides` forge the bad ones. */
-  inboundToken(serviceUrl: string, overrides: Record<string, unknown> = {}, key: KeyObject = this.signing.privateKey): string {
+  /**
+   * A Bot Framework token as Teams sends it with an activity; `overrides` forge the bad ones, and
+   * `kid` names a key id other than the published one.
+   */
+  inboundToken(serviceUrl: string, overrides: Record<string, unknown> = {}, key: KeyObject = this.signing.privateKey, kid = this.kid): string {
     const now = Math.floor(Date.now() / 1000);
-    return signJwt(key, this.kid, { iss: BOT_FRAMEWORK_ISSUER, aud: this.appId, serviceurl: serviceUrl, nbf: now - 60, iat: now - 60, exp: now + 3600, ...overrides });
+    return signJwt(key, kid, { iss: BOT_FRAMEWORK_ISSUER, aud: this.appId, serviceurl: serviceUrl, nbf: now - 60, iat: now - 60, exp: now + 3600, ...overrides });
   }
 
   private handle(req: http.IncomingMessage, raw: string, res: http.ServerResponse): void {
@@ -151,6 +156,7 @@ export class FakeTeams {
       return;
     }
     if (req.method === 'GET' && url.pathname === '/v1/.well-known/keys') {
+      this.keySetFetches++;
       const jwk = this.signing.publicKey.export({ format: 'jwk' });
       json(200, { keys: [{ ...jwk, kid: this.kid, use: 'sig', endorsements: ['msteams'] }] });
       return;

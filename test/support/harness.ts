@@ -70,6 +70,8 @@ export async function startTestCarelog(opts: {
   start?: Pick<StartOptions, 'teamsCloud' | 'mode' | 'nudgeClaimLeaseMs'>;
   /** Admin URL of the Postgres server to create the test database on (default: the shared one). */
   adminUrl?: string;
+  /** carelog starts its own local Slack simulator (no Slack credentials outside production). */
+  slackSimulated?: boolean;
 }): Promise<TestCarelog> {
   const tdb = await createTestDatabase(opts.adminUrl);
   const logs: string[] = [];
@@ -95,7 +97,7 @@ export async function startTestCarelog(opts: {
     embeddedDatabase: false,
     dataDir: '/nonexistent',
     configFile: 'test.yml',
-    slackSimulated: false,
+    slackSimulated: opts.slackSimulated ?? false,
     programs: parseProgramFile(opts.yaml, 'test.yml'),
   };
   const { openDatabase } = await import('../../src/db/client.js');

@@ -58,6 +58,16 @@ describe('operator variables', () => {
     expect(err.message).toContain('CARELOG_ADMIN_USER, CARELOG_ADMIN_PASSWORD: set both to turn the queue dashboard on, or neither');
     expect(loadConfig({ CARELOG_CONFIG: file, CARELOG_ADMIN_USER: 'ops', CARELOG_ADMIN_PASSWORD: 'correct horse battery' }).env.CARELOG_ADMIN_USER).toBe('ops');
   });
+
+  it('trusts no proxy by default; takes a hop count or a list of addresses, as express does; refuses true and bad addresses', () => {
+    for (const v of [undefined, '', 'false']) expect(parseEnv({ CARELOG_TRUST_PROXY: v }).CARELOG_TRUST_PROXY).toBe(false);
+    expect(parseEnv({ CARELOG_TRUST_PROXY: '1' }).CARELOG_TRUST_PROXY).toBe(1);
+    expect(parseEnv({ CARELOG_TRUST_PROXY: 'loopback, 10.0.0.0/8,fd00::1' }).CARELOG_TRUST_PROXY).toEqual(['loopback', '10.0.0.0/8', 'fd00::1']);
+    expect(errorOf(() => parseEnv({ CARELOG_TRUST_PROXY: 'true' })).message).toMatch(/CARELOG_TRUST_PROXY: true would believe any client's X-Forwarded-\* headers: name the proxy instead, as a hop count/);
+    for (const bad of ['caddy', '10.0.0.0/33', 'loopback,']) {
+      expect(errorOf(() => parseEnv({ CARELOG_TRUST_PROXY: bad })).message, bad).toMatch(/CARELOG_TRUST_PROXY: invalid .*; give a hop count/);
+    }
+  });
 });
 
 describe('retention in carelog.yml', () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig, parseEnv, parseProgramFile } from '../../src/config.js';
+import { isLoopbackHost, loadConfig, parseEnv, parseProgramFile } from '../../src/config.js';
 import type { TCategory } from '../../src/domain/categories.js';
 import { isCarelogError } from '../../src/errors.js';
 
@@ -318,6 +318,29 @@ describe('loadConfig', () => {
     });
     expect(config.production).toBe(true);
     expect(config.slackSimulated).toBe(false);
+  });
+
+  it('runs the Slack simulator on loopback only: HOST defaults to 127.0.0.1 there, and a network HOST is refused, naming what to set', () => {
+    const { file } = tempConfig(programFile());
+    expect(loadConfig({ CARELOG_CONFIG: file }).env.HOST).toBe('127.0.0.1');
+    expect(loadConfig({ CARELOG_CONFIG: file, HOST: '' }).env.HOST).toBe('127.0.0.1');
+    for (const host of ['127.0.0.1', '127.0.1.1', '::1', '[::1]', 'localhost']) expect(loadConfig({ CARELOG_CONFIG: file, HOST: host }).env.HOST).toBe(host);
+    for (const host of ['0.0.0.0', '::', '192.168.1.20', '10.0.0.5', 'fe80::1', 'carelog.lan']) {
+      const err = errorOf(() => loadConfig({ CARELOG_CONFIG: file, HOST: host }));
+      expect(err.code).toBe('config_invalid');
+      expect(err.message).toContain(`HOST: ${host} listens beyond this machine, but SLACK_BOT_TOKEN is not set`);
+      expect(err.message).toMatch(/set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET of a real Slack app, or HOST=127\.0\.0\.1/);
+    }
+    // With a real Slack app, any HOST (the Docker image sets 0.0.0.0), and the default stays 0.0.0.0.
+    const real = { CARELOG_CONFIG: file, SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 'shh' };
+    expect(loadConfig({ ...real, HOST: '0.0.0.0' }).env.HOST).toBe('0.0.0.0');
+    expect(loadConfig(real).env.HOST).toBe('0.0.0.0');
+    expect(loadConfig({ NODE_ENV: 'production', CARELOG_ENCRYPTION_KEY: KEY, ...real, HOST: '0.0.0.0' }).env.HOST).toBe('0.0.0.0');
+  });
+
+  it('knows a loopback host from one reachable over a network', () => {
+    expect(['127.0.0.1', '127.255.0.9', '::1', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1', '[::1]', 'LOCALHOST'].filter((h) => !isLoopbackHost(h))).toEqual([]);
+    expect(['0.0.0.0', '::', '', '192.168.0.1', '::ffff:10.0.0.1', 'localhost.example.org', 'fe80::1'].filter(isLoopbackHost)).toEqual([]);
   });
 
   it('requires a signing secret with a bot token, unless Socket Mode is on', () => {

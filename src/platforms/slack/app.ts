@@ -16,6 +16,8 @@ export interface SlackAppOptions {
   apiUrl: string;
   http: HttpServer;
   onAck?: (ms: number) => void;
+  /** With the local simulator: the only place a response_url may point (see SlackHttpReceiver). */
+  responseUrlPrefix?: string;
 }
 
 /**
@@ -98,6 +100,7 @@ export async function createSlackApp(deps: CarelogDeps, opts: SlackAppOptions): 
           http: opts.http,
           logger: deps.logger,
           ...(opts.onAck ? { onAck: opts.onAck } : {}),
+          ...(opts.responseUrlPrefix ? { responseUrlPrefix: opts.responseUrlPrefix } : {}),
         }),
         clientOptions,
         logger,

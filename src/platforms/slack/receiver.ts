@@ -25,6 +25,11 @@ export interface SlackReceiverOptions {
   now?: () => number;
   /** Reports how long each request took to acknowledge (for the ack-latency figures). */
   onAck?: (ms: number) => void;
+  /**
+   * Set with the local Slack simulator: a request whose response_url is not under this URL (the
+   * simulator's own) is refused, so respond() never posts anywhere else.
+   */
+  responseUrlPrefix?: string;
 }
 
 export class SlackHttpReceiver implements Receiver {
@@ -62,6 +67,10 @@ export class SlackHttpReceiver implements Receiver {
     // Signed, but not a body Bolt can route (Slack never sends one): an input error, not ours.
     if (!isRoutableSlackBody(body)) {
       sendText(res, 400, 'malformed body');
+      return;
+    }
+    if (this.opts.responseUrlPrefix && !responseUrlsUnder(body, this.opts.responseUrlPrefix)) {
+      sendText(res, 400, 'response_url must be the local Slack simulator’s');
       return;
     }
     if (!this.app) throw new Error('receiver not initialised');
@@ -133,6 +142,13 @@ export function isSlackSignature(signingSecret: string, timestamp: number, body:
   const expected = Buffer.from(`v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${body}`).digest('hex')}`);
   const given = Buffer.from(signature);
   return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** Every response_url a body names (a command's or an action's, a view submission's list) starts with `prefix`. */
+function responseUrlsUnder(body: Record<string, unknown>, prefix: string): boolean {
+  const urls: unknown[] = [body.response_url];
+  if (Array.isArray(body.response_urls)) for (const r of body.response_urls) urls.push((r as { response_url?: unknown } | null)?.response_url);
+  return urls.every((u) => u === undefined || (typeof u === 'string' && u.startsWith(prefix)));
 }
 
 /** Slash commands arrive as form fields; interactivity as a form field `payload` holding JSON. */

@@ -170,6 +170,11 @@ export class FakeSlackApi {
     }, 5_000).unref();
     await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
     this.port = (this.server.address() as AddressInfo).port;
+    return this.apiUrl;
+  }
+
+  /** The Web API base URL (and where response_urls point), once started. */
+  get apiUrl(): string {
     return `http://127.0.0.1:${this.port}/api/`;
   }
 

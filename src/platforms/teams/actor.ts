@@ -5,7 +5,15 @@ import type { ProgramConfig } from '../../config.js';
 import type { CarelogDeps } from '../../deps.js';
 import type { MemberRef } from '../../services/directory.js';
 
+/**
+ * The Bot Framework channel of Microsoft Teams. The same bot registration can be reached through
+ * other channels (Web Chat, Direct Line, the Emulator), where `from.aadObjectId` is whatever the
+ * client says: only an activity from Teams itself names a roster member.
+ */
+export const TEAMS_CHANNEL_ID = 'msteams';
+
 const ZActivityParties = z.object({
+  channelId: z.string().max(64).optional(),
   from: z.object({ id: z.string().min(1).max(256), aadObjectId: z.string().max(64).optional() }),
   conversation: z.object({
     id: z.string().min(1).max(1024),
@@ -33,7 +41,7 @@ const NOBODY: TeamsActor = { program: undefined, member: undefined, aadObjectId:
 export function teamsActor(deps: CarelogDeps, activity: unknown): TeamsActor {
   const parsed = ZActivityParties.safeParse(activity);
   if (!parsed.success) return NOBODY;
-  const { from, conversation, channelData } = parsed.data;
+  const { channelId, from, conversation, channelData } = parsed.data;
   const aadObjectId = from.aadObjectId?.toLowerCase();
   const tenantId = (conversation.tenantId ?? channelData?.tenant?.id)?.toLowerCase();
   const base = {
@@ -43,7 +51,7 @@ export function teamsActor(deps: CarelogDeps, activity: unknown): TeamsActor {
     conversationId: conversation.id,
     personal: conversation.conversationType === 'personal',
   };
-  const program = aadObjectId ? deps.directory.programForTeamsUser(aadObjectId) : undefined;
+  const program = aadObjectId && channelId === TEAMS_CHANNEL_ID ? deps.directory.programForTeamsUser(aadObjectId) : undefined;
   // A program's people are in its tenant: the same object id arriving from another tenant is not them.
   const expectedTenant = program?.teams.tenantId ?? deps.config.env.TEAMS_TENANT_ID?.toLowerCase();
   if (!program || (expectedTenant && tenantId !== expectedTenant)) return { ...base, program: undefined, member: undefined };

@@ -1,6 +1,7 @@
-// The Teams app (@microsoft/teams.apps) on carelog's HTTP server, POST /api/messages. The SDK
-// validates Bot Framework tokens whenever credentials are set (the OpenID keys of the configured
-// cloud), routes activities and answers invokes; features register themselves
+// The Teams app (@microsoft/teams.apps) on carelog's HTTP server, POST /api/messages. Whenever
+// credentials are set, carelog checks the Bot Framework token before the body is read (bot-token.ts,
+// the OpenID keys of the configured cloud, key-set fetches rate-limited) and the SDK checks it again
+// with the activity's serviceUrl; the SDK routes activities and answers invokes; features register themselves
 // (src/platforms/teams/handlers/); this file wires credentials, the cloud, transport and errors.
 import { cloudFromName, withOverrides, type CloudEnvironment } from '@microsoft/teams.api';
 import { App } from '@microsoft/teams.apps';
@@ -11,6 +12,7 @@ import type { Logger } from '../../logger.js';
 import type { Messenger } from '../../services/messenger.js';
 import { createConnector, DEFAULT_SERVICE_URL } from './connector.js';
 import { registerTeamsHandlers } from './handlers/index.js';
+import { createBotTokenCheck } from './bot-token.js';
 import { TeamsHttpAdapter, TEAMS_MESSAGES_PATH } from './http-adapter.js';
 import { createTeamsMessenger } from './messenger.js';
 import { sdkLogger } from './sdk-logger.js';
@@ -123,7 +125,7 @@ export async function createTeamsApp(deps: CarelogDeps, http: HttpServer, opts: 
     serviceUrl,
     cloud,
     messagingEndpoint: TEAMS_MESSAGES_PATH,
-    httpServerAdapter: new TeamsHttpAdapter(http, deps.logger),
+    httpServerAdapter: new TeamsHttpAdapter(http, deps.logger, opts.mode === 'authenticated' ? createBotTokenCheck({ clientId: config.env.TEAMS_CLIENT_ID!, cloud }) : null),
     logger,
     client: { logger, timeout: 15_000 },
     activity: { mentions: { stripText: true } },

@@ -1,13 +1,15 @@
 // The Teams SDK's HTTP server adapter, on carelog's own server: POST /api/messages shares the port
 // with Slack's events and the health checks. The SDK keeps the Teams protocol (Bot Framework token
-// validation, routing, invoke responses); this adapter only moves bytes, with carelog's limits:
-// JSON only, bodies under 1 MiB, a body that is not an activity-shaped object refused before the
-// SDK sees it.
+// validation, routing, invoke responses); this adapter only moves bytes, with carelog's limits: the
+// Bot Framework token checked first (bot-token.ts: a request without one is answered 401 before
+// its body is read), JSON only, bodies under 1 MiB, a body that is not an activity-shaped object
+// refused before the SDK sees it.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { HttpMethod, HttpRouteHandler, IHttpServerAdapter } from '@microsoft/teams.apps';
 import { z } from 'zod';
 import { readPlatformBody, sendJson, sendText, type HttpServer } from '../../http/server.js';
 import type { Logger } from '../../logger.js';
+import type { BotTokenCheck } from './bot-token.js';
 
 export const TEAMS_MESSAGES_PATH = '/api/messages';
 
@@ -26,7 +28,8 @@ const ZActivityEnvelope = z.looseObject({
   recipient: ZParty,
   conversation: ZParty,
   id: z.string().max(1024).optional(),
-  channelId: z.string().max(64).optional(),
+  // Required: the SDK would take an activity without one for Teams' (it defaults to msteams).
+  channelId: z.string().min(1).max(64),
   timestamp: z.string().max(64).optional(),
   localTimestamp: z.string().max(64).optional(),
   locale: z.string().max(64).optional(),
@@ -52,10 +55,19 @@ export class TeamsHttpAdapter implements IHttpServerAdapter {
   constructor(
     private readonly http: HttpServer,
     private readonly logger: Logger,
+    /** Null when Teams runs without credentials (TEAMS_DEV_UNAUTHENTICATED). */
+    private readonly checkToken: BotTokenCheck | null = null,
   ) {}
 
   registerRoute(method: HttpMethod, path: string, handler: HttpRouteHandler): void {
     this.http.route(method, path, async (req, res) => {
+      if (this.checkToken && !(await this.checkToken(req.headers.authorization))) {
+        // The body is left unread (discarded as it arrives): nothing of it is parsed.
+        req.resume();
+        this.logger.warn({ path }, 'a Teams request was refused: its Bot Framework token did not validate (answered 401)');
+        sendJson(res, 401, { error: 'JWT validation failed' });
+        return;
+      }
       const raw = await readPlatformBody(req, res, ['application/json']);
       if (raw === null) return;
       let body: unknown;

@@ -12,6 +12,8 @@ import { newContactFormCard } from '../contact-form.js';
 import { renderNudgeCard, ZNudgeCardData, type TNudgeCardData } from '../nudge-card.js';
 
 const NOT_A_MEMBER = 'Only members of your co-responder team can work follow-ups in carelog.';
+/** Log follow-up pressed on a card shown outside the person's 1:1 chat with carelog. */
+export const LOG_IN_PRIVATE_CHAT = 'For privacy, carelog opens the contact form only in your private chat with it. Press Log follow-up on the nudge there.';
 
 function actionData(activity: unknown): unknown {
   return (activity as { value?: { action?: { data?: unknown } } })?.value?.action?.data;
@@ -55,8 +57,10 @@ export function register(app: App, deps: CarelogDeps): void {
     }),
   );
   app.on(`card.action.${NUDGE_ACTION.log}`, async (ctx) => {
-    const { program, member } = teamsActor(deps, ctx.activity);
+    const { program, member, personal } = teamsActor(deps, ctx.activity);
     if (!program || !mayWorkFollowUps(member)) return messageResponse(NOT_A_MEMBER);
+    // The form would be sent where the button was pressed: in a group chat or channel, others see it.
+    if (!personal) return messageResponse(LOG_IN_PRIVATE_CHAT);
     const data = ZNudgeCardData.safeParse(actionData(ctx.activity));
     if (!data.success) return messageResponse('That button is not carelog’s.');
     const code = await clientCodeForFollowUp(deps, member, data.data.ref);
