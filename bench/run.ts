@@ -7,6 +7,7 @@ import { benchChat } from './chat.js';
 import { benchDigest } from './digest.js';
 import { benchFollowUps } from './followups.js';
 import { benchImport } from './import.js';
+import { benchTypeahead } from './typeahead.js';
 
 const { values: flags, positionals } = parseArgs({ options: { count: { type: 'string' }, window: { type: 'string' }, concurrency: { type: 'string' }, workers: { type: 'string' }, 'carelog-node-flags': { type: 'string' }, 'worker-node-flags': { type: 'string' } }, allowPositionals: true, strict: false });
 
@@ -27,6 +28,8 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   chat: () => benchChat(2000, 500, String(flags['carelog-node-flags'] ?? '').split(' ').filter(Boolean), Number(flags.concurrency ?? 50)),
   // 300,000 clients, 1,000,000 contacts; computeDigest next to one raw scan and the ORM-and-JS way.
   digest: () => benchDigest(300_000),
+  // Client typeahead keystrokes at 100,000 clients in one program, next to the LIKE '%q%' search.
+  typeahead: () => benchTypeahead(Number(flags.count ?? 100_000)),
 };
 
 const wanted = positionals;

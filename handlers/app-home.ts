@@ -2,7 +2,7 @@
 import type { KnownBlock } from '@slack/types';
 import type { CarelogDeps } from '../src/deps.js';
 import type { SlackRoutes } from '../src/platforms/slack/routes.js';
-import { followUpListIntro, renderFollowUpList } from '../src/platforms/slack/followup-list.js';
+import { followUpListIntro, MAX_LISTED, renderFollowUpList } from '../src/platforms/slack/followup-list.js';
 import { openContactForm } from '../src/platforms/slack/open-contact-form.js';
 import { slackActor } from '../src/platforms/slack/actor.js';
 import { mayLogContacts } from '../src/services/contact-flow.js';
@@ -24,7 +24,7 @@ export function register(routes: SlackRoutes, deps: CarelogDeps): void {
         block_id: 'home_actions',
         elements: [{ type: 'button', action_id: HOME_LOG_CONTACT, style: 'primary', text: { type: 'plain_text', text: 'Log a contact' } }],
       });
-      const items = await listFollowUps(deps, member);
+      const items = await listFollowUps(deps, member, MAX_LISTED);
       blocks.push(...renderFollowUpList(items, followUpListIntro(items)));
     } else {
       blocks.push({ type: 'section', block_id: 'home_help', text: { type: 'mrkdwn', text: HELP_TEXT } });

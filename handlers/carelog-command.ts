@@ -2,7 +2,7 @@
 import type { CarelogDeps } from '../src/deps.js';
 import type { SlackRoutes } from '../src/platforms/slack/routes.js';
 import { slackActor } from '../src/platforms/slack/actor.js';
-import { followUpListIntro, renderFollowUpList } from '../src/platforms/slack/followup-list.js';
+import { followUpListIntro, MAX_LISTED, renderFollowUpList } from '../src/platforms/slack/followup-list.js';
 import { mayWorkFollowUps } from '../src/services/followup-actions.js';
 import { listFollowUps } from '../src/services/followups.js';
 import { HELP_TEXT } from '../src/views/help.js';
@@ -18,7 +18,7 @@ export function register(routes: SlackRoutes, deps: CarelogDeps): void {
         await ack({ response_type: 'ephemeral', text: 'Only members of your co-responder team can see follow-ups in carelog.' });
         return;
       }
-      const items = await listFollowUps(deps, member);
+      const items = await listFollowUps(deps, member, MAX_LISTED);
       const intro = followUpListIntro(items);
       await ack({ response_type: 'ephemeral', text: intro, blocks: renderFollowUpList(items, intro) });
       return;

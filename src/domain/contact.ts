@@ -199,3 +199,41 @@ export function parseClientCode(text: string, prefix: string): string | null {
   const m = new RegExp(`^(?:${prefix}-?)?0*(\\d{1,9})$`).exec(t);
   return m ? formatClientCode(prefix, Number(m[1])) : null;
 }
+
+/** The largest client number a typed code can reach (codes have at most nine digits). */
+const MAX_CLIENT_NUMBER = 999_999_999;
+/** Client codes are padded to this many digits (PIC-0042). */
+const CODE_DIGITS = 4;
+
+/**
+ * What the client typeahead looks for, as ranges of client numbers (so an index on the program and
+ * the number serves every keystroke; a code is always its program's prefix and its number).
+ * - nothing typed, or part of the prefix ("P", "pic", "PIC-"): the newest clients (`'newest'`);
+ * - digits, with or without the prefix ("42", "PIC-42", "pic42"): the number itself first, then
+ *   the numbers that begin with those digits (420–429, 4200–4299, …), as a code is typed;
+ * - digits with leading zeros are the padded code being typed ("0042" is 42, "004" is 40–49,
+ *   "pic-004" too);
+ * - anything else (another program's prefix, letters after the digits): nothing.
+ * Ranges come in ascending order and do not overlap.
+ */
+export function clientSearchRanges(text: string, prefix: string): 'newest' | [number, number][] {
+  const q = text.toUpperCase().replace(/[^A-Z0-9-]/g, '');
+  if (q === '' || q === '-' || prefix.startsWith(q) || q === `${prefix}-`) return 'newest';
+  const m = new RegExp(`^(?:${prefix})?-?(\\d+)$`).exec(q);
+  if (!m) return [];
+  // Zeros beyond the padding say nothing more ("00042" is "0042").
+  let digits = m[1]!;
+  while (digits.length > CODE_DIGITS && digits.startsWith('0')) digits = digits.slice(1);
+  const value = Number(digits);
+  if (!Number.isSafeInteger(value) || value > MAX_CLIENT_NUMBER) return [];
+  if (digits.startsWith('0')) {
+    // A prefix of the padded number: "004" is 0040–0049.
+    const width = 10 ** (CODE_DIGITS - digits.length);
+    return [[Math.max(1, value * width), (value + 1) * width - 1]];
+  }
+  const ranges: [number, number][] = [];
+  for (let width = 1; value * width <= MAX_CLIENT_NUMBER; width *= 10) {
+    ranges.push([value * width, Math.min(MAX_CLIENT_NUMBER, (value + 1) * width - 1)]);
+  }
+  return ranges;
+}

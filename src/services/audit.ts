@@ -8,6 +8,8 @@ export const AUDIT = {
   clientRead: 'client.read',
   clientSearch: 'client.search',
   contactCreate: 'contact.create',
+  /** A contact's confirmation shown again, to a repeated submission of its form (clientIds: its client). */
+  contactRead: 'contact.read',
   /** A CSV export of a program's contacts, without notes (entity: the program). */
   contactExport: 'contact.export',
   /** A CSV export with decrypted notes (entity: the program). */
@@ -21,7 +23,13 @@ export const AUDIT = {
   followUpComplete: 'followup.complete',
   followUpSnooze: 'followup.snooze',
   followUpReassign: 'followup.reassign',
+  /** A person's follow-ups listed (entity: the person; count: how many shown; clientIds: whose). */
   followUpList: 'followup.list',
+  /**
+   * A DM about a follow-up sent, to its assignee or a supervisor (actor: carelog; entity: the person
+   * told; clientIds: the client). Written with the record of the send, so once per message.
+   */
+  followUpNudge: 'followup.nudge',
   /** Notes re-encrypted under the current key (entity: the program; `count`: how many). */
   notesRekey: 'notes.rekey',
   /** Notes cleared by the program's retention setting (entity: the program; `count`: how many). */
@@ -35,10 +43,12 @@ export interface AuditEntry {
   action: TAuditAction;
   entityType: 'client' | 'contact' | 'followup' | 'program' | 'member';
   entityId: string;
-  /** Rows a bulk action covered. */
+  /** Rows a bulk action covered, or how many things a list showed. */
   count?: number;
   /** Who ran a command-line action and what it covered; identifiers and flags, never content. */
   details?: Prisma.InputJsonValue;
+  /** Clients whose codes the event showed (ids, never codes), when there is more than the entity. */
+  clientIds?: string[];
 }
 
 type AuditWriter = Pick<Prisma.TransactionClient, 'auditEvent'>;

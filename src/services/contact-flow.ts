@@ -6,6 +6,7 @@ import { LOGGING_ROLES } from '../domain/categories.js';
 import { parseClientCode, validateContactDraft } from '../domain/contact.js';
 import { toLocal } from '../domain/time.js';
 import { FIELD, type ContactDraft, type TFieldId } from '../views/contact-form.js';
+import { audit, AUDIT } from './audit.js';
 import { findClientByCode, findClientById, searchClients, type ClientSummary } from './clients.js';
 import { ContactFieldError, logContact, type LoggedContact } from './contacts.js';
 import type { MemberRef } from './directory.js';
@@ -56,7 +57,7 @@ export async function prepareContactForm(deps: CarelogDeps, actor: Actor, codeTe
 
 /** Client codes for the form's typeahead, from the actor's own program only. */
 export function suggestClients(deps: CarelogDeps, actor: Actor, query: string): Promise<ClientSummary[]> {
-  return searchClients(deps.db.prisma, actor.program.id, query.slice(0, 50));
+  return searchClients(deps.db.sql, actor.program, query.slice(0, 50));
 }
 
 /**
@@ -106,6 +107,22 @@ export async function submitContact(
     );
     return { ok: false, reason: 'unavailable', errors: { [FIELD.client]: SAVE_FAILED } };
   }
+}
+
+/**
+ * A repeated submission answered with the earlier confirmation (Teams resends an invoke; the card
+ * then shows the code, number and follow-up date again): a read of that contact, audited as one.
+ */
+export async function auditConfirmationShownAgain(deps: CarelogDeps, member: MemberRef, logged: LoggedContact): Promise<void> {
+  if (logged.created) return;
+  await audit(deps.db.prisma, {
+    programId: member.programId,
+    actorId: member.memberId,
+    action: AUDIT.contactRead,
+    entityType: 'contact',
+    entityId: logged.contactId,
+    clientIds: [logged.clientId],
+  });
 }
 
 /** Reminders follow the rows: queue the new follow-up's, drop and update the met ones'. */

@@ -32,6 +32,7 @@ export interface LoggedContact {
   created: boolean;
   contactId: string;
   contactNumber: number;
+  clientId: string;
   clientCode: string;
   newClient: boolean;
   followUp: { id: string; date: string; dueAt: Date; assigneeMemberId: string | null } | null;
@@ -176,6 +177,7 @@ export async function logContact(deps: ContactServiceDeps, req: LogContactReques
     created: true,
     contactId,
     contactNumber: row.contactNumber,
+    clientId,
     clientCode: row.code,
     newClient: isNew,
     followUp: followUpId && input.followUpDate && dueAt ? { id: followUpId, date: input.followUpDate, dueAt, assigneeMemberId: row.assigneeId } : null,
@@ -266,8 +268,8 @@ SELECT counters.contact_number AS "contactNumber", client.code, assignee.id AS "
   FROM counters, client, assignee, contact`;
 
 async function findByIdempotencyKey(sql: SqlRunner, programId: string, key: string): Promise<LoggedContact | null> {
-  const [row] = await sql.query<{ id: string; number: number; code: string; followUpDate: string | null; fid: string | null; dueMs: number | null; assigneeId: string | null }>(
-    `SELECT c.id, c.number, k.code, to_char(c."followUpDate", 'YYYY-MM-DD') AS "followUpDate",
+  const [row] = await sql.query<{ id: string; number: number; clientId: string; code: string; followUpDate: string | null; fid: string | null; dueMs: number | null; assigneeId: string | null }>(
+    `SELECT c.id, c.number, k.id AS "clientId", k.code, to_char(c."followUpDate", 'YYYY-MM-DD') AS "followUpDate",
             f.id AS fid, (extract(epoch FROM f."dueAt") * 1000)::float8 AS "dueMs", f."assigneeId"
      FROM "Contact" c JOIN "Client" k ON k.id = c."clientId"
      LEFT JOIN LATERAL (SELECT id, "dueAt", "assigneeId" FROM "FollowUp" WHERE "originContactId" = c.id LIMIT 1) f ON true
@@ -279,6 +281,7 @@ async function findByIdempotencyKey(sql: SqlRunner, programId: string, key: stri
     created: false,
     contactId: row.id,
     contactNumber: row.number,
+    clientId: row.clientId,
     clientCode: row.code,
     newClient: false,
     followUp: row.fid && row.followUpDate ? { id: row.fid, date: row.followUpDate, dueAt: new Date(row.dueMs!), assigneeMemberId: row.assigneeId } : null,

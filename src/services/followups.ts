@@ -88,6 +88,7 @@ export async function unscheduleReminders(deps: CarelogDeps, followUpId: string,
 
 export type TFollowUpFacts = FollowUpFacts & {
   programId: string;
+  clientId: string;
   assigneeId: string | null;
   dueAt: Date;
   /** Stages of this version already behind it (sent, or found undeliverable and rerouted). */
@@ -110,13 +111,14 @@ export async function loadFollowUpFactsMany(deps: CarelogDeps, followUpIds: stri
     dueMs: number;
     status: string;
     assigneeId: string | null;
+    clientId: string;
     code: string;
     contactCount: number;
     lastMs: number | null;
     settled: string[];
   }>(
     `SELECT f.id, f."programId", f.version, (extract(epoch FROM f."dueAt") * 1000)::float8 AS "dueMs", f.status::text AS status,
-            f."assigneeId", c.code, k.n AS "contactCount", (extract(epoch FROM k.last) * 1000)::float8 AS "lastMs",
+            f."assigneeId", c.id AS "clientId", c.code, k.n AS "contactCount", (extract(epoch FROM k.last) * 1000)::float8 AS "lastMs",
             ARRAY(SELECT n.kind::text FROM "Nudge" n
                   WHERE n."followUpId" = f.id AND n.version = f.version AND n.kind <> 'escalation'
                     AND (n."sentAt" IS NOT NULL OR n.error IS NOT NULL)) AS settled
@@ -133,6 +135,7 @@ export async function loadFollowUpFactsMany(deps: CarelogDeps, followUpIds: stri
     out.set(f.id, {
       followUpId: f.id,
       programId: f.programId,
+      clientId: f.clientId,
       assigneeId: f.assigneeId,
       version: f.version,
       clientCode: f.code,
@@ -197,8 +200,12 @@ export async function changeFollowUp(deps: CarelogDeps, actor: MemberRef, ref: {
   return { version: updated.version, dueDate: toLocal(updated.dueAt, program.timezone).date };
 }
 
-/** A person's pending follow-ups, soonest first, for `/carelog followups` and the Home tab. */
-export async function listFollowUps(deps: CarelogDeps, member: MemberRef): Promise<FollowUpFacts[]> {
+/**
+ * A person's pending follow-ups, soonest first, for `/carelog followups` and the Home tab. `shown`
+ * is how many of them the platform draws (the rest are only counted): their clients are the ones
+ * the list's AuditEvent names.
+ */
+export async function listFollowUps(deps: CarelogDeps, member: MemberRef, shown: number): Promise<FollowUpFacts[]> {
   const rows = await deps.db.prisma.followUp.findMany({
     where: { programId: member.programId, assigneeId: member.memberId, status: 'pending' },
     orderBy: { dueAt: 'asc' },
@@ -207,8 +214,17 @@ export async function listFollowUps(deps: CarelogDeps, member: MemberRef): Promi
   });
   const byId = await loadFollowUpFactsMany(deps, rows.map((r) => r.id));
   const facts = rows.map((r) => byId.get(r.id)).filter((f) => f !== undefined);
-  if (facts.length) {
-    await audit(deps.db.prisma, { programId: member.programId, actorId: member.memberId, action: AUDIT.followUpList, entityType: 'member', entityId: member.memberId });
+  const listed = facts.slice(0, shown);
+  if (listed.length) {
+    await audit(deps.db.prisma, {
+      programId: member.programId,
+      actorId: member.memberId,
+      action: AUDIT.followUpList,
+      entityType: 'member',
+      entityId: member.memberId,
+      count: listed.length,
+      clientIds: [...new Set(listed.map((f) => f.clientId))],
+    });
   }
   return facts;
 }

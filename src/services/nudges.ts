@@ -9,7 +9,9 @@
 // sending, so the job backs off and retries instead of racing it. A send that fails keeps its
 // claim with the lease ended, since Slack may have taken a message whose answer was lost: the
 // retry looks first too. The result: no lost and no doubled nudge, at the cost of one history
-// lookup after a crash or a failed send.
+// lookup after a crash or a failed send. The record of a send also writes its AuditEvent (a nudge
+// shows a client's code and due date to a person), in the same statement, so each message sent is
+// audited exactly once however often its job runs.
 //
 // A worker holds many reminder jobs at once (src/queue/batch.ts): their facts are read with one
 // query, their claims written with one INSERT … ON CONFLICT DO NOTHING, their messages sent side by
@@ -17,6 +19,7 @@
 // finding an earlier claim) goes one by one.
 import type { CarelogDeps } from '../deps.js';
 import { reminderJobId, type DesiredReminder, type ReminderJobData, type TStage } from '../queue/reminders.js';
+import { AUDIT } from './audit.js';
 import { buildEscalationText, buildNudgeMessage, type NudgeMessage } from '../views/nudge.js';
 import type { MemberRef, TPlatform } from './directory.js';
 import { loadFollowUpFacts, loadFollowUpFactsMany, nextReminder, type TFollowUpFacts } from './followups.js';
@@ -93,7 +96,7 @@ async function deliverMany(deps: CarelogDeps, list: Delivery[]): Promise<(TDeliv
   );
   for (const c of claimed) fresh.set(claimKey(c), c.id);
 
-  const sent: { id: string; channel: string; ts: string }[] = [];
+  const sent: SentRecord[] = [];
   const unreachable: { id: string; code: string }[] = [];
   const released: string[] = [];
   const results = await Promise.all(
@@ -105,7 +108,7 @@ async function deliverMany(deps: CarelogDeps, list: Delivery[]): Promise<(TDeliv
       try {
         if (!id) return await deliverClaimed(deps, d);
         const message = await send(deps, d, id);
-        sent.push({ id, ...message });
+        sent.push({ id, ...message, memberId: d.to.memberId });
         return 'sent';
       } catch (err) {
         if (id && err instanceof RecipientUnreachableError) {
@@ -139,12 +142,32 @@ async function send(deps: CarelogDeps, d: Delivery, nudgeId: string): Promise<Se
     : messenger.sendText(d.to.platformUserId, d.content.text, nudgeId);
 }
 
-async function recordSent(deps: CarelogDeps, sent: { id: string; channel: string; ts: string }[]): Promise<void> {
+interface SentRecord extends SentMessage {
+  /** The Nudge row. */
+  id: string;
+  /** Who was told, for the audit trail. */
+  memberId: string;
+}
+
+/**
+ * Records messages as sent and audits each as the disclosure it is (the client's code and due date,
+ * shown to a person), in one statement: a message recorded is a message audited, and only the first
+ * record of a message counts, so a retry, a recovery after a crash or a worker that outlived its
+ * claim never writes a second audit row.
+ */
+async function recordSent(deps: CarelogDeps, sent: SentRecord[]): Promise<void> {
   if (!sent.length) return;
   await deps.db.sql.query(
-    `UPDATE "Nudge" n SET "sentAt" = (now() AT TIME ZONE 'UTC'), channel = u.c, "messageTs" = u.t
-     FROM unnest($1::uuid[], $2::text[], $3::text[]) AS u(id, c, t) WHERE n.id = u.id`,
-    [sent.map((s) => s.id), sent.map((s) => s.channel), sent.map((s) => s.ts)],
+    `WITH sent AS (
+       UPDATE "Nudge" n SET "sentAt" = (now() AT TIME ZONE 'UTC'), channel = u.c, "messageTs" = u.t
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[]) AS u(id, c, t, m)
+        WHERE n.id = u.id AND n."sentAt" IS NULL
+       RETURNING n."followUpId", u.m
+     )
+     INSERT INTO "AuditEvent" ("programId", "actorId", action, "entityType", "entityId", "clientIds", at)
+     SELECT f."programId", NULL, $5, 'member', sent.m::text, ARRAY[f."clientId"], (now() AT TIME ZONE 'UTC')
+       FROM sent JOIN "FollowUp" f ON f.id = sent."followUpId"`,
+    [sent.map((s) => s.id), sent.map((s) => s.channel), sent.map((s) => s.ts), sent.map((s) => s.memberId), AUDIT.followUpNudge],
   );
 }
 
@@ -184,12 +207,12 @@ async function deliverClaimed(deps: CarelogDeps, d: Delivery): Promise<TDelivery
     throw err;
   }
   if (found) {
-    await recordSent(deps, [{ id: row.id, channel: found.channel, ts: found.ts }]);
+    await recordSent(deps, [{ id: row.id, channel: found.channel, ts: found.ts, memberId: d.to.memberId }]);
     return 'recovered';
   }
   try {
     const message = await send(deps, d, row.id);
-    await recordSent(deps, [{ id: row.id, ...message }]);
+    await recordSent(deps, [{ id: row.id, ...message, memberId: d.to.memberId }]);
     return 'sent';
   } catch (err) {
     if (err instanceof RecipientUnreachableError) return markUnreachable(err);

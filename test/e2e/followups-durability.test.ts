@@ -140,6 +140,10 @@ describe('several workers', () => {
     const dms = nudgeDms(h, 'DU0CASE1');
     expect(dms).toHaveLength(8);
     expect(new Set(dms.map((c) => (c.args.metadata as { event_payload: { nudge_id: string } }).event_payload.nudge_id))).toEqual(new Set(rows.map((r) => r.id)));
+    // Each message audited once, naming its client.
+    const clients = (await prisma.followUp.findMany({ where: { id: { in: ids } }, select: { clientId: true } })).map((f) => f.clientId);
+    const audited = await prisma.auditEvent.findMany({ where: { action: 'followup.nudge' }, select: { clientIds: true } });
+    expect(audited.flatMap((a) => a.clientIds).sort()).toEqual([...clients].sort());
   });
 
   const TIMING = { lockDurationMs: 2_000, stalledIntervalMs: 1_000 };
@@ -209,6 +213,8 @@ describe('several workers', () => {
     expect(h.slack.callsTo('conversations.history').length).toBeGreaterThanOrEqual(1);
     expect(nudgePosts(h, 'DU0CASE1')).toHaveLength(1);
     expect(await h.carelog.deps.db.prisma.nudge.count({ where: { followUpId: f.id } })).toBe(1);
+    // The message the dead worker sent is audited once, by the survivor that recorded it.
+    expect(await h.carelog.deps.db.prisma.auditEvent.findMany({ where: { action: 'followup.nudge' }, select: { clientIds: true } })).toEqual([{ clientIds: [f.clientId] }]);
   });
 
   it('a worker killed before the message reached Slack: the survivor sends it, once', { timeout: 120_000 }, async () => {
@@ -221,5 +227,6 @@ describe('several workers', () => {
     expect(row.messageTs).not.toBe('1795000000.000');
     expect(h.slack.callsTo('conversations.history').length).toBeGreaterThanOrEqual(1);
     expect(await h.carelog.deps.db.prisma.nudge.count({ where: { followUpId: f.id } })).toBe(1);
+    expect(await h.carelog.deps.db.prisma.auditEvent.findMany({ where: { action: 'followup.nudge' }, select: { clientIds: true } })).toEqual([{ clientIds: [f.clientId] }]);
   });
 });

@@ -106,6 +106,11 @@ describe('follow-up nudges', () => {
       expect(raw).not.toContain('CANARY');
       expect(raw).not.toMatch(/addiction|treatment|Jane/i);
     }
+    // The DM showed the client's code to the case manager: one audit row, naming the client by id.
+    const case1 = h.carelog.deps.directory.member('wilmington', 'slack', 'U0CASE1')!;
+    expect(await prisma().auditEvent.findMany({ where: { action: 'followup.nudge' }, select: { actorId: true, entityType: true, entityId: true, clientIds: true } })).toEqual([
+      { actorId: null, entityType: 'member', entityId: case1.memberId, clientIds: [f.client.id] },
+    ]);
     // Once sent, the next stage waits: the overdue reminder, two working days later.
     const overdue = await waitUntil(() => h.carelog.queue.getJob(reminderJobId({ followUpId: f.id, version: 1, stage: 'overdue' })), 5_000, 'the overdue job');
     expect(await overdue?.getState()).toBe('delayed');
@@ -281,6 +286,11 @@ describe('follow-up nudges', () => {
       for (const id of ['nudge_log', 'nudge_snooze', 'nudge_done', 'nudge_reassign']) expect(text).toContain(`"action_id":"${id}`);
       expect(new Set(body.blocks.map((b) => b.block_id)).size).toBe(body.blocks.length);
       expect(text).not.toContain('CANARY');
+      // The list's audit row names the clients it showed, by id.
+      const case1 = h.carelog.deps.directory.member('wilmington', 'slack', 'U0CASE1')!;
+      const listed = await prisma().auditEvent.findFirstOrThrow({ where: { action: 'followup.list', actorId: case1.memberId }, orderBy: { id: 'desc' } });
+      expect(listed).toMatchObject({ entityType: 'member', entityId: case1.memberId, count: pending.length });
+      expect([...listed.clientIds].sort()).toEqual([...new Set(pending.map((p) => p.clientId))].sort());
 
       // Someone with nothing pending hears so; someone off the roster hears nothing about clients.
       const empty = await carelogCommand(h, 'U0SUPV1', 'followups');
@@ -306,6 +316,42 @@ describe('follow-up nudges', () => {
       const row = await prisma().followUp.findUniqueOrThrow({ where: { id: id! } });
       expect(row.status).toBe('done');
       expect(row.version).toBe(Number(version) + 1);
+    });
+
+    it('audits exactly the clients a long list shows (the first 11), once for the list', async () => {
+      const case1 = h.carelog.deps.directory.member('wilmington', 'slack', 'U0CASE1')!;
+      // Enough pending follow-ups, due next year (no reminder fires while this runs), to pass a
+      // message's limit.
+      const program = await prisma().program.findUniqueOrThrow({ where: { id: 'wilmington' } });
+      const added: string[] = [];
+      for (let i = 0; i < 14; i++) {
+        const number = program.nextClientNumber + i;
+        const client = await prisma().client.create({
+          data: { programId: 'wilmington', number, code: `PIC-${String(number).padStart(4, '0')}`, sex: 'not_reported', ageBand: 'not_reported', firstContactAt: DUE },
+        });
+        const contact = await prisma().contact.create({
+          data: { programId: 'wilmington', number: 9000 + i, clientId: client.id, occurredAt: DUE, authorId: case1.memberId, source: 'self_referral', disposition: 'resolved_on_scene', idempotencyKey: `list-${i}` },
+        });
+        const f = await prisma().followUp.create({ data: { programId: 'wilmington', clientId: client.id, originContactId: contact.id, dueAt: new Date(Date.UTC(2027, 5, 1 + i, 13)), assigneeId: case1.memberId } });
+        added.push(f.id);
+      }
+      await prisma().program.update({ where: { id: 'wilmington' }, data: { nextClientNumber: program.nextClientNumber + 14 } });
+      try {
+        const before = await prisma().auditEvent.count({ where: { action: 'followup.list' } });
+        const res = await carelogCommand(h, 'U0CASE1', 'followups');
+        const text = blocksText((res.json as { blocks: unknown[] }).blocks);
+        expect((res.json as { text: string }).text).toMatch(/You have 1\d pending follow-ups/);
+        expect(text).toContain('more.');
+        const clients = await prisma().client.findMany({ where: { programId: 'wilmington' }, select: { id: true, code: true } });
+        const shown = clients.filter((c) => text.includes(`${c.code}`)).map((c) => c.id);
+        expect(shown).toHaveLength(11);
+        const events = await prisma().auditEvent.findMany({ where: { action: 'followup.list' }, orderBy: { id: 'asc' }, skip: before });
+        expect(events).toHaveLength(1);
+        expect(events[0]!.count).toBe(11);
+        expect([...events[0]!.clientIds].sort()).toEqual([...shown].sort());
+      } finally {
+        await prisma().followUp.updateMany({ where: { id: { in: added } }, data: { status: 'done', version: { increment: 1 } } });
+      }
     });
 
     it('/carelog help lists the commands', async () => {

@@ -82,6 +82,11 @@ describe('nudges on Teams', () => {
     const calls = h.teams.calls.length;
     expect((await sendReminder(h.carelog.deps, due(f.id))).deliveries).toEqual(['already-sent']);
     expect(h.teams.calls.length).toBe(calls);
+    // The card showed the client's code to the case manager: one audit row, naming the client by id.
+    const caseManager = await prisma().member.findFirstOrThrow({ where: { platform: 'teams', platformUserId: T.caseManager.aadObjectId } });
+    expect(await prisma().auditEvent.findMany({ where: { action: 'followup.nudge' }, select: { actorId: true, entityType: true, entityId: true, clientIds: true } })).toEqual([
+      { actorId: null, entityType: 'member', entityId: caseManager.id, clientIds: [f.client.id] },
+    ]);
     first = { followUpId: f.id, nudgeId: row.id, card, activityId: row.messageTs! };
     clock.set(new Date('2026-11-24T15:00:00Z'));
   });
@@ -173,6 +178,10 @@ describe('nudges on Teams', () => {
     expect(textsOf(list)[0]).toBe('You have 1 pending follow-up.');
     const actor = await prisma().member.findFirstOrThrow({ where: { platform: 'teams', platformUserId: T.caseManager2.aadObjectId } });
     expect(await prisma().auditEvent.count({ where: { action: 'followup.list', actorId: actor.id } })).toBe(1);
+    // Naming the one client it showed, by id.
+    const pending = await prisma().followUp.findFirstOrThrow({ where: { assigneeId: actor.id, status: 'pending' } });
+    expect(textsOf(list).join(' ')).toContain((await prisma().client.findUniqueOrThrow({ where: { id: pending.clientId } })).code);
+    expect(await prisma().auditEvent.findFirstOrThrow({ where: { action: 'followup.list', actorId: actor.id }, select: { entityId: true, count: true, clientIds: true } })).toEqual({ entityId: actor.id, count: 1, clientIds: [pending.clientId] });
     // Not reachable for nudges yet, but they wrote to carelog: now they are.
     expect((await prisma().conversationRef.findFirstOrThrow({ where: { userId: T.caseManager2.aadObjectId } })).conversationId).toBe(conversationOf(T.caseManager2));
     await prisma().conversationRef.deleteMany({ where: { userId: T.caseManager2.aadObjectId } });
@@ -191,6 +200,10 @@ describe('nudges on Teams', () => {
     // A retry tells nobody twice.
     expect((await sendReminder(h.carelog.deps, due(f.id))).deliveries).toEqual(['unreachable', 'already-sent']);
     expect(h.teams.calls.slice(before).filter((c) => c.kind === 'sendActivity')).toHaveLength(1);
+    // The supervisor was shown the client's code: audited once, naming them and the client; the
+    // message that never reached the assignee is not.
+    const supervisor = await prisma().member.findFirstOrThrow({ where: { platform: 'teams', platformUserId: T.supervisor.aadObjectId } });
+    expect(await prisma().auditEvent.findMany({ where: { action: 'followup.nudge', clientIds: { has: f.clientId } }, select: { entityId: true } })).toEqual([{ entityId: supervisor.id }]);
   });
 
   it('opens a 1:1 conversation (POST /v3/conversations) for someone known only from being added to a team', async () => {

@@ -183,6 +183,12 @@ describe('the contact form on Teams', () => {
     expect(await prisma().contact.count()).toBe(1);
     expect(await prisma().client.count()).toBe(1);
     expect(h.teams.calls.length).toBe(calls);
+    // Each repeat showed the confirmation (code, number, follow-up date) again: a read, audited.
+    const contact = await prisma().contact.findFirstOrThrow();
+    const author = await prisma().member.findFirstOrThrow({ where: { platform: 'teams', platformUserId: T.clinician.aadObjectId } });
+    expect(await prisma().auditEvent.findMany({ where: { action: 'contact.read' }, select: { actorId: true, entityType: true, entityId: true, clientIds: true } })).toEqual(
+      [1, 2, 3].map(() => ({ actorId: author.id, entityType: 'contact', entityId: contact.id, clientIds: [contact.clientId] })),
+    );
   });
 
   it('opens with the client chosen for "contact pic-1" (an audited read), and says so for an unknown code', async () => {

@@ -3,9 +3,11 @@
 // typeahead, saving a form, choosing a client, the nudge buttons on a real pending follow-up,
 // /carelog followups, the Home tab, /digest … post. Nothing is written, and no client's code or
 // record is shown to them. Then every read of a client's record by those who may (the form opened
-// for a code, Log follow-up, the follow-up list, the Home tab) and every export (the service and
-// the command line, with and without notes, with Part 2, naming a roster member or not) writes its
-// AuditEvent, and every command-line export names the operating-system account that ran it.
+// for a code, Log follow-up, the follow-up list, the Home tab, a nudge sent, a Teams form saved
+// again and answered with its confirmation) and every export (the service and the command line,
+// with and without notes, with Part 2, naming a roster member or not) writes its AuditEvent, naming
+// the client where it shows one, and every command-line export names the operating-system account
+// that ran it; the typeahead writes none (one keystroke, one request).
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -18,6 +20,7 @@ import { exportContacts } from '../../src/services/csv-export.js';
 import { SIGNING_SECRET, startHarness, TEAM, type Harness } from '../support/harness.js';
 import { messageAction, nudgeDms, nudgeElements, responseUrl, settableClock, waitUntil } from '../support/followups.js';
 import { countRows, openContactFormTemplate, reportFigure, stopwatch } from '../support/faults.js';
+import { NEW_CLIENT_INPUTS, openTeamsForm, pressOnCard, startTeamsHarness, T, type TeamsHarness } from '../support/teams-harness.js';
 import { clientChosenAction, clientSuggestion, viewSubmission, type ModalValues } from '../support/slack-payloads.js';
 
 const run = promisify(execFile);
@@ -64,12 +67,20 @@ const FORM: ModalValues = {
   notes: 'access note',
 };
 
+/** The text of a Teams invoke's answer: its card's texts, or its message. */
+function textsOfAnswer(answer: { value: unknown }): string {
+  return typeof answer.value === 'string' ? answer.value : JSON.stringify(answer.value);
+}
+
 let h: Harness;
+let teams: TeamsHarness;
 beforeAll(async () => {
   h = await startHarness({ now: clock.now, yaml: YAML });
+  teams = await startTeamsHarness({ now: clock.now });
 });
 afterAll(async () => {
   await h?.stop();
+  await teams?.stop();
 });
 
 describe('people who may not', () => {
@@ -161,22 +172,45 @@ describe('people who may not', () => {
     const written = Object.keys(rowsAfter).reduce((n, k) => n + Math.abs(rowsAfter[k]! - rowsBefore[k]!), 0) + (followUpAfter.version !== followUp.version ? 1 : 0);
 
     // Those who may read: each read of a client's record writes its event, with who and which.
-    const audited = async (action: string, actorSlackId: string | null, read: () => Promise<unknown>) => {
+    // A read that shows a client's code counts only when its event names that client (by id).
+    const audited = async (action: string, actorSlackId: string | null, read: () => Promise<unknown>, naming?: string) => {
       const actorId = actorSlackId ? deps.directory.member('wilmington', 'slack', actorSlackId)!.memberId : null;
-      const before = await prisma.auditEvent.count({ where: { action, actorId } });
+      const where = { action, actorId, ...(naming ? { clientIds: { has: naming } } : {}) };
+      const before = await prisma.auditEvent.count({ where });
       await read();
       const after = await waitUntil(async () => {
-        const n = await prisma.auditEvent.count({ where: { action, actorId } });
+        const n = await prisma.auditEvent.count({ where });
         return n > before ? n : 0;
       }, 10_000, `an ${action} event`).catch(() => before);
       return after - before;
+    };
+    // The typeahead is not audited per keystroke: typing a code is six requests and no event.
+    const keystrokes = async () => {
+      const before = await prisma.auditEvent.count();
+      for (const q of ['P', 'PI', 'PIC', 'PIC-', 'PIC-0', 'PIC-00']) await interact(clientSuggestion('U0CLIN1', nextForm(), q));
+      return (await prisma.auditEvent.count()) - before;
+    };
+    // A Teams form saved, then saved again (Teams resends an invoke): the confirmation shown again.
+    const teamsRepeat = async () => {
+      const tp = teams.carelog.deps.db.prisma;
+      const form = await openTeamsForm(teams, T.clinician);
+      const values = { ...NEW_CLIENT_INPUTS, contact_date: '2026-11-23', contact_time: '09:00' };
+      expect(textsOfAnswer(await pressOnCard(teams, T.clinician, form, 'contact_save', values))).toMatch(/Saved contact #1/);
+      const saved = await tp.contact.findFirstOrThrow();
+      const actor = await tp.member.findFirstOrThrow({ where: { platform: 'teams', platformUserId: T.clinician.aadObjectId } });
+      const where = { action: 'contact.read', actorId: actor.id, entityId: saved.id, clientIds: { has: saved.clientId } };
+      const before = await tp.auditEvent.count({ where });
+      expect(textsOfAnswer(await pressOnCard(teams, T.clinician, form, 'contact_save', values))).toMatch(/Saved contact #1/);
+      return (await tp.auditEvent.count({ where })) - before;
     };
     const reads = {
       '/contact with a code (client.read)': await audited('client.read', 'U0CLIN1', () => command('/contact', 'U0CLIN1', client.code)),
       'Log follow-up on a nudge (client.read)': await audited('client.read', 'U0CASE1', () => interact(messageAction(h, 'U0CASE1', sent, buttons.nudge_log!))),
       'Log follow-up by a supervisor (client.read)': await audited('client.read', 'U0SUPV1', () => interact(messageAction(h, 'U0SUPV1', sent, buttons.nudge_log!))),
-      '/carelog followups (followup.list)': await audited('followup.list', 'U0CASE1', () => command('/carelog', 'U0CASE1', 'followups')),
-      'the Home tab (followup.list)': await audited('followup.list', 'U0CASE1', () => homeOpened('U0CASE1', TEAM)),
+      '/carelog followups (followup.list, naming the client)': await audited('followup.list', 'U0CASE1', () => command('/carelog', 'U0CASE1', 'followups'), client.id),
+      'the Home tab (followup.list, naming the client)': await audited('followup.list', 'U0CASE1', () => homeOpened('U0CASE1', TEAM), client.id),
+      'the nudge sent (followup.nudge, naming the client)': await prisma.auditEvent.count({ where: { action: 'followup.nudge', actorId: null, clientIds: { has: client.id } } }),
+      'a Teams form saved again, its confirmation shown (contact.read, naming the client)': await teamsRepeat(),
       // Snoozed from one copy of the nudge, then Done pressed on the other: the record is shown again.
       'Done on an outdated nudge (client.read)': await audited('client.read', 'U0CASE1', async () => {
         await interact(messageAction(h, 'U0CASE1', sent, buttons.nudge_snooze!, { selected_option: (buttons.nudge_snooze!.options as { value: string }[])[0] }));
@@ -214,17 +248,18 @@ describe('people who may not', () => {
     }
     const allReads = { ...reads, ...cli };
     const unaudited = Object.values(allReads).filter((n) => n !== 1).length + anonymousExports;
+    const keystrokeEvents = await keystrokes();
 
-    const figure = written + shown.length + formsOpened.length + unaudited;
+    const figure = written + shown.length + formsOpened.length + unaudited + keystrokeEvents;
     reportFigure({
       case: 'non-roster and wrong-role users; audit of reads and exports',
       figure,
-      unit: 'rows written, client data shown or reads not audited',
+      unit: 'rows written, client data shown, reads not audited or keystrokes audited',
       goal: '0',
       ok: figure === 0,
       of: { count: attempts + Object.keys(allReads).length, unit: 'attempts and reads' },
       durationMs: elapsed(),
-      details: { attemptsByOutsiders: attempts, rowsWritten: written, codesShown: shown.length, formsOrMessages: formsOpened.length, auditedReads: Object.keys(allReads).length - unaudited, auditEventsDuringAttempts: rowsAfter.auditEvents! - auditBefore },
+      details: { attemptsByOutsiders: attempts, rowsWritten: written, codesShown: shown.length, formsOrMessages: formsOpened.length, auditedReads: Object.keys(allReads).length - unaudited, readsNotAudited: unaudited, auditEventsForSixKeystrokes: keystrokeEvents, auditEventsDuringAttempts: rowsAfter.auditEvents! - auditBefore },
     });
 
     expect(rowsAfter).toEqual(rowsBefore);
@@ -233,6 +268,7 @@ describe('people who may not', () => {
     expect(formsOpened.map((c) => c.method)).toEqual([]);
     expect(allReads).toEqual(Object.fromEntries(Object.keys(allReads).map((k) => [k, 1])));
     expect(anonymousExports).toBe(0);
+    expect(keystrokeEvents).toBe(0);
     // The refusals were answered, not dropped.
     expect(answers.filter((a) => a.includes('Only members of your co-responder team')).length).toBeGreaterThan(5);
     expect(calls.filter((c) => c.method.startsWith('response_url.')).length).toBeGreaterThan(5);

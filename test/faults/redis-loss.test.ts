@@ -131,6 +131,12 @@ describe('Redis lost with 1,000 pending follow-ups', () => {
     const overdueQueued = (await deps.reminders.queuedIds()).filter((id) => parseReminderJobId(id)?.stage === 'overdue').length;
     const reconciled = await reconcileReminders(deps);
     const overdueAfterPass = (await deps.reminders.queuedIds()).filter((id) => parseReminderJobId(id)?.stage === 'overdue').length;
+    // Each message sent is audited once, naming its client, however the sending was interrupted.
+    const auditRows = await prisma.auditEvent.findMany({ where: { action: 'followup.nudge' }, select: { clientIds: true } });
+    const auditsPerClient = new Map<string, number>();
+    for (const id of auditRows.flatMap((a) => a.clientIds)) auditsPerClient.set(id, (auditsPerClient.get(id) ?? 0) + 1);
+    const dueClients = await prisma.followUp.findMany({ select: { clientId: true } });
+    const auditedNotOnce = dueClients.filter((f) => auditsPerClient.get(f.clientId) !== 1).length;
     reportFigure({
       case: 'Redis flushed and restarted, 1,000 follow-ups',
       figure: lost + doubled,
@@ -147,12 +153,16 @@ describe('Redis lost with 1,000 pending follow-ups', () => {
         dueRetriesStillDelayed: retriesPending,
         overdueQueuedByWorkers: overdueQueued,
         overdueAddedByNextReconcile: reconciled.added,
+        nudgesNotAuditedOnce: auditedNotOnce,
+        nudgeAuditRows: auditRows.length,
       },
     });
 
     expect(sentAtRestart).toBeLessThan(FOLLOW_UPS);
     expect(retriesPending).toBe(0);
     expect(lost).toBe(0);
+    expect(auditedNotOnce).toBe(0);
+    expect(auditRows).toHaveLength(FOLLOW_UPS);
     expect(doubled).toBe(0);
     expect(dms).toHaveLength(FOLLOW_UPS);
     expect(new Set(nudgeIds)).toEqual(new Set(rows.map((r) => r.id)));

@@ -144,6 +144,12 @@ describe('a worker killed with SIGKILL mid-batch', () => {
     const failed = await h.carelog.queue.getFailed();
     const notRecovered = activeAtKill.filter((id) => failed.some((j) => j.id === id)).length;
     const tsMatches = rows.filter((r) => messages.some((m) => nudgeIdOf(m.metadata) === r.id && m.ts === r.messageTs)).length;
+    // Each message sent is audited once, naming its client, however the sending was interrupted.
+    const auditRows = await prisma.auditEvent.findMany({ where: { action: 'followup.nudge' }, select: { clientIds: true } });
+    const auditsPerClient = new Map<string, number>();
+    for (const id of auditRows.flatMap((a) => a.clientIds)) auditsPerClient.set(id, (auditsPerClient.get(id) ?? 0) + 1);
+    const dueClients = await prisma.followUp.findMany({ select: { clientId: true } });
+    const auditedNotOnce = dueClients.filter((f) => auditsPerClient.get(f.clientId) !== 1).length;
     reportFigure({
       case: 'worker SIGKILLed mid-batch',
       figure: lost + doubled + notRecovered,
@@ -160,10 +166,14 @@ describe('a worker killed with SIGKILL mid-batch', () => {
         recoveredInMs: recoveredMs,
         historyLookups: h.slack.callsTo('conversations.history').length,
         dmsSent: nudgeDms(h).length,
+        nudgesNotAuditedOnce: auditedNotOnce,
+        nudgeAuditRows: auditRows.length,
       },
     });
 
     expect(lost).toBe(0);
+    expect(auditedNotOnce).toBe(0);
+    expect(auditRows).toHaveLength(FOLLOW_UPS);
     expect(doubled).toBe(0);
     expect(messages).toHaveLength(FOLLOW_UPS);
     // Each row records the message Slack holds for it (found in the history, or sent afresh).

@@ -1,7 +1,7 @@
 // src/domain/contact.ts: what a logged contact must satisfy, with errors keyed by form field.
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CATEGORIES } from '../../src/domain/categories.js';
-import { formatClientCode, parseClientCode, validateContactDraft, type ContactRules } from '../../src/domain/contact.js';
+import { clientSearchRanges, formatClientCode, parseClientCode, validateContactDraft, type ContactRules } from '../../src/domain/contact.js';
 import { FIELD, NEW_CLIENT, type ContactDraft } from '../../src/views/contact-form.js';
 
 // Fri 20 Nov 2026, 10:00 in New York.
@@ -245,5 +245,35 @@ describe('client codes', () => {
   it('uses the program’s prefix', () => {
     expect(parseClientCode('cr7-3', 'CR7')).toBe('CR7-0003');
     expect(parseClientCode('PIC-3', 'CR7')).toBeNull();
+  });
+});
+
+describe('client typeahead ranges', () => {
+  it('reads the number typed, then the numbers it begins', () => {
+    expect(clientSearchRanges('42', 'PIC')).toEqual([
+      [42, 42],
+      [420, 429],
+      [4200, 4299],
+      [42_000, 42_999],
+      [420_000, 429_999],
+      [4_200_000, 4_299_999],
+      [42_000_000, 42_999_999],
+      [420_000_000, 429_999_999],
+    ]);
+    for (const q of ['PIC-42', 'pic42', ' pic - 42 ']) expect(clientSearchRanges(q, 'PIC')).toEqual(clientSearchRanges('42', 'PIC'));
+  });
+
+  it('reads leading zeros as the padded code being typed', () => {
+    expect(clientSearchRanges('0042', 'PIC')).toEqual([[42, 42]]);
+    expect(clientSearchRanges('00042', 'PIC')).toEqual([[42, 42]]);
+    expect(clientSearchRanges('pic-004', 'PIC')).toEqual([[40, 49]]);
+    expect(clientSearchRanges('00', 'PIC')).toEqual([[1, 99]]);
+  });
+
+  it('lists the newest for nothing or part of the prefix, and nothing for anything else', () => {
+    for (const q of ['', ' ', '-', 'P', 'pi', 'PIC', 'pic-']) expect(clientSearchRanges(q, 'PIC')).toBe('newest');
+    expect(clientSearchRanges('CR', 'CR7')).toBe('newest');
+    expect(clientSearchRanges('cr7-3', 'CR7')[0]).toEqual([3, 3]);
+    for (const q of ['DOV-42', 'new', '42a', '4-2', '1234567890']) expect(clientSearchRanges(q, 'PIC')).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@
 import type { App } from '@microsoft/teams.apps';
 import { z } from 'zod';
 import type { CarelogDeps } from '../../../deps.js';
-import { mayLogContacts, NOT_ON_ROSTER, submitContact, suggestClients } from '../../../services/contact-flow.js';
+import { auditConfirmationShownAgain, mayLogContacts, NOT_ON_ROSTER, submitContact, suggestClients } from '../../../services/contact-flow.js';
 import { contactConfirmationText } from '../../../views/confirmation.js';
 import { buildContactForm, NEW_CLIENT } from '../../../views/contact-form.js';
 import { commandArgument, commandPattern, teamsActor } from '../actor.js';
@@ -60,6 +60,7 @@ export function register(app: App, deps: CarelogDeps): void {
     const assignee = logged.followUp?.assigneeMemberId;
     const text = contactConfirmationText({ logged, ...(assignee === member.memberId ? { assigneeMention: 'you' } : {}) });
     if (logged.created) deps.logger.info({ programId: program.id, contactId: logged.contactId, clientCode: logged.clientCode }, 'contact logged');
+    else await auditConfirmationShownAgain(deps, member, logged);
     return cardResponse(confirmationCard(text));
   });
 

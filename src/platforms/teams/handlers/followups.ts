@@ -6,7 +6,7 @@ import { listFollowUps } from '../../../services/followups.js';
 import { followUpListIntro } from '../../../views/followups.js';
 import { commandPattern, teamsActor } from '../actor.js';
 import { cardMessage, textMessage } from '../cards.js';
-import { renderFollowUpListCard } from '../followup-list-card.js';
+import { MAX_LISTED, renderFollowUpListCard } from '../followup-list-card.js';
 import { PRIVATE_CHAT_ONLY } from './contact.js';
 
 export const FOLLOWUPS_MESSAGE = commandPattern('follow-?ups?');
@@ -22,7 +22,7 @@ export function register(app: App, deps: CarelogDeps): void {
       await ctx.send(textMessage(PRIVATE_CHAT_ONLY));
       return;
     }
-    const items = await listFollowUps(deps, member);
+    const items = await listFollowUps(deps, member, MAX_LISTED);
     await ctx.send(items.length ? cardMessage(renderFollowUpListCard(items), followUpListIntro(items)) : textMessage(followUpListIntro(items)));
   });
 }
