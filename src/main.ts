@@ -15,11 +15,10 @@ try {
 }
 const logger = createLogger(config.env.LOG_LEVEL);
 for (const w of config.warnings) logger.warn(w);
-// A stray error's message or stack could quote a payload: log its name and code only.
-const errorIds = (err: unknown) => ({ name: (err as Error)?.name, code: (err as { code?: string })?.code });
-process.on('unhandledRejection', (err) => logger.error({ err: errorIds(err) }, 'unhandled rejection'));
+// A stray error's message could quote a payload: the logger keeps its name, codes and frames only.
+process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
 process.on('uncaughtException', (err) => {
-  logger.fatal({ err: errorIds(err) }, 'uncaught exception; exiting');
+  logger.fatal({ err }, 'uncaught exception; exiting');
   process.exit(1);
 });
 

@@ -325,7 +325,7 @@ async function sendUniqueReminders(deps: CarelogDeps, jobs: ReminderJobData[]): 
   }
   if (next.length) {
     await deps.reminders.scheduleMany(next, deps.now).catch((err: unknown) => {
-      deps.logger.warn({ count: next.length, err: { name: (err as Error)?.name } }, 'could not queue the next reminders; the reconciler will');
+      deps.logger.warn({ count: next.length, err }, 'could not queue the next reminders; the reconciler will');
     });
   }
   return results;
@@ -351,6 +351,6 @@ export async function markNudgesMet(deps: CarelogDeps, followUpId: string, conta
     const message = buildNudgeMessage(facts, { kind: 'met', contactNumber });
     for (const n of sent) await deps.messengers[n.platform]?.updateNudge({ channel: n.channel!, ts: n.messageTs! }, message);
   } catch (err) {
-    deps.logger.warn({ followUpId, err: { name: (err as Error)?.name } }, 'could not update a nudge message');
+    deps.logger.warn({ followUpId, err }, 'could not update a nudge message');
   }
 }

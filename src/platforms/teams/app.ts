@@ -131,9 +131,8 @@ export async function createTeamsApp(deps: CarelogDeps, http: HttpServer, opts: 
     activity: { mentions: { stripText: true } },
   });
   app.event('error', ({ error }) => {
-    // Names and codes only: a database error's message can quote what was typed.
-    const e = error as Error & { code?: string };
-    deps.logger.error({ err: { name: e?.name, code: typeof e?.code === 'string' ? e.code : undefined } }, 'a Teams handler failed');
+    // The logger keeps names, codes and frames only: a database error's message can quote what was typed.
+    deps.logger.error({ err: error }, 'a Teams handler failed');
   });
   app.use(firstDeliveryOnly());
   registerTeamsHandlers(app, deps);
