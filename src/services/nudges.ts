@@ -331,13 +331,6 @@ async function sendUniqueReminders(deps: CarelogDeps, jobs: ReminderJobData[]): 
   return results;
 }
 
-/** Runs one reminder job (tests, and anything that needs a single one). */
-export async function sendReminder(deps: CarelogDeps, job: ReminderJobData): Promise<ReminderResult> {
-  const [result] = await sendReminders(deps, [job]);
-  if (result instanceof Error) throw result;
-  return result!;
-}
-
 /** Updates the nudges already sent for a follow-up to say a contact met it (no new message). */
 export async function markNudgesMet(deps: CarelogDeps, followUpId: string, contactNumber: number): Promise<void> {
   try {
