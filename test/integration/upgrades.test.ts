@@ -21,6 +21,11 @@ const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
 });
+/** Each case's database, dropped when the file is done (all at once: each drop waits on the disk). */
+const drops: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  await Promise.all(drops.map((d) => d()));
+});
 
 type Row = Record<string, unknown>;
 
@@ -63,13 +68,14 @@ describe('every migration has a fixture step', () => {
   });
 });
 
-describe('upgrading from each past schema version', () => {
+// The cases are independent (a database each), so they run side by side.
+describe.concurrent('upgrading from each past schema version', () => {
   const keys = { current: randomBytes(32), retired: randomBytes(32) };
   const keyring = fixtureKeyring(keys);
 
   it.each(MIGRATIONS.map((m, i) => [m.name, i] as const))('from %s, up to date one migration at a time, nothing lost', async (_name, at) => {
     const tdb = await createTestDatabase();
-    cleanups.push(() => tdb.drop());
+    drops.push(() => tdb.drop());
     const conn = new pg.Client({ connectionString: tdb.url });
     await conn.connect();
     cleanups.push(() => conn.end());
@@ -154,7 +160,7 @@ describe('upgrading from each past schema version', () => {
 
   it('the fixtures at the latest version fill every column of every table', async () => {
     const tdb = await createTestDatabase();
-    cleanups.push(() => tdb.drop());
+    drops.push(() => tdb.drop());
     const db = await openDatabase({ databaseUrl: tdb.url, dataDir: '' });
     cleanups.push(() => db.close());
     await db.migrate();

@@ -79,6 +79,12 @@ async function insert(sql: SqlRunner, table: string, row: Record<string, unknown
   );
 }
 
+/** The program row hands out client and contact numbers, as carelog numbers them (no gaps). */
+async function nextNumber(ctx: FixtureContext, programId: string, column: 'nextClientNumber' | 'nextContactNumber'): Promise<number> {
+  const [row] = await ctx.sql.query<{ n: number }>(`UPDATE "Program" SET "${column}" = "${column}" + 1 WHERE id = $1 RETURNING "${column}" - 1 AS n`, [programId]);
+  return row!.n;
+}
+
 async function member(ctx: FixtureContext, name: string, row: { programId: string; platform?: 'slack' | 'teams'; platformUserId: string; roles: string[]; active?: boolean }) {
   const memberId = randomUUID();
   ctx.ids.set(`member.${name}`, memberId);
@@ -93,12 +99,9 @@ async function member(ctx: FixtureContext, name: string, row: { programId: strin
   });
 }
 
-/** A client numbered as carelog numbers them: the program row hands out the next number. */
+/** A client, numbered by its program. */
 async function client(ctx: FixtureContext, name: string, row: { programId: string; sex: string; ageBand: string; firstContactAt: string; status?: 'active' | 'closed'; caseManager?: string }) {
-  const [{ n }] = (await ctx.sql.query<{ n: number }>(
-    'UPDATE "Program" SET "nextClientNumber" = "nextClientNumber" + 1 WHERE id = $1 RETURNING "nextClientNumber" - 1 AS n',
-    [row.programId],
-  )) as [{ n: number }];
+  const n = await nextNumber(ctx, row.programId, 'nextClientNumber');
   const clientId = randomUUID();
   ctx.ids.set(`client.${name}`, clientId);
   await insert(ctx.sql, 'Client', {
@@ -137,10 +140,7 @@ async function contact(
     disposition?: string;
   },
 ) {
-  const [{ n }] = (await ctx.sql.query<{ n: number }>(
-    'UPDATE "Program" SET "nextContactNumber" = "nextContactNumber" + 1 WHERE id = $1 RETURNING "nextContactNumber" - 1 AS n',
-    [row.programId],
-  )) as [{ n: number }];
+  const n = await nextNumber(ctx, row.programId, 'nextContactNumber');
   const contactId = randomUUID();
   ctx.ids.set(`contact.${name}`, contactId);
   let envelope: string | null = null;
