@@ -38,6 +38,7 @@ try {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 } catch (err) {
-  logger.fatal({ code: isCarelogError(err) ? err.code : undefined }, isCarelogError(err) ? err.message : `carelog could not start: ${(err as Error)?.message}`);
+  // carelog's own messages say what to fix; another error's could quote what it was given.
+  logger.fatal({ err }, isCarelogError(err) ? err.message : 'carelog could not start');
   process.exit(1);
 }
