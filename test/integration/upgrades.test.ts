@@ -17,13 +17,11 @@ import { FIXTURE_PROGRAMS_YAML, FIXTURE_STEPS, fixtureKeyring, type FixtureConte
 const MIGRATIONS = readMigrations();
 const PROGRAMS = parseProgramFile(FIXTURE_PROGRAMS_YAML, 'upgrades.yml');
 
+/** Connections to close, then each case's database to drop (all at once: each drop waits on the disk). */
 const cleanups: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
-/** Each case's database, dropped when the file is done (all at once: each drop waits on the disk). */
 const drops: (() => Promise<void>)[] = [];
 afterAll(async () => {
+  for (const c of cleanups.reverse()) await c();
   await Promise.all(drops.map((d) => d()));
 });
 
@@ -41,7 +39,7 @@ async function fill(ctx: FixtureContext, upTo: number): Promise<void> {
   }
 }
 
-/** Every table's rows as JSON, by primary key: what an upgrade must keep. */
+/** Every table's rows as JSON, by primary key (every carelog table has an `id`): what an upgrade must keep. */
 async function snapshot(sql: SqlRunner): Promise<Map<string, Row[]>> {
   const tables = await sql.query<{ table_name: string }>(
     `SELECT table_name FROM information_schema.tables
@@ -50,10 +48,7 @@ async function snapshot(sql: SqlRunner): Promise<Map<string, Row[]>> {
   const out = new Map<string, Row[]>();
   for (const { table_name: t } of tables) {
     const rows = await sql.query<{ row: Row }>(`SELECT to_jsonb(t) AS row FROM "${t}" t ORDER BY id`);
-    out.set(
-      t,
-      rows.map((r) => r.row),
-    );
+    out.set(t, rows.map((r) => r.row));
   }
   return out;
 }
