@@ -2,7 +2,8 @@
 import type { KnownBlock } from '@slack/types';
 import type { CarelogDeps } from '../src/deps.js';
 import type { SlackRoutes } from '../src/platforms/slack/routes.js';
-import { followUpListIntro, MAX_LISTED, renderFollowUpList } from '../src/platforms/slack/followup-list.js';
+import { MAX_LISTED, renderFollowUpList } from '../src/platforms/slack/followup-list.js';
+import { followUpListIntro } from '../src/views/followups.js';
 import { openContactForm } from '../src/platforms/slack/open-contact-form.js';
 import { slackActor } from '../src/platforms/slack/actor.js';
 import { mayLogContacts } from '../src/services/contact-flow.js';

@@ -94,7 +94,7 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
   if (exposed.length) throw new CarelogError('config_invalid', `Invalid environment:\n${exposed.map((m) => `  ${m}`).join('\n')}`);
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
-    for (const s of stops.reverse()) await s().catch((err: unknown) => logger.warn({ err: { name: (err as Error)?.name } }, 'error while stopping'));
+    for (const s of stops.reverse()) await s().catch((err: unknown) => logger.warn({ err }, 'error while stopping'));
   };
   try {
     const { keyring, generatedKeyFile } = loadKeyring({

@@ -102,7 +102,7 @@ export async function submitContact(
   } catch (err) {
     if (err instanceof ContactFieldError) return { ok: false, reason: 'invalid', errors: { [err.field]: err.message } };
     deps.logger.error(
-      { err: { name: (err as Error)?.name, code: (err as { code?: string })?.code }, programId: program.id, memberId: member.memberId },
+      { err, programId: program.id, memberId: member.memberId },
       'saving a contact failed',
     );
     return { ok: false, reason: 'unavailable', errors: { [FIELD.client]: SAVE_FAILED } };

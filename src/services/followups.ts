@@ -74,7 +74,7 @@ export async function scheduleReminder(deps: CarelogDeps, followUpId: string): P
     const next = nextReminder(f, sent, program);
     if (next) await withinQueueWait(deps.reminders.schedule(next, deps.now()));
   } catch (err) {
-    deps.logger.warn({ followUpId, err: { name: (err as Error)?.name } }, 'could not queue a reminder; the reconciler will');
+    deps.logger.warn({ followUpId, err }, 'could not queue a reminder; the reconciler will');
   }
 }
 
@@ -82,7 +82,7 @@ export async function unscheduleReminders(deps: CarelogDeps, followUpId: string,
   try {
     await withinQueueWait(deps.reminders.unschedule(followUpId, version));
   } catch (err) {
-    deps.logger.warn({ followUpId, err: { name: (err as Error)?.name } }, 'could not remove a reminder; the reconciler will');
+    deps.logger.warn({ followUpId, err }, 'could not remove a reminder; the reconciler will');
   }
 }
 

@@ -325,17 +325,10 @@ async function sendUniqueReminders(deps: CarelogDeps, jobs: ReminderJobData[]): 
   }
   if (next.length) {
     await deps.reminders.scheduleMany(next, deps.now).catch((err: unknown) => {
-      deps.logger.warn({ count: next.length, err: { name: (err as Error)?.name } }, 'could not queue the next reminders; the reconciler will');
+      deps.logger.warn({ count: next.length, err }, 'could not queue the next reminders; the reconciler will');
     });
   }
   return results;
-}
-
-/** Runs one reminder job (tests, and anything that needs a single one). */
-export async function sendReminder(deps: CarelogDeps, job: ReminderJobData): Promise<ReminderResult> {
-  const [result] = await sendReminders(deps, [job]);
-  if (result instanceof Error) throw result;
-  return result!;
 }
 
 /** Updates the nudges already sent for a follow-up to say a contact met it (no new message). */
@@ -351,6 +344,6 @@ export async function markNudgesMet(deps: CarelogDeps, followUpId: string, conta
     const message = buildNudgeMessage(facts, { kind: 'met', contactNumber });
     for (const n of sent) await deps.messengers[n.platform]?.updateNudge({ channel: n.channel!, ts: n.messageTs! }, message);
   } catch (err) {
-    deps.logger.warn({ followUpId, err: { name: (err as Error)?.name } }, 'could not update a nudge message');
+    deps.logger.warn({ followUpId, err }, 'could not update a nudge message');
   }
 }

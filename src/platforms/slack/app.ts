@@ -108,9 +108,9 @@ export async function createSlackApp(deps: CarelogDeps, opts: SlackAppOptions): 
         ...LEAN,
       });
   app.error(async (err) => {
-    // Codes and names only: a Slack API error or a database error may quote what was sent.
-    const e = err as Error & { code?: string; original?: Error & { code?: string } };
-    deps.logger.error({ err: { name: e.name, code: e.code, cause: e.original?.name, causeCode: e.original?.code } }, 'a Slack listener failed');
+    // The logger keeps names, codes and frames only (of Bolt's `original` too): a Slack API error or
+    // a database error may quote what was sent.
+    deps.logger.error({ err }, 'a Slack listener failed');
   });
   const routes = new SlackRoutes();
   registerHandlers(routes, deps);

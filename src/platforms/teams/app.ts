@@ -7,6 +7,7 @@ import { cloudFromName, withOverrides, type CloudEnvironment } from '@microsoft/
 import { App } from '@microsoft/teams.apps';
 import type { Config, TTeamsMode } from '../../config.js';
 import type { CarelogDeps } from '../../deps.js';
+import { isCarelogError } from '../../errors.js';
 import type { HttpServer } from '../../http/server.js';
 import type { Logger } from '../../logger.js';
 import type { Messenger } from '../../services/messenger.js';
@@ -92,7 +93,8 @@ function teamsTokenCheck(forConnector: (() => Promise<string>) | null, logger: L
       if (wasDown) logger.info('the Teams bot token is available again');
       wasDown = false;
     } catch (err) {
-      if (!wasDown) logger.warn({ code: (err as { code?: string })?.code }, `the Teams bot cannot get its token: /healthz reports teams down (${(err as Error)?.message ?? 'no answer'})`);
+      // carelog's own message names the status and what to check; another error's is not logged.
+      if (!wasDown) logger.warn({ err }, `the Teams bot cannot get its token: /healthz reports teams down (${isCarelogError(err) ? err.message : 'no answer'})`);
       wasDown = true;
       throw err;
     }
@@ -131,9 +133,8 @@ export async function createTeamsApp(deps: CarelogDeps, http: HttpServer, opts: 
     activity: { mentions: { stripText: true } },
   });
   app.event('error', ({ error }) => {
-    // Names and codes only: a database error's message can quote what was typed.
-    const e = error as Error & { code?: string };
-    deps.logger.error({ err: { name: e?.name, code: typeof e?.code === 'string' ? e.code : undefined } }, 'a Teams handler failed');
+    // The logger keeps names, codes and frames only: a database error's message can quote what was typed.
+    deps.logger.error({ err: error }, 'a Teams handler failed');
   });
   app.use(firstDeliveryOnly());
   registerTeamsHandlers(app, deps);

@@ -41,7 +41,7 @@ export function register(app: App, deps: CarelogDeps): void {
       await remember(deps, ctx.activity);
     } catch (err) {
       // Not being able to store a reference must not cost the person their answer.
-      deps.logger.warn({ err: { name: (err as Error)?.name }, type: ctx.activity.type }, 'could not store a Teams conversation reference');
+      deps.logger.warn({ err, type: ctx.activity.type }, 'could not store a Teams conversation reference');
     }
     return ctx.next();
   });
