@@ -1,15 +1,15 @@
 // The Home tab: a "Log a contact" button and the person's follow-ups.
 import type { KnownBlock } from '@slack/types';
-import type { CarelogDeps } from '../src/deps.js';
-import type { SlackRoutes } from '../src/platforms/slack/routes.js';
-import { followUpListIntro, MAX_LISTED, renderFollowUpList } from '../src/platforms/slack/followup-list.js';
-import { openContactForm } from '../src/platforms/slack/open-contact-form.js';
-import { slackActor } from '../src/platforms/slack/actor.js';
-import { mayLogContacts } from '../src/services/contact-flow.js';
-import { mayWorkFollowUps } from '../src/services/followup-actions.js';
-import { listFollowUps } from '../src/services/followups.js';
-import { HELP_TEXT } from '../src/views/help.js';
-import { slackApi } from '../src/platforms/slack/app.js';
+import type { CarelogDeps } from '../../src/deps.js';
+import type { SlackRoutes } from '../../src/platforms/slack/routes.js';
+import { followUpListIntro, MAX_LISTED, renderFollowUpList } from '../../src/platforms/slack/followup-list.js';
+import { openContactForm } from '../../src/platforms/slack/open-contact-form.js';
+import { slackActor } from '../../src/platforms/slack/actor.js';
+import { mayLogContacts } from '../../src/services/contact-flow.js';
+import { mayWorkFollowUps } from '../../src/services/followup-actions.js';
+import { listFollowUps } from '../../src/services/followups.js';
+import { HELP_TEXT } from '../../src/views/help.js';
+import { slackApi } from '../../src/platforms/slack/listener-context.js';
 
 export const HOME_LOG_CONTACT = 'home_log_contact';
 

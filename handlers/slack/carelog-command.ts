@@ -1,11 +1,11 @@
 // `/carelog help` and `/carelog followups`, answered privately to the person who asked.
-import type { CarelogDeps } from '../src/deps.js';
-import type { SlackRoutes } from '../src/platforms/slack/routes.js';
-import { slackActor } from '../src/platforms/slack/actor.js';
-import { followUpListIntro, MAX_LISTED, renderFollowUpList } from '../src/platforms/slack/followup-list.js';
-import { mayWorkFollowUps } from '../src/services/followup-actions.js';
-import { listFollowUps } from '../src/services/followups.js';
-import { HELP_TEXT } from '../src/views/help.js';
+import type { CarelogDeps } from '../../src/deps.js';
+import type { SlackRoutes } from '../../src/platforms/slack/routes.js';
+import { slackActor } from '../../src/platforms/slack/actor.js';
+import { followUpListIntro, MAX_LISTED, renderFollowUpList } from '../../src/platforms/slack/followup-list.js';
+import { mayWorkFollowUps } from '../../src/services/followup-actions.js';
+import { listFollowUps } from '../../src/services/followups.js';
+import { HELP_TEXT } from '../../src/views/help.js';
 
 export const CARELOG_COMMAND = '/carelog';
 

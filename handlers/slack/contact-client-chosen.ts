@@ -1,11 +1,11 @@
 // Choosing the client reshapes the form: sex and age appear only for a new client.
-import type { CarelogDeps } from '../src/deps.js';
-import type { SlackRoutes } from '../src/platforms/slack/routes.js';
-import { slackActor } from '../src/platforms/slack/actor.js';
-import { readContactDraft, renderContactModal, readContactMetadata, ZViewState } from '../src/platforms/slack/contact-modal.js';
-import { mayLogContacts } from '../src/services/contact-flow.js';
-import { buildContactForm, FIELD } from '../src/views/contact-form.js';
-import { slackApi } from '../src/platforms/slack/app.js';
+import type { CarelogDeps } from '../../src/deps.js';
+import type { SlackRoutes } from '../../src/platforms/slack/routes.js';
+import { slackActor } from '../../src/platforms/slack/actor.js';
+import { readContactDraft, renderContactModal, readContactMetadata, ZViewState } from '../../src/platforms/slack/contact-modal.js';
+import { mayLogContacts } from '../../src/services/contact-flow.js';
+import { buildContactForm, FIELD } from '../../src/views/contact-form.js';
+import { slackApi } from '../../src/platforms/slack/listener-context.js';
 
 export function register(routes: SlackRoutes, deps: CarelogDeps): void {
   routes.action(FIELD.client, async ({ ack, body, context }) => {

@@ -1,10 +1,10 @@
 // `/contact [CODE]`: acknowledge at once, then open the contact form (Slack allows 3 seconds).
-import type { CarelogDeps } from '../src/deps.js';
-import type { SlackRoutes } from '../src/platforms/slack/routes.js';
-import { slackActor } from '../src/platforms/slack/actor.js';
-import { openContactForm } from '../src/platforms/slack/open-contact-form.js';
-import { mayLogContacts, NOT_ON_ROSTER } from '../src/services/contact-flow.js';
-import { slackApi } from '../src/platforms/slack/app.js';
+import type { CarelogDeps } from '../../src/deps.js';
+import type { SlackRoutes } from '../../src/platforms/slack/routes.js';
+import { slackActor } from '../../src/platforms/slack/actor.js';
+import { openContactForm } from '../../src/platforms/slack/open-contact-form.js';
+import { mayLogContacts, NOT_ON_ROSTER } from '../../src/services/contact-flow.js';
+import { slackApi } from '../../src/platforms/slack/listener-context.js';
 
 export const CONTACT_COMMAND = '/contact';
 

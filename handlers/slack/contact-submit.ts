@@ -1,13 +1,13 @@
 // Saving the contact form. Errors go back beside their fields with the input kept; a saved contact
 // closes the form and the clinician gets a direct message with the code, number and follow-up date.
-import type { CarelogDeps } from '../src/deps.js';
-import type { SlackRoutes } from '../src/platforms/slack/routes.js';
-import { slackActor } from '../src/platforms/slack/actor.js';
-import { CONTACT_VIEW_CALLBACK, readContactDraft, readContactMetadata, ZViewState } from '../src/platforms/slack/contact-modal.js';
-import { submitContact } from '../src/services/contact-flow.js';
-import { contactConfirmationText } from '../src/views/confirmation.js';
-import { FIELD } from '../src/views/contact-form.js';
-import { slackApi } from '../src/platforms/slack/app.js';
+import type { CarelogDeps } from '../../src/deps.js';
+import type { SlackRoutes } from '../../src/platforms/slack/routes.js';
+import { slackActor } from '../../src/platforms/slack/actor.js';
+import { CONTACT_VIEW_CALLBACK, readContactDraft, readContactMetadata, ZViewState } from '../../src/platforms/slack/contact-modal.js';
+import { submitContact } from '../../src/services/contact-flow.js';
+import { contactConfirmationText } from '../../src/views/confirmation.js';
+import { FIELD } from '../../src/views/contact-form.js';
+import { slackApi } from '../../src/platforms/slack/listener-context.js';
 
 export function register(routes: SlackRoutes, deps: CarelogDeps): void {
   routes.view(CONTACT_VIEW_CALLBACK, async ({ ack, body, view, context }) => {

@@ -1,9 +1,9 @@
 // `/digest …`: a private preview for leadership and admins, or posting a missed period.
-import type { CarelogDeps } from '../src/deps.js';
-import type { SlackRoutes } from '../src/platforms/slack/routes.js';
-import { slackActor } from '../src/platforms/slack/actor.js';
-import { renderDigestBlocks } from '../src/platforms/slack/digest-blocks.js';
-import { answerDigestRequest, DIGEST_USAGE, mayReadDigests, parseDigestRequest } from '../src/services/digest-requests.js';
+import type { CarelogDeps } from '../../src/deps.js';
+import type { SlackRoutes } from '../../src/platforms/slack/routes.js';
+import { slackActor } from '../../src/platforms/slack/actor.js';
+import { renderDigestBlocks } from '../../src/platforms/slack/digest-blocks.js';
+import { answerDigestRequest, DIGEST_USAGE, mayReadDigests, parseDigestRequest } from '../../src/services/digest-requests.js';
 
 export const DIGEST_COMMAND = '/digest';
 export const DIGEST_FAILED_TEXT = 'carelog could not finish that digest just now. Try again in a moment: a digest is never posted twice.';

@@ -2,15 +2,15 @@
 // place (chat.update for a DM, the response URL for an ephemeral list): no channel noise.
 import type { BlockAction, BlockElementAction, Context } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import type { CarelogDeps } from '../src/deps.js';
-import type { SlackRoutes } from '../src/platforms/slack/routes.js';
-import { slackActor } from '../src/platforms/slack/actor.js';
-import { slackApi } from '../src/platforms/slack/app.js';
-import { renderNudgeBlocks } from '../src/platforms/slack/nudge-blocks.js';
-import { openContactForm } from '../src/platforms/slack/open-contact-form.js';
-import { actOnFollowUp, clientCodeForFollowUp, mayWorkFollowUps, type TFollowUpAction } from '../src/services/followup-actions.js';
-import { SNOOZE_CHOICES, type TSnooze } from '../src/domain/followups.js';
-import { NUDGE_ACTION, type NudgeMessage } from '../src/views/nudge.js';
+import type { CarelogDeps } from '../../src/deps.js';
+import type { SlackRoutes } from '../../src/platforms/slack/routes.js';
+import { slackActor } from '../../src/platforms/slack/actor.js';
+import { slackApi } from '../../src/platforms/slack/listener-context.js';
+import { renderNudgeBlocks } from '../../src/platforms/slack/nudge-blocks.js';
+import { openContactForm } from '../../src/platforms/slack/open-contact-form.js';
+import { actOnFollowUp, clientCodeForFollowUp, mayWorkFollowUps, type TFollowUpAction } from '../../src/services/followup-actions.js';
+import { SNOOZE_CHOICES, type TSnooze } from '../../src/domain/followups.js';
+import { NUDGE_ACTION, type NudgeMessage } from '../../src/views/nudge.js';
 
 type Respond = (msg: { replace_original?: boolean; response_type?: 'ephemeral'; text: string; blocks?: unknown[] }) => Promise<unknown>;
 

@@ -4,15 +4,15 @@
 // confirmation. One form logs one contact, however often Teams resends the invoke.
 import type { App } from '@microsoft/teams.apps';
 import { z } from 'zod';
-import type { CarelogDeps } from '../../../deps.js';
-import { auditConfirmationShownAgain, mayLogContacts, NOT_ON_ROSTER, submitContact, suggestClients } from '../../../services/contact-flow.js';
-import { contactConfirmationText } from '../../../views/confirmation.js';
-import { buildContactForm, NEW_CLIENT } from '../../../views/contact-form.js';
-import { commandArgument, commandPattern, teamsActor } from '../actor.js';
-import { cardMessage, cardResponse, messageResponse, textMessage } from '../cards.js';
-import { CATEGORY_DATASET_PREFIX, CLIENT_DATASET, CONTACT_ACTION, NEW_CLIENT_TITLE, readContactCardDraft, ZContactCardData } from '../contact-card.js';
-import { closedFormCard, confirmationCard, newContactFormCard, returnedContactFormCard } from '../contact-form.js';
-import { openDraftNotes } from '../draft-notes.js';
+import type { CarelogDeps } from '../../src/deps.js';
+import { auditConfirmationShownAgain, mayLogContacts, NOT_ON_ROSTER, submitContact, suggestClients } from '../../src/services/contact-flow.js';
+import { contactConfirmationText } from '../../src/views/confirmation.js';
+import { buildContactForm, NEW_CLIENT } from '../../src/views/contact-form.js';
+import { commandArgument, commandPattern, teamsActor } from '../../src/platforms/teams/actor.js';
+import { cardMessage, cardResponse, messageResponse, textMessage } from '../../src/platforms/teams/cards.js';
+import { CATEGORY_DATASET_PREFIX, CLIENT_DATASET, CONTACT_ACTION, NEW_CLIENT_TITLE, readContactCardDraft, ZContactCardData } from '../../src/platforms/teams/contact-card.js';
+import { closedFormCard, confirmationCard, newContactFormCard, returnedContactFormCard } from '../../src/platforms/teams/contact-form.js';
+import { openDraftNotes } from '../../src/platforms/teams/draft-notes.js';
 
 export const CONTACT_MESSAGE = commandPattern('contact');
 export const PRIVATE_CHAT_ONLY = 'For privacy, carelog shows forms and follow-ups only in your private chat with it. Open a chat with carelog and write “contact” there.';

@@ -4,9 +4,9 @@
 // Uninstalling forgets them: their nudges go to the supervisors until they return.
 import type { App } from '@microsoft/teams.apps';
 import { z } from 'zod';
-import type { CarelogDeps } from '../../../deps.js';
-import { forgetConversation, rememberConversation } from '../../../services/conversation-refs.js';
-import { teamsActor } from '../actor.js';
+import type { CarelogDeps } from '../../src/deps.js';
+import { forgetConversation, rememberConversation } from '../../src/services/conversation-refs.js';
+import { teamsActor } from '../../src/platforms/teams/actor.js';
 
 const ZMembersAdded = z.object({
   membersAdded: z.array(z.object({ id: z.string().min(1).max(256), aadObjectId: z.string().max(64).optional() })).max(500).optional(),

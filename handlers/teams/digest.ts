@@ -1,11 +1,11 @@
 // "digest week|quarter [2024-Q3 | 2024-W40 | 2024-09-30] [post]": a private preview for leadership
 // and admins, or posting a missed period to the program's Teams channel (never twice).
 import type { App } from '@microsoft/teams.apps';
-import type { CarelogDeps } from '../../../deps.js';
-import { answerDigestRequest, mayReadDigests, parseDigestRequest } from '../../../services/digest-requests.js';
-import { commandArgument, commandPattern, teamsActor } from '../actor.js';
-import { cardMessage, textMessage } from '../cards.js';
-import { renderDigestCard } from '../digest-card.js';
+import type { CarelogDeps } from '../../src/deps.js';
+import { answerDigestRequest, mayReadDigests, parseDigestRequest } from '../../src/services/digest-requests.js';
+import { commandArgument, commandPattern, teamsActor } from '../../src/platforms/teams/actor.js';
+import { cardMessage, textMessage } from '../../src/platforms/teams/cards.js';
+import { renderDigestCard } from '../../src/platforms/teams/digest-card.js';
 import { PRIVATE_CHAT_ONLY } from './contact.js';
 
 export const DIGEST_MESSAGE = commandPattern('digest');

@@ -1,12 +1,12 @@
 // "followups" in the bot chat: the person's pending and overdue follow-ups, each with its actions.
 import type { App } from '@microsoft/teams.apps';
-import type { CarelogDeps } from '../../../deps.js';
-import { mayWorkFollowUps } from '../../../services/followup-actions.js';
-import { listFollowUps } from '../../../services/followups.js';
-import { followUpListIntro } from '../../../views/followups.js';
-import { commandPattern, teamsActor } from '../actor.js';
-import { cardMessage, textMessage } from '../cards.js';
-import { MAX_LISTED, renderFollowUpListCard } from '../followup-list-card.js';
+import type { CarelogDeps } from '../../src/deps.js';
+import { mayWorkFollowUps } from '../../src/services/followup-actions.js';
+import { listFollowUps } from '../../src/services/followups.js';
+import { followUpListIntro } from '../../src/views/followups.js';
+import { commandPattern, teamsActor } from '../../src/platforms/teams/actor.js';
+import { cardMessage, textMessage } from '../../src/platforms/teams/cards.js';
+import { MAX_LISTED, renderFollowUpListCard } from '../../src/platforms/teams/followup-list-card.js';
 import { PRIVATE_CHAT_ONLY } from './contact.js';
 
 export const FOLLOWUPS_MESSAGE = commandPattern('follow-?ups?');

@@ -1,8 +1,9 @@
-// Every Teams activity carelog answers. Adding one: write handlers/<name>.ts here exporting
-// register(app, deps), and list it below. Order matters: the conversation middleware first (it sees
+// Every Teams activity carelog answers. Adding one: write handlers/teams/<name>.ts exporting
+// register(app, deps), and list it below; src/carelog.ts hands registerTeamsHandlers to the Teams
+// app, which never imports handlers. Order matters: the conversation middleware first (it sees
 // every activity), help last (it answers the messages nobody else took).
 import type { App } from '@microsoft/teams.apps';
-import type { CarelogDeps } from '../../../deps.js';
+import type { CarelogDeps } from '../../src/deps.js';
 import * as contact from './contact.js';
 import * as conversations from './conversations.js';
 import * as digest from './digest.js';

@@ -2,14 +2,14 @@
 // Snooze, Done, Reassign. The card is replaced in place by the invoke's answer: no channel noise.
 import type { App } from '@microsoft/teams.apps';
 import { z } from 'zod';
-import type { CarelogDeps } from '../../../deps.js';
-import { SNOOZE_CHOICES, type TSnooze } from '../../../domain/followups.js';
-import { actOnFollowUp, clientCodeForFollowUp, mayWorkFollowUps, type TFollowUpAction } from '../../../services/followup-actions.js';
-import { NUDGE_ACTION } from '../../../views/nudge.js';
-import { teamsActor } from '../actor.js';
-import { cardMessage, cardResponse, messageResponse } from '../cards.js';
-import { newContactFormCard } from '../contact-form.js';
-import { renderNudgeCard, ZNudgeCardData, type TNudgeCardData } from '../nudge-card.js';
+import type { CarelogDeps } from '../../src/deps.js';
+import { SNOOZE_CHOICES, type TSnooze } from '../../src/domain/followups.js';
+import { actOnFollowUp, clientCodeForFollowUp, mayWorkFollowUps, type TFollowUpAction } from '../../src/services/followup-actions.js';
+import { NUDGE_ACTION } from '../../src/views/nudge.js';
+import { teamsActor } from '../../src/platforms/teams/actor.js';
+import { cardMessage, cardResponse, messageResponse } from '../../src/platforms/teams/cards.js';
+import { newContactFormCard } from '../../src/platforms/teams/contact-form.js';
+import { renderNudgeCard, ZNudgeCardData, type TNudgeCardData } from '../../src/platforms/teams/nudge-card.js';
 
 const NOT_A_MEMBER = 'Only members of your co-responder team can work follow-ups in carelog.';
 /** Log follow-up pressed on a card shown outside the person's 1:1 chat with carelog. */
