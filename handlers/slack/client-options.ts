@@ -4,7 +4,7 @@ import type { SlackRoutes } from '../../src/platforms/slack/routes.js';
 import { slackActor } from '../../src/platforms/slack/actor.js';
 import { clientOptions } from '../../src/platforms/slack/contact-modal.js';
 import { mayLogContacts, suggestClients } from '../../src/services/contact-flow.js';
-import { FIELD } from '../../src/views/contact-form.js';
+import { FIELD } from '../../src/domain/contact-draft.js';
 
 export function register(routes: SlackRoutes, deps: CarelogDeps): void {
   routes.options(FIELD.client, async ({ ack, body }) => {

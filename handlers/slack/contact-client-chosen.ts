@@ -4,7 +4,8 @@ import type { SlackRoutes } from '../../src/platforms/slack/routes.js';
 import { slackActor } from '../../src/platforms/slack/actor.js';
 import { readContactDraft, renderContactModal, readContactMetadata, ZViewState } from '../../src/platforms/slack/contact-modal.js';
 import { mayLogContacts } from '../../src/services/contact-flow.js';
-import { buildContactForm, FIELD } from '../../src/views/contact-form.js';
+import { buildContactForm } from '../../src/views/contact-form.js';
+import { FIELD } from '../../src/domain/contact-draft.js';
 import { slackApi } from '../../src/platforms/slack/listener-context.js';
 
 export function register(routes: SlackRoutes, deps: CarelogDeps): void {

@@ -6,7 +6,7 @@ import { slackActor } from '../../src/platforms/slack/actor.js';
 import { CONTACT_VIEW_CALLBACK, readContactDraft, readContactMetadata, ZViewState } from '../../src/platforms/slack/contact-modal.js';
 import { submitContact } from '../../src/services/contact-flow.js';
 import { contactConfirmationText } from '../../src/views/confirmation.js';
-import { FIELD } from '../../src/views/contact-form.js';
+import { FIELD } from '../../src/domain/contact-draft.js';
 import { slackApi } from '../../src/platforms/slack/listener-context.js';
 
 export function register(routes: SlackRoutes, deps: CarelogDeps): void {
