@@ -5,15 +5,15 @@
 import type { ProgramConfig } from '../config.js';
 import type { CarelogDeps } from '../deps.js';
 import type { Period } from '../domain/periods.js';
-import { overdueCutoff } from '../domain/followups.js';
+import type { DigestFigures } from '../domain/digest.js';
+import { followUpRules, overdueCutoff } from '../domain/followups.js';
 import { periodContaining } from '../domain/periods.js';
 import { fromLocal, toLocal } from '../domain/time.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { buildDigestView, type AttentionRow, type DigestView } from '../views/digest.js';
 import { renderBarChartPng } from '../views/chart.js';
-import { computeDigest, type DigestFigures } from './digest.js';
+import { computeDigest } from './digest.js';
 import type { TPlatform } from './directory.js';
-import { followUpRules } from './followups.js';
 
 /** How long a claimed-but-unposted digest is left to the process that claimed it. */
 export const DIGEST_CLAIM_LEASE_MS = 2 * 60_000;
