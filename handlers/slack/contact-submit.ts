@@ -8,6 +8,7 @@ import { submitContact } from '../../src/services/contact-flow.js';
 import { contactConfirmationText } from '../../src/views/confirmation.js';
 import { FIELD } from '../../src/domain/contact-draft.js';
 import { slackApi } from '../../src/platforms/slack/listener-context.js';
+import { slackMention } from '../../src/platforms/slack/messenger.js';
 
 export function register(routes: SlackRoutes, deps: CarelogDeps): void {
   routes.view(CONTACT_VIEW_CALLBACK, async ({ ack, body, view, context }) => {
@@ -32,12 +33,10 @@ export function register(routes: SlackRoutes, deps: CarelogDeps): void {
     await ack({ response_action: 'clear' });
     if (!result.logged.created) return;
     const assignee = result.logged.followUp?.assigneeMemberId ? deps.directory.memberById(result.logged.followUp.assigneeMemberId) : undefined;
+    const assigneeMention = assignee && slackMention(assignee);
     await slackApi(context).chat.postMessage({
       channel: body.user.id,
-      text: contactConfirmationText({
-        logged: result.logged,
-        ...(assignee?.platform === 'slack' ? { assigneeMention: `<@${assignee.platformUserId}>` } : {}),
-      }),
+      text: contactConfirmationText({ logged: result.logged, ...(assigneeMention ? { assigneeMention } : {}) }),
     });
     deps.logger.info({ programId: actor.program.id, contactId: result.logged.contactId, clientCode: result.logged.clientCode }, 'contact logged');
   });
