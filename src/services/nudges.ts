@@ -1,4 +1,4 @@
-// Sending follow-up reminders exactly once, many at a time.
+// Sending nudges (the messages a reminder job sends for a follow-up) exactly once, many at a time.
 //
 // Each message is first *claimed* as a Nudge row (unique per follow-up version, kind and
 // recipient), then sent with the row's id attached to the message, then recorded (channel, ts).
