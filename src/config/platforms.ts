@@ -2,7 +2,6 @@
 // (the local Slack simulator, unauthenticated Teams) may listen.
 import { BlockList, isIP } from 'node:net';
 import type { TEnv } from './env.js';
-import type { Config } from './load.js';
 
 type TPlatformShape = { slack?: { teamId?: string | undefined; digestChannel?: string | undefined }; teams?: { tenantId?: string | undefined; digestChannel?: string | undefined }; roster: { slack?: string | undefined; teams?: string | undefined }[] };
 
@@ -26,7 +25,7 @@ export type TTeamsMode = 'authenticated' | 'unauthenticated' | 'off';
  * it); otherwise off, even in development, since an unauthenticated endpoint that writes health
  * data should be asked for, not defaulted to.
  */
-export function platformModes(config: Pick<Config, 'env' | 'programs' | 'slackSimulated'>): { slack: TSlackMode; teams: TTeamsMode } {
+export function platformModes(config: { env: TEnv; programs: readonly TPlatformShape[]; slackSimulated: boolean }): { slack: TSlackMode; teams: TTeamsMode } {
   const { env } = config;
   const slackWanted = !!env.SLACK_BOT_TOKEN || !!env.SLACK_APP_TOKEN || config.programs.some(usesSlack);
   // Simulated comes first: Socket Mode without a bot token outside production talks to the simulator.

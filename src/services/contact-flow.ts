@@ -5,7 +5,7 @@ import type { CarelogDeps } from '../deps.js';
 import { LOGGING_ROLES } from '../domain/categories.js';
 import { parseClientCode, validateContactDraft } from '../domain/contact.js';
 import { toLocal } from '../domain/time.js';
-import { FIELD, type ContactDraft, type TFieldId } from '../views/contact-form.js';
+import { FIELD, type ContactDraft, type TFieldId } from '../domain/contact-draft.js';
 import { audit, AUDIT } from './audit.js';
 import { findClientByCode, findClientById, searchClients, type ClientSummary } from './clients.js';
 import { ContactFieldError, logContact, type LoggedContact } from './contacts.js';

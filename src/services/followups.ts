@@ -3,22 +3,13 @@
 // reconciler puts the job back later, so the row is always the truth.
 import type { ProgramConfig } from '../config.js';
 import type { CarelogDeps } from '../deps.js';
-import { nextOpening, overdueTime, snoozedUntil, type FollowUpRules, type TSnooze } from '../domain/followups.js';
+import { followUpRules, nextOpening, overdueTime, snoozedUntil, type TSnooze } from '../domain/followups.js';
 import { toLocal } from '../domain/time.js';
 import { CarelogError } from '../errors.js';
 import type { DesiredReminder, TStage } from '../queue/reminders.js';
 import type { FollowUpFacts } from '../views/nudge.js';
 import { audit, AUDIT } from './audit.js';
 import type { MemberRef } from './directory.js';
-
-export function followUpRules(program: ProgramConfig): FollowUpRules {
-  return {
-    timezone: program.timezone,
-    nudgeAt: program.followUps.nudgeAt,
-    hours: program.followUps.hours,
-    overdueAfterWorkingDays: program.followUps.overdueAfterWorkingDays,
-  };
-}
 
 /** A stage is behind a follow-up once its nudge was sent, or found undeliverable and rerouted. */
 export const SETTLED_NUDGE = { OR: [{ sentAt: { not: null } }, { error: { not: null } }] };
