@@ -129,7 +129,7 @@ export async function auditConfirmationShownAgain(deps: CarelogDeps, member: Mem
 async function afterContactLogged(deps: CarelogDeps, logged: LoggedContact): Promise<void> {
   for (const met of logged.followUpsMet) {
     await unscheduleReminders(deps, met.id, met.version);
-    await markNudgesMet(deps, met.id, logged.contactNumber);
+    await markNudgesMet(deps, met.id, met.contactNumber);
   }
-  if (logged.followUp) await scheduleReminder(deps, logged.followUp.id);
+  if (logged.followUp?.pending) await scheduleReminder(deps, logged.followUp.id);
 }

@@ -1,17 +1,14 @@
 // logContact against both databases carelog runs on: a real Postgres server and the embedded
 // PGlite. Each test starts from empty tables and freshly synced programs.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseProgramFile, type ProgramConfig } from '../../src/config.js';
-import { openDatabase, type Database } from '../../src/db/client.js';
+import type { Database } from '../../src/db/client.js';
 import { formatClientCode, type ContactInput } from '../../src/domain/contact.js';
 import { createKeyring } from '../../src/services/crypto.js';
 import { syncPrograms, type Directory, type MemberRef } from '../../src/services/directory.js';
 import { ContactFieldError, logContact, notesContext, openNotes, type ContactServiceDeps } from '../../src/services/contacts.js';
-import { openMigratedTestDatabase } from '../support/postgres.js';
+import { BACKENDS } from '../support/backends.js';
 
 const PROGRAMS_YAML = `
 programs:
@@ -37,41 +34,6 @@ programs:
 
 const NOTES = 'CANARY-7f3a9 Jane Roe said she hears voices';
 const INCIDENT = 'CAD-2026-0042';
-
-interface Backend {
-  name: string;
-  open(): Promise<{ db: Database; cleanup(): Promise<void> }>;
-}
-
-const BACKENDS: Backend[] = [
-  {
-    name: 'Postgres',
-    open: async () => {
-      const t = await openMigratedTestDatabase();
-      return { db: t.db, cleanup: t.cleanup };
-    },
-  },
-  {
-    name: 'embedded PGlite',
-    open: async () => {
-      const dir = mkdtempSync(path.join(os.tmpdir(), 'carelog-contacts-'));
-      try {
-        const db = await openDatabase({ dataDir: dir });
-        await db.migrate();
-        return {
-          db,
-          cleanup: async () => {
-            await db.close();
-            rmSync(dir, { recursive: true, force: true });
-          },
-        };
-      } catch (err) {
-        rmSync(dir, { recursive: true, force: true });
-        throw err;
-      }
-    },
-  },
-];
 
 function input(overrides: Partial<ContactInput> = {}): ContactInput {
   return {
@@ -175,7 +137,13 @@ describe.each(BACKENDS)('logContact on $name', (backend) => {
     // logged late, earlier than the first on record, so it becomes the first contact.
     const late = await log(alpha, clinician, input({ client: known, followUpDate: '2026-03-10', occurredAt: new Date('2026-03-01T15:00:00Z') }));
     expect(late.followUp!.assigneeMemberId).toBe(caseManager.memberId);
-    expect(late.followUpsMet.map((f) => f.id)).toEqual([chosen.followUp!.id]);
+    // Logged late, it is not the contact after the one that asked on 6 March: that follow-up
+    // waits on. Its own follow-up was met at once by the contact on record after it (5 March).
+    expect(late.followUpsMet).toEqual([]);
+    expect(late.followUp!.pending).toBe(false);
+    const [chosenRow, lateRow] = await Promise.all([chosen, late].map((c) => db.prisma.followUp.findUniqueOrThrow({ where: { id: c.followUp!.id } })));
+    expect(chosenRow!.status).toBe('pending');
+    expect([lateRow!.status, lateRow!.metByContactId, lateRow!.completedAt?.toISOString()]).toEqual(['done', first.contactId, '2026-03-05T15:00:00.000Z']);
     const after = await db.prisma.client.findUniqueOrThrow({ where: { id: client.id } });
     expect(after.caseManagerId).toBe(caseManager.memberId);
     expect(after.firstContactAt.toISOString()).toBe('2026-03-01T15:00:00.000Z');
@@ -293,12 +261,13 @@ describe.each(BACKENDS)('logContact on $name', (backend) => {
     expect(pending.status).toBe('pending');
 
     const second = await log(alpha, caseManager, input({ client: { kind: 'existing', clientId: client.id }, occurredAt: new Date('2026-03-06T15:00:00Z') }));
-    expect(second.followUpsMet).toEqual([{ id: pending.id, version: pending.version }]);
+    expect(second.followUpsMet).toEqual([{ id: pending.id, version: pending.version, contactNumber: second.contactNumber }]);
     expect(second.followUp).toBeNull();
     const met = await db.prisma.followUp.findUniqueOrThrow({ where: { id: pending.id } });
     expect(met.status).toBe('done');
     expect(met.metByContactId).toBe(second.contactId);
-    expect(met.completedAt).toBeInstanceOf(Date);
+    // Met as of the meeting contact, not as of the save.
+    expect(met.completedAt!.toISOString()).toBe('2026-03-06T15:00:00.000Z');
     expect(met.version).toBe(pending.version + 1);
     const complete = await db.prisma.auditEvent.findMany({ where: { action: 'followup.complete' } });
     expect(complete.map((a) => [a.entityType, a.entityId, a.actorId])).toEqual([['followup', pending.id, caseManager.memberId]]);
