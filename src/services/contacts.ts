@@ -26,8 +26,6 @@ export interface ContactServiceDeps {
   db: Database;
   keyring: Keyring;
   directory: Directory;
-  /** The clock (tests and the demo move it); defaults to the real one. */
-  now?: () => Date;
 }
 
 export interface LogContactRequest {

@@ -4,7 +4,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseProgramFile, type ProgramConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/client.js';
-import { formatClientCode, type ContactInput } from '../../src/domain/contact.js';
+import { clientCodeSql, formatClientCode, type ContactInput } from '../../src/domain/contact.js';
 import { createKeyring } from '../../src/services/crypto.js';
 import { syncPrograms, type Directory, type MemberRef } from '../../src/services/directory.js';
 import { ContactFieldError, logContact, notesContext, openNotes, type ContactServiceDeps } from '../../src/services/contacts.js';
@@ -120,6 +120,12 @@ describe.each(BACKENDS)('logContact on $name', (backend) => {
     expect([a.clientCode, b.clientCode]).toEqual(['PIC-9999', 'PIC-10000']);
     const stored = await db.prisma.client.findMany({ orderBy: { number: 'asc' }, select: { number: true, code: true } });
     expect(stored).toEqual([{ number: 9999, code: 'PIC-9999' }, { number: 10000, code: 'PIC-10000' }]);
+  });
+
+  it('the SQL that numbers new clients writes the code formatClientCode writes', async () => {
+    const numbers = [1, 7, 42, 999, 1000, 9999, 10000, 123456, 2147483647];
+    const rows = await db.sql.query<{ code: string }>(`SELECT ${clientCodeSql('$1::text', 'n')} AS code FROM unnest($2::int[]) WITH ORDINALITY AS u(n, i) ORDER BY i`, ['PIC', numbers]);
+    expect(rows.map((r) => r.code)).toEqual(numbers.map((n) => formatClientCode('PIC', n)));
   });
 
   it("a known client's follow-up: a chosen clinician takes it, else the case manager, who becomes the client's; the earliest contact stays first", async () => {
