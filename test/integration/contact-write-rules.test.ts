@@ -3,7 +3,7 @@
 // same rows: which follow-ups are met, by which contact and as of when, the clients created, the
 // contact numbers and the audit trail. Each case runs on Postgres and on the embedded PGlite.
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { parseProgramFile } from '../../src/config.js';
 import type { Database } from '../../src/db/client.js';
 import { formatClientCode } from '../../src/domain/contact.js';
@@ -11,8 +11,8 @@ import { formatCsv } from '../../src/domain/csv.js';
 import { logContact } from '../../src/services/contacts.js';
 import { createKeyring } from '../../src/services/crypto.js';
 import { importContacts } from '../../src/services/csv-import.js';
-import { syncPrograms, type Directory } from '../../src/services/directory.js';
-import { BACKENDS } from '../support/backends.js';
+import type { Directory } from '../../src/services/directory.js';
+import { BACKENDS, freshForEachTest } from '../support/backends.js';
 
 const [PROGRAM] = parseProgramFile(
   `programs:
@@ -117,19 +117,11 @@ interface Outcome {
 type Writer = (step: Step, index: number, clientIds: Map<'A' | 'B', string>) => Promise<void>;
 
 describe.each(BACKENDS)('the rules of writing a contact on $name', (backend) => {
+  const fresh = freshForEachTest(backend, [program]);
   let db: Database;
-  let cleanup: (() => Promise<void>) | undefined;
   let directory: Directory;
-
-  beforeAll(async () => {
-    ({ db, cleanup } = await backend.open());
-  }, 180_000);
-  afterAll(async () => {
-    await cleanup?.();
-  });
-  beforeEach(async () => {
-    await db.sql.exec('TRUNCATE "AuditEvent", "FollowUp", "Contact", "Client", "Member", "Program" RESTART IDENTITY CASCADE');
-    directory = await syncPrograms(db.prisma, [program]);
+  beforeEach(() => {
+    ({ db, directory } = fresh);
   });
 
   const sex = { sex: 'female', ageBand: '25-59' };

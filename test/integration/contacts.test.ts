@@ -1,14 +1,14 @@
 // logContact against both databases carelog runs on: a real Postgres server and the embedded
 // PGlite. Each test starts from empty tables and freshly synced programs.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { parseProgramFile, type ProgramConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/client.js';
 import { clientCodeSql, formatClientCode, type ContactInput } from '../../src/domain/contact.js';
 import { createKeyring } from '../../src/services/crypto.js';
-import { syncPrograms, type Directory, type MemberRef } from '../../src/services/directory.js';
+import type { Directory, MemberRef } from '../../src/services/directory.js';
 import { ContactFieldError, logContact, notesContext, openNotes, type ContactServiceDeps } from '../../src/services/contacts.js';
-import { BACKENDS } from '../support/backends.js';
+import { BACKENDS, freshForEachTest } from '../support/backends.js';
 
 const PROGRAMS_YAML = `
 programs:
@@ -57,24 +57,16 @@ describe.each(BACKENDS)('logContact on $name', (backend) => {
   const alpha = programs.find((p) => p.id === 'alpha')!;
   const beta = programs.find((p) => p.id === 'beta')!;
   const keyring = createKeyring(randomBytes(32));
+  const fresh = freshForEachTest(backend, programs);
   let db: Database;
-  let cleanup: (() => Promise<void>) | undefined;
   let directory: Directory;
   let deps: ContactServiceDeps;
   let clinician: MemberRef;
   let caseManager: MemberRef;
   let betaClinician: MemberRef;
 
-  // PGlite compiles its Wasm on open: ~7 s alone, much more on a busy machine.
-  beforeAll(async () => {
-    ({ db, cleanup } = await backend.open());
-  }, 180_000);
-  afterAll(async () => {
-    await cleanup?.();
-  });
-  beforeEach(async () => {
-    await db.sql.exec('TRUNCATE "AuditEvent", "FollowUp", "Contact", "Client", "Member", "Program" RESTART IDENTITY CASCADE');
-    directory = await syncPrograms(db.prisma, programs);
+  beforeEach(() => {
+    ({ db, directory } = fresh);
     deps = { db, keyring, directory };
     clinician = directory.member('alpha', 'slack', 'U0CLIN1')!;
     caseManager = directory.member('alpha', 'slack', 'U0CASE1')!;
