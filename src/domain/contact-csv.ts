@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { TCategories, TCategory } from './categories.js';
 import { formatClientCode } from './contact.js';
 import { isBlankRecord, parseCsv, unguardSpreadsheetCell, type CsvRecord } from './csv.js';
-import { fromLocal, isIsoDate, toLocal, zoneOffsetMinutes } from './time.js';
+import { formatDateTime, fromLocal, isIsoDate, parseDateTime, toLocal } from './time.js';
 import { INCIDENT_REF_MAX_LENGTH, NOTES_MAX_LENGTH } from './contact-draft.js';
 
 export const COLUMN = {
@@ -113,14 +113,13 @@ export interface ImportParse {
   duplicates: number;
 }
 
-const DATE_TIME = /^(\d{4}-\d{2}-\d{2})[T ]([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d)(\.\d{1,3})?)?(Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?$/;
 const INCIDENT_REF = /^[A-Za-z0-9][A-Za-z0-9\-/.#]*$/;
 
 /**
  * Reads `contact_date`: a date alone means 12:00 that day in the program's time zone (midday is
  * safely inside the local day whatever the offset, so a date-only row never slips into the day, or
- * the quarter, beside it); a date and time without an offset is local too; with `Z` or an offset
- * it is that instant.
+ * the quarter, beside it); a date and time is read by time.ts' parseDateTime (local without an
+ * offset; with `Z` or an offset, that instant).
  */
 export function parseContactDate(text: string, timezone: string, noonCache?: Map<string, Date | null>): Date | null {
   if (/^\d{4}-\d{2}-\d{2}$/.test(text)) {
@@ -131,27 +130,12 @@ export function parseContactDate(text: string, timezone: string, noonCache?: Map
     }
     return noon;
   }
-  const m = DATE_TIME.exec(text);
-  if (!m || !isIsoDate(m[1]!)) return null;
-  const [, date, hh, mm, ss = '00', frac = '', offset] = m;
-  if (offset) {
-    const zone = offset === 'Z' ? 'Z' : offset.includes(':') ? offset : `${offset.slice(0, 3)}:${offset.slice(3)}`;
-    const t = Date.parse(`${date}T${hh}:${mm}:${ss}${frac ? frac.padEnd(4, '0') : ''}${zone}`);
-    return Number.isNaN(t) ? null : new Date(t);
-  }
-  const ms = Number(ss) * 1000 + (frac ? Number(frac.slice(1).padEnd(3, '0')) : 0);
-  return new Date(fromLocal(date!, `${hh}:${mm}`, timezone).getTime() + ms);
+  return parseDateTime(text, timezone);
 }
 
 /** An instant as the program's clocks show it, with the offset: 2024-09-30T23:30-04:00. */
 export function formatContactDate(instant: Date, timezone: string): string {
-  const offset = zoneOffsetMinutes(instant, timezone);
-  const local = new Date(instant.getTime() + offset * 60_000).toISOString(); // 2024-09-30T23:30:00.000Z
-  const ms = local.slice(19, 23);
-  const wall = ms !== '.000' ? local.slice(0, 23) : local.slice(17, 19) !== '00' ? local.slice(0, 19) : local.slice(0, 16);
-  const sign = offset < 0 ? '-' : '+';
-  const abs = Math.abs(offset);
-  return `${wall}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+  return formatDateTime(instant, timezone);
 }
 
 /**

@@ -188,9 +188,22 @@ export function validateContactDraft(draft: ContactDraft, rules: ContactRules): 
   };
 }
 
+/** Digits a client number is padded to in its code; larger numbers keep all their digits. */
+const CLIENT_CODE_DIGITS = 4;
+
 /** Client codes: the program's prefix and a zero-padded number (PIC-0042). */
 export function formatClientCode(prefix: string, n: number): string {
-  return `${prefix}-${String(n).padStart(4, '0')}`;
+  return `${prefix}-${String(n).padStart(CLIENT_CODE_DIGITS, '0')}`;
+}
+
+/**
+ * The same code as formatClientCode, as a SQL expression, for a number the database hands out
+ * under the program's lock. `prefix` and `number` are SQL expressions (a text and an integer).
+ * Postgres' lpad cuts a longer string to the width, hence the CASE for numbers past the padding.
+ */
+export function clientCodeSql(prefix: string, number: string): string {
+  const limit = 10 ** CLIENT_CODE_DIGITS;
+  return `(${prefix} || '-' || CASE WHEN ${number} < ${limit} THEN lpad((${number})::text, ${CLIENT_CODE_DIGITS}, '0') ELSE (${number})::text END)`;
 }
 
 /** Reads what someone typed as a client code: "pic-42", "PIC-0042" and "42" all mean PIC-0042. */

@@ -96,6 +96,41 @@ export function fromLocal(date: string, time: string, timeZone: string): Date {
   return new Date(wall - Math.min(before, after) * 60_000);
 }
 
+const DATE_TIME = /^(\d{4}-\d{2}-\d{2})[T ]([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d)(\.\d{1,3})?)?(Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?$/;
+
+/**
+ * Reads a date and time written YYYY-MM-DDTHH:MM (a space for the T; seconds and up to three
+ * decimals may follow): with `Z` or an offset (-04:00, -0400) it is that instant, without one it is
+ * the wall time in `timeZone` (as fromLocal reads it). Null for anything else, or a date that is
+ * not on the calendar.
+ */
+export function parseDateTime(text: string, timeZone: string): Date | null {
+  const m = DATE_TIME.exec(text);
+  if (!m || !isIsoDate(m[1]!)) return null;
+  const [, date, hh, mm, ss = '00', frac = '', offset] = m;
+  if (offset) {
+    const zone = offset === 'Z' ? 'Z' : offset.includes(':') ? offset : `${offset.slice(0, 3)}:${offset.slice(3)}`;
+    const t = Date.parse(`${date}T${hh}:${mm}:${ss}${frac ? frac.padEnd(4, '0') : ''}${zone}`);
+    return Number.isNaN(t) ? null : new Date(t);
+  }
+  const ms = Number(ss) * 1000 + (frac ? Number(frac.slice(1).padEnd(3, '0')) : 0);
+  return new Date(fromLocal(date!, `${hh}:${mm}`, timeZone).getTime() + ms);
+}
+
+/**
+ * An instant as a zone's clocks show it, with the offset, as parseDateTime reads it back:
+ * 2024-09-30T23:30-04:00 (seconds and milliseconds only when they are not zero).
+ */
+export function formatDateTime(instant: Date, timeZone: string): string {
+  const offset = zoneOffsetMinutes(instant, timeZone);
+  const local = new Date(instant.getTime() + offset * 60_000).toISOString(); // 2024-09-30T23:30:00.000Z
+  const ms = local.slice(19, 23);
+  const wall = ms !== '.000' ? local.slice(0, 23) : local.slice(17, 19) !== '00' ? local.slice(0, 19) : local.slice(0, 16);
+  const sign = offset < 0 ? '-' : '+';
+  const abs = Math.abs(offset);
+  return `${wall}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+}
+
 /** True when `date` is a real calendar date written YYYY-MM-DD. */
 export function isIsoDate(date: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return false;

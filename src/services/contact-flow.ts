@@ -94,7 +94,7 @@ export async function submitContact(
   if (!checked.ok) return { ok: false, reason: 'invalid', errors: checked.errors };
   try {
     const logged = await logContact(
-      { db: deps.db, keyring: deps.keyring, directory: deps.directory, now: deps.now },
+      { db: deps.db, keyring: deps.keyring, directory: deps.directory },
       { program, author: member, idempotencyKey, input: checked.value },
     );
     if (logged.created) await afterContactLogged(deps, logged);
@@ -129,7 +129,7 @@ export async function auditConfirmationShownAgain(deps: CarelogDeps, member: Mem
 async function afterContactLogged(deps: CarelogDeps, logged: LoggedContact): Promise<void> {
   for (const met of logged.followUpsMet) {
     await unscheduleReminders(deps, met.id, met.version);
-    await markNudgesMet(deps, met.id, logged.contactNumber);
+    await markNudgesMet(deps, met.id, met.contactNumber);
   }
-  if (logged.followUp) await scheduleReminder(deps, logged.followUp.id);
+  if (logged.followUp?.pending) await scheduleReminder(deps, logged.followUp.id);
 }

@@ -2,13 +2,23 @@
 // audit trail, or nothing at all. An idempotency key backed by a unique constraint makes retries
 // and double submits return the first result instead of writing a second contact.
 import type { ProgramConfig } from '../config.js';
-import { formatClientCode, type ContactInput } from '../domain/contact.js';
-import { fromLocal } from '../domain/time.js';
+import { clientCodeSql, type ContactInput } from '../domain/contact.js';
 import { CarelogError } from '../errors.js';
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/client.js';
 import type { SqlRunner } from '../db/migrate.js';
 import { AUDIT } from './audit.js';
+import {
+  clientContactsSql,
+  followUpDueAt,
+  markMetSql,
+  meetingSql,
+  NEW_FOLLOW_UP_COLUMNS,
+  newFollowUpValuesSql,
+  NOW_UTC,
+  pendingFollowUpsSql,
+  utc,
+} from './contact-rules.js';
 import type { Keyring } from './crypto.js';
 import type { Directory, MemberRef } from './directory.js';
 
@@ -16,8 +26,6 @@ export interface ContactServiceDeps {
   db: Database;
   keyring: Keyring;
   directory: Directory;
-  /** The clock (tests and the demo move it); defaults to the real one. */
-  now?: () => Date;
 }
 
 export interface LogContactRequest {
@@ -35,9 +43,16 @@ export interface LoggedContact {
   clientId: string;
   clientCode: string;
   newClient: boolean;
-  followUp: { id: string; date: string; dueAt: Date; assigneeMemberId: string | null } | null;
-  /** Follow-ups this contact met (and so completed), with the version their reminders carry. */
-  followUpsMet: { id: string; version: number }[];
+  /**
+   * The follow-up this contact asked for. It is born met (`pending` false) when a contact after
+   * this one is already on record (a contact logged late): that one met it.
+   */
+  followUp: { id: string; date: string; dueAt: Date; assigneeMemberId: string | null; pending: boolean } | null;
+  /**
+   * Stored follow-ups this save completed, with the version their reminders carry and the number
+   * of the contact that met each (this one, unless the rule found an earlier one on record).
+   */
+  followUpsMet: { id: string; version: number; contactNumber: number }[];
 }
 
 /** A form field the database disagreed with; the form shows the message beside that field. */
@@ -84,10 +99,6 @@ function isUniqueViolation(err: unknown): boolean {
   return (err as { code?: string })?.code === '23505';
 }
 
-/** Timestamps are stored as UTC in `timestamp(3)` columns: an ISO string with Z keeps them so. */
-const utc = (d: Date) => d.toISOString();
-const NOW_UTC = `(now() AT TIME ZONE 'UTC')`;
-
 /**
  * Writes the client (if new), the contact, the follow-up and the audit trail as one SQL statement,
  * or nothing. The program row is the numbering lock (client codes and contact numbers have no
@@ -124,7 +135,7 @@ export async function logContact(deps: ContactServiceDeps, req: LogContactReques
   const contactId = randomUUID();
   const sealed = input.notes ? sealNotes(keyring, { programId: program.id, contactId }, input.notes) : null;
   const followUpId = input.followUpDate ? randomUUID() : null;
-  const dueAt = input.followUpDate ? fromLocal(input.followUpDate, program.followUps.nudgeAt, program.timezone) : null;
+  const dueAt = input.followUpDate ? followUpDueAt(program, input.followUpDate) : null;
 
   let row: LogContactRow | undefined;
   try {
@@ -151,7 +162,6 @@ export async function logContact(deps: ContactServiceDeps, req: LogContactReques
       sealed?.envelope ?? null,
       sealed?.keyId ?? null,
       req.idempotencyKey,
-      utc(deps.now?.() ?? new Date()),
       followUpId,
       dueAt ? utc(dueAt) : null,
       [AUDIT.clientCreate, AUDIT.contactCreate, AUDIT.followUpComplete, AUDIT.followUpCreate],
@@ -180,8 +190,11 @@ export async function logContact(deps: ContactServiceDeps, req: LogContactReques
     clientId,
     clientCode: row.code,
     newClient: isNew,
-    followUp: followUpId && input.followUpDate && dueAt ? { id: followUpId, date: input.followUpDate, dueAt, assigneeMemberId: row.assigneeId } : null,
-    followUpsMet: row.met.map((f) => ({ id: f.id, version: Number(f.version) })),
+    followUp:
+      followUpId && input.followUpDate && dueAt
+        ? { id: followUpId, date: input.followUpDate, dueAt, assigneeMemberId: row.assigneeId, pending: row.newFollowUpMet === null }
+        : null,
+    followUpsMet: row.met.map((f) => ({ id: f.id, version: Number(f.version), contactNumber: Number(f.contact_number) })),
   };
 }
 
@@ -189,20 +202,25 @@ interface LogContactRow {
   contactNumber: number;
   code: string;
   assigneeId: string | null;
-  met: { id: string; version: number }[];
+  met: { id: string; version: number; contact_number: number }[];
+  /** The number of the stored contact that met the new follow-up at once, if one did. */
+  newFollowUpMet: number | null;
 }
 
 /**
  * The whole save. Its parts see one snapshot and pass rows on through RETURNING; the checks of
  * the foreign keys between them run at the end of the statement. The program's counters move only
  * when the client is new or is one of the program's, and the submission is not a repeat, so a
- * refused or repeated save leaves no gap; a repeat costs no extra round trip.
+ * refused or repeated save leaves no gap; a repeat costs no extra round trip. Follow-ups are met
+ * by contact-rules.ts' rule, the one the import applies: the snapshot does not hold the new
+ * contact or follow-up, so they are added to what the rule looks at.
  *  $1 program  $2 new client?  $3 client id  $4 code prefix  $5 sex  $6 age band  $7 occurred at
  *  $8 contact id  $9 author  $10 source  $11 services  $12 referrals  $13 disposition  $14 CAD no.
  *  $15 minutes  $16 follow-up date  $17 chosen assignee  $18 least loaded case manager
  *  $19 case manager for a client without one  $20 notes envelope  $21 key id  $22 idempotency key
- *  $23 now  $24 follow-up id  $25 follow-up due at  $26 audit actions
+ *  $23 follow-up id  $24 follow-up due at  $25 audit actions
  */
+const THIS_CLIENT = '= (SELECT id FROM client)';
 const LOG_CONTACT_SQL = `
 WITH counters AS (
   UPDATE "Program"
@@ -216,8 +234,7 @@ WITH counters AS (
   RETURNING "nextContactNumber" - 1 AS contact_number, "nextClientNumber" - 1 AS client_number
 ), new_client AS (
   INSERT INTO "Client" (id, "programId", number, code, sex, "ageBand", "firstContactAt", "caseManagerId", "createdAt", "updatedAt")
-  SELECT $3::uuid, $1::text, client_number,
-         $4::text || '-' || CASE WHEN client_number < 10000 THEN lpad(client_number::text, 4, '0') ELSE client_number::text END,
+  SELECT $3::uuid, $1::text, client_number, ${clientCodeSql('$4::text', 'client_number')},
          $5::text, $6::text, $7::timestamp(3), $19::uuid, ${NOW_UTC}, ${NOW_UTC}
     FROM counters WHERE $2::boolean
   RETURNING id, code, "caseManagerId"
@@ -243,36 +260,44 @@ WITH counters AS (
          $20::text, $21::text, $22::text, ${NOW_UTC}
     FROM counters, client, assignee
   RETURNING id
+), meeting AS (
+  -- The client's pending follow-ups and the one this contact asks for, against the client's
+  -- contacts on record and this one.
+  ${meetingSql(
+    `${pendingFollowUpsSql(THIS_CLIENT)}
+     UNION ALL SELECT $23::uuid, client.id, $7::timestamp(3) FROM client, contact WHERE $23::uuid IS NOT NULL`,
+    `${clientContactsSql(THIS_CLIENT)}
+     UNION ALL SELECT contact.id, client.id, $7::timestamp(3), counters.contact_number FROM counters, client, contact`,
+  )}
 ), met AS (
-  -- Any contact with the client meets the follow-ups that were waiting for one.
-  UPDATE "FollowUp"
-     SET status = 'done', "completedAt" = $23::timestamp(3), "metByContactId" = $8::uuid, version = version + 1, "updatedAt" = ${NOW_UTC}
-   WHERE "clientId" = (SELECT id FROM client) AND status = 'pending' AND EXISTS (SELECT 1 FROM contact)
-  RETURNING id, version - 1 AS version
+  ${markMetSql('meeting')}
 ), follow_up AS (
-  INSERT INTO "FollowUp" (id, "programId", "clientId", "originContactId", "dueAt", "assigneeId", "createdAt", "updatedAt")
-  SELECT $24::uuid, $1::text, client.id, contact.id, $25::timestamp(3), assignee.id, ${NOW_UTC}, ${NOW_UTC}
-    FROM client, contact, assignee WHERE $24::uuid IS NOT NULL
-  RETURNING id
+  INSERT INTO "FollowUp" (id, "programId", "clientId", "originContactId", "dueAt", "assigneeId", ${NEW_FOLLOW_UP_COLUMNS}, "createdAt", "updatedAt")
+  SELECT $23::uuid, $1::text, client.id, contact.id, $24::timestamp(3), assignee.id, ${newFollowUpValuesSql('m')}, ${NOW_UTC}, ${NOW_UTC}
+    FROM client CROSS JOIN contact CROSS JOIN assignee LEFT JOIN meeting m ON m.id = $23::uuid
+   WHERE $23::uuid IS NOT NULL
+  RETURNING id, status, "metByContactId"
 ), audit AS (
   INSERT INTO "AuditEvent" ("programId", "actorId", action, "entityType", "entityId", at)
   SELECT $1::text, $9::uuid, a.action, a.type, a.entity, ${NOW_UTC}
-    FROM (SELECT 1 AS ord, ($26::text[])[1] AS action, 'client' AS type, id::text AS entity FROM new_client
-          UNION ALL SELECT 2, ($26::text[])[2], 'contact', id::text FROM contact
-          UNION ALL SELECT 3, ($26::text[])[3], 'followup', id::text FROM met
-          UNION ALL SELECT 4, ($26::text[])[4], 'followup', id::text FROM follow_up) a
+    FROM (SELECT 1 AS ord, ($25::text[])[1] AS action, 'client' AS type, id::text AS entity FROM new_client
+          UNION ALL SELECT 2, ($25::text[])[2], 'contact', id::text FROM contact
+          UNION ALL SELECT 3, ($25::text[])[3], 'followup', id::text FROM met
+          UNION ALL SELECT 4, ($25::text[])[4], 'followup', id::text FROM follow_up
+          UNION ALL SELECT 5, ($25::text[])[3], 'followup', id::text FROM follow_up WHERE status = 'done') a
    ORDER BY a.ord
 )
 SELECT counters.contact_number AS "contactNumber", client.code, assignee.id AS "assigneeId",
-       COALESCE((SELECT json_agg(json_build_object('id', id, 'version', version)) FROM met), '[]'::json) AS met
+       COALESCE((SELECT json_agg(json_build_object('id', id, 'version', version, 'contact_number', contact_number)) FROM met), '[]'::json) AS met,
+       (SELECT contact_number FROM meeting WHERE id = $23::uuid) AS "newFollowUpMet"
   FROM counters, client, assignee, contact`;
 
 async function findByIdempotencyKey(sql: SqlRunner, programId: string, key: string): Promise<LoggedContact | null> {
-  const [row] = await sql.query<{ id: string; number: number; clientId: string; code: string; followUpDate: string | null; fid: string | null; dueMs: number | null; assigneeId: string | null }>(
+  const [row] = await sql.query<{ id: string; number: number; clientId: string; code: string; followUpDate: string | null; fid: string | null; dueMs: number | null; assigneeId: string | null; pending: boolean | null }>(
     `SELECT c.id, c.number, k.id AS "clientId", k.code, to_char(c."followUpDate", 'YYYY-MM-DD') AS "followUpDate",
-            f.id AS fid, (extract(epoch FROM f."dueAt") * 1000)::float8 AS "dueMs", f."assigneeId"
+            f.id AS fid, (extract(epoch FROM f."dueAt") * 1000)::float8 AS "dueMs", f."assigneeId", f.status = 'pending' AS pending
      FROM "Contact" c JOIN "Client" k ON k.id = c."clientId"
-     LEFT JOIN LATERAL (SELECT id, "dueAt", "assigneeId" FROM "FollowUp" WHERE "originContactId" = c.id LIMIT 1) f ON true
+     LEFT JOIN LATERAL (SELECT id, "dueAt", "assigneeId", status FROM "FollowUp" WHERE "originContactId" = c.id LIMIT 1) f ON true
      WHERE c."programId" = $1 AND c."idempotencyKey" = $2`,
     [programId, key],
   );
@@ -284,7 +309,7 @@ async function findByIdempotencyKey(sql: SqlRunner, programId: string, key: stri
     clientId: row.clientId,
     clientCode: row.code,
     newClient: false,
-    followUp: row.fid && row.followUpDate ? { id: row.fid, date: row.followUpDate, dueAt: new Date(row.dueMs!), assigneeMemberId: row.assigneeId } : null,
+    followUp: row.fid && row.followUpDate ? { id: row.fid, date: row.followUpDate, dueAt: new Date(row.dueMs!), assigneeMemberId: row.assigneeId, pending: row.pending === true } : null,
     followUpsMet: [],
   };
 }

@@ -13,10 +13,10 @@ import {
   type ImportError,
   type ImportRow,
 } from '../domain/contact-csv.js';
-import { fromLocal } from '../domain/time.js';
 import type { Database } from '../db/client.js';
 import type { SqlRunner } from '../db/migrate.js';
 import { AUDIT, type TAuditAction } from './audit.js';
+import { clientContactsSql, followUpDueAt, markMetSql, meetingSql, pendingFollowUpsSql } from './contact-rules.js';
 import { sealNotes } from './contacts.js';
 import type { Keyring } from './crypto.js';
 import type { Directory } from './directory.js';
@@ -144,7 +144,7 @@ export async function importContacts(deps: ImportDeps, req: ImportRequest): Prom
       summary.contactsCreated = inserted.length;
       summary.contactNumbers = { first: firstNumber, last: firstNumber + fresh.length - 1 };
       summary.followUpsCreated = await insertFollowUps(tx, program, inserted, audits);
-      summary.followUpsMet = await meetFollowUps(tx, program.id, [...new Set(inserted.map((c) => c.clientId))], audits);
+      summary.followUpsMet = await meetFollowUps(tx, [...new Set(inserted.map((c) => c.clientId))], audits);
 
       // A client's first contact is the earliest of all its contacts, imported or logged.
       await tx.query(
@@ -362,7 +362,7 @@ async function insertFollowUps(tx: Tx, program: ProgramConfig, contacts: Inserte
   const due = (date: string) => {
     let at = dueAt.get(date);
     if (!at) {
-      at = fromLocal(date, program.followUps.nudgeAt, program.timezone).toISOString();
+      at = followUpDueAt(program, date).toISOString();
       dueAt.set(date, at);
     }
     return at;
@@ -386,25 +386,13 @@ async function insertFollowUps(tx: Tx, program: ProgramConfig, contacts: Inserte
 }
 
 /**
- * As when a contact is logged, a later contact with the client meets the follow-ups that were
- * waiting for one: without this, a file of history would leave every old follow-up pending (and
- * nudging). The earliest later contact is the one that met it, at its own time.
+ * contact-rules.ts' rule, as when a contact is logged: the client's next contact after the one that
+ * asked for a follow-up meets it, at its own time. Without this, a file of history would leave
+ * every old follow-up pending (and nudging).
  */
-async function meetFollowUps(tx: Tx, programId: string, clientIds: string[], audits: AuditBatch): Promise<number> {
-  const met = await tx.query<{ id: string }>(
-    `WITH met AS (
-       SELECT DISTINCT ON (f.id) f.id, c.id AS contact_id, c."occurredAt" AS at
-         FROM "FollowUp" f
-         JOIN "Contact" o ON o.id = f."originContactId"
-         JOIN "Contact" c ON c."clientId" = f."clientId" AND c."occurredAt" > o."occurredAt"
-        WHERE f."programId" = $1 AND f.status = 'pending' AND f."clientId" = ANY($2::uuid[])
-        ORDER BY f.id, c."occurredAt")
-     UPDATE "FollowUp" f
-        SET status = 'done', "completedAt" = met.at, "metByContactId" = met.contact_id, version = f.version + 1, "updatedAt" = now()
-       FROM met WHERE f.id = met.id
-     RETURNING f.id`,
-    [programId, clientIds],
-  );
+async function meetFollowUps(tx: Tx, clientIds: string[], audits: AuditBatch): Promise<number> {
+  const touched = '= ANY($1::uuid[])';
+  const met = await tx.query<{ id: string }>(markMetSql(`(${meetingSql(pendingFollowUpsSql(touched), clientContactsSql(touched))})`), [clientIds]);
   audits.add(AUDIT.followUpComplete, 'followup', met.map((f) => f.id));
   return met.length;
 }

@@ -1,17 +1,14 @@
 // logContact against both databases carelog runs on: a real Postgres server and the embedded
 // PGlite. Each test starts from empty tables and freshly synced programs.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { parseProgramFile, type ProgramConfig } from '../../src/config.js';
-import { openDatabase, type Database } from '../../src/db/client.js';
-import { formatClientCode, type ContactInput } from '../../src/domain/contact.js';
+import type { Database } from '../../src/db/client.js';
+import { clientCodeSql, formatClientCode, type ContactInput } from '../../src/domain/contact.js';
 import { createKeyring } from '../../src/services/crypto.js';
-import { syncPrograms, type Directory, type MemberRef } from '../../src/services/directory.js';
+import type { Directory, MemberRef } from '../../src/services/directory.js';
 import { ContactFieldError, logContact, notesContext, openNotes, type ContactServiceDeps } from '../../src/services/contacts.js';
-import { openMigratedTestDatabase } from '../support/postgres.js';
+import { BACKENDS, freshForEachTest } from '../support/backends.js';
 
 const PROGRAMS_YAML = `
 programs:
@@ -38,41 +35,6 @@ programs:
 const NOTES = 'CANARY-7f3a9 Jane Roe said she hears voices';
 const INCIDENT = 'CAD-2026-0042';
 
-interface Backend {
-  name: string;
-  open(): Promise<{ db: Database; cleanup(): Promise<void> }>;
-}
-
-const BACKENDS: Backend[] = [
-  {
-    name: 'Postgres',
-    open: async () => {
-      const t = await openMigratedTestDatabase();
-      return { db: t.db, cleanup: t.cleanup };
-    },
-  },
-  {
-    name: 'embedded PGlite',
-    open: async () => {
-      const dir = mkdtempSync(path.join(os.tmpdir(), 'carelog-contacts-'));
-      try {
-        const db = await openDatabase({ dataDir: dir });
-        await db.migrate();
-        return {
-          db,
-          cleanup: async () => {
-            await db.close();
-            rmSync(dir, { recursive: true, force: true });
-          },
-        };
-      } catch (err) {
-        rmSync(dir, { recursive: true, force: true });
-        throw err;
-      }
-    },
-  },
-];
-
 function input(overrides: Partial<ContactInput> = {}): ContactInput {
   return {
     client: { kind: 'new', sex: 'female', ageBand: '25-59' },
@@ -95,24 +57,16 @@ describe.each(BACKENDS)('logContact on $name', (backend) => {
   const alpha = programs.find((p) => p.id === 'alpha')!;
   const beta = programs.find((p) => p.id === 'beta')!;
   const keyring = createKeyring(randomBytes(32));
+  const fresh = freshForEachTest(backend, programs);
   let db: Database;
-  let cleanup: (() => Promise<void>) | undefined;
   let directory: Directory;
   let deps: ContactServiceDeps;
   let clinician: MemberRef;
   let caseManager: MemberRef;
   let betaClinician: MemberRef;
 
-  // PGlite compiles its Wasm on open: ~7 s alone, much more on a busy machine.
-  beforeAll(async () => {
-    ({ db, cleanup } = await backend.open());
-  }, 180_000);
-  afterAll(async () => {
-    await cleanup?.();
-  });
-  beforeEach(async () => {
-    await db.sql.exec('TRUNCATE "AuditEvent", "FollowUp", "Contact", "Client", "Member", "Program" RESTART IDENTITY CASCADE');
-    directory = await syncPrograms(db.prisma, programs);
+  beforeEach(() => {
+    ({ db, directory } = fresh);
     deps = { db, keyring, directory };
     clinician = directory.member('alpha', 'slack', 'U0CLIN1')!;
     caseManager = directory.member('alpha', 'slack', 'U0CASE1')!;
@@ -160,6 +114,12 @@ describe.each(BACKENDS)('logContact on $name', (backend) => {
     expect(stored).toEqual([{ number: 9999, code: 'PIC-9999' }, { number: 10000, code: 'PIC-10000' }]);
   });
 
+  it('the SQL that numbers new clients writes the code formatClientCode writes', async () => {
+    const numbers = [1, 7, 42, 999, 1000, 9999, 10000, 123456, 2147483647];
+    const rows = await db.sql.query<{ code: string }>(`SELECT ${clientCodeSql('$1::text', 'n')} AS code FROM unnest($2::int[]) WITH ORDINALITY AS u(n, i) ORDER BY i`, ['PIC', numbers]);
+    expect(rows.map((r) => r.code)).toEqual(numbers.map((n) => formatClientCode('PIC', n)));
+  });
+
   it("a known client's follow-up: a chosen clinician takes it, else the case manager, who becomes the client's; the earliest contact stays first", async () => {
     const first = await log(alpha, clinician, input({ occurredAt: new Date('2026-03-05T15:00:00Z') }));
     const client = await db.prisma.client.findFirstOrThrow({ where: { code: first.clientCode } });
@@ -175,7 +135,13 @@ describe.each(BACKENDS)('logContact on $name', (backend) => {
     // logged late, earlier than the first on record, so it becomes the first contact.
     const late = await log(alpha, clinician, input({ client: known, followUpDate: '2026-03-10', occurredAt: new Date('2026-03-01T15:00:00Z') }));
     expect(late.followUp!.assigneeMemberId).toBe(caseManager.memberId);
-    expect(late.followUpsMet.map((f) => f.id)).toEqual([chosen.followUp!.id]);
+    // Logged late, it is not the contact after the one that asked on 6 March: that follow-up
+    // waits on. Its own follow-up was met at once by the contact on record after it (5 March).
+    expect(late.followUpsMet).toEqual([]);
+    expect(late.followUp!.pending).toBe(false);
+    const [chosenRow, lateRow] = await Promise.all([chosen, late].map((c) => db.prisma.followUp.findUniqueOrThrow({ where: { id: c.followUp!.id } })));
+    expect(chosenRow!.status).toBe('pending');
+    expect([lateRow!.status, lateRow!.metByContactId, lateRow!.completedAt?.toISOString()]).toEqual(['done', first.contactId, '2026-03-05T15:00:00.000Z']);
     const after = await db.prisma.client.findUniqueOrThrow({ where: { id: client.id } });
     expect(after.caseManagerId).toBe(caseManager.memberId);
     expect(after.firstContactAt.toISOString()).toBe('2026-03-01T15:00:00.000Z');
@@ -293,12 +259,13 @@ describe.each(BACKENDS)('logContact on $name', (backend) => {
     expect(pending.status).toBe('pending');
 
     const second = await log(alpha, caseManager, input({ client: { kind: 'existing', clientId: client.id }, occurredAt: new Date('2026-03-06T15:00:00Z') }));
-    expect(second.followUpsMet).toEqual([{ id: pending.id, version: pending.version }]);
+    expect(second.followUpsMet).toEqual([{ id: pending.id, version: pending.version, contactNumber: second.contactNumber }]);
     expect(second.followUp).toBeNull();
     const met = await db.prisma.followUp.findUniqueOrThrow({ where: { id: pending.id } });
     expect(met.status).toBe('done');
     expect(met.metByContactId).toBe(second.contactId);
-    expect(met.completedAt).toBeInstanceOf(Date);
+    // Met as of the meeting contact, not as of the save.
+    expect(met.completedAt!.toISOString()).toBe('2026-03-06T15:00:00.000Z');
     expect(met.version).toBe(pending.version + 1);
     const complete = await db.prisma.auditEvent.findMany({ where: { action: 'followup.complete' } });
     expect(complete.map((a) => [a.entityType, a.entityId, a.actorId])).toEqual([['followup', pending.id, caseManager.memberId]]);

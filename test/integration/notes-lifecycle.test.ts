@@ -95,7 +95,7 @@ async function logMany(keyring: Keyring, program: ProgramConfig, author: string,
   const ids: string[] = [];
   for (const [i, it] of items.entries()) {
     const r = await logContact(
-      { db, keyring, directory, now: () => NOW },
+      { db, keyring, directory },
       { program, author: member, idempotencyKey: `k-${randomBytes(6).toString('hex')}`, input: input(i, it.at, it.notes === undefined ? note(i) : it.notes) },
     );
     ids.push(r.contactId);

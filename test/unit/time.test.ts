@@ -1,6 +1,6 @@
 // src/domain/time.ts: wall-clock arithmetic in a program's zone, across DST and date lines.
 import { describe, expect, it } from 'vitest';
-import { addDays, fromLocal, isIsoDate, toLocal, zoneOffsetMinutes } from '../../src/domain/time.js';
+import { addDays, formatDateTime, fromLocal, isIsoDate, parseDateTime, toLocal, zoneOffsetMinutes } from '../../src/domain/time.js';
 
 const NY = 'America/New_York';
 
@@ -138,5 +138,32 @@ describe('addDays', () => {
     ['2024-06-15', 0, '2024-06-15'],
   ])('%s plus %d is %s', (date, days, expected) => {
     expect(addDays(date, days)).toBe(expected);
+  });
+});
+
+describe('parseDateTime and formatDateTime', () => {
+  it.each([
+    ['2024-09-30T23:30-04:00', '2024-10-01T03:30:00.000Z'],
+    ['2024-09-30 23:30-0400', '2024-10-01T03:30:00.000Z'],
+    ['2024-09-30T23:30Z', '2024-09-30T23:30:00.000Z'],
+    ['2024-09-30T23:30', '2024-10-01T03:30:00.000Z'],
+    ['2024-01-15T09:00:07.5', '2024-01-15T14:00:07.500Z'],
+    // Spring forward in New York: 02:30 does not exist and moves on by the gap.
+    ['2024-03-10T02:30', '2024-03-10T07:30:00.000Z'],
+  ])('reads %s as %s', (text, iso) => {
+    expect(parseDateTime(text, NY)?.toISOString()).toBe(iso);
+  });
+
+  it.each(['2024-02-30T10:00', '2024-09-30T24:00', '2024-09-30', '30/09/2024 10:00', '2024-09-30T10:00+25:00', ''])('refuses %j', (text) => {
+    expect(parseDateTime(text, NY)).toBeNull();
+  });
+
+  it.each([
+    ['2024-10-01T03:30:00.000Z', '2024-09-30T23:30-04:00'],
+    ['2024-01-15T14:00:07.000Z', '2024-01-15T09:00:07-05:00'],
+    ['2024-01-15T14:00:07.250Z', '2024-01-15T09:00:07.250-05:00'],
+  ])('writes %s as %s, which reads back the same', (iso, text) => {
+    expect(formatDateTime(new Date(iso), NY)).toBe(text);
+    expect(parseDateTime(text, NY)?.toISOString()).toBe(iso);
   });
 });
