@@ -7,6 +7,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { CarelogError } from '../errors.js';
 import { copyTemplate, findTemplate } from './embedded-template.js';
+import { pgliteWasmModule } from './embedded-preload.js';
 import { applyMigrations, type MigrateResult, type SqlRunner } from './migrate.js';
 
 export { PrismaClient };
@@ -157,13 +158,15 @@ function isAlive(pid: number): boolean {
 async function openEmbedded(dataDir: string, templateDir?: string): Promise<Database> {
   const release = acquireDataDirLock(dataDir);
   try {
+    const compiling = pgliteWasmModule();
     const { PGlite } = await import('@electric-sql/pglite');
     const { PrismaPGlite } = await import('pglite-prisma-adapter');
     const pgDir = path.join(dataDir, 'pglite');
     // A fresh data directory starts as a copy of the ready-made template when npm install built one.
     const template = existsSync(path.join(pgDir, 'PG_VERSION')) ? null : findTemplate(templateDir);
     if (template) copyTemplate(template, pgDir);
-    const db = await PGlite.create(pgDir);
+    const wasm = await compiling;
+    const db = await PGlite.create(pgDir, wasm ? { pgliteWasmModule: wasm } : {});
     const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
     const sql: SqlRunner = {
       query: async <T,>(text: string, params?: unknown[]) => (await db.query<T>(text, params)).rows,

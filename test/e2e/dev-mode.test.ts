@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIMULATOR_SIGNING_SECRET } from '../../src/carelog.js';
-import { sendSignedRequest, slashCommandBody } from '../../src/platforms/slack/simulator.js';
+import { sendSignedRequest, slashCommandBody } from '../support/slack-requests.js';
 import { PROGRAM_YAML, startTestCarelog, TEAM, type TestCarelog } from '../support/harness.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');

@@ -1,7 +1,7 @@
 // Helpers for follow-up tests: a clock that can be set and keeps running, contacts logged through the
 // real /contact form, nudge DMs as the fake Slack saw them, and block_actions on a sent message.
 import { expect } from 'vitest';
-import { sendSignedRequest, slashCommandBody } from '../../src/platforms/slack/simulator.js';
+import { sendSignedRequest, slashCommandBody } from './slack-requests.js';
 import type { RecordedCall } from '../../src/platforms/slack/simulator.js';
 import { SIGNING_SECRET, TEAM, type Harness } from './harness.js';
 import { viewSubmission, type ModalValues, type OpenedView } from './slack-payloads.js';
