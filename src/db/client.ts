@@ -155,6 +155,15 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Postgres settings for the embedded database, after PGlite's own. Postgres' default 128 MB of
+ * shared buffers are zeroed in WebAssembly memory at every open: 0.4–0.6 s of a ~1.5 s open on this
+ * machine (`npm run bench -- cold-start`). One process, one development-sized database: 16 MB is
+ * plenty (files are still cached by the operating system), and a single-user server needs few
+ * connection slots.
+ */
+const EMBEDDED_SETTINGS = ['-c', 'shared_buffers=16MB', '-c', 'max_connections=8'];
+
 async function openEmbedded(dataDir: string, templateDir?: string): Promise<Database> {
   const release = acquireDataDirLock(dataDir);
   try {
@@ -166,7 +175,7 @@ async function openEmbedded(dataDir: string, templateDir?: string): Promise<Data
     const template = existsSync(path.join(pgDir, 'PG_VERSION')) ? null : findTemplate(templateDir);
     if (template) copyTemplate(template, pgDir);
     const wasm = await compiling;
-    const db = await PGlite.create(pgDir, wasm ? { pgliteWasmModule: wasm } : {});
+    const db = await PGlite.create(pgDir, { startParams: [...PGlite.defaultStartParams, ...EMBEDDED_SETTINGS], ...(wasm ? { pgliteWasmModule: wasm } : {}) });
     const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
     const sql: SqlRunner = {
       query: async <T,>(text: string, params?: unknown[]) => (await db.query<T>(text, params)).rows,
