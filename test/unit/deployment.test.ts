@@ -260,6 +260,14 @@ describe('Dockerfile', () => {
     expect(copies(runtime).filter((c) => !c.from).flatMap((c) => c.sources)).not.toContain('src');
   });
 
+  it('runs on Node 24 (the Active LTS line, README "Supported Node versions"), one the engines field allows', () => {
+    const image = /^ARG NODE_IMAGE=node:(\d+)[-.]/m.exec(read('Dockerfile'));
+    expect(image?.[1]).toBe('24');
+    const engines = (pkg as unknown as { engines: { node: string } }).engines.node;
+    expect(Number(image![1])).toBeGreaterThanOrEqual(Number(/>=(\d+)/.exec(engines)![1]));
+    expect(read('Dockerfile')).toMatch(/^FROM \$\{NODE_IMAGE\} AS base$/m);
+  });
+
   it('runs as a non-root user with NODE_ENV=production', () => {
     const users = runtime.lines.filter((l) => l.instr === 'USER').map((l) => l.args);
     expect(users.length).toBeGreaterThan(0);
