@@ -18,7 +18,7 @@ import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { parseEnv, parseProgramFile, type Config } from '../src/config.js';
 import { startCarelog, type RunningCarelog } from '../src/carelog.js';
-import { followUpRules } from '../src/services/followups.js';
+import { followUpRules } from '../src/domain/followups.js';
 import { nextOpening } from '../src/domain/followups.js';
 import { connectRedis } from '../src/queue/redis.js';
 import { createLogger } from '../src/logger.js';

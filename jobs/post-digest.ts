@@ -3,13 +3,10 @@ import { z } from 'zod';
 import { lastCompletePeriod } from '../src/domain/periods.js';
 import { defineJob } from '../src/queue/job.js';
 import { digestPlatforms, isWeekday, postDigestOnce } from '../src/services/digest-posting.js';
-
 import { DIGEST_JOB_NAME } from '../src/queue/digests.js';
 
-export const DIGEST_JOB = DIGEST_JOB_NAME;
-
 export const postDigestJob = defineJob({
-  name: DIGEST_JOB,
+  name: DIGEST_JOB_NAME,
   payload: z.object({ programId: z.string(), kind: z.enum(['week', 'quarter']) }),
   async run(data, deps) {
     const program = deps.directory.program(data.programId);

@@ -1,8 +1,10 @@
 // House rules that a type checker cannot see (CONTRIBUTING.md explains each):
 //  - only src/config.ts reads process.env;
 //  - shipped code logs through the logger, never console.*;
-//  - handlers (Slack's in handlers/, Teams' in src/platforms/teams/handlers/) never touch Prisma
-//    directly (they call services).
+//  - handlers (handlers/slack/, handlers/teams/) never touch Prisma directly (they call services);
+//  - the layers (.dependency-cruiser.cjs, docs/architecture.md): no import cycle, and dependencies
+//    point one way (handlers and jobs → services → domain; views → domain; platforms → services, views).
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
@@ -25,7 +27,7 @@ for (const root of roots.filter((r) => existsSync(r))) {
       const where = `${file}:${i + 1}`;
       if (/process\.env/.test(line) && file !== path.join('src', 'config.ts')) problems.push(`${where}: process.env is read only in src/config.ts`);
       if (/console\.(log|error|warn|info|debug)\(/.test(line) && !file.includes(`${path.sep}cli`)) problems.push(`${where}: use the logger, not console`);
-      const isHandler = root === 'handlers' || file.startsWith(path.join('src', 'platforms', 'teams', 'handlers') + path.sep);
+      const isHandler = root === 'handlers';
       if (isHandler && /\.prisma\b|\$transaction|generated\/prisma/.test(line)) problems.push(`${where}: handlers call services; no Prisma here`);
     });
   }
@@ -36,3 +38,12 @@ if (problems.length) {
   process.exit(1);
 }
 process.stdout.write('house rules: ok\n');
+
+// The layers: dependency-cruiser with carelog's rules, over what ships. It prints each violation
+// with the rule's name and the import that breaks it, and exits non-zero on any.
+const depcruise = path.join('node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs');
+const layers = spawnSync(process.execPath, [depcruise, ...roots.filter((r) => existsSync(r)), '--config', '.dependency-cruiser.cjs', '--output-type', 'err'], { stdio: 'inherit' });
+if (layers.status !== 0) {
+  process.stderr.write('layers: the imports above break a rule of .dependency-cruiser.cjs (docs/architecture.md says why each holds)\n');
+  process.exit(1);
+}

@@ -1,6 +1,7 @@
 // Starts what the config asks for: database (migrated in embedded mode), Redis, the HTTP server,
 // Slack (or the local Slack simulator when no credentials are set outside production), and the
 // workers. src/main.ts calls this; end-to-end tests call it too, with their own config and logger.
+import { registerSlackHandlers } from '../handlers/slack/index.js';
 import { JOBS } from '../jobs/index.js';
 import { devModesExposed, platformModes, usesTeams, type Config } from './config.js';
 import { openDatabase, type Database } from './db/client.js';
@@ -86,6 +87,8 @@ async function ensureMigrated(db: Database, logger: Logger): Promise<void> {
  * takes ~0.3 s to load, a tenth of a cold start (`npm run bench -- chat`).
  */
 const teamsPlatform = () => import('./platforms/teams/app.js');
+/** Teams' handlers, loaded with the platform (they import the SDK's types and cards too). */
+const teamsHandlers = () => import('../handlers/teams/index.js');
 
 export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> {
   const { config, logger } = opts;
@@ -94,7 +97,7 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
   if (exposed.length) throw new CarelogError('config_invalid', `Invalid environment:\n${exposed.map((m) => `  ${m}`).join('\n')}`);
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
-    for (const s of stops.reverse()) await s().catch((err: unknown) => logger.warn({ err: { name: (err as Error)?.name } }, 'error while stopping'));
+    for (const s of stops.reverse()) await s().catch((err: unknown) => logger.warn({ err }, 'error while stopping'));
   };
   try {
     const { keyring, generatedKeyFile } = loadKeyring({
@@ -186,6 +189,8 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
     }
     if (modes.slack !== 'off') {
       const { app: slack, api } = await createSlackApp(deps, {
+        // The app takes its listeners from here: it never imports handlers/ (one-way dependencies).
+        register: registerSlackHandlers,
         signingSecret,
         botToken,
         apiUrl,
@@ -218,7 +223,8 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
       logger.info({ path: '/admin/queues' }, 'queue dashboard on (read-only, basic auth)');
     }
     if (teamsOptions) {
-      const teams = await (await teamsPlatform()).createTeamsApp(deps, http, teamsOptions);
+      const [platform, handlers] = await Promise.all([teamsPlatform(), teamsHandlers()]);
+      const teams = await platform.createTeamsApp(deps, http, teamsOptions, handlers.registerTeamsHandlers);
       deps.messengers.teams = teams.messenger;
       if (teams.health) health.add('teams', teams.health, { cacheMs: PLATFORM_CHECK_CACHE_MS });
       if (teamsOptions.mode === 'unauthenticated') {

@@ -17,11 +17,10 @@ try {
 if (!config.env.DATABASE_URL) void pgliteWasmModule();
 const logger = createLogger(config.env.LOG_LEVEL);
 for (const w of config.warnings) logger.warn(w);
-// A stray error's message or stack could quote a payload: log its name and code only.
-const errorIds = (err: unknown) => ({ name: (err as Error)?.name, code: (err as { code?: string })?.code });
-process.on('unhandledRejection', (err) => logger.error({ err: errorIds(err) }, 'unhandled rejection'));
+// A stray error's message could quote a payload: the logger keeps its name, codes and frames only.
+process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
 process.on('uncaughtException', (err) => {
-  logger.fatal({ err: errorIds(err) }, 'uncaught exception; exiting');
+  logger.fatal({ err }, 'uncaught exception; exiting');
   process.exit(1);
 });
 
@@ -43,6 +42,7 @@ try {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 } catch (err) {
-  logger.fatal({ code: isCarelogError(err) ? err.code : undefined }, isCarelogError(err) ? err.message : `carelog could not start: ${(err as Error)?.message}`);
+  // carelog's own messages say what to fix; another error's could quote what it was given.
+  logger.fatal({ err }, isCarelogError(err) ? err.message : 'carelog could not start');
   process.exit(1);
 }

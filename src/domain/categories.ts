@@ -72,7 +72,3 @@ export const DEFAULT_CATEGORIES: TCategories = {
     c('not_reported', 'Not reported'),
   ],
 };
-
-export function categoryKeys(list: TCategory[]): string[] {
-  return list.map((x) => x.key);
-}

@@ -7,7 +7,7 @@ import type { TCategories, TCategory } from './categories.js';
 import { formatClientCode } from './contact.js';
 import { isBlankRecord, parseCsv, unguardSpreadsheetCell, type CsvRecord } from './csv.js';
 import { fromLocal, isIsoDate, toLocal, zoneOffsetMinutes } from './time.js';
-import { INCIDENT_REF_MAX_LENGTH, NOTES_MAX_LENGTH } from '../views/contact-form.js';
+import { INCIDENT_REF_MAX_LENGTH, NOTES_MAX_LENGTH } from './contact-draft.js';
 
 export const COLUMN = {
   contactNumber: 'contact_number',

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import type { TCategories } from './categories.js';
 import { addDays, fromLocal, isIsoDate, toLocal } from './time.js';
-import { FIELD, INCIDENT_REF_MAX_LENGTH, NEW_CLIENT, NOTES_MAX_LENGTH, type ContactDraft, type TFieldId } from '../views/contact-form.js';
+import { FIELD, INCIDENT_REF_MAX_LENGTH, NEW_CLIENT, NOTES_MAX_LENGTH, type ContactDraft, type TFieldId } from './contact-draft.js';
 
 /** How far ahead of the server clock a contact time may be (phones drift). */
 const FUTURE_SLACK_MS = 10 * 60_000;

@@ -21,6 +21,22 @@ export interface FollowUpRules {
   overdueAfterWorkingDays: number;
 }
 
+/** What of a program its follow-up rules come from (carelog.yml's timezone and followUps). */
+export interface FollowUpSettings {
+  timezone: string;
+  followUps: { nudgeAt: string; hours: ProgramHours; overdueAfterWorkingDays: number };
+}
+
+/** A program's follow-up rules. */
+export function followUpRules(program: FollowUpSettings): FollowUpRules {
+  return {
+    timezone: program.timezone,
+    nudgeAt: program.followUps.nudgeAt,
+    hours: program.followUps.hours,
+    overdueAfterWorkingDays: program.followUps.overdueAfterWorkingDays,
+  };
+}
+
 /** The weekday of a YYYY-MM-DD date. */
 export function weekdayOf(date: string): TWeekday {
   // getUTCDay: 0 = Sunday.

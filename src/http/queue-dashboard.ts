@@ -25,6 +25,7 @@ import express from 'express';
 import { rateLimit, type RateLimitInfo } from 'express-rate-limit';
 import type { Redis } from 'ioredis';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
+import { SHOWN_MESSAGE, shownStack, stackErrorName } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { secretsEqual } from './operator.js';
 import { sendText, type HttpServer } from './server.js';
@@ -83,30 +84,15 @@ export function shownJobData(data: unknown): Record<string, unknown> {
   return out;
 }
 
-/** What an error message may show: a Slack Web API error code (`An API error occurred: ratelimited`), else nothing. */
-const SHOWN_MESSAGE = /^An API error occurred: [a-z0-9_]+$/;
+// How a failure's stack is shown lives with carelog's errors: the logger shows errors the same way.
+export { shownStack };
 const HIDDEN = '[hidden]';
-
-/** An error's name, from the first line of its stack (`TypeError: …`), when it is one. */
-function errorName(stack: string | undefined): string | null {
-  const m = /^([A-Za-z_$][\w$]{0,99})(:|$)/m.exec(stack?.split('\n', 1)[0] ?? '');
-  return m ? m[1]! : null;
-}
-
-/** A stack as the dashboard shows it: `Name: [hidden]` (or a Slack code) and the frames (`at …`) only. */
-export function shownStack(stack: string): string {
-  const [first = '', ...rest] = stack.split('\n');
-  const name = errorName(first) ?? 'Error';
-  const message = first.slice(name.length).replace(/^:\s*/, '');
-  const frames = rest.filter((l) => /^\s+at \S/.test(l));
-  return [`${name}: ${SHOWN_MESSAGE.test(message) ? message : HIDDEN}`, ...frames].join('\n');
-}
 
 /** A failed job's reason as the dashboard shows it: the error's name, with a Slack code when it is one. */
 export function shownFailedReason(reason: string | undefined, stacktrace: readonly string[] | null | undefined): string | undefined {
   if (!reason) return reason;
   if (SHOWN_MESSAGE.test(reason)) return reason;
-  const name = errorName(stacktrace?.filter(Boolean).at(-1));
+  const name = stackErrorName(stacktrace?.filter(Boolean).at(-1));
   return name ? `${name}: ${HIDDEN}` : HIDDEN;
 }
 
@@ -196,8 +182,8 @@ export function mountQueueDashboard(
       sendText(res, 429, 'Too many wrong credentials: try again in a minute.');
     },
     logger: {
-      error: (err) => logger.error({ err: { name: (err as Error)?.name, code: (err as { code?: string })?.code } }, 'queue dashboard: login limit'),
-      warn: (err) => logger.warn({ err: { name: (err as Error)?.name, code: (err as { code?: string })?.code } }, 'queue dashboard: login limit'),
+      error: (err) => logger.error({ err }, 'queue dashboard: login limit'),
+      warn: (err) => logger.warn({ err }, 'queue dashboard: login limit'),
     },
   });
   const guard: express.RequestHandler = (req, res, next) => {

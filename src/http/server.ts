@@ -122,7 +122,7 @@ export function createHttpServer(logger: Logger, opts: HttpServerOptions = {}): 
       .then(() => handler!(req, res))
       .catch((err: unknown) => {
         // Never echo the error: it could carry what a person typed.
-        logger.error({ err: { name: (err as Error)?.name, code: (err as { code?: string })?.code }, path }, 'request failed');
+        logger.error({ err, path }, 'request failed');
         if (!res.headersSent) sendText(res, 500, 'internal error');
         else res.end();
       });

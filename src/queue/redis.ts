@@ -81,7 +81,7 @@ export async function connectRedis(opts: RedisOptions): Promise<RedisHandle> {
     child = await startPrivateRedis(opts.url, opts.dataDir, opts.logger);
   }
   const connection = new Redis(opts.url, { maxRetriesPerRequest: null });
-  connection.on('error', (err) => opts.logger.warn({ err: { name: err.name, code: (err as { code?: string }).code } }, 'redis connection error'));
+  connection.on('error', (err) => opts.logger.warn({ err }, 'redis connection error'));
   try {
     const policy = (await connection.config('GET', 'maxmemory-policy')) as string[];
     if (policy[1] && policy[1] !== 'noeviction') {

@@ -12,7 +12,7 @@ export const QUEUE_NAME = 'carelog';
 
 export function createQueue(connection: Redis, prefix: string, logger: Logger): Queue {
   const queue = new Queue(QUEUE_NAME, { connection, prefix });
-  queue.on('error', (err) => logger.warn({ err: { name: err.name } }, 'queue error'));
+  queue.on('error', (err) => logger.warn({ err }, 'queue error'));
   return queue;
 }
 
@@ -77,7 +77,7 @@ export async function startWorkers(opts: {
         deps.logger.warn({ job: j.name }, 'a repeating job was missing from Redis and is declared again');
       }
       await opts.declareSchedules?.();
-    })().catch((err: unknown) => deps.logger.warn({ err: { name: (err as Error)?.name } }, 'could not check repeating jobs'));
+    })().catch((err: unknown) => deps.logger.warn({ err }, 'could not check repeating jobs'));
   }, timing.schedulerCheckMs ?? 60_000);
   schedulerCheck.unref();
   // Jobs with a batch run share one batcher per kind: what the worker holds at once goes together.
@@ -107,13 +107,13 @@ export async function startWorkers(opts: {
     },
   );
   // Without an error listener a lost connection would crash the process.
-  worker.on('error', (err) => deps.logger.warn({ err: { name: err.name } }, 'worker error'));
+  worker.on('error', (err) => deps.logger.warn({ err }, 'worker error'));
   // Run time from the job's start in this worker; counted under carelog's own job names only.
   const ranFor = (job: { processedOn?: number | undefined }) => (job.processedOn ? (Date.now() - job.processedOn) / 1000 : undefined);
   worker.on('completed', (job) => deps.metrics.jobFinished(job.name, 'completed', ranFor(job)));
   worker.on('failed', (job, err) => {
     deps.metrics.jobFinished(job?.name ?? 'other', 'failed', job ? ranFor(job) : undefined);
-    deps.logger.warn({ jobId: job?.id, job: job?.name, attempts: job?.attemptsMade, err: { name: err.name } }, 'job failed');
+    deps.logger.warn({ jobId: job?.id, job: job?.name, attempts: job?.attemptsMade, err }, 'job failed');
   });
   return {
     worker,

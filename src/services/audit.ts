@@ -6,7 +6,6 @@ import type { Prisma } from '../generated/prisma/client.js';
 export const AUDIT = {
   clientCreate: 'client.create',
   clientRead: 'client.read',
-  clientSearch: 'client.search',
   contactCreate: 'contact.create',
   /** A contact's confirmation shown again, to a repeated submission of its form (clientIds: its client). */
   contactRead: 'contact.read',

@@ -5,7 +5,7 @@ import type { CarelogDeps } from '../deps.js';
 import { LOGGING_ROLES } from '../domain/categories.js';
 import { parseClientCode, validateContactDraft } from '../domain/contact.js';
 import { toLocal } from '../domain/time.js';
-import { FIELD, type ContactDraft, type TFieldId } from '../views/contact-form.js';
+import { FIELD, type ContactDraft, type TFieldId } from '../domain/contact-draft.js';
 import { audit, AUDIT } from './audit.js';
 import { findClientByCode, findClientById, searchClients, type ClientSummary } from './clients.js';
 import { ContactFieldError, logContact, type LoggedContact } from './contacts.js';
@@ -102,7 +102,7 @@ export async function submitContact(
   } catch (err) {
     if (err instanceof ContactFieldError) return { ok: false, reason: 'invalid', errors: { [err.field]: err.message } };
     deps.logger.error(
-      { err: { name: (err as Error)?.name, code: (err as { code?: string })?.code }, programId: program.id, memberId: member.memberId },
+      { err, programId: program.id, memberId: member.memberId },
       'saving a contact failed',
     );
     return { ok: false, reason: 'unavailable', errors: { [FIELD.client]: SAVE_FAILED } };

@@ -5,15 +5,16 @@
 import type { ProgramConfig } from '../config.js';
 import type { CarelogDeps } from '../deps.js';
 import type { Period } from '../domain/periods.js';
-import { overdueCutoff } from '../domain/followups.js';
+import type { DigestFigures } from '../domain/digest.js';
+import { followUpRules, overdueCutoff } from '../domain/followups.js';
 import { periodContaining } from '../domain/periods.js';
 import { fromLocal, toLocal } from '../domain/time.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { buildDigestView, type AttentionRow, type DigestView } from '../views/digest.js';
 import { renderBarChartPng } from '../views/chart.js';
-import { computeDigest, type DigestFigures } from './digest.js';
+import { computeDigest } from './digest.js';
 import type { TPlatform } from './directory.js';
-import { followUpRules } from './followups.js';
+import { mentionOn } from './messenger.js';
 
 /** How long a claimed-but-unposted digest is left to the process that claimed it. */
 export const DIGEST_CLAIM_LEASE_MS = 2 * 60_000;
@@ -33,7 +34,7 @@ export class DigestInFlightError extends Error {
 
 /** The channel a program's digests go to on a platform, if it has one there. */
 export function digestChannel(program: ProgramConfig, platform: TPlatform): string | undefined {
-  return platform === 'slack' ? program.slack.digestChannel : program.teams.digestChannel;
+  return program[platform].digestChannel;
 }
 
 /** The platforms a program's digests are posted on: each with a digest channel. */
@@ -84,7 +85,7 @@ export async function buildDigest(deps: CarelogDeps, program: ProgramConfig, per
   if (period.kind === 'week') {
     const name = (id: string | null) => {
       const m = id ? deps.directory.memberById(id) : undefined;
-      return m ? (m.platform === 'slack' && platform === 'slack' ? `<@${m.platformUserId}>` : 'a team member') : 'unassigned';
+      return m ? mentionOn(deps.messengers, platform, m, 'a team member') : 'unassigned';
     };
     attention = (await followUpAttention(deps, program, period)).map((a) => ({ name: name(a.assigneeId), dueThisWeek: a.dueThisWeek, overdue: a.overdue }));
   }

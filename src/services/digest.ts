@@ -12,32 +12,10 @@
 //  - follow-ups completed in the period, and overdue at its end (still pending then, and past the
 //    overdue point of their due date).
 import type { ProgramConfig } from '../config.js';
-import { overdueCutoff } from '../domain/followups.js';
+import type { DigestFigures } from '../domain/digest.js';
+import { followUpRules, overdueCutoff } from '../domain/followups.js';
 import { changePercent, previousPeriod, quartersSince, type Period } from '../domain/periods.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
-import { followUpRules } from './followups.js';
-
-export interface DigestFigures {
-  period: { kind: Period['kind']; label: string; name: string; start: string; end: string; partial: boolean };
-  clientsServed: number;
-  newClients: number;
-  continuingClients: number;
-  servedSinceInception: number;
-  newClientsByQuarter: { label: string; name: string; partial: boolean; count: number }[];
-  previousNewClients: number;
-  newClientsChangePct: number | null;
-  newClientsBySex: Record<string, number>;
-  newClientsByAgeBand: Record<string, number>;
-  contacts: number;
-  contactsBySource: Record<string, number>;
-  servicesProvided: Record<string, number>;
-  referralsMade: Record<string, number>;
-  dispositions: Record<string, number>;
-  repeatContactClients: number;
-  followUpsCompleted: number;
-  /** Follow-ups overdue at the period's end. */
-  followUpsOverdue: number;
-}
 
 type Row = Record<string, unknown>;
 const n = (v: unknown) => Number(v ?? 0);

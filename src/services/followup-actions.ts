@@ -5,6 +5,7 @@ import type { TSnooze } from '../domain/followups.js';
 import { LOGGING_ROLES } from '../domain/categories.js';
 import { buildNudgeMessage, type NudgeMessage } from '../views/nudge.js';
 import type { MemberRef } from './directory.js';
+import { mentionOn } from './messenger.js';
 import { changeFollowUp, loadFollowUpFacts, StaleFollowUpError } from './followups.js';
 import { isCarelogError } from '../errors.js';
 import { audit, AUDIT } from './audit.js';
@@ -37,7 +38,8 @@ export async function actOnFollowUp(deps: CarelogDeps, actor: MemberRef, refText
     const result = await changeFollowUp(deps, actor, ref, change);
     const facts = await loadFollowUpFacts(deps, ref.id);
     if (!facts) return { ok: false, error: 'No such follow-up.' };
-    const mention = (m: MemberRef) => (m.platform === 'slack' ? `<@${m.platformUserId}>` : 'a colleague');
+    // Shown to the actor, on their platform (a reassignment stays on it).
+    const mention = (m: MemberRef) => mentionOn(deps.messengers, actor.platform, m, 'a colleague');
     const outcome =
       action.kind === 'done'
         ? { kind: 'done' as const, by: mention(actor) }

@@ -3,22 +3,13 @@
 // reconciler puts the job back later, so the row is always the truth.
 import type { ProgramConfig } from '../config.js';
 import type { CarelogDeps } from '../deps.js';
-import { nextOpening, overdueTime, snoozedUntil, type FollowUpRules, type TSnooze } from '../domain/followups.js';
+import { followUpRules, nextOpening, overdueTime, snoozedUntil, type TSnooze } from '../domain/followups.js';
 import { toLocal } from '../domain/time.js';
 import { CarelogError } from '../errors.js';
 import type { DesiredReminder, TStage } from '../queue/reminders.js';
 import type { FollowUpFacts } from '../views/nudge.js';
 import { audit, AUDIT } from './audit.js';
 import type { MemberRef } from './directory.js';
-
-export function followUpRules(program: ProgramConfig): FollowUpRules {
-  return {
-    timezone: program.timezone,
-    nudgeAt: program.followUps.nudgeAt,
-    hours: program.followUps.hours,
-    overdueAfterWorkingDays: program.followUps.overdueAfterWorkingDays,
-  };
-}
 
 /** A stage is behind a follow-up once its nudge was sent, or found undeliverable and rerouted. */
 export const SETTLED_NUDGE = { OR: [{ sentAt: { not: null } }, { error: { not: null } }] };
@@ -74,7 +65,7 @@ export async function scheduleReminder(deps: CarelogDeps, followUpId: string): P
     const next = nextReminder(f, sent, program);
     if (next) await withinQueueWait(deps.reminders.schedule(next, deps.now()));
   } catch (err) {
-    deps.logger.warn({ followUpId, err: { name: (err as Error)?.name } }, 'could not queue a reminder; the reconciler will');
+    deps.logger.warn({ followUpId, err }, 'could not queue a reminder; the reconciler will');
   }
 }
 
@@ -82,7 +73,7 @@ export async function unscheduleReminders(deps: CarelogDeps, followUpId: string,
   try {
     await withinQueueWait(deps.reminders.unschedule(followUpId, version));
   } catch (err) {
-    deps.logger.warn({ followUpId, err: { name: (err as Error)?.name } }, 'could not remove a reminder; the reconciler will');
+    deps.logger.warn({ followUpId, err }, 'could not remove a reminder; the reconciler will');
   }
 }
 

@@ -1,7 +1,12 @@
-// Sending a nudge is the one thing the follow-up service needs from a chat platform. Slack and
-// Teams each implement this; the service never knows which one it talks to.
+// What services need from a chat platform: sending nudges and digests, and naming a person in a
+// message. Slack and Teams each implement this; a service never knows which one it talks to, and
+// never writes a platform's syntax itself.
 import type { DigestView } from '../views/digest.js';
 import type { NudgeMessage } from '../views/nudge.js';
+import type { MemberRef, TPlatform } from './directory.js';
+
+/** A person as their chat platform knows them: whom a message names. */
+export type Person = Pick<MemberRef, 'platform' | 'platformUserId'>;
 
 export interface SentMessage {
   channel: string;
@@ -11,6 +16,13 @@ export interface SentMessage {
 }
 
 export interface Messenger {
+  /**
+   * How a message this platform sends names `person`, so that they are notified (Slack: <@U…>),
+   * or null where it has no way to: a person on another platform, or anyone on Teams (a Teams
+   * mention needs an entity beside the text, which carelog's messages do not carry). The message
+   * then names their part in plain words ("the assignee").
+   */
+  mention(person: Person): string | null;
   /** Sends a direct message; `nudgeId` is attached so the message can be found again. */
   sendNudge(recipient: string, message: NudgeMessage, nudgeId: string): Promise<SentMessage>;
   /** Finds a message sent for `nudgeId` (the crash window between send and record). */
@@ -23,6 +35,14 @@ export interface Messenger {
   postDigest(channel: string, view: DigestView, chartPng: Buffer | null, runId: string): Promise<SentMessage>;
   /** Finds a digest already posted for `runId` (the crash window between post and record). */
   findDigest(channel: string, runId: string): Promise<SentMessage | null>;
+}
+
+/**
+ * `person` as a message sent on `platform` names them, or `otherwise` (plain words, such as "a
+ * colleague") where that platform cannot, or carelog is not connected to it.
+ */
+export function mentionOn(messengers: Partial<Record<TPlatform, Messenger>>, platform: TPlatform, person: Person, otherwise: string): string {
+  return messengers[platform]?.mention(person) ?? otherwise;
 }
 
 /** The recipient can never be reached (left the workspace, closed DMs): reroute, do not retry. */

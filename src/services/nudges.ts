@@ -1,4 +1,4 @@
-// Sending follow-up reminders exactly once, many at a time.
+// Sending nudges (the messages a reminder job sends for a follow-up) exactly once, many at a time.
 //
 // Each message is first *claimed* as a Nudge row (unique per follow-up version, kind and
 // recipient), then sent with the row's id attached to the message, then recorded (channel, ts).
@@ -23,7 +23,7 @@ import { AUDIT } from './audit.js';
 import { buildEscalationText, buildNudgeMessage, type NudgeMessage } from '../views/nudge.js';
 import type { MemberRef, TPlatform } from './directory.js';
 import { loadFollowUpFacts, loadFollowUpFactsMany, nextReminder, type TFollowUpFacts } from './followups.js';
-import { RecipientUnreachableError, type SentMessage } from './messenger.js';
+import { mentionOn, RecipientUnreachableError, type SentMessage } from './messenger.js';
 
 /** How long a claimed-but-unsent nudge is left to the worker that claimed it. */
 export const CLAIM_LEASE_MS = 30_000;
@@ -221,8 +221,6 @@ async function deliverClaimed(deps: CarelogDeps, d: Delivery): Promise<TDelivery
   }
 }
 
-const mention = (m: MemberRef | undefined) => (m ? (m.platform === 'slack' ? `<@${m.platformUserId}>` : 'the assignee') : null);
-
 /** Marks a stage that had no one to nudge as behind the follow-up (the supervisors were told). */
 async function settleWithoutAssignee(deps: CarelogDeps, f: TFollowUpFacts, stage: TStage, platform: TPlatform): Promise<void> {
   await deps.db.sql.query(
@@ -287,14 +285,15 @@ async function sendUniqueReminders(deps: CarelogDeps, jobs: ReminderJobData[]): 
     if (failed.has(l.i)) continue;
     const unreachable = !l.assignee || (results[l.i] as ReminderResult).deliveries[0] === 'unreachable';
     if (!unreachable && l.job.stage !== 'overdue') continue;
-    const text = buildEscalationText({
-      clientCode: l.f.clientCode,
-      dueDate: l.f.dueDate,
-      assignee: mention(l.assignee),
-      reason: unreachable ? 'unreachable' : 'overdue',
-    });
     for (const s of supervisorsOf(deps, l.f.programId)) {
       if (s.memberId === l.assignee?.memberId) continue;
+      // The assignee as the supervisor's platform names them.
+      const text = buildEscalationText({
+        clientCode: l.f.clientCode,
+        dueDate: l.f.dueDate,
+        assignee: l.assignee ? mentionOn(deps.messengers, s.platform, l.assignee, 'the assignee') : null,
+        reason: unreachable ? 'unreachable' : 'overdue',
+      });
       escalations.push({ i: l.i, d: { key: { followUpId: l.f.followUpId, version: l.f.version, kind: 'escalation' }, to: s, content: { text } } });
     }
     if (unreachable) deps.logger.warn({ followUpId: l.f.followUpId, stage: l.job.stage }, 'assignee unreachable: rerouted to supervisors');
@@ -325,17 +324,10 @@ async function sendUniqueReminders(deps: CarelogDeps, jobs: ReminderJobData[]): 
   }
   if (next.length) {
     await deps.reminders.scheduleMany(next, deps.now).catch((err: unknown) => {
-      deps.logger.warn({ count: next.length, err: { name: (err as Error)?.name } }, 'could not queue the next reminders; the reconciler will');
+      deps.logger.warn({ count: next.length, err }, 'could not queue the next reminders; the reconciler will');
     });
   }
   return results;
-}
-
-/** Runs one reminder job (tests, and anything that needs a single one). */
-export async function sendReminder(deps: CarelogDeps, job: ReminderJobData): Promise<ReminderResult> {
-  const [result] = await sendReminders(deps, [job]);
-  if (result instanceof Error) throw result;
-  return result!;
 }
 
 /** Updates the nudges already sent for a follow-up to say a contact met it (no new message). */
@@ -351,6 +343,6 @@ export async function markNudgesMet(deps: CarelogDeps, followUpId: string, conta
     const message = buildNudgeMessage(facts, { kind: 'met', contactNumber });
     for (const n of sent) await deps.messengers[n.platform]?.updateNudge({ channel: n.channel!, ts: n.messageTs! }, message);
   } catch (err) {
-    deps.logger.warn({ followUpId, err: { name: (err as Error)?.name } }, 'could not update a nudge message');
+    deps.logger.warn({ followUpId, err }, 'could not update a nudge message');
   }
 }

@@ -1,7 +1,7 @@
 // A bar chart (new clients by quarter) as a PNG, in pure TypeScript so the digest needs no native
 // canvas: an 8-bit palette image, text drawn with a built-in 5×7 bitmap font at 2×, PNG chunks with
-// CRC-32 and IDAT compressed by node:zlib. Deterministic: the same bars give the same bytes.
-import { deflateSync } from 'node:zlib';
+// CRC-32 (node:zlib's crc32) and IDAT compressed by node:zlib. Deterministic: the same bars give the same bytes.
+import { crc32, deflateSync } from 'node:zlib';
 import { CarelogError } from '../errors.js';
 
 export interface ChartOptions {
@@ -232,22 +232,6 @@ export function renderBarChartPng(bars: ChartBar[], opts: ChartOptions = {}): Bu
   canvas.fill(left, base, right, base + 2, INK);
 
   return encodePng(canvas);
-}
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-function crc32(buf: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }
 
 function chunk(type: string, data: Uint8Array): Buffer {

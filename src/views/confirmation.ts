@@ -1,9 +1,17 @@
 // What a clinician is told after logging a contact: identifiers and dates only. Never notes,
 // names, or which referrals were made.
-import type { LoggedContact } from '../services/contacts.js';
+
+/** What the confirmation says of a logged contact (src/services/contacts.ts's LoggedContact has it). */
+export interface ConfirmedContact {
+  contactNumber: number;
+  clientCode: string;
+  newClient: boolean;
+  followUp: { date: string } | null;
+  followUpsMet: readonly unknown[];
+}
 
 export interface ConfirmationInput {
-  logged: LoggedContact;
+  logged: ConfirmedContact;
   /** How the platform mentions the follow-up's assignee (<@U123> in Slack), if any. */
   assigneeMention?: string;
 }

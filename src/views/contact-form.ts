@@ -2,32 +2,7 @@
 // Teams' Adaptive Card draw this model; validation (src/domain/contact.ts) reports errors by the
 // same field ids. Adding a field here adds it to every platform.
 import type { TCategories, TCategory } from '../domain/categories.js';
-
-/** Field ids: block ids in Slack, input ids in Teams, keys of validation errors. */
-export const FIELD = {
-  client: 'client',
-  sex: 'sex',
-  ageBand: 'age_band',
-  date: 'contact_date',
-  time: 'contact_time',
-  source: 'source',
-  services: 'services',
-  referrals: 'referrals',
-  disposition: 'disposition',
-  incidentRef: 'incident_ref',
-  minutesOnScene: 'minutes_on_scene',
-  followUpWanted: 'follow_up_wanted',
-  followUpDate: 'follow_up_date',
-  followUpAssignee: 'follow_up_assignee',
-  notes: 'notes',
-} as const;
-export type TFieldId = (typeof FIELD)[keyof typeof FIELD];
-
-/** The "client" choice that means: a person carelog has not met before. */
-export const NEW_CLIENT = 'new';
-
-export const NOTES_MAX_LENGTH = 3000;
-export const INCIDENT_REF_MAX_LENGTH = 40;
+import { FIELD, NEW_CLIENT, NOTES_MAX_LENGTH, INCIDENT_REF_MAX_LENGTH, type ContactDraft, type TFieldId } from '../domain/contact-draft.js';
 
 export type TFieldKind =
   | 'client' // typeahead over the program's client codes, plus "New client"
@@ -56,26 +31,6 @@ export interface FormField {
   initial?: string | string[] | boolean;
   /** Shown only when a new client is being logged. */
   newClientOnly?: boolean;
-}
-
-/** What a person has typed or chosen so far; every value optional, since drafts are partial. */
-export interface ContactDraft {
-  client?: string; // NEW_CLIENT or a client id
-  clientLabel?: string; // the code shown for a chosen client (PIC-0042)
-  sex?: string;
-  ageBand?: string;
-  date?: string;
-  time?: string;
-  source?: string;
-  services?: string[];
-  referrals?: string[];
-  disposition?: string;
-  incidentRef?: string;
-  minutesOnScene?: string;
-  followUpWanted?: boolean;
-  followUpDate?: string;
-  followUpAssignee?: string;
-  notes?: string;
 }
 
 export interface ContactFormModel {

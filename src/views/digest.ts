@@ -15,10 +15,9 @@
 //  - quarterly: the new clients by quarter add up to served since the program began, this quarter's
 //    bar is new, and the previous quarter's bar follows from new and the change in new clients.
 // A count left out to protect another shows as "hidden": 1 or more, small or not (0 always shows).
-import type { ProgramConfig } from '../config.js';
 import type { TCategory } from '../domain/categories.js';
+import type { DigestFigures, DigestProgram } from '../domain/digest.js';
 import { cellThreshold, isSmallCount, PART2_FLOOR, suppressCells, type Relation, type Shown, type SuppressionCell } from '../domain/suppression.js';
-import type { DigestFigures } from '../services/digest.js';
 
 /** What a cell left out to protect another shows: a count of 1 or more (0 always shows), small or not. */
 export const HIDDEN_CELL = 'hidden';
@@ -105,7 +104,7 @@ function footnote(below: number | undefined, part2Small: boolean): string {
  * The digest as it goes to a channel (or a private preview), suppressed. `exact` is for the
  * program's own staff at the command line only: every count as it is, Part 2 included.
  */
-export function buildDigestView(program: ProgramConfig, d: DigestFigures, suppressBelow?: number, attention?: AttentionRow[], opts: { exact?: boolean } = {}): DigestView {
+export function buildDigestView(program: DigestProgram, d: DigestFigures, suppressBelow?: number, attention?: AttentionRow[], opts: { exact?: boolean } = {}): DigestView {
   const below = opts.exact ? undefined : suppressBelow;
   const quarterly = d.period.kind === 'quarter';
   const periodWord = quarterly ? 'quarter' : 'week';
@@ -229,7 +228,7 @@ export function buildDigestView(program: ProgramConfig, d: DigestFigures, suppre
 }
 
 /** The digest's figures as plain text, for the terminal (`npm run carelog -- digest`): every count as it is. */
-export function renderDigestText(program: ProgramConfig, d: DigestFigures): string {
+export function renderDigestText(program: DigestProgram, d: DigestFigures): string {
   return renderDigestViewText(buildDigestView(program, d, undefined, undefined, { exact: true }));
 }
 

@@ -94,9 +94,10 @@ describe('saving a contact while the database is down', () => {
     const line = failures[0]!;
     const author = h.carelog.deps.directory.member('wilmington', 'slack', 'U0CLIN1')!;
     expect(line).toMatchObject({ level: 50, programId: 'wilmington', memberId: author.memberId });
-    // Identifiers and an error's name and code; nothing else.
+    // Identifiers and an error's name, code and stack frames; nothing else.
     expect(Object.keys(line).sort()).toEqual(['err', 'hostname', 'level', 'memberId', 'msg', 'name', 'pid', 'programId', 'time']);
-    expect(Object.keys(line.err as object).every((k) => k === 'name' || k === 'code')).toBe(true);
+    expect(Object.keys(line.err as object).every((k) => k === 'name' || k === 'code' || k === 'stack' || k === 'cause')).toBe(true);
+    expect((line.err as { stack: string }).stack).toMatch(/^\w+: \[hidden\]\n\s+at /);
 
     expect(await health()).toEqual({ status: 503, body: { status: 'unavailable', database: 'down', redis: 'ok', slack: 'ok' } });
   });

@@ -3,10 +3,10 @@
 // still in flight, rate limits, people carelog cannot reach, and the overdue stage.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reminderJobId } from '../../src/queue/reminders.js';
-import { CLAIM_LEASE_MS, NO_ASSIGNEE, NudgeInFlightError, sendReminder, sendReminders } from '../../src/services/nudges.js';
+import { CLAIM_LEASE_MS, NO_ASSIGNEE, NudgeInFlightError, sendReminders } from '../../src/services/nudges.js';
 import { reconcileReminders } from '../../src/services/reconcile.js';
 import { PROGRAM_YAML, startHarness, type Harness } from '../support/harness.js';
-import { FOLLOWUP_YAML, logContact, NEW_CLIENT, nudgeDms, nudgePosts, settableClock, waitUntil } from '../support/followups.js';
+import { FOLLOWUP_YAML, logContact, NEW_CLIENT, nudgeDms, nudgePosts, sendReminder, settableClock, waitUntil } from '../support/followups.js';
 
 const CANARY = 'CANARY-NOTE-d7e2 John Doe';
 // Mon 23 Nov 2026, 10:00 New York. Follow-ups are set for Mon 30 Nov, so their own jobs wait a

@@ -4,8 +4,8 @@
 // people Teams gives carelog no way to reach reported to the supervisors.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reminderJobId } from '../../src/queue/reminders.js';
-import { CLAIM_LEASE_MS, sendReminder } from '../../src/services/nudges.js';
-import { settableClock, waitUntil } from '../support/followups.js';
+import { CLAIM_LEASE_MS } from '../../src/services/nudges.js';
+import { sendReminder, settableClock, waitUntil } from '../support/followups.js';
 import { cardOf, elementsOf, inputsOf, pressAction, textsOf, type ConnectorCall } from '../support/fake-teams.js';
 import { logTeamsContact, NEW_CLIENT_INPUTS, pressOnCard, startTeamsHarness, T, TEAMS_TENANT, type TeamsHarness } from '../support/teams-harness.js';
 

@@ -505,7 +505,9 @@ describe('on the embedded database', () => {
   }, 180_000);
 });
 
-describe('the command line', () => {
+// Each case starts the command line as its own process (about 2 s each on a quiet machine, far
+// more on a busy one): a generous limit, so that a slow start is not a failure.
+describe('the command line', { timeout: 120_000 }, () => {
   const exec = promisify(execFile);
   let dir: string;
   let cliEnv: NodeJS.ProcessEnv;

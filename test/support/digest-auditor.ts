@@ -9,7 +9,7 @@ import highsModule, { type Highs } from 'highs';
 import { expect } from 'vitest';
 import { parseProgramFile, type ProgramConfig } from '../../src/config.js';
 import { changePercent } from '../../src/domain/periods.js';
-import type { DigestFigures } from '../../src/services/digest.js';
+import type { DigestFigures } from '../../src/domain/digest.js';
 import type { DigestView } from '../../src/views/digest.js';
 
 

@@ -1,6 +1,9 @@
 // Helpers for follow-up tests: a clock that can be set and keeps running, contacts logged through the
 // real /contact form, nudge DMs as the fake Slack saw them, and block_actions on a sent message.
 import { expect } from 'vitest';
+import type { CarelogDeps } from '../../src/deps.js';
+import type { ReminderJobData } from '../../src/queue/reminders.js';
+import { sendReminders, type ReminderResult } from '../../src/services/nudges.js';
 import { sendSignedRequest, slashCommandBody } from './slack-requests.js';
 import type { RecordedCall } from '../../src/platforms/slack/simulator.js';
 import { SIGNING_SECRET, TEAM, type Harness } from './harness.js';
@@ -144,4 +147,11 @@ export function messageAction(
     response_url: responseUrl(h),
     actions: [action],
   };
+}
+
+/** One reminder job, as the worker runs it (sendReminders), its error thrown. */
+export async function sendReminder(deps: CarelogDeps, job: ReminderJobData): Promise<ReminderResult> {
+  const [result] = await sendReminders(deps, [job]);
+  if (result instanceof Error) throw result;
+  return result!;
 }

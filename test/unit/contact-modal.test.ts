@@ -14,7 +14,8 @@ import {
   renderContactModal,
   type RenderContext,
 } from '../../src/platforms/slack/contact-modal.js';
-import { buildContactForm, FIELD, NEW_CLIENT, NOTES_MAX_LENGTH, type ContactDraft } from '../../src/views/contact-form.js';
+import { buildContactForm } from '../../src/views/contact-form.js';
+import { FIELD, NEW_CLIENT, NOTES_MAX_LENGTH, type ContactDraft } from '../../src/domain/contact-draft.js';
 import { checkModal, LIMITS } from '../support/block-kit-limits.js';
 
 const CTX: RenderContext = { timezone: 'America/New_York', metadata: { programId: 'wilmington', channelId: 'C0456DEF' } };

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CATEGORIES } from '../../src/domain/categories.js';
 import { clientSearchRanges, formatClientCode, parseClientCode, validateContactDraft, type ContactRules } from '../../src/domain/contact.js';
-import { FIELD, NEW_CLIENT, type ContactDraft } from '../../src/views/contact-form.js';
+import { FIELD, NEW_CLIENT, type ContactDraft } from '../../src/domain/contact-draft.js';
 
 // Fri 20 Nov 2026, 10:00 in New York.
 const NOW = new Date('2026-11-20T15:00:00Z');

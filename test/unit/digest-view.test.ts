@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseProgramFile, type ProgramConfig } from '../../src/config.js';
 import { renderDigestBlocks } from '../../src/platforms/slack/digest-blocks.js';
-import type { DigestFigures } from '../../src/services/digest.js';
+import type { DigestFigures } from '../../src/domain/digest.js';
 import { buildDigestView, HIDDEN_CELL, suppress, type DigestView } from '../../src/views/digest.js';
 import { checkMessage } from '../support/block-kit-limits.js';
 

@@ -10,11 +10,11 @@ const manifest = parse(readFileSync('manifest.yml', 'utf8')) as {
   settings: { event_subscriptions: { request_url: string; bot_events: string[] }; interactivity: { is_enabled: boolean; request_url: string; message_menu_options_url: string }; socket_mode_enabled: boolean };
 };
 
-/** Slash commands registered by handlers/*.ts (app.command('/x', …) via exported constants). */
+/** Slash commands registered by handlers/slack/*.ts (app.command('/x', …) via exported constants). */
 function commandsInHandlers(): string[] {
   const found = new Set<string>();
-  for (const file of readdirSync('handlers')) {
-    const text = readFileSync(`handlers/${file}`, 'utf8');
+  for (const file of readdirSync('handlers/slack')) {
+    const text = readFileSync(`handlers/slack/${file}`, 'utf8');
     for (const m of text.matchAll(/export const \w+_COMMAND = '(\/[a-z-]+)'/g)) found.add(m[1]!);
   }
   return [...found].sort();

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isSlackSignature } from '../../src/platforms/slack/receiver.js';
 import { SlackRoutes } from '../../src/platforms/slack/routes.js';
-import { registerHandlers } from '../../handlers/index.js';
+import { registerSlackHandlers } from '../../handlers/slack/index.js';
 import type { CarelogDeps } from '../../src/deps.js';
 
 const named = (name: string) => Object.assign(async () => undefined, { listenerName: name });
@@ -52,7 +52,7 @@ describe('SlackRoutes', () => {
 
   it("registers every carelog handler without a clash, each under the id its views and manifest use", () => {
     const all = new SlackRoutes();
-    registerHandlers(all, {} as CarelogDeps);
+    registerSlackHandlers(all, {} as CarelogDeps);
     for (const command of ['/contact', '/carelog', '/digest']) expect(all.listenerFor({ command })).toBeTypeOf('function');
     expect(all.listenerFor({ type: 'event_callback', event: { type: 'app_home_opened' } })).toBeTypeOf('function');
   });

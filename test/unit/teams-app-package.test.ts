@@ -4,9 +4,9 @@ import path from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { APP_PACKAGE_FILES, buildAppPackage, fillManifest } from '../../src/platforms/teams/app-package.js';
-import { CONTACT_MESSAGE } from '../../src/platforms/teams/handlers/contact.js';
-import { DIGEST_MESSAGE } from '../../src/platforms/teams/handlers/digest.js';
-import { FOLLOWUPS_MESSAGE } from '../../src/platforms/teams/handlers/followups.js';
+import { CONTACT_MESSAGE } from '../../handlers/teams/contact.js';
+import { DIGEST_MESSAGE } from '../../handlers/teams/digest.js';
+import { FOLLOWUPS_MESSAGE } from '../../handlers/teams/followups.js';
 import { decodePng, readChunks } from '../support/png.js';
 
 const read = (file: string) => readFileSync(path.join('appPackage', file));

@@ -10,7 +10,8 @@ import { openDraftNotes, sealDraftNotes } from '../../src/platforms/teams/draft-
 import { renderFollowUpListCard } from '../../src/platforms/teams/followup-list-card.js';
 import { renderNudgeCard } from '../../src/platforms/teams/nudge-card.js';
 import { createKeyring } from '../../src/services/crypto.js';
-import { buildContactForm, FIELD, NEW_CLIENT, type ContactDraft, type FormField, type TFieldId } from '../../src/views/contact-form.js';
+import { buildContactForm, type FormField } from '../../src/views/contact-form.js';
+import { FIELD, NEW_CLIENT, type ContactDraft, type TFieldId } from '../../src/domain/contact-draft.js';
 import type { DigestView } from '../../src/views/digest.js';
 import { buildNudgeMessage, type FollowUpFacts } from '../../src/views/nudge.js';
 import { elementsOf, initialValues, inputsOf, pressAction, textsOf } from '../support/fake-teams.js';

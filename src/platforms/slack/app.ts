@@ -1,15 +1,21 @@
 // The Bolt app: HTTP (POST /slack/events on carelog's server) or Socket Mode when SLACK_APP_TOKEN is
-// set. Features register themselves (handlers/); this file only wires transport and errors.
-import { App, LogLevel, type Context, type Logger as BoltLogger } from '@slack/bolt';
-import { registerHandlers } from '../../../handlers/index.js';
+// set. Features register themselves (handlers/slack/, handed in by src/carelog.ts); this file only
+// wires transport and errors.
+import { App, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
 import type { CarelogDeps } from '../../deps.js';
 import type { HttpServer } from '../../http/server.js';
 import type { Logger } from '../../logger.js';
+import { provideSlackApi } from './listener-context.js';
 import { SlackHttpReceiver } from './receiver.js';
 import { SlackRoutes } from './routes.js';
 import { CarelogWebClient } from './web-api.js';
 
+/** Registers carelog's Slack listeners (handlers/slack/index.ts); the app never imports them. */
+export type RegisterSlackListeners = (routes: SlackRoutes, deps: CarelogDeps) => void;
+
 export interface SlackAppOptions {
+  /** The listeners, handed in by src/carelog.ts. */
+  register: RegisterSlackListeners;
   signingSecret: string;
   botToken: string;
   appToken?: string;
@@ -46,18 +52,6 @@ function boltLogger(logger: Logger): BoltLogger {
     getLevel: () => level,
     setName: () => undefined,
   };
-}
-
-/** Where a listener finds carelog's Web API client (see slackApi). */
-const SLACK_API = 'carelogSlackApi';
-
-/**
- * The Web API client carelog's listeners call Slack with: one CarelogWebClient per process (lean
- * JSON calls on the hot paths), put in every event's context by createSlackApp. Bolt's own
- * per-event `client` would be a plain WebClient.
- */
-export function slackApi(context: Context): CarelogWebClient {
-  return context[SLACK_API] as CarelogWebClient;
 }
 
 /**
@@ -108,15 +102,15 @@ export async function createSlackApp(deps: CarelogDeps, opts: SlackAppOptions): 
         ...LEAN,
       });
   app.error(async (err) => {
-    // Codes and names only: a Slack API error or a database error may quote what was sent.
-    const e = err as Error & { code?: string; original?: Error & { code?: string } };
-    deps.logger.error({ err: { name: e.name, code: e.code, cause: e.original?.name, causeCode: e.original?.code } }, 'a Slack listener failed');
+    // The logger keeps names, codes and frames only (of Bolt's `original` too): a Slack API error or
+    // a database error may quote what was sent.
+    deps.logger.error({ err }, 'a Slack listener failed');
   });
   const routes = new SlackRoutes();
-  registerHandlers(routes, deps);
+  opts.register(routes, deps);
   app.use(
     routes.middleware(({ context }) => {
-      context[SLACK_API] = api;
+      provideSlackApi(context, api);
     }),
   );
   // Calls auth.test: a wrong token or API URL stops start-up here, with Slack's error code.

@@ -2,7 +2,8 @@
 // modal's state back into a draft. Block ids and action ids are the model's field ids.
 import type { KnownBlock, View, Option, PlainTextOption } from '@slack/types';
 import { z } from 'zod';
-import { FIELD, NEW_CLIENT, type ContactDraft, type ContactFormModel, type FormField } from '../../views/contact-form.js';
+import type { ContactFormModel, FormField } from '../../views/contact-form.js';
+import { FIELD, NEW_CLIENT, type ContactDraft } from '../../domain/contact-draft.js';
 
 export const CONTACT_VIEW_CALLBACK = 'contact_form';
 export const NEW_CLIENT_LABEL = '➕ New client';

@@ -18,6 +18,3 @@ export function renderFollowUpList(items: FollowUpFacts[], intro: string): Known
   }
   return blocks;
 }
-
-// The intro line is shared with Teams; it moved to src/views/followups.ts.
-export { followUpListIntro } from '../../views/followups.js';

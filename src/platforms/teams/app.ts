@@ -2,16 +2,16 @@
 // credentials are set, carelog checks the Bot Framework token before the body is read (bot-token.ts,
 // the OpenID keys of the configured cloud, key-set fetches rate-limited) and the SDK checks it again
 // with the activity's serviceUrl; the SDK routes activities and answers invokes; features register themselves
-// (src/platforms/teams/handlers/); this file wires credentials, the cloud, transport and errors.
+// (handlers/teams/, handed in by src/carelog.ts); this file wires credentials, the cloud, transport and errors.
 import { cloudFromName, withOverrides, type CloudEnvironment } from '@microsoft/teams.api';
 import { App } from '@microsoft/teams.apps';
 import type { Config, TTeamsMode } from '../../config.js';
 import type { CarelogDeps } from '../../deps.js';
+import { isCarelogError } from '../../errors.js';
 import type { HttpServer } from '../../http/server.js';
 import type { Logger } from '../../logger.js';
 import type { Messenger } from '../../services/messenger.js';
 import { createConnector, DEFAULT_SERVICE_URL } from './connector.js';
-import { registerTeamsHandlers } from './handlers/index.js';
 import { createBotTokenCheck } from './bot-token.js';
 import { TeamsHttpAdapter, TEAMS_MESSAGES_PATH } from './http-adapter.js';
 import { createTeamsMessenger } from './messenger.js';
@@ -20,6 +20,9 @@ import { clientCredentialsTokens } from './token.js';
 
 /** The bot's id in dev-unauthenticated mode, where no app registration exists. */
 export const DEV_BOT_APP_ID = '00000000-0000-0000-0000-00000000ca7e';
+
+/** Registers carelog's Teams handlers (handlers/teams/index.ts); the app never imports them. */
+export type RegisterTeamsHandlers = (app: App, deps: CarelogDeps) => void;
 
 export interface TeamsOptions {
   mode: Exclude<TTeamsMode, 'off'>;
@@ -92,7 +95,8 @@ function teamsTokenCheck(forConnector: (() => Promise<string>) | null, logger: L
       if (wasDown) logger.info('the Teams bot token is available again');
       wasDown = false;
     } catch (err) {
-      if (!wasDown) logger.warn({ code: (err as { code?: string })?.code }, `the Teams bot cannot get its token: /healthz reports teams down (${(err as Error)?.message ?? 'no answer'})`);
+      // carelog's own message names the status and what to check; another error's is not logged.
+      if (!wasDown) logger.warn({ err }, `the Teams bot cannot get its token: /healthz reports teams down (${isCarelogError(err) ? err.message : 'no answer'})`);
       wasDown = true;
       throw err;
     }
@@ -107,7 +111,12 @@ export function createTeamsWorkerMessenger(deps: CarelogDeps, opts: TeamsOptions
   return { messenger: createTeamsMessenger({ db: deps.db, connector, botId: teamsBotId(deps.config) }), health: teamsTokenCheck(token.forConnector, deps.logger) };
 }
 
-export async function createTeamsApp(deps: CarelogDeps, http: HttpServer, opts: TeamsOptions): Promise<{ app: App; messenger: Messenger; health: (() => Promise<void>) | null }> {
+export async function createTeamsApp(
+  deps: CarelogDeps,
+  http: HttpServer,
+  opts: TeamsOptions,
+  registerHandlers: RegisterTeamsHandlers,
+): Promise<{ app: App; messenger: Messenger; health: (() => Promise<void>) | null }> {
   const { config } = deps;
   const cloud = teamsCloud(config, opts.cloud);
   const token = botTokenFor(config, cloud);
@@ -131,12 +140,11 @@ export async function createTeamsApp(deps: CarelogDeps, http: HttpServer, opts: 
     activity: { mentions: { stripText: true } },
   });
   app.event('error', ({ error }) => {
-    // Names and codes only: a database error's message can quote what was typed.
-    const e = error as Error & { code?: string };
-    deps.logger.error({ err: { name: e?.name, code: typeof e?.code === 'string' ? e.code : undefined } }, 'a Teams handler failed');
+    // The logger keeps names, codes and frames only: a database error's message can quote what was typed.
+    deps.logger.error({ err: error }, 'a Teams handler failed');
   });
   app.use(firstDeliveryOnly());
-  registerTeamsHandlers(app, deps);
+  registerHandlers(app, deps);
   await app.initialize();
   const connector = createConnector({ serviceUrl, botToken: token.forConnector, logger: deps.logger });
   return { app, messenger: createTeamsMessenger({ db: deps.db, connector, botId: teamsBotId(config) }), health: teamsTokenCheck(token.forConnector, deps.logger) };

@@ -8,7 +8,8 @@
 // in the card's action data, and the card says they are kept.
 import type { IActionSet, IChoiceSetInput, IExecuteAction, IAdaptiveCard, CardElementArray } from '@microsoft/teams.cards';
 import { z } from 'zod';
-import { FIELD, NEW_CLIENT, type ContactDraft, type ContactFormModel, type FormField, type TFieldId } from '../../views/contact-form.js';
+import type { ContactFormModel, FormField } from '../../views/contact-form.js';
+import { FIELD, NEW_CLIENT, type ContactDraft, type TFieldId } from '../../domain/contact-draft.js';
 import { adaptiveCard, text } from './cards.js';
 
 /** Action.Execute verbs (and the `action` the SDK routes `card.action.<action>` by). */

@@ -55,6 +55,9 @@ export function createTeamsMessenger({ db, connector, botId }: TeamsMessengerOpt
   };
 
   return {
+    // A Teams mention is an <at> tag plus a mention entity in the activity; carelog's nudges, cards
+    // and texts carry none, so Teams messages name a person's part in words instead.
+    mention: () => null,
     async sendNudge(recipient, message, nudgeId) {
       const conversationId = await conversationFor(recipient);
       return post(conversationId, cardMessage(renderNudgeCard(message, nudgeId), message.text), UNREACHABLE);

@@ -1,0 +1,29 @@
+// `/carelog help` and `/carelog followups`, answered privately to the person who asked.
+import type { CarelogDeps } from '../../src/deps.js';
+import type { SlackRoutes } from '../../src/platforms/slack/routes.js';
+import { slackActor } from '../../src/platforms/slack/actor.js';
+import { MAX_LISTED, renderFollowUpList } from '../../src/platforms/slack/followup-list.js';
+import { followUpListIntro } from '../../src/views/followups.js';
+import { mayWorkFollowUps } from '../../src/services/followup-actions.js';
+import { listFollowUps } from '../../src/services/followups.js';
+import { HELP_TEXT } from '../../src/views/help.js';
+
+export const CARELOG_COMMAND = '/carelog';
+
+export function register(routes: SlackRoutes, deps: CarelogDeps): void {
+  routes.command(CARELOG_COMMAND, async ({ ack, body }) => {
+    const sub = (body.text ?? '').trim().toLowerCase().split(/\s+/)[0] ?? '';
+    const { member } = slackActor(deps, body);
+    if (sub === 'followups' || sub === 'follow-ups') {
+      if (!mayWorkFollowUps(member)) {
+        await ack({ response_type: 'ephemeral', text: 'Only members of your co-responder team can see follow-ups in carelog.' });
+        return;
+      }
+      const items = await listFollowUps(deps, member, MAX_LISTED);
+      const intro = followUpListIntro(items);
+      await ack({ response_type: 'ephemeral', text: intro, blocks: renderFollowUpList(items, intro) });
+      return;
+    }
+    await ack({ response_type: 'ephemeral', text: HELP_TEXT });
+  });
+}

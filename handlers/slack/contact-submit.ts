@@ -1,0 +1,43 @@
+// Saving the contact form. Errors go back beside their fields with the input kept; a saved contact
+// closes the form and the clinician gets a direct message with the code, number and follow-up date.
+import type { CarelogDeps } from '../../src/deps.js';
+import type { SlackRoutes } from '../../src/platforms/slack/routes.js';
+import { slackActor } from '../../src/platforms/slack/actor.js';
+import { CONTACT_VIEW_CALLBACK, readContactDraft, readContactMetadata, ZViewState } from '../../src/platforms/slack/contact-modal.js';
+import { submitContact } from '../../src/services/contact-flow.js';
+import { contactConfirmationText } from '../../src/views/confirmation.js';
+import { FIELD } from '../../src/domain/contact-draft.js';
+import { slackApi } from '../../src/platforms/slack/listener-context.js';
+import { slackMention } from '../../src/platforms/slack/messenger.js';
+
+export function register(routes: SlackRoutes, deps: CarelogDeps): void {
+  routes.view(CONTACT_VIEW_CALLBACK, async ({ ack, body, view, context }) => {
+    const actor = slackActor(deps, body);
+    const meta = readContactMetadata(view.private_metadata);
+    const state = ZViewState.safeParse(view.state?.values ?? {});
+    if (!actor.program || !meta || meta.programId !== actor.program.id || !state.success) {
+      await ack({ response_action: 'errors', errors: { [FIELD.client]: 'This form has expired. Close it and type /contact again.' } });
+      return;
+    }
+    const result = await submitContact(
+      deps,
+      { program: actor.program, member: actor.member },
+      readContactDraft(state.data),
+      // One modal logs one contact, however often it is submitted or retried.
+      `slack:${view.id}`,
+    );
+    if (!result.ok) {
+      await ack({ response_action: 'errors', errors: result.errors });
+      return;
+    }
+    await ack({ response_action: 'clear' });
+    if (!result.logged.created) return;
+    const assignee = result.logged.followUp?.assigneeMemberId ? deps.directory.memberById(result.logged.followUp.assigneeMemberId) : undefined;
+    const assigneeMention = assignee && slackMention(assignee);
+    await slackApi(context).chat.postMessage({
+      channel: body.user.id,
+      text: contactConfirmationText({ logged: result.logged, ...(assigneeMention ? { assigneeMention } : {}) }),
+    });
+    deps.logger.info({ programId: actor.program.id, contactId: result.logged.contactId, clientCode: result.logged.clientCode }, 'contact logged');
+  });
+}
