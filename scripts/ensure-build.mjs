@@ -5,7 +5,7 @@
 // The Docker image builds in its own stage and runs node directly, never this.
 // `node scripts/ensure-build.mjs --stamp` (the end of `npm run build`) marks dist/ as current.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const STAMP = path.join('dist', '.built');
@@ -33,7 +33,24 @@ if (process.argv.includes('--stamp')) {
   writeFileSync(STAMP, `${new Date().toISOString()}\n`);
   process.exit(0);
 }
-const reason = stale();
+// Two callers at once (test files in parallel workers) must not run tsc over the same files: the
+// first takes dist/.building, the others wait for it to go and then check again.
+const LOCK = path.join('dist', '.building');
+const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+let held = false;
+for (let waited = 0; stale() && !held; waited += 200) {
+  mkdirSync('dist', { recursive: true });
+  try {
+    closeSync(openSync(LOCK, 'wx'));
+    held = true;
+  } catch {
+    // A lock older than ten minutes belongs to a build that died: take it over.
+    if (Date.now() - statSync(LOCK, { throwIfNoEntry: false })?.mtimeMs > 600_000) rmSync(LOCK, { force: true });
+    else sleep(200);
+  }
+}
+const reason = held ? stale() : null;
+process.on('exit', () => held && rmSync(LOCK, { force: true }));
 if (reason) {
   process.stderr.write(`carelog: ${reason}; building it (npm run build)\n`);
   const started = Date.now();
