@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { z } from 'zod';
-import { signSlackRequest } from '../src/platforms/slack/simulator.js';
+import { signSlackRequest } from '../test/support/slack-requests.js';
 
 const ZJob = z.object({ url: z.string(), signingSecret: z.string(), bodies: z.array(z.string()), concurrency: z.number().int().positive() });
 

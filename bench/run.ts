@@ -3,7 +3,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { benchAck } from './ack.js';
-import { benchChat } from './chat.js';
+import { benchChat, benchColdStart } from './chat.js';
 import { benchDigest } from './digest.js';
 import { benchFollowUps } from './followups.js';
 import { benchImport } from './import.js';
@@ -26,6 +26,8 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   import: () => benchImport(100_000),
   // /contact at 50 concurrent next to a bare Bolt app, view_submission to commit, cold start.
   chat: () => benchChat(2000, 500, String(flags['carelog-node-flags'] ?? '').split(' ').filter(Boolean), Number(flags.concurrency ?? 50)),
+  // Only the chat bench's cold start: `npm start` to /healthz, a fresh data directory then again.
+  'cold-start': () => benchColdStart(),
   // 300,000 clients, 1,000,000 contacts; computeDigest next to one raw scan and the ORM-and-JS way.
   digest: () => benchDigest(300_000),
   // Client typeahead keystrokes at 100,000 clients in one program, next to the LIKE '%q%' search.

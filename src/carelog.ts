@@ -13,7 +13,7 @@ import { registerOperatorRoutes } from './http/operator.js';
 import { createMetrics } from './metrics.js';
 import type { Logger } from './logger.js';
 import { createSlackApp } from './platforms/slack/app.js';
-import { FakeSlackApi } from './platforms/slack/simulator.js';
+import type { FakeSlackApi } from './platforms/slack/simulator.js';
 import { connectRedis, type RedisHandle } from './queue/redis.js';
 import { createQueue, startWorkers, type WorkerHandle, type WorkerTiming } from './queue/workers.js';
 import { createReminderScheduler } from './queue/reminders.js';
@@ -154,6 +154,8 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
     let signingSecret = config.env.SLACK_SIGNING_SECRET ?? '';
     let botToken = config.env.SLACK_BOT_TOKEN ?? '';
     if (modes.slack === 'simulated') {
+      // Loaded only here: a production process never holds the stand-in for Slack.
+      const { FakeSlackApi } = await import('./platforms/slack/simulator.js');
       simulator = new FakeSlackApi();
       apiUrl = await simulator.start();
       stops.push(() => simulator!.stop());

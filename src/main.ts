@@ -2,7 +2,7 @@
 import { loadConfig } from './config.js';
 import { isCarelogError } from './errors.js';
 import { createLogger } from './logger.js';
-import { startCarelog } from './carelog.js';
+import { pgliteWasmModule } from './db/embedded-preload.js';
 
 const bootLogger = createLogger('info');
 let config;
@@ -13,6 +13,8 @@ try {
   bootLogger.fatal(isCarelogError(err) ? err.message : 'could not read the configuration');
   process.exit(1);
 }
+// The embedded database's WebAssembly compiles on other threads while carelog's modules load.
+if (!config.env.DATABASE_URL) void pgliteWasmModule();
 const logger = createLogger(config.env.LOG_LEVEL);
 for (const w of config.warnings) logger.warn(w);
 // A stray error's message could quote a payload: the logger keeps its name, codes and frames only.
@@ -24,6 +26,8 @@ process.on('uncaughtException', (err) => {
 
 try {
   const mode = process.argv.includes('--worker') ? 'worker' : 'all';
+  // Loaded after the compile above has started (a static import would load it first).
+  const { startCarelog } = await import('./carelog.js');
   const running = await startCarelog({ config, logger, mode });
   let stopping = false;
   const shutdown = (signal: string) => {

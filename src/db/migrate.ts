@@ -6,7 +6,12 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../prisma/migrations');
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+/**
+ * prisma/migrations at the project's root: two levels above src/db when run from the sources (tsx),
+ * three above dist/src/db when built (`npm start`, the Docker image).
+ */
+export const MIGRATIONS_DIR = [path.resolve(HERE, '../../prisma/migrations'), path.resolve(HERE, '../../../prisma/migrations')].find((d) => existsSync(d)) ?? path.resolve(HERE, '../../prisma/migrations');
 
 /** Prisma's advisory lock key for migrations; holding it keeps two starters from racing. */
 const PRISMA_ADVISORY_LOCK = 72707369;

@@ -1,7 +1,7 @@
 // /contact end to end: Slack-signed requests into the real server, Web API calls out to the local
 // fake Slack, rows in a real Postgres database.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { interactionBody, sendSignedRequest, signSlackRequest, slashCommandBody } from '../../src/platforms/slack/simulator.js';
+import { interactionBody, sendSignedRequest, signSlackRequest, slashCommandBody } from '../support/slack-requests.js';
 import { startHarness, SIGNING_SECRET, type Harness } from '../support/harness.js';
 import { clientChosenAction, clientSuggestion, viewSubmission, type ModalValues, type OpenedView } from '../support/slack-payloads.js';
 import { openNotes } from '../../src/services/contacts.js';

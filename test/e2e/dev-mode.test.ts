@@ -2,19 +2,25 @@
 // against the local simulator's public secret, and TEAMS_DEV_UNAUTHENTICATED takes Teams activities
 // without a token. Started on a network address, carelog refuses, naming what to set; on loopback,
 // the simulator's respond() goes to the simulator only.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIMULATOR_SIGNING_SECRET } from '../../src/carelog.js';
-import { sendSignedRequest, slashCommandBody } from '../../src/platforms/slack/simulator.js';
+import { sendSignedRequest, slashCommandBody } from '../support/slack-requests.js';
 import { PROGRAM_YAML, startTestCarelog, TEAM, type TestCarelog } from '../support/harness.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
+// `npm start`'s entry is the built dist/src/main.js: built first when missing or stale (as prestart does).
+beforeAll(() => {
+  const built = spawnSync(process.execPath, ['scripts/ensure-build.mjs'], { cwd: ROOT, encoding: 'utf8' });
+  expect(built.status, built.stderr).toBe(0);
+}, 300_000);
+
 /** Runs `npm start`'s entry with exactly `env` (and PATH); resolves with its exit code and output. */
 function runMain(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['dist/src/main.js'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));

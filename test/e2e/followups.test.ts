@@ -2,7 +2,7 @@
 // the worker DMs the case manager at the due time through the fake Slack, and the nudge's buttons
 // (signed block_actions) change the row in Postgres and the message in place.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sendSignedRequest, signSlackRequest } from '../../src/platforms/slack/simulator.js';
+import { sendSignedRequest, signSlackRequest } from '../support/slack-requests.js';
 import { reminderJobId } from '../../src/queue/reminders.js';
 import { startHarness, SIGNING_SECRET, TEAM, type Harness } from '../support/harness.js';
 import {

@@ -3,7 +3,8 @@
 // still go out over HTTP, and rows land in a real Postgres database.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NOT_ON_ROSTER } from '../../src/services/contact-flow.js';
-import { sendSignedRequest, slashCommandBody, slashCommandPayload, type SocketConnection } from '../../src/platforms/slack/simulator.js';
+import type { SocketConnection } from '../../src/platforms/slack/simulator.js';
+import { sendSignedRequest, slashCommandBody, slashCommandPayload } from '../support/slack-requests.js';
 import { SIGNING_SECRET, startHarness, TEAM, type Harness } from '../support/harness.js';
 import { viewSubmission, type ModalValues, type OpenedView } from '../support/slack-payloads.js';
 

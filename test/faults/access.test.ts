@@ -15,7 +15,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromLocal } from '../../src/domain/time.js';
-import { interactionBody, sendSignedRequest, slashCommandBody } from '../../src/platforms/slack/simulator.js';
+import { interactionBody, sendSignedRequest, slashCommandBody } from '../support/slack-requests.js';
 import { exportContacts } from '../../src/services/csv-export.js';
 import { SIGNING_SECRET, startHarness, TEAM, type Harness } from '../support/harness.js';
 import { messageAction, nudgeDms, nudgeElements, responseUrl, settableClock, waitUntil } from '../support/followups.js';

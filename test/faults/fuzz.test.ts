@@ -9,7 +9,7 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { interactionBody, signSlackRequest, slashCommandBody } from '../../src/platforms/slack/simulator.js';
+import { interactionBody, signSlackRequest, slashCommandBody } from '../support/slack-requests.js';
 import { importContacts } from '../../src/services/csv-import.js';
 import { SIGNING_SECRET, startHarness, TEAM, type Harness } from '../support/harness.js';
 import { FOLLOWUP_YAML, responseUrl, settableClock } from '../support/followups.js';

@@ -9,7 +9,7 @@ import http from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_BODY_BYTES } from '../../src/http/server.js';
-import { interactionBody, signSlackRequest, slashCommandBody } from '../../src/platforms/slack/simulator.js';
+import { interactionBody, signSlackRequest, slashCommandBody } from '../support/slack-requests.js';
 import { SIGNING_SECRET, startHarness, TEAM, type Harness } from '../support/harness.js';
 import { FOLLOWUP_YAML, messageAction, nudgeElements, settableClock, waitUntil } from '../support/followups.js';
 import { countRows, openContactFormTemplate, reportFigure, rowsAdded, stopwatch } from '../support/faults.js';

@@ -4,7 +4,7 @@ import { expect } from 'vitest';
 import type { CarelogDeps } from '../../src/deps.js';
 import type { ReminderJobData } from '../../src/queue/reminders.js';
 import { sendReminders, type ReminderResult } from '../../src/services/nudges.js';
-import { sendSignedRequest, slashCommandBody } from '../../src/platforms/slack/simulator.js';
+import { sendSignedRequest, slashCommandBody } from './slack-requests.js';
 import type { RecordedCall } from '../../src/platforms/slack/simulator.js';
 import { SIGNING_SECRET, TEAM, type Harness } from './harness.js';
 import { viewSubmission, type ModalValues, type OpenedView } from './slack-payloads.js';

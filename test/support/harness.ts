@@ -5,12 +5,8 @@ import { Writable } from 'node:stream';
 import { parseEnv, parseProgramFile, type Config } from '../../src/config.js';
 import { startCarelog, type RunningCarelog, type StartOptions } from '../../src/carelog.js';
 import { createLogger } from '../../src/logger.js';
-import {
-  FakeSlackApi,
-  interactionBody,
-  sendSignedRequest,
-  slashCommandBody,
-} from '../../src/platforms/slack/simulator.js';
+import { FakeSlackApi } from '../../src/platforms/slack/simulator.js';
+import { interactionBody, sendSignedRequest, slashCommandBody } from './slack-requests.js';
 import { createTestDatabase } from './postgres.js';
 import { dropQueueKeys } from './redis.js';
 

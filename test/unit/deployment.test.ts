@@ -39,18 +39,22 @@ const CARELOG_SERVICES = ['migrate', 'web', 'worker'] as const;
 /** Variables compose itself reads from .env (not carelog's). */
 const COMPOSE_ONLY = ['POSTGRES_PASSWORD', 'CARELOG_DOMAIN'];
 
-/** `tsx <file> [args]` of a package.json script, as [file, ...args]. */
+/** `node <file> [args]` of a package.json script, as [file, ...args]: the built JavaScript under dist/. */
 function scriptEntry(name: string): string[] {
-  const m = /^tsx\s+(.+)$/.exec(pkg.scripts[name] ?? '');
-  if (!m) throw new Error(`package.json script ${name} is not "tsx <file>": ${pkg.scripts[name]}`);
-  return m[1]!.trim().split(/\s+/);
+  const m = /^node\s+(dist\/\S+\.js)(\s.*)?$/.exec(pkg.scripts[name] ?? '');
+  if (!m) throw new Error(`package.json script ${name} is not "node dist/<file>.js": ${pkg.scripts[name]}`);
+  return [m[1]!, ...(m[2] ?? '').trim().split(/\s+/).filter(Boolean)];
 }
 
-/** `node --import tsx <file> [args]` of a container command, as [file, ...args]. */
+/** `node <file> [args]` of a container command (plain node, no TypeScript loader), as [file, ...args]. */
 function commandEntry(command: string[] | undefined): string[] {
-  expect(command?.slice(0, 3)).toEqual(['node', '--import', 'tsx']);
-  return command!.slice(3);
+  expect(command?.[0]).toBe('node');
+  expect(command![1], 'a built file under dist/, not a loader flag').toMatch(/^dist\/.+\.js$/);
+  return command!.slice(1);
 }
+
+/** The TypeScript source a dist/ file is compiled from (tsconfig.build.json: rootDir ".", outDir "dist"). */
+const sourceOf = (built: string) => built.replace(/^dist\//, '').replace(/\.js$/, '.ts');
 
 describe('compose.yaml', () => {
   it('has web, worker, the migrate release step, Postgres and Redis', () => {
@@ -84,7 +88,7 @@ describe('compose.yaml', () => {
   it('applies migrations as a release step running the script npm run db:migrate runs, once', () => {
     const migrate = services.migrate!;
     expect(commandEntry(migrate.command)).toEqual(scriptEntry('db:migrate'));
-    expect(existsSync(path.join(ROOT, commandEntry(migrate.command)[0]!))).toBe(true);
+    expect(existsSync(path.join(ROOT, sourceOf(commandEntry(migrate.command)[0]!)))).toBe(true);
     expect(migrate.restart).toBe('no');
     expect(migrate.depends_on?.postgres?.condition).toBe('service_healthy');
   });
@@ -232,10 +236,11 @@ const copies = (stage: Stage) =>
       return { from, sources: parts.slice(0, -1), dest: parts.at(-1)! };
     });
 const jsonArgs = (args: string) => JSON.parse(args) as string[];
+const build = () => dockerfile.find((s) => s.name === 'build')!;
 
 describe('Dockerfile', () => {
-  it('is multi-stage: dependencies with npm ci and prisma generate, runtime dependencies without dev ones', () => {
-    expect(dockerfile.map((s) => s.name)).toEqual(['base', 'deps', 'prod-deps', 'runtime']);
+  it('is multi-stage: dependencies with npm ci and prisma generate, a build, runtime dependencies without dev ones', () => {
+    expect(dockerfile.map((s) => s.name)).toEqual(['base', 'deps', 'build', 'prod-deps', 'runtime']);
     const deps = dockerfile.find((s) => s.name === 'deps')!;
     const run = deps.lines.filter((l) => l.instr === 'RUN').map((l) => l.args).join(' && ');
     expect(run).toMatch(/npm ci\b/);
@@ -246,7 +251,21 @@ describe('Dockerfile', () => {
     const prod = dockerfile.find((s) => s.name === 'prod-deps')!;
     expect(prod.lines.filter((l) => l.instr === 'RUN').map((l) => l.args).join(' ')).toMatch(/npm ci --omit=dev/);
     expect(copies(runtime)).toContainEqual({ from: 'prod-deps', sources: ['/app/node_modules'], dest: 'node_modules' });
-    expect(copies(runtime)).toContainEqual({ from: 'deps', sources: ['/app/src/generated'], dest: 'src/generated' });
+    // The build stage compiles the sources and the generated client (npm run build); the runtime
+    // holds the result, not the TypeScript.
+    const build = dockerfile.find((s) => s.name === 'build')!;
+    expect(build.lines.filter((l) => l.instr === 'RUN').map((l) => l.args)).toContain('npm run build');
+    expect(pkg.scripts.build).toContain('tsc -p tsconfig.build.json');
+    expect(copies(runtime)).toContainEqual({ from: 'build', sources: ['/app/dist'], dest: 'dist' });
+    expect(copies(runtime).filter((c) => !c.from).flatMap((c) => c.sources)).not.toContain('src');
+  });
+
+  it('runs on Node 24 (the Active LTS line, README "Supported Node versions"), one the engines field allows', () => {
+    const image = /^ARG NODE_IMAGE=node:(\d+)[-.]/m.exec(read('Dockerfile'));
+    expect(image?.[1]).toBe('24');
+    const engines = (pkg as unknown as { engines: { node: string } }).engines.node;
+    expect(Number(image![1])).toBeGreaterThanOrEqual(Number(/>=(\d+)/.exec(engines)![1]));
+    expect(read('Dockerfile')).toMatch(/^FROM \$\{NODE_IMAGE\} AS base$/m);
   });
 
   it('runs as a non-root user with NODE_ENV=production', () => {
@@ -287,7 +306,9 @@ describe('Dockerfile', () => {
   it('holds every folder the sources import from, and the migrations', () => {
     const copied = new Set(copies(runtime).filter((c) => !c.from).flatMap((c) => c.sources));
     const entry = commandEntry(jsonArgs(runtime.lines.find((l) => l.instr === 'CMD')!.args))[0]!;
-    expect(copied.has(entry.split('/')[0]!)).toBe(true);
+    expect(copies(build()).filter((c) => !c.from).flatMap((c) => c.sources)).toContain(sourceOf(entry).split('/')[0]!);
+    // What the sources import is compiled in the build stage, and reaches the runtime in dist/.
+    const compiled = new Set(copies(build()).filter((c) => !c.from).flatMap((c) => c.sources));
     const roots = new Set<string>();
     for (const dir of ['src', 'handlers', 'jobs']) {
       for (const f of filesUnder(dir).filter((x) => x.endsWith('.ts') && !x.includes(`${path.sep}generated${path.sep}`))) {
@@ -297,7 +318,10 @@ describe('Dockerfile', () => {
         }
       }
     }
-    for (const r of roots) expect(copied, `the sources import from ${r}/`).toContain(r);
+    for (const r of roots) expect(compiled, `the sources import from ${r}/`).toContain(r);
+    // tsconfig.build.json compiles the same folders.
+    const buildConfig = JSON.parse(read('tsconfig.build.json').replace(/^\s*\/\/.*$/gm, '')) as { include: string[] };
+    for (const r of roots) expect(buildConfig.include, `tsconfig.build.json compiles ${r}/`).toContain(r);
     // src/db/migrate.ts reads prisma/migrations at run time.
     expect(copied).toContain('prisma');
   });
@@ -316,7 +340,8 @@ describe('Dockerfile', () => {
     }
     expect(used.size).toBeGreaterThan(5);
     for (const name of used) expect(Object.keys(pkg.dependencies), `${name} is imported at run time`).toContain(name);
-    // tsx itself runs the sources.
-    expect(Object.keys(pkg.dependencies)).toContain('tsx');
+    // The image runs compiled JavaScript: the TypeScript loader is for development only.
+    expect(Object.keys(pkg.devDependencies)).toContain('tsx');
+    expect(Object.keys(pkg.dependencies)).not.toContain('tsx');
   });
 });

@@ -1,0 +1,85 @@
+// carelog as `npm start`, `npm run db:migrate` and the Docker image run it: the compiled JavaScript
+// under dist/ with plain node (no TypeScript loader). Built first when dist/ is missing or stale
+// (scripts/ensure-build.mjs, as prestart does). The built files must still find what they read at
+// run time beside the sources (prisma/migrations), and a production process must not hold the local
+// Slack simulator.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readMigrations } from '../../src/db/migrate.js';
+import { freePort } from '../support/redis.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const dirs: string[] = [];
+const scratch = () => {
+  const d = mkdtempSync(path.join(os.tmpdir(), 'carelog-built-'));
+  dirs.push(d);
+  return d;
+};
+/** Embedded defaults: no DATABASE_URL, no Slack credentials, the example program file. */
+const embeddedEnv = (dataDir: string) => ({ PATH: process.env.PATH ?? '', NODE_ENV: 'development', HOST: '127.0.0.1', CARELOG_CONFIG: 'carelog.example.yml', CARELOG_DATA_DIR: dataDir });
+
+beforeAll(() => {
+  const built = spawnSync(process.execPath, ['scripts/ensure-build.mjs'], { cwd: ROOT, encoding: 'utf8' });
+  expect(built.status, built.stderr).toBe(0);
+}, 300_000);
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe('the built carelog', () => {
+  it('npm run db:migrate (node dist/src/db/migrate-cli.js) finds every migration in prisma/migrations', () => {
+    const migrations = readMigrations();
+    expect(migrations.length).toBeGreaterThan(0);
+    const run = spawnSync(process.execPath, ['dist/src/db/migrate-cli.js'], { cwd: ROOT, env: embeddedEnv(scratch()), encoding: 'utf8', timeout: 120_000 });
+    expect(run.status, run.stderr).toBe(0);
+    // A fresh data directory starts from the template (already migrated) or from initdb: either way
+    // every migration is accounted for.
+    const count = /Applied (\d+) migration|up to date \((\d+) migration/.exec(run.stdout);
+    expect(count, run.stdout).not.toBeNull();
+    expect(Number(count![1] ?? count![2])).toBe(migrations.length);
+  });
+
+  it('npm start (node dist/src/main.js) answers /healthz on embedded defaults, with the local Slack simulator', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, ['dist/src/main.js'], { cwd: ROOT, env: { ...embeddedEnv(scratch()), PORT: String(port), CARELOG_QUEUE_PREFIX: `carelog-built-${port}` }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', r));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', () => output.includes('carelog is ready') && resolve());
+        void exited.then((code) => reject(new Error(`carelog exited (${code}) before it was ready:\n${output}`)));
+      });
+      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect(res.status).toBe(200);
+      expect(output).toContain('running against the local Slack simulator');
+      expect(output).toContain('"database":"embedded"');
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+    expect(output).toContain('shutting down');
+  }, 120_000);
+
+  it('loads the Slack simulator only on demand: no static import reaches it from the entry points', () => {
+    const reached = new Set<string>();
+    const visit = (file: string) => {
+      if (reached.has(file)) return;
+      reached.add(file);
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\s+(?:[^'"]*?\sfrom\s+)?'(\.[^']+\.js)'/g)) {
+        const target = path.resolve(path.dirname(file), m[1]!);
+        if (existsSync(target)) visit(target);
+      }
+    };
+    for (const entry of ['dist/src/main.js', 'dist/src/cli.js', 'dist/src/db/migrate-cli.js']) visit(path.join(ROOT, entry));
+    expect(reached.size).toBeGreaterThan(30);
+    expect([...reached].map((f) => path.relative(ROOT, f))).not.toContain(path.join('dist', 'src', 'platforms', 'slack', 'simulator.js'));
+    // …and it is still there for simulator mode to import.
+    expect(existsSync(path.join(ROOT, 'dist', 'src', 'platforms', 'slack', 'simulator.js'))).toBe(true);
+  });
+});
