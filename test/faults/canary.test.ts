@@ -111,7 +111,11 @@ describe('canary PHI seeded everywhere', () => {
     await waitUntil(() => nudgeDms(h, 'DU0CASE1').length >= 1 && nudgeDms(h, 'DU0CASE2').length >= 1, 20_000, 'the first nudges');
     const first = await prisma.client.findFirstOrThrow({ where: { number: 1 } });
     const { sex: _sex, age_band: _age, ...returning } = VALID;
-    expect((await interact(viewSubmission('U0CLIN1', nextForm(), { ...returning, client: { value: first.id, text: first.code }, follow_up_date: undefined, follow_up_wanted: false, notes: `${NOTE} (again)` }))).text).toContain('clear');
+    // Later than the first contact: only a contact after the one that asked meets a follow-up.
+    expect(
+      (await interact(viewSubmission('U0CLIN1', nextForm(), { ...returning, contact_time: '09:45', client: { value: first.id, text: first.code }, follow_up_date: undefined, follow_up_wanted: false, notes: `${NOTE} (again)` })))
+        .text,
+    ).toContain('clear');
 
     // 2. The form, reshaped ("New client" chosen after typing notes) and refused, field by field.
     await interact(named(clientChosenAction('U0CLIN1', nextForm(), { ...VALID, client: { value: 'new', text: FULL_ALIAS } })));
