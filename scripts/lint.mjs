@@ -3,7 +3,8 @@
 //  - shipped code logs through the logger, never console.*;
 //  - handlers (handlers/slack/, handlers/teams/) never touch Prisma directly (they call services);
 //  - the layers (.dependency-cruiser.cjs, docs/architecture.md): no import cycle, and dependencies
-//    point one way (handlers and jobs → services → domain; views → domain; platforms → services, views).
+//    point one way (handlers and jobs → services → domain; views → domain; platforms → services, views);
+//  - the tree is formatted by Prettier (.prettierrc.json; `npx prettier --write .` fixes it).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -25,10 +26,13 @@ for (const root of roots.filter((r) => existsSync(r))) {
     const lines = readFileSync(file, 'utf8').split('\n');
     lines.forEach((line, i) => {
       const where = `${file}:${i + 1}`;
-      if (/process\.env/.test(line) && file !== path.join('src', 'config.ts')) problems.push(`${where}: process.env is read only in src/config.ts`);
-      if (/console\.(log|error|warn|info|debug)\(/.test(line) && !file.includes(`${path.sep}cli`)) problems.push(`${where}: use the logger, not console`);
+      if (/process\.env/.test(line) && file !== path.join('src', 'config.ts'))
+        problems.push(`${where}: process.env is read only in src/config.ts`);
+      if (/console\.(log|error|warn|info|debug)\(/.test(line) && !file.includes(`${path.sep}cli`))
+        problems.push(`${where}: use the logger, not console`);
       const isHandler = root === 'handlers';
-      if (isHandler && /\.prisma\b|\$transaction|generated\/prisma/.test(line)) problems.push(`${where}: handlers call services; no Prisma here`);
+      if (isHandler && /\.prisma\b|\$transaction|generated\/prisma/.test(line))
+        problems.push(`${where}: handlers call services; no Prisma here`);
     });
   }
 }
@@ -42,8 +46,23 @@ process.stdout.write('house rules: ok\n');
 // The layers: dependency-cruiser with carelog's rules, over what ships. It prints each violation
 // with the rule's name and the import that breaks it, and exits non-zero on any.
 const depcruise = path.join('node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs');
-const layers = spawnSync(process.execPath, [depcruise, ...roots.filter((r) => existsSync(r)), '--config', '.dependency-cruiser.cjs', '--output-type', 'err'], { stdio: 'inherit' });
+const layers = spawnSync(
+  process.execPath,
+  [depcruise, ...roots.filter((r) => existsSync(r)), '--config', '.dependency-cruiser.cjs', '--output-type', 'err'],
+  { stdio: 'inherit' },
+);
 if (layers.status !== 0) {
-  process.stderr.write('layers: the imports above break a rule of .dependency-cruiser.cjs (docs/architecture.md says why each holds)\n');
+  process.stderr.write(
+    'layers: the imports above break a rule of .dependency-cruiser.cjs (docs/architecture.md says why each holds)\n',
+  );
   process.exit(1);
 }
+
+// Formatting: Prettier checks every file it formats (.prettierignore says what it leaves alone and why).
+const prettier = path.join('node_modules', 'prettier', 'bin', 'prettier.cjs');
+const formatted = spawnSync(process.execPath, [prettier, '--check', '--log-level', 'warn', '.'], { stdio: 'inherit' });
+if (formatted.status !== 0) {
+  process.stderr.write('format: the files above are not formatted; run `npx prettier --write .`\n');
+  process.exit(1);
+}
+process.stdout.write('format: ok\n');
