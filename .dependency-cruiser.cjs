@@ -19,14 +19,16 @@ module.exports = {
     {
       name: 'no-circular',
       severity: 'error',
-      comment: 'An import cycle: modules that need each other load in an order that decides what works. Break it at its root (move the shared part down a layer, or inject it).',
+      comment:
+        'An import cycle: modules that need each other load in an order that decides what works. Break it at its root (move the shared part down a layer, or inject it).',
       from: {},
       to: { circular: true },
     },
     {
       name: 'domain-is-pure',
       severity: 'error',
-      comment: 'src/domain/ holds pure rules: it imports only other domain modules (and no database, queue or chat library).',
+      comment:
+        'src/domain/ holds pure rules: it imports only other domain modules (and no database, queue or chat library).',
       from: { path: '^src/domain/' },
       to: {
         pathNot: '^src/domain/',
@@ -36,28 +38,32 @@ module.exports = {
     {
       name: 'views-use-only-the-domain',
       severity: 'error',
-      comment: 'src/views/ builds platform-neutral models from the domain alone (and throws carelog\'s one error type, src/errors.ts); a service or the config passes in what a view needs.',
+      comment:
+        "src/views/ builds platform-neutral models from the domain alone (and throws carelog's one error type, src/errors.ts); a service or the config passes in what a view needs.",
       from: { path: '^src/views/' },
       to: { path: CARELOG, pathNot: ['^src/views/', '^src/domain/', '^src/errors\\.ts$'] },
     },
     {
       name: 'services-below-entry-points-and-platforms',
       severity: 'error',
-      comment: 'A service never imports a handler, a job or a platform: a platform reaches services through the Messenger interface (src/services/messenger.ts) given to them in CarelogDeps.',
+      comment:
+        'A service never imports a handler, a job or a platform: a platform reaches services through the Messenger interface (src/services/messenger.ts) given to them in CarelogDeps.',
       from: { path: '^src/services/' },
       to: { path: ['^handlers/', '^jobs/', '^src/platforms/'] },
     },
     {
       name: 'platforms-below-entry-points',
       severity: 'error',
-      comment: 'A platform adapter never imports a handler or a job: src/carelog.ts hands the handlers to the Slack and Teams apps.',
+      comment:
+        'A platform adapter never imports a handler or a job: src/carelog.ts hands the handlers to the Slack and Teams apps.',
       from: { path: '^src/platforms/' },
       to: { path: ['^handlers/', '^jobs/'] },
     },
     {
       name: 'entry-points-call-services-not-the-database',
       severity: 'error',
-      comment: 'Handlers and jobs call services; the database (src/db/, the generated Prisma client, Prisma itself, pg) is the services\' business.',
+      comment:
+        "Handlers and jobs call services; the database (src/db/, the generated Prisma client, Prisma itself, pg) is the services' business.",
       from: { path: ['^handlers/', '^jobs/'] },
       to: { path: ['^src/db/', '^src/generated/', '^node_modules/(@prisma|prisma|pg)/'] },
     },

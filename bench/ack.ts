@@ -13,7 +13,6 @@ export interface AckBenchResult {
   viewsOpenP99: number;
 }
 
-
 export async function benchAck(requests = 1000, concurrency = 10): Promise<AckBenchResult> {
   const h = await startHarness();
   try {

@@ -5,7 +5,12 @@ import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 
 const [port, signingSecret, slackApiUrl] = process.argv.slice(2);
 const receiver = new HTTPReceiver({ signingSecret: signingSecret!, endpoints: '/slack/events' });
-const app = new App({ token: 'xoxb-bench-bare', receiver, clientOptions: { slackApiUrl: slackApiUrl! }, logLevel: LogLevel.ERROR });
+const app = new App({
+  token: 'xoxb-bench-bare',
+  receiver,
+  clientOptions: { slackApiUrl: slackApiUrl! },
+  logLevel: LogLevel.ERROR,
+});
 app.command('/contact', async ({ ack }) => {
   await ack();
 });

@@ -40,7 +40,9 @@ async function load(url: string, bodies: string[], concurrency: number): Promise
   try {
     const file = path.join(dir, 'job.json');
     writeFileSync(file, JSON.stringify({ url, signingSecret: SIGNING_SECRET, bodies, concurrency }));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/load-generator.ts', file], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/load-generator.ts', file], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     const code = await new Promise<number | null>((r) => child.once('exit', r));
@@ -57,8 +59,16 @@ const summary = (xs: number[]) => {
 };
 
 /** Starts a process and waits for `ready` on its stdout; stop() sends SIGTERM and waits. */
-async function startProcess(args: string[], env: Record<string, string> | undefined, ready: string, nodeFlags: string[] = []): Promise<{ pid: number; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', ...args], { ...(env ? { env } : {}), stdio: ['ignore', 'pipe', 'inherit'] });
+async function startProcess(
+  args: string[],
+  env: Record<string, string> | undefined,
+  ready: string,
+  nodeFlags: string[] = [],
+): Promise<{ pid: number; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', ...args], {
+    ...(env ? { env } : {}),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await new Promise<void>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (c: Buffer) => {
@@ -100,7 +110,13 @@ async function coldStart(dataDir: string): Promise<number> {
   const t0 = now();
   // Its own process group: npm, the shell it runs scripts in and node all stop together.
   const child = spawn('npm', ['start', '--silent'], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: os.homedir(), PORT: String(port), CARELOG_DATA_DIR: dataDir, CARELOG_QUEUE_PREFIX: benchPrefix() },
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: os.homedir(),
+      PORT: String(port),
+      CARELOG_DATA_DIR: dataDir,
+      CARELOG_QUEUE_PREFIX: benchPrefix(),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -114,7 +130,10 @@ async function coldStart(dataDir: string): Promise<number> {
     for (;;) {
       if (dead) throw new Error(`npm start exited before /healthz answered:\n${out}`);
       if (now() - t0 > 120_000) throw new Error('npm start: /healthz did not answer within 120 s');
-      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status === 200, () => false);
+      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
       if (ok) return now() - t0;
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -137,7 +156,14 @@ export async function benchColdStart() {
     const firstMs = Math.round(await coldStart(dataDir));
     const againMs: number[] = [];
     for (let i = 0; i < 3; i++) againMs.push(Math.round(await coldStart(dataDir)));
-    return { command: 'npm start', until: 'GET /healthz 200', loadAverageAtStart: os.loadavg().map(round1), firstMs, againMs, goalAgainUnder1s: againMs.every((ms) => ms < 1_000) };
+    return {
+      command: 'npm start',
+      until: 'GET /healthz 200',
+      loadAverageAtStart: os.loadavg().map(round1),
+      firstMs,
+      againMs,
+      goalAgainUnder1s: againMs.every((ms) => ms < 1_000),
+    };
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
     await dropQueueKeys(SHARED_REDIS_URL, usedPrefixes.splice(0));
@@ -188,15 +214,22 @@ export async function benchChat(commands = 1000, submissions = 500, nodeFlags: s
     );
     stops.push(carelog.stop);
     const barePort = await freePort();
-    const bare = await startProcess(['bench/bare-bolt.ts', String(barePort), SIGNING_SECRET, apiUrl], undefined, 'ready');
+    const bare = await startProcess(
+      ['bench/bare-bolt.ts', String(barePort), SIGNING_SECRET, apiUrl],
+      undefined,
+      'ready',
+    );
     stops.push(bare.stop);
     const carelogUrl = `http://127.0.0.1:${carelogPort}/slack/events`;
     const commandBodies = (tag: string, n: number) =>
-      Array.from({ length: n }, (_, i) => slashCommandBody({ command: '/contact', teamId: TEAM, userId: 'U0CLIN1', triggerId: `${tag}.${i}.trigger` }));
+      Array.from({ length: n }, (_, i) =>
+        slashCommandBody({ command: '/contact', teamId: TEAM, userId: 'U0CLIN1', triggerId: `${tag}.${i}.trigger` }),
+      );
     const targets = { bare: `http://127.0.0.1:${barePort}/slack/events`, carelog: carelogUrl };
     // Warm up both (JIT, pools, connections) at the load measured: the figures are a long-running
     // server's, not its first seconds' (carelog has more code for the JIT to settle than the bare app).
-    for (const [name, url] of Object.entries(targets)) await load(url, commandBodies(`warm-${name}`, 1000), concurrency);
+    for (const [name, url] of Object.entries(targets))
+      await load(url, commandBodies(`warm-${name}`, 1000), concurrency);
 
     const acks: Record<keyof typeof targets, number[]> = { bare: [], carelog: [] };
     const viewsOpen: number[] = [];
@@ -213,7 +246,8 @@ export async function benchChat(commands = 1000, submissions = 500, nodeFlags: s
         if (name === 'carelog') {
           // views.open follows the ack; give the last ones a moment to arrive.
           const deadline = Date.now() + 5_000;
-          while (Date.now() < deadline && !sent.every((_, i) => opened.has(`${tag}.${i}.trigger`))) await new Promise((r) => setTimeout(r, 50));
+          while (Date.now() < deadline && !sent.every((_, i) => opened.has(`${tag}.${i}.trigger`)))
+            await new Promise((r) => setTimeout(r, 50));
           sent.forEach((s, i) => {
             const at = opened.get(`${tag}.${i}.trigger`);
             if (at !== undefined) viewsOpen.push(at - s.sentAt);
@@ -230,7 +264,9 @@ export async function benchChat(commands = 1000, submissions = 500, nodeFlags: s
     const submissionBodies = (tag: string, n: number) =>
       Array.from({ length: n }, (_, i) => {
         const form: OpenedView = { id: `V${tag}${i}`, hash: 'h1', view };
-        return interactionBody(viewSubmission('U0CLIN1', form, { ...NEW_CLIENT, contact_date: '2026-11-02', contact_time: '10:00' }));
+        return interactionBody(
+          viewSubmission('U0CLIN1', form, { ...NEW_CLIENT, contact_date: '2026-11-02', contact_time: '10:00' }),
+        );
       });
     await load(carelogUrl, submissionBodies('WARM', 200), 20);
     const before = await env.db.prisma.contact.count();
@@ -256,10 +292,20 @@ export async function benchChat(commands = 1000, submissions = 500, nodeFlags: s
         carelogAckMs: carelogAck,
         carelogViewsOpenMs: { ...summary(viewsOpen), reached: viewsOpen.length },
         ackP50Ratio: ratio(carelogAck.p50, bareAck.p50),
-        cpuMsPerCommand: { bare: round2(cpuMs.bare / (commands * ROUNDS)), carelog: round2(cpuMs.carelog / (commands * ROUNDS)) },
+        cpuMsPerCommand: {
+          bare: round2(cpuMs.bare / (commands * ROUNDS)),
+          carelog: round2(cpuMs.carelog / (commands * ROUNDS)),
+        },
         ackP99Ratio: ackRatioP99,
       },
-      viewSubmission: { submissions, concurrency: 20, committed, cleared, committedMs: submit, carelogCpuMsPerSubmission: round2(submitCpuMs) },
+      viewSubmission: {
+        submissions,
+        concurrency: 20,
+        committed,
+        cleared,
+        committedMs: submit,
+        carelogCpuMsPerSubmission: round2(submitCpuMs),
+      },
       coldStart: cold,
       goals: {
         ackP99WithinOneAndHalfBare: ackRatioP99 <= 1.5,

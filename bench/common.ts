@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 export { freePort } from '../test/support/redis.js';
 
 /** The p-th percentile of an ascending list (nearest rank). */
-export const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+export const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 
 /** CPU seconds a process has used, from /proc (Linux), or NaN. */
 export function processCpuSeconds(pid: number): number {

@@ -37,22 +37,54 @@ const CONTACTS_PER_CLIENT = [82_000, 55_000, 42_000, 35_000, 28_000, 21_000, 20_
 
 // Relative weights; every default category key must appear (checked below).
 const WEIGHTS = {
-  sources: { call_for_service: 40, proactive_outreach: 15, community_contact: 12, officer_contact: 12, victim_services_unit: 6, youth_response_unit: 5, self_referral: 6, other: 4 },
-  dispositions: { resolved_on_scene: 55, voluntary_transport: 15, involuntary_commitment: 6, arrest: 4, referral_only: 15, other: 5 },
+  sources: {
+    call_for_service: 40,
+    proactive_outreach: 15,
+    community_contact: 12,
+    officer_contact: 12,
+    victim_services_unit: 6,
+    youth_response_unit: 5,
+    self_referral: 6,
+    other: 4,
+  },
+  dispositions: {
+    resolved_on_scene: 55,
+    voluntary_transport: 15,
+    involuntary_commitment: 6,
+    arrest: 4,
+    referral_only: 15,
+    other: 5,
+  },
   sex: { male: 50, female: 44, another: 2, not_reported: 4 },
   ageBands: { '0-12': 2, '13-17': 8, '18-24': 14, '25-59': 56, '60+': 15, not_reported: 5 },
 } as const;
 /** Chance that a contact carries each service / referral (services: at least one, else crisis). */
-const SERVICE_P = { crisis_services: 0.6, de_escalation: 0.45, shelter_info: 0.12, safety_planning: 0.25, transport: 0.1, other: 0.05 };
-const REFERRAL_P = { mental_health_treatment: 0.25, addiction_treatment: 0.08, social_services: 0.12, victim_services_unit: 0.04, youth_response_unit: 0.03, other: 0.03 };
+const SERVICE_P = {
+  crisis_services: 0.6,
+  de_escalation: 0.45,
+  shelter_info: 0.12,
+  safety_planning: 0.25,
+  transport: 0.1,
+  other: 0.05,
+};
+const REFERRAL_P = {
+  mental_health_treatment: 0.25,
+  addiction_treatment: 0.08,
+  social_services: 0.12,
+  victim_services_unit: 0.04,
+  youth_response_unit: 0.03,
+  other: 0.03,
+};
 
 /** A seeded uniform [0, 1) in SQL: a hash of an integer expression and a salt, so any plan gives the same rows. */
-const R = (x: string, salt: number) => `((hashint8extended((${x})::bigint, ${salt}) & 4294967295)::float8 / 4294967296.0)`;
+const R = (x: string, salt: number) =>
+  `((hashint8extended((${x})::bigint, ${salt}) & 4294967295)::float8 / 4294967296.0)`;
 const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 function weighted(keys: string[], weights: Record<string, number>, r: string): string {
   const missing = keys.filter((k) => !(k in weights));
-  if (missing.length || keys.length !== Object.keys(weights).length) throw new Error(`bench weights do not match categories: ${missing.join(', ')}`);
+  if (missing.length || keys.length !== Object.keys(weights).length)
+    throw new Error(`bench weights do not match categories: ${missing.join(', ')}`);
   const total = keys.reduce((a, k) => a + weights[k]!, 0);
   let acc = 0;
   const whens = keys.slice(0, -1).map((k) => `WHEN ${r} < ${(acc += weights[k]!) / total} THEN ${lit(k)}`);
@@ -72,8 +104,11 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
  */
 async function timedRounds<T extends Record<string, () => Promise<unknown>>>(runs: number, contenders: T) {
   const last = {} as { [K in keyof T]: Awaited<ReturnType<T[K]>> };
-  const runsMs = Object.fromEntries(Object.keys(contenders).map((k) => [k, [] as number[]])) as { [K in keyof T]: number[] };
-  for (const k of Object.keys(contenders) as (keyof T)[]) last[k] = (await contenders[k]!()) as Awaited<ReturnType<T[keyof T]>>;
+  const runsMs = Object.fromEntries(Object.keys(contenders).map((k) => [k, [] as number[]])) as {
+    [K in keyof T]: number[];
+  };
+  for (const k of Object.keys(contenders) as (keyof T)[])
+    last[k] = (await contenders[k]!()) as Awaited<ReturnType<T[keyof T]>>;
   for (let i = 0; i < runs; i++) {
     for (const k of Object.keys(contenders) as (keyof T)[]) {
       const t0 = performance.now();
@@ -125,11 +160,27 @@ async function naive(prisma: PrismaClient, period: Period) {
     count(bySex, c.sex);
     count(byAge, c.ageBand);
   }
-  return { clientsServed: served.size, newClients: fresh, contacts: contacts.length, servedSinceInception: clients.length, bySource, services, referrals, dispositions, bySex, byAge };
+  return {
+    clientsServed: served.size,
+    newClients: fresh,
+    contacts: contacts.length,
+    servedSinceInception: clients.length,
+    bySource,
+    services,
+    referrals,
+    dispositions,
+    bySex,
+    byAge,
+  };
 }
 
 function crossCheck(d: DigestFigures, n: Awaited<ReturnType<typeof naive>>): void {
-  const nonzero = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== 0).sort(([a], [b]) => a.localeCompare(b)));
+  const nonzero = (o: Record<string, number>) =>
+    Object.fromEntries(
+      Object.entries(o)
+        .filter(([, v]) => v !== 0)
+        .sort(([a], [b]) => a.localeCompare(b)),
+    );
   const pairs: [string, unknown, unknown][] = [
     ['clientsServed', d.clientsServed, n.clientsServed],
     ['newClients', d.newClients, n.newClients],
@@ -144,7 +195,9 @@ function crossCheck(d: DigestFigures, n: Awaited<ReturnType<typeof naive>>): voi
   ];
   const wrong = pairs.filter(([, a, b]) => JSON.stringify(a) !== JSON.stringify(b));
   if (wrong.length) {
-    throw new Error(`computeDigest disagrees with the naive count:\n${wrong.map(([k, a, b]) => `  ${k}: digest ${JSON.stringify(a)} vs naive ${JSON.stringify(b)}`).join('\n')}`);
+    throw new Error(
+      `computeDigest disagrees with the naive count:\n${wrong.map(([k, a, b]) => `  ${k}: digest ${JSON.stringify(a)} vs naive ${JSON.stringify(b)}`).join('\n')}`,
+    );
   }
 }
 
@@ -192,12 +245,16 @@ export async function seedDigestBench(db: Database, clients = 300_000) {
     CROSS JOIN LATERAL (SELECT CASE WHEN j = 0 THEN p.first
                                     ELSE date_trunc('milliseconds', p.first + (j + ${R(x, 12)}) * p.gap_days * interval '1 day') END AS at) t
     ORDER BY t.at, p.g, j`);
-  await sql.exec(`UPDATE "Program" SET "nextClientNumber" = (SELECT count(*) + 1 FROM "Client"), "nextContactNumber" = (SELECT count(*) + 1 FROM "Contact") WHERE id = ${lit(program.id)}`);
+  await sql.exec(
+    `UPDATE "Program" SET "nextClientNumber" = (SELECT count(*) + 1 FROM "Client"), "nextContactNumber" = (SELECT count(*) + 1 FROM "Contact") WHERE id = ${lit(program.id)}`,
+  );
   await sql.exec('DROP TABLE bench_plan');
   await sql.exec('VACUUM ANALYZE "Client"');
   await sql.exec('VACUUM ANALYZE "Contact"');
   const loadSeconds = (performance.now() - t0) / 1000;
-  const [totals] = await sql.query<{ clients: string; contacts: string }>(`SELECT (SELECT count(*) FROM "Client") AS clients, (SELECT count(*) FROM "Contact") AS contacts`);
+  const [totals] = await sql.query<{ clients: string; contacts: string }>(
+    `SELECT (SELECT count(*) FROM "Client") AS clients, (SELECT count(*) FROM "Contact") AS contacts`,
+  );
 
   // The quarter with the most contacts, in the program's zone.
   const [busiest] = await sql.query<{ label: string; contacts: string }>(
@@ -225,7 +282,8 @@ export async function benchDigest(clients = 300_000, runs = 5) {
     const orm = await timedRounds(runs, { naiveOrm: () => naive(prisma, period) });
     const d = t.last.computeDigest;
     crossCheck(d, orm.last.naiveOrm);
-    if (t.last.rawScan.contacts !== d.contacts || t.last.rawScan.served !== d.clientsServed) throw new Error('computeDigest disagrees with the raw scan');
+    if (t.last.rawScan.contacts !== d.contacts || t.last.rawScan.served !== d.clientsServed)
+      throw new Error('computeDigest disagrees with the raw scan');
 
     const raw = t.ms('rawScan');
     const ratio = (ms: number) => Math.round((ms / raw) * 100) / 100;
@@ -235,7 +293,13 @@ export async function benchDigest(clients = 300_000, runs = 5) {
       loadSeconds: Math.round(loadSeconds * 10) / 10,
       quarter: period.label,
       quarterContacts: d.contacts,
-      figures: { clientsServed: d.clientsServed, newClients: d.newClients, continuingClients: d.continuingClients, servedSinceInception: d.servedSinceInception, repeatContactClients: d.repeatContactClients },
+      figures: {
+        clientsServed: d.clientsServed,
+        newClients: d.newClients,
+        continuingClients: d.continuingClients,
+        servedSinceInception: d.servedSinceInception,
+        repeatContactClients: d.repeatContactClients,
+      },
       rawScanMs: raw,
       computeDigestMs: t.ms('computeDigest'),
       naiveOrmMs: orm.ms('naiveOrm'),

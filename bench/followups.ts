@@ -172,7 +172,9 @@ export async function benchFollowUps(
     const setup = await openDatabase({ databaseUrl: tdb.url, dataDir: '' });
     await setup.migrate();
     const directory = await syncPrograms(setup.prisma, programs);
-    const assignees = ['U0CASE1', 'U0CASE2', 'U0CASE3', 'U0CASE4'].map((u) => directory.member('bench', 'slack', u)!.memberId);
+    const assignees = ['U0CASE1', 'U0CASE2', 'U0CASE3', 'U0CASE4'].map(
+      (u) => directory.member('bench', 'slack', u)!.memberId,
+    );
     const t0 = performance.now();
     await setup.sql.query(
       `INSERT INTO "Client" (id, "programId", number, code, sex, "ageBand", "firstContactAt", "caseManagerId", "updatedAt")
@@ -185,7 +187,9 @@ export async function benchFollowUps(
        SELECT gen_random_uuid(), 'bench', c.number, c.id, now(), c."caseManagerId", 'call_for_service', '{}', '{}', 'resolved_on_scene', 'bench:' || c.number
        FROM "Client" c WHERE c."programId" = 'bench'`,
     );
-    await setup.sql.query(`UPDATE "Program" SET "nextClientNumber" = $1, "nextContactNumber" = $1 WHERE id = 'bench'`, [count + 1]);
+    await setup.sql.query(`UPDATE "Program" SET "nextClientNumber" = $1, "nextContactNumber" = $1 WHERE id = 'bench'`, [
+      count + 1,
+    ]);
     let bulkLoadMs = performance.now() - t0;
     await setup.close();
 
@@ -204,7 +208,15 @@ export async function benchFollowUps(
       ...(concurrency ? { CARELOG_WORKER_CONCURRENCY: String(concurrency) } : {}),
       LOG_LEVEL: 'error',
     });
-    const config: Config = { env, production: false, embeddedDatabase: false, dataDir, configFile: 'bench.yml', slackSimulated: false, programs };
+    const config: Config = {
+      env,
+      production: false,
+      embeddedDatabase: false,
+      dataDir,
+      configFile: 'bench.yml',
+      slackSimulated: false,
+      programs,
+    };
     // A web process without workers schedules (here, in this process); the worker process started
     // below sends. The Redis is private, so the default queue prefix is carelog's alone.
     const web = await startCarelog({ config, logger: quiet });
@@ -252,7 +264,10 @@ export async function benchFollowUps(
       LOG_LEVEL: 'info',
     };
     const startWorker = async () => {
-      const worker = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', 'src/main.ts', '--worker'], { env: workerEnv, stdio: ['ignore', 'pipe', 'inherit'] });
+      const worker = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', 'src/main.ts', '--worker'], {
+        env: workerEnv,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       workerProcesses.push(worker);
       await new Promise<void>((resolve, reject) => {
         let out = '';
@@ -273,7 +288,10 @@ export async function benchFollowUps(
     const pgCpuBefore = postgresCpuSeconds();
 
     // Wait for every nudge, at most two minutes past the window and ~10 minutes in all.
-    const deadline = Math.min(first + windowSeconds * 1000 + 120_000, Math.max(benchStart + 570_000, first + windowSeconds * 1000 + 10_000));
+    const deadline = Math.min(
+      first + windowSeconds * 1000 + 120_000,
+      Math.max(benchStart + 570_000, first + windowSeconds * 1000 + 10_000),
+    );
     while (received.size < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
     const workerCpu = workersCpu() - workerCpuBefore;
     const cpu = process.cpuUsage(cpuBefore);
@@ -321,7 +339,12 @@ export async function benchFollowUps(
       fakeSlackCpuMsPerNudge: Number(((cpu.user + cpu.system) / 1000 / Math.max(1, lateness.length)).toFixed(2)),
       redisCpuMsPerNudge: Number(((redisCpu * 1000) / Math.max(1, lateness.length)).toFixed(2)),
       postgresCpuMsPerNudge: Number(((pgCpu * 1000) / Math.max(1, lateness.length)).toFixed(2)),
-      latenessMs: { p50: round(pct(lateness, 50)), p90: round(pct(lateness, 90)), p99: round(pct(lateness, 99)), max: round(lateness.at(-1) ?? NaN) },
+      latenessMs: {
+        p50: round(pct(lateness, 50)),
+        p90: round(pct(lateness, 90)),
+        p99: round(pct(lateness, 99)),
+        max: round(lateness.at(-1) ?? NaN),
+      },
       goals: {
         latenessP99Under2s: lateness.length === count && pct(lateness, 99) < 2_000,
         redisUnder1_5KB: (memAfter - memBefore) / count < 1_536,

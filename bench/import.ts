@@ -40,14 +40,28 @@ const [PROGRAM] = parseProgramFile(
 export function generateContactsCsv(rows: number): string {
   const c = PROGRAM!.categories;
   const pick = <T>(list: T[], i: number) => list[i % list.length]!;
-  const out: string[][] = [['client_code', 'contact_date', 'source', 'services', 'referrals', 'disposition', 'sex', 'age_band', 'follow_up_date', 'notes']];
+  const out: string[][] = [
+    [
+      'client_code',
+      'contact_date',
+      'source',
+      'services',
+      'referrals',
+      'disposition',
+      'sex',
+      'age_band',
+      'follow_up_date',
+      'notes',
+    ],
+  ];
   const clients = Math.max(1, Math.floor(rows / 5));
   for (let i = 0; i < rows; i++) {
     const client = (i % clients) + 1;
     // The client's n-th contact: 37 days after the one before (mod 700), so no two coincide.
     const day = addDays('2024-01-01', (client * 3 + Math.floor(i / clients) * 37) % 700);
     // Half date-only (12:00 local), half with a local time and offset.
-    const date = i % 2 ? day : `${day}T${String(8 + (i % 12)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}-05:00`;
+    const date =
+      i % 2 ? day : `${day}T${String(8 + (i % 12)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}-05:00`;
     out.push([
       `PIC-${String(client).padStart(4, '0')}`,
       date,
@@ -58,7 +72,9 @@ export function generateContactsCsv(rows: number): string {
       pick(c.sex, client).key,
       pick(c.ageBands, client).key,
       i % 10 === 0 ? addDays(day, 3) : '',
-      i % 3 === 0 ? `Contact ${i}: talked it through, "calmer" after, agreed to call back, then\nleft with family.` : '',
+      i % 3 === 0
+        ? `Contact ${i}: talked it through, "calmer" after, agreed to call back, then\nleft with family.`
+        : '',
     ]);
   }
   return formatCsv(out);

@@ -8,7 +8,12 @@ import { Agent, request } from 'node:http';
 import { z } from 'zod';
 import { signSlackRequest } from '../test/support/slack-requests.js';
 
-const ZJob = z.object({ url: z.string(), signingSecret: z.string(), bodies: z.array(z.string()), concurrency: z.number().int().positive() });
+const ZJob = z.object({
+  url: z.string(),
+  signingSecret: z.string(),
+  bodies: z.array(z.string()),
+  concurrency: z.number().int().positive(),
+});
 
 const job = ZJob.parse(JSON.parse(readFileSync(process.argv[2]!, 'utf8')));
 const target = new URL(job.url);

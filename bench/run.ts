@@ -9,7 +9,18 @@ import { benchFollowUps } from './followups.js';
 import { benchImport } from './import.js';
 import { benchTypeahead } from './typeahead.js';
 
-const { values: flags, positionals } = parseArgs({ options: { count: { type: 'string' }, window: { type: 'string' }, concurrency: { type: 'string' }, workers: { type: 'string' }, 'carelog-node-flags': { type: 'string' }, 'worker-node-flags': { type: 'string' } }, allowPositionals: true, strict: false });
+const { values: flags, positionals } = parseArgs({
+  options: {
+    count: { type: 'string' },
+    window: { type: 'string' },
+    concurrency: { type: 'string' },
+    workers: { type: 'string' },
+    'carelog-node-flags': { type: 'string' },
+    'worker-node-flags': { type: 'string' },
+  },
+  allowPositionals: true,
+  strict: false,
+});
 
 const BENCHES: Record<string, () => Promise<unknown>> = {
   followups: () =>
@@ -17,7 +28,9 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
       Number(flags.count ?? 100_000),
       Number(flags.window ?? 100),
       flags.concurrency ? Number(flags.concurrency) : undefined,
-      String(flags['worker-node-flags'] ?? '').split(' ').filter(Boolean),
+      String(flags['worker-node-flags'] ?? '')
+        .split(' ')
+        .filter(Boolean),
       Number(flags.workers ?? 1),
     ),
   // Sender, carelog and the fake Slack API share one Node process here: at concurrency 10 the
@@ -25,7 +38,15 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   ack: async () => ({ sequential: await benchAck(1000, 1), concurrent10: await benchAck(1000, 10) }),
   import: () => benchImport(100_000),
   // /contact at 50 concurrent next to a bare Bolt app, view_submission to commit, cold start.
-  chat: () => benchChat(2000, 500, String(flags['carelog-node-flags'] ?? '').split(' ').filter(Boolean), Number(flags.concurrency ?? 50)),
+  chat: () =>
+    benchChat(
+      2000,
+      500,
+      String(flags['carelog-node-flags'] ?? '')
+        .split(' ')
+        .filter(Boolean),
+      Number(flags.concurrency ?? 50),
+    ),
   // Only the chat bench's cold start: `npm start` to /healthz, a fresh data directory then again.
   'cold-start': () => benchColdStart(),
   // 300,000 clients, 1,000,000 contacts; computeDigest next to one raw scan and the ORM-and-JS way.

@@ -20,10 +20,23 @@ const [PROGRAM] = parseProgramFile(
 
 /** The replaced search, as it shipped: contains, or ends with the digits, newest first. */
 function likeSearchOrm(prisma: PrismaClient, programId: string, query: string) {
-  const q = query.trim().toUpperCase().replace(/[^A-Z0-9-]/g, '');
+  const q = query
+    .trim()
+    .toUpperCase()
+    .replace(/[^A-Z0-9-]/g, '');
   const digits = q.replace(/^[A-Z]+-?/, '').replace(/^0+(?=\d)/, '');
   return prisma.client.findMany({
-    where: { programId, ...(q ? { OR: [{ code: { contains: q } }, ...(digits && /^\d+$/.test(digits) ? [{ code: { endsWith: digits } }] : [])] } : {}) },
+    where: {
+      programId,
+      ...(q
+        ? {
+            OR: [
+              { code: { contains: q } },
+              ...(digits && /^\d+$/.test(digits) ? [{ code: { endsWith: digits } }] : []),
+            ],
+          }
+        : {}),
+    },
     orderBy: { number: 'desc' },
     take: 20,
     select: { id: true, code: true },
@@ -33,7 +46,10 @@ function likeSearchOrm(prisma: PrismaClient, programId: string, query: string) {
 /** The same search in plain SQL, for a like-for-like comparison of the two queries. */
 const LIKE_SQL = `SELECT id::text AS id, code FROM "Client" WHERE "programId" = $1 AND (code LIKE $2 OR code LIKE $3) ORDER BY number DESC LIMIT 20`;
 function likeTerms(query: string): [string, string] {
-  const q = query.trim().toUpperCase().replace(/[^A-Z0-9-]/g, '');
+  const q = query
+    .trim()
+    .toUpperCase()
+    .replace(/[^A-Z0-9-]/g, '');
   const digits = q.replace(/^[A-Z]+-?/, '').replace(/^0+(?=\d)/, '');
   return [`%${q}%`, /^\d+$/.test(digits) ? `%${digits}` : `%${q}%`];
 }

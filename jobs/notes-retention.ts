@@ -15,7 +15,11 @@ export const notesRetentionJob = defineJob({
     const results = await applyNotesRetention(deps, deps.config.programs);
     for (const r of results) {
       deps.metrics.notesCleared(r.cleared);
-      if (r.cleared) deps.logger.info({ programId: r.programId, notesDays: r.notesDays, cleared: r.cleared }, 'notes past their retention cleared');
+      if (r.cleared)
+        deps.logger.info(
+          { programId: r.programId, notesDays: r.notesDays, cleared: r.cleared },
+          'notes past their retention cleared',
+        );
     }
   },
 });

@@ -11,7 +11,8 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_MIGRATIONS_DIR, DEFAULT_SCHEMA_PATH, diff, type EngineOptions } from './schema-engine.js';
 
-const usage = 'usage: npx tsx scripts/db-diff.ts [--from-empty | --check] [--migrations <dir>] [--schema <path>] [--wasm <file>] [--verbose]';
+const usage =
+  'usage: npx tsx scripts/db-diff.ts [--from-empty | --check] [--migrations <dir>] [--schema <path>] [--wasm <file>] [--verbose]';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({

@@ -42,7 +42,7 @@ const out = (line = '') => process.stdout.write(`${line}\n`);
 
 // A seeded generator, so every run tells the same story.
 let seed = 42;
-const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 
 async function main(): Promise<void> {
@@ -85,29 +85,70 @@ async function main(): Promise<void> {
   let contacts = 0;
   let nudges = 0;
 
-  const logContact = async (user: string, existing: { id: string; code: string } | null, date: string, time: string) => {
+  const logContact = async (
+    user: string,
+    existing: { id: string; code: string } | null,
+    date: string,
+    time: string,
+  ) => {
     const before = slack.calls.length;
-    await sendSignedRequest({ url, signingSecret: SECRET, body: slashCommandBody({ command: '/contact', teamId: TEAM, userId: user }) });
+    await sendSignedRequest({
+      url,
+      signingSecret: SECRET,
+      body: slashCommandBody({ command: '/contact', teamId: TEAM, userId: user }),
+    });
     const open = await slack.waitFor('views.open', before);
-    const opened = { id: `V${randomBytes(5).toString('hex')}`, hash: 'h1', view: open.args.view as Record<string, unknown> };
+    const opened = {
+      id: `V${randomBytes(5).toString('hex')}`,
+      hash: 'h1',
+      view: open.args.view as Record<string, unknown>,
+    };
     const followUp = rand() < 0.35 ? addDays(date, 1 + Math.floor(rand() * 10)) : undefined;
     const values: ModalValues = {
       client: existing ? { value: existing.id, text: existing.code } : { value: 'new', text: 'New client' },
-      ...(existing ? {} : { sex: pick(['male', 'female', 'female', 'male', 'another', 'not_reported']), age_band: pick(['13-17', '18-24', '25-59', '25-59', '25-59', '60+']) }),
+      ...(existing
+        ? {}
+        : {
+            sex: pick(['male', 'female', 'female', 'male', 'another', 'not_reported']),
+            age_band: pick(['13-17', '18-24', '25-59', '25-59', '25-59', '60+']),
+          }),
       contact_date: date,
       contact_time: time,
-      source: pick(['call_for_service', 'call_for_service', 'call_for_service', 'proactive_outreach', 'community_contact', 'officer_contact', 'victim_services_unit', 'youth_response_unit']),
+      source: pick([
+        'call_for_service',
+        'call_for_service',
+        'call_for_service',
+        'proactive_outreach',
+        'community_contact',
+        'officer_contact',
+        'victim_services_unit',
+        'youth_response_unit',
+      ]),
       services: [pick(['crisis_services', 'de_escalation']), ...(rand() < 0.3 ? ['shelter_info'] : [])],
       referrals: rand() < 0.5 ? [pick(['mental_health_treatment', 'addiction_treatment', 'social_services'])] : [],
-      disposition: pick(['resolved_on_scene', 'resolved_on_scene', 'voluntary_transport', 'referral_only', 'involuntary_commitment']),
+      disposition: pick([
+        'resolved_on_scene',
+        'resolved_on_scene',
+        'voluntary_transport',
+        'referral_only',
+        'involuntary_commitment',
+      ]),
       ...(followUp ? { follow_up_wanted: true, follow_up_date: followUp } : {}),
       notes: 'Demo note: this text is encrypted and never leaves the database.',
     };
-    const res = await sendSignedRequest({ url, signingSecret: SECRET, body: interactionBody(viewSubmission(user, opened, values, TEAM)) });
-    if ((res.json as { response_action?: string })?.response_action !== 'clear') throw new Error(`the demo's form was refused: ${res.text}`);
+    const res = await sendSignedRequest({
+      url,
+      signingSecret: SECRET,
+      body: interactionBody(viewSubmission(user, opened, values, TEAM)),
+    });
+    if ((res.json as { response_action?: string })?.response_action !== 'clear')
+      throw new Error(`the demo's form was refused: ${res.text}`);
     contacts++;
     if (!existing) {
-      const row = await carelog.deps.db.prisma.client.findFirstOrThrow({ orderBy: { number: 'desc' }, select: { id: true, code: true } });
+      const row = await carelog.deps.db.prisma.client.findFirstOrThrow({
+        orderBy: { number: 'desc' },
+        select: { id: true, code: true },
+      });
       clients.push(row);
     }
   };
@@ -116,7 +157,10 @@ async function main(): Promise<void> {
   const fireDueReminders = async () => {
     const dms = () => slack.callsTo('chat.postMessage').filter((c) => String(c.args.channel).startsWith('D')).length;
     const before = dms();
-    const rows = await carelog.deps.db.prisma.followUp.findMany({ where: { status: 'pending', dueAt: { lte: now } }, select: { id: true, version: true } });
+    const rows = await carelog.deps.db.prisma.followUp.findMany({
+      where: { status: 'pending', dueAt: { lte: now } },
+      select: { id: true, version: true },
+    });
     for (const r of rows) {
       for (const stage of ['due', 'overdue'] as const) {
         const job = await carelog.queue.getJob(`followup.${r.id}.${r.version}.${stage}`);
@@ -157,13 +201,18 @@ async function main(): Promise<void> {
   const quarterly = await buildDigest(carelog.deps, program, q3);
   await postDigestOnce(carelog.deps, program, q3);
 
-  out(`\n${contacts} contacts logged for ${clients.length} clients; ${nudges} follow-up nudges sent; ${slack.callsTo('chat.postMessage').filter((c) => c.args.channel === 'C0DIGEST').length} digests posted to the team channel.\n`);
+  out(
+    `\n${contacts} contacts logged for ${clients.length} clients; ${nudges} follow-up nudges sent; ${slack.callsTo('chat.postMessage').filter((c) => c.args.channel === 'C0DIGEST').length} digests posted to the team channel.\n`,
+  );
   out('── Weekly digest ───────────────────────────────────────────');
   out(renderDigestViewText(weekly.view));
   out('\n── Quarterly digest ────────────────────────────────────────');
   out(renderDigestViewText(quarterly.view));
   writeFileSync(path.join(OUT, 'weekly-digest.blocks.json'), JSON.stringify(renderDigestBlocks(weekly.view), null, 2));
-  writeFileSync(path.join(OUT, 'quarterly-digest.blocks.json'), JSON.stringify(renderDigestBlocks(quarterly.view), null, 2));
+  writeFileSync(
+    path.join(OUT, 'quarterly-digest.blocks.json'),
+    JSON.stringify(renderDigestBlocks(quarterly.view), null, 2),
+  );
   writeFileSync(path.join(OUT, 'quarterly-digest.json'), JSON.stringify(quarterly.figures, null, 2));
   if (quarterly.chart) writeFileSync(path.join(OUT, 'new-clients-by-quarter.png'), quarterly.chart);
   const leaked = slack.calls.some((c) => c.raw.includes('Demo note'));

@@ -7,8 +7,12 @@ try {
   if (findTemplate()) process.exit(0);
   const t0 = performance.now();
   const file = await buildTemplate();
-  process.stderr.write(`carelog: embedded database template built in ${Math.round(performance.now() - t0)} ms (${file})\n`);
+  process.stderr.write(
+    `carelog: embedded database template built in ${Math.round(performance.now() - t0)} ms (${file})\n`,
+  );
 } catch (err) {
-  process.stderr.write(`carelog: no embedded database template (${(err as Error)?.name}); the first embedded start will run initdb\n`);
+  process.stderr.write(
+    `carelog: no embedded database template (${(err as Error)?.name}); the first embedded start will run initdb\n`,
+  );
 }
 process.exit(0);

@@ -25,7 +25,10 @@ function newestUnder(dir) {
 function stale() {
   if (!existsSync(STAMP) || !existsSync(path.join('dist', 'src', 'main.js'))) return 'dist/ is missing';
   const built = statSync(STAMP).mtimeMs;
-  const newest = Math.max(...SOURCES.filter((d) => existsSync(d)).map(newestUnder), ...CONFIGS.filter((f) => existsSync(f)).map((f) => statSync(f).mtimeMs));
+  const newest = Math.max(
+    ...SOURCES.filter((d) => existsSync(d)).map(newestUnder),
+    ...CONFIGS.filter((f) => existsSync(f)).map((f) => statSync(f).mtimeMs),
+  );
   return newest > built ? 'a source file changed since dist/ was built' : null;
 }
 
@@ -54,7 +57,9 @@ process.on('exit', () => held && rmSync(LOCK, { force: true }));
 if (reason) {
   process.stderr.write(`carelog: ${reason}; building it (npm run build)\n`);
   const started = Date.now();
-  const result = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+  const result = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', '--silent', 'build'], {
+    stdio: 'inherit',
+  });
   if (result.status !== 0) process.exit(result.status ?? 1);
   process.stderr.write(`carelog: built in ${Math.round((Date.now() - started) / 1000)} s\n`);
 }

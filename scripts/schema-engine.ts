@@ -112,9 +112,13 @@ let engineWasmPath: string | undefined;
  * module (whose `SchemaEngine` class is then usable).
  */
 export function loadSchemaEngineModule(wasmPath?: string): Promise<EngineModule> {
-  const file = path.resolve(wasmPath ?? require.resolve('@prisma/schema-engine-wasm/schema_engine_bg').replace(/\.js$/, '.wasm'));
+  const file = path.resolve(
+    wasmPath ?? require.resolve('@prisma/schema-engine-wasm/schema_engine_bg').replace(/\.js$/, '.wasm'),
+  );
   if (engineWasmPath !== undefined && engineWasmPath !== file) {
-    throw new Error(`schema engine already loaded from ${engineWasmPath}; cannot switch to ${file} in the same process`);
+    throw new Error(
+      `schema engine already loaded from ${engineWasmPath}; cannot switch to ${file} in the same process`,
+    );
   }
   engineWasmPath = file;
   engineModule ??= (async () => {
@@ -254,7 +258,9 @@ export async function loadSchemaFiles(schemaPath: string): Promise<{ path: strin
   const full = path.resolve(schemaPath);
   if (!(await stat(full)).isDirectory()) return [{ path: full, content: await readFile(full, 'utf8') }];
   const names = (await readdir(full, { recursive: true })).filter((n) => n.endsWith('.prisma')).sort();
-  return Promise.all(names.map(async (n) => ({ path: path.join(full, n), content: await readFile(path.join(full, n), 'utf8') })));
+  return Promise.all(
+    names.map(async (n) => ({ path: path.join(full, n), content: await readFile(path.join(full, n), 'utf8') })),
+  );
 }
 
 async function toTarget(side: DiffSide, options: EngineOptions): Promise<DiffTarget> {
@@ -280,7 +286,10 @@ async function toTarget(side: DiffSide, options: EngineOptions): Promise<DiffTar
 export async function diff(from: DiffSide, to: DiffSide, options: EngineOptions = {}): Promise<DiffOutput> {
   const [fromTarget, toSide] = await Promise.all([toTarget(from, options), toTarget(to, options)]);
   const schemaTarget = [toSide, fromTarget].find((t) => t.tag === 'schemaDatamodel');
-  const initialSchema = schemaTarget?.tag === 'schemaDatamodel' ? schemaTarget.files.map((f): [string, string] => [f.path, f.content]) : undefined;
+  const initialSchema =
+    schemaTarget?.tag === 'schemaDatamodel'
+      ? schemaTarget.files.map((f): [string, string] => [f.path, f.content])
+      : undefined;
   const result: DiffResult = await withSchemaEngine(
     (engine) =>
       engine.diff({
@@ -301,7 +310,11 @@ export async function diff(from: DiffSide, to: DiffSide, options: EngineOptions 
  * `prisma migrate diff --from-migrations prisma/migrations --to-schema prisma/schema.prisma --script`
  * prints (minus its trailing newline). Use `diffSql('empty')` for the whole schema from scratch.
  */
-export async function diffSql(from: DiffSide = 'migrations', to: DiffSide = 'schema', options: EngineOptions = {}): Promise<string> {
+export async function diffSql(
+  from: DiffSide = 'migrations',
+  to: DiffSide = 'schema',
+  options: EngineOptions = {},
+): Promise<string> {
   return (await diff(from, to, options)).sql;
 }
 
@@ -327,7 +340,8 @@ export async function checkMigrations(
  */
 function toError(e: unknown): Error {
   const panic = (globalThis as { PRISMA_WASM_PANIC_REGISTRY?: { message: string } }).PRISMA_WASM_PANIC_REGISTRY;
-  if (e instanceof Error && e.name === 'RuntimeError' && panic?.message) return new Error(`schema engine panicked: ${panic.message}`, { cause: e });
+  if (e instanceof Error && e.name === 'RuntimeError' && panic?.message)
+    return new Error(`schema engine panicked: ${panic.message}`, { cause: e });
   if (e instanceof Error) return e;
   if (e && typeof e === 'object' && 'message' in e) {
     const err = new Error(String((e as { message: unknown }).message));

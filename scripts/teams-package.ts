@@ -8,10 +8,17 @@ import { isCarelogError } from '../src/errors.js';
 import { buildAppPackage } from '../src/platforms/teams/app-package.js';
 
 const { values } = parseArgs({
-  options: { 'bot-id': { type: 'string' }, host: { type: 'string' }, 'app-id': { type: 'string' }, out: { type: 'string', default: 'appPackage/build/carelog-teams.zip' } },
+  options: {
+    'bot-id': { type: 'string' },
+    host: { type: 'string' },
+    'app-id': { type: 'string' },
+    out: { type: 'string', default: 'appPackage/build/carelog-teams.zip' },
+  },
 });
 if (!values['bot-id'] || !values.host) {
-  process.stderr.write('usage: npm run teams:package -- --bot-id <TEAMS_CLIENT_ID> --host <carelog.example.org> [--app-id <guid>] [--out file]\n');
+  process.stderr.write(
+    'usage: npm run teams:package -- --bot-id <TEAMS_CLIENT_ID> --host <carelog.example.org> [--app-id <guid>] [--out file]\n',
+  );
   process.exit(2);
 }
 try {
@@ -23,7 +30,9 @@ try {
   });
   mkdirSync(path.dirname(values.out), { recursive: true });
   writeFileSync(values.out, zip);
-  process.stdout.write(`wrote ${values.out} (${zip.length} bytes): upload it in Teams (Apps → Manage your apps → Upload an app)\n`);
+  process.stdout.write(
+    `wrote ${values.out} (${zip.length} bytes): upload it in Teams (Apps → Manage your apps → Upload an app)\n`,
+  );
 } catch (err) {
   process.stderr.write(`${isCarelogError(err) ? err.message : (err as Error).message}\n`);
   process.exit(1);

@@ -68,17 +68,25 @@ async function ensureMigrated(db: Database, logger: Logger): Promise<void> {
     return;
   }
   const rows = await db.sql
-    .query<{ migration_name: string }>('SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL')
+    .query<{ migration_name: string }>(
+      'SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+    )
     .catch((err: unknown) => {
       // No migrations table yet: nothing is applied. Anything else: the database is not there.
       const code = (err as { code?: string }).code;
       if (code === '42P01') return [];
-      throw new CarelogError('database_unavailable', `The database at DATABASE_URL does not answer (${code ?? (err as Error)?.name ?? 'error'}): is it running, and is the URL right?`);
+      throw new CarelogError(
+        'database_unavailable',
+        `The database at DATABASE_URL does not answer (${code ?? (err as Error)?.name ?? 'error'}): is it running, and is the URL right?`,
+      );
     });
   const applied = new Set(rows.map((r) => r.migration_name));
   const pending = readMigrations().filter((m) => !applied.has(m.name));
   if (pending.length) {
-    throw new CarelogError('config_invalid', `The database at DATABASE_URL lacks ${pending.length} migration(s): run npm run db:migrate`);
+    throw new CarelogError(
+      'config_invalid',
+      `The database at DATABASE_URL lacks ${pending.length} migration(s): run npm run db:migrate`,
+    );
   }
 }
 
@@ -93,8 +101,10 @@ const teamsHandlers = () => import('../handlers/teams/index.js');
 export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> {
   const { config, logger } = opts;
   // loadConfig refuses these already; a configuration built by hand (scripts, benches) is checked here.
-  const exposed = (opts.mode ?? 'all') === 'all' ? devModesExposed(config.env, platformModes(config).slack === 'simulated') : [];
-  if (exposed.length) throw new CarelogError('config_invalid', `Invalid environment:\n${exposed.map((m) => `  ${m}`).join('\n')}`);
+  const exposed =
+    (opts.mode ?? 'all') === 'all' ? devModesExposed(config.env, platformModes(config).slack === 'simulated') : [];
+  if (exposed.length)
+    throw new CarelogError('config_invalid', `Invalid environment:\n${exposed.map((m) => `  ${m}`).join('\n')}`);
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     for (const s of stops.reverse()) await s().catch((err: unknown) => logger.warn({ err }, 'error while stopping'));
@@ -107,7 +117,10 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
       dataDir: config.dataDir,
     });
     if (generatedKeyFile) {
-      logger.warn({ file: generatedKeyFile }, 'CARELOG_ENCRYPTION_KEY is unset: notes are encrypted with a development key kept in the data directory. Set the variable in production.');
+      logger.warn(
+        { file: generatedKeyFile },
+        'CARELOG_ENCRYPTION_KEY is unset: notes are encrypted with a development key kept in the data directory. Set the variable in production.',
+      );
     }
 
     const db = await openDatabase({ databaseUrl: config.env.DATABASE_URL, dataDir: config.dataDir });
@@ -145,9 +158,12 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
     registerOperatorRoutes(http, { health, metrics, metricsToken: config.env.CARELOG_METRICS_TOKEN });
 
     const modes = platformModes(config);
-    const teamsOptions = modes.teams === 'off' ? null : { mode: modes.teams, ...(opts.teamsCloud ? { cloud: opts.teamsCloud } : {}) };
+    const teamsOptions =
+      modes.teams === 'off' ? null : { mode: modes.teams, ...(opts.teamsCloud ? { cloud: opts.teamsCloud } : {}) };
     if (!teamsOptions && config.programs.some(usesTeams)) {
-      logger.warn('a program is on Teams, but Teams is off: set TEAMS_CLIENT_ID and TEAMS_CLIENT_SECRET (or, for local development, TEAMS_DEV_UNAUTHENTICATED=1)');
+      logger.warn(
+        'a program is on Teams, but Teams is off: set TEAMS_CLIENT_ID and TEAMS_CLIENT_SECRET (or, for local development, TEAMS_DEV_UNAUTHENTICATED=1)',
+      );
     }
     let simulator: FakeSlackApi | null = null;
     let apiUrl = config.env.SLACK_API_URL;
@@ -161,10 +177,14 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
       stops.push(() => simulator!.stop());
       signingSecret = config.env.SLACK_SIGNING_SECRET ?? SIMULATOR_SIGNING_SECRET;
       botToken = 'xoxb-carelog-local-simulator';
-      logger.warn({ apiUrl }, 'no Slack credentials: running against the local Slack simulator (see README, "Running without a Slack workspace")');
+      logger.warn(
+        { apiUrl },
+        'no Slack credentials: running against the local Slack simulator (see README, "Running without a Slack workspace")',
+      );
     }
     // auth.test with the token carelog sends with, in every Slack mode (HTTP, Socket Mode, simulator).
-    if (modes.slack !== 'off') health.add('slack', slackAuthCheck({ token: botToken, apiUrl, logger }), { cacheMs: PLATFORM_CHECK_CACHE_MS });
+    if (modes.slack !== 'off')
+      health.add('slack', slackAuthCheck({ token: botToken, apiUrl, logger }), { cacheMs: PLATFORM_CHECK_CACHE_MS });
     const mode = opts.mode ?? 'all';
     if (mode === 'worker') {
       if (modes.slack !== 'off') {
@@ -177,14 +197,25 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
         deps.messengers.teams = teams.messenger;
         if (teams.health) health.add('teams', teams.health, { cacheMs: PLATFORM_CHECK_CACHE_MS });
       }
-      const workers = await startWorkers({ queue, connection: redis.connection, jobs: JOBS, deps, concurrency: config.env.CARELOG_WORKER_CONCURRENCY, declareSchedules: () => upsertDigestSchedules(queue, config.programs), ...(opts.workerTiming ? { timing: opts.workerTiming } : {}) });
+      const workers = await startWorkers({
+        queue,
+        connection: redis.connection,
+        jobs: JOBS,
+        deps,
+        concurrency: config.env.CARELOG_WORKER_CONCURRENCY,
+        declareSchedules: () => upsertDigestSchedules(queue, config.programs),
+        ...(opts.workerTiming ? { timing: opts.workerTiming } : {}),
+      });
       stops.push(() => workers.close());
       const rebuilt = await reconcileReminders(deps);
       // A worker answers /livez, /healthz and /metrics only when given a port of its own.
       const workerPort = config.env.CARELOG_WORKER_PORT;
       const port = workerPort === undefined ? 0 : await http.listen(workerPort, config.env.HOST);
       if (workerPort !== undefined) stops.push(() => http.close());
-      logger.info({ ...rebuilt, database: db.kind, ...(workerPort !== undefined ? { port } : {}) }, 'carelog worker is ready');
+      logger.info(
+        { ...rebuilt, database: db.kind, ...(workerPort !== undefined ? { port } : {}) },
+        'carelog worker is ready',
+      );
       return { port, deps, redis, queue, workers, simulator, stop: stopAll };
     }
     if (modes.slack !== 'off') {
@@ -218,7 +249,12 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
         queue,
         redis: redis.connection,
         logger,
-        access: { user: config.env.CARELOG_ADMIN_USER, password: config.env.CARELOG_ADMIN_PASSWORD, production: config.production, trustProxy: config.env.CARELOG_TRUST_PROXY },
+        access: {
+          user: config.env.CARELOG_ADMIN_USER,
+          password: config.env.CARELOG_ADMIN_PASSWORD,
+          production: config.production,
+          trustProxy: config.env.CARELOG_TRUST_PROXY,
+        },
       });
       logger.info({ path: '/admin/queues' }, 'queue dashboard on (read-only, basic auth)');
     }
@@ -228,11 +264,23 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
       deps.messengers.teams = teams.messenger;
       if (teams.health) health.add('teams', teams.health, { cacheMs: PLATFORM_CHECK_CACHE_MS });
       if (teamsOptions.mode === 'unauthenticated') {
-        logger.warn('TEAMS_DEV_UNAUTHENTICATED=1: POST /api/messages accepts activities without a Bot Framework token (local development only)');
+        logger.warn(
+          'TEAMS_DEV_UNAUTHENTICATED=1: POST /api/messages accepts activities without a Bot Framework token (local development only)',
+        );
       }
     }
 
-    const workers = config.env.CARELOG_WORKERS ? await startWorkers({ queue, connection: redis.connection, jobs: JOBS, deps, concurrency: config.env.CARELOG_WORKER_CONCURRENCY, declareSchedules: () => upsertDigestSchedules(queue, config.programs), ...(opts.workerTiming ? { timing: opts.workerTiming } : {}) }) : null;
+    const workers = config.env.CARELOG_WORKERS
+      ? await startWorkers({
+          queue,
+          connection: redis.connection,
+          jobs: JOBS,
+          deps,
+          concurrency: config.env.CARELOG_WORKER_CONCURRENCY,
+          declareSchedules: () => upsertDigestSchedules(queue, config.programs),
+          ...(opts.workerTiming ? { timing: opts.workerTiming } : {}),
+        })
+      : null;
     if (workers) stops.push(() => workers.close());
     // Redis may have lost every reminder (restart without persistence): rebuild them from Postgres.
     const rebuilt = await reconcileReminders(deps);
@@ -241,7 +289,14 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
     const port = await http.listen(config.env.PORT, config.env.HOST);
     stops.push(() => http.close());
     logger.info(
-      { port, database: db.kind, programs: config.programs.map((p) => p.id), slack: modes.slack, teams: modes.teams, workers: config.env.CARELOG_WORKERS },
+      {
+        port,
+        database: db.kind,
+        programs: config.programs.map((p) => p.id),
+        slack: modes.slack,
+        teams: modes.teams,
+        workers: config.env.CARELOG_WORKERS,
+      },
       'carelog is ready',
     );
     return { port, deps, redis, queue, workers, simulator, stop: stopAll };

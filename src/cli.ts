@@ -60,7 +60,9 @@ function exportActor(directory: Directory, program: ProgramConfig, named: string
     // A container user with no passwd entry has a uid and no name.
     osUser = `uid:${process.getuid?.() ?? 'unknown'}`;
   }
-  const member = named ? (directory.member(program.id, 'slack', named) ?? directory.member(program.id, 'teams', named.toLowerCase())) : undefined;
+  const member = named
+    ? (directory.member(program.id, 'slack', named) ?? directory.member(program.id, 'teams', named.toLowerCase()))
+    : undefined;
   return { memberId: member?.memberId ?? null, named: named ?? null, osUser, host: os.hostname() };
 }
 
@@ -70,7 +72,10 @@ function programOf(config: Config, id: string | undefined): ProgramConfig {
     throw new UsageError(`--program is required (one of: ${config.programs.map((p) => p.id).join(', ')})`);
   }
   const p = config.programs.find((x) => x.id === id);
-  if (!p) throw new UsageError(`no program "${id}" in ${config.configFile} (known: ${config.programs.map((x) => x.id).join(', ')})`);
+  if (!p)
+    throw new UsageError(
+      `no program "${id}" in ${config.configFile} (known: ${config.programs.map((x) => x.id).join(', ')})`,
+    );
   return p;
 }
 
@@ -88,18 +93,33 @@ async function withDatabase<T>(config: Config, fn: (db: Database, directory: Dir
 async function digestCommand(config: Config, args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { program: { type: 'string' }, period: { type: 'string' }, kind: { type: 'string' }, json: { type: 'boolean', default: false } },
+    options: {
+      program: { type: 'string' },
+      period: { type: 'string' },
+      kind: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
     strict: true,
   });
   const program = programOf(config, values.program);
-  const kind = values.kind === undefined ? undefined : values.kind === 'week' || values.kind === 'quarter' ? (values.kind as TPeriodKind) : null;
+  const kind =
+    values.kind === undefined
+      ? undefined
+      : values.kind === 'week' || values.kind === 'quarter'
+        ? (values.kind as TPeriodKind)
+        : null;
   if (kind === null) throw new UsageError('--kind must be week or quarter');
   const period = values.period
     ? parsePeriod(values.period, kind, program.timezone, program.startDate)
     : lastCompletePeriod(kind ?? 'quarter', new Date(), program.timezone, program.startDate);
-  if (!period) throw new UsageError(`--period "${values.period}" is not a period: use 2024-Q3, 2024-W40 or a date such as 2024-09-30`);
+  if (!period)
+    throw new UsageError(
+      `--period "${values.period}" is not a period: use 2024-Q3, 2024-W40 or a date such as 2024-09-30`,
+    );
   const figures = await withDatabase(config, (db) => computeDigest(db.prisma, program, period));
-  process.stdout.write(values.json ? `${JSON.stringify(figures, null, 2)}\n` : `${renderDigestText(program, figures)}\n`);
+  process.stdout.write(
+    values.json ? `${JSON.stringify(figures, null, 2)}\n` : `${renderDigestText(program, figures)}\n`,
+  );
 }
 
 /** The notes key, as the server loads it (a development key file outside production). */
@@ -110,7 +130,8 @@ function keyringOf(config: Config): Keyring {
     production: config.production,
     dataDir: config.dataDir,
   });
-  if (generatedKeyFile) process.stderr.write(`CARELOG_ENCRYPTION_KEY is unset: using the development key in ${generatedKeyFile}\n`);
+  if (generatedKeyFile)
+    process.stderr.write(`CARELOG_ENCRYPTION_KEY is unset: using the development key in ${generatedKeyFile}\n`);
   return keyring;
 }
 
@@ -129,12 +150,16 @@ async function importCommand(config: Config, args: string[]): Promise<number> {
     throw new UsageError(`cannot read ${values.file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
   const keyring = keyringOf(config);
-  const result = await withDatabase(config, (db, directory) => importContacts({ db, keyring, directory }, { program, csv }));
+  const result = await withDatabase(config, (db, directory) =>
+    importContacts({ db, keyring, directory }, { program, csv }),
+  );
   if (values.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   if (!result.ok) {
     if (!values.json) {
       process.stderr.write(`${result.errors.map(formatImportError).join('\n')}\n`);
-      process.stderr.write(`carelog import: ${result.errors.length} problem(s) in ${values.file}; nothing was imported\n`);
+      process.stderr.write(
+        `carelog import: ${result.errors.length} problem(s) in ${values.file}; nothing was imported\n`,
+      );
     }
     return 1;
   }
@@ -167,15 +192,21 @@ async function exportCommand(config: Config, args: string[]): Promise<number> {
     strict: true,
   });
   const program = programOf(config, values.program);
-  for (const [flag, v] of [['--from', values.from], ['--to', values.to]] as const) {
+  for (const [flag, v] of [
+    ['--from', values.from],
+    ['--to', values.to],
+  ] as const) {
     if (!v || !isIsoDate(v)) throw new UsageError(`${flag} must be a date such as 2024-09-30`);
   }
   if (values.to! < values.from!) throw new UsageError('--to is before --from');
   if (values.format !== 'csv' && values.format !== 'json') throw new UsageError('--format must be csv or json');
   if (values.actor !== undefined && !ACTOR.test(values.actor)) {
-    throw new RefusedError("--actor must name who runs the export: a roster id (U0123ABCD, a Teams object id), an e-mail or a name (up to 100 letters, digits, spaces and . _ @ + ' -)");
+    throw new RefusedError(
+      "--actor must name who runs the export: a roster id (U0123ABCD, a Teams object id), an e-mail or a name (up to 100 letters, digits, spaces and . _ @ + ' -)",
+    );
   }
-  if (values.force && !values.out) throw new RefusedError('--force replaces the file named by --out: add --out, or leave out --force');
+  if (values.force && !values.out)
+    throw new RefusedError('--force replaces the file named by --out: add --out, or leave out --force');
   // The file is claimed (or refused) before any client data is read: a refusal writes nothing.
   const out: PrivateFile | null = values.out ? claimPrivateFile(values.out, { force: values.force }) : null;
   try {
@@ -209,9 +240,18 @@ async function exportCommand(config: Config, args: string[]): Promise<number> {
 }
 
 async function remindersCommand(config: Config, args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false }, 'retry-failed': { type: 'boolean', default: false } }, strict: true });
+  const { values } = parseArgs({
+    args,
+    options: { json: { type: 'boolean', default: false }, 'retry-failed': { type: 'boolean', default: false } },
+    strict: true,
+  });
   const logger = createLogger('warn', process.stderr);
-  const redis = await connectRedis({ url: config.env.REDIS_URL, startIfMissing: false, dataDir: config.dataDir, logger });
+  const redis = await connectRedis({
+    url: config.env.REDIS_URL,
+    startIfMissing: false,
+    dataDir: config.dataDir,
+    logger,
+  });
   const queue = createQueue(redis.connection, config.env.CARELOG_QUEUE_PREFIX, logger);
   try {
     const report = await withDatabase(config, (db) => reminderReport(db, queue, redis.connection));
@@ -230,8 +270,14 @@ async function remindersCommand(config: Config, args: string[]): Promise<number>
       const q = report.queued;
       process.stderr.write(
         `${report.pendingFollowUps} pending follow-up(s); reminder jobs: ${q.delayed} delayed, ${q.waiting} waiting, ${q.active} running, ${report.failed.length} failed\n` +
-          report.failed.map((f) => `  ${f.id}  ${f.attempts} attempt(s), last ${f.failedAt ?? '?'}: ${f.reason}\n`).join('') +
-          (values['retry-failed'] ? `put ${retried} failed job(s) back in line\n` : report.failed.length ? 'the reconciler retries them while their follow-up is pending; --retry-failed does it now\n' : ''),
+          report.failed
+            .map((f) => `  ${f.id}  ${f.attempts} attempt(s), last ${f.failedAt ?? '?'}: ${f.reason}\n`)
+            .join('') +
+          (values['retry-failed']
+            ? `put ${retried} failed job(s) back in line\n`
+            : report.failed.length
+              ? 'the reconciler retries them while their follow-up is pending; --retry-failed does it now\n'
+              : ''),
       );
     }
     return 0;
@@ -242,7 +288,11 @@ async function remindersCommand(config: Config, args: string[]): Promise<number>
 }
 
 async function rekeyCommand(config: Config, args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { program: { type: 'string' }, json: { type: 'boolean', default: false } }, strict: true });
+  const { values } = parseArgs({
+    args,
+    options: { program: { type: 'string' }, json: { type: 'boolean', default: false } },
+    strict: true,
+  });
   const programIds = values.program ? [programOf(config, values.program).id] : undefined;
   const keyring = keyringOf(config);
   const retiredIds = config.env.CARELOG_ENCRYPTION_OLD_KEYS.map((k) => keyIdOf(Buffer.from(k, 'base64')));
@@ -250,7 +300,10 @@ async function rekeyCommand(config: Config, args: string[]): Promise<number> {
     const result = await rekeyNotes({ db, keyring }, programIds ? { programIds } : {});
     return { result, byKey: await notesByKey(db) };
   });
-  const unreadable = result.programs.reduce((n, p) => n + p.damaged + Object.values(p.unknownKeys).reduce((a, b) => a + b, 0), 0);
+  const unreadable = result.programs.reduce(
+    (n, p) => n + p.damaged + Object.values(p.unknownKeys).reduce((a, b) => a + b, 0),
+    0,
+  );
   // Which retired keys still seal notes anywhere (every program, not only --program).
   const retired = retiredIds.map((id) => ({ keyId: id, notes: byKey[id] ?? 0 }));
   if (values.json) {
@@ -278,17 +331,25 @@ async function rekeyCommand(config: Config, args: string[]): Promise<number> {
 async function retentionCommand(config: Config, args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { program: { type: 'string' }, 'dry-run': { type: 'boolean', default: false }, json: { type: 'boolean', default: false } },
+    options: {
+      program: { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    },
     strict: true,
   });
   const programs = values.program ? [programOf(config, values.program)] : config.programs;
   const dryRun = values['dry-run'];
-  const results = await withDatabase(config, (db) => applyNotesRetention({ db, now: () => new Date() }, programs, { dryRun }));
+  const results = await withDatabase(config, (db) =>
+    applyNotesRetention({ db, now: () => new Date() }, programs, { dryRun }),
+  );
   if (values.json) process.stdout.write(`${JSON.stringify({ dryRun, programs: results }, null, 2)}\n`);
   else {
     const without = programs.filter((p) => !p.retention).map((p) => p.id);
     for (const r of results) {
-      process.stderr.write(`${r.programId}: ${r.cleared} note(s) of contacts before ${r.cutoff.slice(0, 10)} (older than ${r.notesDays} days) ${dryRun ? 'would be cleared' : 'cleared'}\n`);
+      process.stderr.write(
+        `${r.programId}: ${r.cleared} note(s) of contacts before ${r.cutoff.slice(0, 10)} (older than ${r.notesDays} days) ${dryRun ? 'would be cleared' : 'cleared'}\n`,
+      );
     }
     if (without.length) process.stderr.write(`no retention.notesDays for ${without.join(', ')}: notes kept\n`);
   }

@@ -81,11 +81,23 @@ export interface TShownError {
  */
 export function shownError(err: unknown, depth = 0): TShownError {
   if (err === null || typeof err !== 'object') return { name: typeof err };
-  const e = err as { name?: unknown; code?: unknown; message?: unknown; stack?: unknown; data?: { error?: unknown }; cause?: unknown; original?: unknown };
+  const e = err as {
+    name?: unknown;
+    code?: unknown;
+    message?: unknown;
+    stack?: unknown;
+    data?: { error?: unknown };
+    cause?: unknown;
+    original?: unknown;
+  };
   const out: TShownError = { name: typeof e.name === 'string' && NAME.test(e.name) ? e.name : 'Error' };
   if (typeof e.code === 'string' && CODE.test(e.code)) out.code = e.code;
   else if (typeof e.code === 'number' && Number.isInteger(e.code)) out.code = String(e.code);
-  if (e.code === 'slack_webapi_platform_error' && typeof e.data?.error === 'string' && /^[a-z0-9_]{1,64}$/.test(e.data.error)) {
+  if (
+    e.code === 'slack_webapi_platform_error' &&
+    typeof e.data?.error === 'string' &&
+    /^[a-z0-9_]{1,64}$/.test(e.data.error)
+  ) {
     out.slackError = e.data.error;
   }
   if (typeof e.message === 'string' && SHOWN_MESSAGE.test(e.message)) out.message = e.message;

@@ -23,7 +23,14 @@ export function register(routes: SlackRoutes, deps: CarelogDeps): void {
       blocks.push({
         type: 'actions',
         block_id: 'home_actions',
-        elements: [{ type: 'button', action_id: HOME_LOG_CONTACT, style: 'primary', text: { type: 'plain_text', text: 'Log a contact' } }],
+        elements: [
+          {
+            type: 'button',
+            action_id: HOME_LOG_CONTACT,
+            style: 'primary',
+            text: { type: 'plain_text', text: 'Log a contact' },
+          },
+        ],
       });
       const items = await listFollowUps(deps, member, MAX_LISTED);
       blocks.push(...renderFollowUpList(items, followUpListIntro(items)));

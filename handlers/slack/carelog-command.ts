@@ -16,7 +16,10 @@ export function register(routes: SlackRoutes, deps: CarelogDeps): void {
     const { member } = slackActor(deps, body);
     if (sub === 'followups' || sub === 'follow-ups') {
       if (!mayWorkFollowUps(member)) {
-        await ack({ response_type: 'ephemeral', text: 'Only members of your co-responder team can see follow-ups in carelog.' });
+        await ack({
+          response_type: 'ephemeral',
+          text: 'Only members of your co-responder team can see follow-ups in carelog.',
+        });
         return;
       }
       const items = await listFollowUps(deps, member, MAX_LISTED);

@@ -2,7 +2,12 @@
 import type { CarelogDeps } from '../../src/deps.js';
 import type { SlackRoutes } from '../../src/platforms/slack/routes.js';
 import { slackActor } from '../../src/platforms/slack/actor.js';
-import { readContactDraft, renderContactModal, readContactMetadata, ZViewState } from '../../src/platforms/slack/contact-modal.js';
+import {
+  readContactDraft,
+  renderContactModal,
+  readContactMetadata,
+  ZViewState,
+} from '../../src/platforms/slack/contact-modal.js';
 import { mayLogContacts } from '../../src/services/contact-flow.js';
 import { buildContactForm } from '../../src/views/contact-form.js';
 import { FIELD } from '../../src/domain/contact-draft.js';

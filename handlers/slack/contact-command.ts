@@ -18,6 +18,11 @@ export function register(routes: SlackRoutes, deps: CarelogDeps): void {
     await ack();
     // A retried command carries an already-used trigger; the first delivery opened the form.
     if (context.retryNum) return;
-    await openContactForm(deps, slackApi(context), { program, member }, { triggerId: body.trigger_id, codeText: body.text ?? '', channelId: body.channel_id });
+    await openContactForm(
+      deps,
+      slackApi(context),
+      { program, member },
+      { triggerId: body.trigger_id, codeText: body.text ?? '', channelId: body.channel_id },
+    );
   });
 }

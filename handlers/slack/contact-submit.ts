@@ -3,7 +3,12 @@
 import type { CarelogDeps } from '../../src/deps.js';
 import type { SlackRoutes } from '../../src/platforms/slack/routes.js';
 import { slackActor } from '../../src/platforms/slack/actor.js';
-import { CONTACT_VIEW_CALLBACK, readContactDraft, readContactMetadata, ZViewState } from '../../src/platforms/slack/contact-modal.js';
+import {
+  CONTACT_VIEW_CALLBACK,
+  readContactDraft,
+  readContactMetadata,
+  ZViewState,
+} from '../../src/platforms/slack/contact-modal.js';
 import { submitContact } from '../../src/services/contact-flow.js';
 import { contactConfirmationText } from '../../src/views/confirmation.js';
 import { FIELD } from '../../src/domain/contact-draft.js';
@@ -16,7 +21,10 @@ export function register(routes: SlackRoutes, deps: CarelogDeps): void {
     const meta = readContactMetadata(view.private_metadata);
     const state = ZViewState.safeParse(view.state?.values ?? {});
     if (!actor.program || !meta || meta.programId !== actor.program.id || !state.success) {
-      await ack({ response_action: 'errors', errors: { [FIELD.client]: 'This form has expired. Close it and type /contact again.' } });
+      await ack({
+        response_action: 'errors',
+        errors: { [FIELD.client]: 'This form has expired. Close it and type /contact again.' },
+      });
       return;
     }
     const result = await submitContact(
@@ -32,12 +40,17 @@ export function register(routes: SlackRoutes, deps: CarelogDeps): void {
     }
     await ack({ response_action: 'clear' });
     if (!result.logged.created) return;
-    const assignee = result.logged.followUp?.assigneeMemberId ? deps.directory.memberById(result.logged.followUp.assigneeMemberId) : undefined;
+    const assignee = result.logged.followUp?.assigneeMemberId
+      ? deps.directory.memberById(result.logged.followUp.assigneeMemberId)
+      : undefined;
     const assigneeMention = assignee && slackMention(assignee);
     await slackApi(context).chat.postMessage({
       channel: body.user.id,
       text: contactConfirmationText({ logged: result.logged, ...(assigneeMention ? { assigneeMention } : {}) }),
     });
-    deps.logger.info({ programId: actor.program.id, contactId: result.logged.contactId, clientCode: result.logged.clientCode }, 'contact logged');
+    deps.logger.info(
+      { programId: actor.program.id, contactId: result.logged.contactId, clientCode: result.logged.clientCode },
+      'contact logged',
+    );
   });
 }

@@ -3,10 +3,16 @@ import type { CarelogDeps } from '../../src/deps.js';
 import type { SlackRoutes } from '../../src/platforms/slack/routes.js';
 import { slackActor } from '../../src/platforms/slack/actor.js';
 import { renderDigestBlocks } from '../../src/platforms/slack/digest-blocks.js';
-import { answerDigestRequest, DIGEST_USAGE, mayReadDigests, parseDigestRequest } from '../../src/services/digest-requests.js';
+import {
+  answerDigestRequest,
+  DIGEST_USAGE,
+  mayReadDigests,
+  parseDigestRequest,
+} from '../../src/services/digest-requests.js';
 
 export const DIGEST_COMMAND = '/digest';
-export const DIGEST_FAILED_TEXT = 'carelog could not finish that digest just now. Try again in a moment: a digest is never posted twice.';
+export const DIGEST_FAILED_TEXT =
+  'carelog could not finish that digest just now. Try again in a moment: a digest is never posted twice.';
 
 export function register(routes: SlackRoutes, deps: CarelogDeps): void {
   routes.command(DIGEST_COMMAND, async ({ ack, body, respond }) => {
@@ -33,7 +39,11 @@ export function register(routes: SlackRoutes, deps: CarelogDeps): void {
     if (answer.kind === 'error') {
       await respond({ response_type: 'ephemeral', text: answer.message });
     } else if (answer.kind === 'preview') {
-      await respond({ response_type: 'ephemeral', text: `Preview: ${answer.view.title}`, blocks: renderDigestBlocks(answer.view) });
+      await respond({
+        response_type: 'ephemeral',
+        text: `Preview: ${answer.view.title}`,
+        blocks: renderDigestBlocks(answer.view),
+      });
     } else {
       const r = answer.result;
       const text =

@@ -12,7 +12,16 @@ import * as contactSubmit from './contact-submit.js';
 import * as digestCommand from './digest-command.js';
 import * as nudgeActions from './nudge-actions.js';
 
-const HANDLERS = [contactCommand, contactClientChosen, clientOptions, contactSubmit, nudgeActions, carelogCommand, appHome, digestCommand];
+const HANDLERS = [
+  contactCommand,
+  contactClientChosen,
+  clientOptions,
+  contactSubmit,
+  nudgeActions,
+  carelogCommand,
+  appHome,
+  digestCommand,
+];
 
 export function registerSlackHandlers(routes: SlackRoutes, deps: CarelogDeps): void {
   for (const h of HANDLERS) h.register(routes, deps);

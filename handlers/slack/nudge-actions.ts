@@ -8,35 +8,78 @@ import { slackActor } from '../../src/platforms/slack/actor.js';
 import { slackApi } from '../../src/platforms/slack/listener-context.js';
 import { renderNudgeBlocks } from '../../src/platforms/slack/nudge-blocks.js';
 import { openContactForm } from '../../src/platforms/slack/open-contact-form.js';
-import { actOnFollowUp, clientCodeForFollowUp, mayWorkFollowUps, type TFollowUpAction } from '../../src/services/followup-actions.js';
+import {
+  actOnFollowUp,
+  clientCodeForFollowUp,
+  mayWorkFollowUps,
+  type TFollowUpAction,
+} from '../../src/services/followup-actions.js';
 import { SNOOZE_CHOICES, type TSnooze } from '../../src/domain/followups.js';
 import { NUDGE_ACTION, type NudgeMessage } from '../../src/views/nudge.js';
 
-type Respond = (msg: { replace_original?: boolean; response_type?: 'ephemeral'; text: string; blocks?: unknown[] }) => Promise<unknown>;
+type Respond = (msg: {
+  replace_original?: boolean;
+  response_type?: 'ephemeral';
+  text: string;
+  blocks?: unknown[];
+}) => Promise<unknown>;
 
-async function replaceMessage(client: WebClient, body: BlockAction, respond: Respond, message: NudgeMessage, note?: string): Promise<void> {
+async function replaceMessage(
+  client: WebClient,
+  body: BlockAction,
+  respond: Respond,
+  message: NudgeMessage,
+  note?: string,
+): Promise<void> {
   const blocks = renderNudgeBlocks(note ? { ...message, outcome: note } : message);
-  const container = body.container as { type?: string; channel_id?: string; message_ts?: string; is_ephemeral?: boolean };
+  const container = body.container as {
+    type?: string;
+    channel_id?: string;
+    message_ts?: string;
+    is_ephemeral?: boolean;
+  };
   if (container.type === 'message' && !container.is_ephemeral && container.channel_id && container.message_ts) {
-    await client.chat.update({ channel: container.channel_id, ts: container.message_ts, text: message.text, blocks: blocks as never });
+    await client.chat.update({
+      channel: container.channel_id,
+      ts: container.message_ts,
+      text: message.text,
+      blocks: blocks as never,
+    });
   } else {
     await respond({ replace_original: true, text: message.text, blocks });
   }
 }
 
 export function register(routes: SlackRoutes, deps: CarelogDeps): void {
-  const handle = (read: (action: BlockElementAction) => { ref: string; action: TFollowUpAction } | null) =>
-    async ({ ack, body, action, context, respond }: { ack: () => Promise<void>; body: BlockAction; action: BlockElementAction; context: Context; respond: Respond }) => {
+  const handle =
+    (read: (action: BlockElementAction) => { ref: string; action: TFollowUpAction } | null) =>
+    async ({
+      ack,
+      body,
+      action,
+      context,
+      respond,
+    }: {
+      ack: () => Promise<void>;
+      body: BlockAction;
+      action: BlockElementAction;
+      context: Context;
+      respond: Respond;
+    }) => {
       await ack();
       const { member } = slackActor(deps, body);
       if (!mayWorkFollowUps(member)) {
-        await respond({ response_type: 'ephemeral', text: 'Only members of your co-responder team can work follow-ups in carelog.' });
+        await respond({
+          response_type: 'ephemeral',
+          text: 'Only members of your co-responder team can work follow-ups in carelog.',
+        });
         return;
       }
       const parsed = read(action);
       if (!parsed) return;
       const result = await actOnFollowUp(deps, member, parsed.ref, parsed.action);
-      if (result.message) await replaceMessage(slackApi(context), body, respond, result.message, result.ok ? undefined : result.error);
+      if (result.message)
+        await replaceMessage(slackApi(context), body, respond, result.message, result.ok ? undefined : result.error);
       else if (!result.ok) await respond({ response_type: 'ephemeral', text: result.error });
     };
 
@@ -55,16 +98,28 @@ export function register(routes: SlackRoutes, deps: CarelogDeps): void {
   );
   routes.action(
     new RegExp(`^${NUDGE_ACTION.reassign}\\|`),
-    handle((a) => (a.type === 'users_select' && a.selected_user ? { ref: a.action_id.split('|')[1] ?? '', action: { kind: 'reassign', toPlatformUserId: a.selected_user } } : null)),
+    handle((a) =>
+      a.type === 'users_select' && a.selected_user
+        ? { ref: a.action_id.split('|')[1] ?? '', action: { kind: 'reassign', toPlatformUserId: a.selected_user } }
+        : null,
+    ),
   );
   routes.action(NUDGE_ACTION.log, async ({ ack, body, action, context, respond }) => {
     await ack();
     const { program, member } = slackActor(deps, body);
     if (!program || !mayWorkFollowUps(member) || action.type !== 'button' || !action.value) {
-      await respond({ response_type: 'ephemeral', text: 'Only members of your co-responder team can log contacts in carelog.' });
+      await respond({
+        response_type: 'ephemeral',
+        text: 'Only members of your co-responder team can log contacts in carelog.',
+      });
       return;
     }
     const code = await clientCodeForFollowUp(deps, member, action.value);
-    await openContactForm(deps, slackApi(context), { program, member }, { triggerId: body.trigger_id, codeText: code ?? '' });
+    await openContactForm(
+      deps,
+      slackApi(context),
+      { program, member },
+      { triggerId: body.trigger_id, codeText: code ?? '' },
+    );
   });
 }

@@ -5,18 +5,37 @@
 import type { App } from '@microsoft/teams.apps';
 import { z } from 'zod';
 import type { CarelogDeps } from '../../src/deps.js';
-import { auditConfirmationShownAgain, mayLogContacts, NOT_ON_ROSTER, submitContact, suggestClients } from '../../src/services/contact-flow.js';
+import {
+  auditConfirmationShownAgain,
+  mayLogContacts,
+  NOT_ON_ROSTER,
+  submitContact,
+  suggestClients,
+} from '../../src/services/contact-flow.js';
 import { contactConfirmationText } from '../../src/views/confirmation.js';
 import { buildContactForm } from '../../src/views/contact-form.js';
 import { NEW_CLIENT } from '../../src/domain/contact-draft.js';
 import { commandArgument, commandPattern, teamsActor } from '../../src/platforms/teams/actor.js';
 import { cardMessage, cardResponse, messageResponse, textMessage } from '../../src/platforms/teams/cards.js';
-import { CATEGORY_DATASET_PREFIX, CLIENT_DATASET, CONTACT_ACTION, NEW_CLIENT_TITLE, readContactCardDraft, ZContactCardData } from '../../src/platforms/teams/contact-card.js';
-import { closedFormCard, confirmationCard, newContactFormCard, returnedContactFormCard } from '../../src/platforms/teams/contact-form.js';
+import {
+  CATEGORY_DATASET_PREFIX,
+  CLIENT_DATASET,
+  CONTACT_ACTION,
+  NEW_CLIENT_TITLE,
+  readContactCardDraft,
+  ZContactCardData,
+} from '../../src/platforms/teams/contact-card.js';
+import {
+  closedFormCard,
+  confirmationCard,
+  newContactFormCard,
+  returnedContactFormCard,
+} from '../../src/platforms/teams/contact-form.js';
 import { openDraftNotes } from '../../src/platforms/teams/draft-notes.js';
 
 export const CONTACT_MESSAGE = commandPattern('contact');
-export const PRIVATE_CHAT_ONLY = 'For privacy, carelog shows forms and follow-ups only in your private chat with it. Open a chat with carelog and write “contact” there.';
+export const PRIVATE_CHAT_ONLY =
+  'For privacy, carelog shows forms and follow-ups only in your private chat with it. Open a chat with carelog and write “contact” there.';
 const EXPIRED = 'This form has expired. Write “contact” to open a new one.';
 /** Teams shows at most 15 typeahead results. */
 const MAX_RESULTS = 15;
@@ -52,15 +71,26 @@ export function register(app: App, deps: CarelogDeps): void {
     const actor = { program, member };
     const { form, notes_sealed: sealed } = data.data;
     if (!draft.notes && sealed) {
-      const kept = openDraftNotes(deps.keyring, { programId: program.id, formId: form, memberId: member.memberId }, sealed);
+      const kept = openDraftNotes(
+        deps.keyring,
+        { programId: program.id, formId: form, memberId: member.memberId },
+        sealed,
+      );
       if (kept) draft.notes = kept;
     }
     const result = await submitContact(deps, actor, draft, `teams:${form}`);
     if (!result.ok) return cardResponse(await returnedContactFormCard(deps, actor, form, draft, result.errors));
     const { logged } = result;
     const assignee = logged.followUp?.assigneeMemberId;
-    const text = contactConfirmationText({ logged, ...(assignee === member.memberId ? { assigneeMention: 'you' } : {}) });
-    if (logged.created) deps.logger.info({ programId: program.id, contactId: logged.contactId, clientCode: logged.clientCode }, 'contact logged');
+    const text = contactConfirmationText({
+      logged,
+      ...(assignee === member.memberId ? { assigneeMention: 'you' } : {}),
+    });
+    if (logged.created)
+      deps.logger.info(
+        { programId: program.id, contactId: logged.contactId, clientCode: logged.clientCode },
+        'contact logged',
+      );
     else await auditConfirmationShownAgain(deps, member, logged);
     return cardResponse(confirmationCard(text));
   });
@@ -72,10 +102,16 @@ export function register(app: App, deps: CarelogDeps): void {
     const draft = readContactCardDraft(actionData(ctx.activity));
     if (!data.success || data.data.program !== program.id || !draft) return messageResponse(EXPIRED);
     if (!draft.notes && data.data.notes_sealed) {
-      const kept = openDraftNotes(deps.keyring, { programId: program.id, formId: data.data.form, memberId: member.memberId }, data.data.notes_sealed);
+      const kept = openDraftNotes(
+        deps.keyring,
+        { programId: program.id, formId: data.data.form, memberId: member.memberId },
+        data.data.notes_sealed,
+      );
       if (kept) draft.notes = kept;
     }
-    return cardResponse(await returnedContactFormCard(deps, { program, member }, data.data.form, { ...draft, client: NEW_CLIENT }));
+    return cardResponse(
+      await returnedContactFormCard(deps, { program, member }, data.data.form, { ...draft, client: NEW_CLIENT }),
+    );
   });
 
   app.on(`card.action.${CONTACT_ACTION.cancel}`, async () => cardResponse(closedFormCard()));
@@ -83,20 +119,31 @@ export function register(app: App, deps: CarelogDeps): void {
   app.on('card.search', async (ctx) => {
     const { program, member } = teamsActor(deps, ctx.activity);
     const search = ZSearch.safeParse(ctx.activity.value);
-    const empty = { statusCode: 200, type: 'application/vnd.microsoft.search.searchResponse' as const, value: { results: [] as { title: string; value: string }[] } };
+    const empty = {
+      statusCode: 200,
+      type: 'application/vnd.microsoft.search.searchResponse' as const,
+      value: { results: [] as { title: string; value: string }[] },
+    };
     if (!program || !mayLogContacts(member) || !search.success) return empty;
     const q = search.data.queryText.trim().toLowerCase();
     const dataset = search.data.dataset ?? '';
     if (dataset.startsWith(CATEGORY_DATASET_PREFIX)) {
       // A long category list of the form, searched by label: the same lists the form is built from.
-      const field = buildContactForm({ categories: program.categories, draft: { client: NEW_CLIENT } }).fields.find((f) => `${CATEGORY_DATASET_PREFIX}${f.id}` === dataset);
-      const results = (field?.options ?? []).filter((o) => o.label.toLowerCase().includes(q)).map((o) => ({ title: o.label, value: o.key }));
+      const field = buildContactForm({ categories: program.categories, draft: { client: NEW_CLIENT } }).fields.find(
+        (f) => `${CATEGORY_DATASET_PREFIX}${f.id}` === dataset,
+      );
+      const results = (field?.options ?? [])
+        .filter((o) => o.label.toLowerCase().includes(q))
+        .map((o) => ({ title: o.label, value: o.key }));
       return { ...empty, value: { results: results.slice(0, MAX_RESULTS) } };
     }
     if (dataset !== CLIENT_DATASET) return empty;
     const clients = await suggestClients(deps, { program, member }, q);
     const showNew = q === '' || 'new client'.startsWith(q) || q === 'new';
-    const results = [...(showNew ? [{ title: NEW_CLIENT_TITLE, value: NEW_CLIENT }] : []), ...clients.map((c) => ({ title: c.code, value: c.id }))].slice(0, MAX_RESULTS);
+    const results = [
+      ...(showNew ? [{ title: NEW_CLIENT_TITLE, value: NEW_CLIENT }] : []),
+      ...clients.map((c) => ({ title: c.code, value: c.id })),
+    ].slice(0, MAX_RESULTS);
     return { ...empty, value: { results } };
   });
 }

@@ -9,7 +9,10 @@ import { forgetConversation, rememberConversation } from '../../src/services/con
 import { teamsActor } from '../../src/platforms/teams/actor.js';
 
 const ZMembersAdded = z.object({
-  membersAdded: z.array(z.object({ id: z.string().min(1).max(256), aadObjectId: z.string().max(64).optional() })).max(500).optional(),
+  membersAdded: z
+    .array(z.object({ id: z.string().min(1).max(256), aadObjectId: z.string().max(64).optional() }))
+    .max(500)
+    .optional(),
 });
 const ZInstallation = z.object({ action: z.string().max(32).optional() });
 
@@ -20,17 +23,39 @@ async function remember(deps: CarelogDeps, activity: { type: string }): Promise<
     const action = ZInstallation.safeParse(activity).data?.action ?? '';
     if (!actor.member || !actor.personal) return;
     if (action.startsWith('remove')) await forgetConversation(store, 'teams', actor.aadObjectId!);
-    else await rememberConversation(store, { platform: 'teams', userId: actor.aadObjectId!, address: actor.address!, tenantId: actor.tenantId ?? null, conversationId: actor.conversationId! });
+    else
+      await rememberConversation(store, {
+        platform: 'teams',
+        userId: actor.aadObjectId!,
+        address: actor.address!,
+        tenantId: actor.tenantId ?? null,
+        conversationId: actor.conversationId!,
+      });
     return;
   }
   if ((activity.type === 'message' || activity.type === 'conversationUpdate') && actor.member && actor.personal) {
-    await rememberConversation(store, { platform: 'teams', userId: actor.aadObjectId!, address: actor.address!, tenantId: actor.tenantId ?? null, conversationId: actor.conversationId! });
+    await rememberConversation(store, {
+      platform: 'teams',
+      userId: actor.aadObjectId!,
+      address: actor.address!,
+      tenantId: actor.tenantId ?? null,
+      conversationId: actor.conversationId!,
+    });
   }
   if (activity.type === 'conversationUpdate' && !actor.personal) {
     // Added to a team or group chat the bot is in: known by Teams id until they write to the bot.
     for (const m of ZMembersAdded.safeParse(activity).data?.membersAdded ?? []) {
-      const added = m.aadObjectId ? teamsActor(deps, { ...activity, from: { id: m.id, aadObjectId: m.aadObjectId } }) : undefined;
-      if (added?.member) await rememberConversation(store, { platform: 'teams', userId: added.aadObjectId!, address: m.id, tenantId: added.tenantId ?? null, conversationId: null });
+      const added = m.aadObjectId
+        ? teamsActor(deps, { ...activity, from: { id: m.id, aadObjectId: m.aadObjectId } })
+        : undefined;
+      if (added?.member)
+        await rememberConversation(store, {
+          platform: 'teams',
+          userId: added.aadObjectId!,
+          address: m.id,
+          tenantId: added.tenantId ?? null,
+          conversationId: null,
+        });
     }
   }
 }

@@ -23,6 +23,10 @@ export function register(app: App, deps: CarelogDeps): void {
       return;
     }
     const items = await listFollowUps(deps, member, MAX_LISTED);
-    await ctx.send(items.length ? cardMessage(renderFollowUpListCard(items), followUpListIntro(items)) : textMessage(followUpListIntro(items)));
+    await ctx.send(
+      items.length
+        ? cardMessage(renderFollowUpListCard(items), followUpListIntro(items))
+        : textMessage(followUpListIntro(items)),
+    );
   });
 }

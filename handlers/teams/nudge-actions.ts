@@ -4,7 +4,12 @@ import type { App } from '@microsoft/teams.apps';
 import { z } from 'zod';
 import type { CarelogDeps } from '../../src/deps.js';
 import { SNOOZE_CHOICES, type TSnooze } from '../../src/domain/followups.js';
-import { actOnFollowUp, clientCodeForFollowUp, mayWorkFollowUps, type TFollowUpAction } from '../../src/services/followup-actions.js';
+import {
+  actOnFollowUp,
+  clientCodeForFollowUp,
+  mayWorkFollowUps,
+  type TFollowUpAction,
+} from '../../src/services/followup-actions.js';
 import { NUDGE_ACTION } from '../../src/views/nudge.js';
 import { teamsActor } from '../../src/platforms/teams/actor.js';
 import { cardMessage, cardResponse, messageResponse } from '../../src/platforms/teams/cards.js';
@@ -13,7 +18,8 @@ import { renderNudgeCard, ZNudgeCardData, type TNudgeCardData } from '../../src/
 
 const NOT_A_MEMBER = 'Only members of your co-responder team can work follow-ups in carelog.';
 /** Log follow-up pressed on a card shown outside the person's 1:1 chat with carelog. */
-export const LOG_IN_PRIVATE_CHAT = 'For privacy, carelog opens the contact form only in your private chat with it. Press Log follow-up on the nudge there.';
+export const LOG_IN_PRIVATE_CHAT =
+  'For privacy, carelog opens the contact form only in your private chat with it. Press Log follow-up on the nudge there.';
 
 function actionData(activity: unknown): unknown {
   return (activity as { value?: { action?: { data?: unknown } } })?.value?.action?.data;
@@ -28,20 +34,27 @@ function chosen(raw: unknown, data: TNudgeCardData): string | undefined {
 }
 
 export function register(app: App, deps: CarelogDeps): void {
-  const handle = (read: (data: TNudgeCardData, raw: unknown) => TFollowUpAction | null) => async (ctx: { activity: unknown }) => {
-    const { member } = teamsActor(deps, ctx.activity);
-    if (!mayWorkFollowUps(member)) return messageResponse(NOT_A_MEMBER);
-    const raw = actionData(ctx.activity);
-    const data = ZNudgeCardData.safeParse(raw);
-    if (!data.success) return messageResponse('That button is not carelog’s.');
-    const action = read(data.data, raw);
-    if (!action) return messageResponse('Choose an option first.');
-    const result = await actOnFollowUp(deps, member, data.data.ref, action);
-    if (result.message) return cardResponse(renderNudgeCard(result.ok ? result.message : { ...result.message, outcome: result.error }, data.data.nudge));
-    return messageResponse(result.ok ? 'Done.' : result.error);
-  };
+  const handle =
+    (read: (data: TNudgeCardData, raw: unknown) => TFollowUpAction | null) => async (ctx: { activity: unknown }) => {
+      const { member } = teamsActor(deps, ctx.activity);
+      if (!mayWorkFollowUps(member)) return messageResponse(NOT_A_MEMBER);
+      const raw = actionData(ctx.activity);
+      const data = ZNudgeCardData.safeParse(raw);
+      if (!data.success) return messageResponse('That button is not carelog’s.');
+      const action = read(data.data, raw);
+      if (!action) return messageResponse('Choose an option first.');
+      const result = await actOnFollowUp(deps, member, data.data.ref, action);
+      if (result.message)
+        return cardResponse(
+          renderNudgeCard(result.ok ? result.message : { ...result.message, outcome: result.error }, data.data.nudge),
+        );
+      return messageResponse(result.ok ? 'Done.' : result.error);
+    };
 
-  app.on(`card.action.${NUDGE_ACTION.done}`, handle(() => ({ kind: 'done' })));
+  app.on(
+    `card.action.${NUDGE_ACTION.done}`,
+    handle(() => ({ kind: 'done' })),
+  );
   app.on(
     `card.action.${NUDGE_ACTION.snooze}`,
     handle((data, raw) => {

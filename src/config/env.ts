@@ -9,7 +9,8 @@ const ZBoolFlag = z
   .transform((v) => v === '1' || v === 'true' || v === 'yes');
 
 /** An optional variable for which an empty value (`NAME=` in an env file) means unset. */
-const unsetWhenEmpty = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+const unsetWhenEmpty = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 
 const ZEnv = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -53,16 +54,29 @@ const ZEnv = z.object({
   CARELOG_ENCRYPTION_OLD_KEYS: z
     .string()
     .default('')
-    .transform((v) => v.split(',').map((k) => k.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean),
+    )
     .refine((keys) => keys.every((k) => Buffer.from(k, 'base64').length === 32), {
       error: 'every key must be 32 bytes, base64-encoded',
     }),
   CARELOG_START_REDIS: ZBoolFlag.optional(),
   CARELOG_WORKERS: ZBoolFlag.default(true),
   /** Key prefix of carelog's queue in Redis: deployments sharing one Redis each take their own. */
-  CARELOG_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'must be 1-64 letters, digits, - or _' }).default('carelog'),
+  CARELOG_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'must be 1-64 letters, digits, - or _' })
+    .default('carelog'),
   /** Jobs one worker process holds at once (reminders are sent in batches from these). */
-  CARELOG_WORKER_CONCURRENCY: z.coerce.number().int({ error: 'must be a whole number' }).min(1, { error: 'must be at least 1' }).max(5000, { error: 'must be at most 5000' }).default(200),
+  CARELOG_WORKER_CONCURRENCY: z.coerce
+    .number()
+    .int({ error: 'must be a whole number' })
+    .min(1, { error: 'must be at least 1' })
+    .max(5000, { error: 'must be at most 5000' })
+    .default(200),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** The bot's Microsoft app (client) id, from its Entra app registration. */
   TEAMS_CLIENT_ID: z.guid({ error: 'must be the bot’s Microsoft app (client) id, a GUID' }).optional(),
@@ -77,16 +91,28 @@ const ZEnv = z.object({
     .transform((u) => u.replace(/\/+$/, ''))
     .optional(),
   /** Microsoft cloud: Public, or a government or national cloud (GCC High is USGov). */
-  TEAMS_CLOUD: z.enum(['Public', 'USGov', 'USGovDoD', 'China'], { error: 'must be Public, USGov, USGovDoD or China' }).default('Public'),
+  TEAMS_CLOUD: z
+    .enum(['Public', 'USGov', 'USGovDoD', 'China'], { error: 'must be Public, USGov, USGovDoD or China' })
+    .default('Public'),
   /** Port of a worker process's own /livez, /healthz and /metrics (npm run worker); unset: none. */
   CARELOG_WORKER_PORT: unsetWhenEmpty(
-    z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535, { error: 'must be a port number (0-65535)' }),
+    z.coerce
+      .number({ error: 'must be a port number' })
+      .int()
+      .min(0)
+      .max(65535, { error: 'must be a port number (0-65535)' }),
   ),
   /** When set, GET /metrics answers only requests with `Authorization: Bearer <this token>`. */
-  CARELOG_METRICS_TOKEN: unsetWhenEmpty(z.string().min(16, { error: 'must be at least 16 characters (generate one with: openssl rand -hex 24)' })),
+  CARELOG_METRICS_TOKEN: unsetWhenEmpty(
+    z.string().min(16, { error: 'must be at least 16 characters (generate one with: openssl rand -hex 24)' }),
+  ),
   /** The queue dashboard (/admin/queues) is on only when both of these are set. */
-  CARELOG_ADMIN_USER: unsetWhenEmpty(z.string().regex(/^[^:\s]{1,64}$/, { error: 'must be 1-64 characters, without spaces or ":"' })),
-  CARELOG_ADMIN_PASSWORD: unsetWhenEmpty(z.string().min(12, { error: 'must be at least 12 characters (generate one with: openssl rand -base64 18)' })),
+  CARELOG_ADMIN_USER: unsetWhenEmpty(
+    z.string().regex(/^[^:\s]{1,64}$/, { error: 'must be 1-64 characters, without spaces or ":"' }),
+  ),
+  CARELOG_ADMIN_PASSWORD: unsetWhenEmpty(
+    z.string().min(12, { error: 'must be at least 12 characters (generate one with: openssl rand -base64 18)' }),
+  ),
   /**
    * Which proxies' X-Forwarded-For and X-Forwarded-Proto to believe (the queue dashboard's HTTPS-only
    * rule and its limit on wrong passwords), in the form of express's `trust proxy` setting: unset or
@@ -99,9 +125,13 @@ const ZEnv = z.object({
     const text = v?.trim() ?? 'false';
     if (text === 'false') return false;
     if (/^\d+$/.test(text)) return Number(text);
-    const hint = 'a hop count (1: behind one proxy), or a comma-separated list of loopback, linklocal, uniquelocal, addresses or CIDR ranges';
+    const hint =
+      'a hop count (1: behind one proxy), or a comma-separated list of loopback, linklocal, uniquelocal, addresses or CIDR ranges';
     if (text === 'true') {
-      ctx.addIssue({ code: 'custom', message: `true would believe any client's X-Forwarded-* headers: name the proxy instead, as ${hint}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `true would believe any client's X-Forwarded-* headers: name the proxy instead, as ${hint}`,
+      });
       return z.NEVER;
     }
     const list = text.split(',').map((a) => a.trim());
@@ -122,9 +152,7 @@ export type TEnv = z.infer<typeof ZEnv>;
 
 /** A zod issue's path as the messages name it: `programs[0].roster[1].teams`. */
 export function formatPath(parts: PropertyKey[]): string {
-  return parts
-    .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
-    .join('');
+  return parts.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
 }
 
 /** Parses the environment; throws a CarelogError naming every bad variable. */

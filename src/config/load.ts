@@ -26,19 +26,28 @@ export function loadConfigFrom(source: NodeJS.ProcessEnv): Config & { warnings: 
   const production = env.NODE_ENV === 'production';
   const warnings: string[] = [];
   const missing: string[] = [];
-  if (production && !env.CARELOG_ENCRYPTION_KEY) missing.push('CARELOG_ENCRYPTION_KEY: required in production (32 bytes, base64)');
+  if (production && !env.CARELOG_ENCRYPTION_KEY)
+    missing.push('CARELOG_ENCRYPTION_KEY: required in production (32 bytes, base64)');
   if (!env.CARELOG_ADMIN_USER !== !env.CARELOG_ADMIN_PASSWORD) {
     missing.push('CARELOG_ADMIN_USER, CARELOG_ADMIN_PASSWORD: set both to turn the queue dashboard on, or neither');
   }
   if (env.SLACK_BOT_TOKEN && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
     missing.push('SLACK_SIGNING_SECRET: required with SLACK_BOT_TOKEN unless SLACK_APP_TOKEN (Socket Mode) is set');
   }
-  if (env.TEAMS_CLIENT_ID && !env.TEAMS_CLIENT_SECRET) missing.push('TEAMS_CLIENT_SECRET: required with TEAMS_CLIENT_ID');
-  if (env.TEAMS_CLIENT_SECRET && !env.TEAMS_CLIENT_ID) missing.push('TEAMS_CLIENT_ID: required with TEAMS_CLIENT_SECRET');
+  if (env.TEAMS_CLIENT_ID && !env.TEAMS_CLIENT_SECRET)
+    missing.push('TEAMS_CLIENT_SECRET: required with TEAMS_CLIENT_ID');
+  if (env.TEAMS_CLIENT_SECRET && !env.TEAMS_CLIENT_ID)
+    missing.push('TEAMS_CLIENT_ID: required with TEAMS_CLIENT_SECRET');
   if (env.TEAMS_DEV_UNAUTHENTICATED) {
-    if (production) missing.push('TEAMS_DEV_UNAUTHENTICATED: refused when NODE_ENV=production (every Teams request must carry a Bot Framework token)');
+    if (production)
+      missing.push(
+        'TEAMS_DEV_UNAUTHENTICATED: refused when NODE_ENV=production (every Teams request must carry a Bot Framework token)',
+      );
     // Replies go to the serviceUrl an activity names: unchecked, the bot token would go wherever a forged activity says.
-    else if (env.TEAMS_CLIENT_ID) missing.push('TEAMS_DEV_UNAUTHENTICATED: cannot be combined with TEAMS_CLIENT_ID (unauthenticated activities would get replies carrying the bot’s token)');
+    else if (env.TEAMS_CLIENT_ID)
+      missing.push(
+        'TEAMS_DEV_UNAUTHENTICATED: cannot be combined with TEAMS_CLIENT_ID (unauthenticated activities would get replies carrying the bot’s token)',
+      );
   }
 
   let configFile = path.resolve(env.CARELOG_CONFIG);
@@ -65,9 +74,11 @@ export function loadConfigFrom(source: NodeJS.ProcessEnv): Config & { warnings: 
   }
   const slackSimulated = !production && !env.SLACK_BOT_TOKEN && (programs.some(usesSlack) || !!env.SLACK_APP_TOKEN);
   // Development modes answer anyone who can reach them: they listen on loopback only, by default.
-  if ((source.HOST ?? '') === '' && (slackSimulated || (!production && env.TEAMS_DEV_UNAUTHENTICATED))) env.HOST = LOOPBACK_HOST;
+  if ((source.HOST ?? '') === '' && (slackSimulated || (!production && env.TEAMS_DEV_UNAUTHENTICATED)))
+    env.HOST = LOOPBACK_HOST;
   missing.push(...devModesExposed(env, slackSimulated));
-  if (missing.length) throw new CarelogError('config_invalid', `Invalid environment:\n${missing.map((m) => `  ${m}`).join('\n')}`);
+  if (missing.length)
+    throw new CarelogError('config_invalid', `Invalid environment:\n${missing.map((m) => `  ${m}`).join('\n')}`);
   return {
     env,
     production,

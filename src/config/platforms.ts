@@ -3,7 +3,11 @@
 import { BlockList, isIP } from 'node:net';
 import type { TEnv } from './env.js';
 
-type TPlatformShape = { slack?: { teamId?: string | undefined; digestChannel?: string | undefined }; teams?: { tenantId?: string | undefined; digestChannel?: string | undefined }; roster: { slack?: string | undefined; teams?: string | undefined }[] };
+type TPlatformShape = {
+  slack?: { teamId?: string | undefined; digestChannel?: string | undefined };
+  teams?: { tenantId?: string | undefined; digestChannel?: string | undefined };
+  roster: { slack?: string | undefined; teams?: string | undefined }[];
+};
 
 /** A program is on Slack when it names a workspace, a Slack channel or a Slack user. */
 export function usesSlack(p: TPlatformShape): boolean {
@@ -25,12 +29,26 @@ export type TTeamsMode = 'authenticated' | 'unauthenticated' | 'off';
  * it); otherwise off, even in development, since an unauthenticated endpoint that writes health
  * data should be asked for, not defaulted to.
  */
-export function platformModes(config: { env: TEnv; programs: readonly TPlatformShape[]; slackSimulated: boolean }): { slack: TSlackMode; teams: TTeamsMode } {
+export function platformModes(config: { env: TEnv; programs: readonly TPlatformShape[]; slackSimulated: boolean }): {
+  slack: TSlackMode;
+  teams: TTeamsMode;
+} {
   const { env } = config;
   const slackWanted = !!env.SLACK_BOT_TOKEN || !!env.SLACK_APP_TOKEN || config.programs.some(usesSlack);
   // Simulated comes first: Socket Mode without a bot token outside production talks to the simulator.
-  const slack: TSlackMode = !slackWanted ? 'off' : config.slackSimulated ? 'simulated' : env.SLACK_APP_TOKEN ? 'socket' : 'http';
-  const teams: TTeamsMode = env.TEAMS_CLIENT_ID && env.TEAMS_CLIENT_SECRET ? 'authenticated' : env.TEAMS_DEV_UNAUTHENTICATED ? 'unauthenticated' : 'off';
+  const slack: TSlackMode = !slackWanted
+    ? 'off'
+    : config.slackSimulated
+      ? 'simulated'
+      : env.SLACK_APP_TOKEN
+        ? 'socket'
+        : 'http';
+  const teams: TTeamsMode =
+    env.TEAMS_CLIENT_ID && env.TEAMS_CLIENT_SECRET
+      ? 'authenticated'
+      : env.TEAMS_DEV_UNAUTHENTICATED
+        ? 'unauthenticated'
+        : 'off';
   return { slack, teams };
 }
 
@@ -43,7 +61,10 @@ LOOPBACK.addAddress('::1', 'ipv6');
 
 /** 127.0.0.0/8, ::1 (and IPv4-mapped 127.x), or localhost: reachable from this machine only. */
 export function isLoopbackHost(host: string): boolean {
-  const h = host.trim().replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  const h = host
+    .trim()
+    .replace(/^\[(.*)\]$/, '$1')
+    .toLowerCase();
   if (h === 'localhost') return true;
   const family = isIP(h);
   return family !== 0 && LOOPBACK.check(h, family === 6 ? 'ipv6' : 'ipv4');
@@ -55,7 +76,10 @@ export function isLoopbackHost(host: string): boolean {
  * request names) and TEAMS_DEV_UNAUTHENTICATED (anyone may act as any roster member). Each message
  * says why and what to set. startCarelog checks again, for configurations not built here.
  */
-export function devModesExposed(env: Pick<TEnv, 'HOST' | 'TEAMS_DEV_UNAUTHENTICATED'>, slackSimulated: boolean): string[] {
+export function devModesExposed(
+  env: Pick<TEnv, 'HOST' | 'TEAMS_DEV_UNAUTHENTICATED'>,
+  slackSimulated: boolean,
+): string[] {
   if (isLoopbackHost(env.HOST)) return [];
   const out: string[] = [];
   if (slackSimulated) {

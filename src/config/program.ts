@@ -3,20 +3,12 @@
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { CarelogError } from '../errors.js';
-import {
-  DEFAULT_CATEGORIES,
-  ROLES,
-  WEEKDAYS,
-  type TCategories,
-  type TCategory,
-} from '../domain/categories.js';
+import { DEFAULT_CATEGORIES, ROLES, WEEKDAYS, type TCategories, type TCategory } from '../domain/categories.js';
 import { isIsoDate } from '../domain/time.js';
 import { formatPath } from './env.js';
 import { usesSlack } from './platforms.js';
 
-const ZTime = z
-  .string()
-  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'must be a 24-hour time such as "09:00"' });
+const ZTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'must be a 24-hour time such as "09:00"' });
 
 const ZDate = z.preprocess(
   (v) => (v instanceof Date ? v.toISOString().slice(0, 10) : v),
@@ -46,7 +38,9 @@ const ZCategoryKey = z
   .max(75, { error: 'a category key is at most 75 characters' });
 
 /** Keys carelog knows as substance-use treatment (42 CFR Part 2), in any list that names them. */
-const PART2_KEYS = new Set(Object.values(DEFAULT_CATEGORIES).flatMap((list: TCategory[]) => list.filter((c) => c.part2).map((c) => c.key)));
+const PART2_KEYS = new Set(
+  Object.values(DEFAULT_CATEGORIES).flatMap((list: TCategory[]) => list.filter((c) => c.part2).map((c) => c.key)),
+);
 
 const ZCategory = z.union([
   ZCategoryKey,
@@ -61,15 +55,13 @@ const ZCategory = z.union([
       part2: z.boolean().optional(),
     })
     .refine((c) => !(c.part2 === false && PART2_KEYS.has(c.key)), {
-      error: 'this key is substance-use treatment (42 CFR Part 2) and cannot have part2: false; use another key for a category that is not',
+      error:
+        'this key is substance-use treatment (42 CFR Part 2) and cannot have part2: false; use another key for a category that is not',
       path: ['part2'],
     }),
 ]);
 
-const ZCategoryList = z
-  .array(ZCategory)
-  .min(1)
-  .max(100, { error: 'at most 100 choices fit in one menu' });
+const ZCategoryList = z.array(ZCategory).min(1).max(100, { error: 'at most 100 choices fit in one menu' });
 
 /** A Teams user as the roster names them: their Entra object id (lower-cased, as Teams sends it). */
 const ZEntraObjectId = z
@@ -78,7 +70,10 @@ const ZEntraObjectId = z
 
 const ZRosterEntry = z
   .object({
-    slack: z.string().regex(/^[UW][A-Z0-9]+$/, { error: 'must be a Slack user id such as U0123ABC' }).optional(),
+    slack: z
+      .string()
+      .regex(/^[UW][A-Z0-9]+$/, { error: 'must be a Slack user id such as U0123ABC' })
+      .optional(),
     teams: ZEntraObjectId.optional(),
     roles: z.array(z.enum(ROLES)).min(1, { error: 'needs at least one role' }),
   })
@@ -96,14 +91,23 @@ const ZProgram = z.object({
     .regex(/^[A-Z][A-Z0-9]{0,9}$/, { error: 'must be 1-10 upper-case letters or digits, such as PIC' }),
   slack: z
     .object({
-      teamId: z.string().regex(/^[TE][A-Z0-9]+$/, { error: 'must be a Slack team id such as T0123ABC' }).optional(),
-      digestChannel: z.string().regex(/^[CGD][A-Z0-9]+$/, { error: 'must be a Slack channel id such as C0456DEF' }).optional(),
+      teamId: z
+        .string()
+        .regex(/^[TE][A-Z0-9]+$/, { error: 'must be a Slack team id such as T0123ABC' })
+        .optional(),
+      digestChannel: z
+        .string()
+        .regex(/^[CGD][A-Z0-9]+$/, { error: 'must be a Slack channel id such as C0456DEF' })
+        .optional(),
     })
     .optional(),
   teams: z
     .object({
       /** Activities from any other tenant are refused (defaults to TEAMS_TENANT_ID). */
-      tenantId: z.guid({ error: 'must be an Entra tenant id, a GUID' }).transform((v) => v.toLowerCase()).optional(),
+      tenantId: z
+        .guid({ error: 'must be an Entra tenant id, a GUID' })
+        .transform((v) => v.toLowerCase())
+        .optional(),
       /** The channel (or group chat) conversation id digests are posted to: 19:…@thread.tacv2. */
       digestChannel: z
         .string()
@@ -147,7 +151,12 @@ const ZProgram = z.object({
        * Small-cell suppression: counts 1..n-1 show as "<n" (e.g. 11, the CMS rule). At least 3: "<2"
        * would say the count is 1. Part 2 categories use at least 11 whatever this says.
        */
-      suppressBelow: z.number().int().min(3, { error: 'must be at least 3 (“<2” would show a count of 1 as exactly 1)' }).max(100).optional(),
+      suppressBelow: z
+        .number()
+        .int()
+        .min(3, { error: 'must be at least 3 (“<2” would show a count of 1 as exactly 1)' })
+        .max(100)
+        .optional(),
       /** Local time of the weekly digest (Mondays) and the quarterly one (first weekday after the quarter). */
       weeklyAt: ZTime.default('08:00'),
       quarterlyAt: ZTime.default('08:00'),
@@ -177,20 +186,34 @@ const ZProgramFile = z
     // A Teams request names no program: the person's Entra object id does, so it may be on one roster only.
     const teamsUsers = new Map<string, string>();
     file.programs.forEach((p, i) => {
-      if (ids.has(p.id)) ctx.addIssue({ code: 'custom', path: ['programs', i, 'id'], message: `"${p.id}" is used by two programs` });
+      if (ids.has(p.id))
+        ctx.addIssue({ code: 'custom', path: ['programs', i, 'id'], message: `"${p.id}" is used by two programs` });
       ids.add(p.id);
       const team = p.slack?.teamId;
       if (team) {
-        if (teams.has(team)) ctx.addIssue({ code: 'custom', path: ['programs', i, 'slack', 'teamId'], message: `"${team}" is used by two programs` });
+        if (teams.has(team))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['programs', i, 'slack', 'teamId'],
+            message: `"${team}" is used by two programs`,
+          });
         teams.add(team);
       } else if (slackPrograms.length > 1 && slackPrograms.includes(p)) {
-        ctx.addIssue({ code: 'custom', path: ['programs', i, 'slack', 'teamId'], message: 'is required when several programs share one deployment' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['programs', i, 'slack', 'teamId'],
+          message: 'is required when several programs share one deployment',
+        });
       }
       p.roster.forEach((m, j) => {
         if (!m.teams) return;
         const other = teamsUsers.get(m.teams);
         if (other !== undefined && other !== p.id) {
-          ctx.addIssue({ code: 'custom', path: ['programs', i, 'roster', j, 'teams'], message: `is already on the roster of program "${other}" (a Teams user can belong to one program)` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['programs', i, 'roster', j, 'teams'],
+            message: `is already on the roster of program "${other}" (a Teams user can belong to one program)`,
+          });
         }
         teamsUsers.set(m.teams, p.id);
       });
@@ -232,7 +255,10 @@ export function parseProgramFile(text: string, file: string): ProgramConfig[] {
     raw = parseYaml(text);
   } catch (err) {
     const where = err instanceof YAMLParseError && err.linePos ? ` (line ${err.linePos[0].line})` : '';
-    throw new CarelogError('config_invalid', `${file}${where}: not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+    throw new CarelogError(
+      'config_invalid',
+      `${file}${where}: not valid YAML: ${(err as Error).message.split('\n')[0]}`,
+    );
   }
   const result = ZProgramFile.safeParse(raw);
   if (!result.success) {

@@ -100,7 +100,7 @@ async function withClient<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promi
 
 function clientRunner(client: pg.PoolClient | pg.Client): SqlRunner {
   return {
-    query: async <T,>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as T[],
+    query: async <T>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as T[],
     exec: async (text: string) => {
       await client.query(text);
     },
@@ -109,7 +109,7 @@ function clientRunner(client: pg.PoolClient | pg.Client): SqlRunner {
 
 function poolRunner(pool: pg.Pool): SqlRunner {
   return {
-    query: async <T,>(text: string, params?: unknown[]) => (await pool.query(text, params)).rows as T[],
+    query: async <T>(text: string, params?: unknown[]) => (await pool.query(text, params)).rows as T[],
     exec: async (text: string) => {
       await pool.query(text);
     },
@@ -175,10 +175,13 @@ async function openEmbedded(dataDir: string, templateDir?: string): Promise<Data
     const template = existsSync(path.join(pgDir, 'PG_VERSION')) ? null : findTemplate(templateDir);
     if (template) copyTemplate(template, pgDir);
     const wasm = await compiling;
-    const db = await PGlite.create(pgDir, { startParams: [...PGlite.defaultStartParams, ...EMBEDDED_SETTINGS], ...(wasm ? { pgliteWasmModule: wasm } : {}) });
+    const db = await PGlite.create(pgDir, {
+      startParams: [...PGlite.defaultStartParams, ...EMBEDDED_SETTINGS],
+      ...(wasm ? { pgliteWasmModule: wasm } : {}),
+    });
     const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
     const sql: SqlRunner = {
-      query: async <T,>(text: string, params?: unknown[]) => (await db.query<T>(text, params)).rows,
+      query: async <T>(text: string, params?: unknown[]) => (await db.query<T>(text, params)).rows,
       exec: async (text: string) => {
         await db.exec(text);
       },
@@ -190,7 +193,7 @@ async function openEmbedded(dataDir: string, templateDir?: string): Promise<Data
       transaction: (fn) =>
         db.transaction((tx) =>
           fn({
-            query: async <T,>(text: string, params?: unknown[]) => (await tx.query<T>(text, params)).rows,
+            query: async <T>(text: string, params?: unknown[]) => (await tx.query<T>(text, params)).rows,
             exec: async (text: string) => {
               await tx.exec(text);
             },

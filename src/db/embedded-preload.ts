@@ -9,7 +9,8 @@ import path from 'node:path';
 /** A compiled WebAssembly.Module (carelog's type library, ES2023 without DOM, does not declare it). */
 export type WasmModule = object;
 // Node's global WebAssembly, untyped for the same reason.
-const wasmCompiler = (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<WasmModule> } }).WebAssembly;
+const wasmCompiler = (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<WasmModule> } })
+  .WebAssembly;
 
 let compiled: Promise<WasmModule | undefined> | undefined;
 

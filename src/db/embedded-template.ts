@@ -24,7 +24,11 @@ function pgliteVersion(): string {
 export function templateDir(dir = TEMPLATE_DIR): string {
   const key = createHash('sha256')
     .update(pgliteVersion())
-    .update(readMigrations().map((m) => `${m.name}:${m.checksum}`).join('\n'))
+    .update(
+      readMigrations()
+        .map((m) => `${m.name}:${m.checksum}`)
+        .join('\n'),
+    )
     .digest('hex')
     .slice(0, 16);
   return path.join(dir, `pglite-${key}`);
@@ -51,7 +55,7 @@ export async function buildTemplate(dir = TEMPLATE_DIR): Promise<string> {
   const db = await PGlite.create(scratch);
   try {
     const sql: SqlRunner = {
-      query: async <T,>(text: string, params?: unknown[]) => (await db.query<T>(text, params)).rows,
+      query: async <T>(text: string, params?: unknown[]) => (await db.query<T>(text, params)).rows,
       exec: async (text: string) => {
         await db.exec(text);
       },

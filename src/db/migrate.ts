@@ -11,7 +11,10 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
  * prisma/migrations at the project's root: two levels above src/db when run from the sources (tsx),
  * three above dist/src/db when built (`npm start`, the Docker image).
  */
-export const MIGRATIONS_DIR = [path.resolve(HERE, '../../prisma/migrations'), path.resolve(HERE, '../../../prisma/migrations')].find((d) => existsSync(d)) ?? path.resolve(HERE, '../../prisma/migrations');
+export const MIGRATIONS_DIR =
+  [path.resolve(HERE, '../../prisma/migrations'), path.resolve(HERE, '../../../prisma/migrations')].find((d) =>
+    existsSync(d),
+  ) ?? path.resolve(HERE, '../../prisma/migrations');
 
 /** Prisma's advisory lock key for migrations; holding it keeps two starters from racing. */
 const PRISMA_ADVISORY_LOCK = 72707369;
@@ -67,10 +70,15 @@ export async function applyMigrations(db: SqlRunner, migrations = readMigrations
   await db.query('SELECT pg_advisory_lock($1)', [PRISMA_ADVISORY_LOCK]);
   try {
     await db.exec(CREATE_MIGRATIONS_TABLE);
-    const rows = await db.query<{ migration_name: string; checksum: string; finished_at: unknown; rolled_back_at: unknown }>(
-      'SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations"',
+    const rows = await db.query<{
+      migration_name: string;
+      checksum: string;
+      finished_at: unknown;
+      rolled_back_at: unknown;
+    }>('SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations"');
+    const done = new Map(
+      rows.filter((r) => r.finished_at && !r.rolled_back_at).map((r) => [r.migration_name, r.checksum]),
     );
-    const done = new Map(rows.filter((r) => r.finished_at && !r.rolled_back_at).map((r) => [r.migration_name, r.checksum]));
     const failed = rows.filter((r) => !r.finished_at && !r.rolled_back_at).map((r) => r.migration_name);
     if (failed.length) {
       throw new Error(`migration ${failed.join(', ')} started but never finished; resolve it before applying more`);

@@ -164,23 +164,32 @@ function keyList(list: TCategory[]): string {
 
 function oneOf(list: TCategory[]) {
   const keys = new Set(list.map((c) => c.key));
-  return z.string().refine((v) => keys.has(v), { error: (iss) => `${quoted(iss.input, 'key')}is not one of ${keyList(list)}` });
+  return z
+    .string()
+    .refine((v) => keys.has(v), { error: (iss) => `${quoted(iss.input, 'key')}is not one of ${keyList(list)}` });
 }
 
 function listOf(list: TCategory[]) {
   const keys = new Set(list.map((c) => c.key));
   return z
     .string()
-    .transform((v) => v.split(LIST_SEPARATOR).map((k) => k.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(LIST_SEPARATOR)
+        .map((k) => k.trim())
+        .filter(Boolean),
+    )
     .superRefine((items, ctx) => {
       for (const item of items) {
-        if (!keys.has(item)) ctx.addIssue({ code: 'custom', message: `${quoted(item, 'key')}is not one of ${keyList(list)}` });
+        if (!keys.has(item))
+          ctx.addIssue({ code: 'custom', message: `${quoted(item, 'key')}is not one of ${keyList(list)}` });
       }
     })
     .transform((items) => [...new Set(items)]);
 }
 
-const blankToNull = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? null : typeof v === 'string' ? v.trim() : v);
+const blankToNull = (v: unknown) =>
+  typeof v === 'string' && v.trim() === '' ? null : typeof v === 'string' ? v.trim() : v;
 
 /** One CSV row, keyed by column name, as zod reads it. Cross-row rules come after. */
 function rowSchema(rules: CsvImportRules) {
@@ -203,7 +212,10 @@ function rowSchema(rules: CsvImportRules) {
         const m = code.exec(v);
         const n = m ? Number(m[1]) : 0;
         if (n < 1) {
-          ctx.addIssue({ code: 'custom', message: `${quoted(v, 'code')}is not a client code of this program (such as ${formatClientCode(prefix, 42)})` });
+          ctx.addIssue({
+            code: 'custom',
+            message: `${quoted(v, 'code')}is not a client code of this program (such as ${formatClientCode(prefix, 42)})`,
+          });
           return z.NEVER;
         }
         return n;
@@ -213,11 +225,17 @@ function rowSchema(rules: CsvImportRules) {
       z.string().transform((v, ctx) => {
         const at = parseContactDate(v, timezone, noonCache);
         if (!at) {
-          ctx.addIssue({ code: 'custom', message: `${quoted(v, 'numeric')}is not a date such as 2024-09-30, or a date and time such as 2024-09-30T23:30-04:00` });
+          ctx.addIssue({
+            code: 'custom',
+            message: `${quoted(v, 'numeric')}is not a date such as 2024-09-30, or a date and time such as 2024-09-30T23:30-04:00`,
+          });
         } else if (at.getTime() > notAfter) {
           ctx.addIssue({ code: 'custom', message: `${quoted(v, 'numeric')}is in the future` });
         } else if (at < notBefore) {
-          ctx.addIssue({ code: 'custom', message: `${quoted(v, 'numeric')}is before the program started (${rules.startDate})` });
+          ctx.addIssue({
+            code: 'custom',
+            message: `${quoted(v, 'numeric')}is before the program started (${rules.startDate})`,
+          });
         }
         return at ?? z.NEVER;
       }),
@@ -225,7 +243,9 @@ function rowSchema(rules: CsvImportRules) {
     [COLUMN.source]: required(`is required: one of ${keyList(categories.sources)}`).pipe(oneOf(categories.sources)),
     [COLUMN.services]: z.string().default('').pipe(listOf(categories.services)),
     [COLUMN.referrals]: z.string().default('').pipe(listOf(categories.referrals)),
-    [COLUMN.disposition]: required(`is required: one of ${keyList(categories.dispositions)}`).pipe(oneOf(categories.dispositions)),
+    [COLUMN.disposition]: required(`is required: one of ${keyList(categories.dispositions)}`).pipe(
+      oneOf(categories.dispositions),
+    ),
     [COLUMN.sex]: z.preprocess(blankToNull, oneOf(categories.sex).nullable().default(null)),
     [COLUMN.ageBand]: z.preprocess(blankToNull, oneOf(categories.ageBands).nullable().default(null)),
     [COLUMN.incidentRef]: z.preprocess(
@@ -258,7 +278,11 @@ function rowSchema(rules: CsvImportRules) {
     // Never echoed in a message: notes are clinical text.
     [COLUMN.notes]: z.preprocess(
       (v) => (typeof v === 'string' && v.trim() === '' ? null : v),
-      z.string().max(NOTES_MAX_LENGTH, { error: `is longer than ${NOTES_MAX_LENGTH} characters` }).nullable().default(null),
+      z
+        .string()
+        .max(NOTES_MAX_LENGTH, { error: `is longer than ${NOTES_MAX_LENGTH} characters` })
+        .nullable()
+        .default(null),
     ),
     [COLUMN.contactNumber]: z.preprocess(
       blankToNull,
@@ -310,7 +334,12 @@ export function parseContactsCsv(text: string, rules: CsvImportRules): ImportPar
   // Notice lines (an export's Part 2 statement) before the header are for the reader, not data.
   while (records.length && isNoticeRecord(records[0]!)) records.shift();
   const header = records.shift();
-  if (!header) return { rows: [], duplicates: 0, errors: [{ line: 1, column: null, message: 'the file is empty: it needs a header row' }] };
+  if (!header)
+    return {
+      rows: [],
+      duplicates: 0,
+      errors: [{ line: 1, column: null, message: 'the file is empty: it needs a header row' }],
+    };
 
   const errors: ImportError[] = [];
   const known = new Set<string>(Object.values(COLUMN));
@@ -318,7 +347,11 @@ export function parseContactsCsv(text: string, rules: CsvImportRules): ImportPar
   columns.forEach((c, i) => {
     if (!known.has(c)) {
       const named = COLUMN_LIKE.test(header.fields[i]!.trim());
-      errors.push({ line: header.line, column: named ? c : `#${i + 1}`, message: `is not a column carelog imports (columns: ${[...known].join(', ')})` });
+      errors.push({
+        line: header.line,
+        column: named ? c : `#${i + 1}`,
+        message: `is not a column carelog imports (columns: ${[...known].join(', ')})`,
+      });
     } else if (columns.indexOf(c) !== i) {
       errors.push({ line: header.line, column: c, message: 'appears twice in the header' });
     }
@@ -334,7 +367,11 @@ export function parseContactsCsv(text: string, rules: CsvImportRules): ImportPar
   let duplicates = 0;
   for (const record of records) {
     if (record.fields.length !== columns.length) {
-      errors.push({ line: record.line, column: null, message: `has ${record.fields.length} fields; the header has ${columns.length}` });
+      errors.push({
+        line: record.line,
+        column: null,
+        message: `has ${record.fields.length} fields; the header has ${columns.length}`,
+      });
       continue;
     }
     const raw: Record<string, string> = {};
@@ -357,7 +394,11 @@ export function parseContactsCsv(text: string, rules: CsvImportRules): ImportPar
     const occurredAt = v[COLUMN.contactDate];
     const followUpDate = v[COLUMN.followUpDate];
     if (followUpDate && followUpDate < toLocal(occurredAt, rules.timezone).date) {
-      errors.push({ line: record.line, column: COLUMN.followUpDate, message: `"${followUpDate}" is before the contact date` });
+      errors.push({
+        line: record.line,
+        column: COLUMN.followUpDate,
+        message: `"${followUpDate}" is before the contact date`,
+      });
       continue;
     }
     const content = {
@@ -375,11 +416,20 @@ export function parseContactsCsv(text: string, rules: CsvImportRules): ImportPar
       followUpDate,
       notes: v[COLUMN.notes],
     };
-    const row: ImportRow = { line: record.line, contactNumber: v[COLUMN.contactNumber], ...content, idempotencyKey: rowKey(content) };
+    const row: ImportRow = {
+      line: record.line,
+      contactNumber: v[COLUMN.contactNumber],
+      ...content,
+      idempotencyKey: rowKey(content),
+    };
     const earlier = seen.get(row.idempotencyKey);
     if (earlier) {
       if (earlier.notes !== row.notes) {
-        errors.push({ line: row.line, column: COLUMN.notes, message: `repeats line ${earlier.line} (same client, time and details) with different notes` });
+        errors.push({
+          line: row.line,
+          column: COLUMN.notes,
+          message: `repeats line ${earlier.line} (same client, time and details) with different notes`,
+        });
       } else {
         duplicates++;
       }

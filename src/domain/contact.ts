@@ -4,7 +4,14 @@
 import { z } from 'zod';
 import type { TCategories } from './categories.js';
 import { addDays, fromLocal, isIsoDate, toLocal } from './time.js';
-import { FIELD, INCIDENT_REF_MAX_LENGTH, NEW_CLIENT, NOTES_MAX_LENGTH, type ContactDraft, type TFieldId } from './contact-draft.js';
+import {
+  FIELD,
+  INCIDENT_REF_MAX_LENGTH,
+  NEW_CLIENT,
+  NOTES_MAX_LENGTH,
+  type ContactDraft,
+  type TFieldId,
+} from './contact-draft.js';
 
 /** How far ahead of the server clock a contact time may be (phones drift). */
 const FUTURE_SLACK_MS = 10 * 60_000;
@@ -59,51 +66,57 @@ function contactSchema(rules: ContactRules) {
 
 function buildContactSchema(categories: TCategories) {
   const keys = (list: { key: string }[]) => list.map((c) => c.key);
-  const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : typeof v === 'string' ? v.trim() : v);
-  return z
-    .object({
-      client: z
-        .string({ error: 'Choose a client, or “New client”.' })
-        .refine((v) => v === NEW_CLIENT || UUID.test(v), { error: 'Choose a client from the list, or “New client”.' }),
-      sex: z.string().optional(),
-      ageBand: z.string().optional(),
-      date: z.string({ error: 'Enter the date of the contact.' }).refine(isIsoDate, { error: 'Enter a real date.' }),
-      time: z
-        .string({ error: 'Enter the time of the contact.' })
-        .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'Enter a time such as 14:30.' }),
-      source: oneOf(keys(categories.sources), 'Choose how this contact came about.'),
-      services: z
-        .array(oneOf(keys(categories.services), 'One of the services is not on this program’s list.'))
-        .default([]),
-      referrals: z
-        .array(oneOf(keys(categories.referrals), 'One of the referrals is not on this program’s list.'))
-        .default([]),
-      disposition: oneOf(keys(categories.dispositions), 'Choose the outcome.'),
-      incidentRef: z.preprocess(
-        blankToUndefined,
-        z
-          .string()
-          .max(INCIDENT_REF_MAX_LENGTH, { error: `Use at most ${INCIDENT_REF_MAX_LENGTH} characters.` })
-          .regex(/^[A-Za-z0-9][A-Za-z0-9\-/.#]*$/, { error: 'Use letters, digits and - / . # only.' })
-          .optional(),
-      ),
-      minutesOnScene: z.preprocess(
-        blankToUndefined,
-        z.coerce
-          .number({ error: 'Enter a number of minutes.' })
-          .int({ error: 'Enter whole minutes.' })
-          .min(0, { error: 'Minutes cannot be negative.' })
-          .max(1440, { error: 'Enter at most 1440 minutes (a day).' })
-          .optional(),
-      ),
-      followUpWanted: z.boolean().default(false),
-      followUpDate: z.preprocess(blankToUndefined, z.string().refine(isIsoDate, { error: 'Enter a real date.' }).optional()),
-      followUpAssignee: z.preprocess(blankToUndefined, z.string().optional()),
-      notes: z.preprocess(
-        (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
-        z.string().max(NOTES_MAX_LENGTH, { error: `Notes can be at most ${NOTES_MAX_LENGTH} characters.` }).optional(),
-      ),
-    });
+  const blankToUndefined = (v: unknown) =>
+    typeof v === 'string' && v.trim() === '' ? undefined : typeof v === 'string' ? v.trim() : v;
+  return z.object({
+    client: z
+      .string({ error: 'Choose a client, or “New client”.' })
+      .refine((v) => v === NEW_CLIENT || UUID.test(v), { error: 'Choose a client from the list, or “New client”.' }),
+    sex: z.string().optional(),
+    ageBand: z.string().optional(),
+    date: z.string({ error: 'Enter the date of the contact.' }).refine(isIsoDate, { error: 'Enter a real date.' }),
+    time: z
+      .string({ error: 'Enter the time of the contact.' })
+      .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'Enter a time such as 14:30.' }),
+    source: oneOf(keys(categories.sources), 'Choose how this contact came about.'),
+    services: z
+      .array(oneOf(keys(categories.services), 'One of the services is not on this program’s list.'))
+      .default([]),
+    referrals: z
+      .array(oneOf(keys(categories.referrals), 'One of the referrals is not on this program’s list.'))
+      .default([]),
+    disposition: oneOf(keys(categories.dispositions), 'Choose the outcome.'),
+    incidentRef: z.preprocess(
+      blankToUndefined,
+      z
+        .string()
+        .max(INCIDENT_REF_MAX_LENGTH, { error: `Use at most ${INCIDENT_REF_MAX_LENGTH} characters.` })
+        .regex(/^[A-Za-z0-9][A-Za-z0-9\-/.#]*$/, { error: 'Use letters, digits and - / . # only.' })
+        .optional(),
+    ),
+    minutesOnScene: z.preprocess(
+      blankToUndefined,
+      z.coerce
+        .number({ error: 'Enter a number of minutes.' })
+        .int({ error: 'Enter whole minutes.' })
+        .min(0, { error: 'Minutes cannot be negative.' })
+        .max(1440, { error: 'Enter at most 1440 minutes (a day).' })
+        .optional(),
+    ),
+    followUpWanted: z.boolean().default(false),
+    followUpDate: z.preprocess(
+      blankToUndefined,
+      z.string().refine(isIsoDate, { error: 'Enter a real date.' }).optional(),
+    ),
+    followUpAssignee: z.preprocess(blankToUndefined, z.string().optional()),
+    notes: z.preprocess(
+      (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+      z
+        .string()
+        .max(NOTES_MAX_LENGTH, { error: `Notes can be at most ${NOTES_MAX_LENGTH} characters.` })
+        .optional(),
+    ),
+  });
 }
 
 /**
@@ -114,8 +127,10 @@ function crossFieldErrors(d: ContactDraft, rules: ContactRules): Partial<Record<
   const errors: Partial<Record<TFieldId, string>> = {};
   const keys = (list: { key: string }[]) => list.map((c) => c.key);
   if (d.client === NEW_CLIENT) {
-    if (!d.sex || !keys(rules.categories.sex).includes(d.sex)) errors[FIELD.sex] = 'Choose one (“Not reported” is fine).';
-    if (!d.ageBand || !keys(rules.categories.ageBands).includes(d.ageBand)) errors[FIELD.ageBand] = 'Choose one (“Not reported” is fine).';
+    if (!d.sex || !keys(rules.categories.sex).includes(d.sex))
+      errors[FIELD.sex] = 'Choose one (“Not reported” is fine).';
+    if (!d.ageBand || !keys(rules.categories.ageBands).includes(d.ageBand))
+      errors[FIELD.ageBand] = 'Choose one (“Not reported” is fine).';
   }
   if (d.date && isIsoDate(d.date) && d.time && /^([01]\d|2[0-3]):[0-5]\d$/.test(d.time)) {
     const occurredAt = fromLocal(d.date, d.time, rules.timezone);
@@ -130,7 +145,8 @@ function crossFieldErrors(d: ContactDraft, rules: ContactRules): Partial<Record<
   if (d.followUpWanted && !followUpDate) errors[FIELD.followUpDate] = 'Choose the date for the follow-up.';
   if (followUpDate && isIsoDate(followUpDate)) {
     if (followUpDate < today) errors[FIELD.followUpDate] = 'Choose today or a later date.';
-    else if (followUpDate > addDays(today, MAX_FOLLOW_UP_DAYS)) errors[FIELD.followUpDate] = 'Choose a date within a year.';
+    else if (followUpDate > addDays(today, MAX_FOLLOW_UP_DAYS))
+      errors[FIELD.followUpDate] = 'Choose a date within a year.';
   }
   return errors;
 }
@@ -173,7 +189,10 @@ export function validateContactDraft(draft: ContactDraft, rules: ContactRules): 
   return {
     ok: true,
     value: {
-      client: d.client === NEW_CLIENT ? { kind: 'new', sex: d.sex!, ageBand: d.ageBand! } : { kind: 'existing', clientId: d.client },
+      client:
+        d.client === NEW_CLIENT
+          ? { kind: 'new', sex: d.sex!, ageBand: d.ageBand! }
+          : { kind: 'existing', clientId: d.client },
       occurredAt: fromLocal(d.date, d.time, rules.timezone),
       source: d.source,
       services: [...new Set(d.services)],

@@ -45,7 +45,11 @@ export function parseCsv(text: string): TCsvParse {
         field = out;
         const next = text[i];
         if (i < n && next !== ',' && next !== '\n' && next !== '\r') {
-          return { ok: false, line, message: 'text follows a closing quote (a quote inside a quoted field is written "")' };
+          return {
+            ok: false,
+            line,
+            message: 'text follows a closing quote (a quote inside a quoted field is written "")',
+          };
         }
       } else {
         let j = i;

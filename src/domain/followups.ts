@@ -98,7 +98,8 @@ export function overdueCutoff(at: Date, rules: FollowUpRules): Date {
   // of at least one open day a week before `at`.
   let date = toLocal(at, rules.timezone).date;
   for (let i = 0; i < 7 * 62; i++, date = addDays(date, -1)) {
-    if (overdueTime(fromLocal(date, '12:00', rules.timezone), rules) <= at) return fromLocal(addDays(date, 1), '00:00', rules.timezone);
+    if (overdueTime(fromLocal(date, '12:00', rules.timezone), rules) <= at)
+      return fromLocal(addDays(date, 1), '00:00', rules.timezone);
   }
   return fromLocal(date, '00:00', rules.timezone);
 }

@@ -63,7 +63,10 @@ function isoWeekOf(date: string): { year: number; week: number } {
   const offset = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].indexOf(weekdayOf(date));
   const thursday = addDays(date, 3 - offset);
   const year = Number(thursday.slice(0, 4));
-  const week = Math.round((Date.parse(`${thursday}T00:00:00Z`) - Date.parse(`${isoWeekMonday(year, 1)}T00:00:00Z`)) / (7 * 86_400_000)) + 1;
+  const week =
+    Math.round(
+      (Date.parse(`${thursday}T00:00:00Z`) - Date.parse(`${isoWeekMonday(year, 1)}T00:00:00Z`)) / (7 * 86_400_000),
+    ) + 1;
   return { year, week };
 }
 
@@ -101,7 +104,8 @@ export function periodAt(kind: TPeriodKind, instant: Date, timezone: string, pro
 /** The period just before one. */
 export function previousPeriod(p: Period, timezone: string, programStart?: string): Period {
   // A partial quarter starts mid-quarter: step back from the calendar quarter's first day.
-  const calendarStart = p.kind === 'quarter' ? `${p.label.slice(0, 4)}-${pad((Number(p.label.slice(6)) - 1) * 3 + 1)}-01` : p.startDate;
+  const calendarStart =
+    p.kind === 'quarter' ? `${p.label.slice(0, 4)}-${pad((Number(p.label.slice(6)) - 1) * 3 + 1)}-01` : p.startDate;
   return periodContaining(p.kind, addDays(calendarStart, -1), timezone, programStart);
 }
 
@@ -125,7 +129,12 @@ export function quartersSince(programStart: string, through: Period, timezone: s
  * Reads "2024-Q3", "2024-W40" or a date ("2024-09-30": the period of the given kind containing
  * it). Returns null for anything else.
  */
-export function parsePeriod(text: string, kind: TPeriodKind | undefined, timezone: string, programStart?: string): Period | null {
+export function parsePeriod(
+  text: string,
+  kind: TPeriodKind | undefined,
+  timezone: string,
+  programStart?: string,
+): Period | null {
   const t = text.trim().toUpperCase();
   let m = /^(\d{4})-Q([1-4])$/.exec(t);
   if (m && kind !== 'week') return quarter(Number(m[1]), Number(m[2]), timezone, programStart);

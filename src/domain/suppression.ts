@@ -62,13 +62,17 @@ const sumOf = (v: number[], ids: number[]) => ids.reduce((a, i) => a + v[i]!, 0)
 
 /** Decides how each cell is shown. */
 export function suppressCells(cells: SuppressionCell[], relations: Relation[]): Shown[] {
-  const shown: Shown[] = cells.map((c) => (c.latent ? 'hidden' : isSmallCount(c.value, c.threshold) ? 'small' : 'exact'));
+  const shown: Shown[] = cells.map((c) =>
+    c.latent ? 'hidden' : isSmallCount(c.value, c.threshold) ? 'small' : 'exact',
+  );
   if (shown.every((s) => s === 'exact')) return shown;
   const values = cells.map((c) => c.value);
   const members = (r: Relation) => (r.kind === 'sum' ? [r.total, ...r.parts] : [...r.lhs, ...r.rhs]);
   // A relation that the figures themselves break (counts under categories a program has since
   // changed) tells a reader nothing they could rely on.
-  const active = relations.map((r) => (r.kind === 'sum' ? values[r.total] === sumOf(values, r.parts) : sumOf(values, r.lhs) <= sumOf(values, r.rhs)));
+  const active = relations.map((r) =>
+    r.kind === 'sum' ? values[r.total] === sumOf(values, r.parts) : sumOf(values, r.lhs) <= sumOf(values, r.rhs),
+  );
   const byCell: number[][] = cells.map(() => []);
   relations.forEach((r, i) => {
     if (active[i]) for (const m of new Set(members(r))) byCell[m]!.push(i);
@@ -97,7 +101,10 @@ export function suppressCells(cells: SuppressionCell[], relations: Relation[]): 
           return { rel: ri, moves: [...r.parts.map((p): [number, number] => [p, d]), [r.total, -d]] };
         }
         if (r.lhs.reduce((a, i) => a + at(i), 0) <= r.rhs.reduce((a, i) => a + at(i), 0)) continue;
-        return { rel: ri, moves: [...r.rhs.map((i): [number, number] => [i, 1]), ...r.lhs.map((i): [number, number] => [i, -1])] };
+        return {
+          rel: ri,
+          moves: [...r.rhs.map((i): [number, number] => [i, 1]), ...r.lhs.map((i): [number, number] => [i, -1])],
+        };
       }
       return null;
     };

@@ -96,7 +96,8 @@ export function fromLocal(date: string, time: string, timeZone: string): Date {
   return new Date(wall - Math.min(before, after) * 60_000);
 }
 
-const DATE_TIME = /^(\d{4}-\d{2}-\d{2})[T ]([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d)(\.\d{1,3})?)?(Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?$/;
+const DATE_TIME =
+  /^(\d{4}-\d{2}-\d{2})[T ]([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d)(\.\d{1,3})?)?(Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?$/;
 
 /**
  * Reads a date and time written YYYY-MM-DDTHH:MM (a space for the T; seconds and up to three
@@ -125,7 +126,8 @@ export function formatDateTime(instant: Date, timeZone: string): string {
   const offset = zoneOffsetMinutes(instant, timeZone);
   const local = new Date(instant.getTime() + offset * 60_000).toISOString(); // 2024-09-30T23:30:00.000Z
   const ms = local.slice(19, 23);
-  const wall = ms !== '.000' ? local.slice(0, 23) : local.slice(17, 19) !== '00' ? local.slice(0, 19) : local.slice(0, 16);
+  const wall =
+    ms !== '.000' ? local.slice(0, 23) : local.slice(17, 19) !== '00' ? local.slice(0, 19) : local.slice(0, 16);
   const sign = offset < 0 ? '-' : '+';
   const abs = Math.abs(offset);
   return `${wall}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;

@@ -39,7 +39,13 @@ export function createHealth(opts: { now?: () => number } = {}): Health {
           timer = setTimeout(() => resolve('down'), timeoutMs);
           timer.unref();
         });
-        return Promise.race([run().then(() => 'ok' as const, () => 'down' as const), timeout]).finally(() => clearTimeout(timer));
+        return Promise.race([
+          run().then(
+            () => 'ok' as const,
+            () => 'down' as const,
+          ),
+          timeout,
+        ]).finally(() => clearTimeout(timer));
       };
       const cacheMs = o.cacheMs ?? 0;
       if (cacheMs <= 0) {
@@ -91,7 +97,10 @@ export function slackAuthCheck(opts: { token: string; apiUrl: string; logger: Lo
     } catch (err) {
       if (!wasDown) {
         const e = err as { code?: string; data?: { error?: string } };
-        opts.logger.warn({ code: e.code, slackError: e.data?.error }, 'Slack auth.test failed: /healthz reports slack down');
+        opts.logger.warn(
+          { code: e.code, slackError: e.data?.error },
+          'Slack auth.test failed: /healthz reports slack down',
+        );
       }
       wasDown = true;
       throw err;

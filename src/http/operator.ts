@@ -42,7 +42,11 @@ export function registerOperatorRoutes(
       }
     }
     const text = await opts.metrics.scrape();
-    res.writeHead(200, { 'content-type': opts.metrics.contentType, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+    res.writeHead(200, {
+      'content-type': opts.metrics.contentType,
+      'content-length': Buffer.byteLength(text),
+      'cache-control': 'no-store',
+    });
     res.end(text);
   });
 }

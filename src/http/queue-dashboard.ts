@@ -50,16 +50,25 @@ export interface DashboardAccess {
   trustProxy: false | number | string[];
 }
 
-export type TGuardAnswer = { ok: true } | { ok: false; status: 401 | 403; text: string; headers: Record<string, string> };
+export type TGuardAnswer =
+  { ok: true } | { ok: false; status: 401 | 403; text: string; headers: Record<string, string> };
 
 /**
  * Whether a request may see the dashboard; without a side effect, so it is tested alone.
  * `protocol` is express's `req.protocol`: X-Forwarded-Proto counts only from a trusted proxy.
  */
-export function guardDashboard(req: { headers: IncomingHttpHeaders; protocol?: string }, access: Omit<DashboardAccess, 'trustProxy'>): TGuardAnswer {
+export function guardDashboard(
+  req: { headers: IncomingHttpHeaders; protocol?: string },
+  access: Omit<DashboardAccess, 'trustProxy'>,
+): TGuardAnswer {
   if (access.production) {
     if (req.protocol !== 'https') {
-      return { ok: false, status: 403, text: 'The queue dashboard is served over HTTPS only: open it through the TLS proxy.', headers: {} };
+      return {
+        ok: false,
+        status: 403,
+        text: 'The queue dashboard is served over HTTPS only: open it through the TLS proxy.',
+        headers: {},
+      };
     }
   }
   const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(req.headers.authorization ?? '');
@@ -71,7 +80,12 @@ export function guardDashboard(req: { headers: IncomingHttpHeaders; protocol?: s
   const userOk = secretsEqual(user, access.user);
   const passwordOk = secretsEqual(password, access.password);
   if (m && colon !== -1 && userOk && passwordOk) return { ok: true };
-  return { ok: false, status: 401, text: 'Sign in with the carelog admin credentials.', headers: { 'www-authenticate': REALM } };
+  return {
+    ok: false,
+    status: 401,
+    text: 'Sign in with the carelog admin credentials.',
+    headers: { 'www-authenticate': REALM },
+  };
 }
 
 /** Job data as the dashboard shows it: the known id fields, anything else hidden. */
@@ -79,7 +93,10 @@ export function shownJobData(data: unknown): Record<string, unknown> {
   if (!data || typeof data !== 'object') return {};
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(data as Record<string, unknown>)) {
-    out[k] = (SHOWN_JOB_DATA_KEYS as readonly string[]).includes(k) && (typeof v === 'string' || typeof v === 'number') ? v : '[hidden]';
+    out[k] =
+      (SHOWN_JOB_DATA_KEYS as readonly string[]).includes(k) && (typeof v === 'string' || typeof v === 'number')
+        ? v
+        : '[hidden]';
   }
   return out;
 }
@@ -89,7 +106,10 @@ export { shownStack };
 const HIDDEN = '[hidden]';
 
 /** A failed job's reason as the dashboard shows it: the error's name, with a Slack code when it is one. */
-export function shownFailedReason(reason: string | undefined, stacktrace: readonly string[] | null | undefined): string | undefined {
+export function shownFailedReason(
+  reason: string | undefined,
+  stacktrace: readonly string[] | null | undefined,
+): string | undefined {
   if (!reason) return reason;
   if (SHOWN_MESSAGE.test(reason)) return reason;
   const name = stackErrorName(stacktrace?.filter(Boolean).at(-1));
@@ -138,7 +158,12 @@ class RedactingBullMQAdapter extends BullMQAdapter {
 
 export function mountQueueDashboard(
   http: HttpServer,
-  opts: { queue: Queue; access: DashboardAccess; logger: Logger; /** The queue's Redis: where wrong passwords are counted. */ redis: Redis },
+  opts: {
+    queue: Queue;
+    access: DashboardAccess;
+    logger: Logger;
+    /** The queue's Redis: where wrong passwords are counted. */ redis: Redis;
+  },
 ): void {
   const { access, logger, queue, redis } = opts;
   const adapter = new RedactingBullMQAdapter(queue, { readOnlyMode: true, displayName: 'carelog' });
@@ -177,7 +202,10 @@ export function mountQueueDashboard(
     handler: (req, res) => {
       const { used, limit } = (req as express.Request & { rateLimit: RateLimitInfo }).rateLimit;
       if (used === limit + 1) {
-        logger.warn({ path: QUEUE_DASHBOARD_PATH, limit }, 'queue dashboard: too many wrong credentials from one address; refusing it for the rest of the minute');
+        logger.warn(
+          { path: QUEUE_DASHBOARD_PATH, limit },
+          'queue dashboard: too many wrong credentials from one address; refusing it for the rest of the minute',
+        );
       }
       sendText(res, 429, 'Too many wrong credentials: try again in a minute.');
     },
@@ -189,7 +217,8 @@ export function mountQueueDashboard(
   const guard: express.RequestHandler = (req, res, next) => {
     const answer = guardDashboard(req, access);
     if (!answer.ok) {
-      if (answer.status === 401 && req.headers.authorization) logger.warn({ path: QUEUE_DASHBOARD_PATH }, 'queue dashboard: wrong credentials');
+      if (answer.status === 401 && req.headers.authorization)
+        logger.warn({ path: QUEUE_DASHBOARD_PATH }, 'queue dashboard: wrong credentials');
       for (const [k, v] of Object.entries(answer.headers)) res.setHeader(k, v);
       sendText(res, answer.status, answer.text);
       return;

@@ -30,7 +30,11 @@ export function contentTypeOf(req: IncomingMessage): string {
  * 400 for a content type not in `types` (compared exactly, as Slack and Bot Framework send them),
  * 413 for a body over the limit.
  */
-export async function readPlatformBody(req: IncomingMessage, res: ServerResponse, types: readonly string[]): Promise<string | null> {
+export async function readPlatformBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  types: readonly string[],
+): Promise<string | null> {
   if (!types.includes(contentTypeOf(req))) {
     sendText(res, 400, 'unsupported content type');
     return null;
@@ -64,7 +68,9 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
       chunks.push(chunk);
     };
     req.on('data', onData);
-    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')));
+    req.once('end', () =>
+      resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')),
+    );
     req.once('error', reject);
     req.once('close', () => {
       if (!req.complete) reject(new Error('request aborted'));
@@ -75,7 +81,10 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   if (res.headersSent) return;
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -112,7 +121,9 @@ export function createHttpServer(logger: Logger, opts: HttpServerOptions = {}): 
     if (opts.observe) {
       const started = performance.now();
       const label = handler || known ? route : 'unmatched';
-      res.once('finish', () => opts.observe!(label, req.method ?? 'GET', res.statusCode, (performance.now() - started) / 1000));
+      res.once('finish', () =>
+        opts.observe!(label, req.method ?? 'GET', res.statusCode, (performance.now() - started) / 1000),
+      );
     }
     if (!handler) {
       sendText(res, known ? 405 : 404, known ? 'method not allowed' : 'not found');

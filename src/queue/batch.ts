@@ -37,7 +37,8 @@ export function createBatcher<T, R>(opts: BatchOptions, run: TBatchRun<T, R>): B
     inFlight++;
     run(batch.map((w) => w.item))
       .then((results) => {
-        if (results.length !== batch.length) throw new Error(`a batch of ${batch.length} was answered with ${results.length} results`);
+        if (results.length !== batch.length)
+          throw new Error(`a batch of ${batch.length} was answered with ${results.length} results`);
         batch.forEach((w, i) => {
           const r = results[i];
           if (r instanceof Error) w.reject(r);

@@ -52,7 +52,8 @@ export async function upsertDigestSchedules(queue: Queue, programs: ProgramConfi
     const patterns = digestPatterns(p);
     for (const kind of ['week', 'quarter'] as const) {
       const id = digestSchedulerId(p.id, kind);
-      const enabled = (kind === 'week' ? p.digest.weekly : p.digest.quarterly) && !!(p.slack.digestChannel || p.teams.digestChannel);
+      const enabled =
+        (kind === 'week' ? p.digest.weekly : p.digest.quarterly) && !!(p.slack.digestChannel || p.teams.digestChannel);
       const existing = await queue.getJobScheduler(id);
       if (!enabled) {
         if (existing) await queue.removeJobScheduler(id);

@@ -26,7 +26,13 @@ export interface RedisOptions {
 }
 
 async function answers(url: string): Promise<boolean> {
-  const probe = new Redis(url, { lazyConnect: true, connectTimeout: 1_000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  const probe = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 1_000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
   probe.on('error', () => undefined);
   try {
     await probe.connect();
@@ -46,7 +52,10 @@ async function startPrivateRedis(url: string, dataDir: string, logger: Logger): 
   const u = new URL(url);
   const host = u.hostname || '127.0.0.1';
   if (!['127.0.0.1', 'localhost', '::1'].includes(host)) {
-    throw new CarelogError('redis_unavailable', `Nothing answers at REDIS_URL (${u.host}); carelog only starts a private Redis on this machine.`);
+    throw new CarelogError(
+      'redis_unavailable',
+      `Nothing answers at REDIS_URL (${u.host}); carelog only starts a private Redis on this machine.`,
+    );
   }
   if (!redisServerOnPath()) {
     throw new CarelogError(
@@ -59,10 +68,26 @@ async function startPrivateRedis(url: string, dataDir: string, logger: Logger): 
   mkdirSync(dir, { recursive: true });
   const child = spawn(
     'redis-server',
-    ['--port', u.port || '6379', '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--maxmemory-policy', 'noeviction', '--save', ''],
+    [
+      '--port',
+      u.port || '6379',
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--appendonly',
+      'yes',
+      '--maxmemory-policy',
+      'noeviction',
+      '--save',
+      '',
+    ],
     { stdio: 'ignore' },
   );
-  logger.warn({ dir, port: u.port || '6379' }, 'no Redis answered at REDIS_URL: started a private redis-server (dev mode)');
+  logger.warn(
+    { dir, port: u.port || '6379' },
+    'no Redis answered at REDIS_URL: started a private redis-server (dev mode)',
+  );
   for (let i = 0; i < 50; i++) {
     if (await answers(url)) return child;
     if (child.exitCode !== null) break;
@@ -76,7 +101,10 @@ export async function connectRedis(opts: RedisOptions): Promise<RedisHandle> {
   let child: ChildProcess | null = null;
   if (!(await answers(opts.url))) {
     if (!opts.startIfMissing) {
-      throw new CarelogError('redis_unavailable', `Nothing answers at REDIS_URL (${new URL(opts.url).host}). Start Redis or set REDIS_URL.`);
+      throw new CarelogError(
+        'redis_unavailable',
+        `Nothing answers at REDIS_URL (${new URL(opts.url).host}). Start Redis or set REDIS_URL.`,
+      );
     }
     child = await startPrivateRedis(opts.url, opts.dataDir, opts.logger);
   }

@@ -65,7 +65,8 @@ export async function startWorkers(opts: {
   const byName = new Map(jobs.map((j) => [j.name, j]));
   const scheduled = jobs.filter((j) => j.schedule);
   // Repeating jobs: upsertJobScheduler is idempotent, so every process may (re)declare them.
-  for (const j of scheduled) await queue.upsertJobScheduler(j.name, { every: j.schedule!.everyMs }, { name: j.name, data: {} });
+  for (const j of scheduled)
+    await queue.upsertJobScheduler(j.name, { every: j.schedule!.everyMs }, { name: j.name, data: {} });
   await opts.declareSchedules?.();
   // The schedules live in Redis too: after a FLUSHALL nothing would run the reconciler again until
   // a restart. Put back any that went missing (a fresh schedule with `every` runs at once).
@@ -84,7 +85,11 @@ export async function startWorkers(opts: {
   const batchers = new Map<string, Batcher<unknown, null>>();
   for (const j of jobs) {
     const batch = j.batch;
-    if (batch) batchers.set(j.name, createBatcher(batch, (items) => batch.runMany(items, deps)));
+    if (batch)
+      batchers.set(
+        j.name,
+        createBatcher(batch, (items) => batch.runMany(items, deps)),
+      );
   }
   const worker = new Worker(
     QUEUE_NAME,
@@ -109,7 +114,8 @@ export async function startWorkers(opts: {
   // Without an error listener a lost connection would crash the process.
   worker.on('error', (err) => deps.logger.warn({ err }, 'worker error'));
   // Run time from the job's start in this worker; counted under carelog's own job names only.
-  const ranFor = (job: { processedOn?: number | undefined }) => (job.processedOn ? (Date.now() - job.processedOn) / 1000 : undefined);
+  const ranFor = (job: { processedOn?: number | undefined }) =>
+    job.processedOn ? (Date.now() - job.processedOn) / 1000 : undefined;
   worker.on('completed', (job) => deps.metrics.jobFinished(job.name, 'completed', ranFor(job)));
   worker.on('failed', (job, err) => {
     deps.metrics.jobFinished(job?.name ?? 'other', 'failed', job ? ranFor(job) : undefined);
@@ -134,7 +140,10 @@ export async function startWorkers(opts: {
         }),
       ]).finally(() => clearTimeout(timer));
       if (!finished) {
-        deps.logger.warn({ graceMs }, 'the worker still held jobs when its time to stop ran out: closing without them (another worker takes them over once their locks lapse)');
+        deps.logger.warn(
+          { graceMs },
+          'the worker still held jobs when its time to stop ran out: closing without them (another worker takes them over once their locks lapse)',
+        );
       }
       // Bounded too, in case Redis does not answer.
       await Promise.race([worker.close(!finished), new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);

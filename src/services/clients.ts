@@ -17,13 +17,26 @@ export interface ClientSummary {
  * where `code LIKE '%42%'` read every client of the program (`npm run bench -- typeahead`). Not
  * audited: it lists codes only, and a row per keystroke would drown the audit trail.
  */
-export async function searchClients(sql: SqlRunner, program: { id: string; clientCodePrefix: string }, query: string, limit = 20): Promise<ClientSummary[]> {
+export async function searchClients(
+  sql: SqlRunner,
+  program: { id: string; clientCodePrefix: string },
+  query: string,
+  limit = 20,
+): Promise<ClientSummary[]> {
   const ranges = clientSearchRanges(query, program.clientCodePrefix);
   if (ranges === 'newest') {
-    return sql.query<ClientSummary>(`SELECT id::text AS id, code FROM "Client" WHERE "programId" = $1 ORDER BY number DESC LIMIT $2`, [program.id, limit]);
+    return sql.query<ClientSummary>(
+      `SELECT id::text AS id, code FROM "Client" WHERE "programId" = $1 ORDER BY number DESC LIMIT $2`,
+      [program.id, limit],
+    );
   }
   if (!ranges.length) return [];
-  return sql.query<ClientSummary>(CLIENT_RANGES_SQL, [program.id, ranges.map((r) => r[0]), ranges.map((r) => r[1]), limit]);
+  return sql.query<ClientSummary>(CLIENT_RANGES_SQL, [
+    program.id,
+    ranges.map((r) => r[0]),
+    ranges.map((r) => r[1]),
+    limit,
+  ]);
 }
 
 /** The first `limit` clients of each number range, then the first `limit` of all, ascending. */
@@ -39,17 +52,31 @@ SELECT c.id::text AS id, c.code
  LIMIT $4`;
 
 /** Looks a client up by exact code; the read is audited. */
-export async function findClientByCode(prisma: PrismaClient, actor: MemberRef, code: string): Promise<ClientSummary | null> {
+export async function findClientByCode(
+  prisma: PrismaClient,
+  actor: MemberRef,
+  code: string,
+): Promise<ClientSummary | null> {
   const client = await prisma.client.findUnique({
     where: { programId_code: { programId: actor.programId, code } },
     select: { id: true, code: true },
   });
   if (client) {
-    await audit(prisma, { programId: actor.programId, actorId: actor.memberId, action: AUDIT.clientRead, entityType: 'client', entityId: client.id });
+    await audit(prisma, {
+      programId: actor.programId,
+      actorId: actor.memberId,
+      action: AUDIT.clientRead,
+      entityType: 'client',
+      entityId: client.id,
+    });
   }
   return client;
 }
 
-export async function findClientById(prisma: PrismaClient, programId: string, id: string): Promise<ClientSummary | null> {
+export async function findClientById(
+  prisma: PrismaClient,
+  programId: string,
+  id: string,
+): Promise<ClientSummary | null> {
   return prisma.client.findFirst({ where: { id, programId }, select: { id: true, code: true } });
 }

@@ -84,7 +84,8 @@ export async function submitContact(
   idempotencyKey: string,
 ): Promise<TSubmitResult> {
   const { program, member } = actor;
-  if (!mayLogContacts(member)) return { ok: false, reason: 'not_authorized', errors: { [FIELD.client]: NOT_ON_ROSTER } };
+  if (!mayLogContacts(member))
+    return { ok: false, reason: 'not_authorized', errors: { [FIELD.client]: NOT_ON_ROSTER } };
   const checked = validateContactDraft(draft, {
     categories: program.categories,
     timezone: program.timezone,
@@ -101,10 +102,7 @@ export async function submitContact(
     return { ok: true, logged };
   } catch (err) {
     if (err instanceof ContactFieldError) return { ok: false, reason: 'invalid', errors: { [err.field]: err.message } };
-    deps.logger.error(
-      { err, programId: program.id, memberId: member.memberId },
-      'saving a contact failed',
-    );
+    deps.logger.error({ err, programId: program.id, memberId: member.memberId }, 'saving a contact failed');
     return { ok: false, reason: 'unavailable', errors: { [FIELD.client]: SAVE_FAILED } };
   }
 }
@@ -113,7 +111,11 @@ export async function submitContact(
  * A repeated submission answered with the earlier confirmation (Teams resends an invoke; the card
  * then shows the code, number and follow-up date again): a read of that contact, audited as one.
  */
-export async function auditConfirmationShownAgain(deps: CarelogDeps, member: MemberRef, logged: LoggedContact): Promise<void> {
+export async function auditConfirmationShownAgain(
+  deps: CarelogDeps,
+  member: MemberRef,
+  logged: LoggedContact,
+): Promise<void> {
   if (logged.created) return;
   await audit(deps.db.prisma, {
     programId: member.programId,

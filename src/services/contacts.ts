@@ -130,7 +130,8 @@ export async function logContact(deps: ContactServiceDeps, req: LogContactReques
   // two are missing. A client without a case manager gets the assignee as theirs when they are one.
   const picked = input.followUpDate && !assigneeChoice ? await pickCaseManager(db.sql, directory, program.id) : null;
   const fallback = assigneeChoice?.memberId ?? picked;
-  const caseManagerIfNone = input.followUpDate && fallback && directory.memberById(fallback)?.roles.includes('case_manager') ? fallback : null;
+  const caseManagerIfNone =
+    input.followUpDate && fallback && directory.memberById(fallback)?.roles.includes('case_manager') ? fallback : null;
   // The contact's id is chosen here, not by the database: its notes are sealed to it.
   const contactId = randomUUID();
   const sealed = input.notes ? sealNotes(keyring, { programId: program.id, contactId }, input.notes) : null;
@@ -192,9 +193,19 @@ export async function logContact(deps: ContactServiceDeps, req: LogContactReques
     newClient: isNew,
     followUp:
       followUpId && input.followUpDate && dueAt
-        ? { id: followUpId, date: input.followUpDate, dueAt, assigneeMemberId: row.assigneeId, pending: row.newFollowUpMet === null }
+        ? {
+            id: followUpId,
+            date: input.followUpDate,
+            dueAt,
+            assigneeMemberId: row.assigneeId,
+            pending: row.newFollowUpMet === null,
+          }
         : null,
-    followUpsMet: row.met.map((f) => ({ id: f.id, version: Number(f.version), contactNumber: Number(f.contact_number) })),
+    followUpsMet: row.met.map((f) => ({
+      id: f.id,
+      version: Number(f.version),
+      contactNumber: Number(f.contact_number),
+    })),
   };
 }
 
@@ -293,7 +304,17 @@ SELECT counters.contact_number AS "contactNumber", client.code, assignee.id AS "
   FROM counters, client, assignee, contact`;
 
 async function findByIdempotencyKey(sql: SqlRunner, programId: string, key: string): Promise<LoggedContact | null> {
-  const [row] = await sql.query<{ id: string; number: number; clientId: string; code: string; followUpDate: string | null; fid: string | null; dueMs: number | null; assigneeId: string | null; pending: boolean | null }>(
+  const [row] = await sql.query<{
+    id: string;
+    number: number;
+    clientId: string;
+    code: string;
+    followUpDate: string | null;
+    fid: string | null;
+    dueMs: number | null;
+    assigneeId: string | null;
+    pending: boolean | null;
+  }>(
     `SELECT c.id, c.number, k.id AS "clientId", k.code, to_char(c."followUpDate", 'YYYY-MM-DD') AS "followUpDate",
             f.id AS fid, (extract(epoch FROM f."dueAt") * 1000)::float8 AS "dueMs", f."assigneeId", f.status = 'pending' AS pending
      FROM "Contact" c JOIN "Client" k ON k.id = c."clientId"
@@ -309,7 +330,16 @@ async function findByIdempotencyKey(sql: SqlRunner, programId: string, key: stri
     clientId: row.clientId,
     clientCode: row.code,
     newClient: false,
-    followUp: row.fid && row.followUpDate ? { id: row.fid, date: row.followUpDate, dueAt: new Date(row.dueMs!), assigneeMemberId: row.assigneeId, pending: row.pending === true } : null,
+    followUp:
+      row.fid && row.followUpDate
+        ? {
+            id: row.fid,
+            date: row.followUpDate,
+            dueAt: new Date(row.dueMs!),
+            assigneeMemberId: row.assigneeId,
+            pending: row.pending === true,
+          }
+        : null,
     followUpsMet: [],
   };
 }

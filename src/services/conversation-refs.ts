@@ -24,12 +24,30 @@ export async function rememberConversation(db: Pick<Database, 'prisma'>, ref: Co
   const { prisma } = db;
   const where = { platform_userId: { platform: ref.platform, userId: ref.userId } };
   const known = await prisma.conversationRef.findUnique({ where });
-  const next = { address: ref.address, tenantId: ref.tenantId ?? known?.tenantId ?? null, conversationId: ref.conversationId ?? known?.conversationId ?? null };
-  if (known && known.address === next.address && known.tenantId === next.tenantId && known.conversationId === next.conversationId) return;
-  await prisma.conversationRef.upsert({ where, create: { platform: ref.platform, userId: ref.userId, ...next }, update: next });
+  const next = {
+    address: ref.address,
+    tenantId: ref.tenantId ?? known?.tenantId ?? null,
+    conversationId: ref.conversationId ?? known?.conversationId ?? null,
+  };
+  if (
+    known &&
+    known.address === next.address &&
+    known.tenantId === next.tenantId &&
+    known.conversationId === next.conversationId
+  )
+    return;
+  await prisma.conversationRef.upsert({
+    where,
+    create: { platform: ref.platform, userId: ref.userId, ...next },
+    update: next,
+  });
 }
 
-export async function findConversation(db: Pick<Database, 'prisma'>, platform: TPlatform, userId: string): Promise<ConversationAddress | null> {
+export async function findConversation(
+  db: Pick<Database, 'prisma'>,
+  platform: TPlatform,
+  userId: string,
+): Promise<ConversationAddress | null> {
   const row = await db.prisma.conversationRef.findUnique({
     where: { platform_userId: { platform, userId } },
     select: { platform: true, userId: true, address: true, tenantId: true, conversationId: true },
@@ -38,11 +56,20 @@ export async function findConversation(db: Pick<Database, 'prisma'>, platform: T
 }
 
 /** Stores the 1:1 conversation opened for someone known only by address. */
-export async function saveConversationId(db: Pick<Database, 'prisma'>, platform: TPlatform, userId: string, conversationId: string): Promise<void> {
+export async function saveConversationId(
+  db: Pick<Database, 'prisma'>,
+  platform: TPlatform,
+  userId: string,
+  conversationId: string,
+): Promise<void> {
   await db.prisma.conversationRef.updateMany({ where: { platform, userId }, data: { conversationId } });
 }
 
 /** The person removed the app: their conversation is gone, and nudges go to supervisors until they return. */
-export async function forgetConversation(db: Pick<Database, 'prisma'>, platform: TPlatform, userId: string): Promise<void> {
+export async function forgetConversation(
+  db: Pick<Database, 'prisma'>,
+  platform: TPlatform,
+  userId: string,
+): Promise<void> {
   await db.prisma.conversationRef.deleteMany({ where: { platform, userId } });
 }

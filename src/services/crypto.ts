@@ -50,7 +50,8 @@ export function envelopeVersion(envelope: string): string | null {
  */
 function part(b64: string, bytes: number, name: string): Buffer {
   const buf = Buffer.from(b64, 'base64');
-  if (buf.toString('base64') !== b64) throw new CarelogError('invalid_input', `Notes envelope: the ${name} is not base64`);
+  if (buf.toString('base64') !== b64)
+    throw new CarelogError('invalid_input', `Notes envelope: the ${name} is not base64`);
   if (buf.length !== bytes) {
     throw new CarelogError('invalid_input', `Notes envelope: the ${name} must be ${bytes} bytes, not ${buf.length}`);
   }
@@ -58,8 +59,12 @@ function part(b64: string, bytes: number, name: string): Buffer {
 }
 
 export function createKeyring(current: Buffer, retired: Buffer[] = []): Keyring {
-  if (current.length !== 32) throw new CarelogError('encryption_key_missing', 'The notes encryption key must be 32 bytes');
-  const keys = new Map<string, Buffer>([[keyIdOf(current), current], ...retired.map((k) => [keyIdOf(k), k] as [string, Buffer])]);
+  if (current.length !== 32)
+    throw new CarelogError('encryption_key_missing', 'The notes encryption key must be 32 bytes');
+  const keys = new Map<string, Buffer>([
+    [keyIdOf(current), current],
+    ...retired.map((k) => [keyIdOf(k), k] as [string, Buffer]),
+  ]);
   const currentKeyId = keyIdOf(current);
   return {
     currentKeyId,
@@ -70,22 +75,38 @@ export function createKeyring(current: Buffer, retired: Buffer[] = []): Keyring 
       const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
       const tag = cipher.getAuthTag();
       return {
-        envelope: [ENVELOPE_VERSION, currentKeyId, iv.toString('base64'), tag.toString('base64'), ct.toString('base64')].join('.'),
+        envelope: [
+          ENVELOPE_VERSION,
+          currentKeyId,
+          iv.toString('base64'),
+          tag.toString('base64'),
+          ct.toString('base64'),
+        ].join('.'),
         keyId: currentKeyId,
       };
     },
     decrypt(envelope, context, legacyContext = context) {
       const parts = envelope.split('.');
       const [version, keyId, iv64, tag64, ct64] = parts;
-      if ((version !== ENVELOPE_VERSION && version !== LEGACY_VERSION) || parts.length !== 5 || !keyId || ct64 === undefined) {
+      if (
+        (version !== ENVELOPE_VERSION && version !== LEGACY_VERSION) ||
+        parts.length !== 5 ||
+        !keyId ||
+        ct64 === undefined
+      ) {
         throw new CarelogError('invalid_input', 'Not a carelog notes envelope');
       }
       const iv = part(iv64!, IV_BYTES, 'IV');
       const tag = part(tag64!, TAG_BYTES, 'tag');
       const ct = Buffer.from(ct64, 'base64');
-      if (ct.toString('base64') !== ct64) throw new CarelogError('invalid_input', 'Notes envelope: the ciphertext is not base64');
+      if (ct.toString('base64') !== ct64)
+        throw new CarelogError('invalid_input', 'Notes envelope: the ciphertext is not base64');
       const key = keys.get(keyId);
-      if (!key) throw new CarelogError('encryption_key_unknown', `Notes were sealed with key ${keyId}, which is not configured`);
+      if (!key)
+        throw new CarelogError(
+          'encryption_key_unknown',
+          `Notes were sealed with key ${keyId}, which is not configured`,
+        );
       const decipher = createDecipheriv(CIPHER, key, iv, { authTagLength: TAG_BYTES });
       decipher.setAAD(Buffer.from(version === LEGACY_VERSION ? legacyContext : context));
       decipher.setAuthTag(tag);
@@ -113,9 +134,13 @@ export function loadKeyring(opts: {
   dataDir: string;
 }): { keyring: Keyring; generatedKeyFile: string | null } {
   const retired = opts.retiredBase64.map((k) => Buffer.from(k, 'base64'));
-  if (opts.keyBase64) return { keyring: createKeyring(Buffer.from(opts.keyBase64, 'base64'), retired), generatedKeyFile: null };
+  if (opts.keyBase64)
+    return { keyring: createKeyring(Buffer.from(opts.keyBase64, 'base64'), retired), generatedKeyFile: null };
   if (opts.production) {
-    throw new CarelogError('encryption_key_missing', 'CARELOG_ENCRYPTION_KEY: required in production (32 bytes, base64)');
+    throw new CarelogError(
+      'encryption_key_missing',
+      'CARELOG_ENCRYPTION_KEY: required in production (32 bytes, base64)',
+    );
   }
   const file = path.join(opts.dataDir, 'encryption.key');
   if (!existsSync(file)) {

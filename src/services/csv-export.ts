@@ -63,7 +63,10 @@ export async function exportContacts(deps: ExportDeps, req: ExportRequest): Prom
   const contacts = await prisma.contact.findMany({
     where: {
       programId: program.id,
-      occurredAt: { gte: fromLocal(req.from, '00:00', program.timezone), lt: fromLocal(addDays(req.to, 1), '00:00', program.timezone) },
+      occurredAt: {
+        gte: fromLocal(req.from, '00:00', program.timezone),
+        lt: fromLocal(addDays(req.to, 1), '00:00', program.timezone),
+      },
     },
     orderBy: { number: 'asc' },
     select: {
@@ -99,7 +102,10 @@ export async function exportContacts(deps: ExportDeps, req: ExportRequest): Prom
       [COLUMN.incidentRef]: c.incidentRef ?? '',
       [COLUMN.minutesOnScene]: c.minutesOnScene === null ? '' : String(c.minutesOnScene),
       [COLUMN.followUpDate]: c.followUpDate ? c.followUpDate.toISOString().slice(0, 10) : '',
-      [COLUMN.notes]: req.includeNotes && c.notesCiphertext ? notesOf(keyring, { programId: program.id, contactId: c.id }, c.number, c.notesCiphertext) : '',
+      [COLUMN.notes]:
+        req.includeNotes && c.notesCiphertext
+          ? notesOf(keyring, { programId: program.id, contactId: c.id }, c.number, c.notesCiphertext)
+          : '',
     };
     return columns.map((col) => value[col]);
   });
@@ -112,7 +118,13 @@ export async function exportContacts(deps: ExportDeps, req: ExportRequest): Prom
     entityType: 'program',
     entityId: program.id,
     count: rows.length,
-    details: { osUser: actor.osUser, host: actor.host, actor: actor.named, notes: req.includeNotes, part2: includePart2 },
+    details: {
+      osUser: actor.osUser,
+      host: actor.host,
+      actor: actor.named,
+      notes: req.includeNotes,
+      part2: includePart2,
+    },
   });
   return { columns, rows, notice: includePart2 ? PART2_NOTICE : null };
 }
@@ -126,7 +138,11 @@ function notesOf(keyring: Keyring, owner: NotesOwner, number: number, envelope: 
     return openNotes(keyring, owner, envelope);
   } catch (err) {
     if (!isCarelogError(err)) throw err;
-    throw new CarelogError(err.code, `Contact ${number}: its notes cannot be read (${err.message}); nothing was exported`, { cause: err });
+    throw new CarelogError(
+      err.code,
+      `Contact ${number}: its notes cannot be read (${err.message}); nothing was exported`,
+      { cause: err },
+    );
   }
 }
 

@@ -113,7 +113,11 @@ export async function importContacts(deps: ImportDeps, req: ImportRequest): Prom
         const byNumber = new Map(same.map((c) => [c.number, c]));
         for (const r of numbered) {
           const c = byNumber.get(r.contactNumber!);
-          if (c && clientIds.get(c.clientId) === r.clientNumber && new Date(c.occurredAt).getTime() === r.occurredAt.getTime()) {
+          if (
+            c &&
+            clientIds.get(c.clientId) === r.clientNumber &&
+            new Date(c.occurredAt).getTime() === r.occurredAt.getTime()
+          ) {
             already.add(r.idempotencyKey);
           }
         }
@@ -239,11 +243,25 @@ async function upsertClients(
              AS u(id, number, code, sex, age_band, first)
          ON CONFLICT DO NOTHING
          RETURNING id, number`,
-        [program.id, fresh.map(() => randomUUID()), fresh.map((r) => r.clientNumber), fresh.map((r) => r.clientCode), fresh.map((r) => r.sex), fresh.map((r) => r.ageBand), fresh.map((r) => earliest.get(r.clientNumber)!.toISOString())],
+        [
+          program.id,
+          fresh.map(() => randomUUID()),
+          fresh.map((r) => r.clientNumber),
+          fresh.map((r) => r.clientCode),
+          fresh.map((r) => r.sex),
+          fresh.map((r) => r.ageBand),
+          fresh.map((r) => earliest.get(r.clientNumber)!.toISOString()),
+        ],
       )
     : [];
-  audits.add(AUDIT.clientCreate, 'client', created.map((c) => c.id));
-  const byNumber = new Map<number, ClientRef>(existing.map((c) => [c.number, { id: c.id, caseManagerId: c.caseManagerId }]));
+  audits.add(
+    AUDIT.clientCreate,
+    'client',
+    created.map((c) => c.id),
+  );
+  const byNumber = new Map<number, ClientRef>(
+    existing.map((c) => [c.number, { id: c.id, caseManagerId: c.caseManagerId }]),
+  );
   for (const c of created) byNumber.set(c.number, { id: c.id, caseManagerId: null });
   if (created.length < fresh.length) {
     // Someone else created one of these clients since the check: read them back.
@@ -347,7 +365,11 @@ async function insertContacts(
   );
   // The program lock keeps other imports out, so every row goes in; a conflict would leave a gap
   // in the numbers, never a duplicate.
-  audits.add(AUDIT.contactCreate, 'contact', inserted.map((c) => c.id));
+  audits.add(
+    AUDIT.contactCreate,
+    'contact',
+    inserted.map((c) => c.id),
+  );
   return inserted.map((c) => byId.get(c.id)!);
 }
 
@@ -355,7 +377,12 @@ async function insertContacts(
  * A pending follow-up for each contact with a follow_up_date, due at the program's nudge time that
  * day. The reminder job is not queued here: the server's reconciler adds it at its next run.
  */
-async function insertFollowUps(tx: Tx, program: ProgramConfig, contacts: InsertedContact[], audits: AuditBatch): Promise<number> {
+async function insertFollowUps(
+  tx: Tx,
+  program: ProgramConfig,
+  contacts: InsertedContact[],
+  audits: AuditBatch,
+): Promise<number> {
   const wanted = contacts.filter((c) => c.followUpDate);
   if (wanted.length === 0) return 0;
   const dueAt = new Map<string, string>();
@@ -392,7 +419,14 @@ async function insertFollowUps(tx: Tx, program: ProgramConfig, contacts: Inserte
  */
 async function meetFollowUps(tx: Tx, clientIds: string[], audits: AuditBatch): Promise<number> {
   const touched = '= ANY($1::uuid[])';
-  const met = await tx.query<{ id: string }>(markMetSql(`(${meetingSql(pendingFollowUpsSql(touched), clientContactsSql(touched))})`), [clientIds]);
-  audits.add(AUDIT.followUpComplete, 'followup', met.map((f) => f.id));
+  const met = await tx.query<{ id: string }>(
+    markMetSql(`(${meetingSql(pendingFollowUpsSql(touched), clientContactsSql(touched))})`),
+    [clientIds],
+  );
+  audits.add(
+    AUDIT.followUpComplete,
+    'followup',
+    met.map((f) => f.id),
+  );
   return met.length;
 }

@@ -55,7 +55,11 @@ export interface FollowUpAttention {
  * local) or now if earlier, so a missed week posted later shows what it would have shown then.
  * One SQL aggregate.
  */
-export async function followUpAttention(deps: CarelogDeps, program: ProgramConfig, period: Period): Promise<FollowUpAttention[]> {
+export async function followUpAttention(
+  deps: CarelogDeps,
+  program: ProgramConfig,
+  period: Period,
+): Promise<FollowUpAttention[]> {
   const scheduled = fromLocal(period.endDate, program.digest.weeklyAt, program.timezone);
   const now = deps.now();
   const asOf = now < scheduled ? now : scheduled;
@@ -75,11 +79,17 @@ export async function followUpAttention(deps: CarelogDeps, program: ProgramConfi
   const out: FollowUpAttention[] = deps.directory
     .withRole(program.id, 'case_manager')
     .map((m) => ({ assigneeId: m.memberId, ...(counts.get(m.memberId) ?? { dueThisWeek: 0, overdue: 0 }) }));
-  for (const [assigneeId, c] of counts) if (!out.some((a) => a.assigneeId === assigneeId)) out.push({ assigneeId, ...c });
+  for (const [assigneeId, c] of counts)
+    if (!out.some((a) => a.assigneeId === assigneeId)) out.push({ assigneeId, ...c });
   return out;
 }
 
-export async function buildDigest(deps: CarelogDeps, program: ProgramConfig, period: Period, platform: TPlatform = 'slack'): Promise<{ figures: DigestFigures; view: DigestView; chart: Buffer | null }> {
+export async function buildDigest(
+  deps: CarelogDeps,
+  program: ProgramConfig,
+  period: Period,
+  platform: TPlatform = 'slack',
+): Promise<{ figures: DigestFigures; view: DigestView; chart: Buffer | null }> {
   const figures = await computeDigest(deps.db.prisma, program, period);
   let attention: AttentionRow[] | undefined;
   if (period.kind === 'week') {
@@ -87,7 +97,11 @@ export async function buildDigest(deps: CarelogDeps, program: ProgramConfig, per
       const m = id ? deps.directory.memberById(id) : undefined;
       return m ? mentionOn(deps.messengers, platform, m, 'a team member') : 'unassigned';
     };
-    attention = (await followUpAttention(deps, program, period)).map((a) => ({ name: name(a.assigneeId), dueThisWeek: a.dueThisWeek, overdue: a.overdue }));
+    attention = (await followUpAttention(deps, program, period)).map((a) => ({
+      name: name(a.assigneeId),
+      dueThisWeek: a.dueThisWeek,
+      overdue: a.overdue,
+    }));
   }
   const view = buildDigestView(program, figures, program.digest.suppressBelow, attention);
   const chart = view.chart ? renderBarChartPng(view.chart, { title: 'New clients by quarter' }) : null;
@@ -129,15 +143,27 @@ export async function postDigestOnce(
       // Whoever held the claim may have posted before it died: its message carries the run id.
       const found = await messenger.findDigest(channel, run.id);
       if (found) {
-        await prisma.digestRun.update({ where: { id: run.id }, data: { status: 'posted', channel: found.channel, messageTs: found.ts, postedAt: new Date() } });
-        deps.logger.info({ programId: program.id, kind: period.kind, period: period.label }, 'digest found already posted after an interrupted run');
+        await prisma.digestRun.update({
+          where: { id: run.id },
+          data: { status: 'posted', channel: found.channel, messageTs: found.ts, postedAt: new Date() },
+        });
+        deps.logger.info(
+          { programId: program.id, kind: period.kind, period: period.label },
+          'digest found already posted after an interrupted run',
+        );
         return { status: 'recovered', ...found };
       }
     }
     const { view, chart } = await buildDigest(deps, program, period, platform);
     const sent = await messenger.postDigest(channel, view, chart, run.id);
-    await prisma.digestRun.update({ where: { id: run.id }, data: { status: 'posted', channel: sent.channel, messageTs: sent.ts, postedAt: new Date() } });
-    deps.logger.info({ programId: program.id, kind: period.kind, period: period.label, chartFailed: sent.chartFailed ?? false }, 'digest posted');
+    await prisma.digestRun.update({
+      where: { id: run.id },
+      data: { status: 'posted', channel: sent.channel, messageTs: sent.ts, postedAt: new Date() },
+    });
+    deps.logger.info(
+      { programId: program.id, kind: period.kind, period: period.label, chartFailed: sent.chartFailed ?? false },
+      'digest posted',
+    );
     deps.metrics.digestPosted(period.kind, platform);
     return { status: 'posted', channel: sent.channel, ts: sent.ts };
   } catch (err) {
@@ -145,7 +171,9 @@ export async function postDigestOnce(
     // record failing): end the lease so the retry takes the claim over at once and looks for the
     // message in the channel before posting. Deleting the claim instead would let the retry post
     // under a new run id, a second time.
-    await prisma.digestRun.updateMany({ where: { id: run.id, status: 'posting' }, data: { claimedAt: new Date(0) } }).catch(() => undefined);
+    await prisma.digestRun
+      .updateMany({ where: { id: run.id, status: 'posting' }, data: { claimedAt: new Date(0) } })
+      .catch(() => undefined);
     throw err;
   }
 }

@@ -37,7 +37,12 @@ export type TDigestAnswer =
   | { kind: 'posted'; period: Period; result: TPostResult }
   | { kind: 'error'; message: string };
 
-export async function answerDigestRequest(deps: CarelogDeps, program: ProgramConfig, member: MemberRef, req: TDigestRequest): Promise<TDigestAnswer> {
+export async function answerDigestRequest(
+  deps: CarelogDeps,
+  program: ProgramConfig,
+  member: MemberRef,
+  req: TDigestRequest,
+): Promise<TDigestAnswer> {
   const period = req.period
     ? parsePeriod(req.period, req.kind, program.timezone, program.startDate)
     : lastCompletePeriod(req.kind, deps.now(), program.timezone, program.startDate);
@@ -46,15 +51,20 @@ export async function answerDigestRequest(deps: CarelogDeps, program: ProgramCon
     const shown = /^\d[\dqw-]*$/.test(req.period ?? '') ? `“${req.period}”` : 'That';
     return { kind: 'error', message: `${shown} is not a ${req.kind}. ${DIGEST_USAGE}` };
   }
-  if (period.endDate <= program.startDate) return { kind: 'error', message: `${period.name} ended before the program started (${program.startDate}).` };
+  if (period.endDate <= program.startDate)
+    return { kind: 'error', message: `${period.name} ended before the program started (${program.startDate}).` };
   if (!req.post) {
     const { view } = await buildDigest(deps, program, period, member.platform);
     return { kind: 'preview', period, view };
   }
-  if (period.end > deps.now()) return { kind: 'error', message: `${period.name} has not ended yet; only finished periods can be posted.` };
+  if (period.end > deps.now())
+    return { kind: 'error', message: `${period.name} has not ended yet; only finished periods can be posted.` };
   try {
     // A missed period is posted to the channel on the platform it was asked for from.
-    const result = await postDigestOnce(deps, program, period, { platform: member.platform, requestedBy: member.memberId });
+    const result = await postDigestOnce(deps, program, period, {
+      platform: member.platform,
+      requestedBy: member.memberId,
+    });
     return { kind: 'posted', period, result };
   } catch (err) {
     if (err instanceof DigestInFlightError) return { kind: 'posted', period, result: { status: 'in-flight' } };

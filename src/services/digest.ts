@@ -27,7 +27,11 @@ function tally(keys: string[], rows: Row[], keyCol = 'key', countCol = 'count'):
   return out;
 }
 
-export async function computeDigest(prisma: PrismaClient, program: ProgramConfig, period: Period): Promise<DigestFigures> {
+export async function computeDigest(
+  prisma: PrismaClient,
+  program: ProgramConfig,
+  period: Period,
+): Promise<DigestFigures> {
   const pid = program.id;
   const { start, end } = period;
   const prev = previousPeriod(period, program.timezone, program.startDate);
@@ -37,18 +41,25 @@ export async function computeDigest(prisma: PrismaClient, program: ProgramConfig
   // New clients per range of first contacts, from one count per bucket between consecutive
   // boundaries (each an index-only range count): since inception (everything before the period's
   // end), this period, the previous one, and each quarter so far.
-  const bounds = [...new Set([...quarters.map((q) => q.start.getTime()), prev.start.getTime(), prev.end.getTime(), start.getTime(), end.getTime()])]
+  const bounds = [
+    ...new Set([
+      ...quarters.map((q) => q.start.getTime()),
+      prev.start.getTime(),
+      prev.end.getTime(),
+      start.getTime(),
+      end.getTime(),
+    ]),
+  ]
     .sort((a, b) => a - b)
     .map((t) => new Date(t));
 
-  const [contactTotals, buckets, newBySexAndAge, categories, completed, overdue] =
-    await Promise.all([
-      // Contacts, clients served and repeat-contact clients in one pass over each client's contacts
-      // in time order, from 30 days before the period: a contact in the period is its client's
-      // first there when the one before it is not; it is a third within 30 days when the one two
-      // before it is at most 30 days older (with the period's earlier contacts counted, later ones
-      // not).
-      prisma.$queryRaw<Row[]>`SELECT count(*) FILTER (WHERE "occurredAt" >= ${start}) AS contacts,
+  const [contactTotals, buckets, newBySexAndAge, categories, completed, overdue] = await Promise.all([
+    // Contacts, clients served and repeat-contact clients in one pass over each client's contacts
+    // in time order, from 30 days before the period: a contact in the period is its client's
+    // first there when the one before it is not; it is a third within 30 days when the one two
+    // before it is at most 30 days older (with the period's earlier contacts counted, later ones
+    // not).
+    prisma.$queryRaw<Row[]>`SELECT count(*) FILTER (WHERE "occurredAt" >= ${start}) AS contacts,
                count(*) FILTER (WHERE "occurredAt" >= ${start} AND (prev1 IS NULL OR prev1 < ${start})) AS served,
                count(DISTINCT "clientId") FILTER (WHERE "occurredAt" >= ${start} AND prev2 >= "occurredAt" - '30 days'::interval) AS repeat
         FROM (SELECT "clientId", "occurredAt",
@@ -56,18 +67,18 @@ export async function computeDigest(prisma: PrismaClient, program: ProgramConfig
               FROM "Contact"
               WHERE "programId" = ${pid} AND "occurredAt" >= ${start}::timestamp - '30 days'::interval AND "occurredAt" < ${end}
               WINDOW w AS (PARTITION BY "clientId" ORDER BY "occurredAt")) c`,
-      // Bucket i counts [bounds[i-2], bounds[i-1]), bucket 1 everything before bounds[0].
-      prisma.$queryRaw<Row[]>`SELECT b.i AS i,
+    // Bucket i counts [bounds[i-2], bounds[i-1]), bucket 1 everything before bounds[0].
+    prisma.$queryRaw<Row[]>`SELECT b.i AS i,
                (SELECT count(*) FROM "Client" c
                 WHERE c."programId" = ${pid} AND c."firstContactAt" >= b.s AND c."firstContactAt" < b.e) AS count
         FROM unnest(array_prepend('-infinity'::timestamp, ${bounds.slice(0, -1)}::timestamp[]), ${bounds}::timestamp[])
              WITH ORDINALITY AS b(s, e, i)`,
-      prisma.$queryRaw<Row[]>`SELECT "sex", "ageBand", count(*) AS count FROM "Client"
+    prisma.$queryRaw<Row[]>`SELECT "sex", "ageBand", count(*) AS count FROM "Client"
         WHERE "programId" = ${pid} AND "firstContactAt" >= ${start} AND "firstContactAt" < ${end} GROUP BY "sex", "ageBand"`,
-      // Contacts by source and by disposition, and on which each service and referral was given,
-      // in one pass: the period's few distinct service and referral lists are counted, then each
-      // list's distinct keys add its count (a key twice on one contact still counts it once).
-      prisma.$queryRaw<Row[]>`SELECT g.dim AS dim, k AS key, sum(g.count) AS count
+    // Contacts by source and by disposition, and on which each service and referral was given,
+    // in one pass: the period's few distinct service and referral lists are counted, then each
+    // list's distinct keys add its count (a key twice on one contact still counts it once).
+    prisma.$queryRaw<Row[]>`SELECT g.dim AS dim, k AS key, sum(g.count) AS count
         FROM (SELECT GROUPING("source", "disposition", "services", "referrals") AS dim,
                      CASE GROUPING("source", "disposition", "services", "referrals")
                        WHEN 7 THEN ARRAY["source"] WHEN 11 THEN ARRAY["disposition"] WHEN 13 THEN "services" ELSE "referrals" END AS list,
@@ -77,13 +88,13 @@ export async function computeDigest(prisma: PrismaClient, program: ProgramConfig
               GROUP BY GROUPING SETS (("source"), ("disposition"), ("services"), ("referrals"))) g,
              LATERAL (SELECT DISTINCT k FROM unnest(g.list) AS k) u
         GROUP BY g.dim, k`,
-      prisma.$queryRaw<Row[]>`SELECT count(*) AS count FROM "FollowUp"
+    prisma.$queryRaw<Row[]>`SELECT count(*) AS count FROM "FollowUp"
         WHERE "programId" = ${pid} AND "status" = 'done' AND "completedAt" >= ${start} AND "completedAt" < ${end}`,
-      // Pending at the period's end: asked for on a contact before it, not completed before it.
-      prisma.$queryRaw<Row[]>`SELECT count(*) AS count FROM "FollowUp" f JOIN "Contact" c ON c."id" = f."originContactId"
+    // Pending at the period's end: asked for on a contact before it, not completed before it.
+    prisma.$queryRaw<Row[]>`SELECT count(*) AS count FROM "FollowUp" f JOIN "Contact" c ON c."id" = f."originContactId"
         WHERE f."programId" = ${pid} AND f."dueAt" < ${overdueCutoff(end, followUpRules(program))} AND c."occurredAt" < ${end}
           AND (f."status" = 'pending' OR (f."status" = 'done' AND f."completedAt" >= ${end}))`,
-    ]);
+  ]);
 
   const bucketCounts = new Map(buckets.map((r) => [n(r.i), n(r.count)]));
   /** Clients first seen in [from, to), both among the bounds; from null: from the beginning. */
@@ -100,12 +111,24 @@ export async function computeDigest(prisma: PrismaClient, program: ProgramConfig
   const newClients = firstSeen(start, end);
   const prevNew = firstSeen(prev.start, prev.end);
   return {
-    period: { kind: period.kind, label: period.label, name: period.name, start: period.startDate, end: period.endDate, partial: period.partial },
+    period: {
+      kind: period.kind,
+      label: period.label,
+      name: period.name,
+      start: period.startDate,
+      end: period.endDate,
+      partial: period.partial,
+    },
     clientsServed,
     newClients,
     continuingClients: clientsServed - newClients,
     servedSinceInception: firstSeen(null, end),
-    newClientsByQuarter: quarters.map((q) => ({ label: q.label, name: q.name, partial: q.partial, count: firstSeen(q.start, q.end) })),
+    newClientsByQuarter: quarters.map((q) => ({
+      label: q.label,
+      name: q.name,
+      partial: q.partial,
+      count: firstSeen(q.start, q.end),
+    })),
     previousNewClients: prevNew,
     newClientsChangePct: changePercent(newClients, prevNew),
     newClientsBySex: tally(keys(program.categories.sex), newBySexAndAge, 'sex'),

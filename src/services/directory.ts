@@ -52,7 +52,10 @@ export async function syncPrograms(prisma: PrismaClient, programs: ProgramConfig
       }
     }
     // People taken off the roster keep their history but can no longer act.
-    await prisma.member.updateMany({ where: { programId: p.id, id: { notIn: seen } }, data: { active: false, roles: [] } });
+    await prisma.member.updateMany({
+      where: { programId: p.id, id: { notIn: seen } },
+      data: { active: false, roles: [] },
+    });
   }
   return createDirectory(programs, members);
 }

@@ -20,11 +20,17 @@ export function mayWorkFollowUps(member: MemberRef | undefined): member is Membe
   return !!member && member.roles.some((r) => LOGGING_ROLES.includes(r) || r === 'supervisor');
 }
 
-export type TFollowUpAction = { kind: 'snooze'; choice: TSnooze } | { kind: 'done' } | { kind: 'reassign'; toPlatformUserId: string };
+export type TFollowUpAction =
+  { kind: 'snooze'; choice: TSnooze } | { kind: 'done' } | { kind: 'reassign'; toPlatformUserId: string };
 
 export type TActionResult = { ok: true; message: NudgeMessage } | { ok: false; error: string; message?: NudgeMessage };
 
-export async function actOnFollowUp(deps: CarelogDeps, actor: MemberRef, refText: string, action: TFollowUpAction): Promise<TActionResult> {
+export async function actOnFollowUp(
+  deps: CarelogDeps,
+  actor: MemberRef,
+  refText: string,
+  action: TFollowUpAction,
+): Promise<TActionResult> {
   const ref = parseFollowUpRef(refText);
   if (!ref) return { ok: false, error: 'That button is not carelog’s.' };
   let to: MemberRef | undefined;
@@ -34,7 +40,11 @@ export async function actOnFollowUp(deps: CarelogDeps, actor: MemberRef, refText
   }
   try {
     const change =
-      action.kind === 'snooze' ? { kind: 'snooze' as const, choice: action.choice } : action.kind === 'done' ? { kind: 'done' as const } : { kind: 'reassign' as const, to: to! };
+      action.kind === 'snooze'
+        ? { kind: 'snooze' as const, choice: action.choice }
+        : action.kind === 'done'
+          ? { kind: 'done' as const }
+          : { kind: 'reassign' as const, to: to! };
     const result = await changeFollowUp(deps, actor, ref, change);
     const facts = await loadFollowUpFacts(deps, ref.id);
     if (!facts) return { ok: false, error: 'No such follow-up.' };
@@ -51,8 +61,16 @@ export async function actOnFollowUp(deps: CarelogDeps, actor: MemberRef, refText
     if (err instanceof StaleFollowUpError) {
       // The message is drawn again with the record as it is now: a read, audited as one.
       const facts = await loadFollowUpFacts(deps, ref.id);
-      const row = facts && (await deps.db.prisma.followUp.findUnique({ where: { id: ref.id }, select: { clientId: true } }));
-      if (facts && row) await audit(deps.db.prisma, { programId: facts.programId, actorId: actor.memberId, action: AUDIT.clientRead, entityType: 'client', entityId: row.clientId });
+      const row =
+        facts && (await deps.db.prisma.followUp.findUnique({ where: { id: ref.id }, select: { clientId: true } }));
+      if (facts && row)
+        await audit(deps.db.prisma, {
+          programId: facts.programId,
+          actorId: actor.memberId,
+          action: AUDIT.clientRead,
+          entityType: 'client',
+          entityId: row.clientId,
+        });
       return { ok: false, error: err.message, ...(facts ? { message: buildNudgeMessage(facts) } : {}) };
     }
     if (isCarelogError(err, 'invalid_input')) return { ok: false, error: err.message };
@@ -61,7 +79,11 @@ export async function actOnFollowUp(deps: CarelogDeps, actor: MemberRef, refText
 }
 
 /** The client code behind a nudge, for "Log follow-up" (opens the contact form with it chosen). */
-export async function clientCodeForFollowUp(deps: CarelogDeps, actor: MemberRef, refText: string): Promise<string | null> {
+export async function clientCodeForFollowUp(
+  deps: CarelogDeps,
+  actor: MemberRef,
+  refText: string,
+): Promise<string | null> {
   const ref = parseFollowUpRef(refText);
   if (!ref) return null;
   const facts = await loadFollowUpFacts(deps, ref.id);

@@ -27,7 +27,12 @@ export function nextReminder(f: FollowUpRow, sentStages: Set<TStage>, program: P
   if (f.status !== 'pending') return null;
   const rules = followUpRules(program);
   if (!sentStages.has('due')) {
-    return { followUpId: f.id, version: f.version, stage: 'due', fireAt: nextOpening(f.dueAt, rules.hours, rules.timezone) };
+    return {
+      followUpId: f.id,
+      version: f.version,
+      stage: 'due',
+      fireAt: nextOpening(f.dueAt, rules.hours, rules.timezone),
+    };
   }
   if (!sentStages.has('overdue')) {
     return { followUpId: f.id, version: f.version, stage: 'overdue', fireAt: overdueTime(f.dueAt, rules) };
@@ -46,7 +51,10 @@ export const QUEUE_WAIT_MS = 1_000;
 function withinQueueWait<T>(p: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(Object.assign(new Error('redis did not answer in time'), { name: 'QueueTimeoutError' })), QUEUE_WAIT_MS);
+    timer = setTimeout(
+      () => reject(Object.assign(new Error('redis did not answer in time'), { name: 'QueueTimeoutError' })),
+      QUEUE_WAIT_MS,
+    );
     timer.unref();
   });
   return Promise.race([p, limit]).finally(() => clearTimeout(timer));
@@ -57,11 +65,20 @@ export async function scheduleReminder(deps: CarelogDeps, followUpId: string): P
   try {
     const f = await deps.db.prisma.followUp.findUnique({
       where: { id: followUpId },
-      select: { id: true, programId: true, version: true, dueAt: true, status: true, nudges: { where: SETTLED_NUDGE, select: { kind: true, version: true } } },
+      select: {
+        id: true,
+        programId: true,
+        version: true,
+        dueAt: true,
+        status: true,
+        nudges: { where: SETTLED_NUDGE, select: { kind: true, version: true } },
+      },
     });
     const program = f && deps.directory.program(f.programId);
     if (!f || !program) return;
-    const sent = new Set(f.nudges.filter((n) => n.version === f.version && n.kind !== 'escalation').map((n) => n.kind as TStage));
+    const sent = new Set(
+      f.nudges.filter((n) => n.version === f.version && n.kind !== 'escalation').map((n) => n.kind as TStage),
+    );
     const next = nextReminder(f, sent, program);
     if (next) await withinQueueWait(deps.reminders.schedule(next, deps.now()));
   } catch (err) {
@@ -92,7 +109,11 @@ export type TFollowUpFacts = FollowUpFacts & {
  * count and latest contact come from the client's own rows (index clientId, occurredAt), never a
  * GROUP BY over the whole Contact table.
  */
-export async function loadFollowUpFactsMany(deps: CarelogDeps, followUpIds: string[], now = deps.now()): Promise<Map<string, TFollowUpFacts>> {
+export async function loadFollowUpFactsMany(
+  deps: CarelogDeps,
+  followUpIds: string[],
+  now = deps.now(),
+): Promise<Map<string, TFollowUpFacts>> {
   const out = new Map<string, TFollowUpFacts>();
   if (!followUpIds.length) return out;
   const rows = await deps.db.sql.query<{
@@ -143,7 +164,11 @@ export async function loadFollowUpFactsMany(deps: CarelogDeps, followUpIds: stri
 }
 
 /** What a nudge shows about one follow-up. */
-export async function loadFollowUpFacts(deps: CarelogDeps, followUpId: string, now = deps.now()): Promise<TFollowUpFacts | null> {
+export async function loadFollowUpFacts(
+  deps: CarelogDeps,
+  followUpId: string,
+  now = deps.now(),
+): Promise<TFollowUpFacts | null> {
   return (await loadFollowUpFactsMany(deps, [followUpId], now)).get(followUpId) ?? null;
 }
 
@@ -159,7 +184,12 @@ type TChange = { kind: 'snooze'; choice: TSnooze } | { kind: 'done' } | { kind: 
  * Applies a case manager's action. The expected version guards against acting on an old message:
  * a stale action changes nothing. Returns the follow-up's new facts.
  */
-export async function changeFollowUp(deps: CarelogDeps, actor: MemberRef, ref: { id: string; version: number }, change: TChange) {
+export async function changeFollowUp(
+  deps: CarelogDeps,
+  actor: MemberRef,
+  ref: { id: string; version: number },
+  change: TChange,
+) {
   const prisma = deps.db.prisma;
   const f = await prisma.followUp.findFirst({
     where: { id: ref.id, programId: actor.programId },
@@ -175,7 +205,12 @@ export async function changeFollowUp(deps: CarelogDeps, actor: MemberRef, ref: {
       : change.kind === 'done'
         ? { status: 'done' as const, completedAt: deps.now() }
         : { assigneeId: change.to.memberId };
-  const action = change.kind === 'snooze' ? AUDIT.followUpSnooze : change.kind === 'done' ? AUDIT.followUpComplete : AUDIT.followUpReassign;
+  const action =
+    change.kind === 'snooze'
+      ? AUDIT.followUpSnooze
+      : change.kind === 'done'
+        ? AUDIT.followUpComplete
+        : AUDIT.followUpReassign;
   const updated = await prisma.$transaction(async (tx) => {
     // Compare-and-set on the version: two clicks on two copies of a nudge cannot both apply.
     const res = await tx.followUp.updateMany({
@@ -183,7 +218,13 @@ export async function changeFollowUp(deps: CarelogDeps, actor: MemberRef, ref: {
       data: { ...data, version: { increment: 1 }, lastActorId: actor.memberId },
     });
     if (res.count !== 1) throw new StaleFollowUpError();
-    await audit(tx, { programId: f.programId, actorId: actor.memberId, action, entityType: 'followup', entityId: f.id });
+    await audit(tx, {
+      programId: f.programId,
+      actorId: actor.memberId,
+      action,
+      entityType: 'followup',
+      entityId: f.id,
+    });
     return tx.followUp.findUniqueOrThrow({ where: { id: f.id }, select: { version: true, dueAt: true } });
   });
   await unscheduleReminders(deps, f.id, f.version);
@@ -203,7 +244,10 @@ export async function listFollowUps(deps: CarelogDeps, member: MemberRef, shown:
     take: 25,
     select: { id: true },
   });
-  const byId = await loadFollowUpFactsMany(deps, rows.map((r) => r.id));
+  const byId = await loadFollowUpFactsMany(
+    deps,
+    rows.map((r) => r.id),
+  );
   const facts = rows.map((r) => byId.get(r.id)).filter((f) => f !== undefined);
   const listed = facts.slice(0, shown);
   if (listed.length) {

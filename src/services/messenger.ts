@@ -41,7 +41,12 @@ export interface Messenger {
  * `person` as a message sent on `platform` names them, or `otherwise` (plain words, such as "a
  * colleague") where that platform cannot, or carelog is not connected to it.
  */
-export function mentionOn(messengers: Partial<Record<TPlatform, Messenger>>, platform: TPlatform, person: Person, otherwise: string): string {
+export function mentionOn(
+  messengers: Partial<Record<TPlatform, Messenger>>,
+  platform: TPlatform,
+  person: Person,
+  otherwise: string,
+): string {
   return messengers[platform]?.mention(person) ?? otherwise;
 }
 

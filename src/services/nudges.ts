@@ -72,7 +72,8 @@ interface ClaimRow {
   error: string | null;
 }
 
-const claimKey = (r: { followUpId: string; version: number; kind: string; recipient: string }) => `${r.followUpId}|${r.version}|${r.kind}|${r.recipient}`;
+const claimKey = (r: { followUpId: string; version: number; kind: string; recipient: string }) =>
+  `${r.followUpId}|${r.version}|${r.kind}|${r.recipient}`;
 
 /** Delivers each message at most once, answering each with what happened or the Error it failed with. */
 async function deliverMany(deps: CarelogDeps, list: Delivery[]): Promise<(TDelivery | Error)[]> {
@@ -167,13 +168,21 @@ async function recordSent(deps: CarelogDeps, sent: SentRecord[]): Promise<void> 
      INSERT INTO "AuditEvent" ("programId", "actorId", action, "entityType", "entityId", "clientIds", at)
      SELECT f."programId", NULL, $5, 'member', sent.m::text, ARRAY[f."clientId"], (now() AT TIME ZONE 'UTC')
        FROM sent JOIN "FollowUp" f ON f.id = sent."followUpId"`,
-    [sent.map((s) => s.id), sent.map((s) => s.channel), sent.map((s) => s.ts), sent.map((s) => s.memberId), AUDIT.followUpNudge],
+    [
+      sent.map((s) => s.id),
+      sent.map((s) => s.channel),
+      sent.map((s) => s.ts),
+      sent.map((s) => s.memberId),
+      AUDIT.followUpNudge,
+    ],
   );
 }
 
 /** Claims whose send failed: free for the next try at once, which looks in the history first. */
 async function endLeases(deps: CarelogDeps, ids: string[]): Promise<void> {
-  await deps.db.sql.query(`UPDATE "Nudge" SET "claimedAt" = 'epoch' WHERE id = ANY($1::uuid[]) AND "sentAt" IS NULL`, [ids]);
+  await deps.db.sql.query(`UPDATE "Nudge" SET "claimedAt" = 'epoch' WHERE id = ANY($1::uuid[]) AND "sentAt" IS NULL`, [
+    ids,
+  ]);
 }
 
 /** A message someone claimed before (a retry, or a worker that died): settle it one by one. */
@@ -197,7 +206,9 @@ async function deliverClaimed(deps: CarelogDeps, d: Delivery): Promise<TDelivery
   const messenger = deps.messengers[d.to.platform];
   if (!messenger) throw new Error(`no messenger for ${d.to.platform}`);
   const markUnreachable = (err: RecipientUnreachableError) =>
-    sql.query(`UPDATE "Nudge" SET error = $2 WHERE id = $1`, [row.id, err.platformCode]).then(() => 'unreachable' as const);
+    sql
+      .query(`UPDATE "Nudge" SET error = $2 WHERE id = $1`, [row.id, err.platformCode])
+      .then(() => 'unreachable' as const);
   let found: SentMessage | null;
   try {
     found = await messenger.findNudge(d.to.platformUserId, row.id);
@@ -222,7 +233,12 @@ async function deliverClaimed(deps: CarelogDeps, d: Delivery): Promise<TDelivery
 }
 
 /** Marks a stage that had no one to nudge as behind the follow-up (the supervisors were told). */
-async function settleWithoutAssignee(deps: CarelogDeps, f: TFollowUpFacts, stage: TStage, platform: TPlatform): Promise<void> {
+async function settleWithoutAssignee(
+  deps: CarelogDeps,
+  f: TFollowUpFacts,
+  stage: TStage,
+  platform: TPlatform,
+): Promise<void> {
   await deps.db.sql.query(
     `INSERT INTO "Nudge" (id, "followUpId", version, kind, platform, recipient, "claimedAt", error)
      VALUES (gen_random_uuid(), $1, $2, $3::"NudgeKind", $4::"Platform", $5, (now() AT TIME ZONE 'UTC'), 'no_assignee')
@@ -294,11 +310,21 @@ async function sendUniqueReminders(deps: CarelogDeps, jobs: ReminderJobData[]): 
         assignee: l.assignee ? mentionOn(deps.messengers, s.platform, l.assignee, 'the assignee') : null,
         reason: unreachable ? 'unreachable' : 'overdue',
       });
-      escalations.push({ i: l.i, d: { key: { followUpId: l.f.followUpId, version: l.f.version, kind: 'escalation' }, to: s, content: { text } } });
+      escalations.push({
+        i: l.i,
+        d: { key: { followUpId: l.f.followUpId, version: l.f.version, kind: 'escalation' }, to: s, content: { text } },
+      });
     }
-    if (unreachable) deps.logger.warn({ followUpId: l.f.followUpId, stage: l.job.stage }, 'assignee unreachable: rerouted to supervisors');
+    if (unreachable)
+      deps.logger.warn(
+        { followUpId: l.f.followUpId, stage: l.job.stage },
+        'assignee unreachable: rerouted to supervisors',
+      );
   }
-  const second = await deliverMany(deps, escalations.map((e) => e.d));
+  const second = await deliverMany(
+    deps,
+    escalations.map((e) => e.d),
+  );
   escalations.forEach((e, n) => {
     const d = second[n]!;
     if (failed.has(e.i)) return;
@@ -319,7 +345,13 @@ async function sendUniqueReminders(deps: CarelogDeps, jobs: ReminderJobData[]): 
       await settleWithoutAssignee(deps, l.f, l.job.stage, supervisorsOf(deps, l.f.programId)[0]!.platform);
     }
     const program = deps.directory.program(l.f.programId);
-    const reminder = program && nextReminder({ id: l.f.followUpId, programId: l.f.programId, version: l.f.version, dueAt: l.f.dueAt, status: l.f.status }, new Set([...l.f.settled, l.job.stage]), program);
+    const reminder =
+      program &&
+      nextReminder(
+        { id: l.f.followUpId, programId: l.f.programId, version: l.f.version, dueAt: l.f.dueAt, status: l.f.status },
+        new Set([...l.f.settled, l.job.stage]),
+        program,
+      );
     if (reminder) next.push(reminder);
   }
   if (next.length) {
@@ -341,7 +373,8 @@ export async function markNudgesMet(deps: CarelogDeps, followUpId: string, conta
     const facts = await loadFollowUpFacts(deps, followUpId);
     if (!facts) return;
     const message = buildNudgeMessage(facts, { kind: 'met', contactNumber });
-    for (const n of sent) await deps.messengers[n.platform]?.updateNudge({ channel: n.channel!, ts: n.messageTs! }, message);
+    for (const n of sent)
+      await deps.messengers[n.platform]?.updateNudge({ channel: n.channel!, ts: n.messageTs! }, message);
   } catch (err) {
     deps.logger.warn({ followUpId, err }, 'could not update a nudge message');
   }

@@ -4,7 +4,17 @@
 // atomically (write-file-atomic and the like) follow links and keep the old file's mode, so this is
 // our own: the open flags do the work.
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fchmodSync, lstatSync, openSync, renameSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  lstatSync,
+  openSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+  type Stats,
+} from 'node:fs';
 import path from 'node:path';
 import { CarelogError } from '../errors.js';
 
@@ -29,7 +39,9 @@ function lstatOrNull(file: string): Stats | null {
     return lstatSync(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw refused(`cannot inspect ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'}): name a file in a folder you can read`);
+    throw refused(
+      `cannot inspect ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'}): name a file in a folder you can read`,
+    );
   }
 }
 
@@ -41,21 +53,29 @@ function lstatOrNull(file: string): Stats | null {
  */
 export function claimPrivateFile(file: string, opts: { force: boolean }): PrivateFile {
   const existing = lstatOrNull(file);
-  if (existing?.isSymbolicLink()) throw refused(`${file} is a symbolic link: name the file itself (carelog never writes through a link)`);
+  if (existing?.isSymbolicLink())
+    throw refused(`${file} is a symbolic link: name the file itself (carelog never writes through a link)`);
   if (existing && !existing.isFile()) {
-    throw refused(`${file} is not a regular file: name a new file (to discard the output, leave out --out and send stdout to /dev/null)`);
+    throw refused(
+      `${file} is not a regular file: name a new file (to discard the output, leave out --out and send stdout to /dev/null)`,
+    );
   }
   if (existing && !opts.force) throw refused(`${file} already exists: name a new file, or add --force to replace it`);
 
-  const target = existing ? path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`) : file;
+  const target = existing
+    ? path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`)
+    : file;
   let fd: number | null;
   try {
     fd = openSync(target, CREATE_NEW, PRIVATE_FILE_MODE);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    if (code === 'EEXIST' || code === 'ELOOP') throw refused(`${file} appeared while carelog was preparing it: name a new file`);
-    if (code === 'ENOENT') throw refused(`${path.dirname(file)} does not exist: create the folder or name a file in another`);
-    if (code === 'EACCES' || code === 'EPERM') throw refused(`cannot create ${file} (permission denied): name a file in a folder you can write to`);
+    if (code === 'EEXIST' || code === 'ELOOP')
+      throw refused(`${file} appeared while carelog was preparing it: name a new file`);
+    if (code === 'ENOENT')
+      throw refused(`${path.dirname(file)} does not exist: create the folder or name a file in another`);
+    if (code === 'EACCES' || code === 'EPERM')
+      throw refused(`cannot create ${file} (permission denied): name a file in a folder you can write to`);
     throw refused(`cannot create ${file} (${code}): name another file`);
   }
   // The umask may have narrowed the mode; make it exactly 0600.

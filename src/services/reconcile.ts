@@ -14,7 +14,9 @@ export interface ReconcileResult {
 export async function reconcileReminders(deps: CarelogDeps): Promise<ReconcileResult> {
   // One aggregate query (a nested relation read would pass every id as a parameter, and a
   // program with 100,000 pending follow-ups exceeds what Postgres accepts).
-  const rows = await deps.db.prisma.$queryRaw<{ id: string; programId: string; version: number; dueAt: Date; status: string; settled: string[] }[]>`
+  const rows = await deps.db.prisma.$queryRaw<
+    { id: string; programId: string; version: number; dueAt: Date; status: string; settled: string[] }[]
+  >`
     SELECT f."id", f."programId", f."version", f."dueAt", f."status"::text AS "status",
            COALESCE(array_agg(n."kind"::text) FILTER (WHERE n."id" IS NOT NULL), '{}') AS "settled"
     FROM "FollowUp" f

@@ -106,9 +106,11 @@ export async function rekeyNotes(
   opts: { programIds?: string[]; batchSize?: number } = {},
 ): Promise<RekeyResult> {
   const programIds =
-    opts.programIds ?? (await deps.db.sql.query<{ id: string }>('SELECT id FROM "Program" ORDER BY id')).map((p) => p.id);
+    opts.programIds ??
+    (await deps.db.sql.query<{ id: string }>('SELECT id FROM "Program" ORDER BY id')).map((p) => p.id);
   const programs: RekeyProgramResult[] = [];
-  for (const id of programIds) programs.push(await rekeyProgram(deps, id, opts.batchSize ? { batchSize: opts.batchSize } : {}));
+  for (const id of programIds)
+    programs.push(await rekeyProgram(deps, id, opts.batchSize ? { batchSize: opts.batchSize } : {}));
   return { currentKeyId: deps.keyring.currentKeyId, programs };
 }
 

@@ -9,11 +9,20 @@ import { createReminderScheduler, parseReminderJobId } from '../queue/reminders.
 export interface ReminderReport {
   pendingFollowUps: number;
   queued: { delayed: number; waiting: number; active: number };
-  failed: { id: string; followUpId: string; stage: string; attempts: number; failedAt: string | null; reason: string }[];
+  failed: {
+    id: string;
+    followUpId: string;
+    stage: string;
+    attempts: number;
+    failedAt: string | null;
+    reason: string;
+  }[];
 }
 
 export async function reminderReport(db: Database, queue: Queue, client: Redis): Promise<ReminderReport> {
-  const [pending] = await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "FollowUp" WHERE status = 'pending'`);
+  const [pending] = await db.sql.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM "FollowUp" WHERE status = 'pending'`,
+  );
   const keys = queue.keys;
   const reminders = (ids: string[]) => ids.filter((id) => parseReminderJobId(id)).length;
   const [delayed, waiting, active] = await Promise.all([

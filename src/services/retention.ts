@@ -39,7 +39,13 @@ export async function applyNotesRetention(
     // Timestamps are stored as UTC without a zone: compare with the UTC text, never a Date
     // (node-postgres would send a Date in the server's local offset).
     const cutoff = retentionCutoff(deps.now(), p.retention.notesDays).toISOString();
-    const result: RetentionResult = { programId: p.id, notesDays: p.retention.notesDays, cutoff, cleared: 0, dryRun: !!opts.dryRun };
+    const result: RetentionResult = {
+      programId: p.id,
+      notesDays: p.retention.notesDays,
+      cutoff,
+      cleared: 0,
+      dryRun: !!opts.dryRun,
+    };
     if (opts.dryRun) {
       const [row] = await deps.db.sql.query<{ n: string }>(
         `SELECT count(*)::text AS n FROM "Contact" WHERE "programId" = $1 AND "occurredAt" < $2::timestamp AND "notesCiphertext" IS NOT NULL`,
@@ -63,7 +69,8 @@ export async function applyNotesRetention(
            RETURNING c.id`,
           [p.id, cutoff, batchSize],
         );
-        if (rows.length) auditId = await auditBulkInStep(sql, { programId: p.id, action: AUDIT.notesRetention }, auditId, rows.length);
+        if (rows.length)
+          auditId = await auditBulkInStep(sql, { programId: p.id, action: AUDIT.notesRetention }, auditId, rows.length);
         return rows.length;
       });
       result.cleared += cleared;

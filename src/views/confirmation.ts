@@ -18,7 +18,13 @@ export interface ConfirmationInput {
 
 // One formatter for every call: toLocaleDateString with options builds a new Intl.DateTimeFormat
 // each time: about 6% of a nudge worker's CPU in bench/followups.ts.
-const DAY_FORMAT = new Intl.DateTimeFormat('en-US', { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+const DAY_FORMAT = new Intl.DateTimeFormat('en-US', {
+  weekday: 'short',
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  timeZone: 'UTC',
+});
 
 /** "Tue 25 Nov 2026" for a YYYY-MM-DD date. */
 export function formatDay(date: string): string {
@@ -32,6 +38,7 @@ export function contactConfirmationText({ logged, assigneeMention }: Confirmatio
     lines.push(`Follow-up on ${formatDay(logged.followUp.date)}${assigneeMention ? ` by ${assigneeMention}` : ''}.`);
   }
   const met = logged.followUpsMet.length;
-  if (met > 0) lines.push(met === 1 ? 'This met the follow-up that was pending.' : `This met ${met} pending follow-ups.`);
+  if (met > 0)
+    lines.push(met === 1 ? 'This met the follow-up that was pending.' : `This met ${met} pending follow-ups.`);
   return lines.join(' ');
 }

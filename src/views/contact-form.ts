@@ -2,7 +2,14 @@
 // Teams' Adaptive Card draw this model; validation (src/domain/contact.ts) reports errors by the
 // same field ids. Adding a field here adds it to every platform.
 import type { TCategories, TCategory } from '../domain/categories.js';
-import { FIELD, NEW_CLIENT, NOTES_MAX_LENGTH, INCIDENT_REF_MAX_LENGTH, type ContactDraft, type TFieldId } from '../domain/contact-draft.js';
+import {
+  FIELD,
+  NEW_CLIENT,
+  NOTES_MAX_LENGTH,
+  INCIDENT_REF_MAX_LENGTH,
+  type ContactDraft,
+  type TFieldId,
+} from '../domain/contact-draft.js';
 
 export type TFieldKind =
   | 'client' // typeahead over the program's client codes, plus "New client"
@@ -80,8 +87,20 @@ export function buildContactForm({ categories, draft, notice }: ContactFormInput
       newClientOnly: true,
       ...(draft.ageBand ? { initial: draft.ageBand } : {}),
     },
-    { id: FIELD.date, kind: 'date', label: 'Date of contact', optional: false, ...(draft.date ? { initial: draft.date } : {}) },
-    { id: FIELD.time, kind: 'time', label: 'Time of contact', optional: false, ...(draft.time ? { initial: draft.time } : {}) },
+    {
+      id: FIELD.date,
+      kind: 'date',
+      label: 'Date of contact',
+      optional: false,
+      ...(draft.date ? { initial: draft.date } : {}),
+    },
+    {
+      id: FIELD.time,
+      kind: 'time',
+      label: 'Time of contact',
+      optional: false,
+      ...(draft.time ? { initial: draft.time } : {}),
+    },
     {
       id: FIELD.source,
       kind: 'select',

@@ -17,7 +17,15 @@
 // A count left out to protect another shows as "hidden": 1 or more, small or not (0 always shows).
 import type { TCategory } from '../domain/categories.js';
 import type { DigestFigures, DigestProgram } from '../domain/digest.js';
-import { cellThreshold, isSmallCount, PART2_FLOOR, suppressCells, type Relation, type Shown, type SuppressionCell } from '../domain/suppression.js';
+import {
+  cellThreshold,
+  isSmallCount,
+  PART2_FLOOR,
+  suppressCells,
+  type Relation,
+  type Shown,
+  type SuppressionCell,
+} from '../domain/suppression.js';
 
 /** What a cell left out to protect another shows: a count of 1 or more (0 always shows), small or not. */
 export const HIDDEN_CELL = 'hidden';
@@ -61,15 +69,24 @@ export interface Suppressed {
   hideTotal: boolean;
 }
 
-const label = (c: SuppressionCell, s: Shown) => (s === 'exact' ? String(c.value) : s === 'small' ? `<${c.threshold}` : HIDDEN_CELL);
+const label = (c: SuppressionCell, s: Shown) =>
+  s === 'exact' ? String(c.value) : s === 'small' ? `<${c.threshold}` : HIDDEN_CELL;
 
 /**
  * Suppresses the small cells of one row of counts. With `totalShown`, other cells are left out
  * until no small one can be worked out from the total (never one listed in `keep` while another
  * will do); `hideTotal` when only the total could protect them.
  */
-export function suppress(values: number[], below: number | undefined, opts: { totalShown?: boolean; keep?: number[] } = {}): Suppressed {
-  const cells: SuppressionCell[] = values.map((value, i) => ({ value, threshold: below, keep: opts.keep?.includes(i) ?? false }));
+export function suppress(
+  values: number[],
+  below: number | undefined,
+  opts: { totalShown?: boolean; keep?: number[] } = {},
+): Suppressed {
+  const cells: SuppressionCell[] = values.map((value, i) => ({
+    value,
+    threshold: below,
+    keep: opts.keep?.includes(i) ?? false,
+  }));
   const relations: Relation[] = [];
   if (opts.totalShown) {
     relations.push({ kind: 'sum', total: cells.length, parts: values.map((_, i) => i) });
@@ -104,7 +121,13 @@ function footnote(below: number | undefined, part2Small: boolean): string {
  * The digest as it goes to a channel (or a private preview), suppressed. `exact` is for the
  * program's own staff at the command line only: every count as it is, Part 2 included.
  */
-export function buildDigestView(program: DigestProgram, d: DigestFigures, suppressBelow?: number, attention?: AttentionRow[], opts: { exact?: boolean } = {}): DigestView {
+export function buildDigestView(
+  program: DigestProgram,
+  d: DigestFigures,
+  suppressBelow?: number,
+  attention?: AttentionRow[],
+  opts: { exact?: boolean } = {},
+): DigestView {
   const below = opts.exact ? undefined : suppressBelow;
   const quarterly = d.period.kind === 'quarter';
   const periodWord = quarterly ? 'quarter' : 'week';
@@ -112,7 +135,8 @@ export function buildDigestView(program: DigestProgram, d: DigestFigures, suppre
   // Every figure shown is a cell; the relations between them are listed in the header comment.
   const cells: SuppressionCell[] = [];
   const relations: Relation[] = [];
-  const cell = (value: number, opts: Omit<SuppressionCell, 'value'> = {}) => cells.push({ threshold: below, ...opts, value }) - 1;
+  const cell = (value: number, opts: Omit<SuppressionCell, 'value'> = {}) =>
+    cells.push({ threshold: below, ...opts, value }) - 1;
   const served = cell(d.clientsServed);
   const fresh = cell(d.newClients, { keep: true });
   const continuing = cell(d.continuingClients);
@@ -140,7 +164,10 @@ export function buildDigestView(program: DigestProgram, d: DigestFigures, suppre
     }
   } else {
     const before = cell(d.servedSinceInception - d.newClients, { latent: true });
-    relations.push({ kind: 'sum', total: sinceInception, parts: [fresh, before] }, { kind: 'le', lhs: [continuing], rhs: [before] });
+    relations.push(
+      { kind: 'sum', total: sinceInception, parts: [fresh, before] },
+      { kind: 'le', lhs: [continuing], rhs: [before] },
+    );
     // Not shown, but the change and "new" give it away; it is among the clients first seen before.
     if (changeShown) {
       previous = cell(d.previousNewClients, { keep: true });
@@ -166,13 +193,20 @@ export function buildDigestView(program: DigestProgram, d: DigestFigures, suppre
     ...[...services, ...referrals].map((i): Relation => ({ kind: 'le', lhs: [i], rhs: [contacts] })),
   );
 
-  const shown: Shown[] = opts.exact ? cells.map((c) => (c.latent ? 'hidden' : 'exact')) : suppressCells(cells, relations);
+  const shown: Shown[] = opts.exact
+    ? cells.map((c) => (c.latent ? 'hidden' : 'exact'))
+    : suppressCells(cells, relations);
   const text = (i: number) => label(cells[i]!, shown[i]!);
   const exact = (i: number) => shown[i] === 'exact';
 
-  const change = changeShown && exact(fresh) && (previous === undefined || exact(previous)) ? d.newClientsChangePct : undefined;
+  const change =
+    changeShown && exact(fresh) && (previous === undefined || exact(previous)) ? d.newClientsChangePct : undefined;
   const trend =
-    change === undefined || change === null ? '' : change === 0 ? ` — level with last ${periodWord}` : ` — ${change > 0 ? 'up' : 'down'} ${Math.abs(change)} % on last ${periodWord}`;
+    change === undefined || change === null
+      ? ''
+      : change === 0
+        ? ` — level with last ${periodWord}`
+        : ` — ${change > 0 ? 'up' : 'down'} ${Math.abs(change)} % on last ${periodWord}`;
   // "person" only for a shown 1: the grammar must not give a suppressed count away.
   const summary =
     shown[served] !== 'hidden'
@@ -185,10 +219,15 @@ export function buildDigestView(program: DigestProgram, d: DigestFigures, suppre
   if (attention) {
     tables.push({
       title: 'Follow-ups needing attention (due this week / overdue)',
-      rows: attention.length ? attention.map((a) => ({ label: a.name, value: `${a.dueThisWeek} / ${a.overdue}` })) : [{ label: 'None', value: '0 / 0' }],
+      rows: attention.length
+        ? attention.map((a) => ({ label: a.name, value: `${a.dueThisWeek} / ${a.overdue}` }))
+        : [{ label: 'None', value: '0 / 0' }],
     });
   }
-  const table = (title: string, list: TCategory[], ids: number[]): DigestTable => ({ title, rows: list.map((c, i) => ({ label: c.label, value: text(ids[i]!) })) });
+  const table = (title: string, list: TCategory[], ids: number[]): DigestTable => ({
+    title,
+    rows: list.map((c, i) => ({ label: c.label, value: text(ids[i]!) })),
+  });
   tables.push(
     table('New clients by sex', categories.sex, sex),
     table('New clients by age', categories.ageBands, ages),
@@ -235,12 +274,18 @@ export function renderDigestText(program: DigestProgram, d: DigestFigures): stri
 /** A built digest (with the weekly follow-ups table, when it has one) as plain text. */
 export function renderDigestViewText(v: DigestView): string {
   const lines = [v.title, '', v.summary, ''];
-  const width = Math.max(...v.headline.map((h) => h.label.length), ...v.tables.flatMap((t) => t.rows.map((r) => r.label.length + 2)));
+  const width = Math.max(
+    ...v.headline.map((h) => h.label.length),
+    ...v.tables.flatMap((t) => t.rows.map((r) => r.label.length + 2)),
+  );
   for (const h of v.headline) lines.push(`${h.label.padEnd(width)}  ${h.value}`);
   if (v.chart) {
     lines.push('', 'New clients by quarter');
     const max = Math.max(1, ...v.chart.map((c) => c.count));
-    for (const c of v.chart) lines.push(`  ${c.label.padEnd(width - 2)}  ${(c.text ?? String(c.count)).padStart(6)} ${'█'.repeat(Math.round((c.count / max) * 30))}`);
+    for (const c of v.chart)
+      lines.push(
+        `  ${c.label.padEnd(width - 2)}  ${(c.text ?? String(c.count)).padStart(6)} ${'█'.repeat(Math.round((c.count / max) * 30))}`,
+      );
   }
   for (const t of v.tables) {
     lines.push('', t.title);

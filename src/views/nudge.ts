@@ -38,7 +38,11 @@ export interface NudgeMessage {
   heading: string;
   facts: { label: string; value: string }[];
   /** What the person can do; empty once the follow-up is settled. */
-  actions: { id: (typeof NUDGE_ACTION)[keyof typeof NUDGE_ACTION]; label: string; options?: { key: string; label: string }[] }[];
+  actions: {
+    id: (typeof NUDGE_ACTION)[keyof typeof NUDGE_ACTION];
+    label: string;
+    options?: { key: string; label: string }[];
+  }[];
   /** A line saying what happened, after an action. */
   outcome?: string;
   /** Opaque reference carried by every action: "<followUpId>:<version>". */
@@ -77,7 +81,11 @@ export function buildNudgeMessage(f: FollowUpFacts, outcome: TNudgeOutcome = { k
       ? []
       : [
           { id: NUDGE_ACTION.log, label: 'Log follow-up' },
-          { id: NUDGE_ACTION.snooze, label: 'Snooze', options: SNOOZE_CHOICES.map((c) => ({ key: c.key, label: c.label })) },
+          {
+            id: NUDGE_ACTION.snooze,
+            label: 'Snooze',
+            options: SNOOZE_CHOICES.map((c) => ({ key: c.key, label: c.label })),
+          },
           { id: NUDGE_ACTION.done, label: 'Done' },
           { id: NUDGE_ACTION.reassign, label: 'Reassign' },
         ],
@@ -87,7 +95,12 @@ export function buildNudgeMessage(f: FollowUpFacts, outcome: TNudgeOutcome = { k
 }
 
 /** Escalation to a supervisor: counts and codes only. */
-export function buildEscalationText(input: { clientCode: string; dueDate: string; assignee: string | null; reason: 'overdue' | 'unreachable' }): string {
+export function buildEscalationText(input: {
+  clientCode: string;
+  dueDate: string;
+  assignee: string | null;
+  reason: 'overdue' | 'unreachable';
+}): string {
   return input.reason === 'overdue'
     ? `Follow-up for ${input.clientCode} (due ${formatDay(input.dueDate)}) is overdue${input.assignee ? `; it is with ${input.assignee}` : ''}.`
     : `carelog could not reach ${input.assignee ?? 'the assignee'} about the follow-up for ${input.clientCode} (due ${formatDay(input.dueDate)}). Please reassign it.`;

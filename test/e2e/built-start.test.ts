@@ -19,7 +19,13 @@ const scratch = () => {
   return d;
 };
 /** Embedded defaults: no DATABASE_URL, no Slack credentials, the example program file. */
-const embeddedEnv = (dataDir: string) => ({ PATH: process.env.PATH ?? '', NODE_ENV: 'development', HOST: '127.0.0.1', CARELOG_CONFIG: 'carelog.example.yml', CARELOG_DATA_DIR: dataDir });
+const embeddedEnv = (dataDir: string) => ({
+  PATH: process.env.PATH ?? '',
+  NODE_ENV: 'development',
+  HOST: '127.0.0.1',
+  CARELOG_CONFIG: 'carelog.example.yml',
+  CARELOG_DATA_DIR: dataDir,
+});
 
 beforeAll(() => {
   const built = spawnSync(process.execPath, ['scripts/ensure-build.mjs'], { cwd: ROOT, encoding: 'utf8' });
@@ -33,7 +39,12 @@ describe('the built carelog', () => {
   it('npm run db:migrate (node dist/src/db/migrate-cli.js) finds every migration in prisma/migrations', () => {
     const migrations = readMigrations();
     expect(migrations.length).toBeGreaterThan(0);
-    const run = spawnSync(process.execPath, ['dist/src/db/migrate-cli.js'], { cwd: ROOT, env: embeddedEnv(scratch()), encoding: 'utf8', timeout: 120_000 });
+    const run = spawnSync(process.execPath, ['dist/src/db/migrate-cli.js'], {
+      cwd: ROOT,
+      env: embeddedEnv(scratch()),
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect(run.status, run.stderr).toBe(0);
     // A fresh data directory starts from the template (already migrated) or from initdb: either way
     // every migration is accounted for.
@@ -44,7 +55,11 @@ describe('the built carelog', () => {
 
   it('npm start (node dist/src/main.js) answers /healthz on embedded defaults, with the local Slack simulator', async () => {
     const port = await freePort();
-    const child = spawn(process.execPath, ['dist/src/main.js'], { cwd: ROOT, env: { ...embeddedEnv(scratch()), PORT: String(port), CARELOG_QUEUE_PREFIX: `carelog-built-${port}` }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['dist/src/main.js'], {
+      cwd: ROOT,
+      env: { ...embeddedEnv(scratch()), PORT: String(port), CARELOG_QUEUE_PREFIX: `carelog-built-${port}` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
@@ -76,9 +91,12 @@ describe('the built carelog', () => {
         if (existsSync(target)) visit(target);
       }
     };
-    for (const entry of ['dist/src/main.js', 'dist/src/cli.js', 'dist/src/db/migrate-cli.js']) visit(path.join(ROOT, entry));
+    for (const entry of ['dist/src/main.js', 'dist/src/cli.js', 'dist/src/db/migrate-cli.js'])
+      visit(path.join(ROOT, entry));
     expect(reached.size).toBeGreaterThan(30);
-    expect([...reached].map((f) => path.relative(ROOT, f))).not.toContain(path.join('dist', 'src', 'platforms', 'slack', 'simulator.js'));
+    expect([...reached].map((f) => path.relative(ROOT, f))).not.toContain(
+      path.join('dist', 'src', 'platforms', 'slack', 'simulator.js'),
+    );
     // …and it is still there for simulator mode to import.
     expect(existsSync(path.join(ROOT, 'dist', 'src', 'platforms', 'slack', 'simulator.js'))).toBe(true);
   });

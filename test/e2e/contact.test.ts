@@ -3,7 +3,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { interactionBody, sendSignedRequest, signSlackRequest, slashCommandBody } from '../support/slack-requests.js';
 import { startHarness, SIGNING_SECRET, type Harness } from '../support/harness.js';
-import { clientChosenAction, clientSuggestion, viewSubmission, type ModalValues, type OpenedView } from '../support/slack-payloads.js';
+import {
+  clientChosenAction,
+  clientSuggestion,
+  viewSubmission,
+  type ModalValues,
+  type OpenedView,
+} from '../support/slack-payloads.js';
 import { openNotes } from '../../src/services/contacts.js';
 
 // Fri 20 Nov 2026, 10:00 in New York.
@@ -75,7 +81,14 @@ describe('/contact', () => {
     expect((res.json as { options: { value: string }[] }).options[0]!.value).toBe('new');
 
     const before = h.slack.calls.length;
-    const act = await h.interact(clientChosenAction('U0CLIN1', opened, { client: { value: 'new', text: '➕ New client' }, source: 'self_referral', incident_ref: 'CAD-2026-77', notes: CANARY }));
+    const act = await h.interact(
+      clientChosenAction('U0CLIN1', opened, {
+        client: { value: 'new', text: '➕ New client' },
+        source: 'self_referral',
+        incident_ref: 'CAD-2026-77',
+        notes: CANARY,
+      }),
+    );
     expect(act.status).toBe(200);
     const update = await h.slack.waitFor('views.update', before);
     expect(update.args.view_id).toBe(opened.id);
@@ -83,19 +96,25 @@ describe('/contact', () => {
     const view = update.args.view as Record<string, unknown>;
     expect(blockIds(view)).toEqual(expect.arrayContaining(['sex', 'age_band']));
     // What was already chosen is kept.
-    const source = (view.blocks as { block_id: string; element: { initial_option?: { value: string } } }[]).find((b) => b.block_id === 'source');
+    const source = (view.blocks as { block_id: string; element: { initial_option?: { value: string } } }[]).find(
+      (b) => b.block_id === 'source',
+    );
     expect(source!.element.initial_option!.value).toBe('self_referral');
     // The notes and CAD number typed so far are not sent back: Slack keeps them in the unchanged inputs.
     expect(update.raw).not.toContain('CANARY');
     expect(update.raw).not.toContain('CAD-2026-77');
-    const notes = (view.blocks as { block_id: string; element: { action_id: string; initial_value?: string } }[]).find((b) => b.block_id === 'notes');
+    const notes = (view.blocks as { block_id: string; element: { action_id: string; initial_value?: string } }[]).find(
+      (b) => b.block_id === 'notes',
+    );
     expect(notes!.element).toMatchObject({ action_id: 'notes' });
     expect(notes!.element.initial_value).toBeUndefined();
   });
 
   it('returns errors beside the fields and stores nothing when the form is incomplete', async () => {
     const opened = await openForm('U0CLIN1');
-    const res = await h.interact(viewSubmission('U0CLIN1', opened, { ...GOOD, source: undefined, sex: undefined, minutes_on_scene: '-5' }));
+    const res = await h.interact(
+      viewSubmission('U0CLIN1', opened, { ...GOOD, source: undefined, sex: undefined, minutes_on_scene: '-5' }),
+    );
     expect(res.status).toBe(200);
     const body = res.json as { response_action: string; errors: Record<string, string> };
     expect(body.response_action).toBe('errors');
@@ -125,7 +144,9 @@ describe('/contact', () => {
     expect(c.notesCiphertext).toBeTruthy();
     expect(c.notesCiphertext).not.toContain('CANARY');
     expect(c.notesKeyId).toBe(h.carelog.deps.keyring.currentKeyId);
-    expect(openNotes(h.carelog.deps.keyring, { programId: 'wilmington', contactId: c.id }, c.notesCiphertext!)).toBe(CANARY);
+    expect(openNotes(h.carelog.deps.keyring, { programId: 'wilmington', contactId: c.id }, c.notesCiphertext!)).toBe(
+      CANARY,
+    );
     // Follow-up at the program's nudge hour, 09:00 New York time, assigned to the case manager.
     expect(c.followUps).toHaveLength(1);
     expect(c.followUps[0]!.dueAt.toISOString()).toBe('2026-11-24T14:00:00.000Z');
@@ -149,7 +170,10 @@ describe('/contact', () => {
   it('never writes a second contact for a Slack retry or a double submit of the same form', async () => {
     const dms = h.slack.callsTo('chat.postMessage').length;
     const retries = await Promise.all([
-      h.interact(viewSubmission('U0CLIN1', submitted, GOOD), { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' }),
+      h.interact(viewSubmission('U0CLIN1', submitted, GOOD), {
+        'x-slack-retry-num': '1',
+        'x-slack-retry-reason': 'http_timeout',
+      }),
       h.interact(viewSubmission('U0CLIN1', submitted, GOOD)),
       h.interact(viewSubmission('U0CLIN1', submitted, GOOD)),
     ]);
@@ -161,13 +185,17 @@ describe('/contact', () => {
 
   it('opens with the client chosen for /contact PIC-0001, and says so for an unknown code', async () => {
     const known = await openForm('U0CLIN1', 'pic-1');
-    const client = (known.view.blocks as { block_id: string; element: { initial_option?: { text: { text: string } } } }[]).find((b) => b.block_id === 'client');
+    const client = (
+      known.view.blocks as { block_id: string; element: { initial_option?: { text: { text: string } } } }[]
+    ).find((b) => b.block_id === 'client');
     expect(client!.element.initial_option!.text.text).toBe('PIC-0001');
     const reads = await h.carelog.deps.db.prisma.auditEvent.count({ where: { action: 'client.read' } });
     expect(reads).toBe(1);
 
     const unknown = await openForm('U0CLIN1', 'PIC-9999');
-    const notice = (unknown.view.blocks as { block_id: string; text?: { text: string } }[]).find((b) => b.block_id === 'notice');
+    const notice = (unknown.view.blocks as { block_id: string; text?: { text: string } }[]).find(
+      (b) => b.block_id === 'notice',
+    );
     expect(notice!.text!.text).toContain('No client PIC-9999');
   });
 
@@ -193,7 +221,9 @@ describe('/contact', () => {
   it('keeps each program to its own clients in the typeahead', async () => {
     const opened = await openForm('U0CLIN1');
     const own = await h.interact(clientSuggestion('U0CLIN1', opened, 'PIC'));
-    expect((own.json as { options: { text: { text: string } }[] }).options.map((o) => o.text.text)).toContain('PIC-0001');
+    expect((own.json as { options: { text: { text: string } }[] }).options.map((o) => o.text.text)).toContain(
+      'PIC-0001',
+    );
     const other = await h.interact(clientSuggestion('U0DOVC1', opened, '', 'T0OTHER'));
     const labels = (other.json as { options: { text: { text: string } }[] }).options.map((o) => o.text.text);
     expect(labels).not.toContain('PIC-0001');
@@ -224,18 +254,51 @@ describe('/contact', () => {
     const body = 'command=%2Fcontact&user_id=U0CLIN1&team_id=T0TEST&trigger_id=1.2.3&text=';
     const now = Math.floor(Date.now() / 1000);
     const send = (headers: Record<string, string>) =>
-      fetch(h.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body }).then((r) => r.status);
-    expect(await send({ 'x-slack-request-timestamp': String(now), 'x-slack-signature': signSlackRequest('wrong-secret', body, now) })).toBe(401);
+      fetch(h.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        body,
+      }).then((r) => r.status);
+    expect(
+      await send({
+        'x-slack-request-timestamp': String(now),
+        'x-slack-signature': signSlackRequest('wrong-secret', body, now),
+      }),
+    ).toBe(401);
     // Past the five minutes either side by a margin: `now` was read before the requests, and a busy
     // machine can take seconds to send them.
-    expect(await send({ 'x-slack-request-timestamp': String(now - 301), 'x-slack-signature': signSlackRequest(SIGNING_SECRET, body, now - 301) })).toBe(401);
-    expect(await send({ 'x-slack-request-timestamp': String(now + 330), 'x-slack-signature': signSlackRequest(SIGNING_SECRET, body, now + 330) })).toBe(401);
+    expect(
+      await send({
+        'x-slack-request-timestamp': String(now - 301),
+        'x-slack-signature': signSlackRequest(SIGNING_SECRET, body, now - 301),
+      }),
+    ).toBe(401);
+    expect(
+      await send({
+        'x-slack-request-timestamp': String(now + 330),
+        'x-slack-signature': signSlackRequest(SIGNING_SECRET, body, now + 330),
+      }),
+    ).toBe(401);
     expect(await send({})).toBe(401);
     // A signature over a different body.
-    expect(await send({ 'x-slack-request-timestamp': String(now), 'x-slack-signature': signSlackRequest(SIGNING_SECRET, `${body}x`, now) })).toBe(401);
-    const wrongType = await sendSignedRequest({ url: h.url, signingSecret: SIGNING_SECRET, body, contentType: 'text/plain' });
+    expect(
+      await send({
+        'x-slack-request-timestamp': String(now),
+        'x-slack-signature': signSlackRequest(SIGNING_SECRET, `${body}x`, now),
+      }),
+    ).toBe(401);
+    const wrongType = await sendSignedRequest({
+      url: h.url,
+      signingSecret: SIGNING_SECRET,
+      body,
+      contentType: 'text/plain',
+    });
     expect(wrongType.status).toBe(400);
-    const huge = await sendSignedRequest({ url: h.url, signingSecret: SIGNING_SECRET, body: `text=${'a'.repeat(1_100_000)}` });
+    const huge = await sendSignedRequest({
+      url: h.url,
+      signingSecret: SIGNING_SECRET,
+      body: `text=${'a'.repeat(1_100_000)}`,
+    });
     expect(huge.status).toBe(413);
     // And a correct one still works.
     const ok = await sendSignedRequest({ url: h.url, signingSecret: SIGNING_SECRET, body: `${body}&channel_id=C1` });
@@ -243,20 +306,40 @@ describe('/contact', () => {
   });
 
   it('answers signed bodies that no Slack request looks like with 400, never a 500', async () => {
-    const signed = (body: string, contentType = 'application/x-www-form-urlencoded') => sendSignedRequest({ url: h.url, signingSecret: SIGNING_SECRET, body, contentType });
+    const signed = (body: string, contentType = 'application/x-www-form-urlencoded') =>
+      sendSignedRequest({ url: h.url, signingSecret: SIGNING_SECRET, body, contentType });
     const user = { id: 'U0CLIN1', team_id: 'T0TEST' };
     const team = { id: 'T0TEST' };
     const malformed = [
-      interactionBody({ type: 'block_actions', user: null, team, actions: [{ type: 'button', action_id: 'nudge_done', value: 'x' }] }),
+      interactionBody({
+        type: 'block_actions',
+        user: null,
+        team,
+        actions: [{ type: 'button', action_id: 'nudge_done', value: 'x' }],
+      }),
       interactionBody({ type: 'block_actions', user, team, actions: { 0: 'x' } }),
-      interactionBody({ type: 'block_actions', user, team, actions: [{ type: 'static_select', action_id: 'nudge_snooze', selected_option: { value: 42 } }] }),
+      interactionBody({
+        type: 'block_actions',
+        user,
+        team,
+        actions: [{ type: 'static_select', action_id: 'nudge_snooze', selected_option: { value: 42 } }],
+      }),
       interactionBody({ type: 'view_submission', user, team }),
       interactionBody({ type: 'block_suggestion', team, action_id: 'client', block_id: 'client', value: '' }),
       slashCommandBody({ command: '/contact', teamId: 'toString', userId: 'U0CLIN1' }),
       slashCommandBody({ command: '/contact', teamId: '__proto__', userId: 'U0CLIN1' }),
     ];
     for (const body of malformed) expect(await signed(body)).toMatchObject({ status: 400, text: 'malformed body' });
-    expect(await signed(JSON.stringify({ type: 'event_callback', team_id: 'T0TEST', event: { type: 'app_home_opened', user: 'U0CLIN1', channel: 7 } }), 'application/json')).toMatchObject({ status: 400 });
+    expect(
+      await signed(
+        JSON.stringify({
+          type: 'event_callback',
+          team_id: 'T0TEST',
+          event: { type: 'app_home_opened', user: 'U0CLIN1', channel: 7 },
+        }),
+        'application/json',
+      ),
+    ).toMatchObject({ status: 400 });
     // Kinds Bolt does not route are still answered, as before.
     expect((await signed(JSON.stringify({ type: 'something_new' }), 'application/json')).status).toBe(200);
     expect((await signed('ssl_check=1&token=x')).status).toBe(200);

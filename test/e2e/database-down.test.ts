@@ -44,7 +44,10 @@ async function asAdmin(sql: string, params: unknown[] = []): Promise<void> {
 
 async function refuseConnections(): Promise<void> {
   await asAdmin(`ALTER DATABASE "${dbName}" WITH ALLOW_CONNECTIONS false`);
-  await asAdmin('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [dbName]);
+  await asAdmin(
+    'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+    [dbName],
+  );
 }
 
 async function allowConnections(): Promise<void> {
@@ -95,11 +98,26 @@ describe('saving a contact while the database is down', () => {
     const author = h.carelog.deps.directory.member('wilmington', 'slack', 'U0CLIN1')!;
     expect(line).toMatchObject({ level: 50, programId: 'wilmington', memberId: author.memberId });
     // Identifiers and an error's name, code and stack frames; nothing else.
-    expect(Object.keys(line).sort()).toEqual(['err', 'hostname', 'level', 'memberId', 'msg', 'name', 'pid', 'programId', 'time']);
-    expect(Object.keys(line.err as object).every((k) => k === 'name' || k === 'code' || k === 'stack' || k === 'cause')).toBe(true);
+    expect(Object.keys(line).sort()).toEqual([
+      'err',
+      'hostname',
+      'level',
+      'memberId',
+      'msg',
+      'name',
+      'pid',
+      'programId',
+      'time',
+    ]);
+    expect(
+      Object.keys(line.err as object).every((k) => k === 'name' || k === 'code' || k === 'stack' || k === 'cause'),
+    ).toBe(true);
     expect((line.err as { stack: string }).stack).toMatch(/^\w+: \[hidden\]\n\s+at /);
 
-    expect(await health()).toEqual({ status: 503, body: { status: 'unavailable', database: 'down', redis: 'ok', slack: 'ok' } });
+    expect(await health()).toEqual({
+      status: 503,
+      body: { status: 'unavailable', database: 'down', redis: 'ok', slack: 'ok' },
+    });
   });
 
   it('stores the contact exactly once when Save is pressed again after the database is back', async () => {
@@ -111,7 +129,10 @@ describe('saving a contact while the database is down', () => {
     const again = await h.interact(viewSubmission('U0CLIN1', opened, GOOD));
     expect(again.json).toEqual({ response_action: 'clear' });
     // A Slack retry of that same submission changes nothing.
-    const retry = await h.interact(viewSubmission('U0CLIN1', opened, GOOD), { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' });
+    const retry = await h.interact(viewSubmission('U0CLIN1', opened, GOOD), {
+      'x-slack-retry-num': '1',
+      'x-slack-retry-reason': 'http_timeout',
+    });
     expect(retry.json).toEqual({ response_action: 'clear' });
 
     const prisma = h.carelog.deps.db.prisma;
@@ -121,11 +142,22 @@ describe('saving a contact while the database is down', () => {
     expect(contacts[0]!.client.code).toBe('PIC-0001');
     expect(contacts[0]!.followUps).toHaveLength(1);
     expect(contacts[0]!.idempotencyKey).toBe(`slack:${opened.id}`);
-    expect(openNotes(h.carelog.deps.keyring, { programId: 'wilmington', contactId: contacts[0]!.id }, contacts[0]!.notesCiphertext!)).toBe(CANARY);
+    expect(
+      openNotes(
+        h.carelog.deps.keyring,
+        { programId: 'wilmington', contactId: contacts[0]!.id },
+        contacts[0]!.notesCiphertext!,
+      ),
+    ).toBe(CANARY);
     expect(await prisma.client.count()).toBe(1);
     expect(await prisma.auditEvent.count({ where: { action: 'contact.create' } })).toBe(1);
     // The failed attempt consumed no numbers.
-    expect(await prisma.program.findUniqueOrThrow({ where: { id: 'wilmington' }, select: { nextClientNumber: true, nextContactNumber: true } })).toEqual({
+    expect(
+      await prisma.program.findUniqueOrThrow({
+        where: { id: 'wilmington' },
+        select: { nextClientNumber: true, nextContactNumber: true },
+      }),
+    ).toEqual({
       nextClientNumber: 2,
       nextContactNumber: 2,
     });

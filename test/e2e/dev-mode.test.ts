@@ -20,7 +20,11 @@ beforeAll(() => {
 /** Runs `npm start`'s entry with exactly `env` (and PATH); resolves with its exit code and output. */
 function runMain(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['dist/src/main.js'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['dist/src/main.js'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
@@ -35,20 +39,29 @@ function runMain(env: Record<string, string>): Promise<{ code: number | null; ou
 
 describe('development modes on a network address', () => {
   it('npm start refuses HOST=0.0.0.0 without Slack credentials and with TEAMS_DEV_UNAUTHENTICATED, saying why and what to set', async () => {
-    const { code, output } = await runMain({ NODE_ENV: 'development', HOST: '0.0.0.0', CARELOG_CONFIG: 'carelog.example.yml', TEAMS_DEV_UNAUTHENTICATED: '1', CARELOG_DATA_DIR: '/nonexistent/carelog-dev-mode' });
+    const { code, output } = await runMain({
+      NODE_ENV: 'development',
+      HOST: '0.0.0.0',
+      CARELOG_CONFIG: 'carelog.example.yml',
+      TEAMS_DEV_UNAUTHENTICATED: '1',
+      CARELOG_DATA_DIR: '/nonexistent/carelog-dev-mode',
+    });
     expect(code).toBe(1);
     expect(output).toContain('HOST: 0.0.0.0 listens beyond this machine, but SLACK_BOT_TOKEN is not set');
     expect(output).toContain('set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET of a real Slack app, or HOST=127.0.0.1');
-    expect(output).toContain('TEAMS_DEV_UNAUTHENTICATED: accepts Teams activities without a token, so it is refused with HOST=0.0.0.0');
+    expect(output).toContain(
+      'TEAMS_DEV_UNAUTHENTICATED: accepts Teams activities without a token, so it is refused with HOST=0.0.0.0',
+    );
     expect(output).toContain('set TEAMS_CLIENT_ID and TEAMS_CLIENT_SECRET instead');
     expect(output).not.toContain('carelog is ready');
   });
 
   it('startCarelog refuses a hand-built configuration the same way', async () => {
-    await expect(startTestCarelog({ yaml: PROGRAM_YAML, slackSimulated: true, env: { HOST: '0.0.0.0' } })).rejects.toThrow(/HOST: 0\.0\.0\.0 listens beyond this machine/);
+    await expect(
+      startTestCarelog({ yaml: PROGRAM_YAML, slackSimulated: true, env: { HOST: '0.0.0.0' } }),
+    ).rejects.toThrow(/HOST: 0\.0\.0\.0 listens beyond this machine/);
   });
 });
-
 
 describe('the local Slack simulator on loopback', () => {
   let h: TestCarelog;
@@ -69,7 +82,11 @@ describe('the local Slack simulator on loopback', () => {
   it('posts respond() answers only to the simulator: a request naming another response_url is refused', async () => {
     const simulator = h.carelog.simulator!;
     expect(simulator).not.toBeNull();
-    for (const elsewhere of ['https://hooks.slack.com/commands/T0TEST/1/abc', 'http://127.0.0.1:9/collect', `${simulator.apiUrl.replace('/api/', '')}.evil.example/api/x`]) {
+    for (const elsewhere of [
+      'https://hooks.slack.com/commands/T0TEST/1/abc',
+      'http://127.0.0.1:9/collect',
+      `${simulator.apiUrl.replace('/api/', '')}.evil.example/api/x`,
+    ]) {
       const res = await digest(elsewhere);
       expect([res.status, res.text]).toEqual([400, 'response_url must be the local Slack simulator’s']);
     }

@@ -67,7 +67,13 @@ const program = (id: string) => h.carelog.deps.directory.program(id)!;
 
 /** chat.postMessage calls carrying a digest, to one channel. */
 const digestPosts = (channel: string): RecordedCall[] =>
-  h.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === channel && (c.args.metadata as { event_type?: string } | undefined)?.event_type === DIGEST_EVENT_TYPE);
+  h.slack
+    .callsTo('chat.postMessage')
+    .filter(
+      (c) =>
+        c.args.channel === channel &&
+        (c.args.metadata as { event_type?: string } | undefined)?.event_type === DIGEST_EVENT_TYPE,
+    );
 const runIdOf = (c: RecordedCall) => (c.args.metadata as { event_payload: { run_id: string } }).event_payload.run_id;
 const blocksText = (c: RecordedCall) => JSON.stringify(c.args.blocks);
 /** The reply carelog sent through the response_url (the fake records it as a call). */
@@ -77,7 +83,13 @@ function digestCommand(userId: string, text: string, teamId = TEAM) {
   return sendSignedRequest({
     url: h.url,
     signingSecret: SIGNING_SECRET,
-    body: slashCommandBody({ command: '/digest', text, teamId, userId, responseUrl: `${h.carelog.deps.config.env.SLACK_API_URL}${RESPONSE_METHOD}` }),
+    body: slashCommandBody({
+      command: '/digest',
+      text,
+      teamId,
+      userId,
+      responseUrl: `${h.carelog.deps.config.env.SLACK_API_URL}${RESPONSE_METHOD}`,
+    }),
   });
 }
 
@@ -96,8 +108,12 @@ function smallProgramCsv(): string {
     `SML-${String(n).padStart(4, '0')},${date},${extra.source ?? 'call_for_service'},crisis_services,${extra.referrals ?? ''},resolved_on_scene,${sex},25-59,,"${CANARY} #${n}"`;
   for (let i = 1; i <= 3; i++) lines.push(row(i, `2024-03-${String(10 + i)}`, 'female'));
   for (let i = 4; i <= 43; i++) lines.push(row(i, addDays('2024-04-01', i), 'male'));
-  for (let i = 44; i <= 73; i++) lines.push(row(i, addDays('2024-07-01', i - 40), i <= 68 ? 'male' : 'female', i >= 70 ? { source: 'self_referral' } : {}));
-  for (let i = 4; i <= 23; i++) lines.push(row(i, addDays('2024-08-01', i), 'male', i <= 6 ? { referrals: 'addiction_treatment' } : {}));
+  for (let i = 44; i <= 73; i++)
+    lines.push(
+      row(i, addDays('2024-07-01', i - 40), i <= 68 ? 'male' : 'female', i >= 70 ? { source: 'self_referral' } : {}),
+    );
+  for (let i = 4; i <= 23; i++)
+    lines.push(row(i, addDays('2024-08-01', i), 'male', i <= 6 ? { referrals: 'addiction_treatment' } : {}));
   return lines.join('\n');
 }
 
@@ -107,12 +123,23 @@ beforeAll(async () => {
   const deps = h.carelog.deps;
   // The progress report's own dataset (207 served by the end of Q3, 115 new in Q3).
   await seedProgressReport(prisma(), 'wilmington', deps.directory.member('wilmington', 'slack', 'U0CLIN1')!.memberId);
-  const imported = await importContacts({ db: deps.db, keyring: deps.keyring, directory: deps.directory }, { program: program('small'), csv: smallProgramCsv() });
+  const imported = await importContacts(
+    { db: deps.db, keyring: deps.keyring, directory: deps.directory },
+    { program: program('small'), csv: smallProgramCsv() },
+  );
   expect(imported).toMatchObject({ ok: true, summary: { contactsCreated: 93, clientsCreated: 73 } });
 
   // Follow-ups, logged through /contact on Wed 2 Oct with notes carrying the canary.
   const withFollowUp = (date: string, assignee: string) =>
-    logContact(h, 'U0CLIN1', { ...NEW_CLIENT, contact_date: '2024-10-02', contact_time: '09:30', follow_up_wanted: true, follow_up_date: date, follow_up_assignee: assignee, notes: CANARY });
+    logContact(h, 'U0CLIN1', {
+      ...NEW_CLIENT,
+      contact_date: '2024-10-02',
+      contact_time: '09:30',
+      follow_up_wanted: true,
+      follow_up_date: date,
+      follow_up_assignee: assignee,
+      notes: CANARY,
+    });
   await withFollowUp('2024-10-02', 'U0CASE1'); // overdue since Fri 4 Oct 09:00
   await withFollowUp('2024-10-09', 'U0CASE1'); // due next week
   await withFollowUp('2024-10-08', 'U0CASE2'); // due next week
@@ -120,10 +147,19 @@ beforeAll(async () => {
   await withFollowUp('2024-10-03', 'U0CASE2'); // past due, overdue only at 09:00 on Monday
   await withFollowUp('2024-10-21', 'U0CASE2'); // later
   await withFollowUp('2024-10-03', 'U0CASE2'); // met by a contact on Thursday: done
-  const met = await prisma().client.findFirstOrThrow({ where: { programId: 'wilmington' }, orderBy: { number: 'desc' } });
+  const met = await prisma().client.findFirstOrThrow({
+    where: { programId: 'wilmington' },
+    orderBy: { number: 'desc' },
+  });
   clock.set(fromLocal('2024-10-03', '11:00', NY));
   const { sex: _sex, age_band: _age, ...returning } = NEW_CLIENT;
-  await logContact(h, 'U0CLIN1', { ...returning, client: { value: met.id, text: met.code }, contact_date: '2024-10-03', contact_time: '10:30', notes: CANARY });
+  await logContact(h, 'U0CLIN1', {
+    ...returning,
+    client: { value: met.id, text: met.code },
+    contact_date: '2024-10-03',
+    contact_time: '10:30',
+    notes: CANARY,
+  });
   expect(await prisma().followUp.count({ where: { programId: 'wilmington', status: 'done' } })).toBe(1);
   clock.set(MONDAY_0800);
 }, 120_000);
@@ -136,7 +172,10 @@ describe('/digest previews', () => {
   it('shows the quarter privately to leadership, with the progress report’s figures, and posts nothing', async () => {
     const posts = h.slack.callsTo('chat.postMessage').length;
     const reply = await digestReply('U0LEAD1', 'quarter 2024-Q3');
-    expect(reply).toMatchObject({ response_type: 'ephemeral', text: 'Preview: Wilmington Partners in Care: quarterly digest, Jul–Sep 2024' });
+    expect(reply).toMatchObject({
+      response_type: 'ephemeral',
+      text: 'Preview: Wilmington Partners in Care: quarterly digest, Jul–Sep 2024',
+    });
     const text = JSON.stringify(reply.blocks);
     expect(text).toContain('128 people served, 115 of them new — up 32 % on last quarter');
     expect(text).toContain('2024-Q1*: 5 · 2024-Q2: 87 · 2024-Q3: 115');
@@ -148,30 +187,52 @@ describe('/digest previews', () => {
 
   it('shows an admin the last complete week by default (on Monday 7 Oct: Sep 30 – Oct 6)', async () => {
     const reply = await digestReply('U0ADMN1', 'week');
-    expect(reply).toMatchObject({ response_type: 'ephemeral', text: 'Preview: Wilmington Partners in Care: weekly digest, week of Sep 30, 2024' });
+    expect(reply).toMatchObject({
+      response_type: 'ephemeral',
+      text: 'Preview: Wilmington Partners in Care: weekly digest, week of Sep 30, 2024',
+    });
     expect(JSON.stringify(reply.blocks)).toContain('Follow-ups needing attention');
   });
 
   it('refuses clinicians, case managers, strangers and other workspaces, showing no figures', async () => {
-    for (const [user, team] of [['U0CLIN1', TEAM], ['U0CASE1', TEAM], ['U0NOBODY', TEAM], ['U0LEAD1', 'T0ELSEWHERE']] as const) {
+    for (const [user, team] of [
+      ['U0CLIN1', TEAM],
+      ['U0CASE1', TEAM],
+      ['U0NOBODY', TEAM],
+      ['U0LEAD1', 'T0ELSEWHERE'],
+    ] as const) {
       const before = h.slack.calls.length;
       const res = await digestCommand(user, 'quarter 2024-Q3', team);
       expect(res.status).toBe(200);
-      expect(res.json).toEqual({ response_type: 'ephemeral', text: 'Digests are for your program’s leadership and admins.' });
+      expect(res.json).toEqual({
+        response_type: 'ephemeral',
+        text: 'Digests are for your program’s leadership and admins.',
+      });
       await new Promise((r) => setTimeout(r, 100));
       expect(h.slack.calls.slice(before).map((c) => c.method)).toEqual([]);
     }
   });
 
   it('answers a period it cannot read, or one before the program, with the usage and no figures', async () => {
-    expect(await digestReply('U0LEAD1', 'quarter 2024-W40')).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('“2024-w40” is not a quarter.') });
+    expect(await digestReply('U0LEAD1', 'quarter 2024-W40')).toMatchObject({
+      response_type: 'ephemeral',
+      text: expect.stringContaining('“2024-w40” is not a quarter.'),
+    });
     // A word is never quoted back (it could be a name typed in the wrong place).
     const word = await digestReply('U0LEAD1', 'quarter Quillsparrow');
-    expect(word).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(/^That is not a quarter\. Usage/) });
+    expect(word).toMatchObject({
+      response_type: 'ephemeral',
+      text: expect.stringMatching(/^That is not a quarter\. Usage/),
+    });
     expect(JSON.stringify(word)).not.toMatch(/quillsparrow/i);
-    expect(await digestReply('U0LEAD1', 'quarter 2023-Q4')).toMatchObject({ text: 'Oct–Dec 2023 ended before the program started (2024-03-01).' });
+    expect(await digestReply('U0LEAD1', 'quarter 2023-Q4')).toMatchObject({
+      text: 'Oct–Dec 2023 ended before the program started (2024-03-01).',
+    });
     const res = await digestCommand('U0LEAD1', 'month');
-    expect(res.json).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('Usage: `/digest week|quarter') });
+    expect(res.json).toMatchObject({
+      response_type: 'ephemeral',
+      text: expect.stringContaining('Usage: `/digest week|quarter'),
+    });
   });
 });
 
@@ -181,34 +242,59 @@ describe('/digest … post', () => {
     expect(reply).toEqual({ response_type: 'ephemeral', text: 'Posted the digest for Jul–Sep 2024 to <#C0DIGEST>.' });
     const [post, ...more] = digestPosts('C0DIGEST');
     expect(more).toEqual([]);
-    const run = await prisma().digestRun.findFirstOrThrow({ where: { programId: 'wilmington', kind: 'quarter', periodLabel: '2024-Q3' } });
+    const run = await prisma().digestRun.findFirstOrThrow({
+      where: { programId: 'wilmington', kind: 'quarter', periodLabel: '2024-Q3' },
+    });
     const lead = h.carelog.deps.directory.member('wilmington', 'slack', 'U0LEAD1')!;
     expect(run).toMatchObject({ status: 'posted', platform: 'slack', channel: 'C0DIGEST', requestedBy: lead.memberId });
     expect(runIdOf(post!)).toBe(run.id);
-    expect(post!.args.text).toBe('Wilmington Partners in Care: quarterly digest, Jul–Sep 2024: 128 people served, 115 of them new — up 32 % on last quarter');
+    expect(post!.args.text).toBe(
+      'Wilmington Partners in Care: quarterly digest, Jul–Sep 2024: 128 people served, 115 of them new — up 32 % on last quarter',
+    );
 
     // The chart, through files.getUploadURLExternal, the upload and files.completeUploadExternal.
-    const upload = await waitUntil(() => h.slack.uploads.find((u) => u.completed && u.channel === 'C0DIGEST'), 5_000, 'chart upload');
-    expect(upload).toMatchObject({ filename: CHART_FILENAME, threadTs: run.messageTs, title: 'New clients by quarter' });
+    const upload = await waitUntil(
+      () => h.slack.uploads.find((u) => u.completed && u.channel === 'C0DIGEST'),
+      5_000,
+      'chart upload',
+    );
+    expect(upload).toMatchObject({
+      filename: CHART_FILENAME,
+      threadTs: run.messageTs,
+      title: 'New clients by quarter',
+    });
     expect(upload.bytes!.length).toBe(upload.length);
     const png = decodePng(upload.bytes!);
     expect([png.width, png.height]).toEqual([800, 400]);
 
     const again = await digestReply('U0ADMN1', 'quarter 2024-Q3 post');
-    expect(again).toEqual({ response_type: 'ephemeral', text: 'The digest for Jul–Sep 2024 was already posted to <#C0DIGEST>; it is not posted twice.' });
+    expect(again).toEqual({
+      response_type: 'ephemeral',
+      text: 'The digest for Jul–Sep 2024 was already posted to <#C0DIGEST>; it is not posted twice.',
+    });
     expect(digestPosts('C0DIGEST')).toHaveLength(1);
     expect(h.slack.uploads.filter((u) => u.channel === 'C0DIGEST')).toHaveLength(1);
     // The quarterly schedule firing on Tue 1 Oct finds it posted.
-    await postDigestJob.run({ programId: 'wilmington', kind: 'quarter' }, { ...h.carelog.deps, now: () => fromLocal('2024-10-01', '08:00', NY) });
+    await postDigestJob.run(
+      { programId: 'wilmington', kind: 'quarter' },
+      { ...h.carelog.deps, now: () => fromLocal('2024-10-01', '08:00', NY) },
+    );
     expect(digestPosts('C0DIGEST')).toHaveLength(1);
   });
 
   it('refuses a period that has not ended, and posts nothing', async () => {
     // The default period is the last complete one: already posted above.
-    expect(await digestReply('U0LEAD1', 'quarter post')).toMatchObject({ text: 'The digest for Jul–Sep 2024 was already posted to <#C0DIGEST>; it is not posted twice.' });
+    expect(await digestReply('U0LEAD1', 'quarter post')).toMatchObject({
+      text: 'The digest for Jul–Sep 2024 was already posted to <#C0DIGEST>; it is not posted twice.',
+    });
     const before = digestPosts('C0DIGEST').length;
-    expect(await digestReply('U0LEAD1', 'quarter 2024-Q4 post')).toEqual({ response_type: 'ephemeral', text: 'Oct–Dec 2024 has not ended yet; only finished periods can be posted.' });
-    expect(await digestReply('U0LEAD1', 'week 2024-10-07 post')).toMatchObject({ text: 'week of Oct 7, 2024 has not ended yet; only finished periods can be posted.' });
+    expect(await digestReply('U0LEAD1', 'quarter 2024-Q4 post')).toEqual({
+      response_type: 'ephemeral',
+      text: 'Oct–Dec 2024 has not ended yet; only finished periods can be posted.',
+    });
+    expect(await digestReply('U0LEAD1', 'week 2024-10-07 post')).toMatchObject({
+      text: 'week of Oct 7, 2024 has not ended yet; only finished periods can be posted.',
+    });
     expect(digestPosts('C0DIGEST')).toHaveLength(before);
   });
 });
@@ -224,7 +310,11 @@ describe('the schedules', () => {
     ];
     for (const e of expectations) {
       const s = await queue.getJobScheduler(e.id);
-      expect(s, e.id).toMatchObject({ pattern: e.pattern, tz: e.tz, template: { data: { programId: e.id.split(':')[1], kind: e.id.split(':')[2] }, opts: { attempts: 8 } } });
+      expect(s, e.id).toMatchObject({
+        pattern: e.pattern,
+        tz: e.tz,
+        template: { data: { programId: e.id.split(':')[1], kind: e.id.split(':')[2] }, opts: { attempts: 8 } },
+      });
       // BullMQ works out the next run in the zone (real time): the local weekday and hour are right.
       const next = toLocal(new Date(s!.next!), e.tz);
       const weekday = new Date(`${next.date}T12:00:00Z`).getUTCDay();
@@ -248,7 +338,9 @@ describe('the schedules', () => {
     await postDigestJob.run({ programId: 'small', kind: 'quarter' }, at('2028-04-03'));
     const posts = digestPosts('C0SMALL').filter((c) => String(c.args.text).includes('Jan–Mar 2028'));
     expect(posts).toHaveLength(1);
-    expect(await prisma().digestRun.findFirstOrThrow({ where: { programId: 'small', periodLabel: '2028-Q1' } })).toMatchObject({ status: 'posted', messageTs: expect.any(String) });
+    expect(
+      await prisma().digestRun.findFirstOrThrow({ where: { programId: 'small', periodLabel: '2028-Q1' } }),
+    ).toMatchObject({ status: 'posted', messageTs: expect.any(String) });
   });
 });
 
@@ -266,16 +358,28 @@ describe('exactly one post per program, kind and period', () => {
       now: clock.now,
     });
     cleanups.push(() => second.stop());
-    expect(await queue.getJobScheduler(digestSchedulerId('wilmington', 'week'))).toMatchObject({ pattern: '0 8 * * 1', tz: NY });
+    expect(await queue.getJobScheduler(digestSchedulerId('wilmington', 'week'))).toMatchObject({
+      pattern: '0 8 * * 1',
+      tz: NY,
+    });
     const schedulers = (await queue.getJobSchedulers()).filter((s) => s.name === DIGEST_JOB_NAME);
-    expect(schedulers.map((s) => s.key).sort()).toEqual(['digest:small:quarter', 'digest:small:week', 'digest:wilmington:quarter', 'digest:wilmington:week']);
-    const delayed = (await queue.getDelayed()).filter((j) => j.name === DIGEST_JOB_NAME && j.data.programId === 'wilmington' && j.data.kind === 'week');
+    expect(schedulers.map((s) => s.key).sort()).toEqual([
+      'digest:small:quarter',
+      'digest:small:week',
+      'digest:wilmington:quarter',
+      'digest:wilmington:week',
+    ]);
+    const delayed = (await queue.getDelayed()).filter(
+      (j) => j.name === DIGEST_JOB_NAME && j.data.programId === 'wilmington' && j.data.kind === 'week',
+    );
     expect(delayed).toHaveLength(1);
   });
 
   it('the scheduled job, extra jobs on both instances and two direct calls race: one chat.postMessage, recorded', async () => {
     const week = parsePeriod('2024-W40', 'week', NY, '2024-03-01')!;
-    const [scheduled] = (await h.carelog.queue.getDelayed()).filter((j) => j.name === DIGEST_JOB_NAME && j.data.programId === 'wilmington' && j.data.kind === 'week');
+    const [scheduled] = (await h.carelog.queue.getDelayed()).filter(
+      (j) => j.name === DIGEST_JOB_NAME && j.data.programId === 'wilmington' && j.data.kind === 'week',
+    );
     const data = { programId: 'wilmington', kind: 'week' as const };
     const direct = await Promise.allSettled([
       scheduled!.promote(),
@@ -284,12 +388,24 @@ describe('exactly one post per program, kind and period', () => {
       postDigestOnce(second.deps, program('wilmington'), week),
     ]);
     // The direct calls that lost were told another process holds the claim; none failed otherwise.
-    for (const d of direct.filter((x) => x.status === 'rejected')) expect((d as PromiseRejectedResult).reason).toMatchObject({ name: 'DigestInFlightError' });
-    const run = await waitUntil(() => prisma().digestRun.findFirst({ where: { programId: 'wilmington', kind: 'week', periodLabel: '2024-W40', status: 'posted' } }), 15_000, 'weekly digest posted');
-    await waitUntil(async () => {
-      const c = await h.carelog.queue.getJobCounts('wait', 'active', 'prioritized');
-      return c.wait! + c.active! + (c.prioritized ?? 0) === 0;
-    }, 15_000, 'digest jobs settled');
+    for (const d of direct.filter((x) => x.status === 'rejected'))
+      expect((d as PromiseRejectedResult).reason).toMatchObject({ name: 'DigestInFlightError' });
+    const run = await waitUntil(
+      () =>
+        prisma().digestRun.findFirst({
+          where: { programId: 'wilmington', kind: 'week', periodLabel: '2024-W40', status: 'posted' },
+        }),
+      15_000,
+      'weekly digest posted',
+    );
+    await waitUntil(
+      async () => {
+        const c = await h.carelog.queue.getJobCounts('wait', 'active', 'prioritized');
+        return c.wait! + c.active! + (c.prioritized ?? 0) === 0;
+      },
+      15_000,
+      'digest jobs settled',
+    );
     await new Promise((r) => setTimeout(r, 300));
     const posts = digestPosts('C0DIGEST').filter((c) => String(c.args.text).includes('week of Sep 30, 2024'));
     expect(posts).toHaveLength(1);
@@ -301,21 +417,33 @@ describe('exactly one post per program, kind and period', () => {
     // Run again after the post: through the queue and directly, nothing more goes out.
     const job = await second.queue.add(DIGEST_JOB_NAME, data);
     await waitUntil(async () => (await job.getState()) === 'completed', 10_000, 'rerun completed');
-    expect(await postDigestOnce(h.carelog.deps, program('wilmington'), week)).toEqual({ status: 'already-posted', channel: 'C0DIGEST', ts: run.messageTs });
+    expect(await postDigestOnce(h.carelog.deps, program('wilmington'), week)).toEqual({
+      status: 'already-posted',
+      channel: 'C0DIGEST',
+      ts: run.messageTs,
+    });
     expect(digestPosts('C0DIGEST').filter((c) => String(c.args.text).includes('week of Sep 30, 2024'))).toHaveLength(1);
   });
 
   it('the weekly digest lists follow-ups due this week and overdue by case manager, as counts', () => {
     const [post] = digestPosts('C0DIGEST').filter((c) => String(c.args.text).includes('week of Sep 30, 2024'));
-    const table = (post!.args.blocks as { block_id?: string; text?: { text: string } }[]).find((b) => b.text?.text.startsWith('*Follow-ups needing attention'));
-    expect(table!.text!.text).toBe('*Follow-ups needing attention (due this week / overdue)*\n<@U0CASE1>: *1 / 1*\n<@U0CASE2>: *3 / 0*');
+    const table = (post!.args.blocks as { block_id?: string; text?: { text: string } }[]).find((b) =>
+      b.text?.text.startsWith('*Follow-ups needing attention'),
+    );
+    expect(table!.text!.text).toBe(
+      '*Follow-ups needing attention (due this week / overdue)*\n<@U0CASE1>: *1 / 1*\n<@U0CASE2>: *3 / 0*',
+    );
     expect(blocksText(post!)).toContain('*Follow-ups completed*\\n1');
   });
 });
 
 /** The conversations.history cursors carelog sent for a channel since call number `from`. */
 const historyPagesOf = (channel: string, from: number) =>
-  h.slack.callsTo('conversations.history').slice(from).filter((c) => c.args.channel === channel).map((c) => c.args.cursor ?? null);
+  h.slack
+    .callsTo('conversations.history')
+    .slice(from)
+    .filter((c) => c.args.channel === channel)
+    .map((c) => c.args.cursor ?? null);
 /** The cursors a full read of a channel's history takes, 200 messages a page. */
 const pagesFor = (channel: string) => {
   const n = h.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === channel && !c.args.thread_ts).length;
@@ -325,7 +453,10 @@ const pagesFor = (channel: string) => {
 describe('the crash window between posting and recording', () => {
   const week = (label: string) => parsePeriod(label, 'week', CHICAGO, '2024-03-01')!;
   const age = (programId: string, periodLabel: string) =>
-    prisma().digestRun.updateMany({ where: { programId, periodLabel }, data: { claimedAt: new Date(Date.now() - DIGEST_CLAIM_LEASE_MS - 1_000) } });
+    prisma().digestRun.updateMany({
+      where: { programId, periodLabel },
+      data: { claimedAt: new Date(Date.now() - DIGEST_CLAIM_LEASE_MS - 1_000) },
+    });
 
   it('a process stalled after Slack took the message: once its lease runs out, the next run finds it in the channel history and posts nothing', async () => {
     let release!: () => void;
@@ -338,13 +469,23 @@ describe('the crash window between posting and recording', () => {
     const q3 = parsePeriod('2024-Q3', 'quarter', CHICAGO, '2024-03-01')!;
     const first = postDigestOnce(h.carelog.deps, program('small'), q3);
     try {
-      await waitUntil(() => digestPosts('C0SMALL').some((c) => String(c.args.text).includes('Jul–Sep 2024')), 10_000, 'first post');
+      await waitUntil(
+        () => digestPosts('C0SMALL').some((c) => String(c.args.text).includes('Jul–Sep 2024')),
+        10_000,
+        'first post',
+      );
       // While its claim is fresh, another run stands back.
-      await expect(postDigestOnce(h.carelog.deps, program('small'), q3)).rejects.toMatchObject({ name: 'DigestInFlightError' });
+      await expect(postDigestOnce(h.carelog.deps, program('small'), q3)).rejects.toMatchObject({
+        name: 'DigestInFlightError',
+      });
       // The team talks on: 450 messages land in the channel before the run is taken over.
       const others = new WebClient('xoxb-someone-else', { slackApiUrl: h.carelog.deps.config.env.SLACK_API_URL });
       for (let i = 0; i < 450; i += 50) {
-        await Promise.all(Array.from({ length: 50 }, (_, j) => others.chat.postMessage({ channel: 'C0SMALL', text: `chatter ${i + j}` })));
+        await Promise.all(
+          Array.from({ length: 50 }, (_, j) =>
+            others.chat.postMessage({ channel: 'C0SMALL', text: `chatter ${i + j}` }),
+          ),
+        );
       }
       await age('small', '2024-Q3');
       const historyBefore = h.slack.callsTo('conversations.history').length;
@@ -372,7 +513,15 @@ describe('the crash window between posting and recording', () => {
   });
 
   it('a claim abandoned before posting: the next run finds nothing in the history and posts once', async () => {
-    await prisma().digestRun.create({ data: { programId: 'small', kind: 'week', periodLabel: '2024-W41', platform: 'slack', claimedAt: new Date(Date.now() - DIGEST_CLAIM_LEASE_MS - 1_000) } });
+    await prisma().digestRun.create({
+      data: {
+        programId: 'small',
+        kind: 'week',
+        periodLabel: '2024-W41',
+        platform: 'slack',
+        claimedAt: new Date(Date.now() - DIGEST_CLAIM_LEASE_MS - 1_000),
+      },
+    });
     const historyBefore = h.slack.callsTo('conversations.history').length;
     const result = await postDigestOnce(h.carelog.deps, program('small'), week('2024-W41'));
     expect(result).toMatchObject({ status: 'posted', channel: 'C0SMALL' });
@@ -382,18 +531,24 @@ describe('the crash window between posting and recording', () => {
   });
 
   it('a post Slack refused: the claim is released at once, and the retry checks the history, then posts once', async () => {
-    h.slack.respond('chat.postMessage', (call) => (call.args.channel === 'C0SMALL' ? { body: { ok: false, error: 'internal_error' } } : undefined));
+    h.slack.respond('chat.postMessage', (call) =>
+      call.args.channel === 'C0SMALL' ? { body: { ok: false, error: 'internal_error' } } : undefined,
+    );
     await expect(postDigestOnce(h.carelog.deps, program('small'), week('2024-W42'))).rejects.toThrow();
     h.slack.respond('chat.postMessage', () => undefined);
     const run = await prisma().digestRun.findFirstOrThrow({ where: { programId: 'small', periodLabel: '2024-W42' } });
     expect(run).toMatchObject({ status: 'posting', claimedAt: new Date(0) });
     const historyBefore = h.slack.callsTo('conversations.history').length;
-    expect(await postDigestOnce(h.carelog.deps, program('small'), week('2024-W42'))).toMatchObject({ status: 'posted' });
+    expect(await postDigestOnce(h.carelog.deps, program('small'), week('2024-W42'))).toMatchObject({
+      status: 'posted',
+    });
     // The whole history was read (the channel holds earlier digests and chatter), then it posted.
     expect(historyPagesOf('C0SMALL', historyBefore)).toEqual(pagesFor('C0SMALL'));
     // Two attempts reached Slack; it took one.
     expect(digestPosts('C0SMALL').filter((c) => String(c.args.text).includes('week of Oct 14, 2024'))).toHaveLength(2);
-    expect(h.slack.messages.filter((m) => m.channel === 'C0SMALL' && m.text?.includes('week of Oct 14, 2024'))).toHaveLength(1);
+    expect(
+      h.slack.messages.filter((m) => m.channel === 'C0SMALL' && m.text?.includes('week of Oct 14, 2024')),
+    ).toHaveLength(1);
   });
 
   it('/digest tells the person when the digest could not be built, and the failure is logged without content', async () => {
@@ -403,7 +558,10 @@ describe('the crash window between posting and recording', () => {
       throw new Error('the clock is broken');
     };
     try {
-      expect(await digestReply('U0LEAD1', 'week post')).toEqual({ response_type: 'ephemeral', text: 'carelog could not finish that digest just now. Try again in a moment: a digest is never posted twice.' });
+      expect(await digestReply('U0LEAD1', 'week post')).toEqual({
+        response_type: 'ephemeral',
+        text: 'carelog could not finish that digest just now. Try again in a moment: a digest is never posted twice.',
+      });
     } finally {
       deps.now = realNow;
     }
@@ -411,9 +569,20 @@ describe('the crash window between posting and recording', () => {
   });
 
   it('/digest … post while another process holds the claim says it is being posted, and posts nothing', async () => {
-    await prisma().digestRun.create({ data: { programId: 'wilmington', kind: 'week', periodLabel: '2024-W39', platform: 'slack', claimedAt: new Date() } });
+    await prisma().digestRun.create({
+      data: {
+        programId: 'wilmington',
+        kind: 'week',
+        periodLabel: '2024-W39',
+        platform: 'slack',
+        claimedAt: new Date(),
+      },
+    });
     const before = digestPosts('C0DIGEST').length;
-    expect(await digestReply('U0LEAD1', 'week 2024-W39 post')).toEqual({ response_type: 'ephemeral', text: 'The digest for week of Sep 23, 2024 is being posted right now.' });
+    expect(await digestReply('U0LEAD1', 'week 2024-W39 post')).toEqual({
+      response_type: 'ephemeral',
+      text: 'The digest for week of Sep 23, 2024 is being posted right now.',
+    });
     expect(digestPosts('C0DIGEST')).toHaveLength(before);
   });
 });
@@ -422,13 +591,18 @@ describe('what a posted digest carries', () => {
   it('suppresses small cells in the posted blocks: "<11", and the cell a total would give away', async () => {
     // Posted by the quarterly schedule on Tue 1 Oct 2024 (the previous test already posted it as
     // the crash-window run): the job finds it and posts nothing more.
-    await postDigestJob.run({ programId: 'small', kind: 'quarter' }, { ...h.carelog.deps, now: () => fromLocal('2024-10-01', '08:00', CHICAGO) });
+    await postDigestJob.run(
+      { programId: 'small', kind: 'quarter' },
+      { ...h.carelog.deps, now: () => fromLocal('2024-10-01', '08:00', CHICAGO) },
+    );
     const [post, ...more] = digestPosts('C0SMALL').filter((c) => String(c.args.text).includes('Jul–Sep 2024'));
     expect(more).toEqual([]);
     const text = blocksText(post!);
     // 50 served = 30 new + 20 continuing; new by sex: 25 male, 5 female; 4 self-referrals of 50
     // contacts; 3 contacts with an addiction-treatment referral; March's 3 new clients.
-    expect(post!.args.text).toBe('Small Town Co-Responders: quarterly digest, Jul–Sep 2024: 50 people served, 30 of them new — down 25 % on last quarter');
+    expect(post!.args.text).toBe(
+      'Small Town Co-Responders: quarterly digest, Jul–Sep 2024: 50 people served, 30 of them new — down 25 % on last quarter',
+    );
     expect(text).toContain('*New clients by sex*\\nMale: *hidden*\\nFemale: *<11*\\nAnother: *0*\\nNot reported: *0*');
     expect(text).toContain('Call for service: *hidden*');
     expect(text).toContain('Self-referral: *<11*');
@@ -436,7 +610,15 @@ describe('what a posted digest carries', () => {
     expect(text).toContain('2024-Q1*: <11 · 2024-Q2: 40 · 2024-Q3: 30');
     expect(text).toContain('*Served since the program began*\\nhidden');
     expect(text).toContain('Counts from 1 to 10 are shown as <11');
-    for (const shown of ['Male: *25*', 'Female: *5*', 'Self-referral: *4*', 'Addiction treatment: *3*', '2024-Q1*: 3', 'began*\\n73']) expect(text).not.toContain(shown);
+    for (const shown of [
+      'Male: *25*',
+      'Female: *5*',
+      'Self-referral: *4*',
+      'Addiction treatment: *3*',
+      '2024-Q1*: 3',
+      'began*\\n73',
+    ])
+      expect(text).not.toContain(shown);
   });
 
   it('carries no client code, no note and nothing over Slack’s limits, in any digest posted, and no note in any log line', () => {
@@ -469,7 +651,8 @@ describe('what a posted digest carries', () => {
     }
     const slots = [0, 1, 2].map((i) => {
       let n = 0;
-      for (let x = Math.floor((i * png.width) / 3); x < ((i + 1) * png.width) / 3; x++) if (blue(png.rgb(x, axis - 1))) n++;
+      for (let x = Math.floor((i * png.width) / 3); x < ((i + 1) * png.width) / 3; x++)
+        if (blue(png.rgb(x, axis - 1))) n++;
       return n;
     });
     expect(slots[0]).toBe(0);

@@ -6,7 +6,16 @@ import { reminderJobId } from '../../src/queue/reminders.js';
 import { CLAIM_LEASE_MS, NO_ASSIGNEE, NudgeInFlightError, sendReminders } from '../../src/services/nudges.js';
 import { reconcileReminders } from '../../src/services/reconcile.js';
 import { PROGRAM_YAML, startHarness, type Harness } from '../support/harness.js';
-import { FOLLOWUP_YAML, logContact, NEW_CLIENT, nudgeDms, nudgePosts, sendReminder, settableClock, waitUntil } from '../support/followups.js';
+import {
+  FOLLOWUP_YAML,
+  logContact,
+  NEW_CLIENT,
+  nudgeDms,
+  nudgePosts,
+  sendReminder,
+  settableClock,
+  waitUntil,
+} from '../support/followups.js';
 
 const CANARY = 'CANARY-NOTE-d7e2 John Doe';
 // Mon 23 Nov 2026, 10:00 New York. Follow-ups are set for Mon 30 Nov, so their own jobs wait a
@@ -56,14 +65,34 @@ describe('sending a nudge exactly once', () => {
   it('after a crash between send and record, finds the sent message in the DM history and sends nothing', async () => {
     const f = await followUpFor('U0CASE1');
     const claim = await prisma().nudge.create({
-      data: { followUpId: f.id, version: 1, kind: 'due', platform: 'slack', recipient: 'U0CASE1', claimedAt: new Date(Date.now() - CLAIM_LEASE_MS - 1_000) },
+      data: {
+        followUpId: f.id,
+        version: 1,
+        kind: 'due',
+        platform: 'slack',
+        recipient: 'U0CASE1',
+        claimedAt: new Date(Date.now() - CLAIM_LEASE_MS - 1_000),
+      },
     });
     h.slack.respond('conversations.history', (call) => ({
       body: {
         ok: true,
         messages: [
-          { type: 'message', ts: '1790000000.000100', text: 'other', metadata: { event_type: 'carelog_nudge', event_payload: { nudge_id: '00000000-0000-4000-8000-000000000000' } } },
-          { type: 'message', ts: '1790000000.000200', text: 'the nudge', metadata: { event_type: 'carelog_nudge', event_payload: { nudge_id: claim.id } } },
+          {
+            type: 'message',
+            ts: '1790000000.000100',
+            text: 'other',
+            metadata: {
+              event_type: 'carelog_nudge',
+              event_payload: { nudge_id: '00000000-0000-4000-8000-000000000000' },
+            },
+          },
+          {
+            type: 'message',
+            ts: '1790000000.000200',
+            text: 'the nudge',
+            metadata: { event_type: 'carelog_nudge', event_payload: { nudge_id: claim.id } },
+          },
         ],
         channel: call.args.channel,
       },
@@ -90,13 +119,33 @@ describe('sending a nudge exactly once', () => {
   it('after a crash, finds the sent message even when many newer ones sit above it in the DM', async () => {
     const f = await followUpFor('U0CASE2');
     const claim = await prisma().nudge.create({
-      data: { followUpId: f.id, version: 1, kind: 'due', platform: 'slack', recipient: 'U0CASE2', claimedAt: new Date(Date.now() - CLAIM_LEASE_MS - 1_000) },
+      data: {
+        followUpId: f.id,
+        version: 1,
+        kind: 'due',
+        platform: 'slack',
+        recipient: 'U0CASE2',
+        claimedAt: new Date(Date.now() - CLAIM_LEASE_MS - 1_000),
+      },
     });
     // The dead worker's message, then 450 newer ones (the survivor's sends of the rest of a batch).
     const channel = 'DU0CASE2';
-    h.slack.messages.push({ channel, ts: '1790000001.000001', text: 'the nudge', metadata: { event_type: 'carelog_nudge', event_payload: { nudge_id: claim.id } } });
+    h.slack.messages.push({
+      channel,
+      ts: '1790000001.000001',
+      text: 'the nudge',
+      metadata: { event_type: 'carelog_nudge', event_payload: { nudge_id: claim.id } },
+    });
     for (let i = 0; i < 450; i++) {
-      h.slack.messages.push({ channel, ts: `1790000002.${String(i).padStart(6, '0')}`, text: 'newer', metadata: { event_type: 'carelog_nudge', event_payload: { nudge_id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` } } });
+      h.slack.messages.push({
+        channel,
+        ts: `1790000002.${String(i).padStart(6, '0')}`,
+        text: 'newer',
+        metadata: {
+          event_type: 'carelog_nudge',
+          event_payload: { nudge_id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` },
+        },
+      });
     }
     const posts = nudgePosts(h).length;
     const historyBefore = h.slack.callsTo('conversations.history').length;
@@ -110,10 +159,19 @@ describe('sending a nudge exactly once', () => {
   it('after a crash before the send reached Slack, sends exactly once', async () => {
     const f = await followUpFor('U0CASE1');
     const claim = await prisma().nudge.create({
-      data: { followUpId: f.id, version: 1, kind: 'due', platform: 'slack', recipient: 'U0CASE1', claimedAt: new Date(Date.now() - CLAIM_LEASE_MS - 1_000) },
+      data: {
+        followUpId: f.id,
+        version: 1,
+        kind: 'due',
+        platform: 'slack',
+        recipient: 'U0CASE1',
+        claimedAt: new Date(Date.now() - CLAIM_LEASE_MS - 1_000),
+      },
     });
     // History holds other messages, none carrying this nudge's id.
-    h.slack.respond('conversations.history', () => ({ body: { ok: true, messages: [{ type: 'message', ts: '1790000000.000300', text: 'hello' }] } }));
+    h.slack.respond('conversations.history', () => ({
+      body: { ok: true, messages: [{ type: 'message', ts: '1790000000.000300', text: 'hello' }] },
+    }));
     try {
       const posts = nudgePosts(h).length;
       expect((await sendReminder(h.carelog.deps, due(f.id))).deliveries).toEqual(['sent']);
@@ -131,13 +189,26 @@ describe('sending a nudge exactly once', () => {
   it('reroutes when the assignee became unreachable during the crash window', async () => {
     const f = await followUpFor('U0CASE2');
     const claim = await prisma().nudge.create({
-      data: { followUpId: f.id, version: 1, kind: 'due', platform: 'slack', recipient: 'U0CASE2', claimedAt: new Date(Date.now() - CLAIM_LEASE_MS - 1_000) },
+      data: {
+        followUpId: f.id,
+        version: 1,
+        kind: 'due',
+        platform: 'slack',
+        recipient: 'U0CASE2',
+        claimedAt: new Date(Date.now() - CLAIM_LEASE_MS - 1_000),
+      },
     });
-    h.slack.respond('conversations.open', (call) => (call.args.users === 'U0CASE2' ? { body: { ok: false, error: 'user_disabled' } } : undefined));
+    h.slack.respond('conversations.open', (call) =>
+      call.args.users === 'U0CASE2' ? { body: { ok: false, error: 'user_disabled' } } : undefined,
+    );
     try {
       expect((await sendReminder(h.carelog.deps, due(f.id))).deliveries).toEqual(['unreachable', 'sent']);
       expect((await prisma().nudge.findUniqueOrThrow({ where: { id: claim.id } })).error).toBe('user_disabled');
-      expect(await prisma().nudge.count({ where: { followUpId: f.id, recipient: 'U0SUPV1', kind: 'escalation', sentAt: { not: null } } })).toBe(1);
+      expect(
+        await prisma().nudge.count({
+          where: { followUpId: f.id, recipient: 'U0SUPV1', kind: 'escalation', sentAt: { not: null } },
+        }),
+      ).toBe(1);
     } finally {
       h.slack.respond('conversations.open', () => undefined);
     }
@@ -145,10 +216,21 @@ describe('sending a nudge exactly once', () => {
 
   it('leaves a fresh claim to the worker that holds it: the job retries later', async () => {
     const f = await followUpFor('U0CASE1');
-    await prisma().nudge.create({ data: { followUpId: f.id, version: 1, kind: 'due', platform: 'slack', recipient: 'U0CASE1', claimedAt: new Date() } });
+    await prisma().nudge.create({
+      data: {
+        followUpId: f.id,
+        version: 1,
+        kind: 'due',
+        platform: 'slack',
+        recipient: 'U0CASE1',
+        claimedAt: new Date(),
+      },
+    });
     const calls = h.slack.calls.length;
     await expect(sendReminder(h.carelog.deps, due(f.id))).rejects.toBeInstanceOf(NudgeInFlightError);
-    expect(h.slack.calls.slice(calls).filter((c) => c.method === 'chat.postMessage' || c.method === 'conversations.history')).toEqual([]);
+    expect(
+      h.slack.calls.slice(calls).filter((c) => c.method === 'chat.postMessage' || c.method === 'conversations.history'),
+    ).toEqual([]);
     const row = await prisma().nudge.findFirstOrThrow({ where: { followUpId: f.id } });
     expect(row.sentAt).toBeNull();
   });
@@ -173,7 +255,14 @@ describe('many reminders at once (what a worker holding a batch does)', () => {
     );
     try {
       const posts = nudgePosts(h).length;
-      const results = await sendReminders(h.carelog.deps, [due(a.id), due(b.id), due(c.id), due(d.id), due(a.id), due(e.id)]);
+      const results = await sendReminders(h.carelog.deps, [
+        due(a.id),
+        due(b.id),
+        due(c.id),
+        due(d.id),
+        due(a.id),
+        due(e.id),
+      ]);
       expect(results.slice(0, 5)).toEqual([
         { stale: false, deliveries: ['sent'] },
         { stale: false, deliveries: ['sent'] },
@@ -183,19 +272,28 @@ describe('many reminders at once (what a worker holding a batch does)', () => {
       ]);
       expect(results[5]).toBeInstanceOf(Error);
       const sent = nudgePosts(h).slice(posts);
-      const codes = (channel: string) => sent.filter((p) => p.args.channel === channel).map((p) => String(p.args.text).match(/PIC-\d+/)![0]).sort();
+      const codes = (channel: string) =>
+        sent
+          .filter((p) => p.args.channel === channel)
+          .map((p) => String(p.args.text).match(/PIC-\d+/)![0])
+          .sort();
       // Accepted by Slack: a and b once each to their assignee, the reroute of c to the supervisor.
       expect(codes('DU0CASE1').filter((x) => x !== e.client.code)).toEqual([a.client.code, b.client.code].sort());
       expect(codes('DU0SUPV1')).toEqual([c.client.code]);
       const rows = await prisma().nudge.findMany({ where: { followUpId: { in: [a.id, b.id, c.id, d.id, e.id] } } });
-      const byFollowUp = (id: string) => rows.filter((r) => r.followUpId === id).map((r) => `${r.kind}:${r.recipient}:${r.sentAt ? 'sent' : r.error}`).sort();
+      const byFollowUp = (id: string) =>
+        rows
+          .filter((r) => r.followUpId === id)
+          .map((r) => `${r.kind}:${r.recipient}:${r.sentAt ? 'sent' : r.error}`)
+          .sort();
       expect(byFollowUp(a.id)).toEqual(['due:U0CASE1:sent']);
       expect(byFollowUp(c.id)).toEqual(['due:U0CASE2:user_not_found', 'escalation:U0SUPV1:sent']);
       // The failed send's claim is free at once (Slack may have taken it): the retry looks first.
       expect(byFollowUp(e.id)).toEqual(['due:U0CASE1:null']);
       // Each follow-up that moved on has its overdue reminder queued; the failed one has none.
       const queued = await h.carelog.deps.reminders.queuedIds();
-      for (const f of [a, b, c]) expect(queued).toContain(reminderJobId({ followUpId: f.id, version: 1, stage: 'overdue' }));
+      for (const f of [a, b, c])
+        expect(queued).toContain(reminderJobId({ followUpId: f.id, version: 1, stage: 'overdue' }));
       expect(queued).not.toContain(reminderJobId({ followUpId: e.id, version: 1, stage: 'overdue' }));
     } finally {
       h.slack.respond('chat.postMessage', () => undefined);
@@ -212,7 +310,9 @@ describe('many reminders at once (what a worker holding a batch does)', () => {
     expect((await sendReminder(h.carelog.deps, due(f.id))).deliveries).toEqual(['sent']);
     expect((await sendReminder(h.carelog.deps, due(f.id))).deliveries).toEqual(['already-sent']);
     expect(nudgePosts(h, 'DU0SUPV1')).toHaveLength(posts + 1);
-    expect(String(nudgePosts(h, 'DU0SUPV1').at(-1)!.args.text)).toContain(`could not reach the assignee about the follow-up for ${f.client.code}`);
+    expect(String(nudgePosts(h, 'DU0SUPV1').at(-1)!.args.text)).toContain(
+      `could not reach the assignee about the follow-up for ${f.client.code}`,
+    );
     const stage = await prisma().nudge.findFirstOrThrow({ where: { followUpId: f.id, kind: 'due' } });
     expect([stage.recipient, stage.error]).toEqual([NO_ASSIGNEE, 'no_assignee']);
     // The reconciler now wants the overdue stage, not the due one again.
@@ -229,7 +329,9 @@ describe('when Slack pushes back', () => {
     h.slack.respond('chat.postMessage', () => {
       const first = times.length === 0;
       times.push({ at: Date.now(), status: first ? 429 : 200 });
-      return first ? { status: 429, headers: { 'retry-after': '1' }, body: { ok: false, error: 'ratelimited' } } : undefined;
+      return first
+        ? { status: 429, headers: { 'retry-after': '1' }, body: { ok: false, error: 'ratelimited' } }
+        : undefined;
     });
     try {
       const before = dmsTo('U0CASE1');
@@ -248,7 +350,9 @@ describe('when Slack pushes back', () => {
 
   it('reroutes to the supervisor when the assignee cannot be reached, with the client code only', async () => {
     const f = await followUpFor('U0CASE2');
-    h.slack.respond('conversations.open', (call) => (call.args.users === 'U0CASE2' ? { body: { ok: false, error: 'user_not_found' } } : undefined));
+    h.slack.respond('conversations.open', (call) =>
+      call.args.users === 'U0CASE2' ? { body: { ok: false, error: 'user_not_found' } } : undefined,
+    );
     try {
       const before = h.slack.calls.length;
       const result = await sendReminder(h.carelog.deps, due(f.id));
@@ -267,7 +371,10 @@ describe('when Slack pushes back', () => {
       expect(text).toContain('<@U0CASE2>');
       expect(text).toMatch(/could not reach/);
       expect(posts[0]!.raw).not.toMatch(/CANARY|John|addiction|treatment/i);
-      expect(posts[0]!.args.metadata).toEqual({ event_type: 'carelog_nudge', event_payload: { nudge_id: escalation.id } });
+      expect(posts[0]!.args.metadata).toEqual({
+        event_type: 'carelog_nudge',
+        event_payload: { nudge_id: escalation.id },
+      });
       // Run again (a retry): neither the assignee nor the supervisor hears twice.
       const again = h.slack.calls.length;
       expect((await sendReminder(h.carelog.deps, due(f.id))).deliveries).toEqual(['unreachable', 'already-sent']);
@@ -292,13 +399,17 @@ describe('when Slack pushes back', () => {
         follow_up_assignee: 'U0CASE1',
       });
       const f = await g.carelog.deps.db.prisma.followUp.findFirstOrThrow({ include: { client: true } });
-      g.slack.respond('conversations.open', (call) => (call.args.users === 'U0CASE1' ? { body: { ok: false, error: 'account_inactive' } } : undefined));
+      g.slack.respond('conversations.open', (call) =>
+        call.args.users === 'U0CASE1' ? { body: { ok: false, error: 'account_inactive' } } : undefined,
+      );
       expect((await sendReminder(g.carelog.deps, due(f.id))).deliveries).toEqual(['unreachable', 'sent']);
       const posts = nudgePosts(g);
       expect(posts).toHaveLength(1);
       expect(posts[0]!.args.channel).toBe('DU0ADMN1');
       expect(String(posts[0]!.args.text)).toContain(f.client.code);
-      expect((await g.carelog.deps.db.prisma.nudge.findFirstOrThrow({ where: { recipient: 'U0CASE1' } })).error).toBe('account_inactive');
+      expect((await g.carelog.deps.db.prisma.nudge.findFirstOrThrow({ where: { recipient: 'U0CASE1' } })).error).toBe(
+        'account_inactive',
+      );
     } finally {
       await g.stop();
     }
@@ -313,8 +424,16 @@ describe('overdue', () => {
     const before = h.slack.calls.length;
     // The due reminder runs (late); the overdue one is then due at once and the worker sends it.
     expect((await sendReminder(h.carelog.deps, due(f.id))).deliveries).toEqual(['sent']);
-    const overdue = await waitUntil(() => prisma().nudge.findFirst({ where: { followUpId: f.id, kind: 'overdue', sentAt: { not: null } } }), 8_000, 'overdue nudge');
-    const escalation = await waitUntil(() => prisma().nudge.findFirst({ where: { followUpId: f.id, kind: 'escalation', sentAt: { not: null } } }), 8_000, 'escalation');
+    const overdue = await waitUntil(
+      () => prisma().nudge.findFirst({ where: { followUpId: f.id, kind: 'overdue', sentAt: { not: null } } }),
+      8_000,
+      'overdue nudge',
+    );
+    const escalation = await waitUntil(
+      () => prisma().nudge.findFirst({ where: { followUpId: f.id, kind: 'escalation', sentAt: { not: null } } }),
+      8_000,
+      'escalation',
+    );
     expect(overdue.recipient).toBe('U0CASE1');
     expect(escalation.recipient).toBe('U0SUPV1');
 
@@ -325,7 +444,9 @@ describe('overdue', () => {
     expect(JSON.stringify(toAssignee[1]!.args.blocks)).toContain('"action_id":"nudge_done"');
     const toSupervisor = posts.filter((c) => c.args.channel === 'DU0SUPV1');
     expect(toSupervisor).toHaveLength(1);
-    expect(String(toSupervisor[0]!.args.text)).toMatch(new RegExp(`${f.client.code} \\(due Mon, Nov 30, 2026\\) is overdue; it is with <@U0CASE1>`));
+    expect(String(toSupervisor[0]!.args.text)).toMatch(
+      new RegExp(`${f.client.code} \\(due Mon, Nov 30, 2026\\) is overdue; it is with <@U0CASE1>`),
+    );
     expect(toSupervisor[0]!.raw).not.toMatch(/CANARY|John|addiction/i);
 
     // Both stages sent: nothing more is wanted, and the reconciler drops the week-long due job.
@@ -352,7 +473,9 @@ describe('overdue', () => {
       const f = await g.carelog.deps.db.prisma.followUp.findFirstOrThrow();
       const kinds = await waitUntil(
         async () => {
-          const rows = await g.carelog.deps.db.prisma.nudge.findMany({ where: { followUpId: f.id, sentAt: { not: null } } });
+          const rows = await g.carelog.deps.db.prisma.nudge.findMany({
+            where: { followUpId: f.id, sentAt: { not: null } },
+          });
           return rows.length === 3 ? rows.map((r) => `${r.kind}:${r.recipient}`).sort() : null;
         },
         8_000,

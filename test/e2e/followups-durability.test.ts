@@ -9,7 +9,15 @@ import { Redis } from '../../src/queue/redis.js';
 import { NUDGE_JOB, reminderJobId } from '../../src/queue/reminders.js';
 import { reconcileReminders } from '../../src/services/reconcile.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { FOLLOWUP_YAML, logContact, NEW_CLIENT, nudgeDms, nudgePosts, settableClock, waitUntil } from '../support/followups.js';
+import {
+  FOLLOWUP_YAML,
+  logContact,
+  NEW_CLIENT,
+  nudgeDms,
+  nudgePosts,
+  settableClock,
+  waitUntil,
+} from '../support/followups.js';
 import { startPrivateRedis } from '../support/redis.js';
 import { startChildWorker } from '../support/spawn-worker.js';
 
@@ -38,7 +46,11 @@ async function started(h: Promise<Harness>): Promise<Harness> {
 }
 
 /** Another carelog process's workers, in this process: same database, Redis and queue prefix. */
-async function secondWorker(h: Harness, now: () => Date, timing?: { lockDurationMs: number; stalledIntervalMs: number }): Promise<RunningCarelog> {
+async function secondWorker(
+  h: Harness,
+  now: () => Date,
+  timing?: { lockDurationMs: number; stalledIntervalMs: number },
+): Promise<RunningCarelog> {
   const sink = new Writable({ write: (_c, _e, cb) => cb() });
   const worker = await startCarelog({
     config: h.carelog.deps.config,
@@ -69,25 +81,42 @@ describe('losing Redis', () => {
     const redis = await privateRedis();
     const clock = settableClock(MONDAY);
     const h = await started(startHarness({ now: clock.now, yaml: YAML, env: { REDIS_URL: redis.url } }));
-    const later = [await logFollowUp(h, '2026-11-30'), await logFollowUp(h, '2026-12-01'), await logFollowUp(h, '2026-11-24')];
+    const later = [
+      await logFollowUp(h, '2026-11-30'),
+      await logFollowUp(h, '2026-12-01'),
+      await logFollowUp(h, '2026-11-24'),
+    ];
     // One due today: its nudge goes out now, and its overdue reminder is what it needs next.
     const today = await logFollowUp(h, '2026-11-23');
-    await waitUntil(() => h.carelog.deps.db.prisma.nudge.findFirst({ where: { followUpId: today.id, sentAt: { not: null } } }), 8_000, 'today’s nudge');
+    await waitUntil(
+      () => h.carelog.deps.db.prisma.nudge.findFirst({ where: { followUpId: today.id, sentAt: { not: null } } }),
+      8_000,
+      'today’s nudge',
+    );
     const expected = [
       ...later.map((f) => reminderJobId({ followUpId: f.id, version: 1, stage: 'due' })),
       reminderJobId({ followUpId: today.id, version: 1, stage: 'overdue' }),
     ].sort();
-    await waitUntil(async () => (await h.carelog.deps.reminders.queuedIds()).length === 4, 5_000, 'four queued reminders');
+    await waitUntil(
+      async () => (await h.carelog.deps.reminders.queuedIds()).length === 4,
+      5_000,
+      'four queued reminders',
+    );
     expect((await h.carelog.deps.reminders.queuedIds()).sort()).toEqual(expected);
     const before = new Map<string, number>();
-    for (const id of expected) before.set(id, (await h.carelog.queue.getJob(id))!.timestamp + (await h.carelog.queue.getJob(id))!.delay);
+    for (const id of expected)
+      before.set(id, (await h.carelog.queue.getJob(id))!.timestamp + (await h.carelog.queue.getJob(id))!.delay);
 
     const admin = new Redis(redis.url);
     cleanups.push(() => admin.quit());
     await admin.flushall();
     expect(await h.carelog.deps.reminders.queuedIds()).toEqual([]);
     const stray = reminderJobId({ followUpId: randomUUID(), version: 1, stage: 'due' });
-    await h.carelog.queue.add(NUDGE_JOB, { followUpId: stray.split('.')[1], version: 1, stage: 'due' }, { jobId: stray, delay: 3600_000 });
+    await h.carelog.queue.add(
+      NUDGE_JOB,
+      { followUpId: stray.split('.')[1], version: 1, stage: 'due' },
+      { jobId: stray, delay: 3600_000 },
+    );
     expect(await h.carelog.deps.reminders.queuedIds()).toEqual([stray]);
 
     const result = await reconcileReminders(h.carelog.deps);
@@ -107,7 +136,14 @@ describe('losing Redis', () => {
   it('after FLUSHALL with nobody calling it, the running workers declare the reconciler again and it rebuilds the reminders', async () => {
     const redis = await privateRedis();
     const clock = settableClock(MONDAY);
-    const h = await started(startHarness({ now: clock.now, yaml: YAML, env: { REDIS_URL: redis.url }, workerTiming: { schedulerCheckMs: 300 } }));
+    const h = await started(
+      startHarness({
+        now: clock.now,
+        yaml: YAML,
+        env: { REDIS_URL: redis.url },
+        workerTiming: { schedulerCheckMs: 300 },
+      }),
+    );
     const f = await logFollowUp(h, '2026-11-30');
     const id = reminderJobId({ followUpId: f.id, version: 1, stage: 'due' });
     expect(await h.carelog.deps.reminders.queuedIds()).toEqual([id]);
@@ -116,7 +152,11 @@ describe('losing Redis', () => {
     cleanups.push(() => admin.quit());
     await admin.flushall();
     expect(await h.carelog.queue.getJobScheduler('reminders.reconcile')).toBeFalsy();
-    await waitUntil(async () => (await h.carelog.deps.reminders.queuedIds()).includes(id), 8_000, 'the reminder back in Redis');
+    await waitUntil(
+      async () => (await h.carelog.deps.reminders.queuedIds()).includes(id),
+      8_000,
+      'the reminder back in Redis',
+    );
     expect(await h.carelog.queue.getJobScheduler('reminders.reconcile')).toBeTruthy();
   });
 });
@@ -132,17 +172,28 @@ describe('several workers', () => {
     for (let i = 0; i < 8; i++) ids.push((await logFollowUp(h, '2026-11-24')).id);
     expect(clock.now().getTime()).toBeLessThan(TUESDAY_DUE.getTime());
     const prisma = h.carelog.deps.db.prisma;
-    await waitUntil(async () => (await prisma.nudge.count({ where: { followUpId: { in: ids }, sentAt: { not: null } } })) === 8, 15_000, 'eight nudges');
+    await waitUntil(
+      async () => (await prisma.nudge.count({ where: { followUpId: { in: ids }, sentAt: { not: null } } })) === 8,
+      15_000,
+      'eight nudges',
+    );
     // Give a doubled send the chance to show itself.
     await new Promise((r) => setTimeout(r, 1_000));
     const rows = await prisma.nudge.findMany({ where: { followUpId: { in: ids } } });
     expect(rows).toHaveLength(8);
     const dms = nudgeDms(h, 'DU0CASE1');
     expect(dms).toHaveLength(8);
-    expect(new Set(dms.map((c) => (c.args.metadata as { event_payload: { nudge_id: string } }).event_payload.nudge_id))).toEqual(new Set(rows.map((r) => r.id)));
+    expect(
+      new Set(dms.map((c) => (c.args.metadata as { event_payload: { nudge_id: string } }).event_payload.nudge_id)),
+    ).toEqual(new Set(rows.map((r) => r.id)));
     // Each message audited once, naming its client.
-    const clients = (await prisma.followUp.findMany({ where: { id: { in: ids } }, select: { clientId: true } })).map((f) => f.clientId);
-    const audited = await prisma.auditEvent.findMany({ where: { action: 'followup.nudge' }, select: { clientIds: true } });
+    const clients = (await prisma.followUp.findMany({ where: { id: { in: ids } }, select: { clientId: true } })).map(
+      (f) => f.clientId,
+    );
+    const audited = await prisma.auditEvent.findMany({
+      where: { action: 'followup.nudge' },
+      select: { clientIds: true },
+    });
     expect(audited.flatMap((a) => a.clientIds).sort()).toEqual([...clients].sort());
   });
 
@@ -150,7 +201,11 @@ describe('several workers', () => {
 
   /** A worker in a child process (node --import tsx), ready to take jobs. */
   async function startWorkerProcess(h: Harness, clock: { now: () => Date }) {
-    const worker = await startChildWorker(h, { yaml: YAML, clockOffsetMs: clock.now().getTime() - Date.now(), timing: TIMING });
+    const worker = await startChildWorker(h, {
+      yaml: YAML,
+      clockOffsetMs: clock.now().getTime() - Date.now(),
+      timing: TIMING,
+    });
     cleanups.push(() => worker.kill());
     return worker;
   }
@@ -171,7 +226,9 @@ describe('several workers', () => {
     const hold = () => new Promise<undefined>((resolve) => held.push(() => resolve(undefined)));
     if (hangMethod === 'chat.postMessage') {
       h.slack.respond('chat.postMessage', (call) =>
-        holding && (call.args.metadata as { event_type?: string } | undefined)?.event_type === 'carelog_nudge' ? hold() : undefined,
+        holding && (call.args.metadata as { event_type?: string } | undefined)?.event_type === 'carelog_nudge'
+          ? hold()
+          : undefined,
       );
     } else {
       h.slack.respond('conversations.open', (call) => (holding && call.args.users === 'U0CASE1' ? hold() : undefined));
@@ -179,7 +236,12 @@ describe('several workers', () => {
     h.slack.respond('conversations.history', (call) => ({
       body: {
         ok: true,
-        messages: nudgePosts(h, String(call.args.channel)).map((c, i) => ({ type: 'message', ts: `1795000000.00${i}`, text: c.args.text, metadata: c.args.metadata })),
+        messages: nudgePosts(h, String(call.args.channel)).map((c, i) => ({
+          type: 'message',
+          ts: `1795000000.00${i}`,
+          text: c.args.text,
+          metadata: c.args.metadata,
+        })),
       },
     }));
 
@@ -204,29 +266,51 @@ describe('several workers', () => {
     return { h, f, claim, row, sentByChild };
   }
 
-  it('a worker killed after Slack took the message: the survivor finds it in the history and sends nothing', { timeout: 120_000 }, async () => {
-    const { h, f, claim, row, sentByChild } = await killMidSend('chat.postMessage');
-    expect(sentByChild).toHaveLength(1);
-    expect((sentByChild[0]!.args.metadata as { event_payload: { nudge_id: string } }).event_payload.nudge_id).toBe(claim.id);
-    expect(row.messageTs).toBe('1795000000.000');
-    expect(row.channel).toBe('DU0CASE1');
-    expect(h.slack.callsTo('conversations.history').length).toBeGreaterThanOrEqual(1);
-    expect(nudgePosts(h, 'DU0CASE1')).toHaveLength(1);
-    expect(await h.carelog.deps.db.prisma.nudge.count({ where: { followUpId: f.id } })).toBe(1);
-    // The message the dead worker sent is audited once, by the survivor that recorded it.
-    expect(await h.carelog.deps.db.prisma.auditEvent.findMany({ where: { action: 'followup.nudge' }, select: { clientIds: true } })).toEqual([{ clientIds: [f.clientId] }]);
-  });
+  it(
+    'a worker killed after Slack took the message: the survivor finds it in the history and sends nothing',
+    { timeout: 120_000 },
+    async () => {
+      const { h, f, claim, row, sentByChild } = await killMidSend('chat.postMessage');
+      expect(sentByChild).toHaveLength(1);
+      expect((sentByChild[0]!.args.metadata as { event_payload: { nudge_id: string } }).event_payload.nudge_id).toBe(
+        claim.id,
+      );
+      expect(row.messageTs).toBe('1795000000.000');
+      expect(row.channel).toBe('DU0CASE1');
+      expect(h.slack.callsTo('conversations.history').length).toBeGreaterThanOrEqual(1);
+      expect(nudgePosts(h, 'DU0CASE1')).toHaveLength(1);
+      expect(await h.carelog.deps.db.prisma.nudge.count({ where: { followUpId: f.id } })).toBe(1);
+      // The message the dead worker sent is audited once, by the survivor that recorded it.
+      expect(
+        await h.carelog.deps.db.prisma.auditEvent.findMany({
+          where: { action: 'followup.nudge' },
+          select: { clientIds: true },
+        }),
+      ).toEqual([{ clientIds: [f.clientId] }]);
+    },
+  );
 
-  it('a worker killed before the message reached Slack: the survivor sends it, once', { timeout: 120_000 }, async () => {
-    const { h, f, claim, row, sentByChild } = await killMidSend('conversations.open');
-    expect(sentByChild).toHaveLength(0);
-    const posts = nudgePosts(h, 'DU0CASE1');
-    expect(posts).toHaveLength(1);
-    expect((posts[0]!.args.metadata as { event_payload: { nudge_id: string } }).event_payload.nudge_id).toBe(claim.id);
-    expect(row.messageTs).toMatch(/^\d+\.\d+$/);
-    expect(row.messageTs).not.toBe('1795000000.000');
-    expect(h.slack.callsTo('conversations.history').length).toBeGreaterThanOrEqual(1);
-    expect(await h.carelog.deps.db.prisma.nudge.count({ where: { followUpId: f.id } })).toBe(1);
-    expect(await h.carelog.deps.db.prisma.auditEvent.findMany({ where: { action: 'followup.nudge' }, select: { clientIds: true } })).toEqual([{ clientIds: [f.clientId] }]);
-  });
+  it(
+    'a worker killed before the message reached Slack: the survivor sends it, once',
+    { timeout: 120_000 },
+    async () => {
+      const { h, f, claim, row, sentByChild } = await killMidSend('conversations.open');
+      expect(sentByChild).toHaveLength(0);
+      const posts = nudgePosts(h, 'DU0CASE1');
+      expect(posts).toHaveLength(1);
+      expect((posts[0]!.args.metadata as { event_payload: { nudge_id: string } }).event_payload.nudge_id).toBe(
+        claim.id,
+      );
+      expect(row.messageTs).toMatch(/^\d+\.\d+$/);
+      expect(row.messageTs).not.toBe('1795000000.000');
+      expect(h.slack.callsTo('conversations.history').length).toBeGreaterThanOrEqual(1);
+      expect(await h.carelog.deps.db.prisma.nudge.count({ where: { followUpId: f.id } })).toBe(1);
+      expect(
+        await h.carelog.deps.db.prisma.auditEvent.findMany({
+          where: { action: 'followup.nudge' },
+          select: { clientIds: true },
+        }),
+      ).toEqual([{ clientIds: [f.clientId] }]);
+    },
+  );
 });

@@ -57,10 +57,24 @@ async function sentNudge(followUpId: string, recipient = 'U0CASE1', version = 1)
     8_000,
     `nudge for ${followUpId} to ${recipient}`,
   ).catch(async (err) => {
-    console.log(JSON.stringify({ ids: await h.carelog.deps.reminders.queuedIds(), failed: await h.carelog.deps.reminders.failedIds(), nudges: await prisma().nudge.findMany({ where: { followUpId } }), f: await prisma().followUp.findUnique({ where: { id: followUpId } }), logs: h.logs.filter((l) => l.includes('"level":40') || l.includes('"level":50')).slice(-5) }, null, 1));
+    console.log(
+      JSON.stringify(
+        {
+          ids: await h.carelog.deps.reminders.queuedIds(),
+          failed: await h.carelog.deps.reminders.failedIds(),
+          nudges: await prisma().nudge.findMany({ where: { followUpId } }),
+          f: await prisma().followUp.findUnique({ where: { id: followUpId } }),
+          logs: h.logs.filter((l) => l.includes('"level":40') || l.includes('"level":50')).slice(-5),
+        },
+        null,
+        1,
+      ),
+    );
     throw err;
   });
-  const call = nudgeDms(h).find((c) => (c.args.metadata as { event_payload: { nudge_id: string } }).event_payload.nudge_id === row.id);
+  const call = nudgeDms(h).find(
+    (c) => (c.args.metadata as { event_payload: { nudge_id: string } }).event_payload.nudge_id === row.id,
+  );
   expect(call, 'the DM carrying this nudge id').toBeDefined();
   return { row, call: call!, sent: { channel: row.channel!, ts: row.messageTs!, blocks: call!.args.blocks } };
 }
@@ -101,18 +115,29 @@ describe('follow-up nudges', () => {
     expect(elements.nudge_done!.value).toBe(`${f.id}:1`);
     expect(elements.nudge_reassign!.action_id).toBe(`nudge_reassign|${f.id}:1`);
     expect(elements.nudge_reassign!.type).toBe('users_select');
-    expect((elements.nudge_snooze!.options as { value: string }[]).map((o) => o.value)).toEqual([`${f.id}:1|1d`, `${f.id}:1|3d`, `${f.id}:1|1w`]);
+    expect((elements.nudge_snooze!.options as { value: string }[]).map((o) => o.value)).toEqual([
+      `${f.id}:1|1d`,
+      `${f.id}:1|3d`,
+      `${f.id}:1|1w`,
+    ]);
     for (const raw of [call.raw, String(call.args.text)]) {
       expect(raw).not.toContain('CANARY');
       expect(raw).not.toMatch(/addiction|treatment|Jane/i);
     }
     // The DM showed the client's code to the case manager: one audit row, naming the client by id.
     const case1 = h.carelog.deps.directory.member('wilmington', 'slack', 'U0CASE1')!;
-    expect(await prisma().auditEvent.findMany({ where: { action: 'followup.nudge' }, select: { actorId: true, entityType: true, entityId: true, clientIds: true } })).toEqual([
-      { actorId: null, entityType: 'member', entityId: case1.memberId, clientIds: [f.client.id] },
-    ]);
+    expect(
+      await prisma().auditEvent.findMany({
+        where: { action: 'followup.nudge' },
+        select: { actorId: true, entityType: true, entityId: true, clientIds: true },
+      }),
+    ).toEqual([{ actorId: null, entityType: 'member', entityId: case1.memberId, clientIds: [f.client.id] }]);
     // Once sent, the next stage waits: the overdue reminder, two working days later.
-    const overdue = await waitUntil(() => h.carelog.queue.getJob(reminderJobId({ followUpId: f.id, version: 1, stage: 'overdue' })), 5_000, 'the overdue job');
+    const overdue = await waitUntil(
+      () => h.carelog.queue.getJob(reminderJobId({ followUpId: f.id, version: 1, stage: 'overdue' })),
+      5_000,
+      'the overdue job',
+    );
     expect(await overdue?.getState()).toBe('delayed');
     expect(overdue!.delay).toBeGreaterThan(47 * 3600_000);
   });
@@ -137,13 +162,19 @@ describe('follow-up nudges', () => {
       expect(row.version).toBe(2);
       expect(row.completedAt).not.toBeNull();
       // Nothing left queued for it.
-      expect(await h.carelog.queue.getJob(reminderJobId({ followUpId: f.id, version: 1, stage: 'overdue' }))).toBeUndefined();
-      expect(await h.carelog.queue.getJob(reminderJobId({ followUpId: f.id, version: 2, stage: 'due' }))).toBeUndefined();
+      expect(
+        await h.carelog.queue.getJob(reminderJobId({ followUpId: f.id, version: 1, stage: 'overdue' })),
+      ).toBeUndefined();
+      expect(
+        await h.carelog.queue.getJob(reminderJobId({ followUpId: f.id, version: 2, stage: 'due' })),
+      ).toBeUndefined();
 
       // The same message's Snooze, now out of date: nothing changes and the message says so.
       const stale = h.slack.calls.length;
       const snooze = nudgeElements(sent.blocks).nudge_snooze!;
-      await h.interact(messageAction(h, 'U0CASE1', sent, snooze, { selected_option: (snooze.options as unknown[])[0] }));
+      await h.interact(
+        messageAction(h, 'U0CASE1', sent, snooze, { selected_option: (snooze.options as unknown[])[0] }),
+      );
       const staleUpdate = await h.slack.waitFor('chat.update', stale);
       expect(staleUpdate.args.ts).toBe(sent.ts);
       expect(blocksText(staleUpdate.args.blocks)).toMatch(/out of date/);
@@ -154,7 +185,11 @@ describe('follow-up nudges', () => {
       expect(after.dueAt).toEqual(row.dueAt);
       // Drawing the message again shows the record as it is now: audited as a read.
       const case1 = h.carelog.deps.directory.member('wilmington', 'slack', 'U0CASE1')!;
-      expect(await prisma().auditEvent.count({ where: { action: 'client.read', actorId: case1.memberId, entityId: row.clientId } })).toBe(1);
+      expect(
+        await prisma().auditEvent.count({
+          where: { action: 'client.read', actorId: case1.memberId, entityId: row.clientId },
+        }),
+      ).toBe(1);
     });
 
     it('Snooze 1 day moves the due time, bumps the version and replaces the job', async () => {
@@ -184,7 +219,9 @@ describe('follow-up nudges', () => {
       const f = await newClientWithFollowUp();
       const { sent } = await sentNudge(f.id);
       const before = h.slack.calls.length;
-      await h.interact(messageAction(h, 'U0CASE1', sent, nudgeElements(sent.blocks).nudge_reassign!, { selected_user: 'U0CASE2' }));
+      await h.interact(
+        messageAction(h, 'U0CASE1', sent, nudgeElements(sent.blocks).nudge_reassign!, { selected_user: 'U0CASE2' }),
+      );
       const update = await h.slack.waitFor('chat.update', before);
       expect(update.args.ts).toBe(sent.ts);
       expect(blocksText(update.args.blocks)).toContain('Reassigned to <@U0CASE2>');
@@ -202,7 +239,9 @@ describe('follow-up nudges', () => {
       const f = await newClientWithFollowUp();
       const { sent } = await sentNudge(f.id);
       const before = h.slack.calls.length;
-      await h.interact(messageAction(h, 'U0CASE1', sent, nudgeElements(sent.blocks).nudge_reassign!, { selected_user: 'U0STRANGER' }));
+      await h.interact(
+        messageAction(h, 'U0CASE1', sent, nudgeElements(sent.blocks).nudge_reassign!, { selected_user: 'U0STRANGER' }),
+      );
       const reply = await h.slack.waitFor('response_url.T0TEST', before);
       expect(String(reply.args.text)).toMatch(/not on this program/);
       const row = await prisma().followUp.findUniqueOrThrow({ where: { id: f.id } });
@@ -216,7 +255,10 @@ describe('follow-up nudges', () => {
       const before = h.slack.calls.length;
       await h.interact(messageAction(h, 'U0CASE1', sent, nudgeElements(sent.blocks).nudge_log!));
       const open = await h.slack.waitFor('views.open', before);
-      const view = open.args.view as { callback_id: string; blocks: { block_id: string; element?: { initial_option?: { text: { text: string }; value: string } } }[] };
+      const view = open.args.view as {
+        callback_id: string;
+        blocks: { block_id: string; element?: { initial_option?: { text: { text: string }; value: string } } }[];
+      };
       expect(view.callback_id).toBe('contact_form');
       const client = view.blocks.find((b) => b.block_id === 'client');
       expect(client!.element!.initial_option!.text.text).toBe(f.client.code);
@@ -255,9 +297,14 @@ describe('follow-up nudges', () => {
       });
       const row = await prisma().followUp.findUniqueOrThrow({ where: { id: f.id } });
       expect(row.status).toBe('done');
-      const met = await prisma().contact.findFirstOrThrow({ where: { clientId: f.clientId }, orderBy: { number: 'desc' } });
+      const met = await prisma().contact.findFirstOrThrow({
+        where: { clientId: f.clientId },
+        orderBy: { number: 'desc' },
+      });
       expect(row.metByContactId).toBe(met.id);
-      const update = await waitUntil(() => h.slack.calls.slice(before).find((c) => c.method === 'chat.update' && c.args.ts === sent.ts));
+      const update = await waitUntil(() =>
+        h.slack.calls.slice(before).find((c) => c.method === 'chat.update' && c.args.ts === sent.ts),
+      );
       expect(update.args.channel).toBe(sent.channel);
       expect(blocksText(update.args.blocks)).toContain(`Met by a logged contact (#${met.number})`);
       expect(Object.keys(nudgeElements(update.args.blocks))).toEqual([]);
@@ -283,12 +330,16 @@ describe('follow-up nudges', () => {
         expect(text).toContain(p.client.code);
         expect(text).toContain(`"value":"${p.id}:${p.version}"`);
       }
-      for (const id of ['nudge_log', 'nudge_snooze', 'nudge_done', 'nudge_reassign']) expect(text).toContain(`"action_id":"${id}`);
+      for (const id of ['nudge_log', 'nudge_snooze', 'nudge_done', 'nudge_reassign'])
+        expect(text).toContain(`"action_id":"${id}`);
       expect(new Set(body.blocks.map((b) => b.block_id)).size).toBe(body.blocks.length);
       expect(text).not.toContain('CANARY');
       // The list's audit row names the clients it showed, by id.
       const case1 = h.carelog.deps.directory.member('wilmington', 'slack', 'U0CASE1')!;
-      const listed = await prisma().auditEvent.findFirstOrThrow({ where: { action: 'followup.list', actorId: case1.memberId }, orderBy: { id: 'desc' } });
+      const listed = await prisma().auditEvent.findFirstOrThrow({
+        where: { action: 'followup.list', actorId: case1.memberId },
+        orderBy: { id: 'desc' },
+      });
       expect(listed).toMatchObject({ entityType: 'member', entityId: case1.memberId, count: pending.length });
       expect([...listed.clientIds].sort()).toEqual([...new Set(pending.map((p) => p.clientId))].sort());
 
@@ -327,30 +378,67 @@ describe('follow-up nudges', () => {
       for (let i = 0; i < 14; i++) {
         const number = program.nextClientNumber + i;
         const client = await prisma().client.create({
-          data: { programId: 'wilmington', number, code: `PIC-${String(number).padStart(4, '0')}`, sex: 'not_reported', ageBand: 'not_reported', firstContactAt: DUE },
+          data: {
+            programId: 'wilmington',
+            number,
+            code: `PIC-${String(number).padStart(4, '0')}`,
+            sex: 'not_reported',
+            ageBand: 'not_reported',
+            firstContactAt: DUE,
+          },
         });
         const contact = await prisma().contact.create({
-          data: { programId: 'wilmington', number: 9000 + i, clientId: client.id, occurredAt: DUE, authorId: case1.memberId, source: 'self_referral', disposition: 'resolved_on_scene', idempotencyKey: `list-${i}` },
+          data: {
+            programId: 'wilmington',
+            number: 9000 + i,
+            clientId: client.id,
+            occurredAt: DUE,
+            authorId: case1.memberId,
+            source: 'self_referral',
+            disposition: 'resolved_on_scene',
+            idempotencyKey: `list-${i}`,
+          },
         });
-        const f = await prisma().followUp.create({ data: { programId: 'wilmington', clientId: client.id, originContactId: contact.id, dueAt: new Date(Date.UTC(2027, 5, 1 + i, 13)), assigneeId: case1.memberId } });
+        const f = await prisma().followUp.create({
+          data: {
+            programId: 'wilmington',
+            clientId: client.id,
+            originContactId: contact.id,
+            dueAt: new Date(Date.UTC(2027, 5, 1 + i, 13)),
+            assigneeId: case1.memberId,
+          },
+        });
         added.push(f.id);
       }
-      await prisma().program.update({ where: { id: 'wilmington' }, data: { nextClientNumber: program.nextClientNumber + 14 } });
+      await prisma().program.update({
+        where: { id: 'wilmington' },
+        data: { nextClientNumber: program.nextClientNumber + 14 },
+      });
       try {
         const before = await prisma().auditEvent.count({ where: { action: 'followup.list' } });
         const res = await carelogCommand(h, 'U0CASE1', 'followups');
         const text = blocksText((res.json as { blocks: unknown[] }).blocks);
         expect((res.json as { text: string }).text).toMatch(/You have 1\d pending follow-ups/);
         expect(text).toContain('more.');
-        const clients = await prisma().client.findMany({ where: { programId: 'wilmington' }, select: { id: true, code: true } });
+        const clients = await prisma().client.findMany({
+          where: { programId: 'wilmington' },
+          select: { id: true, code: true },
+        });
         const shown = clients.filter((c) => text.includes(`${c.code}`)).map((c) => c.id);
         expect(shown).toHaveLength(11);
-        const events = await prisma().auditEvent.findMany({ where: { action: 'followup.list' }, orderBy: { id: 'asc' }, skip: before });
+        const events = await prisma().auditEvent.findMany({
+          where: { action: 'followup.list' },
+          orderBy: { id: 'asc' },
+          skip: before,
+        });
         expect(events).toHaveLength(1);
         expect(events[0]!.count).toBe(11);
         expect([...events[0]!.clientIds].sort()).toEqual([...shown].sort());
       } finally {
-        await prisma().followUp.updateMany({ where: { id: { in: added } }, data: { status: 'done', version: { increment: 1 } } });
+        await prisma().followUp.updateMany({
+          where: { id: { in: added } },
+          data: { status: 'done', version: { increment: 1 } },
+        });
       }
     });
 
@@ -370,14 +458,25 @@ describe('follow-up nudges', () => {
         token: 'deprecated',
         team_id: TEAM,
         api_app_id: 'A0CARELOG',
-        event: { type: 'app_home_opened', user: 'U0CASE1', channel: 'DU0CASE1', tab: 'home', event_ts: `${Date.now() / 1000}` },
+        event: {
+          type: 'app_home_opened',
+          user: 'U0CASE1',
+          channel: 'DU0CASE1',
+          tab: 'home',
+          event_ts: `${Date.now() / 1000}`,
+        },
         type: 'event_callback',
         event_id: `Ev${Date.now()}`,
         event_time: Math.floor(Date.now() / 1000),
         authorizations: [{ team_id: TEAM, user_id: 'U0CARELOG', is_bot: true }],
       });
       const before = h.slack.calls.length;
-      const res = await sendSignedRequest({ url: h.url, signingSecret: SIGNING_SECRET, body, contentType: 'application/json' });
+      const res = await sendSignedRequest({
+        url: h.url,
+        signingSecret: SIGNING_SECRET,
+        body,
+        contentType: 'application/json',
+      });
       expect(res.status).toBe(200);
       const publish = await h.slack.waitFor('views.publish', before);
       expect(publish.args.user_id).toBe('U0CASE1');
@@ -389,17 +488,27 @@ describe('follow-up nudges', () => {
       expect(text).toContain('pending follow-up');
       // Its button opens the contact form.
       const home = { channel: 'DU0CASE1', ts: '0', blocks: view.blocks };
-      const button = (view.blocks as { elements?: Record<string, unknown>[] }[]).flatMap((b) => b.elements ?? []).find((e) => e.action_id === 'home_log_contact')!;
+      const button = (view.blocks as { elements?: Record<string, unknown>[] }[])
+        .flatMap((b) => b.elements ?? [])
+        .find((e) => e.action_id === 'home_log_contact')!;
       const click = messageAction(h, 'U0CASE1', home, button);
       const opens = h.slack.calls.length;
-      await h.interact({ ...click, container: { type: 'view', view_id: 'VHOME1' }, view: { id: 'VHOME1', type: 'home', blocks: view.blocks } });
+      await h.interact({
+        ...click,
+        container: { type: 'view', view_id: 'VHOME1' },
+        view: { id: 'VHOME1', type: 'home', blocks: view.blocks },
+      });
       const form = await h.slack.waitFor('views.open', opens);
       expect((form.args.view as { callback_id: string }).callback_id).toBe('contact_form');
       // A forged event (wrong secret) publishes nothing.
       const ts = Math.floor(Date.now() / 1000);
       const forged = await fetch(h.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': signSlackRequest('wrong', body, ts) },
+        headers: {
+          'content-type': 'application/json',
+          'x-slack-request-timestamp': String(ts),
+          'x-slack-signature': signSlackRequest('wrong', body, ts),
+        },
         body,
       });
       expect(forged.status).toBe(401);

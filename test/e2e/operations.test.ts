@@ -7,7 +7,13 @@ import { LOGIN_FAILURES_PER_WINDOW } from '../../src/http/queue-dashboard.js';
 import { DIGEST_JOB_NAME } from '../../src/queue/digests.js';
 import { PROGRAM_YAML, startHarness, startTestCarelog, type Harness } from '../support/harness.js';
 import { FOLLOWUP_YAML, logContact, NEW_CLIENT, nudgeDms, settableClock, waitUntil } from '../support/followups.js';
-import { basicAuth, DASHBOARD_PASSWORD, DASHBOARD_USER, startDashboard, type TestDashboard } from '../support/dashboard.js';
+import {
+  basicAuth,
+  DASHBOARD_PASSWORD,
+  DASHBOARD_USER,
+  startDashboard,
+  type TestDashboard,
+} from '../support/dashboard.js';
 import { parsePrometheus, sampleValue, type Sample } from '../support/prometheus.js';
 
 const CANARY = 'CANARY-NOTE-7d2e Jane Roe, hears voices';
@@ -26,7 +32,11 @@ describe('with metrics token and queue dashboard configured', () => {
     h = await startHarness({
       now: clock.now,
       yaml: FOLLOWUP_YAML(),
-      env: { CARELOG_ADMIN_USER: ADMIN_USER, CARELOG_ADMIN_PASSWORD: ADMIN_PASSWORD, CARELOG_METRICS_TOKEN: METRICS_TOKEN },
+      env: {
+        CARELOG_ADMIN_USER: ADMIN_USER,
+        CARELOG_ADMIN_PASSWORD: ADMIN_PASSWORD,
+        CARELOG_METRICS_TOKEN: METRICS_TOKEN,
+      },
     });
     base = `http://127.0.0.1:${h.carelog.port}`;
   });
@@ -80,12 +90,20 @@ describe('with metrics token and queue dashboard configured', () => {
     });
     await waitUntil(() => nudgeDms(h).length > dmsBefore, 10_000, 'the nudge DM');
     // The worker counts the job once BullMQ has marked it completed.
-    const after = await waitUntil(async () => {
-      const s = (await scrape()).samples;
-      return sampleValue(s, 'carelog_jobs_total', { job: 'followup.nudge', outcome: 'completed' }) > sampleValue(before, 'carelog_jobs_total', { job: 'followup.nudge', outcome: 'completed' }) ? s : null;
-    }, 5_000, 'the nudge job counted');
+    const after = await waitUntil(
+      async () => {
+        const s = (await scrape()).samples;
+        return sampleValue(s, 'carelog_jobs_total', { job: 'followup.nudge', outcome: 'completed' }) >
+          sampleValue(before, 'carelog_jobs_total', { job: 'followup.nudge', outcome: 'completed' })
+          ? s
+          : null;
+      },
+      5_000,
+      'the nudge job counted',
+    );
 
-    const moved = (name: string, labels: Record<string, string> = {}) => sampleValue(after, name, labels) - sampleValue(before, name, labels);
+    const moved = (name: string, labels: Record<string, string> = {}) =>
+      sampleValue(after, name, labels) - sampleValue(before, name, labels);
     // The /contact command and the form's submission, both acknowledged with 200.
     expect(moved('carelog_http_requests_total', { route: '/slack/events', method: 'POST', status: '200' })).toBe(2);
     expect(moved('carelog_slack_ack_seconds_count')).toBe(2);
@@ -95,18 +113,32 @@ describe('with metrics token and queue dashboard configured', () => {
     expect(moved('carelog_jobs_total', { job: 'followup.nudge', outcome: 'completed' })).toBe(1);
     expect(moved('carelog_job_duration_seconds_count', { job: 'followup.nudge' })).toBe(1);
     // The earlier scrapes themselves were counted under their route.
-    expect(sampleValue(after, 'carelog_http_requests_total', { route: '/metrics', method: 'GET', status: '200' })).toBeGreaterThanOrEqual(1);
-    expect(sampleValue(after, 'carelog_http_requests_total', { route: '/metrics', method: 'GET', status: '401' })).toBe(2);
+    expect(
+      sampleValue(after, 'carelog_http_requests_total', { route: '/metrics', method: 'GET', status: '200' }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(sampleValue(after, 'carelog_http_requests_total', { route: '/metrics', method: 'GET', status: '401' })).toBe(
+      2,
+    );
   });
 
   it('counts a digest posted by the scheduled job', async () => {
     const before = (await scrape()).samples;
     await h.carelog.queue.add(DIGEST_JOB_NAME, { programId: 'wilmington', kind: 'week' });
-    const after = await waitUntil(async () => {
-      const s = (await scrape()).samples;
-      return sampleValue(s, 'carelog_jobs_total', { job: DIGEST_JOB_NAME, outcome: 'completed' }) > sampleValue(before, 'carelog_jobs_total', { job: DIGEST_JOB_NAME, outcome: 'completed' }) ? s : null;
-    }, 10_000, 'the digest job counted');
-    expect(sampleValue(after, 'carelog_digests_posted_total', { kind: 'week', platform: 'slack' }) - sampleValue(before, 'carelog_digests_posted_total', { kind: 'week', platform: 'slack' })).toBe(1);
+    const after = await waitUntil(
+      async () => {
+        const s = (await scrape()).samples;
+        return sampleValue(s, 'carelog_jobs_total', { job: DIGEST_JOB_NAME, outcome: 'completed' }) >
+          sampleValue(before, 'carelog_jobs_total', { job: DIGEST_JOB_NAME, outcome: 'completed' })
+          ? s
+          : null;
+      },
+      10_000,
+      'the digest job counted',
+    );
+    expect(
+      sampleValue(after, 'carelog_digests_posted_total', { kind: 'week', platform: 'slack' }) -
+        sampleValue(before, 'carelog_digests_posted_total', { kind: 'week', platform: 'slack' }),
+    ).toBe(1);
     expect(await h.carelog.deps.db.prisma.digestRun.count({ where: { status: 'posted', kind: 'week' } })).toBe(1);
   });
 
@@ -114,10 +146,13 @@ describe('with metrics token and queue dashboard configured', () => {
     // An unknown path holding a user id and a client code is counted as unmatched, not by its URL.
     expect((await fetch(`${base}/nope/U0CLIN1/PIC-0001?note=${encodeURIComponent(CANARY)}`)).status).toBe(404);
     const { text, samples } = await scrape();
-    expect(sampleValue(samples, 'carelog_http_requests_total', { route: 'unmatched', method: 'GET', status: '404' })).toBe(1);
+    expect(
+      sampleValue(samples, 'carelog_http_requests_total', { route: 'unmatched', method: 'GET', status: '404' }),
+    ).toBe(1);
     expect(sampleValue(samples, 'carelog_queue_jobs', { state: 'delayed' })).toBeGreaterThanOrEqual(1);
     expect(text).toMatch(/^process_cpu_seconds_total /m);
-    for (const secret of ['U0CLIN1', 'U0CASE1', 'PIC-', 'CANARY', 'Jane', 'T0TEST', 'nope']) expect(text).not.toContain(secret);
+    for (const secret of ['U0CLIN1', 'U0CASE1', 'PIC-', 'CANARY', 'Jane', 'T0TEST', 'nope'])
+      expect(text).not.toContain(secret);
   });
 
   it('shows the queue dashboard only with the admin credentials', async () => {
@@ -125,13 +160,19 @@ describe('with metrics token and queue dashboard configured', () => {
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toMatch(/^Basic realm=/);
     expect(await none.text()).not.toContain('<html');
-    for (const [user, password] of [[ADMIN_USER, 'wrong password'], ['someone', ADMIN_PASSWORD], ['', '']] as const) {
+    for (const [user, password] of [
+      [ADMIN_USER, 'wrong password'],
+      ['someone', ADMIN_PASSWORD],
+      ['', ''],
+    ] as const) {
       const res = await fetch(`${base}/admin/queues`, { headers: { authorization: basic(user, password) } });
       expect(res.status, `${user}:${password}`).toBe(401);
     }
     // Nor does the API answer without them.
     expect((await fetch(`${base}/admin/queues/api/queues`)).status).toBe(401);
-    expect(h.logs.some((l) => l.includes('queue dashboard: wrong credentials') && !l.includes('wrong password'))).toBe(true);
+    expect(h.logs.some((l) => l.includes('queue dashboard: wrong credentials') && !l.includes('wrong password'))).toBe(
+      true,
+    );
 
     const page = await fetch(`${base}/admin/queues`, { headers: { authorization: basic(ADMIN_USER, ADMIN_PASSWORD) } });
     expect(page.status).toBe(200);
@@ -143,19 +184,39 @@ describe('with metrics token and queue dashboard configured', () => {
     const script = /src="(static\/js\/main[^"]+)"/.exec(html)?.[1];
     expect(script).toBeDefined();
     expect((await fetch(`${base}/admin/queues/${script}`)).status).toBe(401);
-    const js = await fetch(`${base}/admin/queues/${script}`, { headers: { authorization: basic(ADMIN_USER, ADMIN_PASSWORD) } });
+    const js = await fetch(`${base}/admin/queues/${script}`, {
+      headers: { authorization: basic(ADMIN_USER, ADMIN_PASSWORD) },
+    });
     expect(js.status).toBe(200);
     expect(js.headers.get('content-type')).toMatch(/javascript/);
   });
 
   it('shows job data as ids only, read-only', async () => {
     // A follow-up due tomorrow: its reminder waits in the queue as a delayed job.
-    await logContact(h, 'U0CLIN1', { ...NEW_CLIENT, contact_date: '2026-11-24', contact_time: '08:40', follow_up_wanted: true, follow_up_date: '2026-11-25', follow_up_assignee: 'U0CASE1', notes: CANARY });
+    await logContact(h, 'U0CLIN1', {
+      ...NEW_CLIENT,
+      contact_date: '2026-11-24',
+      contact_time: '08:40',
+      follow_up_wanted: true,
+      follow_up_date: '2026-11-25',
+      follow_up_assignee: 'U0CASE1',
+      notes: CANARY,
+    });
     const auth = { authorization: basic(ADMIN_USER, ADMIN_PASSWORD) };
-    const res = await fetch(`${base}/admin/queues/api/queues?activeQueue=carelog&status=delayed&page=1&jobsPerPage=50`, { headers: auth });
+    const res = await fetch(
+      `${base}/admin/queues/api/queues?activeQueue=carelog&status=delayed&page=1&jobsPerPage=50`,
+      { headers: auth },
+    );
     expect(res.status).toBe(200);
     const raw = await res.text();
-    const body = JSON.parse(raw) as { queues: { name: string; readOnlyMode: boolean; allowRetries: boolean; jobs: { id: string; name: string; data: Record<string, unknown> }[] }[] };
+    const body = JSON.parse(raw) as {
+      queues: {
+        name: string;
+        readOnlyMode: boolean;
+        allowRetries: boolean;
+        jobs: { id: string; name: string; data: Record<string, unknown> }[];
+      }[];
+    };
     const queue = body.queues.find((q) => q.name === 'carelog');
     expect(queue, 'the carelog queue is listed').toBeDefined();
     expect(queue!.readOnlyMode).toBe(true);
@@ -169,7 +230,10 @@ describe('with metrics token and queue dashboard configured', () => {
     for (const secret of ['CANARY', 'Jane', 'PIC-', 'U0CLIN1', 'U0CASE1']) expect(raw).not.toContain(secret);
     // Read-only: an action is refused.
     const job = reminders[0]!;
-    const promote = await fetch(`${base}/admin/queues/api/queues/carelog/${encodeURIComponent(job.id)}/promote`, { method: 'PUT', headers: auth });
+    const promote = await fetch(`${base}/admin/queues/api/queues/carelog/${encodeURIComponent(job.id)}/promote`, {
+      method: 'PUT',
+      headers: auth,
+    });
     expect(promote.status).toBeGreaterThanOrEqual(400);
     expect(await (await h.carelog.queue.getJob(job.id))!.getState()).toBe('delayed');
   });
@@ -181,9 +245,17 @@ describe('with metrics token and queue dashboard configured', () => {
     // it cannot take the job it was already waiting for), so nothing else takes the job.
     const own = h.carelog.workers!.worker;
     await own.pause();
-    const taker = new Worker(queue.name, null, { connection: h.carelog.redis.connection, prefix: queue.opts.prefix!, autorun: false });
+    const taker = new Worker(queue.name, null, {
+      connection: h.carelog.redis.connection,
+      prefix: queue.opts.prefix!,
+      autorun: false,
+    });
     try {
-      const added = await queue.add('followup.nudge', { followUpId: '00000000-0000-4000-8000-000000000001', version: 1, stage: 'due' }, { jobId: 'failed-with-canary' });
+      const added = await queue.add(
+        'followup.nudge',
+        { followUpId: '00000000-0000-4000-8000-000000000001', version: 1, stage: 'due' },
+        { jobId: 'failed-with-canary' },
+      );
       // Other jobs may be waiting too (a schedule come due): held aside, then put back.
       const others = [];
       let taken;
@@ -218,7 +290,9 @@ describe('with metrics token and queue dashboard configured', () => {
     for (const a of answers) {
       expect(a.text, a.path).not.toMatch(/CANARY|Jane|PIC-0042|could not read/);
     }
-    const list = JSON.parse(answers[0]!.text) as { queues: { name: string; jobs: { id: string; failedReason: string; stacktrace: string[]; isFailed: boolean }[] }[] };
+    const list = JSON.parse(answers[0]!.text) as {
+      queues: { name: string; jobs: { id: string; failedReason: string; stacktrace: string[]; isFailed: boolean }[] }[];
+    };
     const shown = list.queues.find((q) => q.name === 'carelog')!.jobs.find((j) => j.id === 'failed-with-canary')!;
     // Still a failure the operator can see and place.
     expect(shown.isFailed).toBe(true);
@@ -286,8 +360,10 @@ describe('the queue dashboard’s limit on wrong passwords, and forwarded header
     expect((await attempt(DASHBOARD_PASSWORD)).status).toBe(403);
     expect((await attempt(DASHBOARD_PASSWORD, { 'x-forwarded-proto': 'https' })).status).toBe(200);
     // Each forwarded client has its own count.
-    const from = (ip: string, password: string) => attempt(password, { 'x-forwarded-proto': 'https', 'x-forwarded-for': ip });
-    for (let i = 0; i < LOGIN_FAILURES_PER_WINDOW; i++) expect((await from('203.0.113.1', `wrong ${i}`)).status).toBe(401);
+    const from = (ip: string, password: string) =>
+      attempt(password, { 'x-forwarded-proto': 'https', 'x-forwarded-for': ip });
+    for (let i = 0; i < LOGIN_FAILURES_PER_WINDOW; i++)
+      expect((await from('203.0.113.1', `wrong ${i}`)).status).toBe(401);
     expect((await from('203.0.113.1', DASHBOARD_PASSWORD)).status).toBe(429);
     expect((await from('203.0.113.2', 'wrong')).status).toBe(401);
     expect((await from('203.0.113.2', DASHBOARD_PASSWORD)).status).toBe(200);
@@ -353,7 +429,11 @@ describe('start-up', () => {
   it('names a database that does not answer, instead of asking for migrations', async () => {
     const started = startTestCarelog({
       yaml: PROGRAM_YAML,
-      env: { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/carelog', SLACK_SIGNING_SECRET: 'test-signing-secret', SLACK_BOT_TOKEN: 'xoxb-test-token' },
+      env: {
+        DATABASE_URL: 'postgres://postgres@127.0.0.1:1/carelog',
+        SLACK_SIGNING_SECRET: 'test-signing-secret',
+        SLACK_BOT_TOKEN: 'xoxb-test-token',
+      },
     });
     await expect(started).rejects.toMatchObject({ code: 'database_unavailable' });
     await expect(started).rejects.toThrow(/^The database at DATABASE_URL does not answer \(ECONNREFUSED\)/);

@@ -39,14 +39,25 @@ describe('Redis down', () => {
     await redis.down();
     const started = Date.now();
     const saved = await h.interact(
-      viewSubmission('U0CLIN1', opened, { ...NEW_CLIENT, contact_date: '2026-11-24', contact_time: '09:30', follow_up_wanted: true, follow_up_date: '2026-11-30', follow_up_assignee: 'U0CASE1' }),
+      viewSubmission('U0CLIN1', opened, {
+        ...NEW_CLIENT,
+        contact_date: '2026-11-24',
+        contact_time: '09:30',
+        follow_up_wanted: true,
+        follow_up_date: '2026-11-30',
+        follow_up_assignee: 'U0CASE1',
+      }),
     );
     const took = Date.now() - started;
     expect(saved.json).toEqual({ response_action: 'clear' });
     expect(took).toBeLessThan(2_500);
     const f = await h.carelog.deps.db.prisma.followUp.findFirstOrThrow();
     expect(await h.carelog.deps.db.prisma.contact.count()).toBe(1);
-    expect(h.logs.some((l) => l.includes('could not queue a reminder; the reconciler will') && l.includes('QueueTimeoutError'))).toBe(true);
+    expect(
+      h.logs.some(
+        (l) => l.includes('could not queue a reminder; the reconciler will') && l.includes('QueueTimeoutError'),
+      ),
+    ).toBe(true);
 
     const health = await fetch(`http://127.0.0.1:${h.carelog.port}/healthz`);
     expect(health.status).toBe(503);
@@ -54,8 +65,16 @@ describe('Redis down', () => {
 
     await redis.up();
     await reconcileReminders(h.carelog.deps);
-    const job = await waitUntil(() => h.carelog.queue.getJob(reminderJobId({ followUpId: f.id, version: 1, stage: 'due' })), 10_000, 'the reminder queued');
+    const job = await waitUntil(
+      () => h.carelog.queue.getJob(reminderJobId({ followUpId: f.id, version: 1, stage: 'due' })),
+      10_000,
+      'the reminder queued',
+    );
     expect(await job.getState()).toBe('delayed');
-    await waitUntil(async () => (await fetch(`http://127.0.0.1:${h.carelog.port}/healthz`)).status === 200, 10_000, 'healthy again');
+    await waitUntil(
+      async () => (await fetch(`http://127.0.0.1:${h.carelog.port}/healthz`)).status === 200,
+      10_000,
+      'healthy again',
+    );
   });
 });

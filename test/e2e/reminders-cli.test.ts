@@ -46,12 +46,27 @@ function cli(...args: string[]) {
 
 describe('npm run carelog -- reminders', () => {
   it('shows pending follow-ups, queued reminders and failed jobs, and puts failed ones back on request', async () => {
-    await logContact(h, 'U0CLIN1', { ...NEW_CLIENT, contact_date: '2026-11-23', contact_time: '09:00', follow_up_wanted: true, follow_up_date: '2026-11-30', follow_up_assignee: 'U0CASE1' });
+    await logContact(h, 'U0CLIN1', {
+      ...NEW_CLIENT,
+      contact_date: '2026-11-23',
+      contact_time: '09:00',
+      follow_up_wanted: true,
+      follow_up_date: '2026-11-30',
+      follow_up_assignee: 'U0CASE1',
+    });
     const f = await h.carelog.deps.db.prisma.followUp.findFirstOrThrow();
     // A reminder job whose payload can never be valid fails at once, as unrecoverable.
     const broken = reminderJobId({ followUpId: randomUUID(), version: 1, stage: 'due' });
-    await h.carelog.queue.add(NUDGE_JOB, { followUpId: 'not-a-uuid', version: 1, stage: 'due' }, { jobId: broken, attempts: 3 });
-    await waitUntil(async () => (await (await h.carelog.queue.getJob(broken))?.getState()) === 'failed', 8_000, 'the broken job failing');
+    await h.carelog.queue.add(
+      NUDGE_JOB,
+      { followUpId: 'not-a-uuid', version: 1, stage: 'due' },
+      { jobId: broken, attempts: 3 },
+    );
+    await waitUntil(
+      async () => (await (await h.carelog.queue.getJob(broken))?.getState()) === 'failed',
+      8_000,
+      'the broken job failing',
+    );
 
     const { stdout, stderr } = await cli('--json');
     const report = JSON.parse(stdout);
@@ -62,7 +77,9 @@ describe('npm run carelog -- reminders', () => {
     expect(report.failed[0]).toMatchObject({ id: broken, stage: 'due', attempts: 1 });
     expect(report.failed[0].reason).toMatch(/invalid payload/);
     expect(report.retried).toBe(0);
-    expect(await (await h.carelog.queue.getJob(reminderJobId({ followUpId: f.id, version: 1, stage: 'due' })))?.getState()).toBe('delayed');
+    expect(
+      await (await h.carelog.queue.getJob(reminderJobId({ followUpId: f.id, version: 1, stage: 'due' })))?.getState(),
+    ).toBe('delayed');
 
     const text = await cli();
     expect(text.stdout).toBe('');
@@ -72,6 +89,10 @@ describe('npm run carelog -- reminders', () => {
     const retried = JSON.parse((await cli('--retry-failed', '--json')).stdout);
     expect(retried.retried).toBe(1);
     // Back in line, it runs (and, still broken, fails again: one more attempt recorded).
-    await waitUntil(async () => (await h.carelog.queue.getJob(broken))?.attemptsMade === 2, 8_000, 'the retried job running again');
+    await waitUntil(
+      async () => (await h.carelog.queue.getJob(broken))?.attemptsMade === 2,
+      8_000,
+      'the retried job running again',
+    );
   }, 60_000);
 });

@@ -20,7 +20,10 @@ afterAll(async () => {
 
 const prisma = () => h.carelog.deps.db.prisma;
 const cleared = async () =>
-  sampleValue(parsePrometheus(await (await fetch(`http://127.0.0.1:${h.carelog.port}/metrics`)).text()), 'carelog_notes_cleared_total');
+  sampleValue(
+    parsePrometheus(await (await fetch(`http://127.0.0.1:${h.carelog.port}/metrics`)).text()),
+    'carelog_notes_cleared_total',
+  );
 
 describe('notes retention', () => {
   it('is a daily job scheduler in Redis', async () => {
@@ -31,7 +34,12 @@ describe('notes retention', () => {
   });
 
   it('clears a note once its contact is older than notesDays, and keeps the contact', async () => {
-    await logContact(h, 'U0CLIN1', { ...NEW_CLIENT, contact_date: '2026-11-24', contact_time: '08:30', notes: 'CANARY-ret Jane Roe' });
+    await logContact(h, 'U0CLIN1', {
+      ...NEW_CLIENT,
+      contact_date: '2026-11-24',
+      contact_time: '08:30',
+      notes: 'CANARY-ret Jane Roe',
+    });
     const contact = await prisma().contact.findFirstOrThrow();
     expect(contact.notesCiphertext).not.toBeNull();
 
@@ -52,9 +60,12 @@ describe('notes retention', () => {
     expect(after.notesCiphertext).toBeNull();
     expect(after.notesKeyId).toBeNull();
     expect({ ...after, notesCiphertext: contact.notesCiphertext, notesKeyId: contact.notesKeyId }).toEqual(contact);
-    expect(await prisma().auditEvent.findMany({ where: { action: 'notes.retention' }, select: { programId: true, entityType: true, count: true } })).toEqual([
-      { programId: 'wilmington', entityType: 'program', count: 1 },
-    ]);
+    expect(
+      await prisma().auditEvent.findMany({
+        where: { action: 'notes.retention' },
+        select: { programId: true, entityType: true, count: true },
+      }),
+    ).toEqual([{ programId: 'wilmington', entityType: 'program', count: 1 }]);
     expect((await cleared()) - before).toBe(1);
     expect(h.logs.some((l) => l.includes('notes past their retention cleared'))).toBe(true);
     expect(h.logs.join('\n')).not.toContain('CANARY');

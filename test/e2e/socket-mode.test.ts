@@ -38,7 +38,8 @@ afterAll(async () => {
   if (!stopped) await h?.stop();
 });
 
-const contactCommand = (userId: string, triggerId = `${Date.now()}.9.trigger`) => slashCommandPayload({ command: '/contact', teamId: TEAM, userId, triggerId });
+const contactCommand = (userId: string, triggerId = `${Date.now()}.9.trigger`) =>
+  slashCommandPayload({ command: '/contact', teamId: TEAM, userId, triggerId });
 
 async function openForm(userId: string): Promise<OpenedView> {
   const before = h.slack.calls.length;
@@ -93,7 +94,10 @@ describe('Socket Mode', () => {
     expect(contacts[0]!.occurredAt.toISOString()).toBe('2026-11-20T14:30:00.000Z');
 
     // Slack redelivers an envelope it thinks went unacked; the same form never logs twice.
-    const retry = await h.slack.sendSocketEnvelope('interactive', viewSubmission('U0CLIN1', opened, GOOD), { retryAttempt: 1, retryReason: 'timeout' });
+    const retry = await h.slack.sendSocketEnvelope('interactive', viewSubmission('U0CLIN1', opened, GOOD), {
+      retryAttempt: 1,
+      retryReason: 'timeout',
+    });
     expect(retry.payload).toEqual({ response_action: 'clear' });
     expect(await h.carelog.deps.db.prisma.contact.count()).toBe(1);
   });
@@ -136,7 +140,9 @@ describe('Socket Mode', () => {
     await h.stop();
     const closed = await Promise.race([
       connection.closed,
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('socket still open 5 s after stop')), 5_000).unref()),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error('socket still open 5 s after stop')), 5_000).unref(),
+      ),
     ]);
     expect(closed.code).toBe(1000);
     expect(h.slack.callsTo('apps.connections.open')).toHaveLength(1);

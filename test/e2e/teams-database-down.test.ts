@@ -6,7 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAVE_FAILED } from '../../src/services/contact-flow.js';
 import { inputsOf, pressAction, textsOf } from '../support/fake-teams.js';
 import { ADMIN_URL } from '../support/postgres.js';
-import { logTeamsContact, NEW_CLIENT_INPUTS, openTeamsForm, startTeamsHarness, T, type TeamsHarness } from '../support/teams-harness.js';
+import {
+  logTeamsContact,
+  NEW_CLIENT_INPUTS,
+  openTeamsForm,
+  startTeamsHarness,
+  T,
+  type TeamsHarness,
+} from '../support/teams-harness.js';
 import { openNotes } from '../../src/services/contacts.js';
 
 const NOW = new Date('2026-11-20T15:00:00Z');
@@ -39,10 +46,24 @@ describe('the Teams form while the database is down', () => {
   it('answers with the save failure beside the form, keeping the input, and stores it once when Save is pressed again', async () => {
     const form = await openTeamsForm(h, T.clinician, 'contact PIC-0001');
     await asAdmin(`ALTER DATABASE "${dbName}" WITH ALLOW_CONNECTIONS false`);
-    await asAdmin('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [dbName]);
+    await asAdmin(
+      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+      [dbName],
+    );
     let answered;
     try {
-      const res = await h.send(h.teams.cardAction(T.clinician, pressAction(form, 'contact_save', { contact_time: '09:45', source: 'call_for_service', disposition: 'resolved_on_scene', incident_ref: 'CAD-42', notes: CANARY })));
+      const res = await h.send(
+        h.teams.cardAction(
+          T.clinician,
+          pressAction(form, 'contact_save', {
+            contact_time: '09:45',
+            source: 'call_for_service',
+            disposition: 'resolved_on_scene',
+            incident_ref: 'CAD-42',
+            notes: CANARY,
+          }),
+        ),
+      );
       expect(res.status).toBe(200);
       answered = res.json as { type: string; value: object };
     } finally {
@@ -57,11 +78,21 @@ describe('the Teams form while the database is down', () => {
     expect(await h.carelog.deps.db.prisma.contact.count()).toBe(1);
 
     const again = pressAction(card, 'contact_save', { notes: undefined });
-    const saved = await Promise.all([h.send(h.teams.cardAction(T.clinician, again)), h.send(h.teams.cardAction(T.clinician, again))]);
-    for (const r of saved) expect(textsOf((r.json as { value: object }).value).join(' ')).toMatch(/Saved contact #2 with PIC-0001\./);
+    const saved = await Promise.all([
+      h.send(h.teams.cardAction(T.clinician, again)),
+      h.send(h.teams.cardAction(T.clinician, again)),
+    ]);
+    for (const r of saved)
+      expect(textsOf((r.json as { value: object }).value).join(' ')).toMatch(/Saved contact #2 with PIC-0001\./);
     const contacts = await h.carelog.deps.db.prisma.contact.findMany({ where: { number: 2 } });
     expect(contacts).toHaveLength(1);
-    expect(openNotes(h.carelog.deps.keyring, { programId: 'wilmington', contactId: contacts[0]!.id }, contacts[0]!.notesCiphertext!)).toBe(CANARY);
+    expect(
+      openNotes(
+        h.carelog.deps.keyring,
+        { programId: 'wilmington', contactId: contacts[0]!.id },
+        contacts[0]!.notesCiphertext!,
+      ),
+    ).toBe(CANARY);
     for (const line of h.logs) expect(line).not.toMatch(/CANARY|Jane Roe/);
     expect(h.logs.some((l) => l.includes('saving a contact failed'))).toBe(true);
   });

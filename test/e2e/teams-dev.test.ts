@@ -4,7 +4,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rememberConversation } from '../../src/services/conversation-refs.js';
 import { cardOf, FakeTeams } from '../support/fake-teams.js';
 import { startTestCarelog } from '../support/harness.js';
-import { logTeamsContact, NEW_CLIENT_INPUTS, startTeamsHarness, T, TEAMS_APP_ID, TEAMS_SECRET, TEAMS_TENANT, TEAMS_YAML, type TeamsHarness } from '../support/teams-harness.js';
+import {
+  logTeamsContact,
+  NEW_CLIENT_INPUTS,
+  startTeamsHarness,
+  T,
+  TEAMS_APP_ID,
+  TEAMS_SECRET,
+  TEAMS_TENANT,
+  TEAMS_YAML,
+  type TeamsHarness,
+} from '../support/teams-harness.js';
 
 describe('TEAMS_DEV_UNAUTHENTICATED=1', () => {
   let h: TeamsHarness;
@@ -24,7 +34,11 @@ describe('TEAMS_DEV_UNAUTHENTICATED=1', () => {
     // No token exists to send (the SDK writes "Bearer null" on its replies).
     expect(reply.authorization ?? '').not.toMatch(/^Bearer ey/);
     expect(h.teams.tokenRequests).toEqual([]);
-    expect(h.logs.some((l) => l.includes('TEAMS_DEV_UNAUTHENTICATED=1: POST /api/messages accepts activities without a Bot Framework token'))).toBe(true);
+    expect(
+      h.logs.some((l) =>
+        l.includes('TEAMS_DEV_UNAUTHENTICATED=1: POST /api/messages accepts activities without a Bot Framework token'),
+      ),
+    ).toBe(true);
   });
 
   it('still knows nobody who is not on the roster', async () => {
@@ -35,7 +49,11 @@ describe('TEAMS_DEV_UNAUTHENTICATED=1', () => {
   });
 
   it('logs a contact end to end', async () => {
-    await logTeamsContact(h, T.clinician, { ...NEW_CLIENT_INPUTS, contact_date: new Date().toISOString().slice(0, 10), contact_time: '00:00' });
+    await logTeamsContact(h, T.clinician, {
+      ...NEW_CLIENT_INPUTS,
+      contact_date: new Date().toISOString().slice(0, 10),
+      contact_time: '00:00',
+    });
     expect(await h.carelog.deps.db.prisma.contact.count()).toBe(1);
   });
 });
@@ -48,7 +66,12 @@ describe('npm run worker with Teams', () => {
     await teams.start();
     worker = await startTestCarelog({
       yaml: TEAMS_YAML(),
-      env: { TEAMS_CLIENT_ID: TEAMS_APP_ID, TEAMS_CLIENT_SECRET: TEAMS_SECRET, TEAMS_TENANT_ID: TEAMS_TENANT, TEAMS_SERVICE_URL: teams.serviceUrl },
+      env: {
+        TEAMS_CLIENT_ID: TEAMS_APP_ID,
+        TEAMS_CLIENT_SECRET: TEAMS_SECRET,
+        TEAMS_TENANT_ID: TEAMS_TENANT,
+        TEAMS_SERVICE_URL: teams.serviceUrl,
+      },
       start: { teamsCloud: teams.cloud, mode: 'worker' },
     });
   });
@@ -61,11 +84,24 @@ describe('npm run worker with Teams', () => {
     const deps = worker.carelog.deps;
     expect(worker.carelog.port).toBe(0);
     expect(deps.messengers.slack).toBeUndefined();
-    await rememberConversation(deps.db, { platform: 'teams', userId: T.supervisor.aadObjectId, address: T.supervisor.id, tenantId: TEAMS_TENANT, conversationId: teams.personalConversationId(T.supervisor) });
-    const sent = await deps.messengers.teams!.sendText(T.supervisor.aadObjectId, 'Follow-up for PIC-0001 (due Mon, Nov 30, 2026) is overdue.', '5f0c3a1e-2b4d-4c6e-8a0b-1c2d3e4f5a6b');
+    await rememberConversation(deps.db, {
+      platform: 'teams',
+      userId: T.supervisor.aadObjectId,
+      address: T.supervisor.id,
+      tenantId: TEAMS_TENANT,
+      conversationId: teams.personalConversationId(T.supervisor),
+    });
+    const sent = await deps.messengers.teams!.sendText(
+      T.supervisor.aadObjectId,
+      'Follow-up for PIC-0001 (due Mon, Nov 30, 2026) is overdue.',
+      '5f0c3a1e-2b4d-4c6e-8a0b-1c2d3e4f5a6b',
+    );
     expect(sent.channel).toBe(teams.personalConversationId(T.supervisor));
     const call = teams.callsOf('sendActivity')[0]!;
-    expect(call.body).toMatchObject({ type: 'message', text: 'Follow-up for PIC-0001 (due Mon, Nov 30, 2026) is overdue.' });
+    expect(call.body).toMatchObject({
+      type: 'message',
+      text: 'Follow-up for PIC-0001 (due Mon, Nov 30, 2026) is overdue.',
+    });
     expect(teams.issuedTokens.has(call.authorization!.replace(/^Bearer /, ''))).toBe(true);
   });
 });

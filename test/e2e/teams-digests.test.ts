@@ -76,7 +76,11 @@ beforeAll(async () => {
     start: { teamsCloud: teams.cloud },
   });
   const deps = running.carelog.deps;
-  await seedProgressReport(deps.db.prisma, 'wilmington', deps.directory.member('wilmington', 'teams', T.clinician.aadObjectId)!.memberId);
+  await seedProgressReport(
+    deps.db.prisma,
+    'wilmington',
+    deps.directory.member('wilmington', 'teams', T.clinician.aadObjectId)!.memberId,
+  );
 });
 afterAll(async () => {
   await running?.stop();
@@ -87,9 +91,14 @@ afterAll(async () => {
 const deps = () => running.carelog.deps;
 const program = () => deps().directory.program('wilmington')!;
 const digestPosts = () => teams.callsOf('sendActivity', DIGEST_CHANNEL);
-const slackDigests = () => slack.callsTo('chat.postMessage').filter((c) => (c.args.metadata as { event_type?: string } | undefined)?.event_type === 'carelog_digest');
+const slackDigests = () =>
+  slack
+    .callsTo('chat.postMessage')
+    .filter((c) => (c.args.metadata as { event_type?: string } | undefined)?.event_type === 'carelog_digest');
 const factsOf = (card: NonNullable<ReturnType<typeof cardOf>>) =>
-  (elementsOf(card).filter((e) => e.type === 'FactSet') as { facts: { title: string; value: string }[] }[]).flatMap((f) => f.facts);
+  (elementsOf(card).filter((e) => e.type === 'FactSet') as { facts: { title: string; value: string }[] }[]).flatMap(
+    (f) => f.facts,
+  );
 
 describe('digests on Teams', () => {
   let posted: ConnectorCall;
@@ -104,8 +113,16 @@ describe('digests on Teams', () => {
     expect(textsOf(card)[0]).toBe('Wilmington Partners in Care: quarterly digest, Jul–Sep 2024');
     const facts = Object.fromEntries(factsOf(card).map((f) => [f.title, f.value]));
     // The progress report's figures (test/support/progress-report.ts).
-    expect(facts).toMatchObject({ 'Individuals served': '128', New: '115', Continuing: '13', 'Served since the program began': '207' });
-    const runs = await deps().db.prisma.digestRun.findMany({ where: { programId: 'wilmington' }, orderBy: { platform: 'asc' } });
+    expect(facts).toMatchObject({
+      'Individuals served': '128',
+      New: '115',
+      Continuing: '13',
+      'Served since the program began': '207',
+    });
+    const runs = await deps().db.prisma.digestRun.findMany({
+      where: { programId: 'wilmington' },
+      orderBy: { platform: 'asc' },
+    });
     expect(runs.map((r) => [r.platform, r.periodLabel, r.status])).toEqual([
       ['slack', '2024-Q3', 'posted'],
       ['teams', '2024-Q3', 'posted'],
@@ -131,7 +148,11 @@ describe('digests on Teams', () => {
     // Slack draws headline figures as "*label*\nvalue" fields and table rows as "label: *value*".
     const facts = factsOf(card);
     expect(facts.length).toBeGreaterThan(30);
-    for (const f of facts) expect(slackText.includes(`*${f.title}*\\n${f.value}`) || slackText.includes(`${f.title}: *${f.value}*`), `${f.title} ${f.value} on Slack too`).toBe(true);
+    for (const f of facts)
+      expect(
+        slackText.includes(`*${f.title}*\\n${f.value}`) || slackText.includes(`${f.title}: *${f.value}*`),
+        `${f.title} ${f.value} on Slack too`,
+      ).toBe(true);
     // No client codes, names or notes; substance-use referrals are a count in a table.
     expect(posted.raw).not.toMatch(/PIC-\d{4}/);
     const referral = factsOf(card).find((f) => f.title === 'Addiction treatment');
@@ -141,8 +162,12 @@ describe('digests on Teams', () => {
   it('posts once per platform however often the schedule fires or replicas race', async () => {
     await Promise.all([
       postDigestJob.run({ programId: 'wilmington', kind: 'quarter' }, deps()),
-      postDigestOnce(deps(), program(), parsePeriod('2024-Q3', 'quarter', 'America/New_York', '2024-03-01')!, { platform: 'teams' }),
-      postDigestOnce(deps(), program(), parsePeriod('2024-Q3', 'quarter', 'America/New_York', '2024-03-01')!, { platform: 'teams' }),
+      postDigestOnce(deps(), program(), parsePeriod('2024-Q3', 'quarter', 'America/New_York', '2024-03-01')!, {
+        platform: 'teams',
+      }),
+      postDigestOnce(deps(), program(), parsePeriod('2024-Q3', 'quarter', 'America/New_York', '2024-03-01')!, {
+        platform: 'teams',
+      }),
     ]);
     expect(digestPosts()).toHaveLength(1);
     expect(slackDigests()).toHaveLength(1);
@@ -150,7 +175,13 @@ describe('digests on Teams', () => {
 
   it('declares digest schedules for a program on Teams alone', async () => {
     const ids = (await running.carelog.queue.getJobSchedulers()).map((s) => s.key);
-    expect(ids).toEqual(expect.arrayContaining([digestSchedulerId('dover', 'week'), digestSchedulerId('dover', 'quarter'), digestSchedulerId('wilmington', 'week')]));
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        digestSchedulerId('dover', 'week'),
+        digestSchedulerId('dover', 'quarter'),
+        digestSchedulerId('wilmington', 'week'),
+      ]),
+    );
   });
 
   describe('"digest …" in the bot chat', () => {
@@ -158,7 +189,10 @@ describe('digests on Teams', () => {
     async function say(user: typeof T.leader, text: string): Promise<ConnectorCall> {
       const before = teams.calls.length;
       expect((await teams.send(url(), teams.message(user, text))).status).toBe(200);
-      return teams.waitFor((c) => c.kind === 'sendActivity' && c.conversationId === teams.personalConversationId(user), before);
+      return teams.waitFor(
+        (c) => c.kind === 'sendActivity' && c.conversationId === teams.personalConversationId(user),
+        before,
+      );
     }
 
     it('previews a digest privately to leadership', async () => {
@@ -171,9 +205,13 @@ describe('digests on Teams', () => {
     });
 
     it('posts a missed period to the Teams channel, and says so when it was already posted', async () => {
-      expect(String((await say(T.leader, 'digest quarter 2024-Q3 post')).body.text)).toMatch(/already posted to the team channel; it is not posted twice/);
+      expect(String((await say(T.leader, 'digest quarter 2024-Q3 post')).body.text)).toMatch(
+        /already posted to the team channel; it is not posted twice/,
+      );
       expect(digestPosts()).toHaveLength(1);
-      expect(String((await say(T.leader, 'digest week 2024-W39 post')).body.text)).toMatch(/Posted the digest for .* to the team channel/);
+      expect(String((await say(T.leader, 'digest week 2024-W39 post')).body.text)).toMatch(
+        /Posted the digest for .* to the team channel/,
+      );
       expect(digestPosts()).toHaveLength(2);
       const weekly = cardOf(digestPosts()[1]!.body)!;
       expect(textsOf(weekly)[0]).toMatch(/weekly digest/);
@@ -182,7 +220,9 @@ describe('digests on Teams', () => {
     });
 
     it('refuses people who are not leadership or admins', async () => {
-      expect(String((await say(T.clinician, 'digest quarter')).body.text)).toMatch(/Digests are for your program’s leadership and admins/);
+      expect(String((await say(T.clinician, 'digest quarter')).body.text)).toMatch(
+        /Digests are for your program’s leadership and admins/,
+      );
       expect(String((await say(T.leader, 'digest fortnight')).body.text)).toMatch(/Usage: `digest week\|quarter/);
     });
   });
@@ -195,7 +235,10 @@ describe('42 CFR Part 2: a one-client week with an addiction-treatment referral,
       'client_code,contact_date,source,services,referrals,disposition,sex,age_band,follow_up_date,notes',
       'HBR-0001,2024-09-25,call_for_service,crisis_services,addiction_treatment,resolved_on_scene,female,25-59,,',
     ].join('\n');
-    const imported = await importContacts({ db: deps().db, keyring: deps().keyring, directory: deps().directory }, { program: deps().directory.program('harbor')!, csv });
+    const imported = await importContacts(
+      { db: deps().db, keyring: deps().keyring, directory: deps().directory },
+      { program: deps().directory.program('harbor')!, csv },
+    );
     expect(imported).toMatchObject({ ok: true, summary: { contactsCreated: 1, clientsCreated: 1 } });
   });
 
@@ -218,7 +261,12 @@ describe('42 CFR Part 2: a one-client week with an addiction-treatment referral,
     expect(activities).toHaveLength(1);
     const card = cardOf(activities[0]!.body)!;
     const facts = Object.fromEntries(factsOf(card).map((f) => [f.title, f.value]));
-    expect(facts).toMatchObject({ 'Addiction treatment': '<11', Contacts: 'hidden', 'Call for service': 'hidden', 'Resolved on scene': 'hidden' });
+    expect(facts).toMatchObject({
+      'Addiction treatment': '<11',
+      Contacts: 'hidden',
+      'Call for service': 'hidden',
+      'Resolved on scene': 'hidden',
+    });
     expect(activities[0]!.raw).not.toMatch(/"title":"Addiction treatment","value":"\d+"/);
     // The rest of the week is shown as it is: one client served, new, a woman aged 25–59.
     expect(facts).toMatchObject({ 'Individuals served': '1', New: '1', Female: '1' });

@@ -45,7 +45,12 @@ async function openForm(user = T.clinician, text = 'contact'): Promise<Card> {
 }
 
 /** Presses an Action.Execute on a card and returns carelog's adaptiveCard/action answer. */
-async function press(card: Card, verb: string, values: Record<string, string | undefined> = {}, user = T.clinician): Promise<CardResponse> {
+async function press(
+  card: Card,
+  verb: string,
+  values: Record<string, string | undefined> = {},
+  user = T.clinician,
+): Promise<CardResponse> {
   const res = await send(h.teams.cardAction(user, pressAction(card, verb, values)));
   expect(res.status).toBe(200);
   return res.json as CardResponse;
@@ -85,9 +90,25 @@ describe('the contact form on Teams', () => {
     expect(call.conversationId).toBe(h.teams.personalConversationId(T.clinician));
     // The reply was authenticated with a token the fake Entra endpoint issued for the bot.
     expect(h.teams.issuedTokens.has(call.authorization!.replace(/^Bearer /, ''))).toBe(true);
-    expect(h.teams.tokenRequests[0]).toMatchObject({ grant_type: 'client_credentials', client_id: TEAMS_APP_ID, scope: BOT_SCOPE, tenant: TEAMS_TENANT });
+    expect(h.teams.tokenRequests[0]).toMatchObject({
+      grant_type: 'client_credentials',
+      client_id: TEAMS_APP_ID,
+      scope: BOT_SCOPE,
+      tenant: TEAMS_TENANT,
+    });
     const inputs = inputsOf(card);
-    expect(Object.keys(inputs)).toEqual(expect.arrayContaining(['client', 'contact_date', 'contact_time', 'source', 'services', 'referrals', 'disposition', 'notes']));
+    expect(Object.keys(inputs)).toEqual(
+      expect.arrayContaining([
+        'client',
+        'contact_date',
+        'contact_time',
+        'source',
+        'services',
+        'referrals',
+        'disposition',
+        'notes',
+      ]),
+    );
     expect(inputs).not.toHaveProperty('sex');
     expect(inputs).not.toHaveProperty('age_band');
     // Defaults: now in the program's time zone; the follow-up with the program's case manager.
@@ -98,8 +119,14 @@ describe('the contact form on Teams', () => {
   });
 
   it('stores the conversation reference the first message brought, for proactive nudges later', async () => {
-    const ref = await prisma().conversationRef.findUniqueOrThrow({ where: { platform_userId: { platform: 'teams', userId: T.clinician.aadObjectId } } });
-    expect(ref).toMatchObject({ address: T.clinician.id, tenantId: TEAMS_TENANT, conversationId: h.teams.personalConversationId(T.clinician) });
+    const ref = await prisma().conversationRef.findUniqueOrThrow({
+      where: { platform_userId: { platform: 'teams', userId: T.clinician.aadObjectId } },
+    });
+    expect(ref).toMatchObject({
+      address: T.clinician.id,
+      tenantId: TEAMS_TENANT,
+      conversationId: h.teams.personalConversationId(T.clinician),
+    });
   });
 
   it('shows sex and age once "New client" is chosen, keeping what was already entered (a card refresh)', async () => {
@@ -120,16 +147,28 @@ describe('the contact form on Teams', () => {
   it('offers "New client" first in the client typeahead (application/search)', async () => {
     const res = await send(h.teams.search(T.clinician, '', 'carelog.clients'));
     expect(res.status).toBe(200);
-    const body = res.json as { statusCode: number; type: string; value: { results: { title: string; value: string }[] } };
+    const body = res.json as {
+      statusCode: number;
+      type: string;
+      value: { results: { title: string; value: string }[] };
+    };
     expect(body.type).toBe('application/vnd.microsoft.search.searchResponse');
     expect(body.value.results[0]).toEqual({ title: '➕ New client', value: 'new' });
   });
 
   it('answers a bad submission with errors beside their fields, everything kept but the notes, which stay sealed', async () => {
-    const answer = await press(newClientForm, 'contact_save', { ...GOOD, source: undefined, sex: undefined, minutes_on_scene: '-5' });
+    const answer = await press(newClientForm, 'contact_save', {
+      ...GOOD,
+      source: undefined,
+      sex: undefined,
+      minutes_on_scene: '-5',
+    });
     const card = responseCard(answer);
     const texts = textsOf(card);
-    const errorIds = JSON.stringify(card).match(/"id":"([a-z_]+)_error"/g)!.map((m) => m.slice(6, -7)).sort();
+    const errorIds = JSON.stringify(card)
+      .match(/"id":"([a-z_]+)_error"/g)!
+      .map((m) => m.slice(6, -7))
+      .sort();
     expect(errorIds).toEqual(['minutes_on_scene', 'sex', 'source']);
     expect(texts.some((t) => /Choose how this contact came about/.test(t))).toBe(true);
     const inputs = inputsOf(card);
@@ -146,10 +185,17 @@ describe('the contact form on Teams', () => {
     expect(await prisma().contact.count()).toBe(0);
 
     // Fixing the fields and saving, with the notes box left empty, saves the notes typed before.
-    savedAction = pressAction(card, 'contact_save', { source: 'call_for_service', sex: 'female', minutes_on_scene: '45', notes: undefined });
+    savedAction = pressAction(card, 'contact_save', {
+      source: 'call_for_service',
+      sex: 'female',
+      minutes_on_scene: '45',
+      notes: undefined,
+    });
     const saved = await send(h.teams.cardAction(T.clinician, savedAction));
     const confirmation = responseCard(saved.json as CardResponse);
-    expect(textsOf(confirmation).join(' ')).toMatch(/Saved contact #1 with PIC-0001 \(new client\)\. Follow-up on Tue, Nov 24, 2026\./);
+    expect(textsOf(confirmation).join(' ')).toMatch(
+      /Saved contact #1 with PIC-0001 \(new client\)\. Follow-up on Tue, Nov 24, 2026\./,
+    );
   });
 
   it('stored that contact once: encrypted notes, audited, the same confirmation Slack gives and nothing clinical in it', async () => {
@@ -165,10 +211,16 @@ describe('the contact form on Teams', () => {
     expect(c.minutesOnScene).toBe(45);
     expect(c.idempotencyKey).toBe(`teams:${String(savedAction.data.form)}`);
     expect(c.notesCiphertext).not.toContain('CANARY');
-    expect(openNotes(h.carelog.deps.keyring, { programId: 'wilmington', contactId: c.id }, c.notesCiphertext!)).toBe(CANARY);
-    const author = await prisma().member.findFirstOrThrow({ where: { platform: 'teams', platformUserId: T.clinician.aadObjectId } });
+    expect(openNotes(h.carelog.deps.keyring, { programId: 'wilmington', contactId: c.id }, c.notesCiphertext!)).toBe(
+      CANARY,
+    );
+    const author = await prisma().member.findFirstOrThrow({
+      where: { platform: 'teams', platformUserId: T.clinician.aadObjectId },
+    });
     expect(c.authorId).toBe(author.id);
-    const caseManager = await prisma().member.findFirstOrThrow({ where: { platform: 'teams', platformUserId: T.caseManager.aadObjectId } });
+    const caseManager = await prisma().member.findFirstOrThrow({
+      where: { platform: 'teams', platformUserId: T.caseManager.aadObjectId },
+    });
     expect(c.followUps[0]!.assigneeId).toBe(caseManager.id);
     expect(c.followUps[0]!.dueAt.toISOString()).toBe('2026-11-24T14:00:00.000Z');
     const audit = await prisma().auditEvent.findMany();
@@ -179,15 +231,28 @@ describe('the contact form on Teams', () => {
   it('stores one contact however often Teams resends the submission, or the person presses Save again', async () => {
     const calls = h.teams.calls.length;
     const again = await Promise.all([1, 2, 3].map(() => send(h.teams.cardAction(T.clinician, savedAction))));
-    for (const r of again) expect(textsOf(responseCard(r.json as CardResponse)).join(' ')).toMatch(/Saved contact #1 with PIC-0001/);
+    for (const r of again)
+      expect(textsOf(responseCard(r.json as CardResponse)).join(' ')).toMatch(/Saved contact #1 with PIC-0001/);
     expect(await prisma().contact.count()).toBe(1);
     expect(await prisma().client.count()).toBe(1);
     expect(h.teams.calls.length).toBe(calls);
     // Each repeat showed the confirmation (code, number, follow-up date) again: a read, audited.
     const contact = await prisma().contact.findFirstOrThrow();
-    const author = await prisma().member.findFirstOrThrow({ where: { platform: 'teams', platformUserId: T.clinician.aadObjectId } });
-    expect(await prisma().auditEvent.findMany({ where: { action: 'contact.read' }, select: { actorId: true, entityType: true, entityId: true, clientIds: true } })).toEqual(
-      [1, 2, 3].map(() => ({ actorId: author.id, entityType: 'contact', entityId: contact.id, clientIds: [contact.clientId] })),
+    const author = await prisma().member.findFirstOrThrow({
+      where: { platform: 'teams', platformUserId: T.clinician.aadObjectId },
+    });
+    expect(
+      await prisma().auditEvent.findMany({
+        where: { action: 'contact.read' },
+        select: { actorId: true, entityType: true, entityId: true, clientIds: true },
+      }),
+    ).toEqual(
+      [1, 2, 3].map(() => ({
+        actorId: author.id,
+        entityType: 'contact',
+        entityId: contact.id,
+        clientIds: [contact.clientId],
+      })),
     );
   });
 
@@ -208,14 +273,22 @@ describe('the contact form on Teams', () => {
     const results = (res.json as { value: { results: { title: string }[] } }).value.results.map((r) => r.title);
     expect(results).toContain('PIC-0001');
     const services = await send(h.teams.search(T.clinician, 'crisis', 'carelog.category.services'));
-    expect((services.json as { value: { results: unknown[] } }).value.results).toEqual([{ title: 'Crisis services', value: 'crisis_services' }]);
+    expect((services.json as { value: { results: unknown[] } }).value.results).toEqual([
+      { title: 'Crisis services', value: 'crisis_services' },
+    ]);
   });
 
   it('a second contact for a known client meets its pending follow-up', async () => {
     const client = await prisma().client.findFirstOrThrow({ where: { code: 'PIC-0001' } });
     const card = await openForm(T.clinician, 'contact PIC-0001');
-    const saved = await press(card, 'contact_save', { contact_time: '09:55', source: 'proactive_outreach', disposition: 'referral_only' });
-    expect(textsOf(responseCard(saved)).join(' ')).toMatch(/Saved contact #2 with PIC-0001\. This met the follow-up that was pending\./);
+    const saved = await press(card, 'contact_save', {
+      contact_time: '09:55',
+      source: 'proactive_outreach',
+      disposition: 'referral_only',
+    });
+    expect(textsOf(responseCard(saved)).join(' ')).toMatch(
+      /Saved contact #2 with PIC-0001\. This met the follow-up that was pending\./,
+    );
     const followUp = await prisma().followUp.findFirstOrThrow({ where: { clientId: client.id } });
     expect(followUp.status).toBe('done');
   });
@@ -239,7 +312,11 @@ describe('the contact form on Teams', () => {
 
     const count = await prisma().contact.count();
     const forged = await send(h.teams.cardAction(T.outsider, savedAction));
-    expect(forged.json).toEqual({ statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: expect.stringMatching(/Only members/) });
+    expect(forged.json).toEqual({
+      statusCode: 200,
+      type: 'application/vnd.microsoft.activity.message',
+      value: expect.stringMatching(/Only members/),
+    });
     const search = await send(h.teams.search(T.outsider, 'PIC', 'carelog.clients'));
     expect((search.json as { value: { results: unknown[] } }).value.results).toEqual([]);
 
@@ -255,16 +332,26 @@ describe('the contact form on Teams', () => {
   it('maps only Teams activities to roster members: another Bot Framework channel naming a member’s object id is nobody', async () => {
     const count = await prisma().contact.count();
     const audits = await prisma().auditEvent.count();
-    const ref = await prisma().conversationRef.findUniqueOrThrow({ where: { platform_userId: { platform: 'teams', userId: T.clinician.aadObjectId } } });
+    const ref = await prisma().conversationRef.findUniqueOrThrow({
+      where: { platform_userId: { platform: 'teams', userId: T.clinician.aadObjectId } },
+    });
     for (const channelId of ['webchat', 'directline', 'emulator', 'MSTEAMS']) {
-      const elsewhere = (a: Record<string, unknown>) => ({ ...a, channelId, conversation: { ...(a.conversation as object), id: `a:1${channelId}-chat` } });
+      const elsewhere = (a: Record<string, unknown>) => ({
+        ...a,
+        channelId,
+        conversation: { ...(a.conversation as object), id: `a:1${channelId}-chat` },
+      });
       const before = h.teams.calls.length;
       expect((await send(elsewhere(h.teams.message(T.clinician, 'contact PIC-0001')))).status).toBe(200);
       const reply = await h.teams.waitFor((c) => c.kind === 'sendActivity', before);
       expect(String(reply.body.text)).toMatch(/Only members of your co-responder team/);
       expect(cardOf(reply.body)).toBeUndefined();
       const save = await send(elsewhere(h.teams.cardAction(T.clinician, savedAction)));
-      expect(save.json).toEqual({ statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: expect.stringMatching(/Only members/) });
+      expect(save.json).toEqual({
+        statusCode: 200,
+        type: 'application/vnd.microsoft.activity.message',
+        value: expect.stringMatching(/Only members/),
+      });
       const search = await send(elsewhere(h.teams.search(T.clinician, 'PIC', 'carelog.clients')));
       expect((search.json as { value: { results: unknown[] } }).value.results).toEqual([]);
     }
@@ -274,7 +361,11 @@ describe('the contact form on Teams', () => {
     expect(await prisma().contact.count()).toBe(count);
     expect(await prisma().auditEvent.count()).toBe(audits);
     // The member's 1:1 conversation is still the Teams one: nothing was remembered from elsewhere.
-    expect(await prisma().conversationRef.findUniqueOrThrow({ where: { platform_userId: { platform: 'teams', userId: T.clinician.aadObjectId } } })).toEqual(ref);
+    expect(
+      await prisma().conversationRef.findUniqueOrThrow({
+        where: { platform_userId: { platform: 'teams', userId: T.clinician.aadObjectId } },
+      }),
+    ).toEqual(ref);
   });
 
   it('keeps forms and lists out of channels: a mention there gets a pointer to the private chat', async () => {
@@ -309,12 +400,38 @@ describe('the contact form on Teams', () => {
     const serviceUrl = h.teams.serviceUrl;
     const bearer = (t: string) => `Bearer ${t}`;
     expect((await send(activity(), { authorization: null })).status).toBe(401);
-    expect((await send(activity(), { authorization: bearer(h.teams.inboundToken(serviceUrl, {}, h.teams.untrusted.privateKey)) })).status).toBe(401);
-    expect((await send(activity(), { authorization: bearer(h.teams.inboundToken(serviceUrl, { aud: '11111111-2222-4333-8444-555555555555' })) })).status).toBe(401);
-    expect((await send(activity(), { authorization: bearer(h.teams.inboundToken(serviceUrl, { exp: Math.floor(Date.now() / 1000) - 3600 })) })).status).toBe(401);
-    expect((await send(activity(), { authorization: bearer(h.teams.inboundToken(serviceUrl, { iss: 'https://sts.windows.net/evil/' })) })).status).toBe(401);
+    expect(
+      (
+        await send(activity(), {
+          authorization: bearer(h.teams.inboundToken(serviceUrl, {}, h.teams.untrusted.privateKey)),
+        })
+      ).status,
+    ).toBe(401);
+    expect(
+      (
+        await send(activity(), {
+          authorization: bearer(h.teams.inboundToken(serviceUrl, { aud: '11111111-2222-4333-8444-555555555555' })),
+        })
+      ).status,
+    ).toBe(401);
+    expect(
+      (
+        await send(activity(), {
+          authorization: bearer(h.teams.inboundToken(serviceUrl, { exp: Math.floor(Date.now() / 1000) - 3600 })),
+        })
+      ).status,
+    ).toBe(401);
+    expect(
+      (
+        await send(activity(), {
+          authorization: bearer(h.teams.inboundToken(serviceUrl, { iss: 'https://sts.windows.net/evil/' })),
+        })
+      ).status,
+    ).toBe(401);
     // A token for another service URL: replies would go somewhere Teams did not vouch for.
-    expect((await send(activity(), { authorization: bearer(h.teams.inboundToken('https://evil.example/teams')) })).status).toBe(401);
+    expect(
+      (await send(activity(), { authorization: bearer(h.teams.inboundToken('https://evil.example/teams')) })).status,
+    ).toBe(401);
     const save = h.teams.cardAction(T.clinician, savedAction);
     expect((await send(save, { authorization: 'Bearer not-a-jwt' })).status).toBe(401);
     // Someone else's bad request: a warning each, never an error-level line (pino level 50).
@@ -326,7 +443,11 @@ describe('the contact form on Teams', () => {
     // Transport checks before the SDK, once the token is good: JSON only, size-limited.
     const token = `Bearer ${h.teams.inboundToken(serviceUrl)}`;
     const raw = (body: string, type = 'application/json', authorization: string | null = token) =>
-      fetch(h.url, { method: 'POST', headers: { 'content-type': type, ...(authorization ? { authorization } : {}) }, body }).then((r) => r.status);
+      fetch(h.url, {
+        method: 'POST',
+        headers: { 'content-type': type, ...(authorization ? { authorization } : {}) },
+        body,
+      }).then((r) => r.status);
     expect(await raw('type=message', 'application/x-www-form-urlencoded')).toBe(400);
     expect(await raw('{"nope"')).toBe(400);
     expect(await raw(JSON.stringify({ text: 'no type' }))).toBe(400);
@@ -334,11 +455,19 @@ describe('the contact form on Teams', () => {
     // Without a good token, the token is all that is looked at: 401 whatever the body.
     expect(await raw('type=message', 'application/x-www-form-urlencoded', null)).toBe(401);
     expect(await raw('{"nope"', 'application/json', null)).toBe(401);
-    expect(await raw(JSON.stringify({ type: 'message', text: 'a'.repeat(1_100_000) }), 'application/json', null)).toBe(401);
+    expect(await raw(JSON.stringify({ type: 'message', text: 'a'.repeat(1_100_000) }), 'application/json', null)).toBe(
+      401,
+    );
     // Correctly signed, but not what Teams sends: refused before the SDK, not a 500.
     const signed = (a: Record<string, unknown>) => send(a).then((r) => [r.status, r.text]);
     const { conversation: _conversation, ...noConversation } = activity();
-    for (const bad of [noConversation, { ...activity(), entities: [null] }, { ...activity(), entities: 7 }, { ...activity(), locale: 944343123 }, { ...activity(), from: 'someone' }]) {
+    for (const bad of [
+      noConversation,
+      { ...activity(), entities: [null] },
+      { ...activity(), entities: 7 },
+      { ...activity(), locale: 944343123 },
+      { ...activity(), from: 'someone' },
+    ]) {
       expect(await signed(bad)).toEqual([400, 'not an activity']);
     }
     expect(h.teams.calls.length).toBe(calls);
@@ -351,7 +480,11 @@ describe('the contact form on Teams', () => {
     const logsBefore = h.logs.length;
     const notJson = `<<${'x'.repeat(800_000)}`;
     const post = (authorization?: string) =>
-      fetch(h.url, { method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body: notJson }).then(async (r) => [r.status, await r.text()]);
+      fetch(h.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+        body: notJson,
+      }).then(async (r) => [r.status, await r.text()]);
     const forged = `Bearer ${h.teams.inboundToken(h.teams.serviceUrl, {}, h.teams.untrusted.privateKey)}`;
     for (const authorization of [undefined, forged, 'Bearer not-a-jwt', 'Basic YTpi']) {
       const [status, text] = await post(authorization);
@@ -369,13 +502,23 @@ describe('the contact form on Teams', () => {
     const fetchesBefore = h.teams.keySetFetches;
     const contacts = await prisma().contact.count();
     const calls = h.teams.calls.length;
-    const forged = (kid: string) => `Bearer ${h.teams.inboundToken(h.teams.serviceUrl, {}, h.teams.untrusted.privateKey, kid)}`;
+    const forged = (kid: string) =>
+      `Bearer ${h.teams.inboundToken(h.teams.serviceUrl, {}, h.teams.untrusted.privateKey, kid)}`;
     // One forged key id, again and again: one fetch at most (none if the set was fetched in the
     // last 30 s), then refused from memory.
-    for (let i = 0; i < 5; i++) expect((await send(h.teams.message(T.clinician, 'contact'), { authorization: forged('forged-kid-repeated') })).status).toBe(401);
+    for (let i = 0; i < 5; i++)
+      expect(
+        (await send(h.teams.message(T.clinician, 'contact'), { authorization: forged('forged-kid-repeated') })).status,
+      ).toBe(401);
     expect(h.teams.keySetFetches - fetchesBefore).toBeLessThanOrEqual(1);
     // Twenty random key ids at once: the rate limit holds whatever arrives.
-    const statuses = await Promise.all(Array.from({ length: 20 }, (_, i) => send(h.teams.message(T.clinician, 'contact'), { authorization: forged(`forged-${i}-${Math.random()}`) }).then((r) => r.status)));
+    const statuses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        send(h.teams.message(T.clinician, 'contact'), { authorization: forged(`forged-${i}-${Math.random()}`) }).then(
+          (r) => r.status,
+        ),
+      ),
+    );
     expect(statuses).toEqual(Array.from({ length: 20 }, () => 401));
     expect(h.teams.keySetFetches - fetchesBefore).toBeLessThanOrEqual(10);
     expect(h.teams.calls.length).toBe(calls);
@@ -414,13 +557,20 @@ describe('the contact form on Teams', () => {
 
 describe('/healthz when Entra ID refuses the bot', () => {
   it('reports teams down (503) and warns once, naming what to check', async () => {
-    const refused = await startTeamsHarness({ now: () => NOW, env: { TEAMS_CLIENT_SECRET: 'not-the-registered-secret' } });
+    const refused = await startTeamsHarness({
+      now: () => NOW,
+      env: { TEAMS_CLIENT_SECRET: 'not-the-registered-secret' },
+    });
     try {
       const base = `http://127.0.0.1:${refused.carelog.port}`;
       const first = await fetch(`${base}/healthz`);
       expect(first.status).toBe(503);
       expect(await first.json()).toEqual({ status: 'unavailable', database: 'ok', redis: 'ok', teams: 'down' });
-      expect(refused.teams.tokenRequests.at(-1)).toMatchObject({ grant_type: 'client_credentials', client_id: TEAMS_APP_ID, scope: BOT_SCOPE });
+      expect(refused.teams.tokenRequests.at(-1)).toMatchObject({
+        grant_type: 'client_credentials',
+        client_id: TEAMS_APP_ID,
+        scope: BOT_SCOPE,
+      });
       // The answer is kept: a second poll within 10 s asks Entra nothing.
       const asked = refused.teams.tokenRequests.length;
       expect((await fetch(`${base}/healthz`)).status).toBe(503);

@@ -20,7 +20,14 @@ import { exportContacts } from '../../src/services/csv-export.js';
 import { SIGNING_SECRET, startHarness, TEAM, type Harness } from '../support/harness.js';
 import { messageAction, nudgeDms, nudgeElements, responseUrl, settableClock, waitUntil } from '../support/followups.js';
 import { countRows, openContactFormTemplate, reportFigure, stopwatch } from '../support/faults.js';
-import { NEW_CLIENT_INPUTS, openTeamsForm, pressOnCard, startTeamsHarness, T, type TeamsHarness } from '../support/teams-harness.js';
+import {
+  NEW_CLIENT_INPUTS,
+  openTeamsForm,
+  pressOnCard,
+  startTeamsHarness,
+  T,
+  type TeamsHarness,
+} from '../support/teams-harness.js';
 import { clientChosenAction, clientSuggestion, viewSubmission, type ModalValues } from '../support/slack-payloads.js';
 
 const run = promisify(execFile);
@@ -108,16 +115,34 @@ describe('people who may not', () => {
       return res;
     };
     const command = (command: string, user: string, text: string, team = TEAM) =>
-      keep(sendSignedRequest({ url: h.url, signingSecret: SIGNING_SECRET, body: slashCommandBody({ command, text, teamId: team, userId: user, responseUrl: responseUrl(h) }) }));
-    const interact = (payload: Record<string, unknown>) => keep(sendSignedRequest({ url: h.url, signingSecret: SIGNING_SECRET, body: interactionBody(payload) }));
-    const onTeam = <T extends Record<string, unknown>>(p: T, team: string): T => ({ ...p, team: { id: team, domain: 'x' }, user: { ...(p.user as object), team_id: team } });
+      keep(
+        sendSignedRequest({
+          url: h.url,
+          signingSecret: SIGNING_SECRET,
+          body: slashCommandBody({ command, text, teamId: team, userId: user, responseUrl: responseUrl(h) }),
+        }),
+      );
+    const interact = (payload: Record<string, unknown>) =>
+      keep(sendSignedRequest({ url: h.url, signingSecret: SIGNING_SECRET, body: interactionBody(payload) }));
+    const onTeam = <T extends Record<string, unknown>>(p: T, team: string): T => ({
+      ...p,
+      team: { id: team, domain: 'x' },
+      user: { ...(p.user as object), team_id: team },
+    });
     const homeOpened = (user: string, team: string) =>
       keep(
         sendSignedRequest({
           url: h.url,
           signingSecret: SIGNING_SECRET,
           contentType: 'application/json',
-          body: JSON.stringify({ type: 'event_callback', team_id: team, api_app_id: 'A0CARELOG', event: { type: 'app_home_opened', user, tab: 'home', channel: `D${user}` }, event_id: `Ev${Date.now()}`, event_time: 1 }),
+          body: JSON.stringify({
+            type: 'event_callback',
+            team_id: team,
+            api_app_id: 'A0CARELOG',
+            event: { type: 'app_home_opened', user, tab: 'home', channel: `D${user}` },
+            event_id: `Ev${Date.now()}`,
+            event_time: 1,
+          }),
         }),
       );
 
@@ -140,8 +165,20 @@ describe('people who may not', () => {
         interact(clientSuggestion(o.user, nextForm(), 'PIC', o.team)),
         interact(clientSuggestion(o.user, nextForm(), '', o.team)),
         interact(viewSubmission(o.user, nextForm(), FORM, o.team)),
-        interact(viewSubmission(o.user, nextForm(), { ...FORM, client: { value: client.id, text: client.code }, sex: undefined, age_band: undefined }, o.team)),
-        interact(onTeam(clientChosenAction(o.user, nextForm(), { ...FORM, client: { value: client.id, text: client.code } }), o.team)),
+        interact(
+          viewSubmission(
+            o.user,
+            nextForm(),
+            { ...FORM, client: { value: client.id, text: client.code }, sex: undefined, age_band: undefined },
+            o.team,
+          ),
+        ),
+        interact(
+          onTeam(
+            clientChosenAction(o.user, nextForm(), { ...FORM, client: { value: client.id, text: client.code } }),
+            o.team,
+          ),
+        ),
         homeOpened(o.user, o.team),
       ];
       // Supervisors work follow-ups (their buttons are allowed); the others press every one.
@@ -149,12 +186,23 @@ describe('people who may not', () => {
         tries.push(
           interact(onTeam(messageAction(h, o.user, sent, buttons.nudge_done!), o.team)),
           interact(onTeam(messageAction(h, o.user, sent, buttons.nudge_log!), o.team)),
-          interact(onTeam(messageAction(h, o.user, sent, buttons.nudge_snooze!, { selected_option: (buttons.nudge_snooze!.options as { value: string }[])[0] }), o.team)),
+          interact(
+            onTeam(
+              messageAction(h, o.user, sent, buttons.nudge_snooze!, {
+                selected_option: (buttons.nudge_snooze!.options as { value: string }[])[0],
+              }),
+              o.team,
+            ),
+          ),
           interact(onTeam(messageAction(h, o.user, sent, buttons.nudge_reassign!, { selected_user: o.user }), o.team)),
           command('/carelog', o.user, 'followups', o.team),
         );
       }
-      if (o.user !== 'U0LEAD1') tries.push(command('/digest', o.user, 'week 2026-W46 post', o.team), command('/digest', o.user, 'quarter 2026-Q3', o.team));
+      if (o.user !== 'U0LEAD1')
+        tries.push(
+          command('/digest', o.user, 'week 2026-W46 post', o.team),
+          command('/digest', o.user, 'quarter 2026-Q3', o.team),
+        );
       attempts += tries.length;
       await Promise.all(tries);
     }
@@ -168,26 +216,42 @@ describe('people who may not', () => {
     const codes = (await prisma.client.findMany({ select: { code: true } })).map((c) => c.code);
     const shown = [...answers, ...calls.map((c) => c.raw)].filter((t) => codes.some((code) => t.includes(code)));
     // Forms and messages for this program (a Dover clinician's own Dover form is theirs to open).
-    const formsOpened = calls.filter((c) => ['views.open', 'views.update', 'chat.update', 'chat.postMessage'].includes(c.method) && !JSON.stringify(c.args).includes('dover'));
-    const written = Object.keys(rowsAfter).reduce((n, k) => n + Math.abs(rowsAfter[k]! - rowsBefore[k]!), 0) + (followUpAfter.version !== followUp.version ? 1 : 0);
+    const formsOpened = calls.filter(
+      (c) =>
+        ['views.open', 'views.update', 'chat.update', 'chat.postMessage'].includes(c.method) &&
+        !JSON.stringify(c.args).includes('dover'),
+    );
+    const written =
+      Object.keys(rowsAfter).reduce((n, k) => n + Math.abs(rowsAfter[k]! - rowsBefore[k]!), 0) +
+      (followUpAfter.version !== followUp.version ? 1 : 0);
 
     // Those who may read: each read of a client's record writes its event, with who and which.
     // A read that shows a client's code counts only when its event names that client (by id).
-    const audited = async (action: string, actorSlackId: string | null, read: () => Promise<unknown>, naming?: string) => {
+    const audited = async (
+      action: string,
+      actorSlackId: string | null,
+      read: () => Promise<unknown>,
+      naming?: string,
+    ) => {
       const actorId = actorSlackId ? deps.directory.member('wilmington', 'slack', actorSlackId)!.memberId : null;
       const where = { action, actorId, ...(naming ? { clientIds: { has: naming } } : {}) };
       const before = await prisma.auditEvent.count({ where });
       await read();
-      const after = await waitUntil(async () => {
-        const n = await prisma.auditEvent.count({ where });
-        return n > before ? n : 0;
-      }, 10_000, `an ${action} event`).catch(() => before);
+      const after = await waitUntil(
+        async () => {
+          const n = await prisma.auditEvent.count({ where });
+          return n > before ? n : 0;
+        },
+        10_000,
+        `an ${action} event`,
+      ).catch(() => before);
       return after - before;
     };
     // The typeahead is not audited per keystroke: typing a code is six requests and no event.
     const keystrokes = async () => {
       const before = await prisma.auditEvent.count();
-      for (const q of ['P', 'PI', 'PIC', 'PIC-', 'PIC-0', 'PIC-00']) await interact(clientSuggestion('U0CLIN1', nextForm(), q));
+      for (const q of ['P', 'PI', 'PIC', 'PIC-', 'PIC-0', 'PIC-00'])
+        await interact(clientSuggestion('U0CLIN1', nextForm(), q));
       return (await prisma.auditEvent.count()) - before;
     };
     // A Teams form saved, then saved again (Teams resends an invoke): the confirmation shown again.
@@ -195,29 +259,78 @@ describe('people who may not', () => {
       const tp = teams.carelog.deps.db.prisma;
       const form = await openTeamsForm(teams, T.clinician);
       const values = { ...NEW_CLIENT_INPUTS, contact_date: '2026-11-23', contact_time: '09:00' };
-      expect(textsOfAnswer(await pressOnCard(teams, T.clinician, form, 'contact_save', values))).toMatch(/Saved contact #1/);
+      expect(textsOfAnswer(await pressOnCard(teams, T.clinician, form, 'contact_save', values))).toMatch(
+        /Saved contact #1/,
+      );
       const saved = await tp.contact.findFirstOrThrow();
-      const actor = await tp.member.findFirstOrThrow({ where: { platform: 'teams', platformUserId: T.clinician.aadObjectId } });
-      const where = { action: 'contact.read', actorId: actor.id, entityId: saved.id, clientIds: { has: saved.clientId } };
+      const actor = await tp.member.findFirstOrThrow({
+        where: { platform: 'teams', platformUserId: T.clinician.aadObjectId },
+      });
+      const where = {
+        action: 'contact.read',
+        actorId: actor.id,
+        entityId: saved.id,
+        clientIds: { has: saved.clientId },
+      };
       const before = await tp.auditEvent.count({ where });
-      expect(textsOfAnswer(await pressOnCard(teams, T.clinician, form, 'contact_save', values))).toMatch(/Saved contact #1/);
+      expect(textsOfAnswer(await pressOnCard(teams, T.clinician, form, 'contact_save', values))).toMatch(
+        /Saved contact #1/,
+      );
       return (await tp.auditEvent.count({ where })) - before;
     };
     const reads = {
-      '/contact with a code (client.read)': await audited('client.read', 'U0CLIN1', () => command('/contact', 'U0CLIN1', client.code)),
-      'Log follow-up on a nudge (client.read)': await audited('client.read', 'U0CASE1', () => interact(messageAction(h, 'U0CASE1', sent, buttons.nudge_log!))),
-      'Log follow-up by a supervisor (client.read)': await audited('client.read', 'U0SUPV1', () => interact(messageAction(h, 'U0SUPV1', sent, buttons.nudge_log!))),
-      '/carelog followups (followup.list, naming the client)': await audited('followup.list', 'U0CASE1', () => command('/carelog', 'U0CASE1', 'followups'), client.id),
-      'the Home tab (followup.list, naming the client)': await audited('followup.list', 'U0CASE1', () => homeOpened('U0CASE1', TEAM), client.id),
-      'the nudge sent (followup.nudge, naming the client)': await prisma.auditEvent.count({ where: { action: 'followup.nudge', actorId: null, clientIds: { has: client.id } } }),
+      '/contact with a code (client.read)': await audited('client.read', 'U0CLIN1', () =>
+        command('/contact', 'U0CLIN1', client.code),
+      ),
+      'Log follow-up on a nudge (client.read)': await audited('client.read', 'U0CASE1', () =>
+        interact(messageAction(h, 'U0CASE1', sent, buttons.nudge_log!)),
+      ),
+      'Log follow-up by a supervisor (client.read)': await audited('client.read', 'U0SUPV1', () =>
+        interact(messageAction(h, 'U0SUPV1', sent, buttons.nudge_log!)),
+      ),
+      '/carelog followups (followup.list, naming the client)': await audited(
+        'followup.list',
+        'U0CASE1',
+        () => command('/carelog', 'U0CASE1', 'followups'),
+        client.id,
+      ),
+      'the Home tab (followup.list, naming the client)': await audited(
+        'followup.list',
+        'U0CASE1',
+        () => homeOpened('U0CASE1', TEAM),
+        client.id,
+      ),
+      'the nudge sent (followup.nudge, naming the client)': await prisma.auditEvent.count({
+        where: { action: 'followup.nudge', actorId: null, clientIds: { has: client.id } },
+      }),
       'a Teams form saved again, its confirmation shown (contact.read, naming the client)': await teamsRepeat(),
       // Snoozed from one copy of the nudge, then Done pressed on the other: the record is shown again.
       'Done on an outdated nudge (client.read)': await audited('client.read', 'U0CASE1', async () => {
-        await interact(messageAction(h, 'U0CASE1', sent, buttons.nudge_snooze!, { selected_option: (buttons.nudge_snooze!.options as { value: string }[])[0] }));
-        await waitUntil(async () => (await prisma.followUp.findUniqueOrThrow({ where: { id: followUp.id } })).version > followUp.version, 10_000, 'the snooze');
+        await interact(
+          messageAction(h, 'U0CASE1', sent, buttons.nudge_snooze!, {
+            selected_option: (buttons.nudge_snooze!.options as { value: string }[])[0],
+          }),
+        );
+        await waitUntil(
+          async () =>
+            (await prisma.followUp.findUniqueOrThrow({ where: { id: followUp.id } })).version > followUp.version,
+          10_000,
+          'the snooze',
+        );
         await interact(messageAction(h, 'U0CASE1', sent, buttons.nudge_done!));
       }),
-      'export, service (contact.export)': await audited('contact.export', null, () => exportContacts({ prisma, keyring: deps.keyring }, { program: deps.directory.program('wilmington')!, from: '2026-11-01', to: '2026-11-30', includeNotes: false, actor: { memberId: null, named: null, osUser: 'operator', host: 'fault-host' } })),
+      'export, service (contact.export)': await audited('contact.export', null, () =>
+        exportContacts(
+          { prisma, keyring: deps.keyring },
+          {
+            program: deps.directory.program('wilmington')!,
+            from: '2026-11-01',
+            to: '2026-11-30',
+            includeNotes: false,
+            actor: { memberId: null, named: null, osUser: 'operator', host: 'fault-host' },
+          },
+        ),
+      ),
     };
     // The command line, as an operator runs it: npm run carelog -- export.
     const dir = mkdtempSync(path.join(os.tmpdir(), 'carelog-access-'));
@@ -225,24 +338,60 @@ describe('people who may not', () => {
     let anonymousExports = -1;
     try {
       writeFileSync(path.join(dir, 'carelog.yml'), YAML);
-      const env = { PATH: process.env.PATH ?? '', NODE_ENV: 'test', DATABASE_URL: deps.config.env.DATABASE_URL!, CARELOG_CONFIG: path.join(dir, 'carelog.yml'), CARELOG_ENCRYPTION_KEY: deps.config.env.CARELOG_ENCRYPTION_KEY!, LOG_LEVEL: 'silent' };
+      const env = {
+        PATH: process.env.PATH ?? '',
+        NODE_ENV: 'test',
+        DATABASE_URL: deps.config.env.DATABASE_URL!,
+        CARELOG_CONFIG: path.join(dir, 'carelog.yml'),
+        CARELOG_ENCRYPTION_KEY: deps.config.env.CARELOG_ENCRYPTION_KEY!,
+        LOG_LEVEL: 'silent',
+      };
       const runs = [
         ['export, command line (contact.export)', 'contact.export', [], null],
         ['export with notes, command line (contact.export_notes)', 'contact.export_notes', ['--include-notes'], null],
         ['export with Part 2, command line (contact.export_part2)', 'contact.export_part2', ['--include-part2'], null],
-        ['export by a roster member named with --actor (contact.export)', 'contact.export', ['--actor', 'U0LEAD1'], 'U0LEAD1'],
+        [
+          'export by a roster member named with --actor (contact.export)',
+          'contact.export',
+          ['--actor', 'U0LEAD1'],
+          'U0LEAD1',
+        ],
       ] as const;
       for (const [label, action, flags, actor] of runs) {
         let stdout = '';
         cli[label] = await audited(action, actor, async () => {
-          stdout = (await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'export', '--program', 'wilmington', '--from', '2026-11-01', '--to', '2026-11-30', ...flags], { env, cwd: process.cwd() })).stdout;
+          stdout = (
+            await run(
+              process.execPath,
+              [
+                '--import',
+                'tsx',
+                'src/cli.ts',
+                'export',
+                '--program',
+                'wilmington',
+                '--from',
+                '2026-11-01',
+                '--to',
+                '2026-11-30',
+                ...flags,
+              ],
+              { env, cwd: process.cwd() },
+            )
+          ).stdout;
         });
         expect(stdout).toContain(client.code);
         expect(stdout.includes('access note')).toBe((flags as readonly string[]).includes('--include-notes'));
       }
       // Every export from the command line names the account and machine it ran on.
-      const cliRows = await prisma.auditEvent.findMany({ where: { action: { startsWith: 'contact.export' } }, orderBy: { id: 'desc' }, take: runs.length });
-      anonymousExports = cliRows.filter((r) => (r.details as { osUser?: string } | null)?.osUser !== os.userInfo().username).length;
+      const cliRows = await prisma.auditEvent.findMany({
+        where: { action: { startsWith: 'contact.export' } },
+        orderBy: { id: 'desc' },
+        take: runs.length,
+      });
+      anonymousExports = cliRows.filter(
+        (r) => (r.details as { osUser?: string } | null)?.osUser !== os.userInfo().username,
+      ).length;
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -259,11 +408,24 @@ describe('people who may not', () => {
       ok: figure === 0,
       of: { count: attempts + Object.keys(allReads).length, unit: 'attempts and reads' },
       durationMs: elapsed(),
-      details: { attemptsByOutsiders: attempts, rowsWritten: written, codesShown: shown.length, formsOrMessages: formsOpened.length, auditedReads: Object.keys(allReads).length - unaudited, readsNotAudited: unaudited, auditEventsForSixKeystrokes: keystrokeEvents, auditEventsDuringAttempts: rowsAfter.auditEvents! - auditBefore },
+      details: {
+        attemptsByOutsiders: attempts,
+        rowsWritten: written,
+        codesShown: shown.length,
+        formsOrMessages: formsOpened.length,
+        auditedReads: Object.keys(allReads).length - unaudited,
+        readsNotAudited: unaudited,
+        auditEventsForSixKeystrokes: keystrokeEvents,
+        auditEventsDuringAttempts: rowsAfter.auditEvents! - auditBefore,
+      },
     });
 
     expect(rowsAfter).toEqual(rowsBefore);
-    expect(followUpAfter).toMatchObject({ version: followUp.version, status: 'pending', assigneeId: followUp.assigneeId });
+    expect(followUpAfter).toMatchObject({
+      version: followUp.version,
+      status: 'pending',
+      assigneeId: followUp.assigneeId,
+    });
     expect(shown).toEqual([]);
     expect(formsOpened.map((c) => c.method)).toEqual([]);
     expect(allReads).toEqual(Object.fromEntries(Object.keys(allReads).map((k) => [k, 1])));

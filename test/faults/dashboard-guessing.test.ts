@@ -6,7 +6,13 @@
 // each) are refused (403), and wrong passwords with a fresh X-Forwarded-For each get no fresh count.
 import { afterEach, describe, expect, it } from 'vitest';
 import { LOGIN_FAILURES_PER_WINDOW } from '../../src/http/queue-dashboard.js';
-import { basicAuth, DASHBOARD_PASSWORD, DASHBOARD_USER, startDashboard, type TestDashboard } from '../support/dashboard.js';
+import {
+  basicAuth,
+  DASHBOARD_PASSWORD,
+  DASHBOARD_USER,
+  startDashboard,
+  type TestDashboard,
+} from '../support/dashboard.js';
 import { mapPool, reportFigure, stopwatch } from '../support/faults.js';
 
 const GUESSES = 200;
@@ -19,7 +25,9 @@ afterEach(async () => {
 });
 
 const attempt = async (url: string, password: string, headers: Record<string, string> = {}) => {
-  const res = await fetch(`${url}/api/queues`, { headers: { authorization: basicAuth(DASHBOARD_USER, password), ...headers } });
+  const res = await fetch(`${url}/api/queues`, {
+    headers: { authorization: basicAuth(DASHBOARD_USER, password), ...headers },
+  });
   await res.arrayBuffer();
   return { status: res.status, retryAfter: res.headers.get('retry-after') };
 };
@@ -49,7 +57,12 @@ describe('password guessing on the queue dashboard', () => {
       ok: checked <= LOGIN_FAILURES_PER_WINDOW && unauthorized + limited.length === GUESSES && right.status === 429,
       of: { count: GUESSES, unit: 'wrong passwords' },
       durationMs: elapsed(),
-      details: { answered401: unauthorized, answered429: limited.length, rightPasswordAfter: right.status, concurrency: CONCURRENCY },
+      details: {
+        answered401: unauthorized,
+        answered429: limited.length,
+        rightPasswordAfter: right.status,
+        concurrency: CONCURRENCY,
+      },
     });
     expect(checked).toBeLessThanOrEqual(LOGIN_FAILURES_PER_WINDOW);
     expect(unauthorized).toBe(checked);
@@ -91,7 +104,12 @@ describe('password guessing on the queue dashboard', () => {
       ok: protoAccepted + forAccepted === 0,
       of: { count: 2 * SPOOFS, unit: 'requests' },
       durationMs: elapsed(),
-      details: { protoAccepted, passwordsCheckedDespiteLimit: forAccepted, checked, answered429: viaFor.filter((a) => a.status === 429).length },
+      details: {
+        protoAccepted,
+        passwordsCheckedDespiteLimit: forAccepted,
+        checked,
+        answered429: viaFor.filter((a) => a.status === 429).length,
+      },
     });
     expect(viaProto.map((a) => a.status)).toEqual(Array.from({ length: SPOOFS }, () => 403));
     expect(checked).toBeLessThanOrEqual(LOGIN_FAILURES_PER_WINDOW);

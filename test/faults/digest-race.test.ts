@@ -46,11 +46,22 @@ programs:
 const PROGRAMS = ['wilmington', 'small'] as const;
 const CHANNEL: Record<(typeof PROGRAMS)[number], string> = { wilmington: 'C0DIGEST', small: 'C0SMALL' };
 // Mondays 5 Jan – 9 Mar 2026, 09:00 in New York (08:00 in Chicago): past both weekly times.
-const WEEK_ROUNDS = ['2026-01-05', '2026-01-12', '2026-01-19', '2026-01-26', '2026-02-02', '2026-02-09', '2026-02-16', '2026-02-23', '2026-03-02', '2026-03-09'].map((d) =>
+const WEEK_ROUNDS = [
+  '2026-01-05',
+  '2026-01-12',
+  '2026-01-19',
+  '2026-01-26',
+  '2026-02-02',
+  '2026-02-09',
+  '2026-02-16',
+  '2026-02-23',
+  '2026-03-02',
+  '2026-03-09',
+].map((d) => fromLocal(d, '09:00', NY));
+// The quarterly schedule fires on days 1–3; 1 April 2028 is a Saturday, so only Monday 3 posts.
+const QUARTER_ROUNDS = ['2026-01-01', '2026-04-01', '2026-07-01', '2028-04-01', '2028-04-02', '2028-04-03'].map((d) =>
   fromLocal(d, '09:00', NY),
 );
-// The quarterly schedule fires on days 1–3; 1 April 2028 is a Saturday, so only Monday 3 posts.
-const QUARTER_ROUNDS = ['2026-01-01', '2026-04-01', '2026-07-01', '2028-04-01', '2028-04-02', '2028-04-03'].map((d) => fromLocal(d, '09:00', NY));
 
 const clock = settableClock(WEEK_ROUNDS[0]!);
 let h: Harness;
@@ -58,20 +69,43 @@ const replicas: RunningCarelog[] = [];
 beforeAll(async () => {
   h = await startHarness({ now: clock.now, yaml: YAML });
   for (let i = 0; i < 2; i++) {
-    replicas.push(await startCarelog({ config: h.carelog.deps.config, logger: createLogger('warn', new Writable({ write: (_c, _e, cb) => cb() })), queuePrefix: h.carelog.queue.opts.prefix!, now: clock.now }));
+    replicas.push(
+      await startCarelog({
+        config: h.carelog.deps.config,
+        logger: createLogger('warn', new Writable({ write: (_c, _e, cb) => cb() })),
+        queuePrefix: h.carelog.queue.opts.prefix!,
+        now: clock.now,
+      }),
+    );
   }
   replicas.unshift(h.carelog);
   // Some contacts for the figures, in both programs.
   const deps = h.carelog.deps;
-  for (const [programId, prefix] of [['wilmington', 'PIC'], ['small', 'SML']] as const) {
+  for (const [programId, prefix] of [
+    ['wilmington', 'PIC'],
+    ['small', 'SML'],
+  ] as const) {
     const lines = ['client_code,contact_date,source,services,referrals,disposition,sex,age_band'];
-    for (let i = 1; i <= 60; i++) lines.push(`${prefix}-${i},2025-${String(1 + (i % 12)).padStart(2, '0')}-1${i % 9},call_for_service,crisis_services,,resolved_on_scene,female,25-59`);
-    for (let i = 1; i <= 30; i++) lines.push(`${prefix}-${i},2026-0${1 + (i % 3)}-0${1 + (i % 9)},self_referral,crisis_services,,resolved_on_scene,female,25-59`);
-    expect(await importContacts({ db: deps.db, keyring: deps.keyring, directory: deps.directory }, { program: deps.directory.program(programId)!, csv: lines.join('\n'), now: new Date('2026-03-31T12:00:00Z') })).toMatchObject({ ok: true });
+    for (let i = 1; i <= 60; i++)
+      lines.push(
+        `${prefix}-${i},2025-${String(1 + (i % 12)).padStart(2, '0')}-1${i % 9},call_for_service,crisis_services,,resolved_on_scene,female,25-59`,
+      );
+    for (let i = 1; i <= 30; i++)
+      lines.push(
+        `${prefix}-${i},2026-0${1 + (i % 3)}-0${1 + (i % 9)},self_referral,crisis_services,,resolved_on_scene,female,25-59`,
+      );
+    expect(
+      await importContacts(
+        { db: deps.db, keyring: deps.keyring, directory: deps.directory },
+        { program: deps.directory.program(programId)!, csv: lines.join('\n'), now: new Date('2026-03-31T12:00:00Z') },
+      ),
+    ).toMatchObject({ ok: true });
   }
   // Slack takes a moment to answer a post: the racers overlap.
   h.slack.respond('chat.postMessage', (call) =>
-    (call.args.metadata as { event_type?: string } | undefined)?.event_type === DIGEST_EVENT_TYPE ? new Promise((r) => setTimeout(() => r(undefined), 150)) : undefined,
+    (call.args.metadata as { event_type?: string } | undefined)?.event_type === DIGEST_EVENT_TYPE
+      ? new Promise((r) => setTimeout(() => r(undefined), 150))
+      : undefined,
   );
 }, 120_000);
 afterAll(async () => {
@@ -95,7 +129,9 @@ describe('three replicas racing the digest schedules', () => {
 
     const round = async (kind: 'week' | 'quarter', at: Date) => {
       clock.set(at);
-      const schedulerJobs = (await h.carelog.queue.getDelayed()).filter((j) => j.name === DIGEST_JOB_NAME && j.id?.startsWith('repeat:') && j.data.kind === kind);
+      const schedulerJobs = (await h.carelog.queue.getDelayed()).filter(
+        (j) => j.name === DIGEST_JOB_NAME && j.id?.startsWith('repeat:') && j.data.kind === kind,
+      );
       const racing: Promise<unknown>[] = [
         ...schedulerJobs.map((j) => j.promote()),
         ...replicas.flatMap((r) => PROGRAMS.map((programId) => r.queue.add(DIGEST_JOB_NAME, { programId, kind }))),
@@ -115,17 +151,30 @@ describe('three replicas racing the digest schedules', () => {
         const program = h.carelog.deps.directory.program(programId)!;
         return { programId, label: lastCompletePeriod(kind, at, program.timezone, program.startDate).label };
       });
-      const weekend = kind === 'quarter' && ['2028-04-01', '2028-04-02'].some((d) => at.getTime() === fromLocal(d, '09:00', NY).getTime());
+      const weekend =
+        kind === 'quarter' &&
+        ['2028-04-01', '2028-04-02'].some((d) => at.getTime() === fromLocal(d, '09:00', NY).getTime());
       if (!weekend) for (const p of periods) expected.add(`${p.programId}|${kind}|${p.label}`);
       await waitUntil(
-        async () => (await idle()) && (weekend || (await prisma.digestRun.count({ where: { kind, status: 'posted', OR: periods.map((p) => ({ programId: p.programId, periodLabel: p.label })) } })) === periods.length),
+        async () =>
+          (await idle()) &&
+          (weekend ||
+            (await prisma.digestRun.count({
+              where: {
+                kind,
+                status: 'posted',
+                OR: periods.map((p) => ({ programId: p.programId, periodLabel: p.label })),
+              },
+            })) === periods.length),
         60_000,
         `the ${kind} round at ${at.toISOString()} settled`,
       );
       // Scheduled jobs that lost the race retry 30 s, 1 min, … later, still within the period's
       // first hours: run those retries now, before the clock moves on.
       for (let i = 0; i < 5; i++) {
-        const retries = (await h.carelog.queue.getDelayed()).filter((j) => j.name === DIGEST_JOB_NAME && j.attemptsMade > 0);
+        const retries = (await h.carelog.queue.getDelayed()).filter(
+          (j) => j.name === DIGEST_JOB_NAME && j.attemptsMade > 0,
+        );
         if (!retries.length) break;
         retried += retries.length;
         await Promise.all(retries.map((j) => j.promote().catch(() => undefined)));
@@ -134,15 +183,31 @@ describe('three replicas racing the digest schedules', () => {
     };
     for (const at of WEEK_ROUNDS) await round('week', at);
     for (const at of QUARTER_ROUNDS) await round('quarter', at);
-    const retriesLeft = (await h.carelog.queue.getDelayed()).filter((j) => j.name === DIGEST_JOB_NAME && j.attemptsMade > 0).length;
+    const retriesLeft = (await h.carelog.queue.getDelayed()).filter(
+      (j) => j.name === DIGEST_JOB_NAME && j.attemptsMade > 0,
+    ).length;
     await new Promise((r) => setTimeout(r, 500));
 
-    const runs = await prisma.digestRun.findMany({ select: { id: true, programId: true, kind: true, periodLabel: true, status: true, channel: true, messageTs: true } });
-    const posts = h.slack.callsTo('chat.postMessage').filter((c) => (c.args.metadata as { event_type?: string } | undefined)?.event_type === DIGEST_EVENT_TYPE);
-    const runIdOf = (p: (typeof posts)[number]) => (p.args.metadata as { event_payload: { run_id: string } }).event_payload.run_id;
+    const runs = await prisma.digestRun.findMany({
+      select: {
+        id: true,
+        programId: true,
+        kind: true,
+        periodLabel: true,
+        status: true,
+        channel: true,
+        messageTs: true,
+      },
+    });
+    const posts = h.slack
+      .callsTo('chat.postMessage')
+      .filter((c) => (c.args.metadata as { event_type?: string } | undefined)?.event_type === DIGEST_EVENT_TYPE);
+    const runIdOf = (p: (typeof posts)[number]) =>
+      (p.args.metadata as { event_payload: { run_id: string } }).event_payload.run_id;
     const postsPerRun = new Map<string, number>();
     for (const p of posts) postsPerRun.set(runIdOf(p), (postsPerRun.get(runIdOf(p)) ?? 0) + 1);
-    const keyOf = (r: { programId: string; kind: string; periodLabel: string }) => `${r.programId}|${r.kind}|${r.periodLabel}`;
+    const keyOf = (r: { programId: string; kind: string; periodLabel: string }) =>
+      `${r.programId}|${r.kind}|${r.periodLabel}`;
     const perPeriod = new Map<string, number>();
     for (const r of runs) perPeriod.set(keyOf(r), (perPeriod.get(keyOf(r)) ?? 0) + (postsPerRun.get(r.id) ?? 0));
     // A post whose run is not in the database would be a second post under another claim.
@@ -158,7 +223,14 @@ describe('three replicas racing the digest schedules', () => {
       ok: doubled + missing + unexpected === 0,
       of: { count: expected.size, unit: 'program periods' },
       durationMs: elapsed(),
-      details: { racers, directRunsTurnedAway: lostRaces, scheduledRetries: retried, posts: posts.length, weeks: WEEK_ROUNDS.length * PROGRAMS.length, quarters: 4 * PROGRAMS.length },
+      details: {
+        racers,
+        directRunsTurnedAway: lostRaces,
+        scheduledRetries: retried,
+        posts: posts.length,
+        weeks: WEEK_ROUNDS.length * PROGRAMS.length,
+        quarters: 4 * PROGRAMS.length,
+      },
     });
 
     expect(retriesLeft).toBe(0);
@@ -171,6 +243,10 @@ describe('three replicas racing the digest schedules', () => {
       expect(r).toMatchObject({ status: 'posted', channel: CHANNEL[r.programId as (typeof PROGRAMS)[number]] });
       expect(h.slack.messages.filter((m) => m.channel === r.channel && m.ts === r.messageTs)).toHaveLength(1);
     }
-    expect(await h.carelog.queue.getFailed().then((f) => f.filter((j) => j.name === DIGEST_JOB_NAME && j.opts.attempts === 8))).toEqual([]);
+    expect(
+      await h.carelog.queue
+        .getFailed()
+        .then((f) => f.filter((j) => j.name === DIGEST_JOB_NAME && j.opts.attempts === 8)),
+    ).toEqual([]);
   });
 });

@@ -44,7 +44,12 @@ const PAYLOADS = [
   '=1+1\r\n=2+2 on a second line',
 ];
 /** A new client's contact (its referral is a Part 2 one, which the export below leaves out). */
-const VALID: ModalValues = { ...NEW_CLIENT, contact_date: '2026-11-23', contact_time: '09:30', follow_up_wanted: false };
+const VALID: ModalValues = {
+  ...NEW_CLIENT,
+  contact_date: '2026-11-23',
+  contact_time: '09:30',
+  follow_up_wanted: false,
+};
 
 let h: Harness;
 beforeAll(async () => {
@@ -64,10 +69,14 @@ describe('formula injection through the form and the export', () => {
     let saved = 0;
     let refsRefused = 0;
     for (const payload of PAYLOADS) {
-      const asNotes = await h.interact(viewSubmission('U0CLIN1', form.asForm(`VF${++views}`), { ...VALID, notes: payload }));
+      const asNotes = await h.interact(
+        viewSubmission('U0CLIN1', form.asForm(`VF${++views}`), { ...VALID, notes: payload }),
+      );
       if (asNotes.status === 200 && !asNotes.text.includes('"response_action":"errors"')) saved++;
       // The CAD number field takes letters, digits and - / . # after a letter or digit: refused.
-      const asRef = await h.interact(viewSubmission('U0CLIN1', form.asForm(`VF${++views}`), { ...VALID, incident_ref: payload }));
+      const asRef = await h.interact(
+        viewSubmission('U0CLIN1', form.asForm(`VF${++views}`), { ...VALID, incident_ref: payload }),
+      );
       if (asRef.text.includes('"response_action":"errors"')) refsRefused++;
     }
     const stored = await prisma.contact.count({ where: { programId: 'wilmington' } });
@@ -76,9 +85,34 @@ describe('formula injection through the form and the export', () => {
     let csv: string;
     try {
       writeFileSync(path.join(dir, 'carelog.yml'), YAML);
-      const env = { PATH: process.env.PATH ?? '', NODE_ENV: 'test', DATABASE_URL: deps.config.env.DATABASE_URL!, CARELOG_CONFIG: path.join(dir, 'carelog.yml'), CARELOG_ENCRYPTION_KEY: deps.config.env.CARELOG_ENCRYPTION_KEY!, LOG_LEVEL: 'silent' };
+      const env = {
+        PATH: process.env.PATH ?? '',
+        NODE_ENV: 'test',
+        DATABASE_URL: deps.config.env.DATABASE_URL!,
+        CARELOG_CONFIG: path.join(dir, 'carelog.yml'),
+        CARELOG_ENCRYPTION_KEY: deps.config.env.CARELOG_ENCRYPTION_KEY!,
+        LOG_LEVEL: 'silent',
+      };
       const out = path.join(dir, 'export.csv');
-      await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'export', '--program', 'wilmington', '--from', '2026-11-01', '--to', '2026-11-30', '--include-notes', '--out', out], { env, cwd: process.cwd() });
+      await run(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'src/cli.ts',
+          'export',
+          '--program',
+          'wilmington',
+          '--from',
+          '2026-11-01',
+          '--to',
+          '2026-11-30',
+          '--include-notes',
+          '--out',
+          out,
+        ],
+        { env, cwd: process.cwd() },
+      );
       csv = readFileSync(out, 'utf8');
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -90,9 +124,13 @@ describe('formula injection through the form and the export', () => {
     const part2Shown = cells.filter((c) => c.includes('addiction_treatment')).length;
 
     // Back in: the notes of the empty program's contacts are the payloads as typed.
-    const imported = await importContacts({ db: deps.db, keyring: deps.keyring, directory: deps.directory }, { program: deps.directory.program('empty')!, csv, now: clock.now() });
-    const back = (await prisma.contact.findMany({ where: { programId: 'empty' }, orderBy: { number: 'asc' } })).map((c) =>
-      c.notesCiphertext ? openNotes(deps.keyring, { programId: 'empty', contactId: c.id }, c.notesCiphertext) : null,
+    const imported = await importContacts(
+      { db: deps.db, keyring: deps.keyring, directory: deps.directory },
+      { program: deps.directory.program('empty')!, csv, now: clock.now() },
+    );
+    const back = (await prisma.contact.findMany({ where: { programId: 'empty' }, orderBy: { number: 'asc' } })).map(
+      (c) =>
+        c.notesCiphertext ? openNotes(deps.keyring, { programId: 'empty', contactId: c.id }, c.notesCiphertext) : null,
     );
     const mismatches = PAYLOADS.filter((p, i) => back[i] !== p).length;
 
@@ -104,7 +142,14 @@ describe('formula injection through the form and the export', () => {
       ok: live === 0 && mismatches === 0,
       of: { count: cells.length, unit: 'exported cells' },
       durationMs: elapsed(),
-      details: { payloads: PAYLOADS.length, notesSaved: saved, incidentRefsRefused: refsRefused, contactsExported: parsed.records.length - 1, notesNotBackAsTyped: mismatches, part2ReferralsShown: part2Shown },
+      details: {
+        payloads: PAYLOADS.length,
+        notesSaved: saved,
+        incidentRefsRefused: refsRefused,
+        contactsExported: parsed.records.length - 1,
+        notesNotBackAsTyped: mismatches,
+        part2ReferralsShown: part2Shown,
+      },
     });
     expect(imported.ok).toBe(true);
     expect([saved, stored, refsRefused]).toEqual([PAYLOADS.length, PAYLOADS.length, PAYLOADS.length]);

@@ -55,7 +55,10 @@ describe('Postgres restarted while 20 clients submit', () => {
     const prisma = h.carelog.deps.db.prisma;
     const form = await openContactFormTemplate(h, 'U0CLIN1');
     // Two known clients with pending follow-ups, so some saves also complete follow-ups.
-    for (const id of ['VPGSEED1', 'VPGSEED2']) expect((await h.interact(viewSubmission('U0CLIN1', form.asForm(id), NEW))).json).toEqual({ response_action: 'clear' });
+    for (const id of ['VPGSEED1', 'VPGSEED2'])
+      expect((await h.interact(viewSubmission('U0CLIN1', form.asForm(id), NEW))).json).toEqual({
+        response_action: 'clear',
+      });
     const known = await prisma.client.findMany({ select: { id: true, code: true } });
     const random = seededRandom(15);
 
@@ -72,7 +75,11 @@ describe('Postgres restarted while 20 clients submit', () => {
         for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
           const sentAt = performance.now();
           const res = await h.interact(payload);
-          answers.push({ form: id, attempt, answer: { status: res.status, json: res.json, ms: performance.now() - sentAt } });
+          answers.push({
+            form: id,
+            attempt,
+            answer: { status: res.status, json: res.json, ms: performance.now() - sentAt },
+          });
           if ((res.json as { response_action?: string } | null)?.response_action === 'clear') {
             committed++;
             break;
@@ -87,7 +94,10 @@ describe('Postgres restarted while 20 clients submit', () => {
     const total = CLIENTS * FORMS_PER_CLIENT;
     const outages: { mode: string; committedBefore: number; downMs: number }[] = [];
     const restarter = (async () => {
-      for (const [mode, share] of [['immediate', 0.25], ['fast', 0.6]] as const) {
+      for (const [mode, share] of [
+        ['immediate', 0.25],
+        ['fast', 0.6],
+      ] as const) {
         const deadline = Date.now() + 60_000;
         while (committed < total * share && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
         const committedBefore = committed;
@@ -101,13 +111,16 @@ describe('Postgres restarted while 20 clients submit', () => {
     await Promise.all([load, restarter]);
 
     // What every answer was: a saved form, or the error beside the form that keeps its input.
-    const failures = answers.filter((a) => (a.answer.json as { response_action?: string } | null)?.response_action !== 'clear');
+    const failures = answers.filter(
+      (a) => (a.answer.json as { response_action?: string } | null)?.response_action !== 'clear',
+    );
     const unexpected = answers.filter(
       (a) =>
         a.answer.status !== 200 ||
         !(
           JSON.stringify(a.answer.json) === JSON.stringify({ response_action: 'clear' }) ||
-          JSON.stringify(a.answer.json) === JSON.stringify({ response_action: 'errors', errors: { client: SAVE_FAILED } })
+          JSON.stringify(a.answer.json) ===
+            JSON.stringify({ response_action: 'errors', errors: { client: SAVE_FAILED } })
         ),
     );
     const formIds = [...new Set(answers.map((a) => a.form))];
@@ -128,12 +141,18 @@ describe('Postgres restarted while 20 clients submit', () => {
                                                  OR p."nextClientNumber" - 1 <> (SELECT count(*) FROM "Client" cl WHERE cl."programId" = p.id)) AS "countersAstray",
         (SELECT count(*)::int FROM (SELECT number, row_number() OVER (ORDER BY number) AS n FROM "Contact" WHERE "programId" = 'wilmington') x WHERE x.number <> x.n) AS "numberGaps"`);
     const halfWritten = Object.values(broken!).reduce((n, v) => n + v, 0);
-    const contacts = await prisma.contact.findMany({ where: { idempotencyKey: { in: formIds.map((id) => `slack:${id}`) } }, select: { idempotencyKey: true } });
+    const contacts = await prisma.contact.findMany({
+      where: { idempotencyKey: { in: formIds.map((id) => `slack:${id}`) } },
+      select: { idempotencyKey: true },
+    });
     const perForm = new Map<string, number>();
     for (const c of contacts) perForm.set(c.idempotencyKey, (perForm.get(c.idempotencyKey) ?? 0) + 1);
     const doubled = [...perForm.values()].filter((n) => n > 1).length;
     const lost = formIds.filter((id) => savedForms.has(id) && !perForm.has(`slack:${id}`)).length;
-    const dms = h.slack.callsTo('chat.postMessage').map((c) => /^Saved contact #(\d+)/.exec(String(c.args.text))?.[1]).filter(Boolean);
+    const dms = h.slack
+      .callsTo('chat.postMessage')
+      .map((c) => /^Saved contact #(\d+)/.exec(String(c.args.text))?.[1])
+      .filter(Boolean);
 
     const figure = halfWritten + doubled + lost + unexpected.length;
     reportFigure({
@@ -158,7 +177,9 @@ describe('Postgres restarted while 20 clients submit', () => {
     expect(formIds).toHaveLength(total);
     // The outages hit submissions, and each was answered beside the form.
     expect(failures.length).toBeGreaterThan(0);
-    expect(unexpected.map((a) => `${a.form}#${a.attempt}: ${a.answer.status} ${JSON.stringify(a.answer.json)}`)).toEqual([]);
+    expect(
+      unexpected.map((a) => `${a.form}#${a.attempt}: ${a.answer.status} ${JSON.stringify(a.answer.json)}`),
+    ).toEqual([]);
     expect(savedForms.size).toBe(total);
     expect(broken).toEqual(Object.fromEntries(Object.keys(broken!).map((k) => [k, 0])));
     expect(doubled).toBe(0);

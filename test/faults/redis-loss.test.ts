@@ -27,7 +27,12 @@ let h: Harness;
 let admin: Redis;
 beforeAll(async () => {
   redis = await startPrivateRedis();
-  h = await startHarness({ now: clock.now, yaml: FOLLOWUP_YAML(), env: { REDIS_URL: redis.url }, workerTiming: { schedulerCheckMs: 300 } });
+  h = await startHarness({
+    now: clock.now,
+    yaml: FOLLOWUP_YAML(),
+    env: { REDIS_URL: redis.url },
+    workerTiming: { schedulerCheckMs: 300 },
+  });
   admin = new Redis(redis.url, { maxRetriesPerRequest: null });
   admin.on('error', () => undefined);
 });
@@ -39,7 +44,10 @@ afterAll(async () => {
 
 function followUpCsv(): string {
   const lines = ['client_code,contact_date,source,services,referrals,disposition,sex,age_band,follow_up_date,notes'];
-  for (let i = 1; i <= FOLLOW_UPS; i++) lines.push(`PIC-${i},${DAY}T07:30,call_for_service,crisis_services,,resolved_on_scene,female,25-59,${DAY},redis loss note ${i}`);
+  for (let i = 1; i <= FOLLOW_UPS; i++)
+    lines.push(
+      `PIC-${i},${DAY}T07:30,call_for_service,crisis_services,,resolved_on_scene,female,25-59,${DAY},redis loss note ${i}`,
+    );
   return lines.join('\n');
 }
 
@@ -59,7 +67,10 @@ describe('Redis lost with 1,000 pending follow-ups', () => {
     const elapsed = stopwatch();
     const deps = h.carelog.deps;
     const prisma = deps.db.prisma;
-    const imported = await importContacts({ db: deps.db, keyring: deps.keyring, directory: deps.directory }, { program: deps.directory.program('wilmington')!, csv: followUpCsv(), now: clock.now() });
+    const imported = await importContacts(
+      { db: deps.db, keyring: deps.keyring, directory: deps.directory },
+      { program: deps.directory.program('wilmington')!, csv: followUpCsv(), now: clock.now() },
+    );
     expect(imported).toMatchObject({ ok: true, summary: { followUpsCreated: FOLLOW_UPS } });
     // The import's reminders are queued by the server's reconciler (every five minutes, or now).
     expect(await reconcileReminders(deps)).toMatchObject({ pending: FOLLOW_UPS, added: FOLLOW_UPS });
@@ -74,7 +85,11 @@ describe('Redis lost with 1,000 pending follow-ups', () => {
       const lost = stopwatch();
       if (how === 'flushall') await admin.flushall();
       else await redis.restart();
-      await waitUntil(async () => (await deps.reminders.queuedIds().catch(() => [])).length >= FOLLOW_UPS, 60_000, `reminders rebuilt after ${label}`);
+      await waitUntil(
+        async () => (await deps.reminders.queuedIds().catch(() => [])).length >= FOLLOW_UPS,
+        60_000,
+        `reminders rebuilt after ${label}`,
+      );
       losses[label] = lost();
     };
 
@@ -84,7 +99,8 @@ describe('Redis lost with 1,000 pending follow-ups', () => {
       const rebuilt = await queuedReminders();
       expect([...rebuilt.keys()].sort()).toEqual(expected);
       for (const [id, at] of rebuilt) expect(Math.abs(at - before.get(id)!), id).toBeLessThan(60_000);
-      for (const at of rebuilt.values()) expect(Math.abs(at - (DUE.getTime() - clock.now().getTime() + Date.now()))).toBeLessThan(60_000);
+      for (const at of rebuilt.values())
+        expect(Math.abs(at - (DUE.getTime() - clock.now().getTime() + Date.now()))).toBeLessThan(60_000);
     }
 
     // 2. While they fire: the clock moves to just before 09:00, Redis is flushed (the rebuild now
@@ -96,7 +112,11 @@ describe('Redis lost with 1,000 pending follow-ups', () => {
     const sentAtRestart = nudgeDms(h).length;
     await redis.restart();
     const restartedWith = nudgeDms(h).length;
-    await waitUntil(async () => (await prisma.nudge.count({ where: { kind: 'due', sentAt: { not: null } } })) >= FOLLOW_UPS, 120_000, 'every due nudge recorded');
+    await waitUntil(
+      async () => (await prisma.nudge.count({ where: { kind: 'due', sentAt: { not: null } } })) >= FOLLOW_UPS,
+      120_000,
+      'every due nudge recorded',
+    );
     losses['restart while firing'] = firing();
     // Give a doubled send the chance to show itself: due jobs put back by the rebuild while their
     // nudge was in flight back off and retry; run those retries now rather than in 5–40 s.
@@ -112,27 +132,44 @@ describe('Redis lost with 1,000 pending follow-ups', () => {
     let retried = 0;
     for (let round = 0; round < 5; round++) {
       await settled();
-      const retries = (await h.carelog.queue.getDelayed()).filter((j) => parseReminderJobId(j.id ?? '')?.stage === 'due');
+      const retries = (await h.carelog.queue.getDelayed()).filter(
+        (j) => parseReminderJobId(j.id ?? '')?.stage === 'due',
+      );
       if (!retries.length) break;
       retried += retries.length;
       await Promise.all(retries.map((j) => j.promote().catch(() => undefined)));
     }
     await settled();
-    const retriesPending = (await h.carelog.queue.getDelayed()).filter((j) => parseReminderJobId(j.id ?? '')?.stage === 'due').length;
+    const retriesPending = (await h.carelog.queue.getDelayed()).filter(
+      (j) => parseReminderJobId(j.id ?? '')?.stage === 'due',
+    ).length;
     await new Promise((r) => setTimeout(r, 1_000));
 
     const dms = nudgeDms(h);
-    const nudgeIds = dms.map((c) => (c.args.metadata as { event_payload: { nudge_id: string } }).event_payload.nudge_id);
-    const rows = await prisma.nudge.findMany({ where: { kind: 'due' }, select: { id: true, followUpId: true, sentAt: true } });
+    const nudgeIds = dms.map(
+      (c) => (c.args.metadata as { event_payload: { nudge_id: string } }).event_payload.nudge_id,
+    );
+    const rows = await prisma.nudge.findMany({
+      where: { kind: 'due' },
+      select: { id: true, followUpId: true, sentAt: true },
+    });
     const nudged = new Set(rows.filter((r) => r.sentAt).map((r) => r.followUpId));
     const lost = followUps.filter((f) => !nudged.has(f.id)).length;
-    const doubled = nudgeIds.length - new Set(nudgeIds).size + (rows.length - new Set(rows.map((r) => r.followUpId)).size);
+    const doubled =
+      nudgeIds.length - new Set(nudgeIds).size + (rows.length - new Set(rows.map((r) => r.followUpId)).size);
     // The next stage of each: the workers queued it, or the reconciler's next pass does (every 5 min).
-    const overdueQueued = (await deps.reminders.queuedIds()).filter((id) => parseReminderJobId(id)?.stage === 'overdue').length;
+    const overdueQueued = (await deps.reminders.queuedIds()).filter(
+      (id) => parseReminderJobId(id)?.stage === 'overdue',
+    ).length;
     const reconciled = await reconcileReminders(deps);
-    const overdueAfterPass = (await deps.reminders.queuedIds()).filter((id) => parseReminderJobId(id)?.stage === 'overdue').length;
+    const overdueAfterPass = (await deps.reminders.queuedIds()).filter(
+      (id) => parseReminderJobId(id)?.stage === 'overdue',
+    ).length;
     // Each message sent is audited once, naming its client, however the sending was interrupted.
-    const auditRows = await prisma.auditEvent.findMany({ where: { action: 'followup.nudge' }, select: { clientIds: true } });
+    const auditRows = await prisma.auditEvent.findMany({
+      where: { action: 'followup.nudge' },
+      select: { clientIds: true },
+    });
     const auditsPerClient = new Map<string, number>();
     for (const id of auditRows.flatMap((a) => a.clientIds)) auditsPerClient.set(id, (auditsPerClient.get(id) ?? 0) + 1);
     const dueClients = await prisma.followUp.findMany({ select: { clientId: true } });

@@ -44,7 +44,10 @@ afterAll(async () => {
 /** The headers of one delivery: the first is the click, the others a double click or a retry. */
 function deliveryHeaders(n: number, random: () => number): Record<string, string> | undefined {
   if (n === 0 || random() < 0.25) return undefined;
-  return { 'x-slack-retry-num': String(1 + Math.floor(random() * 3)), 'x-slack-retry-reason': random() < 0.5 ? 'http_timeout' : 'http_error' };
+  return {
+    'x-slack-retry-num': String(1 + Math.floor(random() * 3)),
+    'x-slack-retry-reason': random() < 0.5 ? 'http_timeout' : 'http_error',
+  };
 }
 
 describe('replayed submissions', () => {
@@ -58,20 +61,33 @@ describe('replayed submissions', () => {
       [1, 2, 3, 4, 5].map(async (i) => {
         const res = await h.interact(viewSubmission('U0CLIN1', form.asForm(`VSEED${i}`), NEW));
         expect(res.json).toEqual({ response_action: 'clear' });
-        return prisma.contact.findFirstOrThrow({ where: { idempotencyKey: `slack:VSEED${i}` }, select: { client: { select: { id: true, code: true } } } });
+        return prisma.contact.findFirstOrThrow({
+          where: { idempotencyKey: `slack:VSEED${i}` },
+          select: { client: { select: { id: true, code: true } } },
+        });
       }),
     );
     // Each confirmation DM goes out after its form was answered: wait for the seeds' before counting.
-    const savedDms = () => h.slack.callsTo('chat.postMessage').filter((c) => String(c.args.text).startsWith('Saved contact #')).length;
+    const savedDms = () =>
+      h.slack.callsTo('chat.postMessage').filter((c) => String(c.args.text).startsWith('Saved contact #')).length;
     await waitUntil(() => savedDms() === seeds.length || null, 10_000, "the seed forms' DMs");
     const dmsBefore = h.slack.callsTo('chat.postMessage').length;
 
     const forms = Array.from({ length: FORMS }, (_, i) => {
       const existing = i % 5 === 4 ? seeds[Math.floor(random() * seeds.length)]!.client : null;
       const values: ModalValues = existing
-        ? { ...RETURNING, client: { value: existing.id, text: existing.code }, follow_up_wanted: false, follow_up_date: random() < 0.5 ? '2026-11-25' : undefined }
+        ? {
+            ...RETURNING,
+            client: { value: existing.id, text: existing.code },
+            follow_up_wanted: false,
+            follow_up_date: random() < 0.5 ? '2026-11-25' : undefined,
+          }
         : NEW;
-      return { opened: form.asForm(`VREPLAY${String(i).padStart(4, '0')}`) as OpenedView, values, user: i % 3 === 0 ? 'U0CASE2' : 'U0CLIN1' };
+      return {
+        opened: form.asForm(`VREPLAY${String(i).padStart(4, '0')}`) as OpenedView,
+        values,
+        user: i % 3 === 0 ? 'U0CASE2' : 'U0CLIN1',
+      };
     });
     const answers = await mapPool(forms, 8, async (f) => {
       const payload = viewSubmission(f.user, f.opened, f.values);
@@ -89,19 +105,35 @@ describe('replayed submissions', () => {
 
     // Retried /contact commands: Slack redelivers the command; only the first opens the form.
     const opensBefore = h.slack.callsTo('views.open').length;
-    await mapPool(Array.from({ length: COMMANDS }, (_, i) => i), 5, async (i) => {
-      const trigger = { 'x-slack-retry-reason': 'http_timeout' };
-      const first = await h.command('U0CLIN1', '', {});
-      expect(first.status).toBe(200);
-      for (const n of [1, 2, 3]) expect((await h.command('U0CLIN1', '', { headers: { ...trigger, 'x-slack-retry-num': String(n) } })).status).toBe(200);
-      return i;
-    });
+    await mapPool(
+      Array.from({ length: COMMANDS }, (_, i) => i),
+      5,
+      async (i) => {
+        const trigger = { 'x-slack-retry-reason': 'http_timeout' };
+        const first = await h.command('U0CLIN1', '', {});
+        expect(first.status).toBe(200);
+        for (const n of [1, 2, 3])
+          expect(
+            (await h.command('U0CLIN1', '', { headers: { ...trigger, 'x-slack-retry-num': String(n) } })).status,
+          ).toBe(200);
+        return i;
+      },
+    );
     // The same for the replayed forms' DMs (a missing one fails below, after the wait).
     await waitUntil(() => savedDms() >= seeds.length + FORMS || null, 10_000, "the forms' DMs").catch(() => undefined);
     await new Promise((r) => setTimeout(r, 300));
     const opens = h.slack.callsTo('views.open').length - opensBefore;
 
-    const contacts = await prisma.contact.findMany({ where: { idempotencyKey: { startsWith: 'slack:VREPLAY' } }, select: { id: true, number: true, idempotencyKey: true, followUpWanted: true, _count: { select: { followUps: true } } } });
+    const contacts = await prisma.contact.findMany({
+      where: { idempotencyKey: { startsWith: 'slack:VREPLAY' } },
+      select: {
+        id: true,
+        number: true,
+        idempotencyKey: true,
+        followUpWanted: true,
+        _count: { select: { followUps: true } },
+      },
+    });
     const keys = new Set(contacts.map((c) => c.idempotencyKey));
     const dmTexts = h.slack
       .callsTo('chat.postMessage')
@@ -117,7 +149,12 @@ describe('replayed submissions', () => {
     const duplicateDms = [...dmsPerContact.values()].reduce((n, c) => n + c - 1, 0);
     const newClientForms = forms.filter((f) => f.values.client!.value === 'new').length;
     const clients = await prisma.client.count();
-    const duplicates = duplicateContacts + duplicateDms + Math.max(0, contacts.length - FORMS) + Math.max(0, opens - COMMANDS) + Math.max(0, clients - newClientForms - seeds.length);
+    const duplicates =
+      duplicateContacts +
+      duplicateDms +
+      Math.max(0, contacts.length - FORMS) +
+      Math.max(0, opens - COMMANDS) +
+      Math.max(0, clients - newClientForms - seeds.length);
     const retried = deliveries.filter((d) => d.retry !== null).length;
     reportFigure({
       case: 'replayed submissions',
@@ -127,7 +164,15 @@ describe('replayed submissions', () => {
       ok: duplicates === 0 && contacts.length === FORMS,
       of: { count: deliveries.length, unit: 'submissions' },
       durationMs: elapsed(),
-      details: { forms: FORMS, withRetryHeader: retried, doubleClicks: deliveries.length - retried - FORMS, contacts: contacts.length, dms: dmTexts.length, commandRetries: COMMANDS * 3, formsOpened: opens },
+      details: {
+        forms: FORMS,
+        withRetryHeader: retried,
+        doubleClicks: deliveries.length - retried - FORMS,
+        contacts: contacts.length,
+        dms: dmTexts.length,
+        commandRetries: COMMANDS * 3,
+        formsOpened: opens,
+      },
     });
 
     expect(deliveries).toHaveLength(1_000);
@@ -138,7 +183,9 @@ describe('replayed submissions', () => {
     expect(clients).toBe(newClientForms + seeds.length);
     // Every contact asking for a follow-up has one; the numbers have no gaps (no half-used counter).
     for (const c of contacts) expect(c._count.followUps).toBe(c.followUpWanted ? 1 : 0);
-    const numbers = (await prisma.contact.findMany({ select: { number: true }, orderBy: { number: 'asc' } })).map((c) => c.number);
+    const numbers = (await prisma.contact.findMany({ select: { number: true }, orderBy: { number: 'asc' } })).map(
+      (c) => c.number,
+    );
     expect(numbers).toEqual(numbers.map((_, i) => i + 1));
     expect(await prisma.auditEvent.count({ where: { action: 'contact.create' } })).toBe(FORMS + seeds.length);
     expect(dmTexts).toHaveLength(FORMS);

@@ -6,7 +6,14 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildDigestView } from '../../src/views/digest.js';
-import { arbDigest, auditDigest, defaultProgram, figuresOf, loadAuditor, part2Everywhere } from '../support/digest-auditor.js';
+import {
+  arbDigest,
+  auditDigest,
+  defaultProgram,
+  figuresOf,
+  loadAuditor,
+  part2Everywhere,
+} from '../support/digest-auditor.js';
 import { reportFigure, stopwatch } from '../support/faults.js';
 
 const DIGESTS = 2000;

@@ -29,18 +29,27 @@ describe('Bot Framework tokens with forged key ids', () => {
     const callsBefore = h.teams.calls.length;
     const fetchesBefore = h.teams.keySetFetches;
 
-    const answers = await mapPool(Array.from({ length: FORGED }, (_, i) => i), 16, async (i) => {
-      // Every tenth forgery re-uses one key id: refused from memory after its first try.
-      const kid = i % 10 === 9 ? 'forged-again' : `forged-${i}-${randomUUID()}`;
-      const token = h.teams.inboundToken(h.teams.serviceUrl, {}, h.teams.untrusted.privateKey, kid);
-      const activity = h.teams.cardAction(T.clinician, { verb: 'contact_save', data: { action: 'contact_save', client: 'new', notes: 'forged' } });
-      return h.send(activity, { authorization: `Bearer ${token}` });
-    });
+    const answers = await mapPool(
+      Array.from({ length: FORGED }, (_, i) => i),
+      16,
+      async (i) => {
+        // Every tenth forgery re-uses one key id: refused from memory after its first try.
+        const kid = i % 10 === 9 ? 'forged-again' : `forged-${i}-${randomUUID()}`;
+        const token = h.teams.inboundToken(h.teams.serviceUrl, {}, h.teams.untrusted.privateKey, kid);
+        const activity = h.teams.cardAction(T.clinician, {
+          verb: 'contact_save',
+          data: { action: 'contact_save', client: 'new', notes: 'forged' },
+        });
+        return h.send(activity, { authorization: `Bearer ${token}` });
+      },
+    );
     const fetches = h.teams.keySetFetches - fetchesBefore;
     const accepted = answers.filter((a) => a.status !== 401).length;
     const connectorCalls = h.teams.calls.length - callsBefore;
     // Teams' own tokens, during and after the flood.
-    const genuine = await Promise.all([0, 1, 2].map(() => h.send(h.teams.message(T.clinician, 'help')).then((r) => r.status)));
+    const genuine = await Promise.all(
+      [0, 1, 2].map(() => h.send(h.teams.message(T.clinician, 'help')).then((r) => r.status)),
+    );
     const rowsAfter = await countRows(prisma);
     const written = rowsAdded(rowsBefore, rowsAfter);
 
@@ -52,7 +61,12 @@ describe('Bot Framework tokens with forged key ids', () => {
       ok: fetches <= KEY_SET_FETCHES_PER_MINUTE && accepted === 0 && written === 0,
       of: { count: FORGED, unit: 'forged tokens' },
       durationMs: elapsed(),
-      details: { accepted, rowsWritten: written, connectorCalls, genuineAfterwards: genuine.filter((s) => s === 200).length },
+      details: {
+        accepted,
+        rowsWritten: written,
+        connectorCalls,
+        genuineAfterwards: genuine.filter((s) => s === 200).length,
+      },
     });
     expect(fetches).toBeLessThanOrEqual(KEY_SET_FETCHES_PER_MINUTE);
     expect(accepted).toBe(0);

@@ -47,18 +47,25 @@ afterAll(async () => {
 
 function followUpCsv(): string {
   const lines = ['client_code,contact_date,source,services,referrals,disposition,sex,age_band,follow_up_date,notes'];
-  for (let i = 1; i <= FOLLOW_UPS; i++) lines.push(`PIC-${i},${DAY}T08:00,call_for_service,crisis_services,,resolved_on_scene,male,25-59,${DAY},kill test note ${i}`);
+  for (let i = 1; i <= FOLLOW_UPS; i++)
+    lines.push(
+      `PIC-${i},${DAY}T08:00,call_for_service,crisis_services,,resolved_on_scene,male,25-59,${DAY},kill test note ${i}`,
+    );
   return lines.join('\n');
 }
 
-const nudgeIdOf = (metadata: unknown) => (metadata as { event_payload?: { nudge_id?: string } } | undefined)?.event_payload?.nudge_id;
+const nudgeIdOf = (metadata: unknown) =>
+  (metadata as { event_payload?: { nudge_id?: string } } | undefined)?.event_payload?.nudge_id;
 
 describe('a worker killed with SIGKILL mid-batch', () => {
   it('no nudge lost, none doubled; the stalled jobs are recovered', async () => {
     const elapsed = stopwatch();
     const deps = h.carelog.deps;
     const prisma = deps.db.prisma;
-    const imported = await importContacts({ db: deps.db, keyring: deps.keyring, directory: deps.directory }, { program: deps.directory.program('wilmington')!, csv: followUpCsv(), now: clock.now() });
+    const imported = await importContacts(
+      { db: deps.db, keyring: deps.keyring, directory: deps.directory },
+      { program: deps.directory.program('wilmington')!, csv: followUpCsv(), now: clock.now() },
+    );
     expect(imported).toMatchObject({ ok: true, summary: { followUpsCreated: FOLLOW_UPS } });
 
     // Slack answers the first nudges, then takes the messages and holds its replies.
@@ -77,7 +84,12 @@ describe('a worker killed with SIGKILL mid-batch', () => {
 
     // The worker process: its reconciler queues the 300 reminders at start, all due already.
     const sinceStart = stopwatch();
-    const worker = await startChildWorker(h, { yaml: YAML, clockOffsetMs: clock.now().getTime() - Date.now(), timing: TIMING, claimLeaseMs: CLAIM_LEASE_MS });
+    const worker = await startChildWorker(h, {
+      yaml: YAML,
+      clockOffsetMs: clock.now().getTime() - Date.now(),
+      timing: TIMING,
+      claimLeaseMs: CLAIM_LEASE_MS,
+    });
     cleanups.push(() => worker.kill());
     const childReadyMs = sinceStart();
     await waitUntil(() => held.length >= HELD_AT_KILL, 60_000, `${HELD_AT_KILL} sends waiting on Slack`);
@@ -118,7 +130,11 @@ describe('a worker killed with SIGKILL mid-batch', () => {
     });
     cleanups.push(() => survivor.stop());
     const recovery = stopwatch();
-    await waitUntil(async () => (await prisma.nudge.count({ where: { kind: 'due', sentAt: { not: null } } })) >= FOLLOW_UPS, 120_000, 'every due nudge recorded');
+    await waitUntil(
+      async () => (await prisma.nudge.count({ where: { kind: 'due', sentAt: { not: null } } })) >= FOLLOW_UPS,
+      120_000,
+      'every due nudge recorded',
+    );
     await waitUntil(
       async () => {
         const c = await h.carelog.queue.getJobCounts('wait', 'active', 'prioritized', 'delayed');
@@ -133,19 +149,29 @@ describe('a worker killed with SIGKILL mid-batch', () => {
     await new Promise((r) => setTimeout(r, 1_000));
 
     // Slack's view: the messages it holds, by nudge id (one per follow-up).
-    const rows = await prisma.nudge.findMany({ where: { kind: 'due' }, select: { id: true, followUpId: true, messageTs: true } });
+    const rows = await prisma.nudge.findMany({
+      where: { kind: 'due' },
+      select: { id: true, followUpId: true, messageTs: true },
+    });
     const messages = h.slack.messages.filter((m) => nudgeIdOf(m.metadata));
     const perNudge = new Map<string, number>();
     for (const m of messages) perNudge.set(nudgeIdOf(m.metadata)!, (perNudge.get(nudgeIdOf(m.metadata)!) ?? 0) + 1);
-    const doubled = [...perNudge.values()].reduce((n, c) => n + c - 1, 0) + (rows.length - new Set(rows.map((r) => r.followUpId)).size);
+    const doubled =
+      [...perNudge.values()].reduce((n, c) => n + c - 1, 0) +
+      (rows.length - new Set(rows.map((r) => r.followUpId)).size);
     const followUps = await prisma.followUp.findMany({ select: { id: true } });
     const lost = followUps.filter((f) => !rows.some((r) => r.followUpId === f.id && perNudge.has(r.id))).length;
     // Every job the dead worker held ended: none is failed or still waiting.
     const failed = await h.carelog.queue.getFailed();
     const notRecovered = activeAtKill.filter((id) => failed.some((j) => j.id === id)).length;
-    const tsMatches = rows.filter((r) => messages.some((m) => nudgeIdOf(m.metadata) === r.id && m.ts === r.messageTs)).length;
+    const tsMatches = rows.filter((r) =>
+      messages.some((m) => nudgeIdOf(m.metadata) === r.id && m.ts === r.messageTs),
+    ).length;
     // Each message sent is audited once, naming its client, however the sending was interrupted.
-    const auditRows = await prisma.auditEvent.findMany({ where: { action: 'followup.nudge' }, select: { clientIds: true } });
+    const auditRows = await prisma.auditEvent.findMany({
+      where: { action: 'followup.nudge' },
+      select: { clientIds: true },
+    });
     const auditsPerClient = new Map<string, number>();
     for (const id of auditRows.flatMap((a) => a.clientIds)) auditsPerClient.set(id, (auditsPerClient.get(id) ?? 0) + 1);
     const dueClients = await prisma.followUp.findMany({ select: { clientId: true } });

@@ -38,7 +38,11 @@ describe('client typeahead', () => {
   });
 
   it('puts the number typed first, then the numbers it begins, ascending', async () => {
-    expect((await codes('42')).slice(0, 12)).toEqual(['PIC-0042', ...Array.from({ length: 10 }, (_, i) => `PIC-042${i}`), 'PIC-4200']);
+    expect((await codes('42')).slice(0, 12)).toEqual([
+      'PIC-0042',
+      ...Array.from({ length: 10 }, (_, i) => `PIC-042${i}`),
+      'PIC-4200',
+    ]);
     expect(await codes('pic-004')).toEqual(Array.from({ length: 10 }, (_, i) => `PIC-004${i}`));
     expect(await codes('0042')).toEqual(['PIC-0042']);
     expect(await codes('12345')).toEqual(['PIC-12345']);
@@ -46,7 +50,8 @@ describe('client typeahead', () => {
   });
 
   it('lists the newest clients for nothing typed or the prefix alone, and nothing for another prefix', async () => {
-    for (const q of ['', 'P', 'pic', 'PIC-', '  ']) expect(await codes(q)).toEqual(Array.from({ length: 20 }, (_, i) => `PIC-${CLIENTS - i}`));
+    for (const q of ['', 'P', 'pic', 'PIC-', '  '])
+      expect(await codes(q)).toEqual(Array.from({ length: 20 }, (_, i) => `PIC-${CLIENTS - i}`));
     for (const q of ['DOV-1', 'new', 'PIC-42a', '99999', '0000', 'hello']) expect(await codes(q)).toEqual([]);
   });
 
@@ -61,9 +66,15 @@ describe('client typeahead', () => {
       const ranges = clientSearchRanges(q, 'PIC');
       const [sql, params] =
         ranges === 'newest'
-          ? [`SELECT id::text AS id, code FROM "Client" WHERE "programId" = $1 ORDER BY number DESC LIMIT $2`, [BIG!.id, 20]]
+          ? [
+              `SELECT id::text AS id, code FROM "Client" WHERE "programId" = $1 ORDER BY number DESC LIMIT $2`,
+              [BIG!.id, 20],
+            ]
           : [CLIENT_RANGES_SQL, [BIG!.id, ranges.map((r) => r[0]), ranges.map((r) => r[1]), 20]];
-      const rows = await env.db.sql.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`, params);
+      const rows = await env.db.sql.query<{ 'QUERY PLAN': unknown }>(
+        `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`,
+        params,
+      );
       return JSON.stringify(rows[0]!['QUERY PLAN']);
     };
     for (const q of ['', '42', '0042', 'PIC-42', 'pic-004', '1', '99999']) {
@@ -72,7 +83,9 @@ describe('client typeahead', () => {
       expect(p, q).not.toContain('Seq Scan');
     }
     // A keystroke matching nothing: a handful of index pages, not the program's 20,000 rows.
-    const miss = JSON.parse(await plan('99999')) as [{ Plan: { 'Shared Hit Blocks': number; 'Shared Read Blocks': number } }];
+    const miss = JSON.parse(await plan('99999')) as [
+      { Plan: { 'Shared Hit Blocks': number; 'Shared Read Blocks': number } },
+    ];
     expect(miss[0].Plan['Shared Hit Blocks'] + miss[0].Plan['Shared Read Blocks']).toBeLessThan(60);
   });
 });

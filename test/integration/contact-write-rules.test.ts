@@ -54,32 +54,52 @@ const at = (day: string, time = '15:00') => `2026-03-${day}T${time}:00.000Z`;
 const CASES: RuleCase[] = [
   {
     name: 'the next contact meets the follow-up, as of its own time',
-    steps: [{ client: 'A', at: at('05'), followUp: '2026-03-09' }, { client: 'A', at: at('06') }],
+    steps: [
+      { client: 'A', at: at('05'), followUp: '2026-03-09' },
+      { client: 'A', at: at('06') },
+    ],
     followUps: { 0: { metBy: 1 } },
   },
   {
     name: 'a contact logged late, before the one that asked, does not meet it',
-    steps: [{ client: 'A', at: at('05') }, { client: 'A', at: at('06'), followUp: '2026-03-09' }, { client: 'A', at: at('01') }],
+    steps: [
+      { client: 'A', at: at('05') },
+      { client: 'A', at: at('06'), followUp: '2026-03-09' },
+      { client: 'A', at: at('01') },
+    ],
     followUps: { 1: 'pending' },
   },
   {
     name: 'a follow-up asked for late, before a contact on record, is met by that contact at once',
-    steps: [{ client: 'A', at: at('10') }, { client: 'A', at: at('05'), followUp: '2026-03-09' }],
+    steps: [
+      { client: 'A', at: at('10') },
+      { client: 'A', at: at('05'), followUp: '2026-03-09' },
+    ],
     followUps: { 1: { metBy: 0 } },
   },
   {
     name: 'the first contact after the asking one meets it; a later one logged after finds it met',
-    steps: [{ client: 'A', at: at('05'), followUp: '2026-03-09' }, { client: 'A', at: at('08') }, { client: 'A', at: at('07') }],
+    steps: [
+      { client: 'A', at: at('05'), followUp: '2026-03-09' },
+      { client: 'A', at: at('08') },
+      { client: 'A', at: at('07') },
+    ],
     followUps: { 0: { metBy: 1 } },
   },
   {
     name: "another client's contact meets nothing",
-    steps: [{ client: 'A', at: at('05'), followUp: '2026-03-09' }, { client: 'B', at: at('06') }],
+    steps: [
+      { client: 'A', at: at('05'), followUp: '2026-03-09' },
+      { client: 'B', at: at('06') },
+    ],
     followUps: { 0: 'pending' },
   },
   {
     name: 'a contact at the same instant as the asking one does not meet it',
-    steps: [{ client: 'A', at: at('05'), followUp: '2026-03-09' }, { client: 'A', at: at('05'), disposition: 'referral_only' }],
+    steps: [
+      { client: 'A', at: at('05'), followUp: '2026-03-09' },
+      { client: 'A', at: at('05'), disposition: 'referral_only' },
+    ],
     followUps: { 0: 'pending' },
   },
   {
@@ -191,7 +211,10 @@ describe.each(BACKENDS)('the rules of writing a contact on $name', (backend) => 
       clients: clients.map((k) => k.code),
       contacts: [...contacts].sort((a, b) => stepOf(a.id)! - stepOf(b.id)!).map((k) => [k.number, k.client.code]),
       followUps: Object.fromEntries(
-        followUps.map((f) => [stepOf(f.originContactId), [f.status, stepOf(f.metByContactId), f.completedAt?.toISOString() ?? null]]),
+        followUps.map((f) => [
+          stepOf(f.originContactId),
+          [f.status, stepOf(f.metByContactId), f.completedAt?.toISOString() ?? null],
+        ]),
       ),
       audit: audits.map((a) => `${a.action} ${a.entityType} ${name.get(a.entityId!) ?? a.entityId}`).sort(),
     };
@@ -205,12 +228,17 @@ describe.each(BACKENDS)('the rules of writing a contact on $name', (backend) => 
 
     // The rule as the table states it: met by that step's contact, as of that contact's time.
     const expected = Object.fromEntries(
-      Object.entries(c.followUps).map(([asker, v]) => [Number(asker), v === 'pending' ? ['pending', null, null] : ['done', v.metBy, c.steps[v.metBy]!.at]]),
+      Object.entries(c.followUps).map(([asker, v]) => [
+        Number(asker),
+        v === 'pending' ? ['pending', null, null] : ['done', v.metBy, c.steps[v.metBy]!.at],
+      ]),
     );
     expect(viaService.followUps).toEqual(expected);
     // Contacts numbered in the order they were written, clients by first appearance.
     expect(viaService.contacts.map(([n]) => n)).toEqual(c.steps.map((_, i) => i + 1));
-    expect(viaService.clients).toEqual([...new Set(c.steps.map((s) => s.client))].map((_, i) => formatClientCode('PIC', i + 1)));
+    expect(viaService.clients).toEqual(
+      [...new Set(c.steps.map((s) => s.client))].map((_, i) => formatClientCode('PIC', i + 1)),
+    );
     // Every write audited: a client created once, every contact, every follow-up asked and met.
     const met = Object.values(c.followUps).filter((v) => v !== 'pending').length;
     const asked = c.steps.filter((s) => s.followUp).length;

@@ -7,7 +7,13 @@ import type { Database } from '../../src/db/client.js';
 import { clientCodeSql, formatClientCode, type ContactInput } from '../../src/domain/contact.js';
 import { createKeyring } from '../../src/services/crypto.js';
 import type { Directory, MemberRef } from '../../src/services/directory.js';
-import { ContactFieldError, logContact, notesContext, openNotes, type ContactServiceDeps } from '../../src/services/contacts.js';
+import {
+  ContactFieldError,
+  logContact,
+  notesContext,
+  openNotes,
+  type ContactServiceDeps,
+} from '../../src/services/contacts.js';
 import { BACKENDS, freshForEachTest } from '../support/backends.js';
 
 const PROGRAMS_YAML = `
@@ -73,8 +79,12 @@ describe.each(BACKENDS)('logContact on $name', (backend) => {
     betaClinician = directory.member('beta', 'slack', 'U0BETA1')!;
   });
 
-  const log = (program: ProgramConfig, author: MemberRef, i: ContactInput, key = `k-${randomBytes(6).toString('hex')}`) =>
-    logContact(deps, { program, author, idempotencyKey: key, input: i });
+  const log = (
+    program: ProgramConfig,
+    author: MemberRef,
+    i: ContactInput,
+    key = `k-${randomBytes(6).toString('hex')}`,
+  ) => logContact(deps, { program, author, idempotencyKey: key, input: i });
 
   const counters = (id: string) =>
     db.prisma.program.findUniqueOrThrow({ where: { id }, select: { nextClientNumber: true, nextContactNumber: true } });
@@ -94,7 +104,10 @@ describe.each(BACKENDS)('logContact on $name', (backend) => {
     expect([other.clientCode, other.contactNumber, other.newClient]).toEqual(['DOV-0001', 1, true]);
     expect(await counters('alpha')).toEqual({ nextClientNumber: 3, nextContactNumber: 4 });
     expect(await counters('beta')).toEqual({ nextClientNumber: 2, nextContactNumber: 2 });
-    const rows = await db.prisma.contact.findMany({ orderBy: [{ programId: 'asc' }, { number: 'asc' }], select: { id: true, programId: true, number: true, client: { select: { code: true } } } });
+    const rows = await db.prisma.contact.findMany({
+      orderBy: [{ programId: 'asc' }, { number: 'asc' }],
+      select: { id: true, programId: true, number: true, client: { select: { code: true } } },
+    });
     expect(rows.map((r) => [r.programId, r.number, r.client.code])).toEqual([
       ['alpha', 1, 'PIC-0001'],
       ['alpha', 2, 'PIC-0002'],
@@ -110,13 +123,22 @@ describe.each(BACKENDS)('logContact on $name', (backend) => {
     const b = await log(alpha, clinician, input());
     expect([a.clientCode, b.clientCode]).toEqual([formatClientCode('PIC', 9999), formatClientCode('PIC', 10000)]);
     expect([a.clientCode, b.clientCode]).toEqual(['PIC-9999', 'PIC-10000']);
-    const stored = await db.prisma.client.findMany({ orderBy: { number: 'asc' }, select: { number: true, code: true } });
-    expect(stored).toEqual([{ number: 9999, code: 'PIC-9999' }, { number: 10000, code: 'PIC-10000' }]);
+    const stored = await db.prisma.client.findMany({
+      orderBy: { number: 'asc' },
+      select: { number: true, code: true },
+    });
+    expect(stored).toEqual([
+      { number: 9999, code: 'PIC-9999' },
+      { number: 10000, code: 'PIC-10000' },
+    ]);
   });
 
   it('the SQL that numbers new clients writes the code formatClientCode writes', async () => {
     const numbers = [1, 7, 42, 999, 1000, 9999, 10000, 123456, 2147483647];
-    const rows = await db.sql.query<{ code: string }>(`SELECT ${clientCodeSql('$1::text', 'n')} AS code FROM unnest($2::int[]) WITH ORDINALITY AS u(n, i) ORDER BY i`, ['PIC', numbers]);
+    const rows = await db.sql.query<{ code: string }>(
+      `SELECT ${clientCodeSql('$1::text', 'n')} AS code FROM unnest($2::int[]) WITH ORDINALITY AS u(n, i) ORDER BY i`,
+      ['PIC', numbers],
+    );
     expect(rows.map((r) => r.code)).toEqual(numbers.map((n) => formatClientCode('PIC', n)));
   });
 
@@ -127,41 +149,74 @@ describe.each(BACKENDS)('logContact on $name', (backend) => {
     const known = { kind: 'existing', clientId: client.id } as const;
 
     // A clinician chosen for the follow-up is not made the client's case manager.
-    const chosen = await log(alpha, clinician, input({ client: known, followUpDate: '2026-03-09', followUpAssignee: 'U0CLIN1', occurredAt: new Date('2026-03-06T15:00:00Z') }));
+    const chosen = await log(
+      alpha,
+      clinician,
+      input({
+        client: known,
+        followUpDate: '2026-03-09',
+        followUpAssignee: 'U0CLIN1',
+        occurredAt: new Date('2026-03-06T15:00:00Z'),
+      }),
+    );
     expect(chosen.followUp!.assigneeMemberId).toBe(clinician.memberId);
     expect((await db.prisma.client.findUniqueOrThrow({ where: { id: client.id } })).caseManagerId).toBeNull();
 
     // Nobody chosen: the program's case manager, who now manages the client. The contact was
     // logged late, earlier than the first on record, so it becomes the first contact.
-    const late = await log(alpha, clinician, input({ client: known, followUpDate: '2026-03-10', occurredAt: new Date('2026-03-01T15:00:00Z') }));
+    const late = await log(
+      alpha,
+      clinician,
+      input({ client: known, followUpDate: '2026-03-10', occurredAt: new Date('2026-03-01T15:00:00Z') }),
+    );
     expect(late.followUp!.assigneeMemberId).toBe(caseManager.memberId);
     // Logged late, it is not the contact after the one that asked on 6 March: that follow-up
     // waits on. Its own follow-up was met at once by the contact on record after it (5 March).
     expect(late.followUpsMet).toEqual([]);
     expect(late.followUp!.pending).toBe(false);
-    const [chosenRow, lateRow] = await Promise.all([chosen, late].map((c) => db.prisma.followUp.findUniqueOrThrow({ where: { id: c.followUp!.id } })));
+    const [chosenRow, lateRow] = await Promise.all(
+      [chosen, late].map((c) => db.prisma.followUp.findUniqueOrThrow({ where: { id: c.followUp!.id } })),
+    );
     expect(chosenRow!.status).toBe('pending');
-    expect([lateRow!.status, lateRow!.metByContactId, lateRow!.completedAt?.toISOString()]).toEqual(['done', first.contactId, '2026-03-05T15:00:00.000Z']);
+    expect([lateRow!.status, lateRow!.metByContactId, lateRow!.completedAt?.toISOString()]).toEqual([
+      'done',
+      first.contactId,
+      '2026-03-05T15:00:00.000Z',
+    ]);
     const after = await db.prisma.client.findUniqueOrThrow({ where: { id: client.id } });
     expect(after.caseManagerId).toBe(caseManager.memberId);
     expect(after.firstContactAt.toISOString()).toBe('2026-03-01T15:00:00.000Z');
-    const rows = await db.prisma.contact.findMany({ where: { clientId: client.id }, orderBy: { number: 'asc' }, select: { followUpAssigneeId: true } });
+    const rows = await db.prisma.contact.findMany({
+      where: { clientId: client.id },
+      orderBy: { number: 'asc' },
+      select: { followUpAssigneeId: true },
+    });
     expect(rows.map((r) => r.followUpAssigneeId)).toEqual([null, clinician.memberId, caseManager.memberId]);
 
     // A later contact leaves the first contact where it is; the client's case manager takes the next one.
-    const next = await log(alpha, clinician, input({ client: known, followUpDate: '2026-03-11', occurredAt: new Date('2026-03-07T15:00:00Z') }));
+    const next = await log(
+      alpha,
+      clinician,
+      input({ client: known, followUpDate: '2026-03-11', occurredAt: new Date('2026-03-07T15:00:00Z') }),
+    );
     expect(next.followUp!.assigneeMemberId).toBe(caseManager.memberId);
-    expect((await db.prisma.client.findUniqueOrThrow({ where: { id: client.id } })).firstContactAt.toISOString()).toBe('2026-03-01T15:00:00.000Z');
+    expect((await db.prisma.client.findUniqueOrThrow({ where: { id: client.id } })).firstContactAt.toISOString()).toBe(
+      '2026-03-01T15:00:00.000Z',
+    );
     expect(await counters('alpha')).toEqual({ nextClientNumber: 2, nextContactNumber: 5 });
   });
 
-  it("refuses a client of another program and writes nothing", async () => {
+  it('refuses a client of another program and writes nothing', async () => {
     await log(beta, betaClinician, input());
     const betaClient = await db.prisma.client.findFirstOrThrow({ where: { programId: 'beta' } });
     const auditBefore = await db.prisma.auditEvent.count();
     const alphaBefore = await counters('alpha');
 
-    const attempt = log(alpha, clinician, input({ client: { kind: 'existing', clientId: betaClient.id }, followUpDate: '2026-03-09' }));
+    const attempt = log(
+      alpha,
+      clinician,
+      input({ client: { kind: 'existing', clientId: betaClient.id }, followUpDate: '2026-03-09' }),
+    );
     await expect(attempt).rejects.toBeInstanceOf(ContactFieldError);
     await expect(attempt).rejects.toMatchObject({ field: 'client', code: 'invalid_input' });
 
@@ -192,7 +247,9 @@ describe.each(BACKENDS)('logContact on $name', (backend) => {
 
   it('writes one contact for ten concurrent submissions with one key', async () => {
     // allSettled: a failing call must not leave the others running into the next test.
-    const settled = await Promise.allSettled(Array.from({ length: 10 }, () => log(alpha, clinician, input(), 'slack:VRACE')));
+    const settled = await Promise.allSettled(
+      Array.from({ length: 10 }, () => log(alpha, clinician, input(), 'slack:VRACE')),
+    );
     const rejected = settled.filter((s) => s.status === 'rejected');
     expect(rejected).toEqual([]);
     const results = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
@@ -216,7 +273,9 @@ describe.each(BACKENDS)('logContact on $name', (backend) => {
     expect(row.notesKeyId).toBe(keyring.currentKeyId);
     expect(row.notesCiphertext).toMatch(/^v2\./);
     expect(openNotes(keyring, { programId: 'alpha', contactId: row.id }, row.notesCiphertext!)).toBe(NOTES);
-    expect(() => keyring.decrypt(row.notesCiphertext!, notesContext({ programId: 'beta', contactId: row.id }))).toThrow();
+    expect(() =>
+      keyring.decrypt(row.notesCiphertext!, notesContext({ programId: 'beta', contactId: row.id })),
+    ).toThrow();
     expect(() => openNotes(keyring, { programId: 'alpha', contactId: randomUUID() }, row.notesCiphertext!)).toThrow();
     // Nowhere in the row's text columns, as Postgres itself sees them.
     const raw = await db.sql.query<{ t: string }>('SELECT "Contact"::text AS t FROM "Contact"');
@@ -244,7 +303,16 @@ describe.each(BACKENDS)('logContact on $name', (backend) => {
     }
     const everything = JSON.stringify(await db.sql.query('SELECT * FROM "AuditEvent"'));
     expect(everything).toContain(logged.contactId);
-    for (const clinical of ['CANARY', 'Jane Roe', INCIDENT, 'crisis_services', 'mental_health_treatment', 'resolved_on_scene', 'female', '25-59']) {
+    for (const clinical of [
+      'CANARY',
+      'Jane Roe',
+      INCIDENT,
+      'crisis_services',
+      'mental_health_treatment',
+      'resolved_on_scene',
+      'female',
+      '25-59',
+    ]) {
       expect(everything).not.toContain(clinical);
     }
     // The follow-up went to the program's one case manager, who now manages the client.
@@ -258,8 +326,14 @@ describe.each(BACKENDS)('logContact on $name', (backend) => {
     const pending = await db.prisma.followUp.findFirstOrThrow();
     expect(pending.status).toBe('pending');
 
-    const second = await log(alpha, caseManager, input({ client: { kind: 'existing', clientId: client.id }, occurredAt: new Date('2026-03-06T15:00:00Z') }));
-    expect(second.followUpsMet).toEqual([{ id: pending.id, version: pending.version, contactNumber: second.contactNumber }]);
+    const second = await log(
+      alpha,
+      caseManager,
+      input({ client: { kind: 'existing', clientId: client.id }, occurredAt: new Date('2026-03-06T15:00:00Z') }),
+    );
+    expect(second.followUpsMet).toEqual([
+      { id: pending.id, version: pending.version, contactNumber: second.contactNumber },
+    ]);
     expect(second.followUp).toBeNull();
     const met = await db.prisma.followUp.findUniqueOrThrow({ where: { id: pending.id } });
     expect(met.status).toBe('done');
@@ -268,7 +342,9 @@ describe.each(BACKENDS)('logContact on $name', (backend) => {
     expect(met.completedAt!.toISOString()).toBe('2026-03-06T15:00:00.000Z');
     expect(met.version).toBe(pending.version + 1);
     const complete = await db.prisma.auditEvent.findMany({ where: { action: 'followup.complete' } });
-    expect(complete.map((a) => [a.entityType, a.entityId, a.actorId])).toEqual([['followup', pending.id, caseManager.memberId]]);
+    expect(complete.map((a) => [a.entityType, a.entityId, a.actorId])).toEqual([
+      ['followup', pending.id, caseManager.memberId],
+    ]);
 
     // A third contact finds nothing left to meet.
     const third = await log(alpha, clinician, input({ client: { kind: 'existing', clientId: client.id } }));
@@ -317,7 +393,9 @@ describe.each(BACKENDS)('logContact on $name', (backend) => {
     `);
     try {
       const before = await counters('alpha');
-      await expect(log(alpha, clinician, input({ followUpDate: '2026-03-09' }))).rejects.toThrow(/carelog_test_refused_followup/);
+      await expect(log(alpha, clinician, input({ followUpDate: '2026-03-09' }))).rejects.toThrow(
+        /carelog_test_refused_followup/,
+      );
       expect(await db.prisma.client.count()).toBe(0);
       expect(await db.prisma.contact.count()).toBe(0);
       expect(await db.prisma.followUp.count()).toBe(0);
@@ -328,7 +406,9 @@ describe.each(BACKENDS)('logContact on $name', (backend) => {
       expect(ok.clientCode).toBe('PIC-0001');
       expect(ok.contactNumber).toBe(1);
     } finally {
-      await db.sql.exec('DROP TRIGGER carelog_test_refuse_followup ON "FollowUp"; DROP FUNCTION carelog_test_refuse_followup()');
+      await db.sql.exec(
+        'DROP TRIGGER carelog_test_refuse_followup ON "FollowUp"; DROP FUNCTION carelog_test_refuse_followup()',
+      );
     }
   });
 });

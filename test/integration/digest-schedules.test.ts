@@ -42,7 +42,10 @@ const digestJobs = async (state: 'delayed' | 'waiting') =>
 describe('upsertDigestSchedules', () => {
   it('declares one scheduler per program and kind, each with one delayed job, however often it runs', async () => {
     for (let i = 0; i < 3; i++) await upsertDigestSchedules(queue, programs());
-    expect((await queue.getJobSchedulers()).map((s) => s.key).sort()).toEqual([digestSchedulerId('wilmington', 'quarter'), digestSchedulerId('wilmington', 'week')]);
+    expect((await queue.getJobSchedulers()).map((s) => s.key).sort()).toEqual([
+      digestSchedulerId('wilmington', 'quarter'),
+      digestSchedulerId('wilmington', 'week'),
+    ]);
     expect(await digestJobs('delayed')).toHaveLength(2);
   });
 
@@ -58,7 +61,10 @@ describe('upsertDigestSchedules', () => {
 
   it('changes a schedule when its time changes, and removes one turned off', async () => {
     await upsertDigestSchedules(queue, programs('digest: { weeklyAt: "07:15", quarterly: false }'));
-    expect(await queue.getJobScheduler(digestSchedulerId('wilmington', 'week'))).toMatchObject({ pattern: '15 7 * * 1', tz: 'America/New_York' });
+    expect(await queue.getJobScheduler(digestSchedulerId('wilmington', 'week'))).toMatchObject({
+      pattern: '15 7 * * 1',
+      tz: 'America/New_York',
+    });
     expect(await queue.getJobScheduler(digestSchedulerId('wilmington', 'quarter'))).toBeUndefined();
   });
 });

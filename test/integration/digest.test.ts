@@ -51,7 +51,14 @@ describe('quarterly digest on the progress report dataset', () => {
     expect(d.newClients).toBe(115);
     expect(d.continuingClients).toBe(13);
     expect(d.newClientsBySex).toEqual({ male: 55, female: 60, another: 0, not_reported: 0 });
-    expect(d.newClientsByAgeBand).toEqual({ '0-12': 2, '13-17': 9, '18-24': 14, '25-59': 68, '60+': 18, not_reported: 4 });
+    expect(d.newClientsByAgeBand).toEqual({
+      '0-12': 2,
+      '13-17': 9,
+      '18-24': 14,
+      '25-59': 68,
+      '60+': 18,
+      not_reported: 4,
+    });
   });
 
   it('gives the October–December 2024 figures of the report', async () => {
@@ -100,7 +107,14 @@ describe('repeat-contact clients and clients served at the edges of a quarter', 
     let number = 0;
     for (const [i, offsets] of Object.values(clients).entries()) {
       const client = await env.db.prisma.client.create({
-        data: { programId: 'edges', number: i + 1, code: `EDG-${i + 1}`, sex: 'male', ageBand: '25-59', firstContactAt: new Date(start + Math.min(...offsets)) },
+        data: {
+          programId: 'edges',
+          number: i + 1,
+          code: `EDG-${i + 1}`,
+          sex: 'male',
+          ageBand: '25-59',
+          firstContactAt: new Date(start + Math.min(...offsets)),
+        },
       });
       await env.db.prisma.contact.createMany({
         data: offsets.map((o) => ({
@@ -132,10 +146,21 @@ describe('follow-ups in the digest', () => {
     const author = directory.member('fu', 'slack', 'U0CLIN1')!.memberId;
     const tz = program!.timezone;
     const client = await env.db.prisma.client.create({
-      data: { programId: 'fu', number: 1, code: 'FU-1', sex: 'male', ageBand: '25-59', firstContactAt: fromLocal('2024-09-01', '10:00', tz) },
+      data: {
+        programId: 'fu',
+        number: 1,
+        code: 'FU-1',
+        sex: 'male',
+        ageBand: '25-59',
+        firstContactAt: fromLocal('2024-09-01', '10:00', tz),
+      },
     });
     let number = 0;
-    const followUp = async (contactDate: string, dueDate: string, state: { status?: 'pending' | 'done' | 'cancelled'; completed?: string } = {}) => {
+    const followUp = async (
+      contactDate: string,
+      dueDate: string,
+      state: { status?: 'pending' | 'done' | 'cancelled'; completed?: string } = {},
+    ) => {
       const contact = await env.db.prisma.contact.create({
         data: {
           programId: 'fu',
@@ -182,7 +207,14 @@ describe('npm run carelog -- digest', () => {
   const cli = (...args: string[]) =>
     exec(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'digest', '--program', 'wilmington', ...args], {
       cwd: process.cwd(),
-      env: { PATH: process.env.PATH, NODE_ENV: 'test', DATABASE_URL: env.url, CARELOG_CONFIG: path.join(dir, 'carelog.yml'), CARELOG_DATA_DIR: path.join(dir, 'data'), LOG_LEVEL: 'silent' },
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: 'test',
+        DATABASE_URL: env.url,
+        CARELOG_CONFIG: path.join(dir, 'carelog.yml'),
+        CARELOG_DATA_DIR: path.join(dir, 'data'),
+        LOG_LEVEL: 'silent',
+      },
     });
 
   beforeAll(() => {
@@ -197,12 +229,34 @@ describe('npm run carelog -- digest', () => {
     const { stdout } = await cli('--period', '2024-Q3', '--json');
     const json = JSON.parse(stdout) as Record<string, unknown>;
     expect(Object.keys(json)).toEqual([
-      'period', 'clientsServed', 'newClients', 'continuingClients', 'servedSinceInception', 'newClientsByQuarter', 'previousNewClients', 'newClientsChangePct',
-      'newClientsBySex', 'newClientsByAgeBand', 'contacts', 'contactsBySource', 'servicesProvided', 'referralsMade', 'dispositions', 'repeatContactClients',
-      'followUpsCompleted', 'followUpsOverdue',
+      'period',
+      'clientsServed',
+      'newClients',
+      'continuingClients',
+      'servedSinceInception',
+      'newClientsByQuarter',
+      'previousNewClients',
+      'newClientsChangePct',
+      'newClientsBySex',
+      'newClientsByAgeBand',
+      'contacts',
+      'contactsBySource',
+      'servicesProvided',
+      'referralsMade',
+      'dispositions',
+      'repeatContactClients',
+      'followUpsCompleted',
+      'followUpsOverdue',
     ]);
     expect(json).toMatchObject({
-      period: { kind: 'quarter', label: '2024-Q3', name: 'Jul–Sep 2024', start: '2024-07-01', end: '2024-10-01', partial: false },
+      period: {
+        kind: 'quarter',
+        label: '2024-Q3',
+        name: 'Jul–Sep 2024',
+        start: '2024-07-01',
+        end: '2024-10-01',
+        partial: false,
+      },
       clientsServed: 128,
       newClients: 115,
       continuingClients: 13,
@@ -210,13 +264,27 @@ describe('npm run carelog -- digest', () => {
       newClientsChangePct: 32,
       newClientsBySex: { male: 55, female: 60, another: 0, not_reported: 0 },
     });
-    expect((json.newClientsByQuarter as { label: string; count: number }[]).map((q) => [q.label, q.count])).toEqual([['2024-Q1', 5], ['2024-Q2', 87], ['2024-Q3', 115]]);
+    expect((json.newClientsByQuarter as { label: string; count: number }[]).map((q) => [q.label, q.count])).toEqual([
+      ['2024-Q1', 5],
+      ['2024-Q2', 87],
+      ['2024-Q3', 115],
+    ]);
     expect(Object.keys(json.referralsMade as object)).toEqual(program!.categories.referrals.map((c) => c.key));
   });
 
   it('reads an ISO week, and prints the digest as text without --json', async () => {
-    const week = JSON.parse((await cli('--period', '2024-W40', '--json')).stdout) as { period: unknown; newClientsByQuarter: unknown[] };
-    expect(week.period).toEqual({ kind: 'week', label: '2024-W40', name: 'week of Sep 30, 2024', start: '2024-09-30', end: '2024-10-07', partial: false });
+    const week = JSON.parse((await cli('--period', '2024-W40', '--json')).stdout) as {
+      period: unknown;
+      newClientsByQuarter: unknown[];
+    };
+    expect(week.period).toEqual({
+      kind: 'week',
+      label: '2024-W40',
+      name: 'week of Sep 30, 2024',
+      start: '2024-09-30',
+      end: '2024-10-07',
+      partial: false,
+    });
     expect(week.newClientsByQuarter).toEqual([]);
     const text = await cli('--period', '2024-Q3');
     expect(text.stdout).toContain('128 people served, 115 of them new — up 32 % on last quarter');

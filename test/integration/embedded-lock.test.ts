@@ -27,7 +27,10 @@ const lockFile = (dir: string) => path.join(dir, 'pglite.lock');
 
 /** Starts a process holding the embedded database in `dir`; resolves once it has opened it. */
 function startHolder(dir: string): Promise<{ child: ChildProcess; pid: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', HOLDER, dir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', HOLDER, dir], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   cleanups.push(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
@@ -103,7 +106,9 @@ describe('embedded database lock', { timeout: 90_000 }, () => {
     const dir = tempDataDir();
     // pid 1 (init) is always alive, and is never this test process.
     writeFileSync(lockFile(dir), '1');
-    expect(() => acquireDataDirLock(dir)).toThrow(expect.objectContaining({ code: 'database_locked', message: expect.stringContaining('pid 1)') }));
+    expect(() => acquireDataDirLock(dir)).toThrow(
+      expect.objectContaining({ code: 'database_locked', message: expect.stringContaining('pid 1)') }),
+    );
     expect(readFileSync(lockFile(dir), 'utf8')).toBe('1');
 
     // The same directory with a dead holder is free, and the returned release frees it again.

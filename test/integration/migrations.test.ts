@@ -41,7 +41,7 @@ describe('migrations on real Postgres', () => {
 });
 
 describe('embedded database', () => {
-  it("migrates, stores a row, and keeps it across a reopen", { timeout: 120_000 }, async () => {
+  it('migrates, stores a row, and keeps it across a reopen', { timeout: 120_000 }, async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'carelog-embedded-'));
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
     const db = await openDatabase({ dataDir: dir });
@@ -56,26 +56,32 @@ describe('embedded database', () => {
     expect(await again.prisma.program.count()).toBe(1);
   });
 
-  it('starts a fresh data directory from the template npm install builds, and runs initdb without one', { timeout: 180_000 }, async () => {
-    const root = mkdtempSync(path.join(os.tmpdir(), 'carelog-template-'));
-    cleanups.push(async () => rmSync(root, { recursive: true, force: true }));
-    const templates = path.join(root, 'templates');
-    expect(findTemplate(templates)).toBeNull();
-    const built = await buildTemplate(templates);
-    expect(path.basename(built)).toMatch(/^pglite-[0-9a-f]{16}$/);
-    expect(built).toBe(templateDir(templates));
-    expect(findTemplate(templates)).toBe(built);
+  it(
+    'starts a fresh data directory from the template npm install builds, and runs initdb without one',
+    { timeout: 180_000 },
+    async () => {
+      const root = mkdtempSync(path.join(os.tmpdir(), 'carelog-template-'));
+      cleanups.push(async () => rmSync(root, { recursive: true, force: true }));
+      const templates = path.join(root, 'templates');
+      expect(findTemplate(templates)).toBeNull();
+      const built = await buildTemplate(templates);
+      expect(path.basename(built)).toMatch(/^pglite-[0-9a-f]{16}$/);
+      expect(built).toBe(templateDir(templates));
+      expect(findTemplate(templates)).toBe(built);
 
-    // From the template: already migrated, and usable.
-    const fromTemplate = await openDatabase({ dataDir: path.join(root, 'a'), templateDir: templates });
-    cleanups.push(() => fromTemplate.close());
-    expect((await fromTemplate.migrate()).applied).toEqual([]);
-    await fromTemplate.prisma.program.create({ data: { id: 'p1', name: 'P', timezone: 'UTC', startDate: new Date('2024-03-01'), clientCodePrefix: 'PIC' } });
-    expect(await fromTemplate.prisma.program.count()).toBe(1);
+      // From the template: already migrated, and usable.
+      const fromTemplate = await openDatabase({ dataDir: path.join(root, 'a'), templateDir: templates });
+      cleanups.push(() => fromTemplate.close());
+      expect((await fromTemplate.migrate()).applied).toEqual([]);
+      await fromTemplate.prisma.program.create({
+        data: { id: 'p1', name: 'P', timezone: 'UTC', startDate: new Date('2024-03-01'), clientCodePrefix: 'PIC' },
+      });
+      expect(await fromTemplate.prisma.program.count()).toBe(1);
 
-    // Without one: initdb, then every migration.
-    const bare = await openDatabase({ dataDir: path.join(root, 'b'), templateDir: path.join(root, 'none') });
-    cleanups.push(() => bare.close());
-    expect((await bare.migrate()).applied).toEqual(readMigrations().map((m) => m.name));
-  });
+      // Without one: initdb, then every migration.
+      const bare = await openDatabase({ dataDir: path.join(root, 'b'), templateDir: path.join(root, 'none') });
+      cleanups.push(() => bare.close());
+      expect((await bare.migrate()).applied).toEqual(readMigrations().map((m) => m.name));
+    },
+  );
 });

@@ -69,7 +69,9 @@ afterAll(async () => {
   await cleanup?.();
 });
 beforeEach(async () => {
-  await db.sql.exec('TRUNCATE "AuditEvent", "FollowUp", "Contact", "Client", "Member", "Program" RESTART IDENTITY CASCADE');
+  await db.sql.exec(
+    'TRUNCATE "AuditEvent", "FollowUp", "Contact", "Client", "Member", "Program" RESTART IDENTITY CASCADE',
+  );
   directory = await syncPrograms(db.prisma, programs);
 });
 
@@ -90,13 +92,23 @@ function input(i: number, occurredAt: Date, notes: string | null = note(i)): Con
 }
 
 /** Logs contacts through the real service, notes sealed with `keyring`; answers their ids. */
-async function logMany(keyring: Keyring, program: ProgramConfig, author: string, items: { at: Date; notes?: string | null }[]): Promise<string[]> {
+async function logMany(
+  keyring: Keyring,
+  program: ProgramConfig,
+  author: string,
+  items: { at: Date; notes?: string | null }[],
+): Promise<string[]> {
   const member = directory.member(program.id, 'slack', author)!;
   const ids: string[] = [];
   for (const [i, it] of items.entries()) {
     const r = await logContact(
       { db, keyring, directory },
-      { program, author: member, idempotencyKey: `k-${randomBytes(6).toString('hex')}`, input: input(i, it.at, it.notes === undefined ? note(i) : it.notes) },
+      {
+        program,
+        author: member,
+        idempotencyKey: `k-${randomBytes(6).toString('hex')}`,
+        input: input(i, it.at, it.notes === undefined ? note(i) : it.notes),
+      },
     );
     ids.push(r.contactId);
   }
@@ -109,11 +121,20 @@ const auditOf = (action: string) => db.prisma.auditEvent.findMany({ where: { act
 describe('rekey', () => {
   it('re-encrypts every note under the new key, readable with it alone, audited once per program', async () => {
     const old = createKeyring(OLD_KEY);
-    await logMany(old, alpha, 'U0CLIN1', Array.from({ length: 7 }, (_, i) => ({ at: daysAgo(i + 1) })));
+    await logMany(
+      old,
+      alpha,
+      'U0CLIN1',
+      Array.from({ length: 7 }, (_, i) => ({ at: daysAgo(i + 1) })),
+    );
     await logMany(old, alpha, 'U0CLIN1', [{ at: daysAgo(1), notes: null }]);
     await logMany(old, beta, 'U0BETA1', [{ at: daysAgo(2) }, { at: daysAgo(3) }]);
     const before = await contacts();
-    const plain = new Map(before.filter((c) => c.notesCiphertext).map((c) => [c.id, openNotes(old, { programId: c.programId, contactId: c.id }, c.notesCiphertext!)]));
+    const plain = new Map(
+      before
+        .filter((c) => c.notesCiphertext)
+        .map((c) => [c.id, openNotes(old, { programId: c.programId, contactId: c.id }, c.notesCiphertext!)]),
+    );
     expect(plain.size).toBe(9);
 
     const rotated = createKeyring(NEW_KEY, [OLD_KEY]);
@@ -136,9 +157,15 @@ describe('rekey', () => {
       expect(c.notesCiphertext).not.toBe(was.notesCiphertext);
       expect(openNotes(newOnly, { programId: c.programId, contactId: c.id }, c.notesCiphertext!)).toBe(plain.get(c.id));
       // Everything else about the contact is as it was.
-      expect({ ...c, notesCiphertext: null, notesKeyId: null }).toEqual({ ...was, notesCiphertext: null, notesKeyId: null });
+      expect({ ...c, notesCiphertext: null, notesKeyId: null }).toEqual({
+        ...was,
+        notesCiphertext: null,
+        notesKeyId: null,
+      });
     }
-    expect((await auditOf('notes.rekey')).map((a) => [a.programId, a.entityType, a.entityId, a.count, a.actorId])).toEqual([
+    expect(
+      (await auditOf('notes.rekey')).map((a) => [a.programId, a.entityType, a.entityId, a.count, a.actorId]),
+    ).toEqual([
       ['alpha', 'program', 'alpha', 7, null],
       ['beta', 'program', 'beta', 2, null],
     ]);
@@ -151,7 +178,12 @@ describe('rekey', () => {
   });
 
   it('carries on where an interrupted run stopped, keeping the audit in step with what was committed', async () => {
-    await logMany(createKeyring(OLD_KEY), alpha, 'U0CLIN1', Array.from({ length: 5 }, (_, i) => ({ at: daysAgo(i + 1) })));
+    await logMany(
+      createKeyring(OLD_KEY),
+      alpha,
+      'U0CLIN1',
+      Array.from({ length: 5 }, (_, i) => ({ at: daysAgo(i + 1) })),
+    );
     const rotated = createKeyring(NEW_KEY, [OLD_KEY]);
     let batches = 0;
     await expect(
@@ -176,7 +208,9 @@ describe('rekey', () => {
     const lost = randomBytes(32);
     await logMany(createKeyring(lost), alpha, 'U0CLIN1', [{ at: daysAgo(1) }, { at: daysAgo(2) }]);
     await logMany(createKeyring(OLD_KEY), alpha, 'U0CLIN1', [{ at: daysAgo(3) }]);
-    const [result] = (await rekeyNotes({ db, keyring: createKeyring(NEW_KEY, [OLD_KEY]) }, { programIds: ['alpha'], batchSize: 1 })).programs;
+    const [result] = (
+      await rekeyNotes({ db, keyring: createKeyring(NEW_KEY, [OLD_KEY]) }, { programIds: ['alpha'], batchSize: 1 })
+    ).programs;
     expect(result).toEqual({ programId: 'alpha', reencrypted: 1, unknownKeys: { [keyIdOf(lost)]: 2 }, damaged: 0 });
     expect((await contacts()).map((c) => c.notesKeyId)).toEqual([keyIdOf(lost), keyIdOf(lost), keyIdOf(NEW_KEY)]);
   });
@@ -184,12 +218,24 @@ describe('rekey', () => {
 
 describe('notes bound to their contact', () => {
   const exportNotes = (keyring: Keyring, program: ProgramConfig) =>
-    exportContacts({ prisma: db.prisma, keyring }, { program, from: '2024-01-01', to: '2026-12-31', includeNotes: true, actor: { memberId: null, named: null, osUser: 'operator', host: 'test-host' } });
+    exportContacts(
+      { prisma: db.prisma, keyring },
+      {
+        program,
+        from: '2024-01-01',
+        to: '2026-12-31',
+        includeNotes: true,
+        actor: { memberId: null, named: null, osUser: 'operator', host: 'test-host' },
+      },
+    );
   const notesColumn = (e: { columns: string[]; rows: string[][] }) => e.rows.map((r) => r[e.columns.indexOf('notes')]);
 
   it('a note copied into another contact’s row does not open there: the export stops and names that contact', async () => {
     const keyring = createKeyring(NEW_KEY);
-    const [first, second] = await logMany(keyring, alpha, 'U0CLIN1', [{ at: daysAgo(2) }, { at: daysAgo(1), notes: 'routine check' }]);
+    const [first, second] = await logMany(keyring, alpha, 'U0CLIN1', [
+      { at: daysAgo(2) },
+      { at: daysAgo(1), notes: 'routine check' },
+    ]);
     expect(notesColumn(await exportNotes(keyring, alpha))).toEqual([note(0), 'routine check']);
 
     // Someone with write access to the database moves contact 1's note onto contact 2.
@@ -210,7 +256,10 @@ describe('notes bound to their contact', () => {
     const ids = await logMany(keyring, alpha, 'U0CLIN1', [{ at: daysAgo(3) }, { at: daysAgo(2) }, { at: daysAgo(1) }]);
     // The notes as carelog sealed them before v2: under the same key, bound to the program only.
     for (const [i, id] of ids.entries()) {
-      await db.prisma.contact.update({ where: { id }, data: { notesCiphertext: sealV1(NEW_KEY, note(i), legacyNotesContext('alpha')) } });
+      await db.prisma.contact.update({
+        where: { id },
+        data: { notesCiphertext: sealV1(NEW_KEY, note(i), legacyNotesContext('alpha')) },
+      });
     }
     // Still readable where notes are read; a v1 note moved to another contact still opens (the
     // binding it was sealed with knows no contact) until rekey rewrites it.
@@ -224,7 +273,9 @@ describe('notes bound to their contact', () => {
       expect(c.notesKeyId).toBe(keyIdOf(NEW_KEY));
       expect(openNotes(keyring, { programId: 'alpha', contactId: c.id }, c.notesCiphertext!)).toBe(note(i));
       const other = after[(i + 1) % after.length]!.id;
-      expect(() => openNotes(keyring, { programId: 'alpha', contactId: other }, c.notesCiphertext!)).toThrow(/does not open here/);
+      expect(() => openNotes(keyring, { programId: 'alpha', contactId: other }, c.notesCiphertext!)).toThrow(
+        /does not open here/,
+      );
       expect(() => keyring.decrypt(c.notesCiphertext!, legacyNotesContext('alpha'))).toThrow();
     }
     expect(notesColumn(await exportNotes(keyring, alpha))).toEqual([note(0), note(1), note(2)]);
@@ -237,7 +288,10 @@ describe('notes bound to their contact', () => {
     // A v2 note moved to another contact's row is refused where it is read (rekey leaves v2 notes
     // under the current key alone), while a v1 note is still rewritten.
     await db.prisma.contact.update({ where: { id: ids[2]! }, data: { notesCiphertext: after[0]!.notesCiphertext } });
-    await db.prisma.contact.update({ where: { id: ids[1]! }, data: { notesCiphertext: sealV1(NEW_KEY, note(1), legacyNotesContext('alpha')) } });
+    await db.prisma.contact.update({
+      where: { id: ids[1]! },
+      data: { notesCiphertext: sealV1(NEW_KEY, note(1), legacyNotesContext('alpha')) },
+    });
     const again = (await rekeyNotes({ db, keyring }, { programIds: ['alpha'] })).programs[0]!;
     expect(again).toMatchObject({ reencrypted: 1, damaged: 0 });
     await expect(exportNotes(keyring, alpha)).rejects.toThrow(/^Contact 3: its notes cannot be read/);
@@ -247,12 +301,18 @@ describe('notes bound to their contact', () => {
 describe('retention', () => {
   it('clears notes of contacts older than notesDays, keeps the contacts, audits the count, and only where configured', async () => {
     const keyring = createKeyring(NEW_KEY);
-    const [old1, old2, recent] = await logMany(keyring, alpha, 'U0CLIN1', [{ at: daysAgo(40) }, { at: daysAgo(31) }, { at: daysAgo(29) }]);
+    const [old1, old2, recent] = await logMany(keyring, alpha, 'U0CLIN1', [
+      { at: daysAgo(40) },
+      { at: daysAgo(31) },
+      { at: daysAgo(29) },
+    ]);
     const [betaOld] = await logMany(keyring, beta, 'U0BETA1', [{ at: daysAgo(400) }]);
     const before = await contacts();
 
     const dry = await applyNotesRetention({ db, now: () => NOW }, programs, { dryRun: true });
-    expect(dry).toEqual([{ programId: 'alpha', notesDays: 30, cutoff: daysAgo(30).toISOString(), cleared: 2, dryRun: true }]);
+    expect(dry).toEqual([
+      { programId: 'alpha', notesDays: 30, cutoff: daysAgo(30).toISOString(), cleared: 2, dryRun: true },
+    ]);
     expect(await contacts()).toEqual(before);
     expect(await auditOf('notes.retention')).toHaveLength(0);
 
@@ -267,10 +327,14 @@ describe('retention', () => {
       const was = before.find((b) => b.id === id)!;
       expect({ ...byId.get(id)!, notesCiphertext: was.notesCiphertext, notesKeyId: was.notesKeyId }).toEqual(was);
     }
-    expect(openNotes(keyring, { programId: 'alpha', contactId: recent! }, byId.get(recent!)!.notesCiphertext!)).toBe(note(2));
+    expect(openNotes(keyring, { programId: 'alpha', contactId: recent! }, byId.get(recent!)!.notesCiphertext!)).toBe(
+      note(2),
+    );
     // Beta has no retention setting: its year-old note stays.
     expect(byId.get(betaOld!)!.notesCiphertext).not.toBeNull();
-    expect((await auditOf('notes.retention')).map((a) => [a.programId, a.entityId, a.count])).toEqual([['alpha', 'alpha', 2]]);
+    expect((await auditOf('notes.retention')).map((a) => [a.programId, a.entityId, a.count])).toEqual([
+      ['alpha', 'alpha', 2],
+    ]);
 
     // Nothing left to clear: no change, no new audit event.
     expect((await applyNotesRetention({ db, now: () => NOW }, programs)).map((r) => r.cleared)).toEqual([0]);
@@ -307,7 +371,9 @@ describe('the command line', () => {
     const text = await cli('rekey');
     expect(text.stdout).toBe('');
     expect(text.stderr).toContain(`alpha: re-encrypted 2 note(s) under key ${keyIdOf(NEW_KEY)}`);
-    expect(text.stderr).toContain(`retired key ${keyIdOf(OLD_KEY)} seals no notes: it can be removed from CARELOG_ENCRYPTION_OLD_KEYS`);
+    expect(text.stderr).toContain(
+      `retired key ${keyIdOf(OLD_KEY)} seals no notes: it can be removed from CARELOG_ENCRYPTION_OLD_KEYS`,
+    );
     const json = JSON.parse((await cli('rekey', '--json')).stdout);
     expect(json.programs.map((p: { reencrypted: number }) => p.reencrypted)).toEqual([0, 0]);
     expect(json.notesByKey).toEqual({ [keyIdOf(NEW_KEY)]: 2 });
@@ -317,7 +383,9 @@ describe('the command line', () => {
     expect(dry.programs).toMatchObject([{ programId: 'alpha', notesDays: 30, cleared: 1, dryRun: true }]);
     expect((await contacts()).filter((c) => c.notesCiphertext)).toHaveLength(2);
     const real = await cli('retention');
-    expect(real.stderr).toMatch(/^alpha: 1 note\(s\) of contacts before \d{4}-\d{2}-\d{2} \(older than 30 days\) cleared\n/);
+    expect(real.stderr).toMatch(
+      /^alpha: 1 note\(s\) of contacts before \d{4}-\d{2}-\d{2} \(older than 30 days\) cleared\n/,
+    );
     expect(real.stderr).toContain('no retention.notesDays for beta: notes kept');
     expect((await contacts()).filter((c) => c.notesCiphertext)).toHaveLength(1);
     for (const out of [text.stderr, real.stderr]) expect(out).not.toContain('CANARY');

@@ -77,9 +77,13 @@ async function configGet(url: string, key: string): Promise<string | undefined> 
 
 /** Starts a redis-server of our own with extra arguments; resolves once it answers PING. */
 async function startOwnRedis(port: number, dir: string, args: string[]): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', ...args], {
-    stdio: 'ignore',
-  });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', ...args],
+    {
+      stdio: 'ignore',
+    },
+  );
   cleanups.push(
     () =>
       new Promise<void>((r) => {
@@ -88,7 +92,12 @@ async function startOwnRedis(port: number, dir: string, args: string[]): Promise
         child.kill('SIGTERM');
       }),
   );
-  const probe = new Redis(`redis://127.0.0.1:${port}`, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  const probe = new Redis(`redis://127.0.0.1:${port}`, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
   probe.on('error', () => undefined);
   try {
     for (let i = 0; i < 100; i++) {
@@ -125,7 +134,9 @@ describe('connectRedis', () => {
     expect(lines.some((l) => String(l.msg).includes('started a private redis-server'))).toBe(false);
     await handle.close();
     // QUIT is answered before the socket closes; the connection must still come to its end.
-    await new Promise<void>((r) => (handle.connection.status === 'end' ? r() : handle.connection.once('end', () => r())));
+    await new Promise<void>((r) =>
+      handle.connection.status === 'end' ? r() : handle.connection.once('end', () => r()),
+    );
     expect(handle.connection.status).toBe('end');
   });
 
@@ -142,7 +153,9 @@ describe('connectRedis', () => {
     expect(await configGet(url, 'dir')).toBe(path.join(dataDir, 'redis'));
     await handle.connection.set('k', 'v');
     expect(readdirSync(path.join(dataDir, 'redis')).length).toBeGreaterThan(0);
-    expect(lines.find((l) => l.level === 40 && String(l.msg).includes('started a private redis-server'))).toMatchObject({ port: String(port) });
+    expect(lines.find((l) => l.level === 40 && String(l.msg).includes('started a private redis-server'))).toMatchObject(
+      { port: String(port) },
+    );
     // Its own policy is the right one: no warning about it.
     expect(lines.some((l) => String(l.msg).includes('maxmemory-policy'))).toBe(false);
 
@@ -156,7 +169,12 @@ describe('connectRedis', () => {
   it('fails with redis_unavailable naming REDIS_URL when nothing answers and it may not start one', async () => {
     const port = await freePort();
     const dataDir = tempDir();
-    const err = await connectRedis({ url: `redis://127.0.0.1:${port}`, startIfMissing: false, dataDir, logger: capturingLogger().logger }).then(
+    const err = await connectRedis({
+      url: `redis://127.0.0.1:${port}`,
+      startIfMissing: false,
+      dataDir,
+      logger: capturingLogger().logger,
+    }).then(
       () => null,
       (e: unknown) => e,
     );

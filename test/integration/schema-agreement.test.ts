@@ -39,7 +39,10 @@ function migrationsWithoutLastStatement(dir: string): string {
 
 /** The object a DDL statement creates: its constraint, index or table name. */
 function objectName(statement: string): string {
-  const m = /CONSTRAINT\s+"([^"]+)"/.exec(statement) ?? /INDEX\s+"([^"]+)"/.exec(statement) ?? /TABLE\s+"([^"]+)"/.exec(statement);
+  const m =
+    /CONSTRAINT\s+"([^"]+)"/.exec(statement) ??
+    /INDEX\s+"([^"]+)"/.exec(statement) ??
+    /TABLE\s+"([^"]+)"/.exec(statement);
   expect(m, `no object name in: ${statement}`).not.toBeNull();
   return m![1]!;
 }

@@ -24,13 +24,23 @@ const last = (method: string) => slack.callsTo(method).at(-1)!;
 describe('CarelogWebClient', () => {
   it('sends the hot-path methods as JSON with the bot token, and the answer as Slack gave it', async () => {
     const blocks = [{ type: 'section', text: { type: 'mrkdwn', text: 'Follow-up due: PIC-0042' } }];
-    const res = await client.chat.postMessage({ channel: 'D0CASE1', text: 'due', blocks, metadata: { event_type: 'carelog_nudge', event_payload: { nudge_id: 'n1' } } });
+    const res = await client.chat.postMessage({
+      channel: 'D0CASE1',
+      text: 'due',
+      blocks,
+      metadata: { event_type: 'carelog_nudge', event_payload: { nudge_id: 'n1' } },
+    });
     expect(res.ok).toBe(true);
     expect(res.channel).toBe('D0CASE1');
     expect(res.ts).toMatch(/^\d+\.\d+$/);
     const call = last('chat.postMessage');
     expect(call.token).toBe('xoxb-carelog-test');
-    expect(JSON.parse(call.raw)).toEqual({ channel: 'D0CASE1', text: 'due', blocks, metadata: { event_type: 'carelog_nudge', event_payload: { nudge_id: 'n1' } } });
+    expect(JSON.parse(call.raw)).toEqual({
+      channel: 'D0CASE1',
+      text: 'due',
+      blocks,
+      metadata: { event_type: 'carelog_nudge', event_payload: { nudge_id: 'n1' } },
+    });
     const opened = await client.conversations.open({ users: 'U0CASE1' });
     expect((opened.channel as { id: string }).id).toBe('DU0CASE1');
     expect(JSON.parse(last('conversations.open').raw)).toEqual({ users: 'U0CASE1' });
@@ -64,10 +74,15 @@ describe('CarelogWebClient', () => {
     const at: number[] = [];
     slack.respond('views.open', () => {
       at.push(Date.now());
-      return at.length === 1 ? { status: 429, headers: { 'retry-after': '1' }, body: { ok: false, error: 'ratelimited' } } : undefined;
+      return at.length === 1
+        ? { status: 429, headers: { 'retry-after': '1' }, body: { ok: false, error: 'ratelimited' } }
+        : undefined;
     });
     try {
-      const res = await client.views.open({ trigger_id: 't1', view: { type: 'modal', title: { type: 'plain_text', text: 'Log a contact' }, blocks: [] } });
+      const res = await client.views.open({
+        trigger_id: 't1',
+        view: { type: 'modal', title: { type: 'plain_text', text: 'Log a contact' }, blocks: [] },
+      });
       expect(res.ok).toBe(true);
       expect(at).toHaveLength(2);
       expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(950);
@@ -78,7 +93,11 @@ describe('CarelogWebClient', () => {
 
   it('fails at once, as rate limited, when Retry-After is longer than it will wait', async () => {
     const short = new CarelogWebClient('xoxb-carelog-test', { slackApiUrl: apiUrl, maxRetryAfterSeconds: 5 });
-    slack.respond('chat.update', () => ({ status: 429, headers: { 'retry-after': '120' }, body: { ok: false, error: 'ratelimited' } }));
+    slack.respond('chat.update', () => ({
+      status: 429,
+      headers: { 'retry-after': '120' },
+      body: { ok: false, error: 'ratelimited' },
+    }));
     try {
       const started = Date.now();
       const err = await short.chat.update({ channel: 'D0CASE1', ts: '1.2', text: 'x' }).catch((e: unknown) => e);
@@ -98,7 +117,9 @@ describe('CarelogWebClient', () => {
       expect(n).toBe(2);
       n = 0;
       slack.respond('views.publish', () => (++n, { status: 502, body: { ok: false } }));
-      const err = await client.views.publish({ user_id: 'U0CASE1', view: { type: 'home', blocks: [] } }).catch((e: unknown) => e);
+      const err = await client.views
+        .publish({ user_id: 'U0CASE1', view: { type: 'home', blocks: [] } })
+        .catch((e: unknown) => e);
       expect(err).toMatchObject({ code: ErrorCode.HTTPError, statusCode: 502 });
       expect(n).toBe(3);
     } finally {
@@ -113,7 +134,10 @@ describe('CarelogWebClient', () => {
         s.close(() => resolve(port));
       });
     });
-    const nowhere = new CarelogWebClient('xoxb-carelog-test', { slackApiUrl: `http://127.0.0.1:${closed}/api/`, retries: 1 });
+    const nowhere = new CarelogWebClient('xoxb-carelog-test', {
+      slackApiUrl: `http://127.0.0.1:${closed}/api/`,
+      retries: 1,
+    });
     try {
       const err = await nowhere.chat.postMessage({ channel: 'D0CASE1', text: 'x' }).catch((e: unknown) => e);
       expect(err).toMatchObject({ code: ErrorCode.RequestError });

@@ -21,13 +21,19 @@ const timing = { closeGraceMs: 400, lockDurationMs: 1_000, stalledIntervalMs: 30
 
 let releaseSlow: () => void = () => undefined;
 const ran: string[] = [];
-const job = (name: string, run: (id: string) => Promise<void>) => defineJob({ name, payload: z.object({ id: z.string() }), run: ({ id }) => run(id) });
+const job = (name: string, run: (id: string) => Promise<void>) =>
+  defineJob({ name, payload: z.object({ id: z.string() }), run: ({ id }) => run(id) });
 
 const handles: WorkerHandle[] = [];
 const start = (runs: Record<string, (id: string) => Promise<void>>, closeGraceMs = timing.closeGraceMs) =>
-  startWorkers({ queue, connection, jobs: Object.entries(runs).map(([name, run]) => job(name, run)), deps, concurrency: 5, timing: { ...timing, closeGraceMs } }).then(
-    (h) => (handles.push(h), h),
-  );
+  startWorkers({
+    queue,
+    connection,
+    jobs: Object.entries(runs).map(([name, run]) => job(name, run)),
+    deps,
+    concurrency: 5,
+    timing: { ...timing, closeGraceMs },
+  }).then((h) => (handles.push(h), h));
 
 const until = async (check: () => boolean | Promise<boolean>, ms = 10_000) => {
   const deadline = Date.now() + ms;
@@ -51,7 +57,10 @@ afterAll(async () => {
 describe('closing a worker', () => {
   it('waits for a job in hand that finishes within the grace period', async () => {
     // A grace period far longer than the job, so a busy machine cannot make the job outlast it.
-    const worker = await start({ slow: (id) => new Promise<void>((r) => setTimeout(() => (ran.push(`slow:${id}`), r()), 150)) }, 15_000);
+    const worker = await start(
+      { slow: (id) => new Promise<void>((r) => setTimeout(() => (ran.push(`slow:${id}`), r()), 150)) },
+      15_000,
+    );
     await queue.add('slow', { id: 'a' }, { jobId: 'close-a' });
     await until(async () => (await queue.getActiveCount()) === 1);
     await worker.close();
@@ -69,7 +78,9 @@ describe('closing a worker', () => {
     const took = Date.now() - t0;
     expect(took).toBeGreaterThanOrEqual(390);
     expect(took).toBeLessThan(3_000);
-    const warning = logs.map((l) => JSON.parse(l) as { level: number; msg: string; graceMs?: number }).find((l) => l.msg.includes('still held jobs'));
+    const warning = logs
+      .map((l) => JSON.parse(l) as { level: number; msg: string; graceMs?: number })
+      .find((l) => l.msg.includes('still held jobs'));
     expect(warning).toMatchObject({ level: 40, graceMs: 400 });
 
     // The job stayed active, held by nobody; once its lock lapses a live worker runs it.

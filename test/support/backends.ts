@@ -60,7 +60,9 @@ export function freshForEachTest(backend: Backend, programs: ProgramConfig[]): {
     await cleanup?.();
   });
   beforeEach(async () => {
-    await state.db.sql.exec('TRUNCATE "AuditEvent", "FollowUp", "Contact", "Client", "Member", "Program" RESTART IDENTITY CASCADE');
+    await state.db.sql.exec(
+      'TRUNCATE "AuditEvent", "FollowUp", "Contact", "Client", "Member", "Program" RESTART IDENTITY CASCADE',
+    );
     state.directory = await syncPrograms(state.db.prisma, programs);
   });
   return state;

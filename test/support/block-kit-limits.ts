@@ -32,7 +32,8 @@ const length = (s: string) => [...s].length;
 export function checkModal(view: unknown): string[] {
   const problems: string[] = [];
   const tooLong = (where: string, text: unknown, max: number) => {
-    if (typeof text === 'string' && length(text) > max) problems.push(`${where}: ${length(text)} characters (max ${max})`);
+    if (typeof text === 'string' && length(text) > max)
+      problems.push(`${where}: ${length(text)} characters (max ${max})`);
   };
   const plainText = (where: string, obj: unknown, max: number, required = false) => {
     if (obj === undefined && !required) return;
@@ -53,7 +54,8 @@ export function checkModal(view: unknown): string[] {
 
   const blocks = asArray(view.blocks);
   if (blocks.length > LIMITS.modalBlocks) problems.push(`blocks: ${blocks.length} blocks (max ${LIMITS.modalBlocks})`);
-  if (blocks.some((b) => isObject(b) && b.type === 'input') && view.submit === undefined) problems.push('submit: required with input blocks');
+  if (blocks.some((b) => isObject(b) && b.type === 'input') && view.submit === undefined)
+    problems.push('submit: required with input blocks');
 
   const blockIds = new Set<string>();
   blocks.forEach((block, i) => {
@@ -87,7 +89,8 @@ export function checkModal(view: unknown): string[] {
     if (el.type === 'plain_text_input') {
       for (const key of ['max_length', 'min_length'] as const) {
         const n = el[key];
-        if (typeof n === 'number' && (n > LIMITS.plainTextInputLength || n < 0)) problems.push(`${at}.${key}: ${n} (max ${LIMITS.plainTextInputLength})`);
+        if (typeof n === 'number' && (n > LIMITS.plainTextInputLength || n < 0))
+          problems.push(`${at}.${key}: ${n} (max ${LIMITS.plainTextInputLength})`);
       }
     }
     const maxOptions: Record<string, number> = {
@@ -117,8 +120,10 @@ export function checkModal(view: unknown): string[] {
       seen.push(JSON.stringify([isObject(o.text) ? o.text.text : undefined, o.value]));
     });
     // An initial option must match one of the options exactly (text and value).
-    const key = (o: unknown) => JSON.stringify([isObject(o) && isObject(o.text) ? o.text.text : undefined, isObject(o) ? o.value : undefined]);
-    if (el.initial_option !== undefined && !seen.includes(key(el.initial_option))) problems.push(`${at}.initial_option: not one of the options`);
+    const key = (o: unknown) =>
+      JSON.stringify([isObject(o) && isObject(o.text) ? o.text.text : undefined, isObject(o) ? o.value : undefined]);
+    if (el.initial_option !== undefined && !seen.includes(key(el.initial_option)))
+      problems.push(`${at}.initial_option: not one of the options`);
     asArray(el.initial_options).forEach((o, j) => {
       if (!seen.includes(key(o))) problems.push(`${at}.initial_options[${j}]: not one of the options`);
     });
@@ -160,7 +165,8 @@ export function checkMessage(blocks: unknown, text?: unknown): string[] {
   tooLong('text', text, MESSAGE_LIMITS.messageText);
   if (!Array.isArray(blocks)) return [...problems, 'blocks: not an array'];
   if (blocks.length === 0) problems.push('blocks: empty');
-  if (blocks.length > MESSAGE_LIMITS.messageBlocks) problems.push(`blocks: ${blocks.length} blocks (max ${MESSAGE_LIMITS.messageBlocks})`);
+  if (blocks.length > MESSAGE_LIMITS.messageBlocks)
+    problems.push(`blocks: ${blocks.length} blocks (max ${MESSAGE_LIMITS.messageBlocks})`);
   const ids = new Set<string>();
   blocks.forEach((block, i) => {
     const at = `blocks[${i}]`;
@@ -178,12 +184,14 @@ export function checkMessage(blocks: unknown, text?: unknown): string[] {
         textObject(`${at}.text`, block.text, MESSAGE_LIMITS.headerText, ['plain_text']);
         break;
       case 'section': {
-        if (block.text === undefined && block.fields === undefined) problems.push(`${at}: a section needs text or fields`);
+        if (block.text === undefined && block.fields === undefined)
+          problems.push(`${at}: a section needs text or fields`);
         if (block.text !== undefined) textObject(`${at}.text`, block.text, MESSAGE_LIMITS.sectionText);
         if (block.fields !== undefined) {
           const fields = asArray(block.fields);
           if (fields.length === 0) problems.push(`${at}.fields: empty`);
-          if (fields.length > MESSAGE_LIMITS.sectionFields) problems.push(`${at}.fields: ${fields.length} fields (max ${MESSAGE_LIMITS.sectionFields})`);
+          if (fields.length > MESSAGE_LIMITS.sectionFields)
+            problems.push(`${at}.fields: ${fields.length} fields (max ${MESSAGE_LIMITS.sectionFields})`);
           fields.forEach((f, j) => textObject(`${at}.fields[${j}]`, f, MESSAGE_LIMITS.fieldText));
         }
         break;
@@ -191,7 +199,8 @@ export function checkMessage(blocks: unknown, text?: unknown): string[] {
       case 'context': {
         const elements = asArray(block.elements);
         if (elements.length === 0) problems.push(`${at}.elements: empty`);
-        if (elements.length > MESSAGE_LIMITS.contextElements) problems.push(`${at}.elements: ${elements.length} elements (max ${MESSAGE_LIMITS.contextElements})`);
+        if (elements.length > MESSAGE_LIMITS.contextElements)
+          problems.push(`${at}.elements: ${elements.length} elements (max ${MESSAGE_LIMITS.contextElements})`);
         elements.forEach((e, j) => textObject(`${at}.elements[${j}]`, e, MESSAGE_LIMITS.contextText));
         break;
       }

@@ -1,7 +1,11 @@
 // Many clients at once, numbered 1..count in one program, coded as carelog codes them.
 import type { SqlRunner } from '../../src/db/migrate.js';
 
-export async function seedClients(sql: SqlRunner, program: { id: string; clientCodePrefix: string }, count: number): Promise<void> {
+export async function seedClients(
+  sql: SqlRunner,
+  program: { id: string; clientCodePrefix: string },
+  count: number,
+): Promise<void> {
   await sql.query(
     `INSERT INTO "Client" (id, "programId", number, code, sex, "ageBand", "firstContactAt", "createdAt", "updatedAt")
      SELECT gen_random_uuid(), $1, n, $2 || '-' || CASE WHEN n < 10000 THEN lpad(n::text, 4, '0') ELSE n::text END,

@@ -23,9 +23,12 @@ export interface TestDashboard {
   stop(): Promise<void>;
 }
 
-export const basicAuth = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+export const basicAuth = (user: string, password: string) =>
+  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
-export async function startDashboard(access: Partial<Pick<DashboardAccess, 'production' | 'trustProxy'>> = {}): Promise<TestDashboard> {
+export async function startDashboard(
+  access: Partial<Pick<DashboardAccess, 'production' | 'trustProxy'>> = {},
+): Promise<TestDashboard> {
   const logs: string[] = [];
   const logger = createLogger(
     'debug',
@@ -44,7 +47,12 @@ export async function startDashboard(access: Partial<Pick<DashboardAccess, 'prod
     queue,
     redis,
     logger,
-    access: { user: DASHBOARD_USER, password: DASHBOARD_PASSWORD, production: access.production ?? false, trustProxy: access.trustProxy ?? false },
+    access: {
+      user: DASHBOARD_USER,
+      password: DASHBOARD_PASSWORD,
+      production: access.production ?? false,
+      trustProxy: access.trustProxy ?? false,
+    },
   });
   const port = await http.listen(0, '127.0.0.1');
   return {

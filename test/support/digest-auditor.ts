@@ -12,7 +12,6 @@ import { changePercent } from '../../src/domain/periods.js';
 import type { DigestFigures } from '../../src/domain/digest.js';
 import type { DigestView } from '../../src/views/digest.js';
 
-
 // The package's types describe its ES module, which TypeScript reads here as CommonJS.
 const loadHighs = highsModule as unknown as () => Promise<Highs>;
 let highs: Highs;
@@ -60,15 +59,29 @@ export function variable(m: Model, name: string, truth: number, shown: string | 
 
 const rowOf = (m: Model, terms: Term[], op: '=' | '<=', rhs = 0) => m.rows.push({ terms, op, rhs });
 /** total = sum of parts */
-export const sumRow = (m: Model, total: number, parts: number[]) => rowOf(m, [[1, total], ...parts.map((p): Term => [-1, p])], '=');
+export const sumRow = (m: Model, total: number, parts: number[]) =>
+  rowOf(m, [[1, total], ...parts.map((p): Term => [-1, p])], '=');
 /** sum of lhs <= sum of rhs */
-const atMost = (m: Model, lhs: number[], rhs: number[]) => rowOf(m, [...lhs.map((p): Term => [1, p]), ...rhs.map((p): Term => [-1, p])], '<=');
+const atMost = (m: Model, lhs: number[], rhs: number[]) =>
+  rowOf(m, [...lhs.map((p): Term => [1, p]), ...rhs.map((p): Term => [-1, p])], '<=');
 
 function lpText(m: Model, sense: 'Minimize' | 'Maximize', x: number): string {
   const term = ([c, v]: Term) => `${c < 0 ? '-' : '+'} ${Math.abs(c)} x${v}`;
   const rows = m.rows.map((r, i) => ` r${i}: ${r.terms.map(term).join(' ')} ${r.op} ${r.rhs}`);
-  const bounds = m.names.map((_, i) => (m.hi[i] === Number.POSITIVE_INFINITY ? ` x${i} >= ${m.lo[i]}` : ` ${m.lo[i]} <= x${i} <= ${m.hi[i]}`));
-  return [sense, ` obj: + 1 x${x}`, 'Subject To', ...rows, 'Bounds', ...bounds, 'General', ` ${m.names.map((_, i) => `x${i}`).join(' ')}`, 'End'].join('\n');
+  const bounds = m.names.map((_, i) =>
+    m.hi[i] === Number.POSITIVE_INFINITY ? ` x${i} >= ${m.lo[i]}` : ` ${m.lo[i]} <= x${i} <= ${m.hi[i]}`,
+  );
+  return [
+    sense,
+    ` obj: + 1 x${x}`,
+    'Subject To',
+    ...rows,
+    'Bounds',
+    ...bounds,
+    'General',
+    ` ${m.names.map((_, i) => `x${i}`).join(' ')}`,
+    'End',
+  ].join('\n');
 }
 
 /** The true figures must fit everything the auditor wrote down. */
@@ -88,7 +101,8 @@ function checkTruth(m: Model): void {
 function solveFor(m: Model, sense: 'Minimize' | 'Maximize', x: number): number {
   const r = highs.solve(lpText(m, sense, x));
   // The true figures fit (checkTruth), so "infeasible or unbounded" can only be unbounded.
-  if (sense === 'Maximize' && (r.Status === 'Unbounded' || r.Status === 'Primal infeasible or unbounded')) return Number.POSITIVE_INFINITY;
+  if (sense === 'Maximize' && (r.Status === 'Unbounded' || r.Status === 'Primal infeasible or unbounded'))
+    return Number.POSITIVE_INFINITY;
   expect(r.Status, `${sense} ${m.names[x]}`).toBe('Optimal');
   return Math.round(r.ObjectiveValue);
 }
@@ -182,17 +196,30 @@ export function figuresOf(r: Arb, program: ProgramConfig): DigestFigures {
     else if (bars.reduce((a, v) => a + v, 0) < continuing) bars[0]! += continuing - bars.reduce((a, v) => a + v, 0);
     earlier = bars.reduce((a, v) => a + v, 0);
     previous = bars.at(-1) ?? 0;
-    quarters = [...bars, newClients].map((count, i) => ({ label: `2024-Q${i + 1}`, name: `q${i + 1}`, partial: i === 0, count }));
+    quarters = [...bars, newClients].map((count, i) => ({
+      label: `2024-Q${i + 1}`,
+      name: `q${i + 1}`,
+      partial: i === 0,
+      count,
+    }));
   } else {
     earlier = continuing + r.earlierExtra;
     previous = Math.min(r.previous, earlier);
   }
   const served = newClients + continuing;
   const contacts = served + r.extraContacts;
-  const keyed = (list: { key: string }[], counts: number[]) => Object.fromEntries(list.map((x, i) => [x.key, counts[i]!]));
+  const keyed = (list: { key: string }[], counts: number[]) =>
+    Object.fromEntries(list.map((x, i) => [x.key, counts[i]!]));
   const label = r.quarterly ? quarters.at(-1)!.label : '2024-W40';
   return {
-    period: { kind: r.quarterly ? 'quarter' : 'week', label, name: label, start: '2024-09-30', end: '2024-10-07', partial: false },
+    period: {
+      kind: r.quarterly ? 'quarter' : 'week',
+      label,
+      name: label,
+      start: '2024-09-30',
+      end: '2024-10-07',
+      partial: false,
+    },
     clientsServed: served,
     newClients,
     continuingClients: continuing,
@@ -203,10 +230,30 @@ export function figuresOf(r: Arb, program: ProgramConfig): DigestFigures {
     newClientsBySex: keyed(c.sex, r.sex),
     newClientsByAgeBand: keyed(c.ageBands, spread(newClients, c.ageBands.length, r.picks)),
     contacts,
-    contactsBySource: keyed(c.sources, spread(contacts, c.sources.length, r.picks.map((p) => p * 7 + 3))),
-    servicesProvided: keyed(c.services, r.services.map((v) => Math.min(v, contacts))),
-    referralsMade: keyed(c.referrals, r.referrals.map((v) => Math.min(v, contacts))),
-    dispositions: keyed(c.dispositions, spread(contacts, c.dispositions.length, r.picks.map((p) => p * 13 + 5))),
+    contactsBySource: keyed(
+      c.sources,
+      spread(
+        contacts,
+        c.sources.length,
+        r.picks.map((p) => p * 7 + 3),
+      ),
+    ),
+    servicesProvided: keyed(
+      c.services,
+      r.services.map((v) => Math.min(v, contacts)),
+    ),
+    referralsMade: keyed(
+      c.referrals,
+      r.referrals.map((v) => Math.min(v, contacts)),
+    ),
+    dispositions: keyed(
+      c.dispositions,
+      spread(
+        contacts,
+        c.dispositions.length,
+        r.picks.map((p) => p * 13 + 5),
+      ),
+    ),
     repeatContactClients: Math.min(r.repeat, served),
     followUpsCompleted: r.completed,
     followUpsOverdue: r.overdue,
@@ -214,7 +261,12 @@ export function figuresOf(r: Arb, program: ProgramConfig): DigestFigures {
 }
 
 /** Everything the digest shows, read back as a reader would, with every link between the figures; how many figures not shown it checked. */
-export function auditDigest(v: DigestView, d: DigestFigures, program: ProgramConfig, below: number | undefined): number {
+export function auditDigest(
+  v: DigestView,
+  d: DigestFigures,
+  program: ProgramConfig,
+  below: number | undefined,
+): number {
   const m = newModel();
   const latent = new Set<number>();
   const headline = Object.fromEntries(v.headline.map((h) => [h.label, h.value]));
@@ -225,7 +277,12 @@ export function auditDigest(v: DigestView, d: DigestFigures, program: ProgramCon
   const C = variable(m, 'continuing', d.continuingClients, headline['Continuing']!);
   const I = variable(m, 'served since the start', d.servedSinceInception, headline['Served since the program began']!);
   const K = variable(m, 'contacts', d.contacts, headline['Contacts']!);
-  const R = variable(m, 'clients with 3+ contacts', d.repeatContactClients, headline['Clients with 3+ contacts in 30 days']!);
+  const R = variable(
+    m,
+    'clients with 3+ contacts',
+    d.repeatContactClients,
+    headline['Clients with 3+ contacts in 30 days']!,
+  );
   variable(m, 'follow-ups completed', d.followUpsCompleted, headline['Follow-ups completed']!);
   if (quarterly) variable(m, 'follow-ups overdue', d.followUpsOverdue, headline['Follow-ups overdue at quarter end']!);
   // Shown nowhere: clients first seen before the period, and last period's new clients.
@@ -249,13 +306,23 @@ export function auditDigest(v: DigestView, d: DigestFigures, program: ProgramCon
     rowOf(m, [[-1, P]], '<=', -1); // a previous figure: P ≥ 1
     // pct − ½ ≤ 100(N − P)/P < pct + ½ for pct > 0, mirrored for pct < 0, and −½ < x < ½ at 0;
     // times 2P: (2pct − 1)P ≤ 200(N − P) ≤ (2pct + 1)P (one end strict, as integers: minus 1).
-    const lower: Term[] = [[2 * pct - 1 + 200, P], [-200, N]]; // (2pct − 1)P − 200(N − P) ≤ 0
-    const upper: Term[] = [[200, N], [-(2 * pct + 1) - 200, P]]; // 200(N − P) − (2pct + 1)P ≤ 0
+    const lower: Term[] = [
+      [2 * pct - 1 + 200, P],
+      [-200, N],
+    ]; // (2pct − 1)P − 200(N − P) ≤ 0
+    const upper: Term[] = [
+      [200, N],
+      [-(2 * pct + 1) - 200, P],
+    ]; // 200(N − P) − (2pct + 1)P ≤ 0
     rowOf(m, lower, '<=', pct > 0 ? 0 : -1);
     rowOf(m, upper, '<=', pct < 0 ? 0 : -1);
   }
 
-  const table = (title: string, list: { key: string; label: string; part2: boolean }[], counts: Record<string, number>) => {
+  const table = (
+    title: string,
+    list: { key: string; label: string; part2: boolean }[],
+    counts: Record<string, number>,
+  ) => {
     const rows = Object.fromEntries(v.tables.find((t) => t.title === title)!.rows.map((r) => [r.label, r.value]));
     return list.map((c) => {
       const value = counts[c.key] ?? 0;
@@ -270,10 +337,26 @@ export function auditDigest(v: DigestView, d: DigestFigures, program: ProgramCon
   const services = table('Services provided (contacts)', cat.services, d.servicesProvided);
   const referrals = table('Referrals made (contacts)', cat.referrals, d.referralsMade);
   const outcomes = table('Outcomes', cat.dispositions, d.dispositions);
-  sumRow(m, N, sex.map((c) => c.id));
-  sumRow(m, N, ages.map((c) => c.id));
-  sumRow(m, K, sources.map((c) => c.id));
-  sumRow(m, K, outcomes.map((c) => c.id));
+  sumRow(
+    m,
+    N,
+    sex.map((c) => c.id),
+  );
+  sumRow(
+    m,
+    N,
+    ages.map((c) => c.id),
+  );
+  sumRow(
+    m,
+    K,
+    sources.map((c) => c.id),
+  );
+  sumRow(
+    m,
+    K,
+    outcomes.map((c) => c.id),
+  );
   for (const c of [...services, ...referrals]) atMost(m, [c.id], [K]); // a service or referral is given on a contact
 
   const groups: { total: number; cells: typeof sex }[] = [
@@ -292,9 +375,17 @@ export function auditDigest(v: DigestView, d: DigestFigures, program: ProgramCon
       const shown = bar.text ?? String(bar.count);
       return { id: variable(m, `bar ${q.label}`, q.count, shown), value: q.count, shown, part2: false };
     });
-    sumRow(m, I, bars.map((b) => b.id)); // the bars add up to "since the start"
+    sumRow(
+      m,
+      I,
+      bars.map((b) => b.id),
+    ); // the bars add up to "since the start"
     sumRow(m, N, [bars.at(-1)!.id]); // this quarter's bar is "new"
-    sumRow(m, E, bars.slice(0, -1).map((b) => b.id)); // the others are the clients first seen before
+    sumRow(
+      m,
+      E,
+      bars.slice(0, -1).map((b) => b.id),
+    ); // the others are the clients first seen before
     if (bars.length > 1) sumRow(m, P, [bars.at(-2)!.id]); // the previous quarter's bar is last period's new
     groups.push({ total: I, cells: bars });
   }
@@ -311,9 +402,12 @@ export function auditDigest(v: DigestView, d: DigestFigures, program: ProgramCon
     const out = g.cells.filter((c) => !/^\d+$/.test(c.shown));
     if (!out.length) continue;
     expect(out.length).toBeGreaterThanOrEqual(2);
-    const floor = Math.max(...out.map((c) => (c.shown.startsWith('<') ? Number(c.shown.slice(1)) : c.part2 ? Math.max(below ?? 0, 11) : (below ?? 0))));
+    const floor = Math.max(
+      ...out.map((c) =>
+        c.shown.startsWith('<') ? Number(c.shown.slice(1)) : c.part2 ? Math.max(below ?? 0, 11) : (below ?? 0),
+      ),
+    );
     expect(out.reduce((a, c) => a + c.value, 0)).toBeGreaterThanOrEqual(floor);
   }
   return expectNothingGivenAway(m, latent);
 }
-

@@ -95,7 +95,10 @@ export class FakeTeams {
 
   /** The Microsoft endpoints carelog is pointed at: OpenID configuration and login (token) endpoint. */
   get cloud(): { loginEndpoint: string; openIdMetadataUrl: string } {
-    return { loginEndpoint: `${this.base}/login`, openIdMetadataUrl: `${this.base}/v1/.well-known/openidconfiguration` };
+    return {
+      loginEndpoint: `${this.base}/login`,
+      openIdMetadataUrl: `${this.base}/v1/.well-known/openidconfiguration`,
+    };
   }
 
   get botId(): string {
@@ -111,7 +114,9 @@ export class FakeTeams {
   }
 
   callsOf(kind: ConnectorCall['kind'], conversationId?: string): ConnectorCall[] {
-    return this.calls.filter((c) => c.kind === kind && (conversationId === undefined || c.conversationId === conversationId));
+    return this.calls.filter(
+      (c) => c.kind === kind && (conversationId === undefined || c.conversationId === conversationId),
+    );
   }
 
   /** Resolves with the first call after `after` that matches. */
@@ -119,7 +124,10 @@ export class FakeTeams {
     const already = this.calls.slice(after).find(match);
     if (already) return Promise.resolve(already);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching Bot Connector call within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`no matching Bot Connector call within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       this.waiters.push({
         match,
         resolve: (c) => {
@@ -134,9 +142,22 @@ export class FakeTeams {
    * A Bot Framework token as Teams sends it with an activity; `overrides` forge the bad ones, and
    * `kid` names a key id other than the published one.
    */
-  inboundToken(serviceUrl: string, overrides: Record<string, unknown> = {}, key: KeyObject = this.signing.privateKey, kid = this.kid): string {
+  inboundToken(
+    serviceUrl: string,
+    overrides: Record<string, unknown> = {},
+    key: KeyObject = this.signing.privateKey,
+    kid = this.kid,
+  ): string {
     const now = Math.floor(Date.now() / 1000);
-    return signJwt(key, kid, { iss: BOT_FRAMEWORK_ISSUER, aud: this.appId, serviceurl: serviceUrl, nbf: now - 60, iat: now - 60, exp: now + 3600, ...overrides });
+    return signJwt(key, kid, {
+      iss: BOT_FRAMEWORK_ISSUER,
+      aud: this.appId,
+      serviceurl: serviceUrl,
+      nbf: now - 60,
+      iat: now - 60,
+      exp: now + 3600,
+      ...overrides,
+    });
   }
 
   private handle(req: http.IncomingMessage, raw: string, res: http.ServerResponse): void {
@@ -165,7 +186,12 @@ export class FakeTeams {
     if (req.method === 'POST' && token) {
       const form = Object.fromEntries(new URLSearchParams(raw));
       this.tokenRequests.push({ ...form, tenant: decodeURIComponent(token[1]!) });
-      if (form.grant_type !== 'client_credentials' || form.client_id !== this.appId || !this.clientSecret || form.client_secret !== this.clientSecret) {
+      if (
+        form.grant_type !== 'client_credentials' ||
+        form.client_id !== this.appId ||
+        !this.clientSecret ||
+        form.client_secret !== this.clientSecret
+      ) {
         json(401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' });
         return;
       }
@@ -174,7 +200,15 @@ export class FakeTeams {
         return;
       }
       const now = Math.floor(Date.now() / 1000);
-      const access = signJwt(this.untrusted.privateKey, 'entra', { aud: 'https://api.botframework.com', iss: `https://login.microsoftonline.com/${token[1]}/v2.0`, appid: this.appId, iat: now, nbf: now, exp: now + 3600, jti: randomUUID() });
+      const access = signJwt(this.untrusted.privateKey, 'entra', {
+        aud: 'https://api.botframework.com',
+        iss: `https://login.microsoftonline.com/${token[1]}/v2.0`,
+        appid: this.appId,
+        iat: now,
+        nbf: now,
+        exp: now + 3600,
+        jti: randomUUID(),
+      });
       this.issuedTokens.add(access);
       json(200, { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: access });
       return;
@@ -190,8 +224,20 @@ export class FakeTeams {
       }
       const conversationId = conv[1] ? decodeURIComponent(conv[1]) : null;
       const activityId = conv[2] ? decodeURIComponent(conv[2]) : null;
-      const kind: ConnectorCall['kind'] = !conversationId ? 'createConversation' : activityId ? 'updateActivity' : 'sendActivity';
-      const call: ConnectorCall = { method: req.method, kind, conversationId, activityId, body, raw, authorization: req.headers.authorization };
+      const kind: ConnectorCall['kind'] = !conversationId
+        ? 'createConversation'
+        : activityId
+          ? 'updateActivity'
+          : 'sendActivity';
+      const call: ConnectorCall = {
+        method: req.method,
+        kind,
+        conversationId,
+        activityId,
+        body,
+        raw,
+        authorization: req.headers.authorization,
+      };
       this.calls.push(call);
       for (const w of this.waiters.filter((x) => x.match(call))) w.resolve(call);
       this.waiters = this.waiters.filter((x) => !x.match(call));
@@ -227,7 +273,11 @@ export class FakeTeams {
       serviceUrl: this.serviceUrl,
       channelId: 'msteams',
       from: { id: user.id, name: user.name, aadObjectId: user.aadObjectId },
-      conversation: conversation ?? { conversationType: 'personal', tenantId: this.tenantId, id: this.personalConversationId(user) },
+      conversation: conversation ?? {
+        conversationType: 'personal',
+        tenantId: this.tenantId,
+        id: this.personalConversationId(user),
+      },
       recipient: { id: this.botId, name: 'carelog' },
       locale: 'en-US',
       localTimezone: 'America/New_York',
@@ -239,21 +289,36 @@ export class FakeTeams {
   message(user: TeamsUser, text: string, opts: { channel?: string } = {}): Record<string, unknown> {
     if (opts.channel) {
       // In a channel the bot only hears @mentions; the text carries the mention markup.
-      const base = this.envelope(user, { isGroup: true, conversationType: 'channel', tenantId: this.tenantId, id: `${opts.channel};messageid=${Date.now()}` });
+      const base = this.envelope(user, {
+        isGroup: true,
+        conversationType: 'channel',
+        tenantId: this.tenantId,
+        id: `${opts.channel};messageid=${Date.now()}`,
+      });
       return {
         ...base,
         type: 'message',
         textFormat: 'plain',
         text: `<at>carelog</at> ${text}`,
         entities: [{ type: 'mention', text: '<at>carelog</at>', mentioned: { id: this.botId, name: 'carelog' } }],
-        channelData: { tenant: { id: this.tenantId }, teamsChannelId: opts.channel, teamsTeamId: '19:team@thread.tacv2', channel: { id: opts.channel }, team: { id: '19:team@thread.tacv2' } },
+        channelData: {
+          tenant: { id: this.tenantId },
+          teamsChannelId: opts.channel,
+          teamsTeamId: '19:team@thread.tacv2',
+          channel: { id: opts.channel },
+          team: { id: '19:team@thread.tacv2' },
+        },
       };
     }
     return { ...this.envelope(user), type: 'message', textFormat: 'plain', text };
   }
 
   /** The user pressed an Action.Execute on a card: Teams merges the card's inputs into its data. */
-  cardAction(user: TeamsUser, action: { verb: string; data: Record<string, unknown> }, opts: { replyToId?: string } = {}): Record<string, unknown> {
+  cardAction(
+    user: TeamsUser,
+    action: { verb: string; data: Record<string, unknown> },
+    opts: { replyToId?: string } = {},
+  ): Record<string, unknown> {
     return {
       ...this.envelope(user),
       type: 'invoke',
@@ -264,7 +329,12 @@ export class FakeTeams {
   }
 
   search(user: TeamsUser, queryText: string, dataset: string): Record<string, unknown> {
-    return { ...this.envelope(user), type: 'invoke', name: 'application/search', value: { queryText, queryOptions: { skip: 0, top: 15 }, dataset } };
+    return {
+      ...this.envelope(user),
+      type: 'invoke',
+      name: 'application/search',
+      value: { queryText, queryOptions: { skip: 0, top: 15 }, dataset },
+    };
   }
 
   /** The app installed in a personal scope: Teams says the bot was added to the 1:1 conversation. */
@@ -282,13 +352,24 @@ export class FakeTeams {
       ...this.envelope(adder, { isGroup: true, conversationType: 'channel', tenantId: this.tenantId, id: channel }),
       type: 'conversationUpdate',
       membersAdded: [{ id: added.id, aadObjectId: added.aadObjectId }],
-      channelData: { eventType: 'teamMemberAdded', team: { id: '19:team@thread.tacv2', name: 'Co-responders' }, tenant: { id: this.tenantId } },
+      channelData: {
+        eventType: 'teamMemberAdded',
+        team: { id: '19:team@thread.tacv2', name: 'Co-responders' },
+        tenant: { id: this.tenantId },
+      },
     };
   }
 
   /** POSTs an activity to the bot, with a valid Bot Framework token unless told otherwise. */
-  async send(url: string, activity: Record<string, unknown>, opts: { authorization?: string | null } = {}): Promise<{ status: number; json: unknown; text: string }> {
-    const authorization = opts.authorization === undefined ? `Bearer ${this.inboundToken(String(activity.serviceUrl))}` : opts.authorization;
+  async send(
+    url: string,
+    activity: Record<string, unknown>,
+    opts: { authorization?: string | null } = {},
+  ): Promise<{ status: number; json: unknown; text: string }> {
+    const authorization =
+      opts.authorization === undefined
+        ? `Bearer ${this.inboundToken(String(activity.serviceUrl))}`
+        : opts.authorization;
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json; charset=utf-8', ...(authorization ? { authorization } : {}) },
@@ -343,8 +424,14 @@ export function initialValues(card: object): Record<string, string> {
   return out;
 }
 
-export function executeAction(card: object, verb: string, match: (data: Record<string, unknown>) => boolean = () => true): { verb: string; data: Record<string, unknown>; associatedInputs?: string } {
-  const found = elementsOf(card).find((e) => e.type === 'Action.Execute' && e.verb === verb && match((e.data ?? {}) as Record<string, unknown>));
+export function executeAction(
+  card: object,
+  verb: string,
+  match: (data: Record<string, unknown>) => boolean = () => true,
+): { verb: string; data: Record<string, unknown>; associatedInputs?: string } {
+  const found = elementsOf(card).find(
+    (e) => e.type === 'Action.Execute' && e.verb === verb && match((e.data ?? {}) as Record<string, unknown>),
+  );
   if (!found) throw new Error(`no Action.Execute with verb ${verb} on the card`);
   return found as { verb: string; data: Record<string, unknown>; associatedInputs?: string };
 }

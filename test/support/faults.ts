@@ -44,7 +44,11 @@ export function stopwatch(): () => number {
 }
 
 /** Runs `fn` over `items` with at most `concurrency` at once; answers in the order of `items`. */
-export async function mapPool<T, R>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapPool<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const lanes = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
@@ -92,11 +96,18 @@ export function rowsAdded(before: Record<string, number>, after: Record<string, 
  * gives every opened modal its own view id, which is the form's idempotency key: `asForm` gives
  * the same form under another id, as a second opened modal.
  */
-export async function openContactFormTemplate(h: Harness, userId: string): Promise<{ opened: OpenedView; asForm(id: string): OpenedView }> {
+export async function openContactFormTemplate(
+  h: Harness,
+  userId: string,
+): Promise<{ opened: OpenedView; asForm(id: string): OpenedView }> {
   const before = h.slack.calls.length;
   const res = await h.command(userId, '');
   if (res.status !== 200) throw new Error(`/contact answered ${res.status}`);
   const call = await h.slack.waitFor('views.open', before);
-  const opened: OpenedView = { id: `VTEMPLATE${Date.now()}`, hash: 'h1', view: call.args.view as Record<string, unknown> };
+  const opened: OpenedView = {
+    id: `VTEMPLATE${Date.now()}`,
+    hash: 'h1',
+    view: call.args.view as Record<string, unknown>,
+  };
   return { opened, asForm: (id) => ({ ...opened, id }) };
 }

@@ -40,7 +40,11 @@ export function settableClock(start: Date): { now: () => Date; set(instant: Date
 }
 
 /** Polls until `probe` returns something truthy; fails after `timeoutMs`. */
-export async function waitUntil<T>(probe: () => T | Promise<T>, timeoutMs = 8_000, what = 'condition'): Promise<NonNullable<T>> {
+export async function waitUntil<T>(
+  probe: () => T | Promise<T>,
+  timeoutMs = 8_000,
+  what = 'condition',
+): Promise<NonNullable<T>> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -71,7 +75,11 @@ export async function logContact(h: Harness, userId: string, values: ModalValues
   const res = await h.command(userId, '');
   expect(res.status).toBe(200);
   const call = await h.slack.waitFor('views.open', before);
-  const opened: OpenedView = { id: `VFU${++views}${Date.now()}`, hash: 'h1', view: call.args.view as Record<string, unknown> };
+  const opened: OpenedView = {
+    id: `VFU${++views}${Date.now()}`,
+    hash: 'h1',
+    view: call.args.view as Record<string, unknown>,
+  };
   const saved = await h.interact(viewSubmission(userId, opened, values));
   expect(saved.json).toEqual({ response_action: 'clear' });
 }
@@ -88,10 +96,20 @@ export const NEW_CLIENT: ModalValues = {
 
 /** Sends a /carelog command, signed, and returns carelog's answer. */
 export function carelogCommand(h: Harness, userId: string, text: string) {
-  return sendSignedRequest({ url: h.url, signingSecret: SIGNING_SECRET, body: slashCommandBody({ command: '/carelog', text, teamId: TEAM, userId }) });
+  return sendSignedRequest({
+    url: h.url,
+    signingSecret: SIGNING_SECRET,
+    body: slashCommandBody({ command: '/carelog', text, teamId: TEAM, userId }),
+  });
 }
 
-type Block = { type: string; block_id?: string; elements?: Record<string, unknown>[]; fields?: { text: string }[]; text?: { text: string } };
+type Block = {
+  type: string;
+  block_id?: string;
+  elements?: Record<string, unknown>[];
+  fields?: { text: string }[];
+  text?: { text: string };
+};
 
 /** The interactive elements of a nudge, as its blocks carry them. */
 export function nudgeElements(blocks: unknown): Record<string, Record<string, unknown>> {
@@ -142,7 +160,14 @@ export function messageAction(
     enterprise: null,
     is_enterprise_install: false,
     channel: { id: sent.channel, name: 'directmessage' },
-    message: { type: 'message', user: 'U0CARELOG', ts: sent.ts, bot_id: 'B0CARELOG', text: 'nudge', blocks: sent.blocks },
+    message: {
+      type: 'message',
+      user: 'U0CARELOG',
+      ts: sent.ts,
+      bot_id: 'B0CARELOG',
+      text: 'nudge',
+      blocks: sent.blocks,
+    },
     state: { values: {} },
     response_url: responseUrl(h),
     actions: [action],

@@ -42,7 +42,11 @@ export interface Harness {
   url: string;
   /** Every log line carelog wrote, as text. */
   logs: string[];
-  command(userId: string, text?: string, opts?: { teamId?: string; headers?: Record<string, string> }): ReturnType<typeof sendSignedRequest>;
+  command(
+    userId: string,
+    text?: string,
+    opts?: { teamId?: string; headers?: Record<string, string> },
+  ): ReturnType<typeof sendSignedRequest>;
   interact(payload: Record<string, unknown>, headers?: Record<string, string>): ReturnType<typeof sendSignedRequest>;
   stop(): Promise<void>;
 }
@@ -147,7 +151,12 @@ export async function startHarness(
   try {
     running = await startTestCarelog({
       yaml: opts.yaml ?? PROGRAM_YAML,
-      env: { SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_API_URL: apiUrl, ...(opts.env ?? {}) },
+      env: {
+        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        SLACK_BOT_TOKEN: 'xoxb-test-token',
+        SLACK_API_URL: apiUrl,
+        ...(opts.env ?? {}),
+      },
       ...(opts.now ? { now: opts.now } : {}),
       ...(opts.workerTiming ? { workerTiming: opts.workerTiming } : {}),
       start: {
@@ -176,7 +185,12 @@ export async function startHarness(
         ...(o.headers ? { headers: o.headers } : {}),
       }),
     interact: (payload, headers) =>
-      sendSignedRequest({ url, signingSecret: SIGNING_SECRET, body: interactionBody(payload), ...(headers ? { headers } : {}) }),
+      sendSignedRequest({
+        url,
+        signingSecret: SIGNING_SECRET,
+        body: interactionBody(payload),
+        ...(headers ? { headers } : {}),
+      }),
     stop: async () => {
       await running.stop();
       await slack.stop();

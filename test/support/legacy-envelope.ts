@@ -8,5 +8,11 @@ export function sealV1(key: Buffer, plaintext: string, context: string): string 
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from(context));
   const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-  return ['v1', keyIdOf(key), iv.toString('base64'), cipher.getAuthTag().toString('base64'), ct.toString('base64')].join('.');
+  return [
+    'v1',
+    keyIdOf(key),
+    iv.toString('base64'),
+    cipher.getAuthTag().toString('base64'),
+    ct.toString('base64'),
+  ].join('.');
 }

@@ -64,7 +64,8 @@ export function decodePng(png: Buffer): DecodedPng {
 
   const raw = inflateSync(Buffer.concat(chunks.filter((c) => c.type === 'IDAT').map((c) => c.data)));
   const stride = width * bpp;
-  if (raw.length !== (stride + 1) * height) throw new Error(`IDAT holds ${raw.length} bytes, expected ${(stride + 1) * height}`);
+  if (raw.length !== (stride + 1) * height)
+    throw new Error(`IDAT holds ${raw.length} bytes, expected ${(stride + 1) * height}`);
   const px = Buffer.alloc(stride * height);
   for (let y = 0; y < height; y++) {
     const filter = raw[y * (stride + 1)]!;
@@ -85,7 +86,8 @@ export function decodePng(png: Buffer): DecodedPng {
     height,
     chunks,
     rgb(x, y) {
-      if (x < 0 || y < 0 || x >= width || y >= height) throw new Error(`pixel (${x}, ${y}) is outside ${width}×${height}`);
+      if (x < 0 || y < 0 || x >= width || y >= height)
+        throw new Error(`pixel (${x}, ${y}) is outside ${width}×${height}`);
       const i = y * stride + x * bpp;
       if (colourType === 2) return [px[i]!, px[i + 1]!, px[i + 2]!];
       const p = px[i]! * 3;

@@ -27,7 +27,9 @@ export interface PrivatePostgres {
 function postgresBin(): string {
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return '';
-  const versions = readdirSync(root).filter((v) => existsSync(path.join(root, v, 'bin', 'pg_ctl'))).sort((a, b) => Number(b) - Number(a));
+  const versions = readdirSync(root)
+    .filter((v) => existsSync(path.join(root, v, 'bin', 'pg_ctl')))
+    .sort((a, b) => Number(b) - Number(a));
   return versions[0] ? path.join(root, versions[0], 'bin') : '';
 }
 
@@ -45,11 +47,18 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     const owner = await osUser('postgres');
     chownSync(dir, owner.uid, owner.gid);
   }
-  const pgRun = (name: string, args: string[]) => (asRoot ? run('runuser', ['-u', 'postgres', '--', tool(name), ...args]) : run(tool(name), args));
+  const pgRun = (name: string, args: string[]) =>
+    asRoot ? run('runuser', ['-u', 'postgres', '--', tool(name), ...args]) : run(tool(name), args);
   const data = path.join(dir, 'data');
   const port = await freePort();
   await pgRun('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync']);
-  const options = [`-p ${port}`, `-k ${dir}`, "-c listen_addresses='127.0.0.1'", '-c fsync=off', '-c max_connections=60'].join(' ');
+  const options = [
+    `-p ${port}`,
+    `-k ${dir}`,
+    "-c listen_addresses='127.0.0.1'",
+    '-c fsync=off',
+    '-c max_connections=60',
+  ].join(' ');
   const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
   let running = false;
   const start = async () => {

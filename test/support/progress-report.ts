@@ -33,20 +33,55 @@ function inQuarter(startDate: string, days: number, i: number, time = '10:00'): 
 export function progressReportClients(): ClientSpec[] {
   const clients: ClientSpec[] = [];
   // Mar 2024 (program starts 2024-03-01): 5 new.
-  clients.push(...repeat(5, (i) => ({ first: inQuarter('2024-03-01', 31, i * 6), sex: i % 2 ? 'male' : 'female', ageBand: '25-59', later: [] as Date[] })));
+  clients.push(
+    ...repeat(5, (i) => ({
+      first: inQuarter('2024-03-01', 31, i * 6),
+      sex: i % 2 ? 'male' : 'female',
+      ageBand: '25-59',
+      later: [] as Date[],
+    })),
+  );
   // Apr–Jun: 87 new; the first 13 of them come back in Jul–Sep (the continuing clients), the
   // first 2 of those also in Oct–Dec.
-  clients.push(...repeat(87, (i) => ({ first: inQuarter('2024-04-01', 91, i), sex: i % 3 ? 'male' : 'female', ageBand: '18-24', later: [] as Date[] })));
+  clients.push(
+    ...repeat(87, (i) => ({
+      first: inQuarter('2024-04-01', 91, i),
+      sex: i % 3 ? 'male' : 'female',
+      ageBand: '18-24',
+      later: [] as Date[],
+    })),
+  );
   // The last Apr–Jun client is first seen at 23:30 on June 30, local: still Q2.
   clients[5 + 86]!.first = fromLocal('2024-06-30', '23:30', TZ);
   // Jul–Sep: 115 new; 55 male, 60 female; ages 2, 9, 14, 68, 18, 4.
-  const ages = [...repeat(2, () => '0-12'), ...repeat(9, () => '13-17'), ...repeat(14, () => '18-24'), ...repeat(68, () => '25-59'), ...repeat(18, () => '60+'), ...repeat(4, () => 'not_reported')];
-  clients.push(...repeat(115, (i) => ({ first: inQuarter('2024-07-01', 92, i), sex: i < 55 ? 'male' : 'female', ageBand: ages[i]!, later: [] as Date[] })));
+  const ages = [
+    ...repeat(2, () => '0-12'),
+    ...repeat(9, () => '13-17'),
+    ...repeat(14, () => '18-24'),
+    ...repeat(68, () => '25-59'),
+    ...repeat(18, () => '60+'),
+    ...repeat(4, () => 'not_reported'),
+  ];
+  clients.push(
+    ...repeat(115, (i) => ({
+      first: inQuarter('2024-07-01', 92, i),
+      sex: i < 55 ? 'male' : 'female',
+      ageBand: ages[i]!,
+      later: [] as Date[],
+    })),
+  );
   const q3 = 5 + 87;
   clients[q3]!.first = fromLocal('2024-07-01', '00:15', TZ); // first minutes of Q3
   clients[q3 + 114]!.first = fromLocal('2024-09-30', '23:30', TZ); // last minutes of Q3 (UTC: Oct 1)
   // Oct–Dec: 108 new.
-  clients.push(...repeat(108, (i) => ({ first: inQuarter('2024-10-01', 92, i), sex: 'another', ageBand: '25-59', later: [] as Date[] })));
+  clients.push(
+    ...repeat(108, (i) => ({
+      first: inQuarter('2024-10-01', 92, i),
+      sex: 'another',
+      ageBand: '25-59',
+      later: [] as Date[],
+    })),
+  );
   // Continuing: 13 Apr–Jun clients seen again in Jul–Sep; 9 clients seen again in Oct–Dec
   // (2 of the 13, and 7 Jul–Sep clients).
   for (let i = 0; i < 13; i++) clients[5 + i]!.later.push(inQuarter('2024-07-01', 92, i * 7, '14:00'));
@@ -58,7 +93,11 @@ export function progressReportClients(): ClientSpec[] {
 }
 
 /** Writes the dataset for `programId` (prefix PIC) with `authorId` as the author of every contact. */
-export async function seedProgressReport(prisma: PrismaClient, programId: string, authorId: string): Promise<{ clients: number; contacts: number }> {
+export async function seedProgressReport(
+  prisma: PrismaClient,
+  programId: string,
+  authorId: string,
+): Promise<{ clients: number; contacts: number }> {
   const specs = progressReportClients();
   const clientRows = specs.map((s, i) => ({
     id: randomUUID(),
@@ -86,6 +125,9 @@ export async function seedProgressReport(prisma: PrismaClient, programId: string
     })),
   );
   await prisma.contact.createMany({ data: contactRows });
-  await prisma.program.update({ where: { id: programId }, data: { nextClientNumber: specs.length + 1, nextContactNumber: number + 1 } });
+  await prisma.program.update({
+    where: { id: programId },
+    data: { nextClientNumber: specs.length + 1, nextContactNumber: number + 1 },
+  });
   return { clients: specs.length, contacts: number };
 }

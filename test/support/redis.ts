@@ -14,12 +14,18 @@ import { waitUntil } from './followups.js';
  * machine's Redis is shared). A Redis that does not answer (a test stopped it) is left as it is.
  */
 export async function dropQueueKeys(url: string, prefixes: string[]): Promise<void> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 1_000, retryStrategy: () => null });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 1_000,
+    retryStrategy: () => null,
+  });
   redis.on('error', () => undefined);
   try {
     await redis.connect();
     for (const prefix of prefixes) {
-      for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 500 }) as AsyncIterable<string[]>) if (keys.length) await redis.del(...keys);
+      for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 500 }) as AsyncIterable<string[]>)
+        if (keys.length) await redis.del(...keys);
     }
   } catch {
     // Nothing that matters is left in a Redis that is down.
@@ -69,9 +75,26 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   let child: ChildProcess;
   let exited: Promise<void>;
   const launch = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction', '--dir', dir], {
-      stdio: 'ignore',
-    });
+    child = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--maxmemory-policy',
+        'noeviction',
+        '--dir',
+        dir,
+      ],
+      {
+        stdio: 'ignore',
+      },
+    );
     exited = new Promise<void>((r) => child.once('exit', () => r()));
     await waitUntil(() => answers(url), 10_000, 'private redis-server');
   };

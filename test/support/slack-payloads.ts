@@ -38,7 +38,10 @@ export function stateValues(v: ModalValues): Record<string, Record<string, unkno
   put('disposition', { type: 'static_select', selected_option: v.disposition ? opt(v.disposition) : null });
   put('incident_ref', { type: 'plain_text_input', value: v.incident_ref ?? null });
   put('minutes_on_scene', { type: 'number_input', value: v.minutes_on_scene ?? null });
-  put('follow_up_wanted', { type: 'checkboxes', selected_options: v.follow_up_wanted ? [opt('yes', 'Follow-up needed')] : [] });
+  put('follow_up_wanted', {
+    type: 'checkboxes',
+    selected_options: v.follow_up_wanted ? [opt('yes', 'Follow-up needed')] : [],
+  });
   put('follow_up_date', { type: 'datepicker', selected_date: v.follow_up_date ?? null });
   put('follow_up_assignee', { type: 'users_select', selected_user: v.follow_up_assignee ?? null });
   put('notes', { type: 'plain_text_input', value: v.notes ?? null });

@@ -18,7 +18,9 @@ export interface SignedRequestOptions {
 }
 
 /** Sends a request to carelog the way Slack does. */
-export async function sendSignedRequest(opts: SignedRequestOptions): Promise<{ status: number; text: string; json: unknown }> {
+export async function sendSignedRequest(
+  opts: SignedRequestOptions,
+): Promise<{ status: number; text: string; json: unknown }> {
   const ts = opts.timestamp ?? Math.floor(Date.now() / 1000);
   const res = await fetch(opts.url, {
     method: 'POST',

@@ -17,7 +17,13 @@ export interface ChildWorker {
 
 export async function startChildWorker(
   h: Harness,
-  opts: { yaml: string; clockOffsetMs: number; timing: TWorkerChildArgs['timing']; concurrency?: number; claimLeaseMs?: number },
+  opts: {
+    yaml: string;
+    clockOffsetMs: number;
+    timing: TWorkerChildArgs['timing'];
+    concurrency?: number;
+    claimLeaseMs?: number;
+  },
 ): Promise<ChildWorker> {
   const env = h.carelog.deps.config.env;
   const args: TWorkerChildArgs = {
@@ -32,10 +38,14 @@ export async function startChildWorker(
     ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
     ...(opts.claimLeaseMs ? { claimLeaseMs: opts.claimLeaseMs } : {}),
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join('test', 'support', 'worker-child.ts'), JSON.stringify(args)], {
-    cwd: process.cwd(),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join('test', 'support', 'worker-child.ts'), JSON.stringify(args)],
+    {
+      cwd: process.cwd(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const exited = new Promise<NodeJS.Signals | null>((r) => child.once('exit', (_code, signal) => r(signal)));
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -56,7 +56,13 @@ export interface TeamsHarness extends TestCarelog {
 }
 
 export async function startTeamsHarness(
-  opts: { now?: () => Date; yaml?: string; auth?: 'credentials' | 'unauthenticated'; env?: Record<string, string>; workerTiming?: StartOptions['workerTiming'] } = {},
+  opts: {
+    now?: () => Date;
+    yaml?: string;
+    auth?: 'credentials' | 'unauthenticated';
+    env?: Record<string, string>;
+    workerTiming?: StartOptions['workerTiming'];
+  } = {},
 ): Promise<TeamsHarness> {
   const auth = opts.auth ?? 'credentials';
   const teams = new FakeTeams(TEAMS_APP_ID, TEAMS_TENANT, auth === 'credentials' ? TEAMS_SECRET : null);
@@ -66,7 +72,9 @@ export async function startTeamsHarness(
       yaml: opts.yaml ?? TEAMS_YAML(),
       env: {
         TEAMS_SERVICE_URL: teams.serviceUrl,
-        ...(auth === 'credentials' ? { TEAMS_CLIENT_ID: TEAMS_APP_ID, TEAMS_CLIENT_SECRET: TEAMS_SECRET, TEAMS_TENANT_ID: TEAMS_TENANT } : { TEAMS_DEV_UNAUTHENTICATED: '1' }),
+        ...(auth === 'credentials'
+          ? { TEAMS_CLIENT_ID: TEAMS_APP_ID, TEAMS_CLIENT_SECRET: TEAMS_SECRET, TEAMS_TENANT_ID: TEAMS_TENANT }
+          : { TEAMS_DEV_UNAUTHENTICATED: '1' }),
         ...(opts.env ?? {}),
       },
       start: { teamsCloud: teams.cloud },
@@ -127,7 +135,12 @@ export const NEW_CLIENT_INPUTS = {
 };
 
 /** Logs a contact through the Teams form, as a clinician would, and checks it was saved. */
-export async function logTeamsContact(h: TeamsHarness, user: TeamsUser, values: Record<string, string | undefined>, text = 'contact'): Promise<string> {
+export async function logTeamsContact(
+  h: TeamsHarness,
+  user: TeamsUser,
+  values: Record<string, string | undefined>,
+  text = 'contact',
+): Promise<string> {
   const form = await openTeamsForm(h, user, text);
   const answer = await pressOnCard(h, user, form, 'contact_save', values);
   const shown = textsOf(answer.value as Card).join(' ');

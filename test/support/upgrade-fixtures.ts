@@ -80,12 +80,23 @@ async function insert(sql: SqlRunner, table: string, row: Record<string, unknown
 }
 
 /** The program row hands out client and contact numbers, as carelog numbers them (no gaps). */
-async function nextNumber(ctx: FixtureContext, programId: string, column: 'nextClientNumber' | 'nextContactNumber'): Promise<number> {
-  const [row] = await ctx.sql.query<{ n: number }>(`UPDATE "Program" SET "${column}" = "${column}" + 1 WHERE id = $1 RETURNING "${column}" - 1 AS n`, [programId]);
+async function nextNumber(
+  ctx: FixtureContext,
+  programId: string,
+  column: 'nextClientNumber' | 'nextContactNumber',
+): Promise<number> {
+  const [row] = await ctx.sql.query<{ n: number }>(
+    `UPDATE "Program" SET "${column}" = "${column}" + 1 WHERE id = $1 RETURNING "${column}" - 1 AS n`,
+    [programId],
+  );
   return row!.n;
 }
 
-async function member(ctx: FixtureContext, name: string, row: { programId: string; platform?: 'slack' | 'teams'; platformUserId: string; roles: string[]; active?: boolean }) {
+async function member(
+  ctx: FixtureContext,
+  name: string,
+  row: { programId: string; platform?: 'slack' | 'teams'; platformUserId: string; roles: string[]; active?: boolean },
+) {
   const memberId = randomUUID();
   ctx.ids.set(`member.${name}`, memberId);
   await insert(ctx.sql, 'Member', {
@@ -100,7 +111,18 @@ async function member(ctx: FixtureContext, name: string, row: { programId: strin
 }
 
 /** A client, numbered by its program. */
-async function client(ctx: FixtureContext, name: string, row: { programId: string; sex: string; ageBand: string; firstContactAt: string; status?: 'active' | 'closed'; caseManager?: string }) {
+async function client(
+  ctx: FixtureContext,
+  name: string,
+  row: {
+    programId: string;
+    sex: string;
+    ageBand: string;
+    firstContactAt: string;
+    status?: 'active' | 'closed';
+    caseManager?: string;
+  },
+) {
   const n = await nextNumber(ctx, row.programId, 'nextClientNumber');
   const clientId = randomUUID();
   ctx.ids.set(`client.${name}`, clientId);
@@ -116,7 +138,14 @@ async function client(ctx: FixtureContext, name: string, row: { programId: strin
     caseManagerId: row.caseManager ? id(ctx, `member.${row.caseManager}`) : null,
     updatedAt: utc(row.firstContactAt),
   });
-  await audit(ctx, { programId: row.programId, actor: null, action: 'client.create', entityType: 'client', entityId: clientId, at: row.firstContactAt });
+  await audit(ctx, {
+    programId: row.programId,
+    actor: null,
+    action: 'client.create',
+    entityType: 'client',
+    entityId: clientId,
+    at: row.firstContactAt,
+  });
 }
 
 /**
@@ -177,13 +206,29 @@ async function contact(
     idempotencyKey: `k-${contactId}`,
     createdAt: utc(row.occurredAt),
   });
-  await audit(ctx, { programId: row.programId, actor: row.author, action: 'contact.create', entityType: 'contact', entityId: contactId, at: row.occurredAt });
+  await audit(ctx, {
+    programId: row.programId,
+    actor: row.author,
+    action: 'contact.create',
+    entityType: 'contact',
+    entityId: contactId,
+    at: row.occurredAt,
+  });
 }
 
 async function followUp(
   ctx: FixtureContext,
   name: string,
-  row: { programId: string; client: string; origin: string; dueAt: string; assignee?: string; status: 'pending' | 'done' | 'cancelled'; metBy?: string; version?: number },
+  row: {
+    programId: string;
+    client: string;
+    origin: string;
+    dueAt: string;
+    assignee?: string;
+    status: 'pending' | 'done' | 'cancelled';
+    metBy?: string;
+    version?: number;
+  },
 ) {
   const followUpId = randomUUID();
   ctx.ids.set(`followup.${name}`, followUpId);
@@ -200,16 +245,38 @@ async function followUp(
     metByContactId: row.metBy ? id(ctx, `contact.${row.metBy}`) : null,
     updatedAt: utc(row.dueAt),
   });
-  await audit(ctx, { programId: row.programId, actor: null, action: 'followup.create', entityType: 'followup', entityId: followUpId, at: row.dueAt });
+  await audit(ctx, {
+    programId: row.programId,
+    actor: null,
+    action: 'followup.create',
+    entityType: 'followup',
+    entityId: followUpId,
+    at: row.dueAt,
+  });
   if (row.status !== 'pending') {
-    await audit(ctx, { programId: row.programId, actor: row.assignee ?? null, action: 'followup.complete', entityType: 'followup', entityId: followUpId, at: row.dueAt });
+    await audit(ctx, {
+      programId: row.programId,
+      actor: row.assignee ?? null,
+      action: 'followup.complete',
+      entityType: 'followup',
+      entityId: followUpId,
+      at: row.dueAt,
+    });
   }
 }
 
 /** An audit row with the columns of the init schema; later steps add rows using their columns. */
 async function audit(
   ctx: FixtureContext,
-  row: { programId: string; actor: string | null; action: string; entityType: string; entityId: string; at: string; extra?: Record<string, unknown> },
+  row: {
+    programId: string;
+    actor: string | null;
+    action: string;
+    entityType: string;
+    entityId: string;
+    at: string;
+    extra?: Record<string, unknown>;
+  },
 ) {
   await insert(ctx.sql, 'AuditEvent', {
     programId: row.programId,
@@ -226,43 +293,180 @@ export const FIXTURE_STEPS: Record<string, FixtureStep> = {
   /** Programs, the roster, clients (active, closed, with and without a case manager), contacts with v1 notes, follow-ups in each status. */
   '20261122000000_init': async (ctx) => {
     for (const p of [
-      { id: 'alpha', name: 'Alpha Co-Responders', timezone: 'America/New_York', startDate: '2024-03-01', clientCodePrefix: 'PIC' },
-      { id: 'beta', name: 'Beta Co-Responders', timezone: 'America/Los_Angeles', startDate: '2024-01-01', clientCodePrefix: 'DOV' },
+      {
+        id: 'alpha',
+        name: 'Alpha Co-Responders',
+        timezone: 'America/New_York',
+        startDate: '2024-03-01',
+        clientCodePrefix: 'PIC',
+      },
+      {
+        id: 'beta',
+        name: 'Beta Co-Responders',
+        timezone: 'America/Los_Angeles',
+        startDate: '2024-01-01',
+        clientCodePrefix: 'DOV',
+      },
     ]) {
       await insert(ctx.sql, 'Program', { ...p, updatedAt: utc('2026-11-01T12:00:00Z') });
     }
     await member(ctx, 'clin', { programId: 'alpha', platformUserId: 'U0CLIN1', roles: ['clinician'] });
     await member(ctx, 'cm', { programId: 'alpha', platformUserId: 'U0CM1', roles: ['case_manager'] });
     await member(ctx, 'sup', { programId: 'alpha', platformUserId: 'U0SUP1', roles: ['supervisor', 'leadership'] });
-    await member(ctx, 'gone', { programId: 'alpha', platformUserId: 'U0GONE', roles: ['clinician', 'admin'], active: false });
+    await member(ctx, 'gone', {
+      programId: 'alpha',
+      platformUserId: 'U0GONE',
+      roles: ['clinician', 'admin'],
+      active: false,
+    });
     await member(ctx, 'clinB', { programId: 'beta', platformUserId: 'U0BETA1', roles: ['clinician'] });
 
-    await client(ctx, 'a1', { programId: 'alpha', sex: 'F', ageBand: '35-44', firstContactAt: '2026-11-02T14:05:00Z', caseManager: 'cm' });
-    await client(ctx, 'a2', { programId: 'alpha', sex: 'M', ageBand: '18-24', firstContactAt: '2026-11-03T03:30:00Z', status: 'closed' });
+    await client(ctx, 'a1', {
+      programId: 'alpha',
+      sex: 'F',
+      ageBand: '35-44',
+      firstContactAt: '2026-11-02T14:05:00Z',
+      caseManager: 'cm',
+    });
+    await client(ctx, 'a2', {
+      programId: 'alpha',
+      sex: 'M',
+      ageBand: '18-24',
+      firstContactAt: '2026-11-03T03:30:00Z',
+      status: 'closed',
+    });
     await client(ctx, 'a3', { programId: 'alpha', sex: 'X', ageBand: '65+', firstContactAt: '2026-11-05T20:15:00Z' });
     await client(ctx, 'b1', { programId: 'beta', sex: 'F', ageBand: '25-34', firstContactAt: '2026-11-04T18:00:00Z' });
 
-    await contact(ctx, 'c1', { programId: 'alpha', client: 'a1', author: 'clin', occurredAt: '2026-11-02T14:05:00Z', notes: 'v1-retired', followUpDate: '2026-11-04', followUpAssignee: 'cm' });
-    await contact(ctx, 'c2', { programId: 'alpha', client: 'a1', author: 'cm', occurredAt: '2026-11-04T15:00:00Z', notes: 'v1', source: 'follow_up' });
-    await contact(ctx, 'c3', { programId: 'alpha', client: 'a2', author: 'gone', occurredAt: '2026-11-03T03:30:00Z', notes: null, followUpDate: '2026-11-06', services: [], referrals: [] });
-    await contact(ctx, 'c4', { programId: 'alpha', client: 'a3', author: 'clin', occurredAt: '2026-11-05T20:15:00Z', notes: 'v1', followUpDate: '2026-11-30', followUpAssignee: 'cm' });
-    await contact(ctx, 'c5', { programId: 'beta', client: 'b1', author: 'clinB', occurredAt: '2026-11-04T18:00:00Z', notes: 'v1', followUpDate: '2026-11-25' });
+    await contact(ctx, 'c1', {
+      programId: 'alpha',
+      client: 'a1',
+      author: 'clin',
+      occurredAt: '2026-11-02T14:05:00Z',
+      notes: 'v1-retired',
+      followUpDate: '2026-11-04',
+      followUpAssignee: 'cm',
+    });
+    await contact(ctx, 'c2', {
+      programId: 'alpha',
+      client: 'a1',
+      author: 'cm',
+      occurredAt: '2026-11-04T15:00:00Z',
+      notes: 'v1',
+      source: 'follow_up',
+    });
+    await contact(ctx, 'c3', {
+      programId: 'alpha',
+      client: 'a2',
+      author: 'gone',
+      occurredAt: '2026-11-03T03:30:00Z',
+      notes: null,
+      followUpDate: '2026-11-06',
+      services: [],
+      referrals: [],
+    });
+    await contact(ctx, 'c4', {
+      programId: 'alpha',
+      client: 'a3',
+      author: 'clin',
+      occurredAt: '2026-11-05T20:15:00Z',
+      notes: 'v1',
+      followUpDate: '2026-11-30',
+      followUpAssignee: 'cm',
+    });
+    await contact(ctx, 'c5', {
+      programId: 'beta',
+      client: 'b1',
+      author: 'clinB',
+      occurredAt: '2026-11-04T18:00:00Z',
+      notes: 'v1',
+      followUpDate: '2026-11-25',
+    });
 
-    await followUp(ctx, 'done', { programId: 'alpha', client: 'a1', origin: 'c1', dueAt: '2026-11-04T14:00:00Z', assignee: 'cm', status: 'done', metBy: 'c2' });
-    await followUp(ctx, 'cancelled', { programId: 'alpha', client: 'a2', origin: 'c3', dueAt: '2026-11-06T14:00:00Z', status: 'cancelled', version: 2 });
-    await followUp(ctx, 'pending', { programId: 'alpha', client: 'a3', origin: 'c4', dueAt: '2026-11-30T14:00:00Z', assignee: 'cm', status: 'pending', version: 3 });
-    await followUp(ctx, 'pendingB', { programId: 'beta', client: 'b1', origin: 'c5', dueAt: '2026-11-25T17:00:00Z', status: 'pending' });
-    await audit(ctx, { programId: 'alpha', actor: 'sup', action: 'client.read', entityType: 'client', entityId: id(ctx, 'client.a1'), at: '2026-11-06T09:00:00Z' });
+    await followUp(ctx, 'done', {
+      programId: 'alpha',
+      client: 'a1',
+      origin: 'c1',
+      dueAt: '2026-11-04T14:00:00Z',
+      assignee: 'cm',
+      status: 'done',
+      metBy: 'c2',
+    });
+    await followUp(ctx, 'cancelled', {
+      programId: 'alpha',
+      client: 'a2',
+      origin: 'c3',
+      dueAt: '2026-11-06T14:00:00Z',
+      status: 'cancelled',
+      version: 2,
+    });
+    await followUp(ctx, 'pending', {
+      programId: 'alpha',
+      client: 'a3',
+      origin: 'c4',
+      dueAt: '2026-11-30T14:00:00Z',
+      assignee: 'cm',
+      status: 'pending',
+      version: 3,
+    });
+    await followUp(ctx, 'pendingB', {
+      programId: 'beta',
+      client: 'b1',
+      origin: 'c5',
+      dueAt: '2026-11-25T17:00:00Z',
+      status: 'pending',
+    });
+    await audit(ctx, {
+      programId: 'alpha',
+      actor: 'sup',
+      action: 'client.read',
+      entityType: 'client',
+      entityId: id(ctx, 'client.a1'),
+      at: '2026-11-06T09:00:00Z',
+    });
   },
 
   /** Who last changed a follow-up, and the reminders sent about them (sent, failed, claimed). */
   '20261122230000_follow_up_nudges': async (ctx) => {
-    await ctx.sql.query('UPDATE "FollowUp" SET "lastActorId" = $1 WHERE id = $2', [id(ctx, 'member.cm'), id(ctx, 'followup.done')]);
-    await ctx.sql.query('UPDATE "FollowUp" SET "lastActorId" = $1 WHERE id = $2', [id(ctx, 'member.sup'), id(ctx, 'followup.cancelled')]);
+    await ctx.sql.query('UPDATE "FollowUp" SET "lastActorId" = $1 WHERE id = $2', [
+      id(ctx, 'member.cm'),
+      id(ctx, 'followup.done'),
+    ]);
+    await ctx.sql.query('UPDATE "FollowUp" SET "lastActorId" = $1 WHERE id = $2', [
+      id(ctx, 'member.sup'),
+      id(ctx, 'followup.cancelled'),
+    ]);
     const nudges = [
-      { followUp: 'pending', version: 3, kind: 'due', recipient: 'U0CM1', channel: 'D0CM1', messageTs: '1764500000.000100', sentAt: '2026-11-30T14:00:05Z', error: null },
-      { followUp: 'pending', version: 3, kind: 'escalation', recipient: 'U0SUP1', channel: null, messageTs: null, sentAt: null, error: 'channel_not_found' },
-      { followUp: 'pendingB', version: 1, kind: 'overdue', recipient: 'U0BETA1', channel: null, messageTs: null, sentAt: null, error: null },
+      {
+        followUp: 'pending',
+        version: 3,
+        kind: 'due',
+        recipient: 'U0CM1',
+        channel: 'D0CM1',
+        messageTs: '1764500000.000100',
+        sentAt: '2026-11-30T14:00:05Z',
+        error: null,
+      },
+      {
+        followUp: 'pending',
+        version: 3,
+        kind: 'escalation',
+        recipient: 'U0SUP1',
+        channel: null,
+        messageTs: null,
+        sentAt: null,
+        error: 'channel_not_found',
+      },
+      {
+        followUp: 'pendingB',
+        version: 1,
+        kind: 'overdue',
+        recipient: 'U0BETA1',
+        channel: null,
+        messageTs: null,
+        sentAt: null,
+        error: null,
+      },
     ];
     for (const [i, n] of nudges.entries()) {
       const nudgeId = randomUUID();
@@ -286,23 +490,68 @@ export const FIXTURE_STEPS: Record<string, FixtureStep> = {
   /** Digests posted and one still posting, weekly and quarterly, scheduled and asked for. */
   '20261122233000_digest_runs': async (ctx) => {
     const runs = [
-      { programId: 'alpha', kind: 'week', periodLabel: '2026-W45', status: 'posted', channel: 'C0LEAD', messageTs: '1763400000.000200', requestedBy: null, postedAt: '2026-11-09T13:00:02Z' },
-      { programId: 'alpha', kind: 'quarter', periodLabel: '2026-Q3', status: 'posting', channel: null, messageTs: null, requestedBy: id(ctx, 'member.sup'), postedAt: null },
-      { programId: 'beta', kind: 'week', periodLabel: '2026-W45', status: 'posted', channel: 'C0BETA', messageTs: '1763400000.000300', requestedBy: null, postedAt: '2026-11-09T16:00:01Z' },
+      {
+        programId: 'alpha',
+        kind: 'week',
+        periodLabel: '2026-W45',
+        status: 'posted',
+        channel: 'C0LEAD',
+        messageTs: '1763400000.000200',
+        requestedBy: null,
+        postedAt: '2026-11-09T13:00:02Z',
+      },
+      {
+        programId: 'alpha',
+        kind: 'quarter',
+        periodLabel: '2026-Q3',
+        status: 'posting',
+        channel: null,
+        messageTs: null,
+        requestedBy: id(ctx, 'member.sup'),
+        postedAt: null,
+      },
+      {
+        programId: 'beta',
+        kind: 'week',
+        periodLabel: '2026-W45',
+        status: 'posted',
+        channel: 'C0BETA',
+        messageTs: '1763400000.000300',
+        requestedBy: null,
+        postedAt: '2026-11-09T16:00:01Z',
+      },
     ];
     for (const r of runs) {
-      await insert(ctx.sql, 'DigestRun', { id: randomUUID(), ...r, platform: 'slack', claimedAt: utc('2026-11-09T13:00:00Z'), postedAt: r.postedAt ? utc(r.postedAt) : null });
+      await insert(ctx.sql, 'DigestRun', {
+        id: randomUUID(),
+        ...r,
+        platform: 'slack',
+        claimedAt: utc('2026-11-09T13:00:00Z'),
+        postedAt: r.postedAt ? utc(r.postedAt) : null,
+      });
     }
   },
 
   /** A contact imported from a file: no author on the roster. */
   '20261122234500_contact_author_optional': async (ctx) => {
-    await contact(ctx, 'imported', { programId: 'alpha', client: 'a2', author: null, occurredAt: '2026-10-20T16:00:00Z', notes: 'v1', source: 'walk_in' });
+    await contact(ctx, 'imported', {
+      programId: 'alpha',
+      client: 'a2',
+      author: null,
+      occurredAt: '2026-10-20T16:00:00Z',
+      notes: 'v1',
+      source: 'walk_in',
+    });
   },
 
   /** A Teams member, where carelog reaches them, and a contact and reminder of theirs. */
   '20261201000000_teams': async (ctx) => {
-    await member(ctx, 'teamsClin', { programId: 'alpha', platform: 'teams', platformUserId: '29:1AbCdEfTeamsUser', roles: ['clinician', 'case_manager'] });
+    await member(ctx, 'teamsClin', {
+      programId: 'alpha',
+      platform: 'teams',
+      platformUserId: '29:1AbCdEfTeamsUser',
+      roles: ['clinician', 'case_manager'],
+    });
     await insert(ctx.sql, 'ConversationRef', {
       id: randomUUID(),
       platform: 'teams',
@@ -312,8 +561,23 @@ export const FIXTURE_STEPS: Record<string, FixtureStep> = {
       conversationId: 'a:1Xyz-personal-chat',
       updatedAt: utc('2026-12-01T08:00:00Z'),
     });
-    await contact(ctx, 'teams', { programId: 'alpha', client: 'a3', author: 'teamsClin', occurredAt: '2026-12-01T09:10:00Z', notes: 'v1', followUpDate: '2026-12-03', followUpAssignee: 'teamsClin' });
-    await followUp(ctx, 'teams', { programId: 'alpha', client: 'a3', origin: 'teams', dueAt: '2026-12-03T14:00:00Z', assignee: 'teamsClin', status: 'pending' });
+    await contact(ctx, 'teams', {
+      programId: 'alpha',
+      client: 'a3',
+      author: 'teamsClin',
+      occurredAt: '2026-12-01T09:10:00Z',
+      notes: 'v1',
+      followUpDate: '2026-12-03',
+      followUpAssignee: 'teamsClin',
+    });
+    await followUp(ctx, 'teams', {
+      programId: 'alpha',
+      client: 'a3',
+      origin: 'teams',
+      dueAt: '2026-12-03T14:00:00Z',
+      assignee: 'teamsClin',
+      status: 'pending',
+    });
     await insert(ctx.sql, 'Nudge', {
       id: randomUUID(),
       followUpId: id(ctx, 'followup.teams'),
@@ -330,9 +594,33 @@ export const FIXTURE_STEPS: Record<string, FixtureStep> = {
 
   /** Bulk actions and lists audited with how many rows they covered. */
   '20261201074500_audit_event_count': async (ctx) => {
-    await audit(ctx, { programId: 'alpha', actor: null, action: 'notes.rekey', entityType: 'program', entityId: 'alpha', at: '2026-12-01T10:00:00Z', extra: { count: 4 } });
-    await audit(ctx, { programId: 'alpha', actor: 'cm', action: 'followup.list', entityType: 'member', entityId: id(ctx, 'member.cm'), at: '2026-12-01T10:05:00Z', extra: { count: 2 } });
-    await audit(ctx, { programId: 'beta', actor: null, action: 'contact.export', entityType: 'program', entityId: 'beta', at: '2026-12-01T10:10:00Z', extra: { count: 1 } });
+    await audit(ctx, {
+      programId: 'alpha',
+      actor: null,
+      action: 'notes.rekey',
+      entityType: 'program',
+      entityId: 'alpha',
+      at: '2026-12-01T10:00:00Z',
+      extra: { count: 4 },
+    });
+    await audit(ctx, {
+      programId: 'alpha',
+      actor: 'cm',
+      action: 'followup.list',
+      entityType: 'member',
+      entityId: id(ctx, 'member.cm'),
+      at: '2026-12-01T10:05:00Z',
+      extra: { count: 2 },
+    });
+    await audit(ctx, {
+      programId: 'beta',
+      actor: null,
+      action: 'contact.export',
+      entityType: 'program',
+      entityId: 'beta',
+      at: '2026-12-01T10:10:00Z',
+      extra: { count: 1 },
+    });
   },
 
   /** Command-line actions audited with who ran them; from here on notes are sealed as v2. */
@@ -344,9 +632,18 @@ export const FIXTURE_STEPS: Record<string, FixtureStep> = {
       entityType: 'program',
       entityId: 'alpha',
       at: '2026-12-02T13:05:00Z',
-      extra: { count: 6, details: { osUser: 'operator', host: 'carelog-host', actor: null, notes: true, part2: false } },
+      extra: {
+        count: 6,
+        details: { osUser: 'operator', host: 'carelog-host', actor: null, notes: true, part2: false },
+      },
     });
-    await contact(ctx, 'v2', { programId: 'alpha', client: 'a1', author: 'clin', occurredAt: '2026-12-02T13:06:00Z', notes: 'v2' });
+    await contact(ctx, 'v2', {
+      programId: 'alpha',
+      client: 'a1',
+      author: 'clin',
+      occurredAt: '2026-12-02T13:06:00Z',
+      notes: 'v2',
+    });
   },
 
   /** Events that showed several clients name them all. */
@@ -369,6 +666,12 @@ export const FIXTURE_STEPS: Record<string, FixtureStep> = {
       at: '2026-12-02T13:11:00Z',
       extra: { clientIds: [id(ctx, 'client.a3')] },
     });
-    await contact(ctx, 'latest', { programId: 'beta', client: 'b1', author: 'clinB', occurredAt: '2026-12-02T13:12:00Z', notes: 'v2' });
+    await contact(ctx, 'latest', {
+      programId: 'beta',
+      client: 'b1',
+      author: 'clinB',
+      occurredAt: '2026-12-02T13:12:00Z',
+      notes: 'v2',
+    });
   },
 };

@@ -17,7 +17,10 @@ function sources(dir: string): string[] {
     return statSync(p).isDirectory() ? sources(p) : p.endsWith('.ts') ? [p] : [];
   });
 }
-const CODE = ['src', 'handlers', 'jobs'].flatMap((d) => sources(path.join(ROOT, d))).map((f) => readFileSync(f, 'utf8')).join('\n');
+const CODE = ['src', 'handlers', 'jobs']
+  .flatMap((d) => sources(path.join(ROOT, d)))
+  .map((f) => readFileSync(f, 'utf8'))
+  .join('\n');
 /** The data model, where the doc names a table (`FollowUp`) or a column (`Client.firstContactAt`). */
 const SCHEMA = readFileSync(path.join(ROOT, 'prisma/schema.prisma'), 'utf8');
 
@@ -32,7 +35,14 @@ describe('docs/architecture.md', () => {
   it('names only paths that exist', () => {
     const paths = spans.filter(isPath).map((s) => s.replace(/\/$/, ''));
     expect(paths.length).toBeGreaterThan(20);
-    expect(paths.filter((p) => !existsSync(path.join(ROOT, p)) && !existsSync(path.join(ROOT, 'src', p)) && !existsSync(path.join(ROOT, 'src/platforms/teams', p)))).toEqual([]);
+    expect(
+      paths.filter(
+        (p) =>
+          !existsSync(path.join(ROOT, p)) &&
+          !existsSync(path.join(ROOT, 'src', p)) &&
+          !existsSync(path.join(ROOT, 'src/platforms/teams', p)),
+      ),
+    ).toEqual([]);
   });
 
   it('names only functions, types and constants that carelog declares', () => {
@@ -41,8 +51,9 @@ describe('docs/architecture.md', () => {
     const declared = (name: string) => {
       const last = name.split('.').at(-1)!;
       return (
-        new RegExp(`(function\\*?|const|let|class|interface|type|enum|async)\\s+${last}\\b|\\b${last}\\s*[(:=]|\\b${last}\\s*<`).test(CODE) ||
-        new RegExp(`^model ${last} \\{|^\\s+${last}\\s+[A-Z]`, 'm').test(SCHEMA)
+        new RegExp(
+          `(function\\*?|const|let|class|interface|type|enum|async)\\s+${last}\\b|\\b${last}\\s*[(:=]|\\b${last}\\s*<`,
+        ).test(CODE) || new RegExp(`^model ${last} \\{|^\\s+${last}\\s+[A-Z]`, 'm').test(SCHEMA)
       );
     };
     expect(names.filter((n) => !declared(n))).toEqual([]);

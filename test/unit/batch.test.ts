@@ -27,9 +27,15 @@ describe('createBatcher', () => {
   });
 
   it('fails only the items answered with an Error', async () => {
-    const b = createBatcher<number, string>({ maxSize: 10, maxWaitMs: 5 }, async (xs) => xs.map((x) => (x % 2 ? new Error(`odd ${x}`) : `even ${x}`)));
+    const b = createBatcher<number, string>({ maxSize: 10, maxWaitMs: 5 }, async (xs) =>
+      xs.map((x) => (x % 2 ? new Error(`odd ${x}`) : `even ${x}`)),
+    );
     const settled = await Promise.allSettled([b.submit(1), b.submit(2), b.submit(3)]);
-    expect(settled.map((s) => (s.status === 'fulfilled' ? s.value : (s.reason as Error).message))).toEqual(['odd 1', 'even 2', 'odd 3']);
+    expect(settled.map((s) => (s.status === 'fulfilled' ? s.value : (s.reason as Error).message))).toEqual([
+      'odd 1',
+      'even 2',
+      'odd 3',
+    ]);
   });
 
   it('fails every item when the batch itself fails, or answers the wrong number of items', async () => {

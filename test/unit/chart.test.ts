@@ -9,7 +9,11 @@ const BLUE = [0x4c, 0x78, 0xa8];
 const isBlue = ([r, g, b]: number[]) => r === BLUE[0] && g === BLUE[1] && b === BLUE[2];
 const isDark = ([r, g, b]: number[]) => r! < 0x60 && g! < 0x60 && b! < 0x60;
 
-const quarters = (counts: number[]) => counts.map((count, i) => ({ label: `${2024 + Math.floor(i / 4)}-Q${(i % 4) + 1}${i === counts.length - 1 ? '*' : ''}`, count }));
+const quarters = (counts: number[]) =>
+  counts.map((count, i) => ({
+    label: `${2024 + Math.floor(i / 4)}-Q${(i % 4) + 1}${i === counts.length - 1 ? '*' : ''}`,
+    count,
+  }));
 
 /** The top row of the axis: the row with the most dark pixels. */
 function axisRow(img: DecodedPng): number {
@@ -94,7 +98,9 @@ describe('renderBarChartPng', () => {
     expect(bars).toHaveLength(4);
     const tallest = bars[2]!.height;
     expect(tallest).toBeGreaterThan(img.height * 0.7);
-    counts.forEach((c, i) => expect(Math.abs(bars[i]!.height - (tallest * c) / 115), `bar ${i}`).toBeLessThanOrEqual(1.5));
+    counts.forEach((c, i) =>
+      expect(Math.abs(bars[i]!.height - (tallest * c) / 115), `bar ${i}`).toBeLessThanOrEqual(1.5),
+    );
   });
 
   it('draws no bar for a zero count, and leaves its slot empty', () => {
@@ -180,7 +186,9 @@ describe('renderBarChartPng', () => {
   it('has a glyph for every character a digest label or title uses', () => {
     const unknown = renderBarChartPng([], { title: '?', width: 160, height: 120 });
     const chars = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-*:%().,';
-    const missing = [...chars].filter((ch) => renderBarChartPng([], { title: ch, width: 160, height: 120 }).equals(unknown));
+    const missing = [...chars].filter((ch) =>
+      renderBarChartPng([], { title: ch, width: 160, height: 120 }).equals(unknown),
+    );
     expect(missing).toEqual([]);
   });
 

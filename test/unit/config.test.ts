@@ -71,7 +71,11 @@ describe('parseEnv', () => {
     ['PORT', '70000', /PORT: must be a port number \(0-65535\)/],
     ['PORT', '-1', /PORT: /],
     ['DATABASE_URL', 'mysql://db/carelog', /DATABASE_URL: must be a postgres:\/\/ URL/],
-    ['CARELOG_ENCRYPTION_KEY', Buffer.alloc(16).toString('base64'), /CARELOG_ENCRYPTION_KEY: must be 32 bytes, base64-encoded/],
+    [
+      'CARELOG_ENCRYPTION_KEY',
+      Buffer.alloc(16).toString('base64'),
+      /CARELOG_ENCRYPTION_KEY: must be 32 bytes, base64-encoded/,
+    ],
     ['CARELOG_ENCRYPTION_KEY', 'a'.repeat(64), /CARELOG_ENCRYPTION_KEY: must be 32 bytes/],
     ['CARELOG_ENCRYPTION_OLD_KEYS', `${KEY},short`, /CARELOG_ENCRYPTION_OLD_KEYS: every key must be 32 bytes/],
     ['SLACK_BOT_TOKEN', 'xoxp-user-token', /SLACK_BOT_TOKEN: must be a bot token starting with xoxb-/],
@@ -127,7 +131,14 @@ describe('parseProgramFile', () => {
       'self_referral',
       'other',
     ]);
-    expect(keys(categories.services)).toEqual(['crisis_services', 'de_escalation', 'shelter_info', 'safety_planning', 'transport', 'other']);
+    expect(keys(categories.services)).toEqual([
+      'crisis_services',
+      'de_escalation',
+      'shelter_info',
+      'safety_planning',
+      'transport',
+      'other',
+    ]);
     expect(keys(categories.referrals)).toEqual([
       'mental_health_treatment',
       'addiction_treatment',
@@ -176,27 +187,63 @@ describe('parseProgramFile', () => {
       { key: 'addiction_treatment', label: 'Substance-use program', part2: true },
       { key: 'mental_health_treatment', label: 'Mental-health treatment', part2: false },
     ]);
-    expect(categories.services.map((c) => [c.key, c.part2])).toEqual([['addiction_treatment', true], ['transport', false]]);
+    expect(categories.services.map((c) => [c.key, c.part2])).toEqual([
+      ['addiction_treatment', true],
+      ['transport', false],
+    ]);
   });
 
   it('refuses part2: false on a Part 2 key, and a threshold below 3', () => {
-    const part2 = errorOf(() => parseProgramFile(programFile('    categories:\n      referrals: [{ key: addiction_treatment, label: Addiction, part2: false }]\n'), 'carelog.yml'));
-    expect(part2.message).toMatch(/programs\[0\]\.categories\.referrals\[0\]\.part2: this key is substance-use treatment \(42 CFR Part 2\)/);
+    const part2 = errorOf(() =>
+      parseProgramFile(
+        programFile(
+          '    categories:\n      referrals: [{ key: addiction_treatment, label: Addiction, part2: false }]\n',
+        ),
+        'carelog.yml',
+      ),
+    );
+    expect(part2.message).toMatch(
+      /programs\[0\]\.categories\.referrals\[0\]\.part2: this key is substance-use treatment \(42 CFR Part 2\)/,
+    );
     const below = errorOf(() => parseProgramFile(programFile('    digest: { suppressBelow: 2 }\n'), 'carelog.yml'));
     expect(below.message).toMatch(/programs\[0\]\.digest\.suppressBelow: must be at least 3/);
   });
 
   it.each([
     ['a bad timezone', { 'America/New_York': 'America/Gotham' }, /programs\[0\]\.timezone: must be an IANA time zone/],
-    ['a start date that is not a date', { '2024-03-01': 'March 1st' }, /programs\[0\]\.startDate: must be a date such as 2024-03-01/],
-    ['a start date that does not exist', { '2024-03-01': '2024-02-30' }, /programs\[0\]\.startDate: is not a real date/],
+    [
+      'a start date that is not a date',
+      { '2024-03-01': 'March 1st' },
+      /programs\[0\]\.startDate: must be a date such as 2024-03-01/,
+    ],
+    [
+      'a start date that does not exist',
+      { '2024-03-01': '2024-02-30' },
+      /programs\[0\]\.startDate: is not a real date/,
+    ],
     ['a start date in month 13', { '2024-03-01': '2024-13-01' }, /programs\[0\]\.startDate: is not a real date/],
     ['a bad program id', { 'id: wilmington': 'id: Wilmington PD' }, /programs\[0\]\.id: must be lower-case letters/],
-    ['a bad client code prefix', { 'clientCodePrefix: PIC': 'clientCodePrefix: pic' }, /programs\[0\]\.clientCodePrefix: must be 1-10 upper-case/],
-    ['a roster entry without a user id', { '{ slack: U0CLIN1, roles: [clinician] }': '{ roles: [clinician] }' }, /programs\[0\]\.roster\[0\]: needs a slack or teams user id/],
-    ['a roster entry with no roles', { 'roles: [clinician]': 'roles: []' }, /programs\[0\]\.roster\[0\]\.roles: needs at least one role/],
+    [
+      'a bad client code prefix',
+      { 'clientCodePrefix: PIC': 'clientCodePrefix: pic' },
+      /programs\[0\]\.clientCodePrefix: must be 1-10 upper-case/,
+    ],
+    [
+      'a roster entry without a user id',
+      { '{ slack: U0CLIN1, roles: [clinician] }': '{ roles: [clinician] }' },
+      /programs\[0\]\.roster\[0\]: needs a slack or teams user id/,
+    ],
+    [
+      'a roster entry with no roles',
+      { 'roles: [clinician]': 'roles: []' },
+      /programs\[0\]\.roster\[0\]\.roles: needs at least one role/,
+    ],
     ['an unknown role', { 'roles: [clinician]': 'roles: [sheriff]' }, /programs\[0\]\.roster\[0\]\.roles\[0\]: /],
-    ['a bad Slack user id', { 'slack: U0CLIN1': 'slack: jane' }, /programs\[0\]\.roster\[0\]\.slack: must be a Slack user id/],
+    [
+      'a bad Slack user id',
+      { 'slack: U0CLIN1': 'slack: jane' },
+      /programs\[0\]\.roster\[0\]\.slack: must be a Slack user id/,
+    ],
   ])('refuses %s and names the key path', (_what, replace, message) => {
     const err = errorOf(() => parseProgramFile(programFile('', replace), 'carelog.yml'));
     expect(err.code).toBe('config_invalid');
@@ -205,14 +252,19 @@ describe('parseProgramFile', () => {
   });
 
   it('refuses an unknown list under categories and names it', () => {
-    const err = errorOf(() => parseProgramFile(programFile('    categories:\n      outcomes: [resolved]\n'), 'carelog.yml'));
+    const err = errorOf(() =>
+      parseProgramFile(programFile('    categories:\n      outcomes: [resolved]\n'), 'carelog.yml'),
+    );
     expect(err.message).toMatch(/programs\[0\]\.categories: .*outcomes/);
   });
 
   it('refuses a category key with spaces and a list of more than 100 choices', () => {
     const many = Array.from({ length: 101 }, (_, i) => `s${i}`).join(', ');
     const err = errorOf(() =>
-      parseProgramFile(programFile(`    categories:\n      sources: ["Call for service"]\n      services: [${many}]\n`), 'carelog.yml'),
+      parseProgramFile(
+        programFile(`    categories:\n      sources: ["Call for service"]\n      services: [${many}]\n`),
+        'carelog.yml',
+      ),
     );
     expect(err.message).toMatch(/programs\[0\]\.categories\.sources\[0\]: a category key uses a-z, 0-9 and _/);
     expect(err.message).toMatch(/programs\[0\]\.categories\.services: at most 100 choices fit in one menu/);
@@ -221,11 +273,19 @@ describe('parseProgramFile', () => {
   it('refuses a category key longer than a Slack menu option can show', () => {
     const long = 'k'.repeat(76);
     const err = errorOf(() =>
-      parseProgramFile(programFile(`    categories:\n      sources: [${long}]\n      services: [{ key: ${long}, label: Long }]\n`), 'carelog.yml'),
+      parseProgramFile(
+        programFile(`    categories:\n      sources: [${long}]\n      services: [{ key: ${long}, label: Long }]\n`),
+        'carelog.yml',
+      ),
     );
     expect(err.message).toMatch(/programs\[0\]\.categories\.sources\[0\]: a category key is at most 75 characters/);
-    expect(err.message).toMatch(/programs\[0\]\.categories\.services\[0\]\.key: a category key is at most 75 characters/);
-    const ok = parseProgramFile(programFile(`    categories:\n      sources: [${'k'.repeat(75)}]\n`), 'carelog.yml')[0]!;
+    expect(err.message).toMatch(
+      /programs\[0\]\.categories\.services\[0\]\.key: a category key is at most 75 characters/,
+    );
+    const ok = parseProgramFile(
+      programFile(`    categories:\n      sources: [${'k'.repeat(75)}]\n`),
+      'carelog.yml',
+    )[0]!;
     expect(ok.categories.sources[0]!.label).toHaveLength(75);
   });
 
@@ -242,17 +302,24 @@ describe('parseProgramFile', () => {
     expect(err.message).toMatch(/programs\[1\]\.slack\.teamId: is required when several programs share one deployment/);
     expect(err.message).not.toMatch(/programs\[0\]/);
     // With both team ids it is fine.
-    expect(parseProgramFile(`${text}    slack: { teamId: T0BBB }\n`, 'carelog.yml').map((p) => p.id)).toEqual(['wilmington', 'dover']);
+    expect(parseProgramFile(`${text}    slack: { teamId: T0BBB }\n`, 'carelog.yml').map((p) => p.id)).toEqual([
+      'wilmington',
+      'dover',
+    ]);
   });
 
   it('refuses two programs on the same Slack team', () => {
     const second = PROGRAM.replace('id: wilmington', 'id: dover');
     const text = `programs:${PROGRAM}    slack: { teamId: T0AAA }\n${second}    slack: { teamId: T0AAA }\n`;
-    expect(errorOf(() => parseProgramFile(text, 'carelog.yml')).message).toMatch(/programs\[1\]\.slack\.teamId: "T0AAA" is used by two programs/);
+    expect(errorOf(() => parseProgramFile(text, 'carelog.yml')).message).toMatch(
+      /programs\[1\]\.slack\.teamId: "T0AAA" is used by two programs/,
+    );
   });
 
   it('refuses a file without programs', () => {
-    expect(errorOf(() => parseProgramFile('programs: []\n', 'carelog.yml')).message).toMatch(/programs: needs at least one program/);
+    expect(errorOf(() => parseProgramFile('programs: []\n', 'carelog.yml')).message).toMatch(
+      /programs: needs at least one program/,
+    );
     expect(errorOf(() => parseProgramFile('', 'carelog.yml')).message).toMatch(/\(top level\): /);
   });
 
@@ -312,7 +379,9 @@ describe('loadConfig', () => {
 
   it('reports problems in the file under the file’s name', () => {
     const { file } = tempConfig(programFile('', { 'America/New_York': 'Mars/Olympus' }));
-    expect(errorOf(() => loadConfig({ CARELOG_CONFIG: file })).message).toMatch(/^carelog\.yml is not valid:\n {2}programs\[0\]\.timezone: /);
+    expect(errorOf(() => loadConfig({ CARELOG_CONFIG: file })).message).toMatch(
+      /^carelog\.yml is not valid:\n {2}programs\[0\]\.timezone: /,
+    );
   });
 
   it('in production, requires the notes key and Slack credentials and names each', () => {
@@ -324,7 +393,12 @@ describe('loadConfig', () => {
     expect(err.message).toContain('SLACK_BOT_TOKEN: required in production');
 
     const onlyKeyMissing = errorOf(() =>
-      loadConfig({ NODE_ENV: 'production', CARELOG_CONFIG: file, SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 'shh' }),
+      loadConfig({
+        NODE_ENV: 'production',
+        CARELOG_CONFIG: file,
+        SLACK_BOT_TOKEN: 'xoxb-1',
+        SLACK_SIGNING_SECRET: 'shh',
+      }),
     );
     expect(onlyKeyMissing.message).toContain('CARELOG_ENCRYPTION_KEY');
     expect(onlyKeyMissing.message).not.toContain('SLACK_');
@@ -344,23 +418,36 @@ describe('loadConfig', () => {
     const { file } = tempConfig(programFile());
     expect(loadConfig({ CARELOG_CONFIG: file }).env.HOST).toBe('127.0.0.1');
     expect(loadConfig({ CARELOG_CONFIG: file, HOST: '' }).env.HOST).toBe('127.0.0.1');
-    for (const host of ['127.0.0.1', '127.0.1.1', '::1', '[::1]', 'localhost']) expect(loadConfig({ CARELOG_CONFIG: file, HOST: host }).env.HOST).toBe(host);
+    for (const host of ['127.0.0.1', '127.0.1.1', '::1', '[::1]', 'localhost'])
+      expect(loadConfig({ CARELOG_CONFIG: file, HOST: host }).env.HOST).toBe(host);
     for (const host of ['0.0.0.0', '::', '192.168.1.20', '10.0.0.5', 'fe80::1', 'carelog.lan']) {
       const err = errorOf(() => loadConfig({ CARELOG_CONFIG: file, HOST: host }));
       expect(err.code).toBe('config_invalid');
       expect(err.message).toContain(`HOST: ${host} listens beyond this machine, but SLACK_BOT_TOKEN is not set`);
-      expect(err.message).toMatch(/set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET of a real Slack app, or HOST=127\.0\.0\.1/);
+      expect(err.message).toMatch(
+        /set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET of a real Slack app, or HOST=127\.0\.0\.1/,
+      );
     }
     // With a real Slack app, any HOST (the Docker image sets 0.0.0.0), and the default stays 0.0.0.0.
     const real = { CARELOG_CONFIG: file, SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 'shh' };
     expect(loadConfig({ ...real, HOST: '0.0.0.0' }).env.HOST).toBe('0.0.0.0');
     expect(loadConfig(real).env.HOST).toBe('0.0.0.0');
-    expect(loadConfig({ NODE_ENV: 'production', CARELOG_ENCRYPTION_KEY: KEY, ...real, HOST: '0.0.0.0' }).env.HOST).toBe('0.0.0.0');
+    expect(loadConfig({ NODE_ENV: 'production', CARELOG_ENCRYPTION_KEY: KEY, ...real, HOST: '0.0.0.0' }).env.HOST).toBe(
+      '0.0.0.0',
+    );
   });
 
   it('knows a loopback host from one reachable over a network', () => {
-    expect(['127.0.0.1', '127.255.0.9', '::1', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1', '[::1]', 'LOCALHOST'].filter((h) => !isLoopbackHost(h))).toEqual([]);
-    expect(['0.0.0.0', '::', '', '192.168.0.1', '::ffff:10.0.0.1', 'localhost.example.org', 'fe80::1'].filter(isLoopbackHost)).toEqual([]);
+    expect(
+      ['127.0.0.1', '127.255.0.9', '::1', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1', '[::1]', 'LOCALHOST'].filter(
+        (h) => !isLoopbackHost(h),
+      ),
+    ).toEqual([]);
+    expect(
+      ['0.0.0.0', '::', '', '192.168.0.1', '::ffff:10.0.0.1', 'localhost.example.org', 'fe80::1'].filter(
+        isLoopbackHost,
+      ),
+    ).toEqual([]);
   });
 
   it('requires a signing secret with a bot token, unless Socket Mode is on', () => {
@@ -368,6 +455,8 @@ describe('loadConfig', () => {
     expect(errorOf(() => loadConfig({ CARELOG_CONFIG: file, SLACK_BOT_TOKEN: 'xoxb-1' })).message).toMatch(
       /SLACK_SIGNING_SECRET: required with SLACK_BOT_TOKEN unless SLACK_APP_TOKEN/,
     );
-    expect(loadConfig({ CARELOG_CONFIG: file, SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' }).slackSimulated).toBe(false);
+    expect(
+      loadConfig({ CARELOG_CONFIG: file, SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' }).slackSimulated,
+    ).toBe(false);
   });
 });

@@ -18,12 +18,20 @@ import { buildContactForm } from '../../src/views/contact-form.js';
 import { FIELD, NEW_CLIENT, NOTES_MAX_LENGTH, type ContactDraft } from '../../src/domain/contact-draft.js';
 import { checkModal, LIMITS } from '../support/block-kit-limits.js';
 
-const CTX: RenderContext = { timezone: 'America/New_York', metadata: { programId: 'wilmington', channelId: 'C0456DEF' } };
+const CTX: RenderContext = {
+  timezone: 'America/New_York',
+  metadata: { programId: 'wilmington', channelId: 'C0456DEF' },
+};
 const CLIENT_ID = '6f1c2a9e-3b4d-4c5e-8f70-123456789abc';
 
 type TBlock = { type: string; block_id: string; element: Record<string, unknown> & { type: string } };
 
-function render(draft: ContactDraft, categories: TCategories = DEFAULT_CATEGORIES, ctx: Partial<RenderContext> = {}, notice?: string): View {
+function render(
+  draft: ContactDraft,
+  categories: TCategories = DEFAULT_CATEGORIES,
+  ctx: Partial<RenderContext> = {},
+  notice?: string,
+): View {
   return renderContactModal(buildContactForm({ categories, draft, ...(notice ? { notice } : {}) }), { ...CTX, ...ctx });
 }
 
@@ -158,9 +166,17 @@ describe('the Block Kit limits checker', () => {
       callback_id: 'c'.repeat(256),
       blocks: [
         { ...blocks[0]!, block_id: 'b'.repeat(256), label: { type: 'plain_text', text: 'l'.repeat(2001) } },
-        { ...blocks[1]!, block_id: blocks[2]!.block_id, element: { ...blocks[1]!.element, action_id: 'a'.repeat(256) } },
+        {
+          ...blocks[1]!,
+          block_id: blocks[2]!.block_id,
+          element: { ...blocks[1]!.element, action_id: 'a'.repeat(256) },
+        },
         ...blocks.slice(2),
-        ...Array.from({ length: 100 }, (_, i) => ({ type: 'section', block_id: `s${i}`, text: { type: 'mrkdwn', text: 't'.repeat(i === 0 ? 3001 : 1) } })),
+        ...Array.from({ length: 100 }, (_, i) => ({
+          type: 'section',
+          block_id: `s${i}`,
+          text: { type: 'mrkdwn', text: 't'.repeat(i === 0 ? 3001 : 1) },
+        })),
       ],
     };
     expect(checkModal(long)).toEqual([
@@ -183,9 +199,15 @@ describe('the Block Kit limits checker', () => {
     const source = blocks.findIndex((b) => b.block_id === FIELD.source);
     const notes = blocks.findIndex((b) => b.block_id === FIELD.notes);
     const client = blocks.findIndex((b) => b.block_id === FIELD.client);
-    blocks[source]!.element = { ...blocks[source]!.element, initial_option: { text: { type: 'plain_text', text: 'Walk-in' }, value: 'walk_in' } };
+    blocks[source]!.element = {
+      ...blocks[source]!.element,
+      initial_option: { text: { type: 'plain_text', text: 'Walk-in' }, value: 'walk_in' },
+    };
     blocks[notes]!.element = { ...blocks[notes]!.element, max_length: 3001 };
-    blocks[client]!.element = { ...blocks[client]!.element, placeholder: { type: 'plain_text', text: 'p'.repeat(151) } };
+    blocks[client]!.element = {
+      ...blocks[client]!.element,
+      placeholder: { type: 'plain_text', text: 'p'.repeat(151) },
+    };
     expect(checkModal(view)).toEqual([
       `blocks[${client}].element.placeholder.text: 151 characters (max 150)`,
       `blocks[${source}].element.initial_option: not one of the options`,
@@ -200,15 +222,31 @@ describe('renderContactModal', () => {
     ['a new client', FULL_NEW_CLIENT],
     ['an existing client', FULL_EXISTING_CLIENT],
   ])('keeps the default form for %s within Slack’s limits', (_what, draft) => {
-    expect(checkModal(render(draft, DEFAULT_CATEGORIES, { clientLabel: 'PIC-0042' }, 'No client PIC-9999 in Wilmington Partners in Care.'))).toEqual([]);
+    expect(
+      checkModal(
+        render(
+          draft,
+          DEFAULT_CATEGORIES,
+          { clientLabel: 'PIC-0042' },
+          'No client PIC-9999 in Wilmington Partners in Care.',
+        ),
+      ),
+    ).toEqual([]);
   });
 
   it('keeps a program with 100 choices of 75-character labels in every list within the limits', () => {
     const categories = categoriesOf(100, 75);
-    const draft: ContactDraft = { client: NEW_CLIENT, sex: 'sex_099', ageBand: 'age_000', services: categories.services.map((c) => c.key) };
+    const draft: ContactDraft = {
+      client: NEW_CLIENT,
+      sex: 'sex_099',
+      ageBand: 'age_000',
+      services: categories.services.map((c) => c.key),
+    };
     const view = render(draft, categories);
     expect(checkModal(view)).toEqual([]);
-    const sources = blocksOf(view).find((b) => b.block_id === FIELD.source)!.element.options as { text: { text: string } }[];
+    const sources = blocksOf(view).find((b) => b.block_id === FIELD.source)!.element.options as {
+      text: { text: string };
+    }[];
     expect(sources).toHaveLength(100);
     expect(sources.every((o) => o.text.text.length === 75)).toBe(true);
   });
@@ -237,7 +275,8 @@ describe('renderContactModal', () => {
   });
 
   it('keeps categories given as bare keys, which become their labels, within the limits', () => {
-    const keys = (prefix: string) => `[${Array.from({ length: 100 }, (_, i) => `${prefix}${i}_`.padEnd(75, 'k')).join(', ')}]`;
+    const keys = (prefix: string) =>
+      `[${Array.from({ length: 100 }, (_, i) => `${prefix}${i}_`.padEnd(75, 'k')).join(', ')}]`;
     const yml = `programs:
   - id: wilmington
     name: Wilmington
@@ -257,7 +296,10 @@ describe('renderContactModal', () => {
     expect(readContactMetadata(view.private_metadata)).toEqual(CTX.metadata);
     for (const block of blocksOf(view)) expect(block.element.action_id).toBe(block.block_id);
     const client = blocksOf(view).find((b) => b.block_id === FIELD.client)!;
-    expect(client.element.initial_option).toEqual({ text: { type: 'plain_text', text: 'PIC-0042', emoji: true }, value: CLIENT_ID });
+    expect(client.element.initial_option).toEqual({
+      text: { type: 'plain_text', text: 'PIC-0042', emoji: true },
+      value: CLIENT_ID,
+    });
   });
 
   it('shows sex and age for a new client only', () => {
@@ -308,13 +350,23 @@ describe('readContactDraft', () => {
   });
 
   it('reads a partial draft without inventing values', () => {
-    const draft: ContactDraft = { client: CLIENT_ID, clientLabel: 'PIC-0042', date: '2026-11-20', time: '10:00', followUpAssignee: 'U0CASE1', followUpWanted: false };
+    const draft: ContactDraft = {
+      client: CLIENT_ID,
+      clientLabel: 'PIC-0042',
+      date: '2026-11-20',
+      time: '10:00',
+      followUpAssignee: 'U0CASE1',
+      followUpWanted: false,
+    };
     expect(roundTrip(draft, { clientLabel: 'PIC-0042' })).toEqual({ ...draft, services: [], referrals: [] });
   });
 });
 
 describe('clientOptions', () => {
-  const clients = Array.from({ length: 150 }, (_, i) => ({ id: `id-${i}`, code: `PIC-${String(150 - i).padStart(4, '0')}` }));
+  const clients = Array.from({ length: 150 }, (_, i) => ({
+    id: `id-${i}`,
+    code: `PIC-${String(150 - i).padStart(4, '0')}`,
+  }));
 
   it.each(['', 'n', 'NEW', ' new cl ', 'new client'])('offers “New client” first for %j', (query) => {
     const options = clientOptions(clients.slice(0, 3), query);

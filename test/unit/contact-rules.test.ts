@@ -1,12 +1,23 @@
 // src/domain/contact.ts: what a logged contact must satisfy, with errors keyed by form field.
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CATEGORIES } from '../../src/domain/categories.js';
-import { clientSearchRanges, formatClientCode, parseClientCode, validateContactDraft, type ContactRules } from '../../src/domain/contact.js';
+import {
+  clientSearchRanges,
+  formatClientCode,
+  parseClientCode,
+  validateContactDraft,
+  type ContactRules,
+} from '../../src/domain/contact.js';
 import { FIELD, NEW_CLIENT, type ContactDraft } from '../../src/domain/contact-draft.js';
 
 // Fri 20 Nov 2026, 10:00 in New York.
 const NOW = new Date('2026-11-20T15:00:00Z');
-const RULES: ContactRules = { categories: DEFAULT_CATEGORIES, timezone: 'America/New_York', startDate: '2024-03-01', now: NOW };
+const RULES: ContactRules = {
+  categories: DEFAULT_CATEGORIES,
+  timezone: 'America/New_York',
+  startDate: '2024-03-01',
+  now: NOW,
+};
 const CLIENT_ID = '6f1c2a9e-3b4d-4c5e-8f70-123456789abc';
 
 const NEW_CLIENT_DRAFT: ContactDraft = {
@@ -69,10 +80,23 @@ describe('validateContactDraft', () => {
   });
 
   it('accepts a minimal existing-client draft with empty optional fields', () => {
-    const value = valueOf({ ...EXISTING_DRAFT, incidentRef: '  ', minutesOnScene: '', notes: '   ', followUpWanted: false });
+    const value = valueOf({
+      ...EXISTING_DRAFT,
+      incidentRef: '  ',
+      minutesOnScene: '',
+      notes: '   ',
+      followUpWanted: false,
+    });
     expect(value.client).toEqual({ kind: 'existing', clientId: CLIENT_ID });
     expect(value.occurredAt.toISOString()).toBe('2026-11-20T13:05:00.000Z');
-    expect(value).toMatchObject({ services: [], referrals: [], incidentRef: null, minutesOnScene: null, followUpDate: null, notes: null });
+    expect(value).toMatchObject({
+      services: [],
+      referrals: [],
+      incidentRef: null,
+      minutesOnScene: null,
+      followUpDate: null,
+      notes: null,
+    });
   });
 
   it('reads the time in the program’s own zone', () => {
@@ -94,12 +118,23 @@ describe('validateContactDraft', () => {
   });
 
   it('refuses a client that is neither chosen from the list nor “New client”', () => {
-    expect(errorsOf({ ...EXISTING_DRAFT, client: 'PIC-0042' })).toEqual({ [FIELD.client]: 'Choose a client from the list, or “New client”.' });
+    expect(errorsOf({ ...EXISTING_DRAFT, client: 'PIC-0042' })).toEqual({
+      [FIELD.client]: 'Choose a client from the list, or “New client”.',
+    });
   });
 
   it('asks for sex and age of a new client, alongside every other problem at once', () => {
-    const errors = errorsOf({ ...NEW_CLIENT_DRAFT, sex: undefined, ageBand: undefined, source: undefined, minutesOnScene: '-5', time: '9am' });
-    expect(Object.keys(errors).sort()).toEqual([FIELD.ageBand, FIELD.minutesOnScene, FIELD.sex, FIELD.source, FIELD.time].sort());
+    const errors = errorsOf({
+      ...NEW_CLIENT_DRAFT,
+      sex: undefined,
+      ageBand: undefined,
+      source: undefined,
+      minutesOnScene: '-5',
+      time: '9am',
+    });
+    expect(Object.keys(errors).sort()).toEqual(
+      [FIELD.ageBand, FIELD.minutesOnScene, FIELD.sex, FIELD.source, FIELD.time].sort(),
+    );
     expect(errors[FIELD.sex]).toBe('Choose one (“Not reported” is fine).');
     expect(errors[FIELD.ageBand]).toBe('Choose one (“Not reported” is fine).');
   });
@@ -122,7 +157,9 @@ describe('validateContactDraft', () => {
   });
 
   it('refuses a contact before the program started', () => {
-    expect(errorsOf({ ...EXISTING_DRAFT, date: '2024-02-29' })).toEqual({ [FIELD.date]: 'The program started on 2024-03-01.' });
+    expect(errorsOf({ ...EXISTING_DRAFT, date: '2024-02-29' })).toEqual({
+      [FIELD.date]: 'The program started on 2024-03-01.',
+    });
     expect(check({ ...EXISTING_DRAFT, date: '2024-03-01', time: '00:00' }).ok).toBe(true);
   });
 
@@ -137,26 +174,43 @@ describe('validateContactDraft', () => {
 
   describe('follow-ups', () => {
     it('asks for a date when a follow-up is wanted', () => {
-      expect(errorsOf({ ...EXISTING_DRAFT, followUpWanted: true })).toEqual({ [FIELD.followUpDate]: 'Choose the date for the follow-up.' });
-      expect(errorsOf({ ...EXISTING_DRAFT, followUpWanted: true, followUpDate: ' ' })).toHaveProperty(FIELD.followUpDate);
+      expect(errorsOf({ ...EXISTING_DRAFT, followUpWanted: true })).toEqual({
+        [FIELD.followUpDate]: 'Choose the date for the follow-up.',
+      });
+      expect(errorsOf({ ...EXISTING_DRAFT, followUpWanted: true, followUpDate: ' ' })).toHaveProperty(
+        FIELD.followUpDate,
+      );
     });
 
     it('refuses a follow-up date in the past, counted in the program’s zone', () => {
-      expect(errorsOf({ ...EXISTING_DRAFT, followUpDate: '2026-11-19' })).toEqual({ [FIELD.followUpDate]: 'Choose today or a later date.' });
+      expect(errorsOf({ ...EXISTING_DRAFT, followUpDate: '2026-11-19' })).toEqual({
+        [FIELD.followUpDate]: 'Choose today or a later date.',
+      });
       expect(valueOf({ ...EXISTING_DRAFT, followUpDate: '2026-11-20' }).followUpDate).toBe('2026-11-20');
       // 22:00 on the 20th in New York is already the 21st in UTC: the 20th is still today.
       const lateEvening = new Date('2026-11-21T03:00:00Z');
-      expect(valueOf({ ...EXISTING_DRAFT, followUpDate: '2026-11-20' }, { now: lateEvening }).followUpDate).toBe('2026-11-20');
+      expect(valueOf({ ...EXISTING_DRAFT, followUpDate: '2026-11-20' }, { now: lateEvening }).followUpDate).toBe(
+        '2026-11-20',
+      );
     });
 
     it('refuses a follow-up more than a year out, or on a date that does not exist', () => {
-      expect(errorsOf({ ...EXISTING_DRAFT, followUpDate: '2027-11-22' })).toEqual({ [FIELD.followUpDate]: 'Choose a date within a year.' });
+      expect(errorsOf({ ...EXISTING_DRAFT, followUpDate: '2027-11-22' })).toEqual({
+        [FIELD.followUpDate]: 'Choose a date within a year.',
+      });
       expect(check({ ...EXISTING_DRAFT, followUpDate: '2027-11-21' }).ok).toBe(true);
-      expect(errorsOf({ ...EXISTING_DRAFT, followUpDate: '2026-11-31' })).toEqual({ [FIELD.followUpDate]: 'Enter a real date.' });
+      expect(errorsOf({ ...EXISTING_DRAFT, followUpDate: '2026-11-31' })).toEqual({
+        [FIELD.followUpDate]: 'Enter a real date.',
+      });
     });
 
     it('takes a follow-up date on its own to mean a follow-up is needed', () => {
-      const value = valueOf({ ...EXISTING_DRAFT, followUpWanted: false, followUpDate: '2026-11-24', followUpAssignee: 'U0CASE1' });
+      const value = valueOf({
+        ...EXISTING_DRAFT,
+        followUpWanted: false,
+        followUpDate: '2026-11-24',
+        followUpAssignee: 'U0CASE1',
+      });
       expect(value.followUpDate).toBe('2026-11-24');
       expect(value.followUpAssignee).toBe('U0CASE1');
     });
@@ -198,7 +252,9 @@ describe('validateContactDraft', () => {
   describe('free text and numbers', () => {
     it('allows notes up to 3000 characters and refuses more', () => {
       expect(valueOf({ ...EXISTING_DRAFT, notes: 'n'.repeat(3000) }).notes).toHaveLength(3000);
-      expect(errorsOf({ ...EXISTING_DRAFT, notes: 'n'.repeat(3001) })).toEqual({ [FIELD.notes]: 'Notes can be at most 3000 characters.' });
+      expect(errorsOf({ ...EXISTING_DRAFT, notes: 'n'.repeat(3001) })).toEqual({
+        [FIELD.notes]: 'Notes can be at most 3000 characters.',
+      });
     });
 
     it.each([
@@ -215,9 +271,12 @@ describe('validateContactDraft', () => {
       expect(valueOf({ ...EXISTING_DRAFT, minutesOnScene: '1440' }).minutesOnScene).toBe(1440);
     });
 
-    it.each(['CAD 2026', 'CAD<script>', '-2026', '#12', 'CAD_12', 'x'.repeat(41)])('refuses incident number %j', (ref) => {
-      expect(Object.keys(errorsOf({ ...EXISTING_DRAFT, incidentRef: ref }))).toEqual([FIELD.incidentRef]);
-    });
+    it.each(['CAD 2026', 'CAD<script>', '-2026', '#12', 'CAD_12', 'x'.repeat(41)])(
+      'refuses incident number %j',
+      (ref) => {
+        expect(Object.keys(errorsOf({ ...EXISTING_DRAFT, incidentRef: ref }))).toEqual([FIELD.incidentRef]);
+      },
+    );
 
     it.each(['CAD-2026-11831', '26/11831', 'INC#4.2', ' 12345 '])('accepts incident number %j', (ref) => {
       expect(valueOf({ ...EXISTING_DRAFT, incidentRef: ref }).incidentRef).toBe(ref.trim());
@@ -260,7 +319,8 @@ describe('client typeahead ranges', () => {
       [42_000_000, 42_999_999],
       [420_000_000, 429_999_999],
     ]);
-    for (const q of ['PIC-42', 'pic42', ' pic - 42 ']) expect(clientSearchRanges(q, 'PIC')).toEqual(clientSearchRanges('42', 'PIC'));
+    for (const q of ['PIC-42', 'pic42', ' pic - 42 '])
+      expect(clientSearchRanges(q, 'PIC')).toEqual(clientSearchRanges('42', 'PIC'));
   });
 
   it('reads leading zeros as the padded code being typed', () => {

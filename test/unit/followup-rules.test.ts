@@ -1,7 +1,16 @@
 // Follow-up rules: when a nudge fires, when it is overdue, where a snooze lands. New York time,
 // Mon–Fri 08:00–18:00, nudges at 09:00 unless a test says otherwise.
 import { describe, expect, it } from 'vitest';
-import { addWorkingDays, nextOpening, nudgeTime, overdueCutoff, overdueTime, snoozedUntil, weekdayOf, type FollowUpRules } from '../../src/domain/followups.js';
+import {
+  addWorkingDays,
+  nextOpening,
+  nudgeTime,
+  overdueCutoff,
+  overdueTime,
+  snoozedUntil,
+  weekdayOf,
+  type FollowUpRules,
+} from '../../src/domain/followups.js';
 import { addDays, fromLocal, toLocal } from '../../src/domain/time.js';
 
 const TZ = 'America/New_York';
@@ -57,7 +66,11 @@ describe('nudgeTime', () => {
   ] as const) {
     it(`stays at 09:00 New York time across ${label}, never the same instant twice`, () => {
       const instants: Date[] = [];
-      for (let d: string = from; d <= to; d = new Date(Date.parse(`${d}T12:00:00Z`) + 86_400_000).toISOString().slice(0, 10)) {
+      for (
+        let d: string = from;
+        d <= to;
+        d = new Date(Date.parse(`${d}T12:00:00Z`) + 86_400_000).toISOString().slice(0, 10)
+      ) {
         if (['sat', 'sun'].includes(weekdayOf(d))) continue;
         const at = nudgeTime(d, RULES);
         expect(toLocal(at, TZ)).toEqual({ date: d, time: '09:00' });
@@ -68,12 +81,20 @@ describe('nudgeTime', () => {
       }
       expect(instants).toHaveLength(10);
       expect(new Set(instants.map(iso)).size).toBe(10);
-      for (let i = 1; i < instants.length; i++) expect(instants[i]!.getTime()).toBeGreaterThan(instants[i - 1]!.getTime());
+      for (let i = 1; i < instants.length; i++)
+        expect(instants[i]!.getTime()).toBeGreaterThan(instants[i - 1]!.getTime());
     });
   }
 
   it('picks one instant in the fall-back hour and moves forward through the spring-forward gap', () => {
-    const always = { ...RULES, hours: { days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as FollowUpRules['hours']['days'], from: '00:00', to: '23:59' } };
+    const always = {
+      ...RULES,
+      hours: {
+        days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as FollowUpRules['hours']['days'],
+        from: '00:00',
+        to: '23:59',
+      },
+    };
     // 01:30 happens twice on 1 Nov 2026: the first (EDT, 05:30Z) is chosen.
     expect(iso(nudgeTime('2026-11-01', { ...always, nudgeAt: '01:30' }))).toBe('2026-11-01T05:30:00.000Z');
     // 02:30 never happens on 8 Mar 2026: it becomes 03:30 EDT (07:30Z).
@@ -112,7 +133,9 @@ describe('overdueTime', () => {
   });
 
   it('with zero working days is the nudge hour on the due day itself', () => {
-    expect(iso(overdueTime(new Date('2026-11-24T14:00:00Z'), { ...RULES, overdueAfterWorkingDays: 0 }))).toBe('2026-11-24T14:00:00.000Z');
+    expect(iso(overdueTime(new Date('2026-11-24T14:00:00Z'), { ...RULES, overdueAfterWorkingDays: 0 }))).toBe(
+      '2026-11-24T14:00:00.000Z',
+    );
   });
 
   it('keeps 09:00 local across a daylight-saving change', () => {
@@ -135,11 +158,18 @@ describe('overdueCutoff', () => {
     const cut = overdueCutoff(fromLocal('2026-11-23', '09:00', TZ), RULES);
     expect(toLocal(cut, TZ)).toEqual({ date: '2026-11-20', time: '00:00' });
     // One minute earlier, Thursday's follow-ups are not overdue yet.
-    expect(toLocal(overdueCutoff(fromLocal('2026-11-23', '08:59', TZ), RULES), TZ)).toEqual({ date: '2026-11-19', time: '00:00' });
+    expect(toLocal(overdueCutoff(fromLocal('2026-11-23', '08:59', TZ), RULES), TZ)).toEqual({
+      date: '2026-11-19',
+      time: '00:00',
+    });
   });
 
   it('agrees with overdueTime through a month of hours, with weekend days, zero and many working days, across DST', () => {
-    for (const rules of [RULES, { ...RULES, overdueAfterWorkingDays: 0 }, { ...RULES, overdueAfterWorkingDays: 15, hours: { ...RULES.hours, days: ['tue' as const] } }]) {
+    for (const rules of [
+      RULES,
+      { ...RULES, overdueAfterWorkingDays: 0 },
+      { ...RULES, overdueAfterWorkingDays: 15, hours: { ...RULES.hours, days: ['tue' as const] } },
+    ]) {
       for (let h = 0; h < 31 * 24; h += 13) {
         const at = new Date(Date.parse('2026-10-20T00:00:00Z') + h * 3_600_000);
         expect(toLocal(overdueCutoff(at, rules), TZ).date).toBe(firstNotOverdueDay(at, rules));

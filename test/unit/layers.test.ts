@@ -20,9 +20,14 @@ const rootsOf = (tree: string) => ['src', 'handlers', 'jobs'].filter((r) => exis
 
 async function check(tree: string): Promise<{ exitCode: number; output: string }> {
   const options = await extractDepcruiseOptions(CONFIG);
-  const result = await cruise(rootsOf(tree), { ...options, baseDir: path.join(FIXTURES, tree), tsConfig: { fileName: TS_CONFIG }, outputType: 'err' }, undefined, {
-    tsConfig: extractTSConfig(TS_CONFIG),
-  });
+  const result = await cruise(
+    rootsOf(tree),
+    { ...options, baseDir: path.join(FIXTURES, tree), tsConfig: { fileName: TS_CONFIG }, outputType: 'err' },
+    undefined,
+    {
+      tsConfig: extractTSConfig(TS_CONFIG),
+    },
+  );
   return { exitCode: result.exitCode, output: String(result.output) };
 }
 
@@ -35,10 +40,14 @@ describe('the layer rules', () => {
 
   it('make the command line npm run lint runs exit non-zero on an import cycle', () => {
     const tree = 'circular';
-    const run = spawnSync(process.execPath, [DEPCRUISE, ...rootsOf(tree), '--config', CONFIG, '--ts-config', TS_CONFIG, '--output-type', 'err'], {
-      cwd: path.join(FIXTURES, tree),
-      encoding: 'utf8',
-    });
+    const run = spawnSync(
+      process.execPath,
+      [DEPCRUISE, ...rootsOf(tree), '--config', CONFIG, '--ts-config', TS_CONFIG, '--output-type', 'err'],
+      {
+        cwd: path.join(FIXTURES, tree),
+        encoding: 'utf8',
+      },
+    );
     expect(run.status).not.toBe(0);
     expect(`${run.stdout}${run.stderr}`).toContain('error no-circular: src/services/a.ts');
   });
@@ -48,10 +57,26 @@ describe('the layer rules', () => {
     ['domain-imports-view', 'domain-is-pure', 'src/domain/contact.ts → src/views/form.ts'],
     // A type-only import counts: the view depends on what the service means.
     ['view-imports-service', 'views-use-only-the-domain', 'src/views/digest.ts → src/services/digest.ts'],
-    ['service-imports-platform', 'services-below-entry-points-and-platforms', 'src/services/nudges.ts → src/platforms/slack/mention.ts'],
-    ['platform-imports-handler', 'platforms-below-entry-points', 'src/platforms/slack/app.ts → handlers/slack/index.ts'],
-    ['handler-imports-db', 'entry-points-call-services-not-the-database', 'handlers/slack/contact.ts → src/db/client.ts'],
-    ['worker-imports-handler', 'only-the-composition-root-loads-entry-points', 'src/queue/workers.ts → handlers/slack/contact.ts'],
+    [
+      'service-imports-platform',
+      'services-below-entry-points-and-platforms',
+      'src/services/nudges.ts → src/platforms/slack/mention.ts',
+    ],
+    [
+      'platform-imports-handler',
+      'platforms-below-entry-points',
+      'src/platforms/slack/app.ts → handlers/slack/index.ts',
+    ],
+    [
+      'handler-imports-db',
+      'entry-points-call-services-not-the-database',
+      'handlers/slack/contact.ts → src/db/client.ts',
+    ],
+    [
+      'worker-imports-handler',
+      'only-the-composition-root-loads-entry-points',
+      'src/queue/workers.ts → handlers/slack/contact.ts',
+    ],
   ])('fail on %s, naming the rule %s and the import', async (tree, rule, where) => {
     const { exitCode, output } = await check(tree);
     expect(exitCode).not.toBe(0);

@@ -41,7 +41,12 @@ describe('errors in log lines', () => {
       expect(Object.keys(e).sort()).toEqual(['name', 'stack']);
       expect(e.name).toBe('TypeError');
       expect(e.stack).toMatch(/^TypeError: \[hidden\]\n {4}at /);
-      expect(e.stack!.split('\n').slice(1).every((l) => /^\s+at \S/.test(l))).toBe(true);
+      expect(
+        e
+          .stack!.split('\n')
+          .slice(1)
+          .every((l) => /^\s+at \S/.test(l)),
+      ).toBe(true);
       expect(e.stack).toContain('logger.test.ts');
     }
     expect(lines[0]).toMatchObject({ level: 50, contactId: 'c-1', msg: 'saving a contact failed' });
@@ -52,10 +57,13 @@ describe('errors in log lines', () => {
     const { logger, lines, raw } = capture();
     logger.error({ err: new CarelogError('encryption_envelope_rejected', `notes ${CANARY} do not open`) }, 'x');
 
-    const db = Object.assign(new pg.DatabaseError(`duplicate key value violates unique constraint: ${CANARY}`, 0, 'error'), {
-      code: '23505',
-      detail: `Key (code)=(${CANARY}) already exists.`,
-    });
+    const db = Object.assign(
+      new pg.DatabaseError(`duplicate key value violates unique constraint: ${CANARY}`, 0, 'error'),
+      {
+        code: '23505',
+        detail: `Key (code)=(${CANARY}) already exists.`,
+      },
+    );
     logger.error({ err: db }, 'x');
 
     const slack = Object.assign(new Error('An API error occurred: channel_not_found'), {
@@ -64,7 +72,11 @@ describe('errors in log lines', () => {
     });
     logger.error({ err: slack }, 'x');
 
-    const http = Object.assign(new Error(`Request failed: ${CANARY}`), { name: 'AxiosError', code: 'ERR_BAD_RESPONSE', config: { data: CANARY } });
+    const http = Object.assign(new Error(`Request failed: ${CANARY}`), {
+      name: 'AxiosError',
+      code: 'ERR_BAD_RESPONSE',
+      config: { data: CANARY },
+    });
     logger.error({ err: http }, 'x');
 
     expect(raw.join('')).not.toMatch(/CANARY|Jane|PIC-0042/);
@@ -73,7 +85,12 @@ describe('errors in log lines', () => {
     expect(errs[0]).not.toHaveProperty('message');
     expect(errs[1]).toMatchObject({ name: 'error', code: '23505' });
     expect(Object.keys(errs[1]!).sort()).toEqual(['code', 'name', 'stack']);
-    expect(errs[2]).toMatchObject({ name: 'Error', code: 'slack_webapi_platform_error', slackError: 'channel_not_found', message: 'An API error occurred: channel_not_found' });
+    expect(errs[2]).toMatchObject({
+      name: 'Error',
+      code: 'slack_webapi_platform_error',
+      slackError: 'channel_not_found',
+      message: 'An API error occurred: channel_not_found',
+    });
     expect(errs[2]!.stack).toMatch(/^Error: An API error occurred: channel_not_found\n/);
     expect(errs[3]).toMatchObject({ name: 'AxiosError', code: 'ERR_BAD_RESPONSE' });
   });
@@ -81,14 +98,25 @@ describe('errors in log lines', () => {
   it('shows what an error wrapped (Bolt’s `original`, `cause`) the same way, and anything thrown that is not an error by its type', () => {
     const { logger, lines, raw } = capture();
     const original = Object.assign(new Error(`insert failed: ${CANARY}`), { code: '23505' });
-    logger.error({ err: Object.assign(new Error(`listener failed: ${CANARY}`), { code: 'slack_bolt_unknown_error', original }) }, 'a Slack listener failed');
+    logger.error(
+      { err: Object.assign(new Error(`listener failed: ${CANARY}`), { code: 'slack_bolt_unknown_error', original }) },
+      'a Slack listener failed',
+    );
     logger.error({ err: new CarelogError('platform_unavailable', 'Slack refused', { cause: original }) }, 'x');
     logger.error({ err: CANARY }, 'a string was thrown');
     logger.error({ err: Object.assign(new Error('x'), { name: `${CANARY}` }) }, 'a name that is not one');
     expect(raw.join('')).not.toMatch(/CANARY|Jane|PIC-0042/);
     const errs = lines.map((l) => l.err as Record<string, unknown>);
-    expect(errs[0]).toMatchObject({ name: 'Error', code: 'slack_bolt_unknown_error', cause: { name: 'Error', code: '23505' } });
-    expect(errs[1]).toMatchObject({ name: 'CarelogError', code: 'platform_unavailable', cause: { name: 'Error', code: '23505' } });
+    expect(errs[0]).toMatchObject({
+      name: 'Error',
+      code: 'slack_bolt_unknown_error',
+      cause: { name: 'Error', code: '23505' },
+    });
+    expect(errs[1]).toMatchObject({
+      name: 'CarelogError',
+      code: 'platform_unavailable',
+      cause: { name: 'Error', code: '23505' },
+    });
     expect(errs[2]).toEqual({ name: 'string' });
     expect(errs[3]).toMatchObject({ name: 'Error' });
   });

@@ -7,7 +7,11 @@ import { SLACK_EVENTS_PATH } from '../../src/platforms/slack/receiver.js';
 const manifest = parse(readFileSync('manifest.yml', 'utf8')) as {
   features: { slash_commands: { command: string; url: string }[] };
   oauth_config: { scopes: { bot: string[] } };
-  settings: { event_subscriptions: { request_url: string; bot_events: string[] }; interactivity: { is_enabled: boolean; request_url: string; message_menu_options_url: string }; socket_mode_enabled: boolean };
+  settings: {
+    event_subscriptions: { request_url: string; bot_events: string[] };
+    interactivity: { is_enabled: boolean; request_url: string; message_menu_options_url: string };
+    socket_mode_enabled: boolean;
+  };
 };
 
 /** Slash commands registered by handlers/slack/*.ts (app.command('/x', …) via exported constants). */
@@ -39,6 +43,14 @@ describe('manifest.yml', () => {
   });
 
   it('asks only for the scopes carelog uses', () => {
-    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(['channels:history', 'chat:write', 'commands', 'files:write', 'groups:history', 'im:history', 'im:write']);
+    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual([
+      'channels:history',
+      'chat:write',
+      'commands',
+      'files:write',
+      'groups:history',
+      'im:history',
+      'im:write',
+    ]);
   });
 });

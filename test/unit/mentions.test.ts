@@ -11,7 +11,11 @@ const onSlack: Person = { platform: 'slack', platformUserId: 'U0CASE1' };
 const onTeams: Person = { platform: 'teams', platformUserId: '6a0c4b1e-2d3f-4e5a-8b9c-0d1e2f3a4b5c' };
 // Naming a person calls no platform: the clients are never touched.
 const slack = createSlackMessenger({} as WebClient);
-const teams = createTeamsMessenger({ db: { prisma: {} as never }, connector: {} as ConnectorClient, botId: '28:carelog' });
+const teams = createTeamsMessenger({
+  db: { prisma: {} as never },
+  connector: {} as ConnectorClient,
+  botId: '28:carelog',
+});
 
 describe('mentions', () => {
   it('Slack names a Slack member as <@U…> and nobody else', () => {

@@ -53,11 +53,22 @@ describe('the queue dashboard guard', () => {
 
   it('lets the right user and password in, a password holding ":" included', () => {
     expect(guardDashboard({ headers: basic('ops:correct horse battery') }, access)).toEqual({ ok: true });
-    expect(guardDashboard({ headers: basic('ops:a:b:c-long-enough') }, { ...access, password: 'a:b:c-long-enough' })).toEqual({ ok: true });
+    expect(
+      guardDashboard({ headers: basic('ops:a:b:c-long-enough') }, { ...access, password: 'a:b:c-long-enough' }),
+    ).toEqual({ ok: true });
   });
 
   it('answers 401 with a Basic challenge to no, malformed or wrong credentials', () => {
-    for (const headers of [{}, basic('ops'), basic('ops:'), basic('ops:correct horse batter'), basic('OPS:correct horse battery'), basic(':correct horse battery'), { authorization: 'Bearer abc' }, { authorization: 'Basic !!!' }]) {
+    for (const headers of [
+      {},
+      basic('ops'),
+      basic('ops:'),
+      basic('ops:correct horse batter'),
+      basic('OPS:correct horse battery'),
+      basic(':correct horse battery'),
+      { authorization: 'Bearer abc' },
+      { authorization: 'Basic !!!' },
+    ]) {
       const answer = guardDashboard({ headers }, access);
       expect(answer.ok, JSON.stringify(headers)).toBe(false);
       if (!answer.ok) {
@@ -71,17 +82,30 @@ describe('the queue dashboard guard', () => {
     const prod = { ...access, production: true };
     // The protocol is express's req.protocol: a client's own X-Forwarded-Proto is not it.
     for (const protocol of [undefined, 'http']) {
-      const answer = guardDashboard({ protocol, headers: { ...basic('ops:correct horse battery'), 'x-forwarded-proto': 'https' } }, prod);
+      const answer = guardDashboard(
+        { protocol, headers: { ...basic('ops:correct horse battery'), 'x-forwarded-proto': 'https' } },
+        prod,
+      );
       expect(answer).toMatchObject({ ok: false, status: 403, headers: {} });
     }
-    expect(guardDashboard({ protocol: 'https', headers: basic('ops:correct horse battery') }, prod)).toEqual({ ok: true });
+    expect(guardDashboard({ protocol: 'https', headers: basic('ops:correct horse battery') }, prod)).toEqual({
+      ok: true,
+    });
     expect(guardDashboard({ protocol: 'https', headers: {} }, prod)).toMatchObject({ ok: false, status: 401 });
   });
 
   it('shows the id fields of job data and hides anything else', () => {
-    expect(shownJobData({ followUpId: 'f1', version: 2, stage: 'due' })).toEqual({ followUpId: 'f1', version: 2, stage: 'due' });
+    expect(shownJobData({ followUpId: 'f1', version: 2, stage: 'due' })).toEqual({
+      followUpId: 'f1',
+      version: 2,
+      stage: 'due',
+    });
     expect(shownJobData({ programId: 'wilmington', kind: 'week' })).toEqual({ programId: 'wilmington', kind: 'week' });
-    expect(shownJobData({ followUpId: 'f1', notes: 'Jane Roe', stage: { text: 'x' } })).toEqual({ followUpId: 'f1', notes: '[hidden]', stage: '[hidden]' });
+    expect(shownJobData({ followUpId: 'f1', notes: 'Jane Roe', stage: { text: 'x' } })).toEqual({
+      followUpId: 'f1',
+      notes: '[hidden]',
+      stage: '[hidden]',
+    });
     expect(shownJobData(null)).toEqual({});
   });
 
@@ -91,7 +115,12 @@ describe('the queue dashboard guard', () => {
     const stack = shownStack(err.stack!);
     expect(stack).toMatch(/^TypeError: \[hidden\]\n {4}at /);
     expect(stack).not.toMatch(/CANARY|Jane|PIC-/);
-    expect(stack.split('\n').slice(1).every((l) => /^\s+at \S/.test(l))).toBe(true);
+    expect(
+      stack
+        .split('\n')
+        .slice(1)
+        .every((l) => /^\s+at \S/.test(l)),
+    ).toBe(true);
     expect(shownFailedReason(err.message, [err.stack!])).toBe('TypeError: [hidden]');
     expect(shownFailedReason(canary, [])).toBe('[hidden]');
     expect(shownFailedReason(canary, null)).toBe('[hidden]');

@@ -16,7 +16,12 @@ const NY = 'America/New_York';
 describe('quarters', () => {
   it('are calendar quarters in local time, half-open', () => {
     const q3 = quarter(2024, 3, NY);
-    expect([q3.label, q3.name, q3.startDate, q3.endDate]).toEqual(['2024-Q3', 'Jul–Sep 2024', '2024-07-01', '2024-10-01']);
+    expect([q3.label, q3.name, q3.startDate, q3.endDate]).toEqual([
+      '2024-Q3',
+      'Jul–Sep 2024',
+      '2024-07-01',
+      '2024-10-01',
+    ]);
     expect(q3.start.toISOString()).toBe('2024-07-01T04:00:00.000Z');
     expect(q3.end.toISOString()).toBe('2024-10-01T04:00:00.000Z');
   });
@@ -40,7 +45,12 @@ describe('quarters', () => {
   });
 
   it('list every quarter since the start, oldest first', () => {
-    expect(quartersSince('2024-03-01', quarter(2024, 4, NY), NY).map((q) => q.label)).toEqual(['2024-Q1', '2024-Q2', '2024-Q3', '2024-Q4']);
+    expect(quartersSince('2024-03-01', quarter(2024, 4, NY), NY).map((q) => q.label)).toEqual([
+      '2024-Q1',
+      '2024-Q2',
+      '2024-Q3',
+      '2024-Q4',
+    ]);
   });
 });
 

@@ -1,6 +1,17 @@
 // The file an export goes to: created new and private, never through a link, replaced (not written
 // into) with --force, and gone again when the export fails after claiming it.
-import { existsSync, linkSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -42,12 +53,18 @@ describe('claimPrivateFile', () => {
     writeFileSync(target, 'keep');
     symlinkSync(target, path.join(dir, 'link'));
     symlinkSync(path.join(dir, 'nowhere'), path.join(dir, 'dangling'));
-    expect(refusal(() => claimPrivateFile(path.join(dir, 'link'), { force: true }))).toMatch(/is a symbolic link: name the file itself/);
+    expect(refusal(() => claimPrivateFile(path.join(dir, 'link'), { force: true }))).toMatch(
+      /is a symbolic link: name the file itself/,
+    );
     expect(refusal(() => claimPrivateFile(path.join(dir, 'dangling'), { force: false }))).toMatch(/is a symbolic link/);
-    expect(refusal(() => claimPrivateFile(target, { force: false }))).toMatch(/already exists: name a new file, or add --force/);
+    expect(refusal(() => claimPrivateFile(target, { force: false }))).toMatch(
+      /already exists: name a new file, or add --force/,
+    );
     expect(refusal(() => claimPrivateFile(dir, { force: true }))).toMatch(/is not a regular file/);
     expect(refusal(() => claimPrivateFile('/dev/null', { force: true }))).toMatch(/send stdout to \/dev\/null/);
-    expect(refusal(() => claimPrivateFile(path.join(dir, 'no', 'such.csv'), { force: false }))).toMatch(/no does not exist: create the folder/);
+    expect(refusal(() => claimPrivateFile(path.join(dir, 'no', 'such.csv'), { force: false }))).toMatch(
+      /no does not exist: create the folder/,
+    );
     expect(readFileSync(target, 'utf8')).toBe('keep');
     expect(existsSync(path.join(dir, 'nowhere'))).toBe(false);
   });

@@ -26,7 +26,9 @@ describe('SlackRoutes', () => {
     expect(nameOf(routes.listenerFor({ command: '/contact', text: '' }))).toBe('contact');
     expect(nameOf(routes.listenerFor({ command: '/digest' }))).toBe('digest');
     expect(nameOf(routes.listenerFor({ type: 'block_actions', actions: [{ action_id: 'done' }] }))).toBe('done');
-    expect(nameOf(routes.listenerFor({ type: 'block_actions', actions: [{ action_id: 'reassign|f-1' }] }))).toBe('reassign');
+    expect(nameOf(routes.listenerFor({ type: 'block_actions', actions: [{ action_id: 'reassign|f-1' }] }))).toBe(
+      'reassign',
+    );
     expect(nameOf(routes.listenerFor({ type: 'view_submission', view: { callback_id: 'contact_form' } }))).toBe('form');
     expect(nameOf(routes.listenerFor({ type: 'block_suggestion', action_id: 'client' }))).toBe('typeahead');
     expect(nameOf(routes.listenerFor({ type: 'event_callback', event: { type: 'app_home_opened' } }))).toBe('home');
@@ -50,19 +52,26 @@ describe('SlackRoutes', () => {
     expect(() => routes.view('contact_form', named('again'))).toThrow(/two Slack view listeners/);
   });
 
-  it("registers every carelog handler without a clash, each under the id its views and manifest use", () => {
+  it('registers every carelog handler without a clash, each under the id its views and manifest use', () => {
     const all = new SlackRoutes();
     registerSlackHandlers(all, {} as CarelogDeps);
-    for (const command of ['/contact', '/carelog', '/digest']) expect(all.listenerFor({ command })).toBeTypeOf('function');
+    for (const command of ['/contact', '/carelog', '/digest'])
+      expect(all.listenerFor({ command })).toBeTypeOf('function');
     expect(all.listenerFor({ type: 'event_callback', event: { type: 'app_home_opened' } })).toBeTypeOf('function');
   });
 });
 
 describe('isSlackSignature', () => {
-  const sign = (secret: string, ts: number, body: string) => `v0=${createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex')}`;
+  const sign = (secret: string, ts: number, body: string) =>
+    `v0=${createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex')}`;
   const bolt = (secret: string, ts: number, body: string, signature: string) => {
     try {
-      verifySlackRequest({ signingSecret: secret, body, headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': ts }, nowMilliseconds: ts * 1000 });
+      verifySlackRequest({
+        signingSecret: secret,
+        body,
+        headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': ts },
+        nowMilliseconds: ts * 1000,
+      });
       return true;
     } catch {
       return false;

@@ -11,7 +11,11 @@ import { decodePng, readChunks } from '../support/png.js';
 
 const read = (file: string) => readFileSync(path.join('appPackage', file));
 const TEMPLATE = read('manifest.json').toString('utf8');
-const VALUES = { TEAMS_APP_ID: '8d1f2c3a-4b5e-4f60-9a7b-0c1d2e3f4a5b', BOT_ID: '8d1f2c3a-4b5e-4f60-9a7b-0c1d2e3f4a5b', CARELOG_HOST: 'carelog.example.org' };
+const VALUES = {
+  TEAMS_APP_ID: '8d1f2c3a-4b5e-4f60-9a7b-0c1d2e3f4a5b',
+  BOT_ID: '8d1f2c3a-4b5e-4f60-9a7b-0c1d2e3f4a5b',
+  CARELOG_HOST: 'carelog.example.org',
+};
 
 type Manifest = {
   $schema: string;
@@ -21,7 +25,11 @@ type Manifest = {
   name: { short: string; full: string };
   description: { short: string; full: string };
   icons: { color: string; outline: string };
-  bots: { botId: string; scopes: string[]; commandLists: { scopes: string[]; commands: { title: string; description: string }[] }[] }[];
+  bots: {
+    botId: string;
+    scopes: string[];
+    commandLists: { scopes: string[]; commands: { title: string; description: string }[] }[];
+  }[];
   validDomains: string[];
 };
 
@@ -52,9 +60,13 @@ describe('appPackage/manifest.json', () => {
   const manifest = JSON.parse(fillManifest(TEMPLATE, VALUES)) as Manifest;
 
   it('uses a current manifest schema and names only the placeholders the package script fills', () => {
-    expect(manifest.$schema).toBe(`https://developer.microsoft.com/json-schemas/teams/v${manifest.manifestVersion}/MicrosoftTeams.schema.json`);
+    expect(manifest.$schema).toBe(
+      `https://developer.microsoft.com/json-schemas/teams/v${manifest.manifestVersion}/MicrosoftTeams.schema.json`,
+    );
     expect(Number(manifest.manifestVersion)).toBeGreaterThanOrEqual(1.25);
-    expect(new Set(TEMPLATE.match(/\$\{\{[A-Z_]+\}\}/g))).toEqual(new Set(['${{TEAMS_APP_ID}}', '${{BOT_ID}}', '${{CARELOG_HOST}}']));
+    expect(new Set(TEMPLATE.match(/\$\{\{[A-Z_]+\}\}/g))).toEqual(
+      new Set(['${{TEAMS_APP_ID}}', '${{BOT_ID}}', '${{CARELOG_HOST}}']),
+    );
   });
 
   it('keeps within the schema’s limits', () => {
@@ -63,7 +75,8 @@ describe('appPackage/manifest.json', () => {
     expect(manifest.developer.name.length).toBeLessThanOrEqual(32);
     expect(manifest.description.short.length).toBeLessThanOrEqual(80);
     expect(manifest.description.full.length).toBeLessThanOrEqual(4000);
-    for (const url of [manifest.developer.websiteUrl, manifest.developer.privacyUrl, manifest.developer.termsOfUseUrl]) expect(url).toMatch(/^https:\/\/carelog\.example\.org\//);
+    for (const url of [manifest.developer.websiteUrl, manifest.developer.privacyUrl, manifest.developer.termsOfUseUrl])
+      expect(url).toMatch(/^https:\/\/carelog\.example\.org\//);
     expect(manifest.validDomains).toEqual(['carelog.example.org']);
   });
 
@@ -81,7 +94,9 @@ describe('appPackage/manifest.json', () => {
 
   it('refuses values that would make an invalid package', () => {
     expect(() => fillManifest(TEMPLATE, { ...VALUES, BOT_ID: 'carelog' })).toThrow(/--bot-id must be/);
-    expect(() => fillManifest(TEMPLATE, { ...VALUES, CARELOG_HOST: 'https://carelog.example.org/api' })).toThrow(/--host must be a host name/);
+    expect(() => fillManifest(TEMPLATE, { ...VALUES, CARELOG_HOST: 'https://carelog.example.org/api' })).toThrow(
+      /--host must be a host name/,
+    );
   });
 });
 
@@ -99,7 +114,8 @@ describe('the icons', () => {
     const plte = chunks.find((c) => c.type === 'PLTE')!.data;
     const trns = chunks.find((c) => c.type === 'tRNS')!.data;
     // Every opaque palette entry is white.
-    for (let i = 0; i < plte.length / 3; i++) if ((trns[i] ?? 255) > 0) expect([...plte.subarray(i * 3, i * 3 + 3)]).toEqual([255, 255, 255]);
+    for (let i = 0; i < plte.length / 3; i++)
+      if ((trns[i] ?? 255) > 0) expect([...plte.subarray(i * 3, i * 3 + 3)]).toEqual([255, 255, 255]);
     expect(trns[0]).toBe(0);
   });
 });

@@ -16,7 +16,11 @@ afterAll(async () => {
 
 function setup() {
   let t = 1_000_000;
-  const check = createBotTokenCheck({ clientId: APP, cloud: { ...teams.cloud, tokenIssuer: BOT_FRAMEWORK_ISSUER }, now: () => t });
+  const check = createBotTokenCheck({
+    clientId: APP,
+    cloud: { ...teams.cloud, tokenIssuer: BOT_FRAMEWORK_ISSUER },
+    now: () => t,
+  });
   const genuine = () => `Bearer ${teams.inboundToken(teams.serviceUrl)}`;
   const forged = (kid: string) => `Bearer ${teams.inboundToken(teams.serviceUrl, {}, teams.untrusted.privateKey, kid)}`;
   return { check, genuine, forged, advance: (ms: number) => (t += ms) };

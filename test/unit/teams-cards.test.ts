@@ -4,7 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CATEGORIES, type TCategories } from '../../src/domain/categories.js';
 import { renderContactModal } from '../../src/platforms/slack/contact-modal.js';
 import { byteSize, MAX_MESSAGE_BYTES } from '../../src/platforms/teams/cards.js';
-import { CATEGORY_DATASET_PREFIX, CONTACT_ACTION, MAX_STATIC_CHOICES, readContactCardDraft, renderContactCard, ZContactCardData } from '../../src/platforms/teams/contact-card.js';
+import {
+  CATEGORY_DATASET_PREFIX,
+  CONTACT_ACTION,
+  MAX_STATIC_CHOICES,
+  readContactCardDraft,
+  renderContactCard,
+  ZContactCardData,
+} from '../../src/platforms/teams/contact-card.js';
 import { digestCardWithinLimit } from '../../src/platforms/teams/digest-card.js';
 import { openDraftNotes, sealDraftNotes } from '../../src/platforms/teams/draft-notes.js';
 import { renderFollowUpListCard } from '../../src/platforms/teams/followup-list-card.js';
@@ -40,8 +47,16 @@ const FULL: ContactDraft = {
 };
 
 const slackBlockIds = (fields: FormField[]) =>
-  (renderContactModal({ ...buildContactForm({ categories: DEFAULT_CATEGORIES, draft: FULL }), fields }, { timezone: 'America/New_York', metadata: { programId: 'wilmington' } }).blocks as { block_id: string }[]).map((b) => b.block_id);
-const teamsInputIds = (fields: FormField[]) => Object.keys(inputsOf(renderContactCard({ ...buildContactForm({ categories: DEFAULT_CATEGORIES, draft: FULL }), fields }, CTX)));
+  (
+    renderContactModal(
+      { ...buildContactForm({ categories: DEFAULT_CATEGORIES, draft: FULL }), fields },
+      { timezone: 'America/New_York', metadata: { programId: 'wilmington' } },
+    ).blocks as { block_id: string }[]
+  ).map((b) => b.block_id);
+const teamsInputIds = (fields: FormField[]) =>
+  Object.keys(
+    inputsOf(renderContactCard({ ...buildContactForm({ categories: DEFAULT_CATEGORIES, draft: FULL }), fields }, CTX)),
+  );
 
 describe('one form model, two platforms', () => {
   it('draws every field of the model in the Slack modal and the Teams card, under the same ids', () => {
@@ -52,12 +67,28 @@ describe('one form model, two platforms', () => {
 
   it('a field added to the model appears in both, and one taken out leaves both', () => {
     const model = buildContactForm({ categories: DEFAULT_CATEGORIES, draft: FULL });
-    const added: FormField = { id: 'language' as TFieldId, kind: 'select', label: 'Language of the contact', optional: true, options: [{ key: 'en', label: 'English', part2: false }, { key: 'es', label: 'Spanish', part2: false }] };
+    const added: FormField = {
+      id: 'language' as TFieldId,
+      kind: 'select',
+      label: 'Language of the contact',
+      optional: true,
+      options: [
+        { key: 'en', label: 'English', part2: false },
+        { key: 'es', label: 'Spanish', part2: false },
+      ],
+    };
     const withField = [...model.fields.slice(0, 3), added, ...model.fields.slice(3)];
     expect(slackBlockIds(withField)).toContain('language');
     expect(teamsInputIds(withField)).toContain('language');
     const teamsInput = inputsOf(renderContactCard({ ...model, fields: withField }, CTX)).language!;
-    expect(teamsInput).toMatchObject({ type: 'Input.ChoiceSet', label: 'Language of the contact (optional)', choices: [{ title: 'English', value: 'en' }, { title: 'Spanish', value: 'es' }] });
+    expect(teamsInput).toMatchObject({
+      type: 'Input.ChoiceSet',
+      label: 'Language of the contact (optional)',
+      choices: [
+        { title: 'English', value: 'en' },
+        { title: 'Spanish', value: 'es' },
+      ],
+    });
     const without = model.fields.filter((f) => f.id !== FIELD.incidentRef);
     expect(slackBlockIds(without)).not.toContain('incident_ref');
     expect(teamsInputIds(without)).not.toContain('incident_ref');
@@ -71,19 +102,42 @@ describe('one form model, two platforms', () => {
 });
 
 describe('the contact card', () => {
-  const card = renderContactCard(buildContactForm({ categories: DEFAULT_CATEGORIES, draft: FULL }), { ...CTX, assigneeLabel: 'The program’s case manager' });
+  const card = renderContactCard(buildContactForm({ categories: DEFAULT_CATEGORIES, draft: FULL }), {
+    ...CTX,
+    assigneeLabel: 'The program’s case manager',
+  });
   const inputs = inputsOf(card);
 
   it('renders each kind of field as the Teams input that fits it', () => {
-    expect(inputs.client).toMatchObject({ type: 'Input.ChoiceSet', style: 'filtered', value: 'new', 'choices.data': { type: 'Data.Query', dataset: 'carelog.clients' } });
+    expect(inputs.client).toMatchObject({
+      type: 'Input.ChoiceSet',
+      style: 'filtered',
+      value: 'new',
+      'choices.data': { type: 'Data.Query', dataset: 'carelog.clients' },
+    });
     expect(inputs.source).toMatchObject({ type: 'Input.ChoiceSet', style: 'compact', value: 'call_for_service' });
-    expect(inputs.services).toMatchObject({ type: 'Input.ChoiceSet', isMultiSelect: true, value: 'crisis_services,transport' });
+    expect(inputs.services).toMatchObject({
+      type: 'Input.ChoiceSet',
+      isMultiSelect: true,
+      value: 'crisis_services,transport',
+    });
     expect(inputs.contact_date).toMatchObject({ type: 'Input.Date', value: '2026-11-20' });
     expect(inputs.contact_time).toMatchObject({ type: 'Input.Time', value: '09:40' });
     expect(inputs.minutes_on_scene).toMatchObject({ type: 'Input.Number', min: 0, max: 1440, value: 45 });
     expect(inputs.incident_ref).toMatchObject({ type: 'Input.Text', maxLength: 40, value: 'CAD-2026-11831' });
-    expect(inputs.follow_up_wanted).toMatchObject({ type: 'Input.Toggle', value: 'true', valueOn: 'true', valueOff: 'false', title: 'Follow-up needed' });
-    expect(inputs.follow_up_assignee).toMatchObject({ type: 'Input.ChoiceSet', value: CASE_MANAGER, choices: [{ title: 'The program’s case manager', value: CASE_MANAGER }], 'choices.data': { dataset: 'graph.microsoft.com/users' } });
+    expect(inputs.follow_up_wanted).toMatchObject({
+      type: 'Input.Toggle',
+      value: 'true',
+      valueOn: 'true',
+      valueOff: 'false',
+      title: 'Follow-up needed',
+    });
+    expect(inputs.follow_up_assignee).toMatchObject({
+      type: 'Input.ChoiceSet',
+      value: CASE_MANAGER,
+      choices: [{ title: 'The program’s case manager', value: CASE_MANAGER }],
+      'choices.data': { dataset: 'graph.microsoft.com/users' },
+    });
     expect(inputs.notes).toMatchObject({ type: 'Input.Text', isMultiline: true, maxLength: 3000 });
   });
 
@@ -94,28 +148,48 @@ describe('the contact card', () => {
 
   it('reads back the draft it was drawn from, the way Teams submits the inputs', () => {
     const submitted = pressAction(card, CONTACT_ACTION.save, { notes: FULL.notes });
-    expect(ZContactCardData.parse(submitted.data)).toEqual({ action: 'contact_save', form: FORM_ID, program: 'wilmington' });
+    expect(ZContactCardData.parse(submitted.data)).toEqual({
+      action: 'contact_save',
+      form: FORM_ID,
+      program: 'wilmington',
+    });
     expect(readContactCardDraft(submitted.data)).toEqual(FULL);
   });
 
   it('reads Teams’ blanks as missing, for validation to name', () => {
-    const draft = readContactCardDraft({ client: '', source: '  ', services: '', follow_up_wanted: 'false', minutes_on_scene: 12, contact_time: '09:40:00' })!;
+    const draft = readContactCardDraft({
+      client: '',
+      source: '  ',
+      services: '',
+      follow_up_wanted: 'false',
+      minutes_on_scene: 12,
+      contact_time: '09:40:00',
+    })!;
     expect(draft).toEqual({ followUpWanted: false, minutesOnScene: '12', time: '09:40' });
     expect(readContactCardDraft({ notes: 7 })).toBeNull();
   });
 
   it('puts each error beside its field and keeps the Save and Cancel actions', () => {
-    const errors = renderContactCard(buildContactForm({ categories: DEFAULT_CATEGORIES, draft: FULL }), { ...CTX, errors: { source: 'Choose how this contact came about.' } });
+    const errors = renderContactCard(buildContactForm({ categories: DEFAULT_CATEGORIES, draft: FULL }), {
+      ...CTX,
+      errors: { source: 'Choose how this contact came about.' },
+    });
     const els = elementsOf(errors);
     const at = els.findIndex((e) => e.id === 'source');
     const after = els.slice(at + 1).find((e) => e.type === 'TextBlock' && e.id === 'source_error');
     expect(after).toMatchObject({ text: 'Choose how this contact came about.', color: 'Attention' });
-    expect(els.filter((e) => e.type === 'Action.Execute').map((e) => e.verb)).toEqual(['contact_save', 'contact_cancel']);
+    expect(els.filter((e) => e.type === 'Action.Execute').map((e) => e.verb)).toEqual([
+      'contact_save',
+      'contact_cancel',
+    ]);
     expect(els.find((e) => e.verb === 'contact_cancel')).toMatchObject({ associatedInputs: 'none' });
   });
 
   it('offers "New client" as a card refresh while an existing client is chosen', () => {
-    const existing = renderContactCard(buildContactForm({ categories: DEFAULT_CATEGORIES, draft: { ...FULL, client: CLIENT_ID } }), { ...CTX, clientLabel: 'PIC-0042' });
+    const existing = renderContactCard(
+      buildContactForm({ categories: DEFAULT_CATEGORIES, draft: { ...FULL, client: CLIENT_ID } }),
+      { ...CTX, clientLabel: 'PIC-0042' },
+    );
     expect(inputsOf(existing).client!.choices).toContainEqual({ title: 'PIC-0042', value: CLIENT_ID });
     expect(elementsOf(existing).some((e) => e.verb === 'contact_new_client')).toBe(true);
     expect(elementsOf(card).some((e) => e.verb === 'contact_new_client')).toBe(false);
@@ -123,9 +197,26 @@ describe('the contact card', () => {
 
   it('stays within a Teams message with the default lists, and searches long lists instead of listing them', () => {
     expect(byteSize(card)).toBeLessThan(MAX_MESSAGE_BYTES);
-    const many = (n: number) => Array.from({ length: n }, (_, i) => ({ key: `service_${i}`, label: `A service with a long descriptive name, number ${i}`.padEnd(70, '.'), part2: false }));
-    const categories: TCategories = { ...DEFAULT_CATEGORIES, services: many(100), referrals: many(100), sources: many(100), dispositions: many(100) };
-    const big = renderContactCard(buildContactForm({ categories, draft: { ...FULL, services: ['service_3'], source: 'service_7', referrals: [], disposition: 'service_9' } }), CTX);
+    const many = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        key: `service_${i}`,
+        label: `A service with a long descriptive name, number ${i}`.padEnd(70, '.'),
+        part2: false,
+      }));
+    const categories: TCategories = {
+      ...DEFAULT_CATEGORIES,
+      services: many(100),
+      referrals: many(100),
+      sources: many(100),
+      dispositions: many(100),
+    };
+    const big = renderContactCard(
+      buildContactForm({
+        categories,
+        draft: { ...FULL, services: ['service_3'], source: 'service_7', referrals: [], disposition: 'service_9' },
+      }),
+      CTX,
+    );
     expect(byteSize(big)).toBeLessThan(MAX_MESSAGE_BYTES);
     const services = inputsOf(big).services!;
     expect(services['choices.data']).toEqual({ type: 'Data.Query', dataset: `${CATEGORY_DATASET_PREFIX}services` });
@@ -150,7 +241,10 @@ describe('notes kept between round trips', () => {
 
   it('the card says they are kept and carries them sealed in the action data', () => {
     const sealed = sealDraftNotes(keyring, scope, 'Prefers mornings.');
-    const kept = renderContactCard(buildContactForm({ categories: DEFAULT_CATEGORIES, draft: { ...FULL, client: CLIENT_ID } }), { ...CTX, keptNotes: { sealed, length: 17 } });
+    const kept = renderContactCard(
+      buildContactForm({ categories: DEFAULT_CATEGORIES, draft: { ...FULL, client: CLIENT_ID } }),
+      { ...CTX, keptNotes: { sealed, length: 17 } },
+    );
     expect(textsOf(kept).some((t) => t.startsWith('Your notes (17 characters) are kept, encrypted.'))).toBe(true);
     expect(pressAction(kept, CONTACT_ACTION.save).data.notes_sealed).toBe(sealed);
     expect(pressAction(kept, CONTACT_ACTION.newClient).data.notes_sealed).toBe(sealed);
@@ -173,13 +267,21 @@ describe('nudge cards', () => {
     const card = renderNudgeCard(buildNudgeMessage(FACTS), '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d');
     const actions = elementsOf(card).filter((e) => e.type === 'Action.Execute');
     expect(actions.map((a) => a.verb)).toEqual(['nudge_log', 'nudge_snooze', 'nudge_done', 'nudge_reassign']);
-    for (const a of actions) expect(a.data).toMatchObject({ action: a.verb, ref: `${FACTS.followUpId}:3`, nudge: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d' });
+    for (const a of actions)
+      expect(a.data).toMatchObject({
+        action: a.verb,
+        ref: `${FACTS.followUpId}:3`,
+        nudge: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d',
+      });
     expect(inputsOf(card).nudge_snooze_choice!.choices).toEqual([
       { title: '1 day', value: '1d' },
       { title: '3 days', value: '3d' },
       { title: '1 week', value: '1w' },
     ]);
-    expect(inputsOf(card).nudge_reassign_to!['choices.data']).toEqual({ type: 'Data.Query', dataset: 'graph.microsoft.com/users' });
+    expect(inputsOf(card).nudge_reassign_to!['choices.data']).toEqual({
+      type: 'Data.Query',
+      dataset: 'graph.microsoft.com/users',
+    });
   });
 
   it('has no actions once settled, and says what happened', () => {
@@ -189,7 +291,11 @@ describe('nudge cards', () => {
   });
 
   it('lists follow-ups with inputs of their own, within a message', () => {
-    const items = Array.from({ length: 25 }, (_, i) => ({ ...FACTS, followUpId: FACTS.followUpId.replace(/c$/, String(i % 10)), clientCode: `PIC-${String(i).padStart(4, '0')}` }));
+    const items = Array.from({ length: 25 }, (_, i) => ({
+      ...FACTS,
+      followUpId: FACTS.followUpId.replace(/c$/, String(i % 10)),
+      clientCode: `PIC-${String(i).padStart(4, '0')}`,
+    }));
     const card = renderFollowUpListCard(items);
     const ids = Object.keys(inputsOf(card));
     expect(new Set(ids).size).toBe(ids.length);

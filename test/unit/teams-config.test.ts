@@ -47,13 +47,31 @@ function file(text: string): string {
 
 describe('TEAMS_* variables', () => {
   it('reads credentials, the service URL and the cloud', () => {
-    const env = parseEnv({ TEAMS_CLIENT_ID: APP, TEAMS_CLIENT_SECRET: 's', TEAMS_TENANT_ID: TENANT, TEAMS_SERVICE_URL: 'http://127.0.0.1:9/teams/', TEAMS_CLOUD: 'USGov' });
-    expect(env).toMatchObject({ TEAMS_CLIENT_ID: APP, TEAMS_SERVICE_URL: 'http://127.0.0.1:9/teams', TEAMS_CLOUD: 'USGov', TEAMS_DEV_UNAUTHENTICATED: false });
+    const env = parseEnv({
+      TEAMS_CLIENT_ID: APP,
+      TEAMS_CLIENT_SECRET: 's',
+      TEAMS_TENANT_ID: TENANT,
+      TEAMS_SERVICE_URL: 'http://127.0.0.1:9/teams/',
+      TEAMS_CLOUD: 'USGov',
+    });
+    expect(env).toMatchObject({
+      TEAMS_CLIENT_ID: APP,
+      TEAMS_SERVICE_URL: 'http://127.0.0.1:9/teams',
+      TEAMS_CLOUD: 'USGov',
+      TEAMS_DEV_UNAUTHENTICATED: false,
+    });
     expect(parseEnv({}).TEAMS_CLOUD).toBe('Public');
   });
 
   it('names each bad value', () => {
-    const err = errorOf(() => parseEnv({ TEAMS_CLIENT_ID: 'carelog-bot', TEAMS_SERVICE_URL: 'not a url', TEAMS_CLOUD: 'Mars', TEAMS_DEV_UNAUTHENTICATED: 'maybe' }));
+    const err = errorOf(() =>
+      parseEnv({
+        TEAMS_CLIENT_ID: 'carelog-bot',
+        TEAMS_SERVICE_URL: 'not a url',
+        TEAMS_CLOUD: 'Mars',
+        TEAMS_DEV_UNAUTHENTICATED: 'maybe',
+      }),
+    );
     expect(err.message).toContain('TEAMS_CLIENT_ID: must be the bot’s Microsoft app (client) id, a GUID');
     expect(err.message).toContain('TEAMS_SERVICE_URL: must be a URL');
     expect(err.message).toContain('TEAMS_CLOUD: must be Public, USGov, USGovDoD or China');
@@ -62,18 +80,38 @@ describe('TEAMS_* variables', () => {
 
   it('wants the client id and secret together', () => {
     const f = file(TEAMS_ONLY);
-    expect(errorOf(() => loadConfig({ CARELOG_CONFIG: f, TEAMS_CLIENT_ID: APP })).message).toContain('TEAMS_CLIENT_SECRET: required with TEAMS_CLIENT_ID');
-    expect(errorOf(() => loadConfig({ CARELOG_CONFIG: f, TEAMS_CLIENT_SECRET: 's' })).message).toContain('TEAMS_CLIENT_ID: required with TEAMS_CLIENT_SECRET');
+    expect(errorOf(() => loadConfig({ CARELOG_CONFIG: f, TEAMS_CLIENT_ID: APP })).message).toContain(
+      'TEAMS_CLIENT_SECRET: required with TEAMS_CLIENT_ID',
+    );
+    expect(errorOf(() => loadConfig({ CARELOG_CONFIG: f, TEAMS_CLIENT_SECRET: 's' })).message).toContain(
+      'TEAMS_CLIENT_ID: required with TEAMS_CLIENT_SECRET',
+    );
   });
 
   it('refuses TEAMS_DEV_UNAUTHENTICATED in production, and together with credentials anywhere', () => {
     const f = file(TEAMS_ONLY);
-    const prod = errorOf(() => loadConfig({ NODE_ENV: 'production', CARELOG_CONFIG: f, CARELOG_ENCRYPTION_KEY: KEY, TEAMS_CLIENT_ID: APP, TEAMS_CLIENT_SECRET: 's', TEAMS_DEV_UNAUTHENTICATED: '1' }));
+    const prod = errorOf(() =>
+      loadConfig({
+        NODE_ENV: 'production',
+        CARELOG_CONFIG: f,
+        CARELOG_ENCRYPTION_KEY: KEY,
+        TEAMS_CLIENT_ID: APP,
+        TEAMS_CLIENT_SECRET: 's',
+        TEAMS_DEV_UNAUTHENTICATED: '1',
+      }),
+    );
     expect(prod.code).toBe('config_invalid');
     expect(prod.message).toContain('TEAMS_DEV_UNAUTHENTICATED: refused when NODE_ENV=production');
-    expect(errorOf(() => loadConfig({ CARELOG_CONFIG: f, TEAMS_CLIENT_ID: APP, TEAMS_CLIENT_SECRET: 's', TEAMS_DEV_UNAUTHENTICATED: '1' })).message).toContain(
-      'TEAMS_DEV_UNAUTHENTICATED: cannot be combined with TEAMS_CLIENT_ID',
-    );
+    expect(
+      errorOf(() =>
+        loadConfig({
+          CARELOG_CONFIG: f,
+          TEAMS_CLIENT_ID: APP,
+          TEAMS_CLIENT_SECRET: 's',
+          TEAMS_DEV_UNAUTHENTICATED: '1',
+        }),
+      ).message,
+    ).toContain('TEAMS_DEV_UNAUTHENTICATED: cannot be combined with TEAMS_CLIENT_ID');
     expect(loadConfig({ CARELOG_CONFIG: f, TEAMS_DEV_UNAUTHENTICATED: '1' }).env.TEAMS_DEV_UNAUTHENTICATED).toBe(true);
   });
 
@@ -83,12 +121,16 @@ describe('TEAMS_* variables', () => {
     expect(loadConfig({ CARELOG_CONFIG: f, TEAMS_DEV_UNAUTHENTICATED: '1', HOST: '::1' }).env.HOST).toBe('::1');
     for (const host of ['0.0.0.0', '::', '192.168.1.20']) {
       const err = errorOf(() => loadConfig({ CARELOG_CONFIG: f, TEAMS_DEV_UNAUTHENTICATED: '1', HOST: host }));
-      expect(err.message).toContain(`TEAMS_DEV_UNAUTHENTICATED: accepts Teams activities without a token, so it is refused with HOST=${host}`);
+      expect(err.message).toContain(
+        `TEAMS_DEV_UNAUTHENTICATED: accepts Teams activities without a token, so it is refused with HOST=${host}`,
+      );
       expect(err.message).toContain('set TEAMS_CLIENT_ID and TEAMS_CLIENT_SECRET instead, or HOST=127.0.0.1');
       expect(err.message).not.toContain('SLACK_');
     }
     // With credentials, Teams listens where it is told.
-    expect(loadConfig({ CARELOG_CONFIG: f, TEAMS_CLIENT_ID: APP, TEAMS_CLIENT_SECRET: 's', HOST: '0.0.0.0' }).env.HOST).toBe('0.0.0.0');
+    expect(
+      loadConfig({ CARELOG_CONFIG: f, TEAMS_CLIENT_ID: APP, TEAMS_CLIENT_SECRET: 's', HOST: '0.0.0.0' }).env.HOST,
+    ).toBe('0.0.0.0');
     expect(loadConfig({ CARELOG_CONFIG: f }).env.HOST).toBe('0.0.0.0');
   });
 
@@ -98,7 +140,14 @@ describe('TEAMS_* variables', () => {
     expect(err.message).toContain('TEAMS_CLIENT_ID: required in production for a program on Teams');
     expect(err.message).toContain('TEAMS_CLIENT_SECRET: required in production for a program on Teams');
     expect(err.message).not.toContain('SLACK_');
-    const ok = loadConfig({ NODE_ENV: 'production', CARELOG_CONFIG: f, CARELOG_ENCRYPTION_KEY: KEY, TEAMS_CLIENT_ID: APP, TEAMS_CLIENT_SECRET: 's', TEAMS_TENANT_ID: TENANT });
+    const ok = loadConfig({
+      NODE_ENV: 'production',
+      CARELOG_CONFIG: f,
+      CARELOG_ENCRYPTION_KEY: KEY,
+      TEAMS_CLIENT_ID: APP,
+      TEAMS_CLIENT_SECRET: 's',
+      TEAMS_TENANT_ID: TENANT,
+    });
     expect(ok.slackSimulated).toBe(false);
     expect(platformModes(ok)).toEqual({ slack: 'off', teams: 'authenticated' });
   });
@@ -108,10 +157,28 @@ describe('which platforms start', () => {
   it('Teams: with credentials, unauthenticated only when asked, else off; Slack: only for a program on Slack or with a token', () => {
     const f = file(TEAMS_ONLY);
     expect(platformModes(loadConfig({ CARELOG_CONFIG: f }))).toEqual({ slack: 'off', teams: 'off' });
-    expect(platformModes(loadConfig({ CARELOG_CONFIG: f, TEAMS_DEV_UNAUTHENTICATED: '1' }))).toEqual({ slack: 'off', teams: 'unauthenticated' });
-    const both = file(TEAMS_ONLY.replace('    roster:\n', '    slack: { teamId: T0123, digestChannel: C0456 }\n    roster:\n      - { slack: U0CLIN1, roles: [clinician] }\n'));
+    expect(platformModes(loadConfig({ CARELOG_CONFIG: f, TEAMS_DEV_UNAUTHENTICATED: '1' }))).toEqual({
+      slack: 'off',
+      teams: 'unauthenticated',
+    });
+    const both = file(
+      TEAMS_ONLY.replace(
+        '    roster:\n',
+        '    slack: { teamId: T0123, digestChannel: C0456 }\n    roster:\n      - { slack: U0CLIN1, roles: [clinician] }\n',
+      ),
+    );
     expect(platformModes(loadConfig({ CARELOG_CONFIG: both }))).toEqual({ slack: 'simulated', teams: 'off' });
-    expect(platformModes(loadConfig({ CARELOG_CONFIG: both, SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 'x', TEAMS_CLIENT_ID: APP, TEAMS_CLIENT_SECRET: 's' }))).toEqual({ slack: 'http', teams: 'authenticated' });
+    expect(
+      platformModes(
+        loadConfig({
+          CARELOG_CONFIG: both,
+          SLACK_BOT_TOKEN: 'xoxb-1',
+          SLACK_SIGNING_SECRET: 'x',
+          TEAMS_CLIENT_ID: APP,
+          TEAMS_CLIENT_SECRET: 's',
+        }),
+      ),
+    ).toEqual({ slack: 'http', teams: 'authenticated' });
   });
 });
 
@@ -124,17 +191,26 @@ describe('programs on Teams', () => {
   });
 
   it('needs no Slack team id on Teams-only programs sharing a deployment', () => {
-    const second = TEAMS_ONLY.replace('programs:\n', '').replace('id: wilmington', 'id: dover').replace(USER, 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee');
+    const second = TEAMS_ONLY.replace('programs:\n', '')
+      .replace('id: wilmington', 'id: dover')
+      .replace(USER, 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee');
     const programs = parseProgramFile(`${TEAMS_ONLY}${second}`, 'carelog.yml');
     expect(programs.map((p) => p.id)).toEqual(['wilmington', 'dover']);
   });
 
   it('names the problems: a user id that is not an Entra object id, a channel id that is not Teams’, a person on two rosters', () => {
-    const bad = TEAMS_ONLY.replace(`{ teams: ${USER}`, '{ teams: jane@example.org').replace('19:abc123@thread.tacv2', 'C0456');
+    const bad = TEAMS_ONLY.replace(`{ teams: ${USER}`, '{ teams: jane@example.org').replace(
+      '19:abc123@thread.tacv2',
+      'C0456',
+    );
     const err = errorOf(() => parseProgramFile(bad, 'carelog.yml'));
     expect(err.message).toContain('programs[0].roster[0].teams: must be the person’s Entra object id');
-    expect(err.message).toContain('programs[0].teams.digestChannel: must be a Teams channel id such as 19:abc123@thread.tacv2');
+    expect(err.message).toContain(
+      'programs[0].teams.digestChannel: must be a Teams channel id such as 19:abc123@thread.tacv2',
+    );
     const twice = `${TEAMS_ONLY}${TEAMS_ONLY.replace('programs:\n', '').replace('id: wilmington', 'id: dover').replace(USER, USER.toLowerCase())}`;
-    expect(errorOf(() => parseProgramFile(twice, 'carelog.yml')).message).toContain('programs[1].roster[0].teams: is already on the roster of program "wilmington"');
+    expect(errorOf(() => parseProgramFile(twice, 'carelog.yml')).message).toContain(
+      'programs[1].roster[0].teams: is already on the roster of program "wilmington"',
+    );
   });
 });

@@ -36,12 +36,24 @@ describe('the bot’s token', () => {
 
   it('asks once for many callers, keeps the token until five minutes before it expires, then renews it', async () => {
     let now = 1_000_000;
-    const tokens = clientCredentialsTokens({ clientId: 'app', clientSecret: 'the-secret', loginEndpoint: login, now: () => now });
+    const tokens = clientCredentialsTokens({
+      clientId: 'app',
+      clientSecret: 'the-secret',
+      loginEndpoint: login,
+      now: () => now,
+    });
     answer = { status: 200, body: { token_type: 'Bearer', expires_in: 3600, access_token: 'token-1' } };
     requests.length = 0;
-    expect(await Promise.all([1, 2, 3].map(() => tokens('https://api.botframework.com/.default', 'tenant-a')))).toEqual(['token-1', 'token-1', 'token-1']);
+    expect(await Promise.all([1, 2, 3].map(() => tokens('https://api.botframework.com/.default', 'tenant-a')))).toEqual(
+      ['token-1', 'token-1', 'token-1'],
+    );
     expect(requests).toHaveLength(1);
-    expect(Object.fromEntries(requests[0]!)).toEqual({ grant_type: 'client_credentials', client_id: 'app', client_secret: 'the-secret', scope: 'https://api.botframework.com/.default' });
+    expect(Object.fromEntries(requests[0]!)).toEqual({
+      grant_type: 'client_credentials',
+      client_id: 'app',
+      client_secret: 'the-secret',
+      scope: 'https://api.botframework.com/.default',
+    });
     now += 54 * 60_000;
     expect(await tokens('https://api.botframework.com/.default', 'tenant-a')).toBe('token-1');
     expect(requests).toHaveLength(1);
@@ -53,10 +65,18 @@ describe('the bot’s token', () => {
 
   it('says what Entra refused, never the secret', async () => {
     const tokens = clientCredentialsTokens({ clientId: 'app', clientSecret: 'the-secret', loginEndpoint: login });
-    answer = { status: 401, body: { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided. Trace ID: …' } };
+    answer = {
+      status: 401,
+      body: {
+        error: 'invalid_client',
+        error_description: 'AADSTS7000215: Invalid client secret provided. Trace ID: …',
+      },
+    };
     const err = await tokens('scope', 'tenant-b').catch((e: unknown) => e);
     expect(isCarelogError(err, 'platform_unavailable')).toBe(true);
-    expect((err as Error).message).toMatch(/Entra ID refused the bot's token request \(401 invalid_client\): check TEAMS_CLIENT_ID, TEAMS_CLIENT_SECRET and TEAMS_TENANT_ID/);
+    expect((err as Error).message).toMatch(
+      /Entra ID refused the bot's token request \(401 invalid_client\): check TEAMS_CLIENT_ID, TEAMS_CLIENT_SECRET and TEAMS_TENANT_ID/,
+    );
     expect((err as Error).message).not.toContain('the-secret');
     // A failed request is not cached: the next call asks again.
     answer = { status: 200, body: { access_token: 'token-3', expires_in: 60 * 60 } };
@@ -78,13 +98,23 @@ describe('the Teams SDK’s log lines', () => {
     log.debug('Handling activity', activity);
     log.info('received {"text":"CANARY inline"}');
     log.warn('inbound activity rejected (type=message, id=1): missing Authorization header', activity);
-    const err = Object.assign(new Error('Invalid `prisma.contact.create()` invocation: { notes: "CANARY in a query" }'), { code: 'P2009' });
+    const err = Object.assign(
+      new Error('Invalid `prisma.contact.create()` invocation: { notes: "CANARY in a query" }'),
+      { code: 'P2009' },
+    );
     log.error(err.message, err);
     expect(lines).toHaveLength(4);
     for (const l of lines) expect(l).not.toContain('CANARY');
     expect(JSON.parse(lines[0]!)).toMatchObject({ level: 10, component: 'teams/http', msg: 'Handling activity' });
     expect(JSON.parse(lines[1]!).msg).toBe('received [payload omitted]');
-    expect(JSON.parse(lines[2]!)).toMatchObject({ level: 40, msg: 'inbound activity rejected (type=message, id=1): missing Authorization header' });
-    expect(JSON.parse(lines[3]!)).toMatchObject({ level: 50, msg: 'the Teams SDK reported an error', errors: [{ name: 'Error', code: 'P2009' }] });
+    expect(JSON.parse(lines[2]!)).toMatchObject({
+      level: 40,
+      msg: 'inbound activity rejected (type=message, id=1): missing Authorization header',
+    });
+    expect(JSON.parse(lines[3]!)).toMatchObject({
+      level: 50,
+      msg: 'the Teams SDK reported an error',
+      errors: [{ name: 'Error', code: 'P2009' }],
+    });
   });
 });

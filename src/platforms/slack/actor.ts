@@ -6,7 +6,9 @@ import type { MemberRef } from '../../services/directory.js';
 
 // Slash commands carry team_id/user_id; interactive payloads carry team.id/user.id.
 const ZIds = z.union([
-  z.object({ team_id: z.string().optional(), user_id: z.string() }).transform((b) => ({ teamId: b.team_id, userId: b.user_id })),
+  z
+    .object({ team_id: z.string().optional(), user_id: z.string() })
+    .transform((b) => ({ teamId: b.team_id, userId: b.user_id })),
   z
     .object({ team: z.object({ id: z.string() }).nullish(), user: z.object({ id: z.string() }) })
     .transform((b) => ({ teamId: b.team?.id, userId: b.user.id })),

@@ -41,12 +41,23 @@ function element(field: FormField, ctx: { timezone: string; clientLabel?: string
         min_query_length: 0,
         placeholder: plain(field.placeholder ?? 'Choose'),
         ...(typeof field.initial === 'string'
-          ? { initial_option: option(field.initial, field.initial === NEW_CLIENT ? NEW_CLIENT_LABEL : (ctx.clientLabel ?? field.initial)) }
+          ? {
+              initial_option: option(
+                field.initial,
+                field.initial === NEW_CLIENT ? NEW_CLIENT_LABEL : (ctx.clientLabel ?? field.initial),
+              ),
+            }
           : {}),
       };
     case 'select': {
       const initial = typeof field.initial === 'string' ? initialOptions([field.initial])[0] : undefined;
-      return { type: 'static_select' as const, action_id: id, options: opts, placeholder: plain('Choose'), ...(initial ? { initial_option: initial } : {}) };
+      return {
+        type: 'static_select' as const,
+        action_id: id,
+        options: opts,
+        placeholder: plain('Choose'),
+        ...(initial ? { initial_option: initial } : {}),
+      };
     }
     case 'multiselect': {
       const initial = Array.isArray(field.initial) ? initialOptions(field.initial) : [];
@@ -59,7 +70,11 @@ function element(field: FormField, ctx: { timezone: string; clientLabel?: string
       };
     }
     case 'date':
-      return { type: 'datepicker' as const, action_id: id, ...(typeof field.initial === 'string' ? { initial_date: field.initial } : {}) };
+      return {
+        type: 'datepicker' as const,
+        action_id: id,
+        ...(typeof field.initial === 'string' ? { initial_date: field.initial } : {}),
+      };
     case 'time':
       return {
         type: 'timepicker' as const,
@@ -86,9 +101,18 @@ function element(field: FormField, ctx: { timezone: string; clientLabel?: string
         ...(typeof field.initial === 'string' ? { initial_value: field.initial } : {}),
       };
     case 'user':
-      return { type: 'users_select' as const, action_id: id, ...(typeof field.initial === 'string' ? { initial_user: field.initial } : {}) };
+      return {
+        type: 'users_select' as const,
+        action_id: id,
+        ...(typeof field.initial === 'string' ? { initial_user: field.initial } : {}),
+      };
     case 'checkbox':
-      return { type: 'checkboxes' as const, action_id: id, options: opts, ...(field.initial === true ? { initial_options: opts } : {}) };
+      return {
+        type: 'checkboxes' as const,
+        action_id: id,
+        options: opts,
+        ...(field.initial === true ? { initial_options: opts } : {}),
+      };
   }
 }
 
@@ -101,7 +125,8 @@ export interface RenderContext {
 /** The modal for a form model. Pure, so its Block Kit limits can be tested (no library checks them). */
 export function renderContactModal(form: ContactFormModel, ctx: RenderContext): View {
   const blocks: KnownBlock[] = [];
-  if (form.notice) blocks.push({ type: 'section', block_id: 'notice', text: { type: 'mrkdwn', text: `:warning: ${form.notice}` } });
+  if (form.notice)
+    blocks.push({ type: 'section', block_id: 'notice', text: { type: 'mrkdwn', text: `:warning: ${form.notice}` } });
   for (const field of form.fields) {
     blocks.push({
       type: 'input',
@@ -181,7 +206,10 @@ export function readContactDraft(state: TViewState): ContactDraft {
 export function clientOptions(clients: { id: string; code: string }[], query: string): Option[] {
   const q = query.trim().toLowerCase();
   const showNew = q === '' || 'new client'.startsWith(q) || q === 'new';
-  return [...(showNew ? [option(NEW_CLIENT, NEW_CLIENT_LABEL)] : []), ...clients.slice(0, 99).map((c) => option(c.id, c.code))];
+  return [
+    ...(showNew ? [option(NEW_CLIENT, NEW_CLIENT_LABEL)] : []),
+    ...clients.slice(0, 99).map((c) => option(c.id, c.code)),
+  ];
 }
 
 export type { Option };

@@ -26,7 +26,11 @@ function sections(blockId: string, title: string, lines: string[]): KnownBlock[]
   const out: KnownBlock[] = [];
   let text = `*${title}*`;
   const flush = () => {
-    out.push({ type: 'section', block_id: out.length ? `${blockId}_${out.length}` : blockId, text: { type: 'mrkdwn', text } });
+    out.push({
+      type: 'section',
+      block_id: out.length ? `${blockId}_${out.length}` : blockId,
+      text: { type: 'mrkdwn', text },
+    });
   };
   for (const line of lines) {
     const piece = line.slice(0, SECTION_TEXT_MAX - title.length - 20);
@@ -42,14 +46,20 @@ function sections(blockId: string, title: string, lines: string[]): KnownBlock[]
 
 export function renderDigestBlocks(v: DigestView): KnownBlock[] {
   const blocks: KnownBlock[] = [
-    { type: 'header', block_id: DIGEST_BLOCK.title, text: { type: 'plain_text', text: v.title.slice(0, HEADER_TEXT_MAX), emoji: true } },
+    {
+      type: 'header',
+      block_id: DIGEST_BLOCK.title,
+      text: { type: 'plain_text', text: v.title.slice(0, HEADER_TEXT_MAX), emoji: true },
+    },
     { type: 'section', block_id: DIGEST_BLOCK.summary, text: { type: 'mrkdwn', text: `*${v.summary}*` } },
   ];
   for (let i = 0; i < v.headline.length; i += FIELDS_PER_SECTION) {
     blocks.push({
       type: 'section',
       block_id: `${DIGEST_BLOCK.headline}_${i / FIELDS_PER_SECTION}`,
-      fields: v.headline.slice(i, i + FIELDS_PER_SECTION).map((h) => ({ type: 'mrkdwn' as const, text: `*${h.label}*\n${h.value}` })),
+      fields: v.headline
+        .slice(i, i + FIELDS_PER_SECTION)
+        .map((h) => ({ type: 'mrkdwn' as const, text: `*${h.label}*\n${h.value}` })),
     });
   }
   if (v.chart) {
@@ -61,8 +71,15 @@ export function renderDigestBlocks(v: DigestView): KnownBlock[] {
   }
   v.tables.forEach((t, i) => {
     blocks.push({ type: 'divider', block_id: `${DIGEST_BLOCK.divider}_${i}` });
-    blocks.push(...sections(`${DIGEST_BLOCK.table}_${i}`, t.title, t.rows.map((r) => `${r.label}: *${r.value}*`)));
+    blocks.push(
+      ...sections(
+        `${DIGEST_BLOCK.table}_${i}`,
+        t.title,
+        t.rows.map((r) => `${r.label}: *${r.value}*`),
+      ),
+    );
   });
-  if (v.footnote) blocks.push({ type: 'context', block_id: DIGEST_BLOCK.footnote, elements: [{ type: 'mrkdwn', text: v.footnote }] });
+  if (v.footnote)
+    blocks.push({ type: 'context', block_id: DIGEST_BLOCK.footnote, elements: [{ type: 'mrkdwn', text: v.footnote }] });
   return blocks;
 }

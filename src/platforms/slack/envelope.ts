@@ -54,15 +54,35 @@ const ZBlockActions = ZInteractive.and(
     type: z.literal('block_actions'),
     actions: z.array(ZAction).min(1),
     container: z
-      .object({ type: ZOptionalString, view_id: ZOptionalString, channel_id: ZOptionalString, message_ts: ZOptionalString, is_ephemeral: z.boolean().optional() })
+      .object({
+        type: ZOptionalString,
+        view_id: ZOptionalString,
+        channel_id: ZOptionalString,
+        message_ts: ZOptionalString,
+        is_ephemeral: z.boolean().optional(),
+      })
       .optional(),
     view: ZView.optional(),
   }),
 );
 
-const ZViewAction = ZInteractive.and(z.object({ type: z.enum(['view_submission', 'view_closed']), view: ZView, response_urls: z.array(z.object({ response_url: z.string() })).optional() }));
+const ZViewAction = ZInteractive.and(
+  z.object({
+    type: z.enum(['view_submission', 'view_closed']),
+    view: ZView,
+    response_urls: z.array(z.object({ response_url: z.string() })).optional(),
+  }),
+);
 
-const ZBlockSuggestion = ZInteractive.and(z.object({ type: z.literal('block_suggestion'), action_id: z.string(), block_id: z.string(), value: z.string(), view: ZView.optional() }));
+const ZBlockSuggestion = ZInteractive.and(
+  z.object({
+    type: z.literal('block_suggestion'),
+    action_id: z.string(),
+    block_id: z.string(),
+    value: z.string(),
+    view: ZView.optional(),
+  }),
+);
 
 const ZShortcut = ZInteractive.and(z.object({ type: z.enum(['shortcut', 'message_action']), callback_id: z.string() }));
 
@@ -82,7 +102,15 @@ const ZEventCallback = z.object({
   type: z.literal('event_callback'),
   team_id: ZTeamId.optional(),
   enterprise_id: ZTeamId.nullish(),
-  authorizations: z.array(z.object({ enterprise_id: ZTeamId.nullish(), team_id: ZTeamId.nullish(), is_enterprise_install: z.boolean().optional() })).optional(),
+  authorizations: z
+    .array(
+      z.object({
+        enterprise_id: ZTeamId.nullish(),
+        team_id: ZTeamId.nullish(),
+        is_enterprise_install: z.boolean().optional(),
+      }),
+    )
+    .optional(),
   event: z.object({
     type: z.string(),
     user: z.union([ZUserId, z.object({ id: ZUserId })]).optional(),

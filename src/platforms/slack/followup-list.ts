@@ -7,14 +7,22 @@ import { renderNudgeBlocks } from './nudge-blocks.js';
 export const MAX_LISTED = 11;
 
 export function renderFollowUpList(items: FollowUpFacts[], intro: string): KnownBlock[] {
-  const blocks: KnownBlock[] = [{ type: 'section', block_id: 'followups_intro', text: { type: 'mrkdwn', text: intro } }];
+  const blocks: KnownBlock[] = [
+    { type: 'section', block_id: 'followups_intro', text: { type: 'mrkdwn', text: intro } },
+  ];
   for (const [i, f] of items.slice(0, MAX_LISTED).entries()) {
     blocks.push({ type: 'divider', block_id: `followup_divider_${i}` });
     // Block ids must be unique within one message.
-    blocks.push(...renderNudgeBlocks(buildNudgeMessage(f)).map((b) => ({ ...b, block_id: `${b.block_id}_${i}` }) as KnownBlock));
+    blocks.push(
+      ...renderNudgeBlocks(buildNudgeMessage(f)).map((b) => ({ ...b, block_id: `${b.block_id}_${i}` }) as KnownBlock),
+    );
   }
   if (items.length > MAX_LISTED) {
-    blocks.push({ type: 'context', block_id: 'followups_more', elements: [{ type: 'mrkdwn', text: `…and ${items.length - MAX_LISTED} more.` }] });
+    blocks.push({
+      type: 'context',
+      block_id: 'followups_more',
+      elements: [{ type: 'mrkdwn', text: `…and ${items.length - MAX_LISTED} more.` }],
+    });
   }
   return blocks;
 }

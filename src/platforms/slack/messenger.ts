@@ -53,11 +53,22 @@ export const HISTORY_PAGES = 10;
  * (a busy team channel may have moved on by hundreds of messages before a digest run is taken
  * over). Stops at the first hit or after HISTORY_PAGES pages.
  */
-async function findInHistory(client: WebClient, channel: string, matches: (payload: Record<string, unknown> | undefined) => boolean): Promise<SentMessage | null> {
+async function findInHistory(
+  client: WebClient,
+  channel: string,
+  matches: (payload: Record<string, unknown> | undefined) => boolean,
+): Promise<SentMessage | null> {
   let cursor: string | undefined;
   for (let page = 0; page < HISTORY_PAGES; page++) {
-    const res = await client.conversations.history({ channel, limit: HISTORY_PAGE, include_all_metadata: true, ...(cursor ? { cursor } : {}) });
-    const hit = (res.messages ?? []).find((m) => matches((m as { metadata?: { event_payload?: Record<string, unknown> } }).metadata?.event_payload));
+    const res = await client.conversations.history({
+      channel,
+      limit: HISTORY_PAGE,
+      include_all_metadata: true,
+      ...(cursor ? { cursor } : {}),
+    });
+    const hit = (res.messages ?? []).find((m) =>
+      matches((m as { metadata?: { event_payload?: Record<string, unknown> } }).metadata?.event_payload),
+    );
     if (hit?.ts) return { channel, ts: hit.ts };
     cursor = res.response_metadata?.next_cursor || undefined;
     if (!res.has_more || !cursor) return null;
@@ -95,7 +106,8 @@ export function createSlackMessenger(client: WebClient): Messenger {
     });
   return {
     mention: slackMention,
-    sendNudge: (recipient, message, nudgeId) => post(recipient, { text: message.text, blocks: renderNudgeBlocks(message) }, nudgeId),
+    sendNudge: (recipient, message, nudgeId) =>
+      post(recipient, { text: message.text, blocks: renderNudgeBlocks(message) }, nudgeId),
     sendText: (recipient, text, nudgeId) => post(recipient, { text }, nudgeId),
     async findNudge(recipient, nudgeId) {
       return unreachableAware(async () => {
@@ -116,7 +128,13 @@ export function createSlackMessenger(client: WebClient): Messenger {
         // The chart goes in the digest's thread, so it stays with the figures it draws. The digest
         // is posted by now: a failed upload must not make a retry post it a second time.
         try {
-          await client.filesUploadV2({ channel_id: posted, thread_ts: ts, file: chartPng, filename: CHART_FILENAME, title: 'New clients by quarter' });
+          await client.filesUploadV2({
+            channel_id: posted,
+            thread_ts: ts,
+            file: chartPng,
+            filename: CHART_FILENAME,
+            title: 'New clients by quarter',
+          });
         } catch {
           return { channel: posted, ts, chartFailed: true };
         }
@@ -125,7 +143,12 @@ export function createSlackMessenger(client: WebClient): Messenger {
     },
     findDigest: (channel, runId) => findInHistory(client, channel, (payload) => payload?.run_id === runId),
     async updateNudge(sent, message: NudgeMessage) {
-      await client.chat.update({ channel: sent.channel, ts: sent.ts, text: message.text, blocks: renderNudgeBlocks(message) as never });
+      await client.chat.update({
+        channel: sent.channel,
+        ts: sent.ts,
+        text: message.text,
+        blocks: renderNudgeBlocks(message) as never,
+      });
     },
   };
 }

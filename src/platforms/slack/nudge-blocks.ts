@@ -8,9 +8,14 @@ const plain = (text: string) => ({ type: 'plain_text' as const, text, emoji: tru
 export function renderNudgeBlocks(m: NudgeMessage): KnownBlock[] {
   const blocks: KnownBlock[] = [
     { type: 'section', block_id: 'nudge_heading', text: { type: 'mrkdwn', text: `*${m.heading}*` } },
-    { type: 'section', block_id: 'nudge_facts', fields: m.facts.map((f) => ({ type: 'mrkdwn' as const, text: `*${f.label}*\n${f.value}` })) },
+    {
+      type: 'section',
+      block_id: 'nudge_facts',
+      fields: m.facts.map((f) => ({ type: 'mrkdwn' as const, text: `*${f.label}*\n${f.value}` })),
+    },
   ];
-  if (m.outcome) blocks.push({ type: 'context', block_id: 'nudge_outcome', elements: [{ type: 'mrkdwn', text: m.outcome }] });
+  if (m.outcome)
+    blocks.push({ type: 'context', block_id: 'nudge_outcome', elements: [{ type: 'mrkdwn', text: m.outcome }] });
   if (m.actions.length) {
     blocks.push({
       type: 'actions',

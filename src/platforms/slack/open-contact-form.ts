@@ -13,7 +13,11 @@ export async function openContactForm(
 ): Promise<void> {
   const { program } = actor;
   const prepared = await prepareContactForm(deps, actor, opts.codeText ?? '');
-  const form = buildContactForm({ categories: program.categories, draft: prepared.draft, ...(prepared.notice ? { notice: prepared.notice } : {}) });
+  const form = buildContactForm({
+    categories: program.categories,
+    draft: prepared.draft,
+    ...(prepared.notice ? { notice: prepared.notice } : {}),
+  });
   await client.views.open({
     trigger_id: opts.triggerId,
     view: renderContactModal(form, {

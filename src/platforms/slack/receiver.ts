@@ -77,14 +77,16 @@ export class SlackHttpReceiver implements Receiver {
 
     let acked = false;
     const timer = setTimeout(() => {
-      if (!acked) this.opts.logger.warn({ path: SLACK_EVENTS_PATH }, 'a Slack request was not acknowledged within 3 seconds');
+      if (!acked)
+        this.opts.logger.warn({ path: SLACK_EVENTS_PATH }, 'a Slack request was not acknowledged within 3 seconds');
     }, ACK_DEADLINE_MS);
     timer.unref();
     const retryHeader = req.headers['x-slack-retry-num'];
     const event: ReceiverEvent = {
       body,
       retryNum: typeof retryHeader === 'string' && /^\d+$/.test(retryHeader) ? Number(retryHeader) : undefined,
-      retryReason: typeof req.headers['x-slack-retry-reason'] === 'string' ? req.headers['x-slack-retry-reason'] : undefined,
+      retryReason:
+        typeof req.headers['x-slack-retry-reason'] === 'string' ? req.headers['x-slack-retry-reason'] : undefined,
       ack: async (response?: unknown) => {
         if (acked) return;
         acked = true;
@@ -124,7 +126,13 @@ export class SlackHttpReceiver implements Receiver {
     // Plain checks, not a zod object: this runs on every request, before anything else.
     const signature = req.headers['x-slack-signature'];
     const timestamp = req.headers['x-slack-request-timestamp'];
-    if (typeof signature !== 'string' || !SIGNATURE.test(signature) || typeof timestamp !== 'string' || !TIMESTAMP.test(timestamp)) return false;
+    if (
+      typeof signature !== 'string' ||
+      !SIGNATURE.test(signature) ||
+      typeof timestamp !== 'string' ||
+      !TIMESTAMP.test(timestamp)
+    )
+      return false;
     const ts = Number(timestamp);
     const now = this.opts.now?.() ?? Math.floor(Date.now() / 1000);
     // Bolt's receivers refuse stale timestamps but accept any future one; a replay window has two sides.
@@ -139,7 +147,9 @@ export class SlackHttpReceiver implements Receiver {
  * and two more HMACs on every request, ~25 µs).
  */
 export function isSlackSignature(signingSecret: string, timestamp: number, body: string, signature: string): boolean {
-  const expected = Buffer.from(`v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${body}`).digest('hex')}`);
+  const expected = Buffer.from(
+    `v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${body}`).digest('hex')}`,
+  );
   const given = Buffer.from(signature);
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
@@ -147,7 +157,8 @@ export function isSlackSignature(signingSecret: string, timestamp: number, body:
 /** Every response_url a body names (a command's or an action's, a view submission's list) starts with `prefix`. */
 function responseUrlsUnder(body: Record<string, unknown>, prefix: string): boolean {
   const urls: unknown[] = [body.response_url];
-  if (Array.isArray(body.response_urls)) for (const r of body.response_urls) urls.push((r as { response_url?: unknown } | null)?.response_url);
+  if (Array.isArray(body.response_urls))
+    for (const r of body.response_urls) urls.push((r as { response_url?: unknown } | null)?.response_url);
   return urls.every((u) => u === undefined || (typeof u === 'string' && u.startsWith(prefix)));
 }
 
@@ -156,12 +167,16 @@ export function parseSlackBody(raw: string, contentType: string): Record<string,
   try {
     if (contentType === 'application/json') {
       const parsed: unknown = JSON.parse(raw);
-      return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
+      return parsed && typeof parsed === 'object' && !Array.isArray(parsed)
+        ? (parsed as Record<string, unknown>)
+        : null;
     }
     const form = Object.fromEntries(new URLSearchParams(raw));
     if (typeof form.payload === 'string') {
       const parsed: unknown = JSON.parse(form.payload);
-      return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
+      return parsed && typeof parsed === 'object' && !Array.isArray(parsed)
+        ? (parsed as Record<string, unknown>)
+        : null;
     }
     return form;
   } catch {

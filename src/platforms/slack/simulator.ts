@@ -289,7 +289,9 @@ export class FakeSlackApi {
     let bytes = body;
     const type = req.headers['content-type'] ?? '';
     if (type.startsWith('multipart/form-data')) {
-      const form = await new Response(new Uint8Array(body), { headers: { 'content-type': type } }).formData().catch(() => null);
+      const form = await new Response(new Uint8Array(body), { headers: { 'content-type': type } })
+        .formData()
+        .catch(() => null);
       const file = form && [...form.values()].find((v) => typeof v !== 'string');
       bytes = file && typeof file !== 'string' ? Buffer.from(await file.arrayBuffer()) : Buffer.alloc(0);
     }
@@ -309,15 +311,32 @@ export class FakeSlackApi {
         if (!call.token?.startsWith('xapp-')) return { body: { ok: false, error: 'not_allowed_token_type' } };
         const ticket = randomUUID();
         this.tickets.set(ticket, call.token);
-        return { body: { ok: true, url: `ws://127.0.0.1:${this.port}/link/?ticket=${ticket}&app_id=${SIMULATOR_APP_ID}` } };
+        return {
+          body: { ok: true, url: `ws://127.0.0.1:${this.port}/link/?ticket=${ticket}&app_id=${SIMULATOR_APP_ID}` },
+        };
       }
       case 'auth.test':
-        return { body: { ok: true, url: 'https://carelog-sim.slack.com/', team: 'carelog simulator', user: 'carelog', team_id: this.teamId, user_id: this.botUserId, bot_id: 'B0CARELOG' } };
+        return {
+          body: {
+            ok: true,
+            url: 'https://carelog-sim.slack.com/',
+            team: 'carelog simulator',
+            user: 'carelog',
+            team_id: this.teamId,
+            user_id: this.botUserId,
+            bot_id: 'B0CARELOG',
+          },
+        };
       case 'views.open':
       case 'views.update':
       case 'views.publish': {
         const view = (call.args.view ?? {}) as Record<string, unknown>;
-        return { body: { ok: true, view: { ...view, id: (call.args.view_id as string) ?? `V${String(n).padStart(8, '0')}`, hash: `h${n}` } } };
+        return {
+          body: {
+            ok: true,
+            view: { ...view, id: (call.args.view_id as string) ?? `V${String(n).padStart(8, '0')}`, hash: `h${n}` },
+          },
+        };
       }
       case 'chat.postMessage': {
         const ts = `${Math.floor(Date.now() / 1000)}.${String(n).padStart(6, '0')}`;
@@ -346,11 +365,24 @@ export class FakeSlackApi {
           ...(withMetadata && m.metadata !== undefined ? { metadata: m.metadata } : {}),
         }));
         const more = all.length > from + limit;
-        return { body: { ok: true, messages, has_more: more, ...(more ? { response_metadata: { next_cursor: String(from + limit) } } : {}) } };
+        return {
+          body: {
+            ok: true,
+            messages,
+            has_more: more,
+            ...(more ? { response_metadata: { next_cursor: String(from + limit) } } : {}),
+          },
+        };
       }
       case 'files.getUploadURLExternal': {
         const id = `F${String(n).padStart(8, '0')}`;
-        this.uploads.push({ id, filename: String(call.args.filename ?? ''), length: Number(call.args.length ?? 0), bytes: null, completed: false });
+        this.uploads.push({
+          id,
+          filename: String(call.args.filename ?? ''),
+          length: Number(call.args.length ?? 0),
+          bytes: null,
+          completed: false,
+        });
         return { body: { ok: true, upload_url: `http://127.0.0.1:${this.port}/upload/${id}`, file_id: id } };
       }
       case 'files.completeUploadExternal': {
@@ -363,7 +395,12 @@ export class FakeSlackApi {
           if (typeof call.args.thread_ts === 'string') u!.threadTs = call.args.thread_ts;
           if (files[i]!.title) u!.title = files[i]!.title;
         }
-        return { body: { ok: true, files: done.map((u) => ({ id: u!.id, name: u!.filename, title: u!.title ?? u!.filename })) } };
+        return {
+          body: {
+            ok: true,
+            files: done.map((u) => ({ id: u!.id, name: u!.filename, title: u!.title ?? u!.filename })),
+          },
+        };
       }
       case 'chat.update':
         return { body: { ok: true, channel: call.args.channel, ts: call.args.ts } };

@@ -10,7 +10,15 @@ import { ErrorCode, WebClient, type WebAPICallResult, type WebClientOptions } fr
 import { Pool } from 'undici';
 
 /** Methods that take a JSON body (Slack accepts JSON for write methods) and run on hot paths. */
-export const JSON_METHODS = new Set(['chat.postMessage', 'chat.update', 'chat.postEphemeral', 'views.open', 'views.update', 'views.publish', 'conversations.open']);
+export const JSON_METHODS = new Set([
+  'chat.postMessage',
+  'chat.update',
+  'chat.postEphemeral',
+  'views.open',
+  'views.update',
+  'views.publish',
+  'conversations.open',
+]);
 
 export interface CarelogWebClientOptions extends WebClientOptions {
   /** Retries after a network failure or a 5xx answer. @defaultValue 2 */
@@ -50,19 +58,32 @@ export class CarelogWebClient extends WebClient {
     for (let attempt = 0; ; attempt++) {
       let res;
       try {
-        res = await this.pool.request({ path: `${this.apiPath}${method}`, method: 'POST', headers, body, headersTimeout: 30_000, bodyTimeout: 30_000 });
+        res = await this.pool.request({
+          path: `${this.apiPath}${method}`,
+          method: 'POST',
+          headers,
+          body,
+          headersTimeout: 30_000,
+          bodyTimeout: 30_000,
+        });
       } catch (err) {
         if (attempt < this.retries) {
           await sleep(200 * 2 ** attempt);
           continue;
         }
-        throw Object.assign(new Error(`A request error occurred: ${(err as Error)?.name}`), { code: ErrorCode.RequestError, original: err });
+        throw Object.assign(new Error(`A request error occurred: ${(err as Error)?.name}`), {
+          code: ErrorCode.RequestError,
+          original: err,
+        });
       }
       if (res.statusCode === 429) {
         const wait = Number(res.headers['retry-after'] ?? 1);
         await res.body.dump();
         if (!(wait <= this.maxRetryAfterSeconds)) {
-          throw Object.assign(new Error(`A rate limit was exceeded (retry after ${wait} s)`), { code: ErrorCode.RateLimitedError, retryAfter: wait });
+          throw Object.assign(new Error(`A rate limit was exceeded (retry after ${wait} s)`), {
+            code: ErrorCode.RateLimitedError,
+            retryAfter: wait,
+          });
         }
         await sleep(wait * 1000);
         continue;
@@ -74,10 +95,17 @@ export class CarelogWebClient extends WebClient {
       }
       if (res.statusCode !== 200) {
         await res.body.dump();
-        throw Object.assign(new Error(`An HTTP protocol error occurred: statusCode = ${res.statusCode}`), { code: ErrorCode.HTTPError, statusCode: res.statusCode });
+        throw Object.assign(new Error(`An HTTP protocol error occurred: statusCode = ${res.statusCode}`), {
+          code: ErrorCode.HTTPError,
+          statusCode: res.statusCode,
+        });
       }
       const result = (await res.body.json()) as WebAPICallResult & { error?: string };
-      if (!result.ok) throw Object.assign(new Error(`An API error occurred: ${result.error}`), { code: ErrorCode.PlatformError, data: result });
+      if (!result.ok)
+        throw Object.assign(new Error(`An API error occurred: ${result.error}`), {
+          code: ErrorCode.PlatformError,
+          data: result,
+        });
       return result;
     }
   }

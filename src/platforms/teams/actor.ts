@@ -20,7 +20,10 @@ const ZActivityParties = z.object({
     conversationType: z.string().max(32).optional(),
     tenantId: z.string().max(64).optional(),
   }),
-  channelData: z.object({ tenant: z.object({ id: z.string().max(64) }).optional() }).loose().optional(),
+  channelData: z
+    .object({ tenant: z.object({ id: z.string().max(64) }).optional() })
+    .loose()
+    .optional(),
 });
 
 export interface TeamsActor {
@@ -36,7 +39,15 @@ export interface TeamsActor {
   personal: boolean;
 }
 
-const NOBODY: TeamsActor = { program: undefined, member: undefined, aadObjectId: undefined, address: undefined, tenantId: undefined, conversationId: undefined, personal: false };
+const NOBODY: TeamsActor = {
+  program: undefined,
+  member: undefined,
+  aadObjectId: undefined,
+  address: undefined,
+  tenantId: undefined,
+  conversationId: undefined,
+  personal: false,
+};
 
 export function teamsActor(deps: CarelogDeps, activity: unknown): TeamsActor {
   const parsed = ZActivityParties.safeParse(activity);
@@ -51,10 +62,12 @@ export function teamsActor(deps: CarelogDeps, activity: unknown): TeamsActor {
     conversationId: conversation.id,
     personal: conversation.conversationType === 'personal',
   };
-  const program = aadObjectId && channelId === TEAMS_CHANNEL_ID ? deps.directory.programForTeamsUser(aadObjectId) : undefined;
+  const program =
+    aadObjectId && channelId === TEAMS_CHANNEL_ID ? deps.directory.programForTeamsUser(aadObjectId) : undefined;
   // A program's people are in its tenant: the same object id arriving from another tenant is not them.
   const expectedTenant = program?.teams.tenantId ?? deps.config.env.TEAMS_TENANT_ID?.toLowerCase();
-  if (!program || (expectedTenant && tenantId !== expectedTenant)) return { ...base, program: undefined, member: undefined };
+  if (!program || (expectedTenant && tenantId !== expectedTenant))
+    return { ...base, program: undefined, member: undefined };
   return { ...base, program, member: deps.directory.member(program.id, 'teams', aadObjectId!) };
 }
 

@@ -23,11 +23,18 @@ export function fillManifest(template: string, values: AppPackageValues): string
   const problems: string[] = [];
   if (!GUID.test(values.TEAMS_APP_ID)) problems.push('--app-id must be a GUID');
   if (!GUID.test(values.BOT_ID)) problems.push('--bot-id must be the bot’s Microsoft app (client) id, a GUID');
-  if (!HOST.test(values.CARELOG_HOST)) problems.push('--host must be a host name such as carelog.example.org (no https://, no path)');
+  if (!HOST.test(values.CARELOG_HOST))
+    problems.push('--host must be a host name such as carelog.example.org (no https://, no path)');
   if (problems.length) throw new CarelogError('config_invalid', problems.join('; '));
-  const filled = template.replace(/\$\{\{([A-Z_]+)\}\}/g, (whole, name: string) => (name in values ? values[name as keyof AppPackageValues] : whole));
+  const filled = template.replace(/\$\{\{([A-Z_]+)\}\}/g, (whole, name: string) =>
+    name in values ? values[name as keyof AppPackageValues] : whole,
+  );
   const left = filled.match(/\$\{\{[A-Z_]+\}\}/g);
-  if (left) throw new CarelogError('config_invalid', `appPackage/manifest.json has placeholders nobody fills: ${[...new Set(left)].join(', ')}`);
+  if (left)
+    throw new CarelogError(
+      'config_invalid',
+      `appPackage/manifest.json has placeholders nobody fills: ${[...new Set(left)].join(', ')}`,
+    );
   JSON.parse(filled);
   return filled;
 }
@@ -82,7 +89,10 @@ export function zipFiles(files: { name: string; data: Buffer }[]): Buffer {
   return Buffer.concat([...locals, directory, end]);
 }
 
-export function buildAppPackage(read: (file: (typeof APP_PACKAGE_FILES)[number]) => Buffer, values: AppPackageValues): Buffer {
+export function buildAppPackage(
+  read: (file: (typeof APP_PACKAGE_FILES)[number]) => Buffer,
+  values: AppPackageValues,
+): Buffer {
   const manifest = fillManifest(read('manifest.json').toString('utf8'), values);
   return zipFiles([
     { name: 'manifest.json', data: Buffer.from(manifest, 'utf8') },

@@ -46,7 +46,8 @@ function firstDeliveryOnly(): Parameters<App['use']>[0] {
     if (type === 'message' && id) {
       const now = Date.now();
       if ((seen.get(id) ?? 0) > now) return undefined;
-      if (seen.size >= SEEN_MAX) for (const [k, until] of seen) if (until <= now || seen.size >= SEEN_MAX) seen.delete(k);
+      if (seen.size >= SEEN_MAX)
+        for (const [k, until] of seen) if (until <= now || seen.size >= SEEN_MAX) seen.delete(k);
       seen.set(id, now + SEEN_FOR_MS);
     }
     return ctx.next();
@@ -61,7 +62,10 @@ export function teamsCloud(config: Config, overrides: Partial<CloudEnvironment> 
 function botTokenFor(
   config: Config,
   cloud: CloudEnvironment,
-): { forScope: ((scope: string | string[], tenantId?: string) => Promise<string>) | null; forConnector: (() => Promise<string>) | null } {
+): {
+  forScope: ((scope: string | string[], tenantId?: string) => Promise<string>) | null;
+  forConnector: (() => Promise<string>) | null;
+} {
   const { TEAMS_CLIENT_ID: clientId, TEAMS_CLIENT_SECRET: clientSecret, TEAMS_TENANT_ID: tenantId } = config.env;
   if (!clientId || !clientSecret) return { forScope: null, forConnector: null };
   const tokens = clientCredentialsTokens({ clientId, clientSecret, loginEndpoint: cloud.loginEndpoint });
@@ -96,7 +100,11 @@ function teamsTokenCheck(forConnector: (() => Promise<string>) | null, logger: L
       wasDown = false;
     } catch (err) {
       // carelog's own message names the status and what to check; another error's is not logged.
-      if (!wasDown) logger.warn({ err }, `the Teams bot cannot get its token: /healthz reports teams down (${isCarelogError(err) ? err.message : 'no answer'})`);
+      if (!wasDown)
+        logger.warn(
+          { err },
+          `the Teams bot cannot get its token: /healthz reports teams down (${isCarelogError(err) ? err.message : 'no answer'})`,
+        );
       wasDown = true;
       throw err;
     }
@@ -104,11 +112,21 @@ function teamsTokenCheck(forConnector: (() => Promise<string>) | null, logger: L
 }
 
 /** Proactive sends only (npm run worker): no HTTP endpoint, the same Connector client. */
-export function createTeamsWorkerMessenger(deps: CarelogDeps, opts: TeamsOptions): { messenger: Messenger; health: (() => Promise<void>) | null } {
+export function createTeamsWorkerMessenger(
+  deps: CarelogDeps,
+  opts: TeamsOptions,
+): { messenger: Messenger; health: (() => Promise<void>) | null } {
   const cloud = teamsCloud(deps.config, opts.cloud);
   const token = botTokenFor(deps.config, cloud);
-  const connector = createConnector({ serviceUrl: deps.config.env.TEAMS_SERVICE_URL ?? DEFAULT_SERVICE_URL, botToken: token.forConnector, logger: deps.logger });
-  return { messenger: createTeamsMessenger({ db: deps.db, connector, botId: teamsBotId(deps.config) }), health: teamsTokenCheck(token.forConnector, deps.logger) };
+  const connector = createConnector({
+    serviceUrl: deps.config.env.TEAMS_SERVICE_URL ?? DEFAULT_SERVICE_URL,
+    botToken: token.forConnector,
+    logger: deps.logger,
+  });
+  return {
+    messenger: createTeamsMessenger({ db: deps.db, connector, botId: teamsBotId(deps.config) }),
+    health: teamsTokenCheck(token.forConnector, deps.logger),
+  };
 }
 
 export async function createTeamsApp(
@@ -134,7 +152,11 @@ export async function createTeamsApp(
     serviceUrl,
     cloud,
     messagingEndpoint: TEAMS_MESSAGES_PATH,
-    httpServerAdapter: new TeamsHttpAdapter(http, deps.logger, opts.mode === 'authenticated' ? createBotTokenCheck({ clientId: config.env.TEAMS_CLIENT_ID!, cloud }) : null),
+    httpServerAdapter: new TeamsHttpAdapter(
+      http,
+      deps.logger,
+      opts.mode === 'authenticated' ? createBotTokenCheck({ clientId: config.env.TEAMS_CLIENT_ID!, cloud }) : null,
+    ),
     logger,
     client: { logger, timeout: 15_000 },
     activity: { mentions: { stripText: true } },
@@ -147,5 +169,9 @@ export async function createTeamsApp(
   registerHandlers(app, deps);
   await app.initialize();
   const connector = createConnector({ serviceUrl, botToken: token.forConnector, logger: deps.logger });
-  return { app, messenger: createTeamsMessenger({ db: deps.db, connector, botId: teamsBotId(config) }), health: teamsTokenCheck(token.forConnector, deps.logger) };
+  return {
+    app,
+    messenger: createTeamsMessenger({ db: deps.db, connector, botId: teamsBotId(config) }),
+    health: teamsTokenCheck(token.forConnector, deps.logger),
+  };
 }

@@ -48,7 +48,11 @@ export interface BotTokenCheck {
   (authorization: string | string[] | undefined): Promise<boolean>;
 }
 
-export function createBotTokenCheck(opts: { clientId: string; cloud: Pick<CloudEnvironment, 'openIdMetadataUrl' | 'tokenIssuer'>; now?: () => number }): BotTokenCheck {
+export function createBotTokenCheck(opts: {
+  clientId: string;
+  cloud: Pick<CloudEnvironment, 'openIdMetadataUrl' | 'tokenIssuer'>;
+  now?: () => number;
+}): BotTokenCheck {
   const now = opts.now ?? Date.now;
   /** The key ids of the last key set fetched, and when. */
   let published: { kids: Set<string>; at: number } | undefined;
@@ -92,7 +96,8 @@ export function createBotTokenCheck(opts: { clientId: string; cloud: Pick<CloudE
     if (!token || token.length > 16_384) return false;
     const decoded = jwt.decode(token, { complete: true });
     const kid = decoded?.header.kid;
-    if (!decoded || decoded.header.alg !== 'RS256' || typeof kid !== 'string' || kid.length === 0 || kid.length > 256) return false;
+    if (!decoded || decoded.header.alg !== 'RS256' || typeof kid !== 'string' || kid.length === 0 || kid.length > 256)
+      return false;
     if (isUnknown(kid)) return false;
     if (published && now() - published.at < RECENT_SET_MS && !published.kids.has(kid)) {
       rememberUnknown(kid);
@@ -108,7 +113,12 @@ export function createBotTokenCheck(opts: { clientId: string; cloud: Pick<CloudE
       return false;
     }
     try {
-      jwt.verify(token, publicKey, { algorithms: ['RS256'], audience, issuer: opts.cloud.tokenIssuer, clockTolerance: CLOCK_TOLERANCE_S });
+      jwt.verify(token, publicKey, {
+        algorithms: ['RS256'],
+        audience,
+        issuer: opts.cloud.tokenIssuer,
+        clockTolerance: CLOCK_TOLERANCE_S,
+      });
       return true;
     } catch {
       return false;

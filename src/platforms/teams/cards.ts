@@ -1,6 +1,10 @@
 // What every carelog Adaptive Card shares: the version Teams renders (1.5), full width, and the
 // wrappers Teams expects around a card in a message and in an adaptiveCard/action response.
-import type { AdaptiveCardActionCardResponse, AdaptiveCardActionMessageResponse, IMessageActivityInput } from '@microsoft/teams.api';
+import type {
+  AdaptiveCardActionCardResponse,
+  AdaptiveCardActionMessageResponse,
+  IMessageActivityInput,
+} from '@microsoft/teams.api';
 import type { CardElementArray, ActionArray, IAdaptiveCard, ITextBlock } from '@microsoft/teams.cards';
 
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';

@@ -15,7 +15,11 @@ export const DEFAULT_SERVICE_URL = 'https://smba.trafficmanager.net/teams';
 const MAX_ATTEMPTS = 3;
 const MAX_WAIT_MS = 10_000;
 
-export function createConnector(opts: { serviceUrl: string; botToken: (() => Promise<string>) | null; logger: Logger }): ConnectorClient {
+export function createConnector(opts: {
+  serviceUrl: string;
+  botToken: (() => Promise<string>) | null;
+  logger: Logger;
+}): ConnectorClient {
   return new ConnectorClient(opts.serviceUrl.replace(/\/+$/, ''), {
     ...(opts.botToken ? { token: () => opts.botToken!() } : {}),
     logger: sdkLogger(opts.logger, 'teams/connector'),
@@ -37,26 +41,38 @@ export function connectorFailure(err: unknown): ConnectorFailure {
   const res = (err as { response?: { status?: number; data?: unknown; headers?: Record<string, unknown> } })?.response;
   const body = ZErrorBody.safeParse(res?.data);
   const retryAfter = Number(res?.headers?.['retry-after']);
-  return { status: res?.status, code: body.success ? body.data.error.code : undefined, retryAfterMs: Number.isFinite(retryAfter) ? retryAfter * 1000 : undefined };
+  return {
+    status: res?.status,
+    code: body.success ? body.data.error.code : undefined,
+    retryAfterMs: Number.isFinite(retryAfter) ? retryAfter * 1000 : undefined,
+  };
 }
 
 /**
  * Runs one Connector call: 429 and 5xx answers are waited out (Retry-After, else a short backoff);
  * 403 and 404 mean the person cannot be reached there (blocked the bot, removed it, left the tenant).
  */
-export async function connectorCall<T>(what: string, fn: () => Promise<T>, opts: { unreachableOn?: number[] } = {}): Promise<T> {
+export async function connectorCall<T>(
+  what: string,
+  fn: () => Promise<T>,
+  opts: { unreachableOn?: number[] } = {},
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
     } catch (err) {
       const f = connectorFailure(err);
-      if (f.status !== undefined && (opts.unreachableOn ?? []).includes(f.status)) throw new RecipientUnreachableError(f.code ?? `http_${f.status}`);
+      if (f.status !== undefined && (opts.unreachableOn ?? []).includes(f.status))
+        throw new RecipientUnreachableError(f.code ?? `http_${f.status}`);
       const transient = f.status === 429 || (f.status !== undefined && f.status >= 500);
       if (transient && attempt < MAX_ATTEMPTS) {
         await new Promise((r) => setTimeout(r, Math.min(MAX_WAIT_MS, f.retryAfterMs ?? 250 * 2 ** attempt)));
         continue;
       }
-      throw new CarelogError('platform_unavailable', `The Bot Connector answered ${what} with ${f.status ?? 'no response'}${f.code ? ` (${f.code})` : ''}`);
+      throw new CarelogError(
+        'platform_unavailable',
+        `The Bot Connector answered ${what} with ${f.status ?? 'no response'}${f.code ? ` (${f.code})` : ''}`,
+      );
     }
   }
 }

@@ -6,7 +6,13 @@
 // new card. Everything typed comes back in it except the notes, which never go into a card: they
 // travel back sealed (AES-GCM, bound to this form and person, src/platforms/teams/draft-notes.ts)
 // in the card's action data, and the card says they are kept.
-import type { IActionSet, IChoiceSetInput, IExecuteAction, IAdaptiveCard, CardElementArray } from '@microsoft/teams.cards';
+import type {
+  IActionSet,
+  IChoiceSetInput,
+  IExecuteAction,
+  IAdaptiveCard,
+  CardElementArray,
+} from '@microsoft/teams.cards';
 import { z } from 'zod';
 import type { ContactFormModel, FormField } from '../../views/contact-form.js';
 import { FIELD, NEW_CLIENT, type ContactDraft, type TFieldId } from '../../domain/contact-draft.js';
@@ -77,7 +83,8 @@ function input(field: FormField, ctx: ContactCardContext): CardElementArray[numb
     }
     case 'select':
     case 'multiselect': {
-      const picked = field.kind === 'multiselect' ? (Array.isArray(initial) ? initial : []) : str(initial) ? [str(initial)!] : [];
+      const picked =
+        field.kind === 'multiselect' ? (Array.isArray(initial) ? initial : []) : str(initial) ? [str(initial)!] : [];
       const long = choices.length > MAX_STATIC_CHOICES;
       return {
         type: 'Input.ChoiceSet',
@@ -145,35 +152,56 @@ function input(field: FormField, ctx: ContactCardContext): CardElementArray[numb
   }
 }
 
-function execute(title: string, action: TContactCardData['action'], data: Omit<TContactCardData, 'action'>, extra: Partial<IExecuteAction> = {}): IExecuteAction {
+function execute(
+  title: string,
+  action: TContactCardData['action'],
+  data: Omit<TContactCardData, 'action'>,
+  extra: Partial<IExecuteAction> = {},
+): IExecuteAction {
   return { type: 'Action.Execute', title, verb: action, data: { ...data, action }, ...extra };
 }
 
 /** The form as a card. Pure, so it can be tested alone and against Teams' size limit. */
 export function renderContactCard(form: ContactFormModel, ctx: ContactCardContext): IAdaptiveCard {
-  const data = { form: ctx.formId, program: ctx.programId, ...(ctx.keptNotes ? { notes_sealed: ctx.keptNotes.sealed } : {}) };
+  const data = {
+    form: ctx.formId,
+    program: ctx.programId,
+    ...(ctx.keptNotes ? { notes_sealed: ctx.keptNotes.sealed } : {}),
+  };
   const errors = ctx.errors ?? {};
   const body: CardElementArray = [text(form.title, { size: 'Large', weight: 'Bolder' })];
   if (form.notice) body.push(text(`⚠️ ${form.notice}`, { id: 'notice', color: 'Warning' }));
-  if (Object.keys(errors).length) body.push(text('Some answers need a look: see the notes in red below. Everything else you entered is still here.', { id: 'errors', color: 'Attention' }));
+  if (Object.keys(errors).length)
+    body.push(
+      text('Some answers need a look: see the notes in red below. Everything else you entered is still here.', {
+        id: 'errors',
+        color: 'Attention',
+      }),
+    );
   for (const field of form.fields) {
     body.push(input(field, ctx));
     if (field.hint) body.push(text(field.hint, { isSubtle: true, size: 'Small', spacing: 'None' }));
     if (field.id === FIELD.notes && ctx.keptNotes) {
       body.push(
-        text(`Your notes (${ctx.keptNotes.length} characters) are kept, encrypted. Leave the box empty to keep them, or type to replace them.`, {
-          id: `${FIELD.notes}_kept`,
-          size: 'Small',
-          spacing: 'None',
-          color: 'Good',
-        }),
+        text(
+          `Your notes (${ctx.keptNotes.length} characters) are kept, encrypted. Leave the box empty to keep them, or type to replace them.`,
+          {
+            id: `${FIELD.notes}_kept`,
+            size: 'Small',
+            spacing: 'None',
+            color: 'Good',
+          },
+        ),
       );
     }
     const error = errors[field.id];
     if (error) body.push(text(error, { id: `${field.id}_error`, color: 'Attention', size: 'Small', spacing: 'None' }));
     // Choosing "New client" reshapes the form (sex and age appear): a round trip, like Slack's.
     if (field.kind === 'client' && !form.isNewClient) {
-      body.push({ type: 'ActionSet', actions: [execute(NEW_CLIENT_TITLE, CONTACT_ACTION.newClient, data)] } satisfies IActionSet);
+      body.push({
+        type: 'ActionSet',
+        actions: [execute(NEW_CLIENT_TITLE, CONTACT_ACTION.newClient, data)],
+      } satisfies IActionSet);
     }
   }
   return adaptiveCard(body, [
@@ -194,8 +222,14 @@ const ZInputs = z.object({
   [FIELD.referrals]: z.string().max(10_000).optional(),
   [FIELD.disposition]: z.string().max(100).optional(),
   [FIELD.incidentRef]: z.string().max(1_000).optional(),
-  [FIELD.minutesOnScene]: z.union([z.string().max(40), z.number()]).transform(String).optional(),
-  [FIELD.followUpWanted]: z.union([z.string().max(10), z.boolean()]).transform((v) => v === true || v === 'true').optional(),
+  [FIELD.minutesOnScene]: z
+    .union([z.string().max(40), z.number()])
+    .transform(String)
+    .optional(),
+  [FIELD.followUpWanted]: z
+    .union([z.string().max(10), z.boolean()])
+    .transform((v) => v === true || v === 'true')
+    .optional(),
   [FIELD.followUpDate]: z.string().max(40).optional(),
   [FIELD.followUpAssignee]: z.string().max(100).optional(),
   // Longer than the form allows, so validation can say so instead of the card being refused.
@@ -208,7 +242,13 @@ export function readContactCardDraft(values: unknown): ContactDraft | null {
   if (!parsed.success) return null;
   const v = parsed.data;
   const blank = (s: string | undefined) => (s === undefined || s.trim() === '' ? undefined : s);
-  const list = (s: string | undefined) => (blank(s) ? s!.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
+  const list = (s: string | undefined) =>
+    blank(s)
+      ? s!
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean)
+      : undefined;
   const draft: ContactDraft = {};
   const assign = <K extends keyof ContactDraft>(key: K, value: ContactDraft[K] | undefined) => {
     if (value !== undefined) draft[key] = value;

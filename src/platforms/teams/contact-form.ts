@@ -21,7 +21,11 @@ function assigneeLabel(deps: CarelogDeps, actor: Actor, id: string | undefined):
 
 export async function newContactFormCard(deps: CarelogDeps, actor: Actor, codeText: string): Promise<IAdaptiveCard> {
   const prepared = await prepareContactForm(deps, actor, codeText);
-  const form = buildContactForm({ categories: actor.program.categories, draft: prepared.draft, ...(prepared.notice ? { notice: prepared.notice } : {}) });
+  const form = buildContactForm({
+    categories: actor.program.categories,
+    draft: prepared.draft,
+    ...(prepared.notice ? { notice: prepared.notice } : {}),
+  });
   const label = assigneeLabel(deps, actor, prepared.draft.followUpAssignee);
   return renderContactCard(form, {
     formId: randomUUID(),
@@ -32,10 +36,19 @@ export async function newContactFormCard(deps: CarelogDeps, actor: Actor, codeTe
 }
 
 /** The same form again, shaped by the draft, with errors by the field and the notes kept sealed. */
-export async function returnedContactFormCard(deps: CarelogDeps, actor: Actor, formId: string, draft: ContactDraft, errors?: Partial<Record<TFieldId, string>>): Promise<IAdaptiveCard> {
+export async function returnedContactFormCard(
+  deps: CarelogDeps,
+  actor: Actor,
+  formId: string,
+  draft: ContactDraft,
+  errors?: Partial<Record<TFieldId, string>>,
+): Promise<IAdaptiveCard> {
   const form = buildContactForm({ categories: actor.program.categories, draft });
   // The code is only a label: a form coming back because the database is down must still come back.
-  const clientLabel = draft.client && draft.client !== NEW_CLIENT ? await clientCodeOf(deps, actor, draft.client).catch(() => undefined) : undefined;
+  const clientLabel =
+    draft.client && draft.client !== NEW_CLIENT
+      ? await clientCodeOf(deps, actor, draft.client).catch(() => undefined)
+      : undefined;
   const label = assigneeLabel(deps, actor, draft.followUpAssignee);
   // Notes too long to be saved are not kept either: the error beside them says so.
   const notes = draft.notes && draft.notes.length <= NOTES_MAX_LENGTH ? draft.notes : undefined;
@@ -45,13 +58,27 @@ export async function returnedContactFormCard(deps: CarelogDeps, actor: Actor, f
     ...(clientLabel ? { clientLabel } : {}),
     ...(label ? { assigneeLabel: label } : {}),
     ...(errors ? { errors } : {}),
-    ...(notes ? { keptNotes: { sealed: sealDraftNotes(deps.keyring, { programId: actor.program.id, formId, memberId: actor.member.memberId }, notes), length: notes.length } } : {}),
+    ...(notes
+      ? {
+          keptNotes: {
+            sealed: sealDraftNotes(
+              deps.keyring,
+              { programId: actor.program.id, formId, memberId: actor.member.memberId },
+              notes,
+            ),
+            length: notes.length,
+          },
+        }
+      : {}),
   });
 }
 
 /** What replaces a saved form: the same confirmation Slack's clinicians get by DM. */
 export function confirmationCard(confirmation: string): IAdaptiveCard {
-  return adaptiveCard([text('✅ Contact saved', { weight: 'Bolder', size: 'Medium' }), text(confirmation, { id: 'confirmation' })]);
+  return adaptiveCard([
+    text('✅ Contact saved', { weight: 'Bolder', size: 'Medium' }),
+    text(confirmation, { id: 'confirmation' }),
+  ]);
 }
 
 export function closedFormCard(): IAdaptiveCard {

@@ -15,9 +15,18 @@ export function renderDigestCard(v: DigestView, chartPng: Buffer | null): IAdapt
   ];
   if (v.chart) {
     body.push(text('New clients by quarter', { weight: 'Bolder', separator: true }));
-    if (chartPng) body.push({ type: 'Image', id: 'digest_chart', url: `data:image/png;base64,${chartPng.toString('base64')}`, altText: CHART_ALT_TEXT, size: 'Stretch' });
+    if (chartPng)
+      body.push({
+        type: 'Image',
+        id: 'digest_chart',
+        url: `data:image/png;base64,${chartPng.toString('base64')}`,
+        altText: CHART_ALT_TEXT,
+        size: 'Stretch',
+      });
     // A suppressed count shows as its text ("<11", "hidden"), as on the chart and in Slack.
-    body.push(text(v.chart.map((c) => `${c.label}: ${c.text ?? c.count}`).join(' · '), { size: 'Small', isSubtle: true }));
+    body.push(
+      text(v.chart.map((c) => `${c.label}: ${c.text ?? c.count}`).join(' · '), { size: 'Small', isSubtle: true }),
+    );
   }
   for (const t of v.tables) {
     body.push(text(t.title, { weight: 'Bolder', separator: true }));
@@ -28,7 +37,10 @@ export function renderDigestCard(v: DigestView, chartPng: Buffer | null): IAdapt
 }
 
 /** The card to post, and whether the chart had to stay out to keep the message under Teams' limit. */
-export function digestCardWithinLimit(v: DigestView, chartPng: Buffer | null): { card: IAdaptiveCard; chartDropped: boolean } {
+export function digestCardWithinLimit(
+  v: DigestView,
+  chartPng: Buffer | null,
+): { card: IAdaptiveCard; chartDropped: boolean } {
   const card = renderDigestCard(v, chartPng);
   if (!chartPng || byteSize(card) <= MAX_MESSAGE_BYTES) return { card, chartDropped: false };
   return { card: renderDigestCard(v, null), chartDropped: true };

@@ -64,7 +64,10 @@ export class TeamsHttpAdapter implements IHttpServerAdapter {
       if (this.checkToken && !(await this.checkToken(req.headers.authorization))) {
         // The body is left unread (discarded as it arrives): nothing of it is parsed.
         req.resume();
-        this.logger.warn({ path }, 'a Teams request was refused: its Bot Framework token did not validate (answered 401)');
+        this.logger.warn(
+          { path },
+          'a Teams request was refused: its Bot Framework token did not validate (answered 401)',
+        );
         sendJson(res, 401, { error: 'JWT validation failed' });
         return;
       }
@@ -83,7 +86,11 @@ export class TeamsHttpAdapter implements IHttpServerAdapter {
         return;
       }
       const out = await handler({ body: envelope.data, headers: headerRecord(req.headers) });
-      if (out.status === 401) this.logger.warn({ path, type: envelope.data.type }, 'refused a Teams request without a valid Bot Framework token');
+      if (out.status === 401)
+        this.logger.warn(
+          { path, type: envelope.data.type },
+          'refused a Teams request without a valid Bot Framework token',
+        );
       if (out.body === undefined || out.body === null) {
         res.writeHead(out.status, { 'content-length': 0 });
         res.end();

@@ -49,8 +49,16 @@ export function createTeamsMessenger({ db, connector, botId }: TeamsMessengerOpt
     return created.id;
   };
 
-  const post = async (conversationId: string, activity: Parameters<ConnectorClient['conversations']['createActivity']>[1], unreachableOn: number[]): Promise<SentMessage> => {
-    const res = await connectorCall('a message', () => connector.conversations.createActivity(conversationId, activity), { unreachableOn });
+  const post = async (
+    conversationId: string,
+    activity: Parameters<ConnectorClient['conversations']['createActivity']>[1],
+    unreachableOn: number[],
+  ): Promise<SentMessage> => {
+    const res = await connectorCall(
+      'a message',
+      () => connector.conversations.createActivity(conversationId, activity),
+      { unreachableOn },
+    );
     return { channel: conversationId, ts: res.id };
   };
 
@@ -70,7 +78,13 @@ export function createTeamsMessenger({ db, connector, botId }: TeamsMessengerOpt
     findNudge: async () => null,
     findDigest: async () => null,
     async updateNudge(sent, message: NudgeMessage) {
-      await connectorCall('an update', () => connector.conversations.updateActivity(sent.channel, sent.ts, cardMessage(renderNudgeCard(message), message.text)));
+      await connectorCall('an update', () =>
+        connector.conversations.updateActivity(
+          sent.channel,
+          sent.ts,
+          cardMessage(renderNudgeCard(message), message.text),
+        ),
+      );
     },
     async postDigest(channel, view, chartPng) {
       const { card, chartDropped } = digestCardWithinLimit(view, chartPng);

@@ -28,7 +28,10 @@ function execute(title: string, data: TNudgeCardData, extra: Partial<IExecuteAct
 }
 
 /** The nudge's elements and actions, for a card of its own or a place in a list. */
-export function nudgeParts(m: NudgeMessage, opts: { nudgeId?: string; suffix?: string } = {}): { body: CardElementArray; actions: ActionArray } {
+export function nudgeParts(
+  m: NudgeMessage,
+  opts: { nudgeId?: string; suffix?: string } = {},
+): { body: CardElementArray; actions: ActionArray } {
   const body: CardElementArray = [
     text(m.heading, { weight: 'Bolder', size: 'Medium' }),
     { type: 'FactSet', facts: m.facts.map((f) => ({ title: f.label, value: f.value })) },
@@ -43,7 +46,16 @@ export function nudgeParts(m: NudgeMessage, opts: { nudgeId?: string; suffix?: s
         type: 'Action.ShowCard',
         title: a.label,
         card: adaptiveCard(
-          [{ type: 'Input.ChoiceSet', id: inputId, label: 'Snooze for', style: 'expanded', choices: options.map((o) => ({ title: o.label, value: o.key })), ...(options[0] ? { value: options[0].key } : {}) }],
+          [
+            {
+              type: 'Input.ChoiceSet',
+              id: inputId,
+              label: 'Snooze for',
+              style: 'expanded',
+              choices: options.map((o) => ({ title: o.label, value: o.key })),
+              ...(options[0] ? { value: options[0].key } : {}),
+            },
+          ],
           [execute(a.label, { ...base, action: NUDGE_ACTION.snooze, input: inputId })],
         ),
       };
@@ -54,12 +66,26 @@ export function nudgeParts(m: NudgeMessage, opts: { nudgeId?: string; suffix?: s
         type: 'Action.ShowCard',
         title: a.label,
         card: adaptiveCard(
-          [{ type: 'Input.ChoiceSet', id: inputId, label: 'Reassign to', style: 'filtered', placeholder: 'Search for a person', choices: [], 'choices.data': { type: 'Data.Query', dataset: PEOPLE_DATASET } }],
+          [
+            {
+              type: 'Input.ChoiceSet',
+              id: inputId,
+              label: 'Reassign to',
+              style: 'filtered',
+              placeholder: 'Search for a person',
+              choices: [],
+              'choices.data': { type: 'Data.Query', dataset: PEOPLE_DATASET },
+            },
+          ],
           [execute(a.label, { ...base, action: NUDGE_ACTION.reassign, input: inputId })],
         ),
       };
     }
-    return execute(a.label, { ...base, action: a.id }, { ...(a.id === NUDGE_ACTION.log ? { style: 'positive' as const } : {}), associatedInputs: 'none' });
+    return execute(
+      a.label,
+      { ...base, action: a.id },
+      { ...(a.id === NUDGE_ACTION.log ? { style: 'positive' as const } : {}), associatedInputs: 'none' },
+    );
   });
   return { body, actions };
 }

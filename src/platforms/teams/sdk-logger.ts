@@ -26,13 +26,17 @@ function errorsOf(msg: unknown[]): { name: string; code?: string }[] {
  * carelog logs it as a warning: an operator's error alerts stay for carelog's own failures. "Failed
  * to get signing key" stays an error: it can mean the OpenID key set cannot be fetched.
  */
-const REFUSED_TOKEN = /^(JWT validation failed|Token validation failed|JWT verification failed|Decoded token is not a valid object|Custom validation failed)/;
+const REFUSED_TOKEN =
+  /^(JWT validation failed|Token validation failed|JWT verification failed|Decoded token is not a valid object|Custom validation failed)/;
 
 export function sdkLogger(logger: Logger, name = 'teams'): ILogger {
   const log = logger.child({ component: name });
   const write = (level: LogLevel, msg: unknown[]) => {
     if (level === 'error' && REFUSED_TOKEN.test(textOf(msg))) {
-      log.warn({ errors: errorsOf(msg) }, 'a Teams request was refused: its Bot Framework token did not validate (answered 401)');
+      log.warn(
+        { errors: errorsOf(msg) },
+        'a Teams request was refused: its Bot Framework token did not validate (answered 401)',
+      );
       return;
     }
     switch (level) {

@@ -33,18 +33,30 @@ export function clientCredentialsTokens(creds: ClientCredentials): TokenProvider
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: creds.clientId, client_secret: creds.clientSecret, scope }),
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: creds.clientId,
+        client_secret: creds.clientSecret,
+        scope,
+      }),
       signal: AbortSignal.timeout(15_000),
     });
     const json: unknown = await res.json().catch(() => null);
     if (!res.ok) {
       // Entra's error code (invalid_client, unauthorized_client…) says what to fix; its description is not needed.
       const code = z.object({ error: z.string().max(64) }).safeParse(json);
-      throw new CarelogError('platform_unavailable', `Entra ID refused the bot's token request (${res.status}${code.success ? ` ${code.data.error}` : ''}): check TEAMS_CLIENT_ID, TEAMS_CLIENT_SECRET and TEAMS_TENANT_ID`);
+      throw new CarelogError(
+        'platform_unavailable',
+        `Entra ID refused the bot's token request (${res.status}${code.success ? ` ${code.data.error}` : ''}): check TEAMS_CLIENT_ID, TEAMS_CLIENT_SECRET and TEAMS_TENANT_ID`,
+      );
     }
     const parsed = ZTokenResponse.safeParse(json);
-    if (!parsed.success) throw new CarelogError('platform_unavailable', 'Entra ID answered the token request without an access token');
-    cache.set(`${tenantId}|${scope}`, { token: parsed.data.access_token, renewAt: now() + parsed.data.expires_in * 1000 - RENEW_BEFORE_MS });
+    if (!parsed.success)
+      throw new CarelogError('platform_unavailable', 'Entra ID answered the token request without an access token');
+    cache.set(`${tenantId}|${scope}`, {
+      token: parsed.data.access_token,
+      renewAt: now() + parsed.data.expires_in * 1000 - RENEW_BEFORE_MS,
+    });
     return parsed.data.access_token;
   };
   return async (scope, tenantId) => {
