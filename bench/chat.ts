@@ -212,14 +212,14 @@ export async function benchChat(commands = 1000, submissions = 500, nodeFlags: s
       'carelog is ready',
       nodeFlags,
     );
-    stops.push(carelog.stop);
+    stops.push(() => carelog.stop());
     const barePort = await freePort();
     const bare = await startProcess(
       ['bench/bare-bolt.ts', String(barePort), SIGNING_SECRET, apiUrl],
       undefined,
       'ready',
     );
-    stops.push(bare.stop);
+    stops.push(() => bare.stop());
     const carelogUrl = `http://127.0.0.1:${carelogPort}/slack/events`;
     const commandBodies = (tag: string, n: number) =>
       Array.from({ length: n }, (_, i) =>

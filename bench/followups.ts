@@ -271,7 +271,7 @@ export async function benchFollowUps(
       workerProcesses.push(worker);
       await new Promise<void>((resolve, reject) => {
         let out = '';
-        worker.stdout!.on('data', (chunk: Buffer) => {
+        worker.stdout.on('data', (chunk: Buffer) => {
           out += chunk.toString();
           if (out.includes('carelog worker is ready')) resolve();
         });

@@ -50,7 +50,12 @@ function send(body: string): Promise<{ status: number; text: string }> {
   });
 }
 
-const results: { sentAt: number; ms: number; status: number; text: string }[] = new Array(job.bodies.length);
+const results: { sentAt: number; ms: number; status: number; text: string }[] = new Array<{
+  sentAt: number;
+  ms: number;
+  status: number;
+  text: string;
+}>(job.bodies.length);
 let next = 0;
 async function lane() {
   while (next < job.bodies.length) {

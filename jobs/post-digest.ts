@@ -18,10 +18,10 @@ export const postDigestJob = defineJob({
     const period = lastCompletePeriod(data.kind, now, program.timezone, program.startDate);
     // Each platform has its own DigestRun row: one platform's failure does not stop the other's post,
     // and the retry of the job posts only what is still missing.
-    let failure: unknown;
+    let failure: Error | undefined;
     for (const platform of digestPlatforms(program)) {
       await postDigestOnce(deps, program, period, { platform }).catch((err: unknown) => {
-        failure ??= err;
+        failure ??= err instanceof Error ? err : new Error('a digest post failed');
       });
     }
     if (failure) throw failure;

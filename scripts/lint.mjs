@@ -4,7 +4,8 @@
 //  - handlers (handlers/slack/, handlers/teams/) never touch Prisma directly (they call services);
 //  - the layers (.dependency-cruiser.cjs, docs/architecture.md): no import cycle, and dependencies
 //    point one way (handlers and jobs → services → domain; views → domain; platforms → services, views);
-//  - the tree is formatted by Prettier (.prettierrc.json; `npx prettier --write .` fixes it).
+//  - the tree is formatted by Prettier (.prettierrc.json; `npx prettier --write .` fixes it);
+//  - ESLint with typescript-eslint's recommended type-checked rules (eslint.config.mjs).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -66,3 +67,12 @@ if (formatted.status !== 0) {
   process.exit(1);
 }
 process.stdout.write('format: ok\n');
+
+// ESLint: JavaScript's and typescript-eslint's recommended type-checked rules (eslint.config.mjs).
+const eslint = path.join('node_modules', 'eslint', 'bin', 'eslint.js');
+const linted = spawnSync(process.execPath, [eslint, '--max-warnings', '0', '.'], { stdio: 'inherit' });
+if (linted.status !== 0) {
+  process.stderr.write('eslint: fix the problems above (`npx eslint --fix .` fixes some of them)\n');
+  process.exit(1);
+}
+process.stdout.write('eslint: ok\n');

@@ -344,7 +344,7 @@ function toError(e: unknown): Error {
     return new Error(`schema engine panicked: ${panic.message}`, { cause: e });
   if (e instanceof Error) return e;
   if (e && typeof e === 'object' && 'message' in e) {
-    const err = new Error(String((e as { message: unknown }).message));
+    const err = new Error(String(e.message));
     Object.assign(err, e);
     return err;
   }

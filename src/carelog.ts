@@ -151,7 +151,7 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
       ...(opts.nudgeClaimLeaseMs ? { nudgeClaimLeaseMs: opts.nudgeClaimLeaseMs } : {}),
     };
 
-    const http = createHttpServer(logger, { observe: metrics.httpRequest });
+    const http = createHttpServer(logger, { observe: (...sample) => metrics.httpRequest(...sample) });
     const health = createHealth();
     health.add('database', () => db.ping());
     health.add('redis', () => redis.ping());

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, type Config, type ProgramConfig } from './config.js';
 import { openDatabase, type Database } from './db/client.js';
 import { formatImportError } from './domain/contact-csv.js';
-import { parsePeriod, lastCompletePeriod, type TPeriodKind } from './domain/periods.js';
+import { parsePeriod, lastCompletePeriod } from './domain/periods.js';
 import { isIsoDate } from './domain/time.js';
 import { isCarelogError } from './errors.js';
 import { loadKeyring, type Keyring } from './services/crypto.js';
@@ -103,11 +103,7 @@ async function digestCommand(config: Config, args: string[]): Promise<void> {
   });
   const program = programOf(config, values.program);
   const kind =
-    values.kind === undefined
-      ? undefined
-      : values.kind === 'week' || values.kind === 'quarter'
-        ? (values.kind as TPeriodKind)
-        : null;
+    values.kind === undefined ? undefined : values.kind === 'week' || values.kind === 'quarter' ? values.kind : null;
   if (kind === null) throw new UsageError('--kind must be week or quarter');
   const period = values.period
     ? parsePeriod(values.period, kind, program.timezone, program.startDate)

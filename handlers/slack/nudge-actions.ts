@@ -14,7 +14,7 @@ import {
   mayWorkFollowUps,
   type TFollowUpAction,
 } from '../../src/services/followup-actions.js';
-import { SNOOZE_CHOICES, type TSnooze } from '../../src/domain/followups.js';
+import { SNOOZE_CHOICES } from '../../src/domain/followups.js';
 import { NUDGE_ACTION, type NudgeMessage } from '../../src/views/nudge.js';
 
 type Respond = (msg: {
@@ -43,7 +43,7 @@ async function replaceMessage(
       channel: container.channel_id,
       ts: container.message_ts,
       text: message.text,
-      blocks: blocks as never,
+      blocks: blocks,
     });
   } else {
     await respond({ replace_original: true, text: message.text, blocks });
@@ -92,7 +92,7 @@ export function register(routes: SlackRoutes, deps: CarelogDeps): void {
     handle((a) => {
       if (a.type !== 'static_select' || !a.selected_option) return null;
       const [ref, key] = a.selected_option.value.split('|');
-      const choice = SNOOZE_CHOICES.find((c) => c.key === key)?.key as TSnooze | undefined;
+      const choice = SNOOZE_CHOICES.find((c) => c.key === key)?.key;
       return ref && choice ? { ref, action: { kind: 'snooze', choice } } : null;
     }),
   );

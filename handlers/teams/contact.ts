@@ -114,7 +114,7 @@ export function register(app: App, deps: CarelogDeps): void {
     );
   });
 
-  app.on(`card.action.${CONTACT_ACTION.cancel}`, async () => cardResponse(closedFormCard()));
+  app.on(`card.action.${CONTACT_ACTION.cancel}`, () => Promise.resolve(cardResponse(closedFormCard())));
 
   app.on('card.search', async (ctx) => {
     const { program, member } = teamsActor(deps, ctx.activity);

@@ -3,7 +3,7 @@
 import type { App } from '@microsoft/teams.apps';
 import { z } from 'zod';
 import type { CarelogDeps } from '../../src/deps.js';
-import { SNOOZE_CHOICES, type TSnooze } from '../../src/domain/followups.js';
+import { SNOOZE_CHOICES } from '../../src/domain/followups.js';
 import {
   actOnFollowUp,
   clientCodeForFollowUp,
@@ -58,7 +58,7 @@ export function register(app: App, deps: CarelogDeps): void {
   app.on(
     `card.action.${NUDGE_ACTION.snooze}`,
     handle((data, raw) => {
-      const choice = SNOOZE_CHOICES.find((c) => c.key === chosen(raw, data))?.key as TSnooze | undefined;
+      const choice = SNOOZE_CHOICES.find((c) => c.key === chosen(raw, data))?.key;
       return choice ? { kind: 'snooze', choice } : null;
     }),
   );

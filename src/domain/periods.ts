@@ -37,7 +37,7 @@ export function quarter(year: number, q: number, timezone: string, programStart?
   const calendarStart = `${year}-${pad((q - 1) * 3 + 1)}-01`;
   const endDate = q === 4 ? `${year + 1}-01-01` : `${year}-${pad(q * 3 + 1)}-01`;
   const partial = !!programStart && programStart > calendarStart && programStart < endDate;
-  const startDate = partial ? programStart! : calendarStart;
+  const startDate = partial ? programStart : calendarStart;
   const [sm] = [Number(startDate.slice(5, 7))];
   const name = `${MONTHS[sm - 1]}${sm === q * 3 ? '' : `–${MONTHS[q * 3 - 1]}`} ${year}`;
   return {

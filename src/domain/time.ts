@@ -48,7 +48,7 @@ const OFFSET_CACHE_LIMIT = 100_000;
 
 function offsetFromIntl(instant: Date, timeZone: string): number {
   const p = parts(instant, timeZone);
-  const asUtc = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
+  const asUtc = Date.UTC(p.year!, p.month! - 1, p.day, p.hour, p.minute, p.second);
   return Math.round((asUtc - Math.floor(instant.getTime() / 1000) * 1000) / 60_000);
 }
 
@@ -56,7 +56,7 @@ function offsetFromIntl(instant: Date, timeZone: string): number {
 export function zoneOffsetMinutes(instant: Date, timeZone: string): number {
   const quarter = Math.floor(instant.getTime() / QUARTER_HOUR_MS);
   let zone = offsetCache.get(timeZone);
-  if (!zone) offsetCache.set(timeZone, (zone = new Map()));
+  if (!zone) offsetCache.set(timeZone, (zone = new Map<number, number>()));
   let offset = zone.get(quarter);
   if (offset === undefined) {
     offset = offsetFromIntl(new Date(quarter * QUARTER_HOUR_MS), timeZone);

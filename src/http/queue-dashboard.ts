@@ -147,12 +147,12 @@ class RedactingBullMQAdapter extends BullMQAdapter {
     return (await super.getJobs(statuses, start, end)).map(redactFailure);
   }
 
-  override async getJobLogs(): Promise<string[]> {
-    return [];
+  override getJobLogs(): Promise<string[]> {
+    return Promise.resolve([]);
   }
 
-  override async getFlowProducer(): Promise<null> {
-    return null;
+  override getFlowProducer(): Promise<null> {
+    return Promise.resolve(null);
   }
 }
 
@@ -228,7 +228,7 @@ export function mountQueueDashboard(
     res.setHeader('x-frame-options', 'DENY');
     next();
   };
-  app.use(QUEUE_DASHBOARD_PATH, loginFailures, guard, serverAdapter.getRouter());
+  app.use(QUEUE_DASHBOARD_PATH, loginFailures, guard, serverAdapter.getRouter() as express.Router);
   http.mount(QUEUE_DASHBOARD_PATH, (req: IncomingMessage, res: ServerResponse) => {
     app(req, res);
   });

@@ -130,7 +130,7 @@ export function createHttpServer(logger: Logger, opts: HttpServerOptions = {}): 
       return;
     }
     Promise.resolve()
-      .then(() => handler!(req, res))
+      .then(() => handler(req, res))
       .catch((err: unknown) => {
         // Never echo the error: it could carry what a person typed.
         logger.error({ err, path }, 'request failed');

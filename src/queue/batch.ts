@@ -23,7 +23,7 @@ export interface Batcher<T, R> {
 export function createBatcher<T, R>(opts: BatchOptions, run: TBatchRun<T, R>): Batcher<T, R> {
   type TWaiting = { item: T; resolve: (r: R) => void; reject: (e: unknown) => void };
   const maxInFlight = opts.maxInFlight ?? 2;
-  let waiting: TWaiting[] = [];
+  const waiting: TWaiting[] = [];
   let timer: NodeJS.Timeout | null = null;
   let inFlight = 0;
   /** The first waiting item has waited long enough: go as soon as a batch finishes. */

@@ -19,5 +19,5 @@ export interface JobDefinition<S extends z.ZodType = z.ZodType> {
 
 /** Declares a job with its payload type inferred from the schema. */
 export function defineJob<S extends z.ZodType>(def: JobDefinition<S>): JobDefinition {
-  return def as unknown as JobDefinition;
+  return def;
 }

@@ -111,7 +111,7 @@ export async function connectRedis(opts: RedisOptions): Promise<RedisHandle> {
   const connection = new Redis(opts.url, { maxRetriesPerRequest: null });
   connection.on('error', (err) => opts.logger.warn({ err }, 'redis connection error'));
   try {
-    const policy = (await connection.config('GET', 'maxmemory-policy')) as string[];
+    const policy = await connection.config('GET', 'maxmemory-policy');
     if (policy[1] && policy[1] !== 'noeviction') {
       opts.logger.warn(
         { policy: policy[1] },
@@ -135,7 +135,7 @@ export async function connectRedis(opts: RedisOptions): Promise<RedisHandle> {
       await connection.quit().catch(() => connection.disconnect());
       if (child && child.exitCode === null) {
         child.kill('SIGTERM');
-        await new Promise((r) => child!.once('exit', r));
+        await new Promise((r) => child.once('exit', r));
       }
     },
   };

@@ -327,7 +327,7 @@ async function insertContacts(
     cols.notes[i] = sealed?.envelope ?? null;
     cols.notesKeyId[i] = sealed?.keyId ?? null;
     cols.key[i] = r.idempotencyKey;
-    byId.set(cols.id[i]!, { id: cols.id[i]!, clientId: client.id, followUpDate: r.followUpDate, assigneeId: assignee });
+    byId.set(cols.id[i], { id: cols.id[i], clientId: client.id, followUpDate: r.followUpDate, assigneeId: assignee });
   });
   const inserted = await tx.query<{ id: string }>(
     `INSERT INTO "Contact" (id, "programId", number, "clientId", "occurredAt", "authorId", source, services, referrals,

@@ -24,6 +24,8 @@ import { SIGNING_SECRET, startHarness, TEAM, type Harness } from '../support/har
 import { decodePng } from '../support/png.js';
 import { seedProgressReport } from '../support/progress-report.js';
 
+type DigestJobData = { programId: string; kind: string };
+
 const NY = 'America/New_York';
 const CHICAGO = 'America/Chicago';
 const CANARY = 'CANARY-DIGEST-9b2e Jane Roe said she hears voices';
@@ -370,7 +372,10 @@ describe('exactly one post per program, kind and period', () => {
       'digest:wilmington:week',
     ]);
     const delayed = (await queue.getDelayed()).filter(
-      (j) => j.name === DIGEST_JOB_NAME && j.data.programId === 'wilmington' && j.data.kind === 'week',
+      (j) =>
+        j.name === DIGEST_JOB_NAME &&
+        (j.data as DigestJobData).programId === 'wilmington' &&
+        (j.data as DigestJobData).kind === 'week',
     );
     expect(delayed).toHaveLength(1);
   });
@@ -378,7 +383,10 @@ describe('exactly one post per program, kind and period', () => {
   it('the scheduled job, extra jobs on both instances and two direct calls race: one chat.postMessage, recorded', async () => {
     const week = parsePeriod('2024-W40', 'week', NY, '2024-03-01')!;
     const [scheduled] = (await h.carelog.queue.getDelayed()).filter(
-      (j) => j.name === DIGEST_JOB_NAME && j.data.programId === 'wilmington' && j.data.kind === 'week',
+      (j) =>
+        j.name === DIGEST_JOB_NAME &&
+        (j.data as DigestJobData).programId === 'wilmington' &&
+        (j.data as DigestJobData).kind === 'week',
     );
     const data = { programId: 'wilmington', kind: 'week' as const };
     const direct = await Promise.allSettled([
@@ -389,7 +397,7 @@ describe('exactly one post per program, kind and period', () => {
     ]);
     // The direct calls that lost were told another process holds the claim; none failed otherwise.
     for (const d of direct.filter((x) => x.status === 'rejected'))
-      expect((d as PromiseRejectedResult).reason).toMatchObject({ name: 'DigestInFlightError' });
+      expect(d.reason).toMatchObject({ name: 'DigestInFlightError' });
     const run = await waitUntil(
       () =>
         prisma().digestRun.findFirst({

@@ -139,7 +139,7 @@ describe('follow-up nudges', () => {
       'the overdue job',
     );
     expect(await overdue?.getState()).toBe('delayed');
-    expect(overdue!.delay).toBeGreaterThan(47 * 3600_000);
+    expect(overdue.delay).toBeGreaterThan(47 * 3600_000);
   });
 
   describe('acting on a nudge', () => {

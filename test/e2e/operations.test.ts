@@ -264,11 +264,12 @@ describe('with metrics token and queue dashboard configured', () => {
         if (taken && taken.id !== added.id) others.push(taken);
       }
       expect(taken?.id).toBe(added.id);
-      await taken!.moveToFailed(new Error(FAILURE), 'test-token', false);
+      if (!taken) throw new Error('the job with the canary was not taken');
+      await taken.moveToFailed(new Error(FAILURE), 'test-token', false);
       for (const o of others) await o.moveToWait('test-token');
     } finally {
       await taker.close();
-      own.resume();
+      await own.resume();
     }
     const failed = await queue.getJob('failed-with-canary');
     expect(failed!.failedReason).toContain('CANARY');

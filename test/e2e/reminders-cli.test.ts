@@ -69,13 +69,18 @@ describe('npm run carelog -- reminders', () => {
     );
 
     const { stdout, stderr } = await cli('--json');
-    const report = JSON.parse(stdout);
+    const report = JSON.parse(stdout) as {
+      pendingFollowUps: number;
+      queued: { delayed: number };
+      failed: { reason: string }[];
+      retried: number;
+    };
     expect(stderr).toBe('');
     expect(report.pendingFollowUps).toBe(1);
     expect(report.queued.delayed).toBe(1);
     expect(report.failed).toHaveLength(1);
     expect(report.failed[0]).toMatchObject({ id: broken, stage: 'due', attempts: 1 });
-    expect(report.failed[0].reason).toMatch(/invalid payload/);
+    expect(report.failed[0]?.reason).toMatch(/invalid payload/);
     expect(report.retried).toBe(0);
     expect(
       await (await h.carelog.queue.getJob(reminderJobId({ followUpId: f.id, version: 1, stage: 'due' })))?.getState(),
@@ -86,7 +91,7 @@ describe('npm run carelog -- reminders', () => {
     expect(text.stderr).toMatch(/^1 pending follow-up\(s\); reminder jobs: 1 delayed, 0 waiting, 0 running, 1 failed/);
     expect(text.stderr).toContain(broken);
 
-    const retried = JSON.parse((await cli('--retry-failed', '--json')).stdout);
+    const retried = JSON.parse((await cli('--retry-failed', '--json')).stdout) as { retried: number };
     expect(retried.retried).toBe(1);
     // Back in line, it runs (and, still broken, fails again: one more attempt recorded).
     await waitUntil(

@@ -335,7 +335,7 @@ describe('people who may not', () => {
     // The command line, as an operator runs it: npm run carelog -- export.
     const dir = mkdtempSync(path.join(os.tmpdir(), 'carelog-access-'));
     const cli: Record<string, number> = {};
-    let anonymousExports = -1;
+    let anonymousExports: number;
     try {
       writeFileSync(path.join(dir, 'carelog.yml'), YAML);
       const env = {

@@ -13,7 +13,7 @@ import { lastCompletePeriod } from '../../src/domain/periods.js';
 import { fromLocal } from '../../src/domain/time.js';
 import { formatImportError } from '../../src/domain/contact-csv.js';
 import { Redis } from '../../src/queue/redis.js';
-import { interactionBody, sendSignedRequest, slashCommandBody } from '../support/slack-requests.js';
+import { sendSignedRequest, slashCommandBody } from '../support/slack-requests.js';
 import { openNotes } from '../../src/services/contacts.js';
 import { reconcileReminders } from '../../src/services/reconcile.js';
 import { contactExportCsv, exportContacts } from '../../src/services/csv-export.js';

@@ -130,7 +130,7 @@ describe('three replicas racing the digest schedules', () => {
     const round = async (kind: 'week' | 'quarter', at: Date) => {
       clock.set(at);
       const schedulerJobs = (await h.carelog.queue.getDelayed()).filter(
-        (j) => j.name === DIGEST_JOB_NAME && j.id?.startsWith('repeat:') && j.data.kind === kind,
+        (j) => j.name === DIGEST_JOB_NAME && j.id?.startsWith('repeat:') && (j.data as { kind: string }).kind === kind,
       );
       const racing: Promise<unknown>[] = [
         ...schedulerJobs.map((j) => j.promote()),

@@ -298,46 +298,41 @@ describe('10,000 generated requests to every endpoint', () => {
 
     // Contact forms: a valid one, randomly mutated, then broken in one way that alone stops a save.
     const breakers: ((p: ReturnType<typeof viewSubmission>, r: string) => void)[] = [
-      (p) => setAt(p as never, ['user', 'id'], 'U0STRANGER'),
-      (p) => setAt(p as never, ['user', 'id'], 'U0LEAD1'),
-      (p) => setAt(p as never, ['user', 'id'], 'U0SUPV1'),
-      (p) => setAt(p as never, ['team', 'id'], 'T0OTHER'),
-      (p, r) => setAt(p as never, ['view', 'private_metadata'], r),
-      (p) => setAt(p as never, ['view', 'private_metadata'], JSON.stringify({ programId: 'dover' })),
-      (p, r) => setAt(p as never, ['view', 'state', 'values'], r),
+      (p) => setAt(p, ['user', 'id'], 'U0STRANGER'),
+      (p) => setAt(p, ['user', 'id'], 'U0LEAD1'),
+      (p) => setAt(p, ['user', 'id'], 'U0SUPV1'),
+      (p) => setAt(p, ['team', 'id'], 'T0OTHER'),
+      (p, r) => setAt(p, ['view', 'private_metadata'], r),
+      (p) => setAt(p, ['view', 'private_metadata'], JSON.stringify({ programId: 'dover' })),
+      (p, r) => setAt(p, ['view', 'state', 'values'], r),
       (p, r) =>
-        setAt(p as never, ['view', 'state', 'values', 'source', 'source', 'selected_option'], {
+        setAt(p, ['view', 'state', 'values', 'source', 'source', 'selected_option'], {
           value: `x${r}`,
           text: { text: r },
         }),
       (p, r) =>
-        setAt(p as never, ['view', 'state', 'values', 'disposition', 'disposition', 'selected_option'], {
+        setAt(p, ['view', 'state', 'values', 'disposition', 'disposition', 'selected_option'], {
           value: `x${r}`,
         }),
       (p, r) =>
-        setAt(p as never, ['view', 'state', 'values', 'client', 'client', 'selected_option'], {
+        setAt(p, ['view', 'state', 'values', 'client', 'client', 'selected_option'], {
           value: `not-a-client${r}`,
           text: { text: r },
         }),
       (p) =>
-        setAt(p as never, ['view', 'state', 'values', 'client', 'client', 'selected_option'], {
+        setAt(p, ['view', 'state', 'values', 'client', 'client', 'selected_option'], {
           value: crypto.randomUUID(),
           text: { text: 'PIC-0001' },
         }),
-      (p) =>
-        setAt(p as never, ['view', 'state', 'values', 'contact_date', 'contact_date', 'selected_date'], '2031-01-01'),
-      (p) =>
-        setAt(p as never, ['view', 'state', 'values', 'contact_date', 'contact_date', 'selected_date'], '2020-01-01'),
-      (p, r) =>
-        setAt(p as never, ['view', 'state', 'values', 'contact_date', 'contact_date', 'selected_date'], `9${r}`),
-      (p, r) =>
-        setAt(p as never, ['view', 'state', 'values', 'contact_time', 'contact_time', 'selected_time'], `25:${r}`),
-      (p) => setAt(p as never, ['view', 'state', 'values', 'minutes_on_scene', 'minutes_on_scene', 'value'], '-5'),
-      (p) => setAt(p as never, ['view', 'state', 'values', 'minutes_on_scene', 'minutes_on_scene', 'value'], '1441'),
-      (p, r) =>
-        setAt(p as never, ['view', 'state', 'values', 'minutes_on_scene', 'minutes_on_scene', 'value'], `x${r}`),
-      (p, r) => setAt(p as never, ['view', 'state', 'values', 'incident_ref', 'incident_ref', 'value'], `!${r}`),
-      (p) => setAt(p as never, ['view', 'state', 'values', 'notes', 'notes', 'value'], 'n'.repeat(3_001)),
+      (p) => setAt(p, ['view', 'state', 'values', 'contact_date', 'contact_date', 'selected_date'], '2031-01-01'),
+      (p) => setAt(p, ['view', 'state', 'values', 'contact_date', 'contact_date', 'selected_date'], '2020-01-01'),
+      (p, r) => setAt(p, ['view', 'state', 'values', 'contact_date', 'contact_date', 'selected_date'], `9${r}`),
+      (p, r) => setAt(p, ['view', 'state', 'values', 'contact_time', 'contact_time', 'selected_time'], `25:${r}`),
+      (p) => setAt(p, ['view', 'state', 'values', 'minutes_on_scene', 'minutes_on_scene', 'value'], '-5'),
+      (p) => setAt(p, ['view', 'state', 'values', 'minutes_on_scene', 'minutes_on_scene', 'value'], '1441'),
+      (p, r) => setAt(p, ['view', 'state', 'values', 'minutes_on_scene', 'minutes_on_scene', 'value'], `x${r}`),
+      (p, r) => setAt(p, ['view', 'state', 'values', 'incident_ref', 'incident_ref', 'value'], `!${r}`),
+      (p) => setAt(p, ['view', 'state', 'values', 'notes', 'notes', 'value'], 'n'.repeat(3_001)),
     ];
     const arbSubmission = fc
       .record({ user: arbUser, mutations: arbMutations, breaker: fc.nat({ max: breakers.length - 1 }), r: arbText })
@@ -502,7 +497,7 @@ describe('10,000 generated requests to every endpoint', () => {
     const arbUnsigned = fc
       .record({
         inner: fc.oneof(arbCommand, arbEvent, arbGarbage),
-        sign: fc.constantFrom('bad', 'none') as fc.Arbitrary<'bad' | 'none'>,
+        sign: fc.constantFrom<'bad' | 'none'>('bad', 'none'),
         type: fc.oneof(
           fc.constant(null),
           fc.constantFrom('text/plain', 'application/xml', 'multipart/form-data', ''),
@@ -634,10 +629,7 @@ describe('10,000 generated requests to every endpoint', () => {
         else if (a.kind === 'save' || a.kind === 'newClient' || a.kind === 'cancel') {
           const verb =
             a.kind === 'save' ? 'contact_save' : a.kind === 'newClient' ? 'contact_new_client' : 'contact_cancel';
-          const data = mutated(
-            { ...TEAMS_GOOD, action: verb, form: randomUUID(), program: 'wilmington' } as Record<string, unknown>,
-            a.mutations,
-          );
+          const data = mutated({ ...TEAMS_GOOD, action: verb, form: randomUUID(), program: 'wilmington' }, a.mutations);
           if (a.kind === 'save') teamsBreakers[a.breaker]!(data, a.value);
           activity = teams.cardAction(a.user, { verb, data });
         } else if (a.kind === 'nudge') {
@@ -655,7 +647,7 @@ describe('10,000 generated requests to every endpoint', () => {
                 nudge: randomUUID(),
                 input: 'choice',
                 choice: a.value.length % 2 ? '1d' : a.value,
-              } as Record<string, unknown>,
+              },
               a.mutations,
             ),
           });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.js';
 import { FOLLOWUP_YAML, waitUntil } from '../support/followups.js';
 import { mapPool, openContactFormTemplate, reportFigure, seededRandom, stopwatch } from '../support/faults.js';
-import { viewSubmission, type ModalValues, type OpenedView } from '../support/slack-payloads.js';
+import { viewSubmission, type ModalValues } from '../support/slack-payloads.js';
 
 // Fri 20 Nov 2026, 10:00 in New York.
 const NOW = new Date('2026-11-20T15:00:00Z');
@@ -84,7 +84,7 @@ describe('replayed submissions', () => {
           }
         : NEW;
       return {
-        opened: form.asForm(`VREPLAY${String(i).padStart(4, '0')}`) as OpenedView,
+        opened: form.asForm(`VREPLAY${String(i).padStart(4, '0')}`),
         values,
         user: i % 3 === 0 ? 'U0CASE2' : 'U0CLIN1',
       };

@@ -34,7 +34,7 @@ const CLAIM_LEASE_MS = 3_000;
 const DAY = '2026-11-24';
 const clock = settableClock(fromLocal(DAY, '10:00', NY));
 
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
+const cleanups: (() => unknown)[] = [];
 let h: Harness;
 beforeAll(async () => {
   // Only the worker process and, after it, the survivor run workers.

@@ -216,7 +216,7 @@ describe.each(BACKENDS)('the rules of writing a contact on $name', (backend) => 
           [f.status, stepOf(f.metByContactId), f.completedAt?.toISOString() ?? null],
         ]),
       ),
-      audit: audits.map((a) => `${a.action} ${a.entityType} ${name.get(a.entityId!) ?? a.entityId}`).sort(),
+      audit: audits.map((a) => `${a.action} ${a.entityType} ${name.get(a.entityId) ?? a.entityId}`).sort(),
     };
   }
 

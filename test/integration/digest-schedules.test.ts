@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseProgramFile, type ProgramConfig } from '../../src/config.js';
+import { parseProgramFile } from '../../src/config.js';
 import { Redis } from '../../src/queue/redis.js';
 import { DIGEST_JOB_NAME, digestSchedulerId, upsertDigestSchedules } from '../../src/queue/digests.js';
 
@@ -22,7 +22,7 @@ const programs = (digest = '') =>
     roster: [{ slack: U0LEAD1, roles: [leadership] }]
 `,
     'test.yml',
-  ) as ProgramConfig[];
+  );
 
 let connection: Redis;
 let queue: Queue;
@@ -50,7 +50,7 @@ describe('upsertDigestSchedules', () => {
   });
 
   it('keeps a digest job that came due and waits for a worker when the schedules are declared again', async () => {
-    const [weekly] = (await digestJobs('delayed')).filter((j) => j.data.kind === 'week');
+    const [weekly] = (await digestJobs('delayed')).filter((j) => (j.data as { kind: string }).kind === 'week');
     // Its moment has come; every worker is busy, so it waits.
     await weekly!.promote();
     expect((await digestJobs('waiting')).map((j) => j.id)).toEqual([weekly!.id]);

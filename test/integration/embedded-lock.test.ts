@@ -37,12 +37,12 @@ function startHolder(dir: string): Promise<{ child: ChildProcess; pid: number }>
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       out += String(d);
       const m = /ready (\d+)/.exec(out);
       if (m) resolve({ child, pid: Number(m[1]) });
     });
-    child.stderr!.on('data', (d: Buffer) => {
+    child.stderr.on('data', (d: Buffer) => {
       err += String(d);
     });
     child.once('exit', (code) => reject(new Error(`holder exited (${code}) before opening the database: ${err}`)));

@@ -374,12 +374,16 @@ describe('the command line', () => {
     expect(text.stderr).toContain(
       `retired key ${keyIdOf(OLD_KEY)} seals no notes: it can be removed from CARELOG_ENCRYPTION_OLD_KEYS`,
     );
-    const json = JSON.parse((await cli('rekey', '--json')).stdout);
-    expect(json.programs.map((p: { reencrypted: number }) => p.reencrypted)).toEqual([0, 0]);
+    const json = JSON.parse((await cli('rekey', '--json')).stdout) as {
+      programs: { reencrypted: number }[];
+      notesByKey: Record<string, number>;
+      retiredKeys: unknown[];
+    };
+    expect(json.programs.map((p) => p.reencrypted)).toEqual([0, 0]);
     expect(json.notesByKey).toEqual({ [keyIdOf(NEW_KEY)]: 2 });
     expect(json.retiredKeys).toEqual([{ keyId: keyIdOf(OLD_KEY), notes: 0 }]);
 
-    const dry = JSON.parse((await cli('retention', '--dry-run', '--json')).stdout);
+    const dry = JSON.parse((await cli('retention', '--dry-run', '--json')).stdout) as { programs: unknown[] };
     expect(dry.programs).toMatchObject([{ programId: 'alpha', notesDays: 30, cleared: 1, dryRun: true }]);
     expect((await contacts()).filter((c) => c.notesCiphertext)).toHaveLength(2);
     const real = await cli('retention');

@@ -41,7 +41,7 @@ function capturingLogger(): { logger: Logger; lines: Record<string, unknown>[] }
 
 function track(handle: RedisHandle): RedisHandle {
   let closed = false;
-  const close = handle.close;
+  const close = () => handle.close();
   cleanups.push(async () => {
     if (!closed) await close();
   });
@@ -69,7 +69,7 @@ function portAnswers(port: number): Promise<boolean> {
 async function configGet(url: string, key: string): Promise<string | undefined> {
   const r = new Redis(url, { maxRetriesPerRequest: 1 });
   try {
-    return ((await r.config('GET', key)) as string[])[1];
+    return (await r.config('GET', key))[1];
   } finally {
     r.disconnect();
   }

@@ -49,7 +49,7 @@ describe('CarelogWebClient', () => {
   it('leaves every other method to WebClient (form-encoded)', async () => {
     await client.conversations.history({ channel: 'D0CASE1', limit: 5, include_all_metadata: true });
     const call = last('conversations.history');
-    expect(() => JSON.parse(call.raw)).toThrow();
+    expect(() => JSON.parse(call.raw) as unknown).toThrow();
     expect(new URLSearchParams(call.raw).get('limit')).toBe('5');
     expect(call.token).toBe('xoxb-carelog-test');
   });

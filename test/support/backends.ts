@@ -11,7 +11,7 @@ import { openMigratedTestDatabase } from './postgres.js';
 
 export interface Backend {
   name: string;
-  open(): Promise<{ db: Database; cleanup(): Promise<void> }>;
+  open(): Promise<{ db: Database; cleanup: () => Promise<void> }>;
 }
 
 export const BACKENDS: Backend[] = [

@@ -215,7 +215,7 @@ export class FakeTeams {
     }
     const conv = /^\/teams\/v3\/conversations(?:\/([^/]+)\/activities(?:\/([^/]+))?)?\/?$/.exec(url.pathname);
     if (conv && (req.method === 'POST' || req.method === 'PUT')) {
-      let body: Record<string, unknown> = {};
+      let body: Record<string, unknown>;
       try {
         body = JSON.parse(raw) as Record<string, unknown>;
       } catch {
@@ -376,7 +376,7 @@ export class FakeTeams {
       body: JSON.stringify(activity),
     });
     const text = await res.text();
-    let json: unknown = null;
+    let json: unknown;
     try {
       json = text ? JSON.parse(text) : null;
     } catch {
@@ -420,7 +420,9 @@ export function inputsOf(card: object): Record<string, Record<string, unknown>> 
 /** The values a Teams client submits for a card's inputs as rendered (their initial values). */
 export function initialValues(card: object): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [id, e] of Object.entries(inputsOf(card))) if (e.value !== undefined) out[id] = String(e.value);
+  for (const [id, e] of Object.entries(inputsOf(card)))
+    if (typeof e.value === 'string' || typeof e.value === 'number' || typeof e.value === 'boolean')
+      out[id] = String(e.value);
   return out;
 }
 

@@ -41,7 +41,7 @@ export async function createTestDatabase(adminUrl = ADMIN_URL): Promise<TestData
 }
 
 /** A migrated database on real Postgres, dropped by the returned cleanup. */
-export async function openMigratedTestDatabase(): Promise<{ db: Database; url: string; cleanup(): Promise<void> }> {
+export async function openMigratedTestDatabase(): Promise<{ db: Database; url: string; cleanup: () => Promise<void> }> {
   const tdb = await createTestDatabase();
   const db = await openDatabase({ databaseUrl: tdb.url, dataDir: '' });
   await db.migrate();

@@ -33,7 +33,7 @@ export async function sendSignedRequest(
     body: opts.body,
   });
   const text = await res.text();
-  let json: unknown = null;
+  let json: unknown;
   try {
     json = text ? JSON.parse(text) : null;
   } catch {

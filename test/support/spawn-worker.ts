@@ -30,7 +30,7 @@ export async function startChildWorker(
     databaseUrl: env.DATABASE_URL!,
     redisUrl: env.REDIS_URL,
     queuePrefix: h.carelog.queue.opts.prefix!,
-    slackApiUrl: env.SLACK_API_URL!,
+    slackApiUrl: env.SLACK_API_URL,
     yaml: opts.yaml,
     encryptionKey: env.CARELOG_ENCRYPTION_KEY!,
     clockOffsetMs: opts.clockOffsetMs,
@@ -48,7 +48,7 @@ export async function startChildWorker(
   );
   const exited = new Promise<NodeJS.Signals | null>((r) => child.once('exit', (_code, signal) => r(signal)));
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const kill = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     return exited;
@@ -57,7 +57,7 @@ export async function startChildWorker(
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`worker child not ready: ${stderr.slice(-2000)}`)), 60_000);
       child.once('exit', () => reject(new Error(`worker child exited before it was ready: ${stderr.slice(-2000)}`)));
-      child.stdout!.on('data', (d: Buffer) => {
+      child.stdout.on('data', (d: Buffer) => {
         if (d.toString().includes('ready')) {
           clearTimeout(timer);
           resolve();

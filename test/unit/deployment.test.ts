@@ -241,9 +241,9 @@ function dockerIgnored(file: string, patterns: string[]): boolean {
     const re = new RegExp(
       `^${p
         .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-        .replace(/\*\*/g, '\u0000')
+        .replace(/\*\*/g, '\uE000')
         .replace(/\*/g, '[^/]*')
-        .replace(/\u0000/g, '.*')}(/.*)?$`,
+        .replace(/\uE000/g, '.*')}(/.*)?$`,
     );
     if (re.test(file)) ignored = !negate;
   }

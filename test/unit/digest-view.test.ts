@@ -2,6 +2,7 @@
 // "<11", and a second cell is hidden wherever a figure shown elsewhere would give it away), and
 // the Block Kit staying inside Slack's limits with every category and quarter a program can have.
 import { describe, expect, it } from 'vitest';
+import type { TCategory } from '../../src/domain/categories.js';
 import { parseProgramFile, type ProgramConfig } from '../../src/config.js';
 import { renderDigestBlocks } from '../../src/platforms/slack/digest-blocks.js';
 import type { DigestFigures } from '../../src/domain/digest.js';
@@ -287,7 +288,8 @@ describe('digest Block Kit', () => {
     const blocks = renderDigestBlocks(buildDigestView(big, figures, 11));
     expect(checkMessage(blocks)).toEqual([]);
     const text = JSON.stringify(blocks);
-    for (const list of Object.values(big.categories)) for (const c of list) expect(text).toContain(c.label);
+    for (const list of Object.values(big.categories) as TCategory[][])
+      for (const c of list) expect(text).toContain(c.label);
     for (const q of quarters) expect(text).toContain(`${q.label}${q.partial ? '*' : ''}: ${q.count}`);
     expect(blocks.filter((b) => b.block_id?.startsWith('digest_table_2')).length).toBeGreaterThan(1);
   });

@@ -28,7 +28,10 @@ async function check(tree: string): Promise<{ exitCode: number; output: string }
       tsConfig: extractTSConfig(TS_CONFIG),
     },
   );
-  return { exitCode: result.exitCode, output: String(result.output) };
+  return {
+    exitCode: result.exitCode,
+    output: typeof result.output === 'string' ? result.output : JSON.stringify(result.output),
+  };
 }
 
 describe('the layer rules', () => {

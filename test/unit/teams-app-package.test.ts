@@ -125,7 +125,9 @@ describe('npm run teams:package', () => {
     const zip = buildAppPackage((f) => read(f), VALUES);
     const files = unzip(zip);
     expect([...files.keys()]).toEqual([...APP_PACKAGE_FILES]);
-    expect(JSON.parse(files.get('manifest.json')!.toString('utf8')).bots[0].botId).toBe(VALUES.BOT_ID);
+    expect(
+      (JSON.parse(files.get('manifest.json')!.toString('utf8')) as { bots: { botId: string }[] }).bots[0]!.botId,
+    ).toBe(VALUES.BOT_ID);
     expect(files.get('color.png')!.equals(read('color.png'))).toBe(true);
     expect(files.get('outline.png')!.equals(read('outline.png'))).toBe(true);
     expect(buildAppPackage((f) => read(f), VALUES).equals(zip)).toBe(true);

@@ -106,7 +106,7 @@ describe('the Teams SDK’s log lines', () => {
     expect(lines).toHaveLength(4);
     for (const l of lines) expect(l).not.toContain('CANARY');
     expect(JSON.parse(lines[0]!)).toMatchObject({ level: 10, component: 'teams/http', msg: 'Handling activity' });
-    expect(JSON.parse(lines[1]!).msg).toBe('received [payload omitted]');
+    expect((JSON.parse(lines[1]!) as { msg: string }).msg).toBe('received [payload omitted]');
     expect(JSON.parse(lines[2]!)).toMatchObject({
       level: 40,
       msg: 'inbound activity rejected (type=message, id=1): missing Authorization header',

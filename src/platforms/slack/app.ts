@@ -101,10 +101,11 @@ export async function createSlackApp(deps: CarelogDeps, opts: SlackAppOptions): 
         deferInitialization: true,
         ...LEAN,
       });
-  app.error(async (err) => {
+  app.error((err) => {
     // The logger keeps names, codes and frames only (of Bolt's `original` too): a Slack API error or
     // a database error may quote what was sent.
     deps.logger.error({ err }, 'a Slack listener failed');
+    return Promise.resolve();
   });
   const routes = new SlackRoutes();
   opts.register(routes, deps);

@@ -137,7 +137,7 @@ export function renderContactModal(form: ContactFormModel, ctx: RenderContext): 
       ...(field.kind === 'client' ? { dispatch_action: true } : {}),
       ...(field.hint ? { hint: plain(field.hint) } : {}),
       element: element(field, { timezone: ctx.timezone, ...(ctx.clientLabel ? { clientLabel: ctx.clientLabel } : {}) }),
-    } as KnownBlock);
+    });
   }
   return {
     type: 'modal',

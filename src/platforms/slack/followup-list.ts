@@ -13,9 +13,7 @@ export function renderFollowUpList(items: FollowUpFacts[], intro: string): Known
   for (const [i, f] of items.slice(0, MAX_LISTED).entries()) {
     blocks.push({ type: 'divider', block_id: `followup_divider_${i}` });
     // Block ids must be unique within one message.
-    blocks.push(
-      ...renderNudgeBlocks(buildNudgeMessage(f)).map((b) => ({ ...b, block_id: `${b.block_id}_${i}` }) as KnownBlock),
-    );
+    blocks.push(...renderNudgeBlocks(buildNudgeMessage(f)).map((b) => ({ ...b, block_id: `${b.block_id}_${i}` })));
   }
   if (items.length > MAX_LISTED) {
     blocks.push({

@@ -119,7 +119,7 @@ export function createSlackMessenger(client: WebClient): Messenger {
       const res = await client.chat.postMessage({
         channel,
         text: `${view.title}: ${view.summary}`,
-        blocks: renderDigestBlocks(view) as never,
+        blocks: renderDigestBlocks(view),
         metadata: { event_type: DIGEST_EVENT_TYPE, event_payload: { run_id: runId } },
       });
       const ts = res.ts!;
@@ -147,7 +147,7 @@ export function createSlackMessenger(client: WebClient): Messenger {
         channel: sent.channel,
         ts: sent.ts,
         text: message.text,
-        blocks: renderNudgeBlocks(message) as never,
+        blocks: renderNudgeBlocks(message),
       });
     },
   };

@@ -87,8 +87,8 @@ export class SlackHttpReceiver implements Receiver {
       retryNum: typeof retryHeader === 'string' && /^\d+$/.test(retryHeader) ? Number(retryHeader) : undefined,
       retryReason:
         typeof req.headers['x-slack-retry-reason'] === 'string' ? req.headers['x-slack-retry-reason'] : undefined,
-      ack: async (response?: unknown) => {
-        if (acked) return;
+      ack: (response?: unknown) => {
+        if (acked) return Promise.resolve();
         acked = true;
         clearTimeout(timer);
         if (response === undefined || response === '') {
@@ -100,6 +100,7 @@ export class SlackHttpReceiver implements Receiver {
           sendJson(res, 200, response);
         }
         this.opts.onAck?.(performance.now() - started);
+        return Promise.resolve();
       },
     };
     try {

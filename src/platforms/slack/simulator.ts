@@ -250,7 +250,8 @@ export class FakeSlackApi {
       if (isBinary) return;
       let message: unknown;
       try {
-        message = JSON.parse(data.toString());
+        const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+        message = JSON.parse(bytes.toString('utf8'));
       } catch {
         return;
       }
@@ -378,7 +379,7 @@ export class FakeSlackApi {
         const id = `F${String(n).padStart(8, '0')}`;
         this.uploads.push({
           id,
-          filename: String(call.args.filename ?? ''),
+          filename: typeof call.args.filename === 'string' ? call.args.filename : '',
           length: Number(call.args.length ?? 0),
           bytes: null,
           completed: false,
@@ -405,7 +406,12 @@ export class FakeSlackApi {
       case 'chat.update':
         return { body: { ok: true, channel: call.args.channel, ts: call.args.ts } };
       case 'conversations.open':
-        return { body: { ok: true, channel: { id: `D${String(call.args.users ?? 'X').replace(/,/g, '')}` } } };
+        return {
+          body: {
+            ok: true,
+            channel: { id: `D${(typeof call.args.users === 'string' ? call.args.users : 'X').replace(/,/g, '')}` },
+          },
+        };
       default:
         return { body: { ok: true } };
     }

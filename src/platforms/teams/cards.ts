@@ -21,7 +21,7 @@ export function adaptiveCard(body: CardElementArray, actions?: ActionArray): IAd
     msteams: { width: 'full' },
     body,
     ...(actions?.length ? { actions } : {}),
-  } as IAdaptiveCard;
+  };
 }
 
 export function text(value: string, extra: Partial<Omit<ITextBlock, 'type' | 'text'>> = {}): ITextBlock {

@@ -75,8 +75,8 @@ export function createTeamsMessenger({ db, connector, botId }: TeamsMessengerOpt
       return post(conversationId, textMessage(text), UNREACHABLE);
     },
     // No history read for bots on Teams: see the top of this file.
-    findNudge: async () => null,
-    findDigest: async () => null,
+    findNudge: () => Promise.resolve(null),
+    findDigest: () => Promise.resolve(null),
     async updateNudge(sent, message: NudgeMessage) {
       await connectorCall('an update', () =>
         connector.conversations.updateActivity(

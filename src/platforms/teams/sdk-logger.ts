@@ -7,7 +7,7 @@ import type { ILogger, LogLevel } from '@microsoft/teams.common';
 import type { Logger } from '../../logger.js';
 
 function textOf(msg: unknown[]): string {
-  const first = msg.find((m) => typeof m === 'string') as string | undefined;
+  const first = msg.find((m): m is string => typeof m === 'string');
   if (!first) return 'teams sdk';
   const line = first.replace(/[\r\n\t]/g, ' ');
   const json = line.search(/[{[]/);
