@@ -68,7 +68,13 @@ describe('docs/configuration.md', () => {
     const keys = new Set<string>();
     const walk = (s: unknown, at: string) => {
       if (!s || typeof s !== 'object') return;
-      const node = s as { anyOf?: unknown[]; oneOf?: unknown[]; allOf?: unknown[]; properties?: object; items?: unknown };
+      const node = s as {
+        anyOf?: unknown[];
+        oneOf?: unknown[];
+        allOf?: unknown[];
+        properties?: object;
+        items?: unknown;
+      };
       for (const alt of [...(node.anyOf ?? []), ...(node.oneOf ?? []), ...(node.allOf ?? [])]) walk(alt, at);
       for (const [key, sub] of Object.entries(node.properties ?? {})) {
         keys.add(at ? `${at}.${key}` : key);
@@ -86,7 +92,10 @@ describe('docs/configuration.md', () => {
     const pattern = (doc: string) =>
       new RegExp(`^${doc.replace(/[.[\]]/g, (c) => `\\${c}`).replace(/\*/g, '[A-Za-z0-9_]+')}$`);
     const covered = (key: string) => documented.some((doc) => pattern(doc).test(key));
-    expect([...keys].filter((k) => !covered(k)), 'keys missing from docs/configuration.md').toEqual([]);
+    expect(
+      [...keys].filter((k) => !covered(k)),
+      'keys missing from docs/configuration.md',
+    ).toEqual([]);
     expect(
       documented.filter((doc) => ![...keys].some((k) => pattern(doc).test(k))),
       'keys docs/configuration.md names that carelog.yml does not have',
@@ -123,8 +132,11 @@ describe('commands quoted in the README, CONTRIBUTING.md, BENCHMARKS.md and docs
     (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts,
   );
   const quoted = DOCS.flatMap((file) =>
-    [...each<Tokens.Codespan>(tokensOf.get(file)!, 'codespan'), ...each<Tokens.Code>(tokensOf.get(file)!, 'code')].flatMap(
-      (t) => [...t.text.matchAll(/\bnpm run ([\w:.-]+)|\bnpm (test|start)\b/g)].map((m) => ({
+    [
+      ...each<Tokens.Codespan>(tokensOf.get(file)!, 'codespan'),
+      ...each<Tokens.Code>(tokensOf.get(file)!, 'code'),
+    ].flatMap((t) =>
+      [...t.text.matchAll(/\bnpm run ([\w:.-]+)|\bnpm (test|start)\b/g)].map((m) => ({
         file,
         script: m[1] ?? m[2]!,
       })),
