@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# carelog's production image (README, "Running in production").
+# carelog's production image (docs/operations.md, "Running in production").
 #
 #   deps       every dependency from the lock file, then `prisma generate` into src/generated
 #              (scripts/prisma-generate.mjs: Prisma's built-in wasm, no engine download)
@@ -55,7 +55,7 @@ COPY --from=build /app/dist dist
 USER node
 EXPOSE 3000
 # Liveness: the process answers GET /livez (a worker on CARELOG_WORKER_PORT). Readiness and
-# dependencies are /healthz's, for the load balancer's monitoring (README, "Health checks").
+# dependencies are /healthz's, for the load balancer's monitoring (docs/operations.md, "Health checks").
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 CMD ["node", "scripts/healthcheck.mjs"]
 # The web process; the worker runs the same image with: node dist/src/main.js --worker
 CMD ["node", "dist/src/main.js"]

@@ -179,7 +179,7 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
       botToken = 'xoxb-carelog-local-simulator';
       logger.warn(
         { apiUrl },
-        'no Slack credentials: running against the local Slack simulator (see README, "Running without a Slack workspace")',
+        'no Slack credentials: running against the local Slack simulator (see docs/slack-setup.md, "Running without a Slack workspace")',
       );
     }
     // auth.test with the token carelog sends with, in every Slack mode (HTTP, Socket Mode, simulator).

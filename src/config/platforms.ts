@@ -72,7 +72,7 @@ export function isLoopbackHost(host: string): boolean {
 
 /**
  * What refuses to listen beyond this machine: the local Slack simulator (it takes requests signed
- * with a secret printed in the README, and Bolt's respond() then posts to whatever response_url a
+ * with a secret printed in docs/slack-setup.md, and Bolt's respond() then posts to whatever response_url a
  * request names) and TEAMS_DEV_UNAUTHENTICATED (anyone may act as any roster member). Each message
  * says why and what to set. startCarelog checks again, for configurations not built here.
  */

@@ -177,7 +177,8 @@ const ZProgram = z.object({
     .optional(),
 });
 
-const ZProgramFile = z
+/** The whole of carelog.yml (test/unit/docs.test.ts holds docs/configuration.md to its keys). */
+export const ZProgramFile = z
   .object({ programs: z.array(ZProgram).min(1, { error: 'needs at least one program' }) })
   .superRefine((file, ctx) => {
     const ids = new Set<string>();

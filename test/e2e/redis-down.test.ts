@@ -1,4 +1,4 @@
-// Redis down while a clinician saves a contact (README, "Scaling"): the contact is stored in
+// Redis down while a clinician saves a contact (docs/operations.md, "Scaling"): the contact is stored in
 // Postgres and the form closes well inside Slack's three seconds; /healthz says Redis is down; when
 // Redis is back the reminder is queued (from BullMQ's own queue of commands, or by the reconciler).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

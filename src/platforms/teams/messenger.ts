@@ -6,7 +6,7 @@
 // at-least-once on Teams: the Bot Connector offers a bot no way to read its own messages back, so
 // findNudge and findDigest find nothing and the taker of an abandoned claim sends again. The copy
 // carries the same nudge id and follow-up version, so acting on either applies once (the version is
-// compared and set) and the other then says it is out of date. See the README.
+// compared and set) and the other then says it is out of date. See docs/teams-setup.md, "Nudges on Teams".
 import type { Client as ConnectorClient } from '@microsoft/teams.api';
 import type { Database } from '../../db/client.js';
 import { findConversation, saveConversationId } from '../../services/conversation-refs.js';

@@ -1,0 +1,240 @@
+// `npm run docs:pictures`: the README's pictures, drawn from carelog's own renderers. It builds the
+// Teams contact form, a follow-up nudge and a weekly digest as the Adaptive Cards carelog sends
+// (src/platforms/teams/), from made-up sample data that names nobody, draws each with Microsoft's
+// Adaptive Cards renderer (the `adaptivecards` package) in headless Chromium at phone width, and
+// writes PNGs to docs/images/, with the quarterly digest's chart as carelog draws it
+// (src/views/chart.ts). It needs Chromium at /usr/bin/chromium (Debian: apt-get install chromium),
+// or at CHROMIUM_PATH.
+//
+//   npm run docs:pictures [-- --out docs/images]
+import { createRequire } from 'node:module';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { chromium } from 'playwright-core';
+import { parseProgramFile } from '../src/config/program.js';
+import type { DigestFigures } from '../src/domain/digest.js';
+import { NEW_CLIENT, type ContactDraft } from '../src/domain/contact-draft.js';
+import { renderContactCard } from '../src/platforms/teams/contact-card.js';
+import { renderDigestCard } from '../src/platforms/teams/digest-card.js';
+import { renderNudgeCard } from '../src/platforms/teams/nudge-card.js';
+import { renderBarChartPng } from '../src/views/chart.js';
+import { buildContactForm } from '../src/views/contact-form.js';
+import { buildDigestView } from '../src/views/digest.js';
+import { buildNudgeMessage } from '../src/views/nudge.js';
+
+const { values: args } = parseArgs({ options: { out: { type: 'string', default: 'docs/images' } } });
+const OUT = path.resolve(args.out);
+// Scripts are not the server: src/config.ts's rule on process.env covers src/, handlers/ and jobs/.
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** Phone width, in CSS pixels; the PNGs are drawn at this size (device scale 1) to stay small. */
+const WIDTH = 400;
+
+// A sample program, made up: its name, ids and people are no one's.
+const [program] = parseProgramFile(
+  `programs:
+  - id: example
+    name: Example Co-Responder Program
+    timezone: America/New_York
+    startDate: 2025-03-01
+    clientCodePrefix: PIC
+    roster: [{ slack: U0CLIN1, roles: [clinician] }]
+`,
+  'sample.yml',
+);
+if (!program) throw new Error('the sample program did not parse');
+const zeros = (list: { key: string }[]) => Object.fromEntries(list.map((c) => [c.key, 0]));
+
+/** The form a clinician sees after choosing New client, half filled in. */
+function contactFormCard() {
+  const draft: ContactDraft = {
+    client: NEW_CLIENT,
+    sex: 'not_reported',
+    ageBand: '25-59',
+    date: '2026-11-20',
+    time: '09:40',
+    source: 'call_for_service',
+    services: ['crisis_services', 'de_escalation'],
+    referrals: ['mental_health_treatment'],
+    disposition: 'resolved_on_scene',
+    followUpWanted: true,
+    followUpDate: '2026-11-24',
+  };
+  const form = buildContactForm({ categories: program!.categories, draft });
+  return renderContactCard(form, { formId: '00000000-0000-4000-8000-0000000000f1', programId: program!.id });
+}
+
+function nudgeCard() {
+  const message = buildNudgeMessage({
+    followUpId: '00000000-0000-4000-8000-0000000000a1',
+    version: 1,
+    clientCode: 'PIC-0042',
+    dueDate: '2026-11-24',
+    lastContactDate: '2026-11-20',
+    contactCount: 3,
+    overdue: false,
+    status: 'pending',
+  });
+  return renderNudgeCard(message, '00000000-0000-4000-8000-0000000000b1');
+}
+
+function weeklyDigestCard() {
+  const figures: DigestFigures = {
+    period: {
+      kind: 'week',
+      label: '2026-W47',
+      name: 'week of Nov 16, 2026',
+      start: '2026-11-16',
+      end: '2026-11-23',
+      partial: false,
+    },
+    clientsServed: 31,
+    newClients: 19,
+    continuingClients: 12,
+    servedSinceInception: 412,
+    newClientsByQuarter: [],
+    previousNewClients: 16,
+    newClientsChangePct: 19,
+    newClientsBySex: { male: 8, female: 11, another: 0, not_reported: 0 },
+    newClientsByAgeBand: { '0-12': 0, '13-17': 2, '18-24': 3, '25-59': 11, '60+': 3, not_reported: 0 },
+    contacts: 44,
+    contactsBySource: { ...zeros(program!.categories.sources), call_for_service: 29, proactive_outreach: 15 },
+    servicesProvided: { ...zeros(program!.categories.services), crisis_services: 40, de_escalation: 22 },
+    referralsMade: { ...zeros(program!.categories.referrals), mental_health_treatment: 12, addiction_treatment: 3 },
+    dispositions: { ...zeros(program!.categories.dispositions), resolved_on_scene: 33, voluntary_transport: 11 },
+    repeatContactClients: 4,
+    followUpsCompleted: 14,
+    followUpsOverdue: 2,
+  };
+  const attention = [
+    { name: 'Case manager A', dueThisWeek: 6, overdue: 1 },
+    { name: 'Case manager B', dueThisWeek: 4, overdue: 0 },
+  ];
+  return renderDigestCard(buildDigestView(program!, figures, 11, attention), null);
+}
+
+/** The quarterly digest's chart, as the digest draws it (src/services/digest-posting.ts). */
+function quarterlyChart(): Buffer {
+  const quarters = [
+    { label: '2025-Q1', name: 'Mar 2025 (partial quarter)', partial: true, count: 14 },
+    { label: '2025-Q2', name: 'Apr–Jun 2025', partial: false, count: 61 },
+    { label: '2025-Q3', name: 'Jul–Sep 2025', partial: false, count: 88 },
+    { label: '2025-Q4', name: 'Oct–Dec 2025', partial: false, count: 97 },
+    { label: '2026-Q1', name: 'Jan–Mar 2026', partial: false, count: 92 },
+    { label: '2026-Q2', name: 'Apr–Jun 2026', partial: false, count: 104 },
+    { label: '2026-Q3', name: 'Jul–Sep 2026', partial: false, count: 121 },
+  ];
+  const figures: DigestFigures = {
+    period: {
+      kind: 'quarter',
+      label: '2026-Q3',
+      name: 'Jul–Sep 2026',
+      start: '2026-07-01',
+      end: '2026-10-01',
+      partial: false,
+    },
+    clientsServed: 140,
+    newClients: 121,
+    continuingClients: 19,
+    servedSinceInception: 577,
+    newClientsByQuarter: quarters,
+    previousNewClients: 104,
+    newClientsChangePct: 16,
+    newClientsBySex: { male: 58, female: 61, another: 1, not_reported: 1 },
+    newClientsByAgeBand: { '0-12': 3, '13-17': 11, '18-24': 17, '25-59': 69, '60+': 16, not_reported: 5 },
+    contacts: 163,
+    contactsBySource: { ...zeros(program!.categories.sources), call_for_service: 120, proactive_outreach: 43 },
+    servicesProvided: { ...zeros(program!.categories.services), crisis_services: 150, de_escalation: 80 },
+    referralsMade: { ...zeros(program!.categories.referrals), mental_health_treatment: 41, addiction_treatment: 17 },
+    dispositions: { ...zeros(program!.categories.dispositions), resolved_on_scene: 125, voluntary_transport: 38 },
+    repeatContactClients: 12,
+    followUpsCompleted: 51,
+    followUpsOverdue: 3,
+  };
+  const view = buildDigestView(program!, figures, 11);
+  if (!view.chart) throw new Error('a quarterly digest has a chart');
+  return renderBarChartPng(view.chart, { title: 'New clients by quarter' });
+}
+
+// Teams' light theme, roughly: its typeface where installed, its text colour and its accent.
+const HOST_CONFIG = {
+  fontFamily: "'Segoe UI', 'Liberation Sans', 'DejaVu Sans', sans-serif",
+  containerStyles: {
+    default: {
+      backgroundColor: '#FFFFFF',
+      foregroundColors: {
+        default: { default: '#242424', subtle: '#616161' },
+        accent: { default: '#5B5FC7', subtle: '#5B5FC7' },
+        attention: { default: '#C4314B', subtle: '#C4314B' },
+      },
+    },
+  },
+  actions: { actionsOrientation: 'horizontal', buttonSpacing: 8, maxActions: 6, spacing: 'default' },
+};
+
+const PAGE_CSS = `
+  body { margin: 0; padding: 12px; background: #F5F5F5; width: ${WIDTH - 24}px; }
+  #card { border: 1px solid #E0E0E0; border-radius: 8px; overflow: hidden; background: #FFF; }
+  .ac-pushButton { border: 1px solid #D1D1D1; border-radius: 4px; background: #FFF; color: #242424;
+    padding: 5px 8px; font: 600 14px 'Liberation Sans', sans-serif; }
+  .ac-pushButton.style-positive, .ac-pushButton.primary { background: #5B5FC7; color: #FFF; border-color: #5B5FC7; }
+  /* Teams shows a button's whole title; the renderer would cut it to fit one row at phone width. */
+  .ac-pushButton { flex: 0 1 auto !important; overflow: visible !important; }
+  .ac-pushButton > div { overflow: visible !important; text-overflow: clip !important; }
+  /* The renderer's chevron is a glyph of Microsoft's icon font, which is not installed: draw ▾. */
+  .ac-pushButton.expandable:after { font-family: 'DejaVu Sans', sans-serif; content: ' ▾'; }
+  .ac-actionSet { flex-wrap: wrap !important; row-gap: 8px; }
+  .ac-input { font: 14px 'Liberation Sans', sans-serif; }
+  .ac-input input, .ac-input select, .ac-input textarea, input.ac-input, select.ac-input, textarea.ac-input {
+    border: 1px solid #D1D1D1; border-radius: 4px; padding: 4px 6px; }
+`;
+
+async function main(): Promise<void> {
+  const require = createRequire(import.meta.url);
+  const acDir = path.join(path.dirname(require.resolve('adaptivecards/package.json')), 'dist');
+  const acScript = readFileSync(path.join(acDir, 'adaptivecards.min.js'), 'utf8');
+  const acCss = readFileSync(path.join(acDir, 'adaptivecards.css'), 'utf8');
+  mkdirSync(OUT, { recursive: true });
+
+  // Playwright starts Chromium headless with a fresh temporary profile of its own.
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: WIDTH, height: 800 }, deviceScaleFactor: 1 });
+    // Nothing leaves the machine: the cards carry their images inline.
+    await page.route('**/*', (route) => (route.request().url().startsWith('data:') ? route.continue() : route.abort()));
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    const cards = { 'contact-form': contactFormCard(), nudge: nudgeCard(), digest: weeklyDigestCard() };
+    for (const [name, card] of Object.entries(cards)) {
+      await page.setContent(
+        `<!doctype html><html><head><meta charset="utf-8"><style>${acCss}${PAGE_CSS}</style></head>` +
+          `<body><div id="card"></div><script>${acScript}</script><script>{
+            const card = new AdaptiveCards.AdaptiveCard();
+            card.hostConfig = new AdaptiveCards.HostConfig(${JSON.stringify(HOST_CONFIG)});
+            card.parse(${JSON.stringify(card)});
+            document.getElementById('card').appendChild(card.render());
+          }</script></body></html>`,
+      );
+      if (errors.length) throw new Error(`the ${name} card did not render: ${errors.join('; ')}`);
+      const file = path.join(OUT, `${name}.png`);
+      await page.locator('#card').screenshot({ path: file });
+      process.stdout.write(`${path.relative(process.cwd(), file)}\n`);
+    }
+    const chart = path.join(OUT, 'digest-chart.png');
+    writeFileSync(chart, quarterlyChart());
+    process.stdout.write(`${path.relative(process.cwd(), chart)}\n`);
+  } finally {
+    await browser.close();
+  }
+}
+
+await main();
