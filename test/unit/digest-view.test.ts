@@ -259,6 +259,8 @@ describe('digest Block Kit', () => {
         dispositions: list('outcome'),
         sex: list('sex'),
         ageBands: list('age'),
+        onScene: list('on_scene'),
+        transportDestinations: list('destination'),
       },
     };
     const count = (l: { key: string }[]) => Object.fromEntries(l.map((c, i) => [c.key, 1000 + i]));
