@@ -88,6 +88,7 @@ export async function submitContact(
     return { ok: false, reason: 'not_authorized', errors: { [FIELD.client]: NOT_ON_ROSTER } };
   const checked = validateContactDraft(draft, {
     categories: program.categories,
+    demographics: program.demographics,
     timezone: program.timezone,
     startDate: program.startDate,
     now: deps.now(),
