@@ -146,7 +146,10 @@ describe('parseProgramFile', () => {
   });
 
   it('names the key of a bad referrals setting', () => {
-    const yml = programFile().replace('clientCodePrefix: PIC', 'clientCodePrefix: PIC\n    referrals: { maxChecks: 0 }');
+    const yml = programFile().replace(
+      'clientCodePrefix: PIC',
+      'clientCodePrefix: PIC\n    referrals: { maxChecks: 0 }',
+    );
     expect(() => parseProgramFile(yml, 'carelog.yml')).toThrow(/programs\[0\]\.referrals\.maxChecks/);
   });
 
