@@ -99,7 +99,6 @@ const benchPrefix = () => {
   return prefix;
 };
 
-
 /** @param nodeFlags extra flags for carelog's node, e.g. ['--cpu-prof'] to profile it. */
 export async function benchChat(commands = 1000, submissions = 500, nodeFlags: string[] = [], concurrency = 50) {
   const loadAverageAtStart = os.loadavg().map(round1);
