@@ -4,7 +4,7 @@ import { loadConfig } from './config.js';
 import { isCarelogError } from './errors.js';
 import { createLogger } from './logger.js';
 import { pgliteWasmModule } from './db/embedded-preload.js';
-import { startOpeningEmbedded } from './db/embedded-open.js';
+import { startOpeningEmbedded, type OpenedEmbedded } from './db/embedded-open.js';
 
 // Node 22.1+ keeps the compiled code of carelog's modules and its dependencies' on disk
 // (os.tmpdir()/node-compile-cache), so a start after the first skips most of their compiling.
@@ -23,7 +23,7 @@ try {
 // The embedded database starts (its WebAssembly compiling on other threads, its files read) while
 // carelog's modules load: most of a start is those two, and each waits on the disk and the compiler
 // at times. A failure (the directory locked by another process) is reported by startCarelog below.
-let embeddedDatabase;
+let embeddedDatabase: Promise<OpenedEmbedded> | undefined;
 if (!config.env.DATABASE_URL) {
   void pgliteWasmModule();
   embeddedDatabase = startOpeningEmbedded(config.dataDir);

@@ -126,7 +126,7 @@ async function openEmbedded(
 ): Promise<Database> {
   // Loaded while the database starts; only the embedded database needs it.
   const adapter = import('pglite-prisma-adapter');
-  adapter.catch(() => undefined);
+  void adapter.catch(() => undefined);
   const { pg: db, release } = await (opening ?? openEmbeddedFiles(dataDir, templateDir));
   try {
     const { PrismaPGlite } = await adapter;

@@ -95,6 +95,6 @@ export async function openEmbeddedFiles(dataDir: string, templateDir?: string): 
  */
 export function startOpeningEmbedded(dataDir: string, templateDir?: string): Promise<OpenedEmbedded> {
   const opening = openEmbeddedFiles(dataDir, templateDir);
-  opening.catch(() => undefined);
+  void opening.catch(() => undefined);
   return opening;
 }
