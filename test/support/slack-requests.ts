@@ -19,9 +19,7 @@ export interface SignedRequestOptions {
 }
 
 /** Sends a request to carelog the way Slack does. */
-export async function sendSignedRequest(
-  opts: SignedRequestOptions,
-): Promise<JsonResponse> {
+export async function sendSignedRequest(opts: SignedRequestOptions): Promise<JsonResponse> {
   const ts = opts.timestamp ?? Math.floor(Date.now() / 1000);
   const res = await fetch(opts.url, {
     method: 'POST',
