@@ -147,7 +147,6 @@ export class CaseManagerLoad {
 
   /** Counts a follow-up handed to `memberId` (a case manager or not). */
   assign(memberId: string): void {
-    if (this.pending.has(memberId) || this.managers.includes(memberId))
-      this.pending.set(memberId, (this.pending.get(memberId) ?? 0) + 1);
+    if (this.managers.includes(memberId)) this.pending.set(memberId, (this.pending.get(memberId) ?? 0) + 1);
   }
 }

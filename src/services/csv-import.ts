@@ -169,12 +169,14 @@ export async function importContacts(deps: ImportDeps, req: ImportRequest): Prom
       // The counters move past what this import used. Clients are numbered as their codes say, and
       // imported codes may run past the counter (PIC-0900 in a program at 43): the next new client
       // in chat is then numbered after the highest code imported.
-      const newClientNumbers = [...clients.entries()].filter(([, c]) => c.created).map(([n]) => n);
+      // (A loop, not Math.max(...numbers): a file may create more clients than a call takes arguments.)
+      let highestNew = 0;
+      for (const [n, c] of clients) if (c.created && n > highestNew) highestNew = n;
       await tx.query(
         `UPDATE "Program" SET "nextClientNumber" = GREATEST("nextClientNumber", $2::int), "nextContactNumber" = $3::int,
                 "updatedAt" = now()
           WHERE id = $1`,
-        [program.id, Math.max(0, ...newClientNumbers) + 1, firstNumber + fresh.length],
+        [program.id, highestNew + 1, firstNumber + fresh.length],
       );
       await audits.write(tx, program.id);
       return { ok: true as const, summary };
