@@ -42,6 +42,9 @@ const PART2_KEYS = new Set(
   Object.values(DEFAULT_CATEGORIES).flatMap((list: TCategory[]) => list.filter((c) => c.part2).map((c) => c.key)),
 );
 
+/** Outcome keys carelog knows as a transport (the form asks where to). */
+const TRANSPORT_KEYS = new Set(DEFAULT_CATEGORIES.dispositions.filter((c) => c.transport).map((c) => c.key));
+
 const ZCategory = z.union([
   ZCategoryKey,
   z
@@ -53,6 +56,11 @@ const ZCategory = z.union([
        * digest. Unset: as carelog knows the key (addiction_treatment is Part 2).
        */
       part2: z.boolean().optional(),
+      /**
+       * An outcome that takes the person somewhere (dispositions): the form then asks where to.
+       * Unset: as carelog knows the key (voluntary_transport and involuntary_commitment are).
+       */
+      transport: z.boolean().optional(),
     })
     .refine((c) => !(c.part2 === false && PART2_KEYS.has(c.key)), {
       error:
@@ -125,9 +133,48 @@ const ZProgram = z.object({
       dispositions: ZCategoryList.optional(),
       sex: ZCategoryList.optional(),
       ageBands: ZCategoryList.optional(),
+      onScene: ZCategoryList.optional(),
+      transportDestinations: ZCategoryList.optional(),
     })
     .strict()
     .default({}),
+  /** Linkage checks: whether a person referred reached the treatment (src/services/referrals.ts). */
+  referrals: z
+    .object({
+      /** Days after the referral of the first check, at followUps.nudgeAt within hours; 0: the same day. */
+      checkAfterDays: z
+        .number({ error: 'must be a number of days, such as 7' })
+        .int({ error: 'must be a whole number of days' })
+        .min(0)
+        .max(365)
+        .default(7),
+      /** Days after a "Not yet" of the next check. */
+      recheckAfterDays: z
+        .number({ error: 'must be a number of days, such as 7' })
+        .int({ error: 'must be a whole number of days' })
+        .min(1)
+        .max(365)
+        .default(7),
+      /** Checks in all; after the last "Not yet" the referral's outcome is recorded as unknown. */
+      maxChecks: z
+        .number({ error: 'must be a number of checks, such as 3' })
+        .int({ error: 'must be a whole number of checks' })
+        .min(1)
+        .max(20)
+        .default(3),
+    })
+    .strict()
+    .default({ checkAfterDays: 7, recheckAfterDays: 7, maxChecks: 3 }),
+  /** Optional questions asked of new clients; both off, so the form and the report stay as they are. */
+  demographics: z
+    .object({
+      /** Race and ethnicity (OMB SPD 15, 2024 minimum categories, several allowed, or Not reported). */
+      raceEthnicity: z.boolean().default(false),
+      /** Veteran status: yes, no or not reported. */
+      veteran: z.boolean().default(false),
+    })
+    .strict()
+    .default({ raceEthnicity: false, veteran: false }),
   followUps: z
     .object({
       nudgeAt: ZTime.default('09:00'),
@@ -139,11 +186,19 @@ const ZProgram = z.object({
         })
         .default({ days: ['mon', 'tue', 'wed', 'thu', 'fri'], from: '08:00', to: '18:00' }),
       overdueAfterWorkingDays: z.number().int().min(0).max(60).default(2),
+      /** "Tried, no answer" this many times closes the follow-up as unreachable. */
+      maxAttempts: z
+        .number({ error: 'must be a number of attempts, such as 3' })
+        .int({ error: 'must be a whole number of attempts' })
+        .min(1)
+        .max(20)
+        .default(3),
     })
     .default({
       nudgeAt: '09:00',
       hours: { days: ['mon', 'tue', 'wed', 'thu', 'fri'], from: '08:00', to: '18:00' },
       overdueAfterWorkingDays: 2,
+      maxAttempts: 3,
     }),
   digest: z
     .object({
@@ -232,6 +287,8 @@ export interface ProgramConfig {
   roster: { slack?: string; teams?: string; roles: (typeof ROLES)[number][] }[];
   categories: TCategories;
   followUps: z.infer<typeof ZProgram>['followUps'];
+  referrals: z.infer<typeof ZProgram>['referrals'];
+  demographics: z.infer<typeof ZProgram>['demographics'];
   digest: z.infer<typeof ZProgram>['digest'];
   /** Unset: notes are kept as long as their contacts. */
   retention?: { notesDays: number };
@@ -241,11 +298,19 @@ function normalizeCategories(list: z.infer<typeof ZCategoryList> | undefined, fa
   if (!list) return fallback;
   // A key carelog knows as Part 2 stays Part 2 in any list and with any label.
   return list.map((c) => {
-    if (typeof c !== 'string') return { key: c.key, label: c.label, part2: c.part2 ?? PART2_KEYS.has(c.key) };
+    if (typeof c !== 'string') {
+      const transport = c.transport ?? TRANSPORT_KEYS.has(c.key);
+      return {
+        key: c.key,
+        label: c.label,
+        part2: c.part2 ?? PART2_KEYS.has(c.key),
+        ...(transport ? { transport } : {}),
+      };
+    }
     const known = fallback.find((d) => d.key === c);
-    return known
-      ? { ...known, part2: known.part2 || PART2_KEYS.has(c) }
-      : { key: c, label: c.replace(/_/g, ' ').replace(/^\w/, (m) => m.toUpperCase()), part2: PART2_KEYS.has(c) };
+    if (known) return { ...known, part2: known.part2 || PART2_KEYS.has(c) };
+    const label = c.replace(/_/g, ' ').replace(/^\w/, (m) => m.toUpperCase());
+    return { key: c, label, part2: PART2_KEYS.has(c), ...(TRANSPORT_KEYS.has(c) ? { transport: true } : {}) };
   });
 }
 
@@ -277,6 +342,11 @@ export function parseProgramFile(text: string, file: string): ProgramConfig[] {
       dispositions: normalizeCategories(p.categories.dispositions, DEFAULT_CATEGORIES.dispositions),
       sex: normalizeCategories(p.categories.sex, DEFAULT_CATEGORIES.sex),
       ageBands: normalizeCategories(p.categories.ageBands, DEFAULT_CATEGORIES.ageBands),
+      onScene: normalizeCategories(p.categories.onScene, DEFAULT_CATEGORIES.onScene),
+      transportDestinations: normalizeCategories(
+        p.categories.transportDestinations,
+        DEFAULT_CATEGORIES.transportDestinations,
+      ),
     },
   }));
 }

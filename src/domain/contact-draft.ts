@@ -13,6 +13,10 @@ export const FIELD = {
   services: 'services',
   referrals: 'referrals',
   disposition: 'disposition',
+  transportDestination: 'transport_destination',
+  onScene: 'on_scene',
+  raceEthnicity: 'race_ethnicity',
+  veteran: 'veteran',
   incidentRef: 'incident_ref',
   minutesOnScene: 'minutes_on_scene',
   followUpWanted: 'follow_up_wanted',
@@ -40,6 +44,13 @@ export interface ContactDraft {
   services?: string[];
   referrals?: string[];
   disposition?: string;
+  /** Asked when the outcome is a transport (a disposition marked `transport`). */
+  transportDestination?: string;
+  onScene?: string[];
+  /** New clients only, when the program asks (demographics.raceEthnicity). */
+  raceEthnicity?: string[];
+  /** New clients only, when the program asks (demographics.veteran). */
+  veteran?: string;
   incidentRef?: string;
   minutesOnScene?: string;
   followUpWanted?: boolean;

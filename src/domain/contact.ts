@@ -2,7 +2,7 @@
 // checked with zod against the program's categories; errors come back keyed by form field so each
 // platform can show them beside the field, with everything the person typed kept.
 import { z } from 'zod';
-import type { TCategories } from './categories.js';
+import { RACE_ETHNICITY, VETERAN_STATUS, type TCategories } from './categories.js';
 import { addDays, fromLocal, isIsoDate, toLocal } from './time.js';
 import {
   FIELD,
@@ -18,15 +18,33 @@ const FUTURE_SLACK_MS = 10 * 60_000;
 /** Follow-ups further out than this are almost certainly a typo. */
 const MAX_FOLLOW_UP_DAYS = 366;
 
+/** The optional questions for new clients a program asks (carelog.yml `demographics`). */
+export interface DemographicsAsked {
+  raceEthnicity: boolean;
+  veteran: boolean;
+}
+
 export interface ContactRules {
   categories: TCategories;
+  /** Unset: none asked. */
+  demographics?: DemographicsAsked;
   timezone: string;
   /** YYYY-MM-DD: contacts before the program started are refused. */
   startDate: string;
   now: Date;
 }
 
-export type TClientChoice = { kind: 'new'; sex: string; ageBand: string } | { kind: 'existing'; clientId: string };
+export type TClientChoice =
+  | {
+      kind: 'new';
+      sex: string;
+      ageBand: string;
+      /** OMB SPD 15 keys (RACE_ETHNICITY); empty when the program does not ask. */
+      raceEthnicity?: string[];
+      /** yes, no or not_reported; null or absent when the program does not ask. */
+      veteran?: string | null;
+    }
+  | { kind: 'existing'; clientId: string };
 
 export interface ContactInput {
   client: TClientChoice;
@@ -35,6 +53,10 @@ export interface ContactInput {
   services: string[];
   referrals: string[];
   disposition: string;
+  /** Where the person was taken, when the outcome is a transport; null otherwise. */
+  transportDestination?: string | null;
+  /** On-scene keys ticked (categories.onScene); none by default. */
+  onScene?: string[];
   incidentRef: string | null;
   minutesOnScene: number | null;
   /** YYYY-MM-DD in the program's time zone, or null for no follow-up. */
@@ -65,7 +87,7 @@ function contactSchema(rules: ContactRules) {
 }
 
 function buildContactSchema(categories: TCategories) {
-  const keys = (list: { key: string }[]) => list.map((c) => c.key);
+  const keys = (list: readonly { key: string }[]) => list.map((c) => c.key);
   const blankToUndefined = (v: unknown) =>
     typeof v === 'string' && v.trim() === '' ? undefined : typeof v === 'string' ? v.trim() : v;
   return z.object({
@@ -86,6 +108,15 @@ function buildContactSchema(categories: TCategories) {
       .array(oneOf(keys(categories.referrals), 'One of the referrals is not on this program’s list.'))
       .default([]),
     disposition: oneOf(keys(categories.dispositions), 'Choose the outcome.'),
+    transportDestination: z.preprocess(
+      blankToUndefined,
+      oneOf(keys(categories.transportDestinations), 'Choose where the person was taken.').optional(),
+    ),
+    onScene: z
+      .array(oneOf(keys(categories.onScene), 'One of the on-scene items is not on this program’s list.'))
+      .default([]),
+    raceEthnicity: z.array(oneOf(keys(RACE_ETHNICITY), 'One of the choices is not on the list.')).default([]),
+    veteran: z.preprocess(blankToUndefined, oneOf(keys(VETERAN_STATUS), 'Choose one.').optional()),
     incidentRef: z.preprocess(
       blankToUndefined,
       z
@@ -131,7 +162,19 @@ function crossFieldErrors(d: ContactDraft, rules: ContactRules): Partial<Record<
       errors[FIELD.sex] = 'Choose one (“Not reported” is fine).';
     if (!d.ageBand || !keys(rules.categories.ageBands).includes(d.ageBand))
       errors[FIELD.ageBand] = 'Choose one (“Not reported” is fine).';
+    if (rules.demographics?.raceEthnicity) {
+      const chosen = d.raceEthnicity ?? [];
+      if (chosen.length === 0) errors[FIELD.raceEthnicity] = 'Choose at least one (“Not reported” is fine).';
+      else if (chosen.includes('not_reported') && chosen.length > 1)
+        errors[FIELD.raceEthnicity] = '“Not reported” cannot go with another choice.';
+    }
+    if (rules.demographics?.veteran && !d.veteran?.trim())
+      errors[FIELD.veteran] = 'Choose one (“Not reported” is fine).';
   }
+  // Where to, when the outcome takes the person somewhere: the funders' question after a transport.
+  const outcome = rules.categories.dispositions.find((c) => c.key === d.disposition);
+  if (outcome?.transport && !d.transportDestination?.trim())
+    errors[FIELD.transportDestination] = 'Choose where the person was taken.';
   if (d.date && isIsoDate(d.date) && d.time && /^([01]\d|2[0-3]):[0-5]\d$/.test(d.time)) {
     const occurredAt = fromLocal(d.date, d.time, rules.timezone);
     if (occurredAt.getTime() > rules.now.getTime() + FUTURE_SLACK_MS) {
@@ -161,6 +204,10 @@ const FIELD_BY_KEY: Record<string, TFieldId> = {
   services: FIELD.services,
   referrals: FIELD.referrals,
   disposition: FIELD.disposition,
+  transportDestination: FIELD.transportDestination,
+  onScene: FIELD.onScene,
+  raceEthnicity: FIELD.raceEthnicity,
+  veteran: FIELD.veteran,
   incidentRef: FIELD.incidentRef,
   minutesOnScene: FIELD.minutesOnScene,
   followUpWanted: FIELD.followUpWanted,
@@ -186,18 +233,29 @@ export function validateContactDraft(draft: ContactDraft, rules: ContactRules): 
   if (!result.success || Object.keys(errors).length) return { ok: false, errors };
   const d = result.data;
   const followUpDate = d.followUpDate ?? null;
+  const isTransport = rules.categories.dispositions.find((c) => c.key === d.disposition)?.transport === true;
+  const asked = rules.demographics;
   return {
     ok: true,
     value: {
       client:
         d.client === NEW_CLIENT
-          ? { kind: 'new', sex: d.sex!, ageBand: d.ageBand! }
+          ? {
+              kind: 'new',
+              sex: d.sex!,
+              ageBand: d.ageBand!,
+              raceEthnicity: asked?.raceEthnicity ? [...new Set(d.raceEthnicity)] : [],
+              veteran: asked?.veteran ? (d.veteran ?? null) : null,
+            }
           : { kind: 'existing', clientId: d.client },
       occurredAt: fromLocal(d.date, d.time, rules.timezone),
       source: d.source,
       services: [...new Set(d.services)],
       referrals: [...new Set(d.referrals)],
       disposition: d.disposition,
+      // A destination left over from an earlier choice of outcome is not kept.
+      transportDestination: isTransport ? (d.transportDestination ?? null) : null,
+      onScene: [...new Set(d.onScene)],
       incidentRef: d.incidentRef ?? null,
       minutesOnScene: d.minutesOnScene ?? null,
       followUpDate,

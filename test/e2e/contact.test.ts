@@ -154,7 +154,14 @@ describe('/contact', () => {
     expect(c.followUps[0]!.assigneeId).toBe(caseManager!.id);
 
     const audit = await prisma.auditEvent.findMany({ orderBy: { id: 'asc' } });
-    expect(audit.map((a) => a.action).sort()).toEqual(['client.create', 'contact.create', 'followup.create']);
+    expect(audit.map((a) => a.action).sort()).toEqual([
+      'client.create',
+      'contact.create',
+      'followup.create',
+      // One referral record per referral category chosen (two here).
+      'referral.create',
+      'referral.create',
+    ]);
     const author = await prisma.member.findFirst({ where: { platformUserId: 'U0CLIN1' } });
     expect(new Set(audit.map((a) => a.actorId))).toEqual(new Set([author!.id]));
 

@@ -115,7 +115,42 @@ describe('parseProgramFile', () => {
       nudgeAt: '09:00',
       hours: { days: ['mon', 'tue', 'wed', 'thu', 'fri'], from: '08:00', to: '18:00' },
       overdueAfterWorkingDays: 2,
+      maxAttempts: 3,
     });
+    expect(p!.referrals).toEqual({ checkAfterDays: 7, recheckAfterDays: 7, maxChecks: 3 });
+    expect(p!.demographics).toEqual({ raceEthnicity: false, veteran: false });
+    expect(p!.categories.onScene.map((c) => c.key)).toEqual([
+      'police_backup_requested',
+      'use_of_force',
+      'injury',
+      'arrest_avoided',
+      'ed_avoided',
+    ]);
+    expect(p!.categories.dispositions.filter((c) => c.transport).map((c) => c.key)).toEqual([
+      'voluntary_transport',
+      'involuntary_commitment',
+    ]);
+  });
+
+  it('keeps carelog’s transport outcomes in a list of the program’s own, and takes its own', () => {
+    const yml = programFile().replace(
+      'clientCodePrefix: PIC',
+      'clientCodePrefix: PIC\n    categories:\n      dispositions: [voluntary_transport, { key: to_hospital, label: To hospital, transport: true }, stayed]',
+    );
+    const [p] = parseProgramFile(yml, 'carelog.yml');
+    expect(p!.categories.dispositions.map((c) => [c.key, c.transport === true])).toEqual([
+      ['voluntary_transport', true],
+      ['to_hospital', true],
+      ['stayed', false],
+    ]);
+  });
+
+  it('names the key of a bad referrals setting', () => {
+    const yml = programFile().replace(
+      'clientCodePrefix: PIC',
+      'clientCodePrefix: PIC\n    referrals: { maxChecks: 0 }',
+    );
+    expect(() => parseProgramFile(yml, 'carelog.yml')).toThrow(/programs\[0\]\.referrals\.maxChecks/);
   });
 
   it('defaults the categories to the progress report’s keys', () => {

@@ -86,6 +86,8 @@ function categoriesOf(count: number, labelLength: number): TCategories {
     dispositions: list('disposition'),
     sex: list('sex'),
     ageBands: list('age'),
+    onScene: list('on_scene'),
+    transportDestinations: list('destination'),
   };
 }
 
