@@ -222,7 +222,8 @@ export function planReferralChanges(
       if (said !== undefined && said.toLowerCase() !== is.toLowerCase())
         err(
           c,
-          `${quoted(said, c === 'client_code' ? 'code' : c === 'category' ? 'key' : 'numeric')}is not this referral's (${is}): the row does not belong to this referral id`,
+          // The stored value is not shown: a Part 2 category stays out of the message.
+          `${quoted(said, c === 'client_code' ? 'code' : c === 'category' ? 'key' : 'numeric')}does not match this referral: the row and its referral_id disagree`,
         );
     }
     if (row.connectedOn && row.connectedOn < r.madeOn)

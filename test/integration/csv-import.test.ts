@@ -807,7 +807,7 @@ describe('the command line', { timeout: 120_000 }, () => {
     expect(lstatSync(path.join(dir, 'link.csv')).isSymbolicLink()).toBe(true);
     const badActor = await exportTo('--out', path.join(dir, 'never.csv'), '--actor', '<script>');
     expect([badActor.code, badActor.stderr.split('\n').length]).toEqual([1, 2]);
-    expect(badActor.stderr).toMatch(/^carelog export: --actor must name who runs the export/);
+    expect(badActor.stderr).toMatch(/^carelog export: --actor must name who runs the command/);
     expect(readdirSync(dir)).not.toContain('never.csv');
     expect(await exports()).toHaveLength(1);
 
