@@ -23,6 +23,7 @@ import {
   referralExportJson,
   type TReferralImportResult,
 } from '../../src/services/referral-csv.js';
+import { openDatabase } from '../../src/db/client.js';
 import { openMigratedTestDatabase } from '../support/postgres.js';
 
 const PROGRAMS_YAML = `
@@ -626,6 +627,51 @@ describe('referrals import', () => {
     // Checked again recheckAfterDays (7) from the correction, at the nudge hour (09:00 in New York).
     expect(reopened.nextCheckAt).toEqual(new Date('2024-09-12T13:00:00Z'));
   });
+});
+
+describe('on the embedded database', () => {
+  // The command line uses PGlite when DATABASE_URL is unset: the same statements must work there.
+  it('imports the new columns and referral outcomes, and exports them', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'carelog-outcomes-pglite-'));
+    const db = await openDatabase({ dataDir: dir });
+    try {
+      await db.migrate();
+      const embedded = { db, prisma: db.prisma, keyring, directory: await syncPrograms(db.prisma, [wilmington]) };
+      ok(await importContacts(embedded, { program: wilmington, csv: UNTIL_AUGUST, now: NOW }));
+      const all = { program: wilmington, from: '2024-03-01', to: '2024-12-31', includePart2: true, actor: ACTOR };
+      const contacts = contactExportCsv(await exportContacts(embedded, { ...all, includeNotes: false }));
+      expect(contacts).toContain(
+        ',police_backup_requested;arrest_avoided,crisis_center,black_african_american;hispanic_latino,yes\r\n',
+      );
+      const referrals = referralExportCsv(await exportReferrals(embedded, all));
+      const edited = referrals.replace(
+        ',social_services,2024-08-10,made,,',
+        ',social_services,2024-08-10,connected,2024-08-12,',
+      );
+      expect(
+        ok(await importReferralOutcomes(embedded, { program: wilmington, csv: edited, now: NOW, actor: ACTOR })),
+      ).toMatchObject({
+        changed: 1,
+        unchanged: 2,
+      });
+      expect(
+        ok(await importReferralOutcomes(embedded, { program: wilmington, csv: edited, now: NOW, actor: ACTOR })),
+      ).toMatchObject({
+        changed: 0,
+      });
+      const social = await db.prisma.referral.findFirstOrThrow({ where: { category: 'social_services' } });
+      expect(social).toMatchObject({
+        status: 'connected',
+        connectedOn: new Date('2024-08-12'),
+        closedAt: NOW,
+        version: 2,
+      });
+      expect(await db.prisma.auditEvent.count({ where: { action: 'referral.import', entityId: social.id } })).toBe(1);
+    } finally {
+      await db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });
 
 // The command line as a process, against the same database.
