@@ -347,8 +347,9 @@ function rowSchema(rules: CsvImportRules) {
 
 /**
  * The idempotency key of a row: its client, time and recorded details. Notes are left out, so that
- * no digest of clinical text is stored in the clear beside the ciphertext; sex and age band are
- * left out because they describe the client, not the contact (and only count on a first row).
+ * no digest of clinical text is stored in the clear beside the ciphertext; sex, age band, race and
+ * ethnicity and veteran status are left out because they describe the client, not the contact (and
+ * only count on a first row).
  */
 function rowKey(r: Omit<ImportRow, 'idempotencyKey' | 'line' | 'contactNumber' | 'raceEthnicity' | 'veteran'>): string {
   // Fields joined by a unit separator, which no field can hold (keys, codes, dates, [A-Za-z0-9-/.#]).
