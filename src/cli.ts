@@ -13,6 +13,12 @@ import { isCarelogError } from './errors.js';
 import { loadKeyring, type Keyring } from './services/crypto.js';
 import { contactExportCsv, contactExportJson, exportContacts, type ExportActor } from './services/csv-export.js';
 import { importContacts } from './services/csv-import.js';
+import {
+  exportReferrals,
+  importReferralOutcomes,
+  referralExportCsv,
+  referralExportJson,
+} from './services/referral-csv.js';
 import { computeDigest } from './services/digest.js';
 import { syncPrograms, type Directory } from './services/directory.js';
 import { renderDigestText } from './views/digest.js';
@@ -32,10 +38,14 @@ commands:
       print a digest (default: the last complete quarter)
   import --program <id> --file contacts.csv [--json]
       import contacts from CSV; every row is checked first and nothing is written if one is bad
-  export --program <id> --from YYYY-MM-DD --to YYYY-MM-DD [--format csv|json] [--include-notes]
-         [--include-part2] [--actor <roster id or name>] [--out file [--force]]
-      contacts in those local days (inclusive), in the columns import reads; notes and 42 CFR Part 2
-      categories only if asked; --out writes a new file readable by its owner only
+  import --what referrals --program <id> --file referrals.csv [--actor <roster id or name>] [--json]
+      record the referral outcomes (status, connected_on) a referrals export gives, checked first
+  export [--what contacts|referrals] --program <id> --from YYYY-MM-DD --to YYYY-MM-DD
+         [--format csv|json] [--include-notes] [--include-part2] [--actor <roster id or name>]
+         [--out file [--force]]
+      contacts (or referrals made) in those local days (inclusive), in the columns import reads;
+      notes and 42 CFR Part 2 categories only if asked; --out writes a new file readable by its
+      owner only
   reminders [--json] [--retry-failed]
       pending follow-ups next to their reminder jobs in Redis, and the jobs that failed (kept a week)
   rekey [--program <id>] [--json]
@@ -50,6 +60,20 @@ class RefusedError extends Error {}
 
 /** What `--actor` may hold: a roster id (Slack U…, Teams object id), an e-mail or a name. */
 const ACTOR = /^[\p{L}\p{N}][\p{L}\p{N} ._@+'-]{0,99}$/u;
+
+/** `--what`: contacts (the default) or referrals. */
+function whatOf(value: string | undefined): 'contacts' | 'referrals' {
+  if (value === undefined || value === 'contacts' || value === 'referrals') return value ?? 'contacts';
+  throw new UsageError('--what must be contacts or referrals');
+}
+
+function checkActor(actor: string | undefined): void {
+  if (actor !== undefined && !ACTOR.test(actor)) {
+    throw new RefusedError(
+      "--actor must name who runs the command: a roster id (U0123ABCD, a Teams object id), an e-mail or a name (up to 100 letters, digits, spaces and . _ @ + ' -)",
+    );
+  }
+}
 
 /** Who runs a command: the operating-system account and host, and the roster member `--actor` names. */
 function exportActor(directory: Directory, program: ProgramConfig, named: string | undefined): ExportActor {
@@ -134,17 +158,28 @@ function keyringOf(config: Config): Keyring {
 async function importCommand(config: Config, args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { program: { type: 'string' }, file: { type: 'string' }, json: { type: 'boolean', default: false } },
+    options: {
+      what: { type: 'string' },
+      program: { type: 'string' },
+      file: { type: 'string' },
+      actor: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
     strict: true,
   });
+  const what = whatOf(values.what);
   const program = programOf(config, values.program);
   if (!values.file) throw new UsageError('--file is required');
+  if (what === 'contacts' && values.actor !== undefined)
+    throw new UsageError('--actor is for --what referrals (a contacts import is recorded as carelog)');
+  checkActor(values.actor);
   let csv: string;
   try {
     csv = readFileSync(values.file, 'utf8');
   } catch (err) {
     throw new UsageError(`cannot read ${values.file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
+  if (what === 'referrals') return importReferralsCommand(config, program, csv, values);
   const keyring = keyringOf(config);
   const result = await withDatabase(config, (db, directory) =>
     importContacts({ db, keyring, directory }, { program, csv }),
@@ -172,10 +207,42 @@ async function importCommand(config: Config, args: string[]): Promise<number> {
   return 0;
 }
 
+async function importReferralsCommand(
+  config: Config,
+  program: ProgramConfig,
+  csv: string,
+  values: { file?: string; actor?: string; json: boolean },
+): Promise<number> {
+  const result = await withDatabase(config, (db, directory) =>
+    importReferralOutcomes({ db }, { program, csv, actor: exportActor(directory, program, values.actor) }),
+  );
+  if (values.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  if (!result.ok) {
+    if (!values.json) {
+      process.stderr.write(`${result.errors.map(formatImportError).join('\n')}\n`);
+      process.stderr.write(
+        `carelog import: ${result.errors.length} problem(s) in ${values.file}; no referral was changed\n`,
+      );
+    }
+    return 1;
+  }
+  const s = result.summary;
+  if (!values.json) {
+    const by = Object.entries(s.byStatus).map(([status, n]) => `${n} ${status}`);
+    process.stderr.write(
+      `updated ${s.changed} referral(s) in ${program.id}${by.length ? ` (${by.join(', ')})` : ''}` +
+        `${s.unchanged ? `; ${s.unchanged} already as the file says` : ''}` +
+        `${s.duplicateRows ? `; ${s.duplicateRows} repeated row(s) skipped` : ''}\n`,
+    );
+  }
+  return 0;
+}
+
 async function exportCommand(config: Config, args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
+      what: { type: 'string' },
       program: { type: 'string' },
       from: { type: 'string' },
       to: { type: 'string' },
@@ -188,6 +255,7 @@ async function exportCommand(config: Config, args: string[]): Promise<number> {
     },
     strict: true,
   });
+  const what = whatOf(values.what);
   const program = programOf(config, values.program);
   for (const [flag, v] of [
     ['--from', values.from],
@@ -197,16 +265,33 @@ async function exportCommand(config: Config, args: string[]): Promise<number> {
   }
   if (values.to! < values.from!) throw new UsageError('--to is before --from');
   if (values.format !== 'csv' && values.format !== 'json') throw new UsageError('--format must be csv or json');
-  if (values.actor !== undefined && !ACTOR.test(values.actor)) {
-    throw new RefusedError(
-      "--actor must name who runs the export: a roster id (U0123ABCD, a Teams object id), an e-mail or a name (up to 100 letters, digits, spaces and . _ @ + ' -)",
-    );
-  }
+  if (what === 'referrals' && values['include-notes'])
+    throw new UsageError('--include-notes is for --what contacts: a referrals export has no notes');
+  checkActor(values.actor);
   if (values.force && !values.out)
     throw new RefusedError('--force replaces the file named by --out: add --out, or leave out --force');
   // The file is claimed (or refused) before any client data is read: a refusal writes nothing.
   const out: PrivateFile | null = values.out ? claimPrivateFile(values.out, { force: values.force }) : null;
   try {
+    if (what === 'referrals') {
+      const exported = await withDatabase(config, (db, directory) =>
+        exportReferrals(
+          { prisma: db.prisma },
+          {
+            program,
+            from: values.from!,
+            to: values.to!,
+            includePart2: values['include-part2'],
+            actor: exportActor(directory, program, values.actor),
+          },
+        ),
+      );
+      const text = values.format === 'json' ? referralExportJson(exported) : referralExportCsv(exported);
+      if (out) out.write(text);
+      else process.stdout.write(text);
+      process.stderr.write(`exported ${exported.rows.length} referral(s)${out ? ` to ${values.out}` : ''}\n`);
+      return 0;
+    }
     const keyring = keyringOf(config);
     const exported = await withDatabase(config, (db, directory) =>
       exportContacts(

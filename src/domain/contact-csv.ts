@@ -3,7 +3,7 @@
 // written. No I/O here; src/services/csv-import.ts does the database side.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { TCategories, TCategory } from './categories.js';
+import { RACE_ETHNICITY, VETERAN_STATUS, type TCategories, type TCategory } from './categories.js';
 import { formatClientCode } from './contact.js';
 import { isBlankRecord, parseCsv, unguardSpreadsheetCell, type CsvRecord } from './csv.js';
 import { formatDateTime, fromLocal, isIsoDate, parseDateTime, toLocal } from './time.js';
@@ -22,6 +22,11 @@ export const COLUMN = {
   incidentRef: 'incident_ref',
   minutesOnScene: 'minutes_on_scene',
   followUpDate: 'follow_up_date',
+  // Added after the columns above, so that a sheet that reads an export by position still does.
+  onScene: 'on_scene',
+  transportDestination: 'transport_destination',
+  raceEthnicity: 'race_ethnicity',
+  veteran: 'veteran',
   notes: 'notes',
 } as const;
 export type TColumn = (typeof COLUMN)[keyof typeof COLUMN];
@@ -29,8 +34,23 @@ export type TColumn = (typeof COLUMN)[keyof typeof COLUMN];
 /** The columns `export` writes, in order (notes only with --include-notes). */
 export const EXPORT_COLUMNS: readonly TColumn[] = Object.values(COLUMN);
 const REQUIRED_COLUMNS: readonly TColumn[] = [COLUMN.clientCode, COLUMN.contactDate, COLUMN.source, COLUMN.disposition];
-/** Separator inside `services` and `referrals`. Category keys never contain it. */
+/** Separator inside the list columns (`services`, `referrals`, `on_scene`, `race_ethnicity`). Keys never contain it. */
 export const LIST_SEPARATOR = ';';
+/** The columns that hold lists: each unknown key in them is an error of its own. */
+const LIST_COLUMNS: ReadonlySet<string> = new Set([
+  COLUMN.services,
+  COLUMN.referrals,
+  COLUMN.onScene,
+  COLUMN.raceEthnicity,
+]);
+
+/**
+ * `transport_destination` of a transport contact whose destination was never recorded (logged
+ * before carelog asked it, or imported from a file without the column). Export writes it, import
+ * reads it back as nothing recorded; a blank cell on a transport row is an error, so that a file
+ * that records destinations cannot leave one out by accident.
+ */
+export const NOT_RECORDED = 'not_recorded';
 
 /**
  * The statement 42 CFR 2.32(a)(2) (as amended in 2024) requires with a disclosure of Part 2 records,
@@ -99,6 +119,14 @@ export interface ImportRow {
   minutesOnScene: number | null;
   /** YYYY-MM-DD in the program's time zone. */
   followUpDate: string | null;
+  /** categories.onScene keys ticked. */
+  onScene: string[];
+  /** A categories.transportDestinations key when the disposition is a transport and it was recorded. */
+  transportDestination: string | null;
+  /** Used only when the client is new to the program: RACE_ETHNICITY keys, empty when not given. */
+  raceEthnicity: string[];
+  /** Used only when the client is new to the program: a VETERAN_STATUS key, or null when not given. */
+  veteran: string | null;
   notes: string | null;
   /** `import:<sha256>` of the row's content, so importing the same file again writes nothing. */
   idempotencyKey: string;
@@ -158,18 +186,18 @@ export function quoted(value: unknown, shape: keyof typeof QUOTABLE): string {
 /** A header cell is named back only when it is written like a column name. */
 const COLUMN_LIKE = /^[a-z][a-z0-9_]{0,39}$/;
 
-function keyList(list: TCategory[]): string {
+function keyList(list: readonly TCategory[]): string {
   return list.map((c) => c.key).join(', ');
 }
 
-function oneOf(list: TCategory[]) {
+function oneOf(list: readonly TCategory[]) {
   const keys = new Set(list.map((c) => c.key));
   return z
     .string()
     .refine((v) => keys.has(v), { error: (iss) => `${quoted(iss.input, 'key')}is not one of ${keyList(list)}` });
 }
 
-function listOf(list: TCategory[]) {
+function listOf(list: readonly TCategory[]) {
   const keys = new Set(list.map((c) => c.key));
   return z
     .string()
@@ -275,6 +303,27 @@ function rowSchema(rules: CsvImportRules) {
         .nullable()
         .default(null),
     ),
+    [COLUMN.onScene]: z.string().default('').pipe(listOf(categories.onScene)),
+    // Checked against the disposition after the row parses (parseContactsCsv).
+    [COLUMN.transportDestination]: z.preprocess(
+      blankToNull,
+      z
+        .string()
+        .refine((v) => v === NOT_RECORDED || categories.transportDestinations.some((c) => c.key === v), {
+          error: (iss) =>
+            `${quoted(iss.input, 'key')}is not one of ${keyList(categories.transportDestinations)} (or ${NOT_RECORDED})`,
+        })
+        .nullable()
+        .default(null),
+    ),
+    [COLUMN.raceEthnicity]: z
+      .string()
+      .default('')
+      .pipe(listOf(RACE_ETHNICITY))
+      .refine((v) => !(v.length > 1 && v.includes('not_reported')), {
+        error: 'has not_reported with another choice: not_reported stands alone',
+      }),
+    [COLUMN.veteran]: z.preprocess(blankToNull, oneOf(VETERAN_STATUS).nullable().default(null)),
     // Never echoed in a message: notes are clinical text.
     [COLUMN.notes]: z.preprocess(
       (v) => (typeof v === 'string' && v.trim() === '' ? null : v),
@@ -298,10 +347,11 @@ function rowSchema(rules: CsvImportRules) {
 
 /**
  * The idempotency key of a row: its client, time and recorded details. Notes are left out, so that
- * no digest of clinical text is stored in the clear beside the ciphertext; sex and age band are
- * left out because they describe the client, not the contact (and only count on a first row).
+ * no digest of clinical text is stored in the clear beside the ciphertext; sex, age band, race and
+ * ethnicity and veteran status are left out because they describe the client, not the contact (and
+ * only count on a first row).
  */
-function rowKey(r: Omit<ImportRow, 'idempotencyKey' | 'line' | 'contactNumber'>): string {
+function rowKey(r: Omit<ImportRow, 'idempotencyKey' | 'line' | 'contactNumber' | 'raceEthnicity' | 'veteran'>): string {
   // Fields joined by a unit separator, which no field can hold (keys, codes, dates, [A-Za-z0-9-/.#]).
   const canonical = [
     r.clientCode,
@@ -313,6 +363,11 @@ function rowKey(r: Omit<ImportRow, 'idempotencyKey' | 'line' | 'contactNumber'>)
     r.incidentRef ?? '',
     r.minutesOnScene ?? '',
     r.followUpDate ?? '',
+    // On-scene items and the destination came later: a row without them keeps the key it had, so a
+    // file imported before they existed is still recognised when imported again.
+    ...(r.onScene.length || r.transportDestination
+      ? [[...r.onScene].sort().join(LIST_SEPARATOR), r.transportDestination ?? '']
+      : []),
   ].join('\u001f');
   return `import:${createHash('sha256').update(canonical).digest('hex')}`;
 }
@@ -362,6 +417,8 @@ export function parseContactsCsv(text: string, rules: CsvImportRules): ImportPar
   if (errors.length) return { rows: [], duplicates: 0, errors };
 
   const schema = rowSchema(rules);
+  const { categories } = rules;
+  const hasDestination = columns.includes(COLUMN.transportDestination);
   const rows: ImportRow[] = [];
   const seen = new Map<string, ImportRow>();
   let duplicates = 0;
@@ -383,7 +440,7 @@ export function parseContactsCsv(text: string, rules: CsvImportRules): ImportPar
       for (const issue of parsed.error.issues) {
         const column = String(issue.path[0] ?? '');
         // One message per column, except lists, where each unknown key is worth naming.
-        if (perColumn.has(column) && column !== COLUMN.services && column !== COLUMN.referrals) continue;
+        if (perColumn.has(column) && !LIST_COLUMNS.has(column)) continue;
         perColumn.add(column);
         errors.push({ line: record.line, column: column || null, message: issue.message });
       }
@@ -393,12 +450,23 @@ export function parseContactsCsv(text: string, rules: CsvImportRules): ImportPar
     const clientNumber = v[COLUMN.clientCode];
     const occurredAt = v[COLUMN.contactDate];
     const followUpDate = v[COLUMN.followUpDate];
+    const rowErrors: ImportError[] = [];
     if (followUpDate && followUpDate < toLocal(occurredAt, rules.timezone).date) {
-      errors.push({
+      rowErrors.push({
         line: record.line,
         column: COLUMN.followUpDate,
         message: `"${followUpDate}" is before the contact date`,
       });
+    }
+    const destination = transportDestinationOf(v[COLUMN.disposition], v[COLUMN.transportDestination], {
+      categories,
+      inHeader: hasDestination,
+    });
+    if (!destination.ok) {
+      rowErrors.push({ line: record.line, column: COLUMN.transportDestination, message: destination.error });
+    }
+    if (rowErrors.length || !destination.ok) {
+      errors.push(...rowErrors);
       continue;
     }
     const content = {
@@ -414,12 +482,16 @@ export function parseContactsCsv(text: string, rules: CsvImportRules): ImportPar
       incidentRef: v[COLUMN.incidentRef],
       minutesOnScene: v[COLUMN.minutesOnScene],
       followUpDate,
+      onScene: v[COLUMN.onScene],
+      transportDestination: destination.value,
       notes: v[COLUMN.notes],
     };
     const row: ImportRow = {
       line: record.line,
       contactNumber: v[COLUMN.contactNumber],
       ...content,
+      raceEthnicity: v[COLUMN.raceEthnicity],
+      veteran: v[COLUMN.veteran],
       idempotencyKey: rowKey(content),
     };
     const earlier = seen.get(row.idempotencyKey);
@@ -439,6 +511,45 @@ export function parseContactsCsv(text: string, rules: CsvImportRules): ImportPar
     rows.push(row);
   }
   return { rows, errors: errors.sort(byLine), duplicates };
+}
+
+/**
+ * A row's transport destination, as the form has it: required when the disposition is a transport
+ * (`not_recorded` says it never was), refused otherwise. A file without the column records none.
+ */
+function transportDestinationOf(
+  disposition: string,
+  cell: string | null,
+  ctx: { categories: TCategories; inHeader: boolean },
+): { ok: true; value: string | null } | { ok: false; error: string } {
+  const transports = ctx.categories.dispositions.filter((c) => c.transport);
+  const isTransport = transports.some((c) => c.key === disposition);
+  if (!isTransport) {
+    return cell === null
+      ? { ok: true, value: null }
+      : { ok: false, error: `is only for a transport (${keyList(transports)}): leave it blank for ${disposition}` };
+  }
+  if (cell === null) {
+    return ctx.inHeader
+      ? {
+          ok: false,
+          error: `is required when the disposition is ${disposition}: one of ${keyList(ctx.categories.transportDestinations)}, or ${NOT_RECORDED}`,
+        }
+      : { ok: true, value: null };
+  }
+  // A program that names a destination not_recorded keeps it as its own key.
+  const recorded = cell !== NOT_RECORDED || ctx.categories.transportDestinations.some((c) => c.key === cell);
+  return { ok: true, value: recorded ? cell : null };
+}
+
+/** What export writes in `transport_destination`: the key, `not_recorded`, or blank when not a transport. */
+export function transportDestinationCell(
+  disposition: string,
+  destination: string | null,
+  categories: TCategories,
+): string {
+  const isTransport = categories.dispositions.some((c) => c.key === disposition && c.transport);
+  return isTransport ? (destination ?? NOT_RECORDED) : '';
 }
 
 function isNoticeRecord(r: CsvRecord): boolean {

@@ -31,6 +31,15 @@ export const AUDIT = {
   followUpNudge: 'followup.nudge',
   /** A referral recorded, one per referral category chosen on a contact (entity: the referral). */
   referralCreate: 'referral.create',
+  /** A CSV export of a program's referrals (entity: the program; `count`: rows). */
+  referralExport: 'referral.export',
+  /** A referrals export with the 42 CFR Part 2 categories in it (entity: the program). */
+  referralExportPart2: 'referral.export_part2',
+  /**
+   * A referral's status or connection date changed by `import --what referrals` (entity: the
+   * referral; `details`: who ran the command).
+   */
+  referralImport: 'referral.import',
   /** Notes re-encrypted under the current key (entity: the program; `count`: how many). */
   notesRekey: 'notes.rekey',
   /** Notes cleared by the program's retention setting (entity: the program; `count`: how many). */

@@ -12,6 +12,7 @@ import {
   PART2_NOTICE,
   part2Keys,
   part2NoticeLine,
+  transportDestinationCell,
   type TColumn,
 } from '../domain/contact-csv.js';
 import { formatCsv } from '../domain/csv.js';
@@ -80,8 +81,10 @@ export async function exportContacts(deps: ExportDeps, req: ExportRequest): Prom
       incidentRef: true,
       minutesOnScene: true,
       followUpDate: true,
+      onScene: true,
+      transportDestination: true,
       notesCiphertext: true,
-      client: { select: { code: true, sex: true, ageBand: true } },
+      client: { select: { code: true, sex: true, ageBand: true, raceEthnicity: true, veteran: true } },
     },
   });
   const includePart2 = req.includePart2 === true;
@@ -102,6 +105,14 @@ export async function exportContacts(deps: ExportDeps, req: ExportRequest): Prom
       [COLUMN.incidentRef]: c.incidentRef ?? '',
       [COLUMN.minutesOnScene]: c.minutesOnScene === null ? '' : String(c.minutesOnScene),
       [COLUMN.followUpDate]: c.followUpDate ? c.followUpDate.toISOString().slice(0, 10) : '',
+      [COLUMN.onScene]: c.onScene.join(LIST_SEPARATOR),
+      [COLUMN.transportDestination]: transportDestinationCell(
+        c.disposition,
+        c.transportDestination,
+        program.categories,
+      ),
+      [COLUMN.raceEthnicity]: c.client.raceEthnicity.join(LIST_SEPARATOR),
+      [COLUMN.veteran]: c.client.veteran ?? '',
       [COLUMN.notes]:
         req.includeNotes && c.notesCiphertext
           ? notesOf(keyring, { programId: program.id, contactId: c.id }, c.number, c.notesCiphertext)

@@ -266,10 +266,12 @@ async function upsertClients(
   const fresh = [...firstRow.values()];
   const created = fresh.length
     ? await tx.query<{ id: string; number: number }>(
-        `INSERT INTO "Client" (id, "programId", number, code, sex, "ageBand", "firstContactAt", "updatedAt")
-         SELECT u.id, $1, u.number, u.code, u.sex, u.age_band, u.first, now()
-           FROM unnest($2::uuid[], $3::int[], $4::text[], $5::text[], $6::text[], $7::timestamp(3)[])
-             AS u(id, number, code, sex, age_band, first)
+        `INSERT INTO "Client" (id, "programId", number, code, sex, "ageBand", "raceEthnicity", veteran, "firstContactAt", "updatedAt")
+         SELECT u.id, $1, u.number, u.code, u.sex, u.age_band,
+                CASE WHEN u.race = '' THEN '{}'::text[] ELSE string_to_array(u.race, '${LIST_SEPARATOR}') END,
+                u.veteran, u.first, now()
+           FROM unnest($2::uuid[], $3::int[], $4::text[], $5::text[], $6::text[], $7::timestamp(3)[], $8::text[], $9::text[])
+             AS u(id, number, code, sex, age_band, first, race, veteran)
          ON CONFLICT DO NOTHING
          RETURNING id, number`,
         [
@@ -280,6 +282,8 @@ async function upsertClients(
           fresh.map((r) => r.sex),
           fresh.map((r) => r.ageBand),
           fresh.map((r) => earliest.get(r.clientNumber)!.toISOString()),
+          fresh.map((r) => r.raceEthnicity.join(LIST_SEPARATOR)),
+          fresh.map((r) => r.veteran),
         ],
       )
     : [];
@@ -333,6 +337,8 @@ async function insertContacts(
     incidentRef: new Array<string | null>(n),
     minutesOnScene: new Array<number | null>(n),
     followUpDate: new Array<string | null>(n),
+    onScene: new Array<string>(n),
+    transportDestination: new Array<string | null>(n),
     assignee: new Array<string | null>(n),
     notes: new Array<string | null>(n),
     notesKeyId: new Array<string | null>(n),
@@ -365,6 +371,8 @@ async function insertContacts(
     cols.incidentRef[i] = r.incidentRef;
     cols.minutesOnScene[i] = r.minutesOnScene;
     cols.followUpDate[i] = r.followUpDate;
+    cols.onScene[i] = r.onScene.join(LIST_SEPARATOR);
+    cols.transportDestination[i] = r.transportDestination;
     cols.assignee[i] = assignee;
     cols.notes[i] = sealed?.envelope ?? null;
     cols.notesKeyId[i] = sealed?.keyId ?? null;
@@ -381,16 +389,20 @@ async function insertContacts(
   const inserted = await tx.query<{ id: string }>(
     `INSERT INTO "Contact" (id, "programId", number, "clientId", "occurredAt", "authorId", source, services, referrals,
                             disposition, "incidentRef", "minutesOnScene", "followUpWanted", "followUpDate",
-                            "followUpAssigneeId", "notesCiphertext", "notesKeyId", "idempotencyKey")
+                            "followUpAssigneeId", "notesCiphertext", "notesKeyId", "idempotencyKey",
+                            "onScene", "transportDestination")
      SELECT u.id, $1, u.number, u.client_id, u.occurred_at, NULL, u.source,
             CASE WHEN u.services = '' THEN '{}'::text[] ELSE string_to_array(u.services, '${LIST_SEPARATOR}') END,
             CASE WHEN u.referrals = '' THEN '{}'::text[] ELSE string_to_array(u.referrals, '${LIST_SEPARATOR}') END,
             u.disposition, u.incident_ref, u.minutes, u.follow_up_date IS NOT NULL, u.follow_up_date,
-            u.assignee, u.notes, u.notes_key_id, u.key
+            u.assignee, u.notes, u.notes_key_id, u.key,
+            CASE WHEN u.on_scene = '' THEN '{}'::text[] ELSE string_to_array(u.on_scene, '${LIST_SEPARATOR}') END,
+            u.destination
        FROM unnest($2::uuid[], $3::int[], $4::uuid[], $5::timestamp(3)[], $6::text[], $7::text[], $8::text[], $9::text[],
-                   $10::text[], $11::int[], $12::date[], $13::uuid[], $14::text[], $15::text[], $16::text[])
+                   $10::text[], $11::int[], $12::date[], $13::uuid[], $14::text[], $15::text[], $16::text[],
+                   $17::text[], $18::text[])
          AS u(id, number, client_id, occurred_at, source, services, referrals, disposition,
-              incident_ref, minutes, follow_up_date, assignee, notes, notes_key_id, key)
+              incident_ref, minutes, follow_up_date, assignee, notes, notes_key_id, key, on_scene, destination)
      ON CONFLICT DO NOTHING
      RETURNING id`,
     [
@@ -410,6 +422,8 @@ async function insertContacts(
       cols.notes,
       cols.notesKeyId,
       cols.key,
+      cols.onScene,
+      cols.transportDestination,
     ],
   );
   if (newCaseManagers.size) {

@@ -4,7 +4,7 @@
 // /carelog followups, the Home tab, /digest … post. Nothing is written, and no client's code or
 // record is shown to them. Then every read of a client's record by those who may (the form opened
 // for a code, Log follow-up, the follow-up list, the Home tab, a nudge sent, a Teams form saved
-// again and answered with its confirmation) and every export (the service and the command line,
+// again and answered with its confirmation) and every export (contacts and referrals; the service and the command line,
 // with and without notes, with Part 2, naming a roster member or not) writes its AuditEvent, naming
 // the client where it shows one, and every command-line export names the operating-system account
 // that ran it; the typeahead writes none (one keystroke, one request).
@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromLocal } from '../../src/domain/time.js';
 import { interactionBody, sendSignedRequest, slashCommandBody } from '../support/slack-requests.js';
 import { exportContacts } from '../../src/services/csv-export.js';
+import { exportReferrals } from '../../src/services/referral-csv.js';
 import { SIGNING_SECRET, startHarness, TEAM, type Harness } from '../support/harness.js';
 import { messageAction, nudgeDms, nudgeElements, responseUrl, settableClock, waitUntil } from '../support/followups.js';
 import { countRows, openContactFormTemplate, reportFigure, stopwatch } from '../support/faults.js';
@@ -327,6 +328,17 @@ describe('people who may not', () => {
             from: '2026-11-01',
             to: '2026-11-30',
             includeNotes: false,
+            actor: { memberId: null, named: null, osUser: 'operator', host: 'fault-host' },
+          },
+        ),
+      ),
+      'referrals export, service (referral.export)': await audited('referral.export', null, () =>
+        exportReferrals(
+          { prisma },
+          {
+            program: deps.directory.program('wilmington')!,
+            from: '2026-11-01',
+            to: '2026-11-30',
             actor: { memberId: null, named: null, osUser: 'operator', host: 'fault-host' },
           },
         ),

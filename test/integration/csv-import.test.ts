@@ -801,7 +801,7 @@ describe('the command line', { timeout: 120_000 }, () => {
     const plain = await cli('export', '--program', 'wilmington', '--from', '2024-07-01', '--to', '2024-09-30');
     expect(plain.code).toBe(0);
     expect(plain.stdout.split('\r\n')[0]).toBe(
-      'contact_number,client_code,contact_date,source,services,referrals,disposition,sex,age_band,incident_ref,minutes_on_scene,follow_up_date',
+      'contact_number,client_code,contact_date,source,services,referrals,disposition,sex,age_band,incident_ref,minutes_on_scene,follow_up_date,on_scene,transport_destination,race_ethnicity,veteran',
     );
     expect(plain.stdout).not.toContain('CANARY');
     const notes = await cli(
@@ -861,7 +861,7 @@ describe('the command line', { timeout: 120_000 }, () => {
     expect(lstatSync(path.join(dir, 'link.csv')).isSymbolicLink()).toBe(true);
     const badActor = await exportTo('--out', path.join(dir, 'never.csv'), '--actor', '<script>');
     expect([badActor.code, badActor.stderr.split('\n').length]).toEqual([1, 2]);
-    expect(badActor.stderr).toMatch(/^carelog export: --actor must name who runs the export/);
+    expect(badActor.stderr).toMatch(/^carelog export: --actor must name who runs the command/);
     expect(readdirSync(dir)).not.toContain('never.csv');
     expect(await exports()).toHaveLength(1);
 
