@@ -260,6 +260,8 @@ const FACTS: FollowUpFacts = {
   contactCount: 4,
   overdue: false,
   status: 'pending',
+  attempts: 0,
+  maxAttempts: 3,
 };
 
 describe('nudge cards', () => {
