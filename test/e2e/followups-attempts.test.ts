@@ -333,6 +333,33 @@ describe('Tried, no answer, elsewhere', () => {
     });
   });
 
+  it('closed by the only supervisor, it tells no one (they know) and is settled for the reconciler', async () => {
+    const g = await followUpOn('2026-12-01');
+    const sent = await sentNudge(g.id, 1);
+    // Two tries already recorded on this version (as a lowered followUps.maxAttempts would leave it).
+    await prisma().followUp.update({ where: { id: g.id }, data: { attempts: 2 } });
+    const posts = h.slack.calls.filter((c) => c.method === 'chat.postMessage').length;
+    const before = h.slack.calls.length;
+    await h.interact(messageAction(h, 'U0SUPV1', sent, nudgeElements(sent.blocks).nudge_attempt!));
+    const update = await h.slack.waitFor('chat.update', before);
+    expect(blocksText(update.args.blocks)).toContain('Closed as unreachable after 3 tries');
+    expect(await prisma().followUp.findUniqueOrThrow({ where: { id: g.id } })).toMatchObject({
+      status: 'unreachable',
+      attempts: 3,
+      lastActorId: member('U0SUPV1').memberId,
+    });
+    const marker = await waitUntil(
+      () => prisma().nudge.findFirst({ where: { followUpId: g.id, kind: 'unreachable' } }),
+      5_000,
+      'the notice settled',
+    );
+    expect(marker).toMatchObject({ recipient: '-', error: 'no_recipient', sentAt: null });
+    await reconcileReminders(h.carelog.deps);
+    expect((await h.carelog.deps.reminders.queuedIds()).filter((id) => id.includes(g.id))).toEqual([]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(h.slack.calls.filter((c) => c.method === 'chat.postMessage').length).toBe(posts);
+  });
+
   it('a notice lost in a crash before it was queued is queued by the reconciler and sent once', async () => {
     const g = await followUpOn('2026-12-01');
     const program = h.carelog.deps.directory.program('wilmington')!;
