@@ -248,8 +248,9 @@ async function settleWithoutAssignee(
 }
 
 /**
- * Runs reminder jobs together: the due nudge, or the overdue nudge plus the escalation, for each.
- * Answers each job with its result, or the Error it fails with (the job is then retried).
+ * Runs reminder jobs together: the due nudge, or the overdue nudge plus the escalation, or the
+ * supervisors' notice that a follow-up closed as unreachable, for each. Answers each job with its
+ * result, or the Error it fails with (the job is then retried).
  */
 export async function sendReminders(deps: CarelogDeps, given: ReminderJobData[]): Promise<(ReminderResult | Error)[]> {
   // The same job twice (a stalled job taken over while its first run waits in the batch) is one.
@@ -311,7 +312,10 @@ async function sendUnreachableNotices(deps: CarelogDeps, jobs: ReminderJobData[]
          ON CONFLICT ("followUpId", version, kind, recipient) DO NOTHING`,
         [f.followUpId, f.version, deps.directory.memberById(f.lastActorId ?? '')?.platform ?? 'slack', NO_ASSIGNEE],
       );
-      deps.logger.warn({ followUpId: f.followUpId }, 'follow-up closed as unreachable: no supervisor or admin to tell');
+      deps.logger.warn(
+        { followUpId: f.followUpId },
+        'follow-up closed as unreachable: no supervisor or admin but whoever closed it to tell',
+      );
       results[i] = { stale: true, deliveries: [] };
       continue;
     }
