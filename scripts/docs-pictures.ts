@@ -75,6 +75,8 @@ function nudgeCard() {
     contactCount: 3,
     overdue: false,
     status: 'pending',
+    attempts: 0,
+    maxAttempts: 3,
   });
   return renderNudgeCard(message, '00000000-0000-4000-8000-0000000000b1');
 }

@@ -1,4 +1,4 @@
-// Acting on a follow-up nudge: Log follow-up, Snooze, Done, Reassign. The message is updated in
+// Acting on a follow-up nudge: Log follow-up, Tried no answer, Snooze, Done, Reassign. The message is updated in
 // place (chat.update for a DM, the response URL for an ephemeral list): no channel noise.
 import type { BlockAction, BlockElementAction, Context } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
@@ -86,6 +86,10 @@ export function register(routes: SlackRoutes, deps: CarelogDeps): void {
   routes.action(
     NUDGE_ACTION.done,
     handle((a) => (a.type === 'button' && a.value ? { ref: a.value, action: { kind: 'done' } } : null)),
+  );
+  routes.action(
+    NUDGE_ACTION.attempt,
+    handle((a) => (a.type === 'button' && a.value ? { ref: a.value, action: { kind: 'attempt' } } : null)),
   );
   routes.action(
     NUDGE_ACTION.snooze,

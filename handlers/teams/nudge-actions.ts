@@ -1,5 +1,6 @@
 // Acting on a follow-up nudge from its card: Log follow-up (a contact form with the client chosen),
-// Snooze, Done, Reassign. The card is replaced in place by the invoke's answer: no channel noise.
+// Tried no answer, Snooze, Done, Reassign. The card is replaced in place by the invoke's answer: no
+// channel noise.
 import type { App } from '@microsoft/teams.apps';
 import { z } from 'zod';
 import type { CarelogDeps } from '../../src/deps.js';
@@ -54,6 +55,10 @@ export function register(app: App, deps: CarelogDeps): void {
   app.on(
     `card.action.${NUDGE_ACTION.done}`,
     handle(() => ({ kind: 'done' })),
+  );
+  app.on(
+    `card.action.${NUDGE_ACTION.attempt}`,
+    handle(() => ({ kind: 'attempt' })),
   );
   app.on(
     `card.action.${NUDGE_ACTION.snooze}`,

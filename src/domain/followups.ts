@@ -116,3 +116,23 @@ export function snoozedUntil(now: Date, choice: TSnooze, rules: FollowUpRules): 
   const days = SNOOZE_CHOICES.find((c) => c.key === choice)!.days;
   return nudgeTime(addDays(toLocal(now, rules.timezone).date, days), rules);
 }
+
+/**
+ * After a "Tried, no answer": the follow-up is nudged again at the nudge hour of the next working
+ * day (a Friday's try comes back on Monday), inside program hours.
+ */
+export function nextTryAt(now: Date, rules: FollowUpRules): Date {
+  return nudgeTime(addWorkingDays(toLocal(now, rules.timezone).date, 1, rules.hours), rules);
+}
+
+/**
+ * What a "Tried, no answer" does, given the tries recorded before it: another try the next working
+ * day, or, once `maxAttempts` tries are recorded, the follow-up closes as unreachable.
+ */
+export function afterAttempt(
+  attemptsBefore: number,
+  maxAttempts: number,
+): { attempts: number; outcome: 'retry' | 'unreachable' } {
+  const attempts = attemptsBefore + 1;
+  return { attempts, outcome: attempts >= maxAttempts ? 'unreachable' : 'retry' };
+}

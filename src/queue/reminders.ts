@@ -3,17 +3,23 @@
 // dots). Postgres is the truth and Redis only the clock: every change
 // to a follow-up bumps its version and writes the row first, then replaces the job (a second add
 // with the same id would be silently ignored, so a new version means a new id). The reconciler
-// rebuilds the whole set from Postgres after Redis loses it.
+// rebuilds the whole set from Postgres after Redis loses it. One more job comes after a
+// follow-up's last "Tried, no answer": `followup.<id>.<version>.unreachable`, due at once, which
+// tells the supervisors it closed as unreachable.
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 
 export const NUDGE_JOB = 'followup.nudge';
+/** The stages that nudge the assignee of a pending follow-up. */
 export type TStage = 'due' | 'overdue';
+/** A reminder job's stage: a nudge, or the supervisors' notice that a follow-up closed unreachable. */
+export type TReminderStage = TStage | 'unreachable';
+export const REMINDER_STAGES = ['due', 'overdue', 'unreachable'] as const satisfies readonly TReminderStage[];
 
 export interface ReminderJobData {
   followUpId: string;
   version: number;
-  stage: TStage;
+  stage: TReminderStage;
 }
 
 /** Every reminder job id starts with this; other jobs on the queue never do. */
@@ -24,8 +30,8 @@ export function reminderJobId(r: ReminderJobData): string {
 }
 
 export function parseReminderJobId(id: string): ReminderJobData | null {
-  const m = /^followup\.([0-9a-f-]{36})\.(\d+)\.(due|overdue)$/.exec(id);
-  return m ? { followUpId: m[1]!, version: Number(m[2]), stage: m[3] as TStage } : null;
+  const m = /^followup\.([0-9a-f-]{36})\.(\d+)\.(due|overdue|unreachable)$/.exec(id);
+  return m ? { followUpId: m[1]!, version: Number(m[2]), stage: m[3] as TReminderStage } : null;
 }
 
 export interface DesiredReminder extends ReminderJobData {

@@ -22,6 +22,13 @@ export const AUDIT = {
   followUpComplete: 'followup.complete',
   followUpSnooze: 'followup.snooze',
   followUpReassign: 'followup.reassign',
+  /** "Tried, no answer" recorded on a follow-up (entity: the follow-up). */
+  followUpAttempt: 'followup.attempt',
+  /**
+   * A follow-up closed as unreachable after its last try (entity: the follow-up), written with
+   * that try's `followup.attempt`.
+   */
+  followUpUnreachable: 'followup.unreachable',
   /** A person's follow-ups listed (entity: the person; count: how many shown; clientIds: whose). */
   followUpList: 'followup.list',
   /**

@@ -72,7 +72,7 @@ export async function followUpAttention(
            count(*) FILTER (WHERE f."dueAt" >= ${cutoff}) AS due
     FROM "FollowUp" f JOIN "Contact" c ON c."id" = f."originContactId"
     WHERE f."programId" = ${program.id} AND f."dueAt" < ${weekEnd} AND c."occurredAt" < ${asOf}
-      AND (f."status" = 'pending' OR (f."status" = 'done' AND f."completedAt" >= ${asOf}))
+      AND (f."status" = 'pending' OR (f."status" IN ('done', 'unreachable') AND f."completedAt" >= ${asOf}))
     GROUP BY f."assigneeId"`;
   const counts = new Map(rows.map((r) => [r.assignee, { dueThisWeek: Number(r.due), overdue: Number(r.overdue) }]));
   // Every case manager on the roster, with nothing to do or not; then anyone else with some.

@@ -9,8 +9,9 @@
 //    was given; dispositions count contacts;
 //  - repeat-contact clients: clients whose third contact within 30 days fell in the period;
 //  - change in new clients: this period over the previous one, minus one, as a whole percent;
-//  - follow-ups completed in the period, and overdue at its end (still pending then, and past the
-//    overdue point of their due date).
+//  - follow-ups completed in the period (done: met by a contact or marked done; neither cancelled
+//    nor closed as unreachable after "Tried, no answer"), and overdue at its end (still pending
+//    then, whether done or closed unreachable later, and past the overdue point of their due date).
 import type { ProgramConfig } from '../config.js';
 import type { DigestFigures } from '../domain/digest.js';
 import { followUpRules, overdueCutoff } from '../domain/followups.js';
@@ -93,7 +94,7 @@ export async function computeDigest(
     // Pending at the period's end: asked for on a contact before it, not completed before it.
     prisma.$queryRaw<Row[]>`SELECT count(*) AS count FROM "FollowUp" f JOIN "Contact" c ON c."id" = f."originContactId"
         WHERE f."programId" = ${pid} AND f."dueAt" < ${overdueCutoff(end, followUpRules(program))} AND c."occurredAt" < ${end}
-          AND (f."status" = 'pending' OR (f."status" = 'done' AND f."completedAt" >= ${end}))`,
+          AND (f."status" = 'pending' OR (f."status" IN ('done', 'unreachable') AND f."completedAt" >= ${end}))`,
   ]);
 
   const bucketCounts = new Map(buckets.map((r) => [n(r.i), n(r.count)]));

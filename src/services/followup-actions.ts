@@ -21,7 +21,11 @@ export function mayWorkFollowUps(member: MemberRef | undefined): member is Membe
 }
 
 export type TFollowUpAction =
-  { kind: 'snooze'; choice: TSnooze } | { kind: 'done' } | { kind: 'reassign'; toPlatformUserId: string };
+  | { kind: 'snooze'; choice: TSnooze }
+  | { kind: 'done' }
+  | { kind: 'reassign'; toPlatformUserId: string }
+  /** "Tried, no answer". */
+  | { kind: 'attempt' };
 
 export type TActionResult = { ok: true; message: NudgeMessage } | { ok: false; error: string; message?: NudgeMessage };
 
@@ -39,12 +43,7 @@ export async function actOnFollowUp(
     if (!mayWorkFollowUps(to)) return { ok: false, error: 'That person is not on this program’s carelog roster.' };
   }
   try {
-    const change =
-      action.kind === 'snooze'
-        ? { kind: 'snooze' as const, choice: action.choice }
-        : action.kind === 'done'
-          ? { kind: 'done' as const }
-          : { kind: 'reassign' as const, to: to! };
+    const change = action.kind === 'reassign' ? { kind: 'reassign' as const, to: to! } : action;
     const result = await changeFollowUp(deps, actor, ref, change);
     const facts = await loadFollowUpFacts(deps, ref.id);
     if (!facts) return { ok: false, error: 'No such follow-up.' };
@@ -55,7 +54,11 @@ export async function actOnFollowUp(
         ? { kind: 'done' as const, by: mention(actor) }
         : action.kind === 'snooze'
           ? { kind: 'snoozed' as const, until: result.dueDate }
-          : { kind: 'reassigned' as const, to: mention(to!) };
+          : action.kind === 'reassign'
+            ? { kind: 'reassigned' as const, to: mention(to!) }
+            : result.status === 'unreachable'
+              ? { kind: 'unreachable' as const }
+              : { kind: 'tried' as const, next: result.dueDate };
     return { ok: true, message: buildNudgeMessage(facts, outcome) };
   } catch (err) {
     if (err instanceof StaleFollowUpError) {

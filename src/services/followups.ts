@@ -1,9 +1,17 @@
-// Follow-ups as case managers work them: what is due, and snooze, done, reassign. Every change
-// writes the row first (bumping its version), then replaces the reminder job; if Redis is down the
-// reconciler puts the job back later, so the row is always the truth.
+// Follow-ups as case managers work them: what is due, and snooze, done, reassign, tried with no
+// answer. Every change writes the row first (bumping its version), then replaces the reminder job;
+// if Redis is down the reconciler puts the job back later, so the row is always the truth.
 import type { ProgramConfig } from '../config.js';
 import type { CarelogDeps } from '../deps.js';
-import { followUpRules, nextOpening, overdueTime, snoozedUntil, type TSnooze } from '../domain/followups.js';
+import {
+  afterAttempt,
+  followUpRules,
+  nextOpening,
+  nextTryAt,
+  overdueTime,
+  snoozedUntil,
+  type TSnooze,
+} from '../domain/followups.js';
 import { toLocal } from '../domain/time.js';
 import { CarelogError } from '../errors.js';
 import type { DesiredReminder, TStage } from '../queue/reminders.js';
@@ -86,6 +94,24 @@ export async function scheduleReminder(deps: CarelogDeps, followUpId: string): P
   }
 }
 
+/**
+ * Queues the supervisors' notice that a follow-up closed as unreachable, due at once. Queue trouble
+ * is logged; the reconciler queues every notice still owed.
+ */
+export async function scheduleUnreachableNotice(deps: CarelogDeps, followUpId: string, version: number) {
+  try {
+    const now = deps.now();
+    await withinQueueWait(deps.reminders.schedule({ followUpId, version, stage: 'unreachable', fireAt: now }, now));
+  } catch (err) {
+    deps.logger.warn({ followUpId, err }, 'could not queue an unreachable notice; the reconciler will');
+  }
+}
+
+/** The notice owed for a follow-up closed as unreachable, as its reminder job. */
+export function unreachableNotice(f: { id: string; version: number }, now: Date): DesiredReminder {
+  return { followUpId: f.id, version: f.version, stage: 'unreachable', fireAt: now };
+}
+
 export async function unscheduleReminders(deps: CarelogDeps, followUpId: string, version: number): Promise<void> {
   try {
     await withinQueueWait(deps.reminders.unschedule(followUpId, version));
@@ -98,6 +124,8 @@ export type TFollowUpFacts = FollowUpFacts & {
   programId: string;
   clientId: string;
   assigneeId: string | null;
+  /** Who changed it last (member id): whoever recorded the last try of a follow-up closed unreachable. */
+  lastActorId: string | null;
   dueAt: Date;
   /** Stages of this version already behind it (sent, or found undeliverable and rerouted). */
   settled: Set<TStage>;
@@ -123,6 +151,8 @@ export async function loadFollowUpFactsMany(
     dueMs: number;
     status: string;
     assigneeId: string | null;
+    lastActorId: string | null;
+    attempts: number;
     clientId: string;
     code: string;
     contactCount: number;
@@ -130,7 +160,7 @@ export async function loadFollowUpFactsMany(
     settled: string[];
   }>(
     `SELECT f.id, f."programId", f.version, (extract(epoch FROM f."dueAt") * 1000)::float8 AS "dueMs", f.status::text AS status,
-            f."assigneeId", c.id AS "clientId", c.code, k.n AS "contactCount", (extract(epoch FROM k.last) * 1000)::float8 AS "lastMs",
+            f."assigneeId", f."lastActorId", f.attempts, c.id AS "clientId", c.code, k.n AS "contactCount", (extract(epoch FROM k.last) * 1000)::float8 AS "lastMs",
             ARRAY(SELECT n.kind::text FROM "Nudge" n
                   WHERE n."followUpId" = f.id AND n.version = f.version AND n.kind <> 'escalation'
                     AND (n."sentAt" IS NOT NULL OR n.error IS NOT NULL)) AS settled
@@ -149,6 +179,7 @@ export async function loadFollowUpFactsMany(
       programId: f.programId,
       clientId: f.clientId,
       assigneeId: f.assigneeId,
+      lastActorId: f.lastActorId,
       version: f.version,
       clientCode: f.code,
       dueAt,
@@ -158,6 +189,8 @@ export async function loadFollowUpFactsMany(
       overdue: f.status === 'pending' && overdueTime(dueAt, followUpRules(program)) <= now,
       status: f.status as FollowUpFacts['status'],
       settled: new Set(f.settled as TStage[]),
+      attempts: f.attempts,
+      maxAttempts: program.followUps.maxAttempts,
     });
   }
   return out;
@@ -178,7 +211,12 @@ export class StaleFollowUpError extends CarelogError {
   }
 }
 
-type TChange = { kind: 'snooze'; choice: TSnooze } | { kind: 'done' } | { kind: 'reassign'; to: MemberRef };
+type TChange =
+  | { kind: 'snooze'; choice: TSnooze }
+  | { kind: 'done' }
+  | { kind: 'reassign'; to: MemberRef }
+  /** "Tried, no answer": one more try, nudged again the next working day, or closed as unreachable. */
+  | { kind: 'attempt' };
 
 /**
  * Applies a case manager's action. The expected version guards against acting on an old message:
@@ -193,24 +231,34 @@ export async function changeFollowUp(
   const prisma = deps.db.prisma;
   const f = await prisma.followUp.findFirst({
     where: { id: ref.id, programId: actor.programId },
-    select: { id: true, version: true, status: true, dueAt: true, programId: true },
+    select: { id: true, version: true, status: true, dueAt: true, programId: true, attempts: true },
   });
   if (!f) throw new CarelogError('invalid_input', 'No such follow-up in your program.');
   if (f.version !== ref.version || f.status !== 'pending') throw new StaleFollowUpError();
   const program = deps.directory.program(f.programId)!;
   const rules = followUpRules(program);
+  const now = deps.now();
+  const tried = change.kind === 'attempt' ? afterAttempt(f.attempts, program.followUps.maxAttempts) : null;
   const data =
     change.kind === 'snooze'
-      ? { dueAt: snoozedUntil(deps.now(), change.choice, rules) }
+      ? { dueAt: snoozedUntil(now, change.choice, rules) }
       : change.kind === 'done'
-        ? { status: 'done' as const, completedAt: deps.now() }
-        : { assigneeId: change.to.memberId };
-  const action =
+        ? { status: 'done' as const, completedAt: now }
+        : change.kind === 'reassign'
+          ? { assigneeId: change.to.memberId }
+          : tried!.outcome === 'unreachable'
+            ? { status: 'unreachable' as const, completedAt: now, attempts: tried!.attempts, lastAttemptAt: now }
+            : { dueAt: nextTryAt(now, rules), attempts: tried!.attempts, lastAttemptAt: now };
+  const actions =
     change.kind === 'snooze'
-      ? AUDIT.followUpSnooze
+      ? [AUDIT.followUpSnooze]
       : change.kind === 'done'
-        ? AUDIT.followUpComplete
-        : AUDIT.followUpReassign;
+        ? [AUDIT.followUpComplete]
+        : change.kind === 'reassign'
+          ? [AUDIT.followUpReassign]
+          : tried!.outcome === 'unreachable'
+            ? [AUDIT.followUpAttempt, AUDIT.followUpUnreachable]
+            : [AUDIT.followUpAttempt];
   const updated = await prisma.$transaction(async (tx) => {
     // Compare-and-set on the version: two clicks on two copies of a nudge cannot both apply.
     const res = await tx.followUp.updateMany({
@@ -218,18 +266,30 @@ export async function changeFollowUp(
       data: { ...data, version: { increment: 1 }, lastActorId: actor.memberId },
     });
     if (res.count !== 1) throw new StaleFollowUpError();
-    await audit(tx, {
-      programId: f.programId,
-      actorId: actor.memberId,
-      action,
-      entityType: 'followup',
-      entityId: f.id,
+    await audit(
+      tx,
+      actions.map((action) => ({
+        programId: f.programId,
+        actorId: actor.memberId,
+        action,
+        entityType: 'followup' as const,
+        entityId: f.id,
+      })),
+    );
+    return tx.followUp.findUniqueOrThrow({
+      where: { id: f.id },
+      select: { version: true, dueAt: true, status: true, attempts: true },
     });
-    return tx.followUp.findUniqueOrThrow({ where: { id: f.id }, select: { version: true, dueAt: true } });
   });
   await unscheduleReminders(deps, f.id, f.version);
-  if (change.kind !== 'done') await scheduleReminder(deps, f.id);
-  return { version: updated.version, dueDate: toLocal(updated.dueAt, program.timezone).date };
+  if (updated.status === 'pending') await scheduleReminder(deps, f.id);
+  else if (updated.status === 'unreachable') await scheduleUnreachableNotice(deps, f.id, updated.version);
+  return {
+    version: updated.version,
+    dueDate: toLocal(updated.dueAt, program.timezone).date,
+    status: updated.status,
+    attempts: updated.attempts,
+  };
 }
 
 /**

@@ -20,7 +20,7 @@
 import type { CarelogDeps } from '../deps.js';
 import { reminderJobId, type DesiredReminder, type ReminderJobData, type TStage } from '../queue/reminders.js';
 import { AUDIT } from './audit.js';
-import { buildEscalationText, buildNudgeMessage, type NudgeMessage } from '../views/nudge.js';
+import { buildEscalationText, buildNudgeMessage, buildUnreachableText, type NudgeMessage } from '../views/nudge.js';
 import type { MemberRef, TPlatform } from './directory.js';
 import { loadFollowUpFacts, loadFollowUpFactsMany, nextReminder, type TFollowUpFacts } from './followups.js';
 import { mentionOn, RecipientUnreachableError, type SentMessage } from './messenger.js';
@@ -41,7 +41,7 @@ export class NudgeInFlightError extends Error {
   }
 }
 
-type TKind = TStage | 'escalation';
+type TKind = TStage | 'escalation' | 'unreachable';
 
 export type TDelivery = 'sent' | 'already-sent' | 'recovered' | 'unreachable';
 
@@ -248,8 +248,9 @@ async function settleWithoutAssignee(
 }
 
 /**
- * Runs reminder jobs together: the due nudge, or the overdue nudge plus the escalation, for each.
- * Answers each job with its result, or the Error it fails with (the job is then retried).
+ * Runs reminder jobs together: the due nudge, or the overdue nudge plus the escalation, or the
+ * supervisors' notice that a follow-up closed as unreachable, for each. Answers each job with its
+ * result, or the Error it fails with (the job is then retried).
  */
 export async function sendReminders(deps: CarelogDeps, given: ReminderJobData[]): Promise<(ReminderResult | Error)[]> {
   // The same job twice (a stalled job taken over while its first run waits in the batch) is one.
@@ -261,14 +262,88 @@ export async function sendReminders(deps: CarelogDeps, given: ReminderJobData[])
     firstOf.set(id, jobs.length);
     jobs.push(given[i]!);
   });
-  const answered = await sendUniqueReminders(deps, jobs);
+  const answered: (ReminderResult | Error)[] = new Array<ReminderResult | Error>(jobs.length);
+  const nudges = jobs.flatMap((job, i) => (isNudgeJob(job) ? [{ i, job }] : []));
+  const notices = jobs.flatMap((job, i) => (isNudgeJob(job) ? [] : [{ i, job }]));
+  const [sent, told] = await Promise.all([
+    nudges.length
+      ? sendUniqueReminders(
+          deps,
+          nudges.map((n) => n.job),
+        )
+      : [],
+    notices.length
+      ? sendUnreachableNotices(
+          deps,
+          notices.map((n) => n.job),
+        )
+      : [],
+  ]);
+  nudges.forEach((n, k) => (answered[n.i] = sent[k]!));
+  notices.forEach((n, k) => (answered[n.i] = told[k]!));
   return ids.map((id) => answered[firstOf.get(id)!]!);
 }
 
-async function sendUniqueReminders(deps: CarelogDeps, jobs: ReminderJobData[]): Promise<(ReminderResult | Error)[]> {
+type TNudgeJob = ReminderJobData & { stage: TStage };
+const isNudgeJob = (job: ReminderJobData): job is TNudgeJob => job.stage !== 'unreachable';
+
+/**
+ * Tells the program's supervisors (admins when it names none) that a follow-up closed as
+ * unreachable after its tries: code and count only, once per follow-up and person (the same claim,
+ * send and record as every nudge), never to the person who recorded the last try, who knows.
+ */
+async function sendUnreachableNotices(deps: CarelogDeps, jobs: ReminderJobData[]): Promise<(ReminderResult | Error)[]> {
   const facts = await loadFollowUpFactsMany(deps, [...new Set(jobs.map((j) => j.followUpId))]);
   const results: (ReminderResult | Error)[] = jobs.map(() => ({ stale: false, deliveries: [] }));
-  const live: { i: number; job: ReminderJobData; f: TFollowUpFacts; assignee: MemberRef | undefined }[] = [];
+  const notices: { i: number; d: Delivery }[] = [];
+  for (const [i, job] of jobs.entries()) {
+    const f = facts.get(job.followUpId);
+    // Reopened or changed since (nothing does today, but a version is a version): not this notice.
+    if (!f || f.status !== 'unreachable' || f.version !== job.version) {
+      results[i] = { stale: true, deliveries: [] };
+      continue;
+    }
+    const told = supervisorsOf(deps, f.programId).filter((s) => s.memberId !== f.lastActorId);
+    if (!told.length) {
+      // Nobody else to tell: settled, so the reconciler does not queue it again.
+      await deps.db.sql.query(
+        `INSERT INTO "Nudge" (id, "followUpId", version, kind, platform, recipient, "claimedAt", error)
+         VALUES (gen_random_uuid(), $1, $2, 'unreachable', $3::"Platform", $4, (now() AT TIME ZONE 'UTC'), 'no_recipient')
+         ON CONFLICT ("followUpId", version, kind, recipient) DO NOTHING`,
+        [f.followUpId, f.version, deps.directory.memberById(f.lastActorId ?? '')?.platform ?? 'slack', NO_ASSIGNEE],
+      );
+      deps.logger.warn(
+        { followUpId: f.followUpId },
+        'follow-up closed as unreachable: no supervisor or admin but whoever closed it to tell',
+      );
+      results[i] = { stale: true, deliveries: [] };
+      continue;
+    }
+    const text = buildUnreachableText({ clientCode: f.clientCode, attempts: f.attempts });
+    for (const s of told)
+      notices.push({
+        i,
+        d: { key: { followUpId: f.followUpId, version: f.version, kind: 'unreachable' }, to: s, content: { text } },
+      });
+  }
+  const delivered = await deliverMany(
+    deps,
+    notices.map((n) => n.d),
+  );
+  notices.forEach((n, k) => {
+    const d = delivered[k]!;
+    const r = results[n.i]!;
+    if (r instanceof Error) return;
+    if (d instanceof Error) results[n.i] = d;
+    else r.deliveries.push(d);
+  });
+  return results;
+}
+
+async function sendUniqueReminders(deps: CarelogDeps, jobs: TNudgeJob[]): Promise<(ReminderResult | Error)[]> {
+  const facts = await loadFollowUpFactsMany(deps, [...new Set(jobs.map((j) => j.followUpId))]);
+  const results: (ReminderResult | Error)[] = jobs.map(() => ({ stale: false, deliveries: [] }));
+  const live: { i: number; job: TNudgeJob; f: TFollowUpFacts; assignee: MemberRef | undefined }[] = [];
   jobs.forEach((job, i) => {
     const f = facts.get(job.followUpId);
     // A newer version (snoozed, reassigned) or a settled follow-up: this job's moment has passed.

@@ -1,9 +1,10 @@
-// The reconciler: every pending follow-up has exactly the reminder job it needs, and every
-// reminder job belongs to a pending follow-up. Runs at start and every few minutes, so after Redis
+// The reconciler: every pending follow-up has exactly the reminder job it needs, every follow-up
+// closed as unreachable whose supervisors' notice is not yet settled has that notice's job, and
+// every reminder job belongs to one of them. Runs at start and every few minutes, so after Redis
 // loses everything (a restart without persistence, FLUSHALL) every reminder comes back by itself.
 import type { CarelogDeps } from '../deps.js';
 import { reminderJobId, type DesiredReminder, type TStage } from '../queue/reminders.js';
-import { nextReminder } from './followups.js';
+import { nextReminder, unreachableNotice } from './followups.js';
 
 export interface ReconcileResult {
   pending: number;
@@ -30,6 +31,18 @@ export async function reconcileReminders(deps: CarelogDeps): Promise<ReconcileRe
     if (!program) continue;
     const next = nextReminder(f, new Set(f.settled as TStage[]), program);
     if (next) desired.set(reminderJobId(next), next);
+  }
+  // Notices still owed: none claimed yet, or a claim neither sent nor found undeliverable (every
+  // recipient of a notice is claimed in the same statement, so no one can be left unclaimed).
+  const owed = await deps.db.prisma.$queryRaw<{ id: string; version: number }[]>`
+    SELECT f."id", f."version" FROM "FollowUp" f
+    WHERE f."status" = 'unreachable'
+      AND (NOT EXISTS (SELECT 1 FROM "Nudge" n WHERE n."followUpId" = f."id" AND n."version" = f."version" AND n."kind" = 'unreachable')
+           OR EXISTS (SELECT 1 FROM "Nudge" n WHERE n."followUpId" = f."id" AND n."version" = f."version" AND n."kind" = 'unreachable'
+                        AND n."sentAt" IS NULL AND n."error" IS NULL))`;
+  for (const f of owed) {
+    const notice = unreachableNotice(f, deps.now());
+    desired.set(reminderJobId(notice), notice);
   }
   const queued = new Set(await deps.reminders.queuedIds());
   const failed = new Set(await deps.reminders.failedIds());

@@ -7,6 +7,7 @@ import { formatDay } from './confirmation.js';
 /** Action ids on a nudge; the value of each carries the follow-up id and version. */
 export const NUDGE_ACTION = {
   log: 'nudge_log',
+  attempt: 'nudge_attempt',
   snooze: 'nudge_snooze',
   done: 'nudge_done',
   reassign: 'nudge_reassign',
@@ -22,7 +23,11 @@ export interface FollowUpFacts {
   lastContactDate: string | null;
   contactCount: number;
   overdue: boolean;
-  status: 'pending' | 'done' | 'cancelled';
+  status: 'pending' | 'done' | 'cancelled' | 'unreachable';
+  /** Tries with no answer recorded so far ("Tried, no answer"). */
+  attempts: number;
+  /** The program's followUps.maxAttempts: at this many tries the follow-up closes as unreachable. */
+  maxAttempts: number;
 }
 
 export type TNudgeOutcome =
@@ -30,7 +35,11 @@ export type TNudgeOutcome =
   | { kind: 'done'; by?: string }
   | { kind: 'snoozed'; until: string }
   | { kind: 'reassigned'; to: string }
-  | { kind: 'met'; contactNumber?: number };
+  | { kind: 'met'; contactNumber?: number }
+  /** A try with no answer recorded; nudged again on `next` (YYYY-MM-DD). */
+  | { kind: 'tried'; next: string }
+  /** The last try recorded: closed as unreachable. */
+  | { kind: 'unreachable' };
 
 export interface NudgeMessage {
   /** Plain text for notifications and screen readers. */
@@ -49,6 +58,11 @@ export interface NudgeMessage {
   ref: string;
 }
 
+/** "2 of 3 tries recorded". */
+export function triesText(attempts: number, maxAttempts: number): string {
+  return `${attempts} of ${maxAttempts} ${maxAttempts === 1 ? 'try' : 'tries'} recorded`;
+}
+
 export function followUpRef(id: string, version: number): string {
   return `${id}:${version}`;
 }
@@ -59,6 +73,7 @@ export function buildNudgeMessage(f: FollowUpFacts, outcome: TNudgeOutcome = { k
     { label: 'Due', value: formatDay(f.dueDate) },
     { label: 'Last contact', value: f.lastContactDate ? formatDay(f.lastContactDate) : '—' },
     { label: 'Contacts so far', value: String(f.contactCount) },
+    ...(f.attempts > 0 ? [{ label: 'No answer', value: triesText(f.attempts, f.maxAttempts) }] : []),
   ];
   const settled = outcome.kind !== 'open' || f.status !== 'pending';
   const outcomeText =
@@ -70,9 +85,13 @@ export function buildNudgeMessage(f: FollowUpFacts, outcome: TNudgeOutcome = { k
           ? `Reassigned to ${outcome.to}.`
           : outcome.kind === 'met'
             ? `Met by a logged contact${outcome.contactNumber ? ` (#${outcome.contactNumber})` : ''}.`
-            : f.status !== 'pending'
-              ? 'This follow-up is already settled.'
-              : undefined;
+            : outcome.kind === 'tried'
+              ? `Tried, no answer. carelog will remind you again on ${formatDay(outcome.next)}.`
+              : outcome.kind === 'unreachable' || f.status === 'unreachable'
+                ? `Closed as unreachable after ${f.attempts} ${f.attempts === 1 ? 'try' : 'tries'} with no answer. The program’s supervisors are told.`
+                : f.status !== 'pending'
+                  ? 'This follow-up is already settled.'
+                  : undefined;
   return {
     text: `${heading}, due ${formatDay(f.dueDate)}`,
     heading,
@@ -81,6 +100,7 @@ export function buildNudgeMessage(f: FollowUpFacts, outcome: TNudgeOutcome = { k
       ? []
       : [
           { id: NUDGE_ACTION.log, label: 'Log follow-up' },
+          { id: NUDGE_ACTION.attempt, label: 'Tried, no answer' },
           {
             id: NUDGE_ACTION.snooze,
             label: 'Snooze',
@@ -104,4 +124,9 @@ export function buildEscalationText(input: {
   return input.reason === 'overdue'
     ? `Follow-up for ${input.clientCode} (due ${formatDay(input.dueDate)}) is overdue${input.assignee ? `; it is with ${input.assignee}` : ''}.`
     : `carelog could not reach ${input.assignee ?? 'the assignee'} about the follow-up for ${input.clientCode} (due ${formatDay(input.dueDate)}). Please reassign it.`;
+}
+
+/** To a supervisor: a follow-up closed as unreachable. Code and count only. */
+export function buildUnreachableText(input: { clientCode: string; attempts: number }): string {
+  return `Follow-up for ${input.clientCode} closed as unreachable after ${input.attempts} ${input.attempts === 1 ? 'attempt' : 'attempts'} with no answer.`;
 }

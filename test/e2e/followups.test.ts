@@ -111,7 +111,13 @@ describe('follow-up nudges', () => {
     expect(text).toContain('Tue, Nov 24, 2026'); // due and last contact
     expect(text).toMatch(/Contacts so far\*\\n1/);
     const elements = nudgeElements(call.args.blocks);
-    expect(Object.keys(elements).sort()).toEqual(['nudge_done', 'nudge_log', 'nudge_reassign', 'nudge_snooze']);
+    expect(Object.keys(elements).sort()).toEqual([
+      'nudge_attempt',
+      'nudge_done',
+      'nudge_log',
+      'nudge_reassign',
+      'nudge_snooze',
+    ]);
     expect(elements.nudge_done!.value).toBe(`${f.id}:1`);
     expect(elements.nudge_reassign!.action_id).toBe(`nudge_reassign|${f.id}:1`);
     expect(elements.nudge_reassign!.type).toBe('users_select');
@@ -330,7 +336,7 @@ describe('follow-up nudges', () => {
         expect(text).toContain(p.client.code);
         expect(text).toContain(`"value":"${p.id}:${p.version}"`);
       }
-      for (const id of ['nudge_log', 'nudge_snooze', 'nudge_done', 'nudge_reassign'])
+      for (const id of ['nudge_log', 'nudge_attempt', 'nudge_snooze', 'nudge_done', 'nudge_reassign'])
         expect(text).toContain(`"action_id":"${id}`);
       expect(new Set(body.blocks.map((b) => b.block_id)).size).toBe(body.blocks.length);
       expect(text).not.toContain('CANARY');

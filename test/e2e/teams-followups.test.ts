@@ -106,7 +106,7 @@ describe('nudges on Teams', () => {
     const verbs = elementsOf(card)
       .filter((e) => e.type === 'Action.Execute')
       .map((e) => e.verb);
-    expect(verbs).toEqual(['nudge_log', 'nudge_snooze', 'nudge_done', 'nudge_reassign']);
+    expect(verbs).toEqual(['nudge_log', 'nudge_attempt', 'nudge_snooze', 'nudge_done', 'nudge_reassign']);
     // Every action carries the follow-up reference and the nudge it was sent as.
     for (const v of verbs) expect(pressAction(card, String(v)).data).toMatchObject({ ref: `${f.id}:1`, nudge: row.id });
     expect(call.raw).not.toMatch(/CANARY|John Doe|addiction|treatment/i);
@@ -453,6 +453,104 @@ describe('nudges on Teams', () => {
     expect(textsOf((await pressOnCard(h, T.caseManager, card, 'nudge_done')).value as Card).join(' ')).toMatch(
       /out of date/,
     );
+  });
+
+  it('Tried, no answer records each try, nudges again the next working day (Friday → Monday), and the last closes it unreachable and tells the supervisor once', async () => {
+    // Fri 27 Nov 2026, 10:00 in New York.
+    clock.set(new Date('2026-11-27T15:00:00Z'));
+    try {
+      const f = await followUpFor(T.caseManager, '2026-12-04');
+      expect((await sendReminder(h.carelog.deps, due(f.id))).deliveries).toEqual(['sent']);
+      const row = await prisma().nudge.findFirstOrThrow({ where: { followUpId: f.id } });
+      const { card } = await nudgeCardFor(row.id);
+      expect(pressAction(card, 'nudge_attempt').data).toEqual({
+        action: 'nudge_attempt',
+        ref: `${f.id}:1`,
+        nudge: row.id,
+      });
+
+      // First try, on Friday: back on Monday at the nudge hour.
+      const first = await pressOnCard(h, T.caseManager, card, 'nudge_attempt');
+      expect(first.type).toBe('application/vnd.microsoft.card.adaptive');
+      expect(textsOf(first.value as Card)).toContain(
+        'Tried, no answer. carelog will remind you again on Mon, Nov 30, 2026.',
+      );
+      expect(elementsOf(first.value as Card).filter((e) => e.type === 'Action.Execute')).toEqual([]);
+      let now = await prisma().followUp.findUniqueOrThrow({ where: { id: f.id } });
+      expect(now).toMatchObject({ status: 'pending', attempts: 1, version: 2 });
+      expect(now.dueAt.toISOString()).toBe('2026-11-30T14:00:00.000Z');
+      expect(await h.carelog.deps.reminders.queuedIds()).toContain(
+        reminderJobId({ followUpId: f.id, version: 2, stage: 'due' }),
+      );
+      // The same button again on the old card: out of date, nothing recorded.
+      const stale = await pressOnCard(h, T.caseManager, card, 'nudge_attempt');
+      expect(textsOf(stale.value as Card).join(' ')).toMatch(/out of date/);
+      expect((await prisma().followUp.findUniqueOrThrow({ where: { id: f.id } })).attempts).toBe(1);
+
+      // Second try, from Monday's nudge, which shows the first.
+      clock.set(new Date('2026-11-30T14:00:05Z'));
+      expect((await sendReminder(h.carelog.deps, due(f.id, 2))).deliveries).toEqual(['sent']);
+      const monday = await nudgeCardFor(
+        (await prisma().nudge.findFirstOrThrow({ where: { followUpId: f.id, version: 2 } })).id,
+      );
+      const facts = elementsOf(monday.card).find((e) => e.type === 'FactSet') as {
+        facts: { title: string; value: string }[];
+      };
+      expect(facts.facts).toContainEqual({ title: 'No answer', value: '1 of 3 tries recorded' });
+      await pressOnCard(h, T.caseManager, monday.card, 'nudge_attempt');
+      now = await prisma().followUp.findUniqueOrThrow({ where: { id: f.id } });
+      expect(now).toMatchObject({ attempts: 2, version: 3 });
+      expect(now.dueAt.toISOString()).toBe('2026-12-01T14:00:00.000Z');
+
+      // Third try, from the list of follow-ups: closed as unreachable; the supervisor is told once.
+      clock.set(new Date('2026-12-01T14:00:05Z'));
+      const list = await listFollowUps(T.caseManager);
+      expect(textsOf(list).join(' ')).toContain(f.client.code);
+      const before = h.teams.calls.length;
+      const closed = await pressOnCard(h, T.caseManager, list, 'nudge_attempt', {}, forFollowUp(f.id));
+      expect(textsOf(closed.value as Card)).toContain(
+        'Closed as unreachable after 3 tries with no answer. The program’s supervisors are told.',
+      );
+      expect(elementsOf(closed.value as Card).filter((e) => e.type === 'Action.Execute')).toEqual([]);
+      now = await prisma().followUp.findUniqueOrThrow({ where: { id: f.id } });
+      expect(now).toMatchObject({ status: 'unreachable', attempts: 3, version: 4 });
+      expect(now.completedAt).not.toBeNull();
+      const notice = await h.teams.waitFor(
+        (c) => c.kind === 'sendActivity' && c.conversationId === conversationOf(T.supervisor),
+        before,
+      );
+      expect(notice.body.text).toBe(
+        `Follow-up for ${f.client.code} closed as unreachable after 3 attempts with no answer.`,
+      );
+      expect(notice.raw).not.toMatch(/CANARY|John|voices|addiction|treatment/i);
+      await waitUntil(
+        () => prisma().nudge.findFirst({ where: { followUpId: f.id, kind: 'unreachable', sentAt: { not: null } } }),
+        5_000,
+        'the notice recorded',
+      );
+      expect(
+        (await sendReminder(h.carelog.deps, { followUpId: f.id, version: 4, stage: 'unreachable' })).deliveries,
+      ).toEqual(['already-sent']);
+      await new Promise((r) => setTimeout(r, 300));
+      const sent = h.teams.calls.slice(before).filter((c) => c.kind === 'sendActivity');
+      expect(sent.map((c) => c.conversationId)).toEqual([conversationOf(T.supervisor)]);
+      const actor = await prisma().member.findFirstOrThrow({
+        where: { platform: 'teams', platformUserId: T.caseManager.aadObjectId },
+      });
+      expect(
+        (
+          await prisma().auditEvent.findMany({
+            where: { entityId: f.id, action: { in: ['followup.attempt', 'followup.unreachable'] }, actorId: actor.id },
+          })
+        ).map((a) => a.action),
+      ).toEqual(['followup.attempt', 'followup.attempt', 'followup.attempt', 'followup.unreachable']);
+      // Monday's card, pressed after the close: out of date; nobody is told again.
+      const late = await pressOnCard(h, T.caseManager, monday.card, 'nudge_attempt');
+      expect(textsOf(late.value as Card).join(' ')).toMatch(/out of date/);
+      expect((await prisma().followUp.findUniqueOrThrow({ where: { id: f.id } })).attempts).toBe(3);
+    } finally {
+      clock.set(new Date('2026-11-24T15:00:00Z'));
+    }
   });
 
   it('refuses nudge actions from people not on the roster', async () => {

@@ -186,6 +186,7 @@ describe('people who may not', () => {
       if (!o.mayWorkFollowUps) {
         tries.push(
           interact(onTeam(messageAction(h, o.user, sent, buttons.nudge_done!), o.team)),
+          interact(onTeam(messageAction(h, o.user, sent, buttons.nudge_attempt!), o.team)),
           interact(onTeam(messageAction(h, o.user, sent, buttons.nudge_log!), o.team)),
           interact(
             onTeam(

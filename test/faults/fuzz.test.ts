@@ -361,6 +361,7 @@ describe('10,000 generated requests to every endpoint', () => {
         kind: fc.constantFrom(
           'client',
           'nudge_done',
+          'nudge_attempt',
           'nudge_snooze',
           'nudge_reassign',
           'nudge_log',

@@ -37,12 +37,13 @@ function migrationsWithoutLastStatement(dir: string): string {
     .join('\n');
 }
 
-/** The object a DDL statement creates: its constraint, index or table name. */
+/** The object a DDL statement creates or changes: its constraint, index, table or type name. */
 function objectName(statement: string): string {
   const m =
     /CONSTRAINT\s+"([^"]+)"/.exec(statement) ??
     /INDEX\s+"([^"]+)"/.exec(statement) ??
-    /TABLE\s+"([^"]+)"/.exec(statement);
+    /TABLE\s+"([^"]+)"/.exec(statement) ??
+    /TYPE\s+"([^"]+)"/.exec(statement);
   expect(m, `no object name in: ${statement}`).not.toBeNull();
   return m![1]!;
 }

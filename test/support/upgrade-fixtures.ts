@@ -781,4 +781,51 @@ export const FIXTURE_STEPS: Record<string, FixtureStep> = {
       error: 'user_not_found',
     });
   },
+
+  /** The supervisors told that the follow-up tried three times closed as unreachable. */
+  '20261202174500_nudge_kind_unreachable': async (ctx) => {
+    await ctx.sql.query(`UPDATE "FollowUp" SET version = 4, "completedAt" = $2 WHERE id = $1`, [
+      id(ctx, 'followup.tried'),
+      utc('2026-12-07T14:05:00Z'),
+    ]);
+    for (const [recipient, sent] of [
+      ['U0SUP1', true],
+      ['U0GONE1', false],
+    ] as const) {
+      await insert(ctx.sql, 'Nudge', {
+        id: randomUUID(),
+        followUpId: id(ctx, 'followup.tried'),
+        version: 4,
+        kind: 'unreachable',
+        platform: 'slack',
+        recipient,
+        channel: sent ? 'D0SUP1' : null,
+        messageTs: sent ? '1765116300.000100' : null,
+        claimedAt: utc('2026-12-07T14:05:01Z'),
+        sentAt: sent ? utc('2026-12-07T14:05:02Z') : null,
+        error: sent ? null : 'user_not_found',
+      });
+    }
+    for (const [action, at] of [
+      ['followup.attempt', '2026-12-07T14:05:00Z'],
+      ['followup.unreachable', '2026-12-07T14:05:00Z'],
+    ] as const)
+      await audit(ctx, {
+        programId: 'alpha',
+        actor: 'cm',
+        action,
+        entityType: 'followup',
+        entityId: id(ctx, 'followup.tried'),
+        at,
+      });
+    await audit(ctx, {
+      programId: 'alpha',
+      actor: null,
+      action: 'followup.nudge',
+      entityType: 'member',
+      entityId: id(ctx, 'member.sup'),
+      at: '2026-12-07T14:05:02Z',
+      extra: { clientIds: [id(ctx, 'client.a9')] },
+    });
+  },
 };

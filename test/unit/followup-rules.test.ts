@@ -1,9 +1,12 @@
-// Follow-up rules: when a nudge fires, when it is overdue, where a snooze lands. New York time,
+// Follow-up rules: when a nudge fires, when it is overdue, where a snooze and a try with no answer
+// land. New York time,
 // Mon–Fri 08:00–18:00, nudges at 09:00 unless a test says otherwise.
 import { describe, expect, it } from 'vitest';
 import {
   addWorkingDays,
+  afterAttempt,
   nextOpening,
+  nextTryAt,
   nudgeTime,
   overdueCutoff,
   overdueTime,
@@ -192,5 +195,48 @@ describe('snoozedUntil', () => {
   it('counts days from the program’s local date, not UTC', () => {
     // Tue 24 Nov 22:30 EST is already Wed in UTC; one day later is Wed 25 Nov locally.
     expect(iso(snoozedUntil(new Date('2026-11-25T03:30:00Z'), '1d', RULES))).toBe('2026-11-25T14:00:00.000Z');
+  });
+});
+
+describe('nextTryAt', () => {
+  it('nudges again at the nudge hour of the next working day', () => {
+    // Tue 24 Nov 10:00 EST → Wed 25 Nov 09:00.
+    expect(iso(nextTryAt(new Date('2026-11-24T15:00:00Z'), RULES))).toBe('2026-11-25T14:00:00.000Z');
+  });
+
+  it('takes a Friday’s or a weekend’s try to Monday', () => {
+    expect(iso(nextTryAt(new Date('2026-11-20T21:00:00Z'), RULES))).toBe('2026-11-23T14:00:00.000Z'); // Fri 16:00
+    expect(iso(nextTryAt(new Date('2026-11-21T15:00:00Z'), RULES))).toBe('2026-11-23T14:00:00.000Z'); // Sat
+    expect(iso(nextTryAt(new Date('2026-11-22T15:00:00Z'), RULES))).toBe('2026-11-23T14:00:00.000Z'); // Sun
+  });
+
+  it('counts from the program’s local date and keeps to its days and hours', () => {
+    // Thu 26 Nov 22:30 EST is Friday in UTC: the next working day is Friday locally.
+    expect(iso(nextTryAt(new Date('2026-11-27T03:30:00Z'), RULES))).toBe('2026-11-27T14:00:00.000Z');
+    // Open Mon, Wed and Fri only, nudges at 07:00 before an 08:00 opening: Monday's try → Wednesday 08:00.
+    const sparse: FollowUpRules = {
+      ...RULES,
+      nudgeAt: '07:00',
+      hours: { days: ['mon', 'wed', 'fri'], from: '08:00', to: '18:00' },
+    };
+    expect(iso(nextTryAt(new Date('2026-11-23T15:00:00Z'), sparse))).toBe('2026-11-25T13:00:00.000Z');
+  });
+
+  it('keeps the nudge hour across a daylight-saving change', () => {
+    // Fri 6 Mar 2026 (EST) → Mon 9 Mar 2026 (EDT, from Sun 8 Mar): 09:00 local is 13:00 UTC.
+    expect(iso(nextTryAt(new Date('2026-03-06T15:00:00Z'), RULES))).toBe('2026-03-09T13:00:00.000Z');
+  });
+});
+
+describe('afterAttempt', () => {
+  it('tries again until the last try, which closes the follow-up as unreachable', () => {
+    expect(afterAttempt(0, 3)).toEqual({ attempts: 1, outcome: 'retry' });
+    expect(afterAttempt(1, 3)).toEqual({ attempts: 2, outcome: 'retry' });
+    expect(afterAttempt(2, 3)).toEqual({ attempts: 3, outcome: 'unreachable' });
+  });
+
+  it('closes at once when one try is all the program allows, or tries recorded already reach a lowered limit', () => {
+    expect(afterAttempt(0, 1)).toEqual({ attempts: 1, outcome: 'unreachable' });
+    expect(afterAttempt(4, 3)).toEqual({ attempts: 5, outcome: 'unreachable' });
   });
 });

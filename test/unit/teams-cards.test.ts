@@ -260,13 +260,21 @@ const FACTS: FollowUpFacts = {
   contactCount: 4,
   overdue: false,
   status: 'pending',
+  attempts: 0,
+  maxAttempts: 3,
 };
 
 describe('nudge cards', () => {
   it('offer the nudge’s actions as Action.Execute with the view’s ids, each carrying the reference', () => {
     const card = renderNudgeCard(buildNudgeMessage(FACTS), '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d');
     const actions = elementsOf(card).filter((e) => e.type === 'Action.Execute');
-    expect(actions.map((a) => a.verb)).toEqual(['nudge_log', 'nudge_snooze', 'nudge_done', 'nudge_reassign']);
+    expect(actions.map((a) => a.verb)).toEqual([
+      'nudge_log',
+      'nudge_attempt',
+      'nudge_snooze',
+      'nudge_done',
+      'nudge_reassign',
+    ]);
     for (const a of actions)
       expect(a.data).toMatchObject({
         action: a.verb,
@@ -290,11 +298,30 @@ describe('nudge cards', () => {
     expect(textsOf(card)).toContain('Snoozed until Fri, Nov 27, 2026.');
   });
 
+  it('show the tries recorded so far, and once the last try closes the follow-up, what happened without actions', () => {
+    const tried = renderNudgeCard(buildNudgeMessage({ ...FACTS, attempts: 2 }));
+    const facts = elementsOf(tried).find((e) => e.type === 'FactSet') as { facts: { title: string; value: string }[] };
+    expect(facts.facts.at(-1)).toEqual({ title: 'No answer', value: '2 of 3 tries recorded' });
+    const retried = renderNudgeCard(
+      buildNudgeMessage({ ...FACTS, attempts: 2 }, { kind: 'tried', next: '2026-11-30' }),
+    );
+    expect(textsOf(retried)).toContain('Tried, no answer. carelog will remind you again on Mon, Nov 30, 2026.');
+    expect(elementsOf(retried).filter((e) => String(e.type).startsWith('Action.'))).toEqual([]);
+    const closed = renderNudgeCard(buildNudgeMessage({ ...FACTS, attempts: 3, status: 'unreachable' }));
+    expect(textsOf(closed)).toContain(
+      'Closed as unreachable after 3 tries with no answer. The program’s supervisors are told.',
+    );
+    expect(elementsOf(closed).filter((e) => String(e.type).startsWith('Action.'))).toEqual([]);
+  });
+
   it('lists follow-ups with inputs of their own, within a message', () => {
     const items = Array.from({ length: 25 }, (_, i) => ({
       ...FACTS,
       followUpId: FACTS.followUpId.replace(/c$/, String(i % 10)),
       clientCode: `PIC-${String(i).padStart(4, '0')}`,
+      // The longest entry: a try already recorded adds a fact.
+      attempts: 2,
+      maxAttempts: 20,
     }));
     const card = renderFollowUpListCard(items);
     const ids = Object.keys(inputsOf(card));

@@ -1,6 +1,7 @@
 // A follow-up nudge (src/views/nudge.ts) as an Adaptive Card: heading, facts, what happened, and
-// Log follow-up / Snooze / Done / Reassign as Action.Execute. Verbs are the view's NUDGE_ACTION ids;
-// every action carries the follow-up reference "<id>:<version>" and the nudge id it was sent as.
+// Log follow-up / Tried, no answer / Snooze / Done / Reassign as Action.Execute. Verbs are the
+// view's NUDGE_ACTION ids; every action carries the follow-up reference "<id>:<version>" and the
+// nudge id it was sent as.
 import type { ActionArray, CardElementArray, IAdaptiveCard, IExecuteAction } from '@microsoft/teams.cards';
 import { z } from 'zod';
 import { NUDGE_ACTION, type NudgeMessage } from '../../views/nudge.js';
@@ -14,7 +15,13 @@ export const NUDGE_INPUT = {
 } as const;
 
 export const ZNudgeCardData = z.object({
-  action: z.enum([NUDGE_ACTION.log, NUDGE_ACTION.snooze, NUDGE_ACTION.done, NUDGE_ACTION.reassign]),
+  action: z.enum([
+    NUDGE_ACTION.log,
+    NUDGE_ACTION.attempt,
+    NUDGE_ACTION.snooze,
+    NUDGE_ACTION.done,
+    NUDGE_ACTION.reassign,
+  ]),
   ref: z.string().min(1).max(64),
   /** The Nudge row this card was sent as (absent in lists). */
   nudge: z.uuid().optional(),

@@ -1,0 +1,3 @@
+-- AlterEnum
+ALTER TYPE "NudgeKind" ADD VALUE 'unreachable';
+
