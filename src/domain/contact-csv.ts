@@ -383,18 +383,9 @@ function byLine(a: ImportError, b: ImportError): number {
  * kept.
  */
 export function parseContactsCsv(text: string, rules: CsvImportRules): ImportParse {
-  const csv = parseCsv(text);
-  if (!csv.ok) return { rows: [], duplicates: 0, errors: [{ line: csv.line, column: null, message: csv.message }] };
-  const records = csv.records.filter((r) => !isBlankRecord(r));
-  // Notice lines (an export's Part 2 statement) before the header are for the reader, not data.
-  while (records.length && isNoticeRecord(records[0]!)) records.shift();
-  const header = records.shift();
-  if (!header)
-    return {
-      rows: [],
-      duplicates: 0,
-      errors: [{ line: 1, column: null, message: 'the file is empty: it needs a header row' }],
-    };
+  const table = readCsvTable(text);
+  if (!table.ok) return { rows: [], duplicates: 0, errors: [table.error] };
+  const { header, records } = table;
 
   const errors: ImportError[] = [];
   const known = new Set<string>(Object.values(COLUMN));
@@ -550,6 +541,23 @@ export function transportDestinationCell(
 ): string {
   const isTransport = categories.dispositions.some((c) => c.key === disposition && c.transport);
   return isTransport ? (destination ?? NOT_RECORDED) : '';
+}
+
+/**
+ * The rows of an import file, blank lines dropped, and its header: the first row after any notice
+ * lines (an export's Part 2 statement, for the reader, not data). Contacts and referrals files alike.
+ */
+export function readCsvTable(
+  text: string,
+): { ok: true; header: CsvRecord; records: CsvRecord[] } | { ok: false; error: ImportError } {
+  const csv = parseCsv(text);
+  if (!csv.ok) return { ok: false, error: { line: csv.line, column: null, message: csv.message } };
+  const records = csv.records.filter((r) => !isBlankRecord(r));
+  while (records.length && isNoticeRecord(records[0]!)) records.shift();
+  const header = records.shift();
+  if (!header)
+    return { ok: false, error: { line: 1, column: null, message: 'the file is empty: it needs a header row' } };
+  return { ok: true, header, records };
 }
 
 function isNoticeRecord(r: CsvRecord): boolean {

@@ -3,8 +3,8 @@
 // problem is reported by line and column, before anything is written. No I/O here;
 // src/services/referral-csv.ts does the database side.
 import type { TCategories } from './categories.js';
-import { NOTICE_MARK, quoted, type ImportError } from './contact-csv.js';
-import { isBlankRecord, parseCsv, unguardSpreadsheetCell, type CsvRecord } from './csv.js';
+import { quoted, readCsvTable, type ImportError } from './contact-csv.js';
+import { unguardSpreadsheetCell } from './csv.js';
 import { recheckAt, REFERRAL_STATUSES, type ReferralSettings, type TReferralStatus } from './referrals.js';
 import type { FollowUpRules } from './followups.js';
 import { isIsoDate, toLocal } from './time.js';
@@ -60,17 +60,9 @@ export interface ReferralImportParse {
  * connection date. `today` is the program's local date: a connection cannot be dated after it.
  */
 export function parseReferralsCsv(text: string, today: string): ReferralImportParse {
-  const csv = parseCsv(text);
-  if (!csv.ok) return { rows: [], duplicates: 0, errors: [{ line: csv.line, column: null, message: csv.message }] };
-  const records = csv.records.filter((r) => !isBlankRecord(r));
-  while (records.length && isNotice(records[0]!)) records.shift();
-  const header = records.shift();
-  if (!header)
-    return {
-      rows: [],
-      duplicates: 0,
-      errors: [{ line: 1, column: null, message: 'the file is empty: it needs a header row' }],
-    };
+  const table = readCsvTable(text);
+  if (!table.ok) return { rows: [], duplicates: 0, errors: [table.error] };
+  const { header, records } = table;
 
   const errors: ImportError[] = [];
   const known = new Set<string>(REFERRAL_EXPORT_COLUMNS);
@@ -152,10 +144,6 @@ export function parseReferralsCsv(text: string, today: string): ReferralImportPa
     rows.push({ line: record.line, id: id.toLowerCase(), status, connectedOn, says });
   }
   return { rows, errors: errors.sort((a, b) => a.line - b.line), duplicates };
-}
-
-function isNotice(r: CsvRecord): boolean {
-  return r.fields[0]!.trimStart().startsWith(NOTICE_MARK) && r.fields.slice(1).every((f) => f.trim() === '');
 }
 
 /** A referral as stored, in the shapes the file uses. */
