@@ -11,6 +11,7 @@ import * as contactCommand from './contact-command.js';
 import * as contactSubmit from './contact-submit.js';
 import * as digestCommand from './digest-command.js';
 import * as nudgeActions from './nudge-actions.js';
+import * as referralActions from './referral-actions.js';
 
 const HANDLERS = [
   contactCommand,
@@ -18,6 +19,7 @@ const HANDLERS = [
   clientOptions,
   contactSubmit,
   nudgeActions,
+  referralActions,
   carelogCommand,
   appHome,
   digestCommand,
