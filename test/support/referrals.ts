@@ -8,6 +8,7 @@ import type { RecordedCall } from '../../src/platforms/slack/simulator.js';
 import type { CheckJobData } from '../../src/queue/referral-checks.js';
 import { scheduleReferralChecks, sendReferralChecks, type CheckResult } from '../../src/services/referral-checks.js';
 import { TEAM, type Harness } from './harness.js';
+import type { FakeTeams, TeamsUser } from './fake-teams.js';
 
 /**
  * The referral of `category` on a contact: the one its save made, or one written now as the save
@@ -81,5 +82,23 @@ export function connectedSubmission(userId: string, view: { id: string; view: Re
     response_urls: [],
     is_enterprise_install: false,
     enterprise: null,
+  };
+}
+
+/**
+ * What Teams sends when a person presses an Action.Submit that opens a dialog (`msteams: { type:
+ * 'task/fetch' }`), and when they press the dialog's Action.Submit: a task/fetch or task/submit
+ * invoke whose value.data is the action's data (for a submit, with the dialog's inputs merged in).
+ */
+export function dialogInvoke(
+  teams: FakeTeams,
+  user: TeamsUser,
+  name: 'task/fetch' | 'task/submit',
+  data: Record<string, unknown>,
+): Record<string, unknown> {
+  return {
+    ...teams.cardAction(user, { verb: '', data: {} }),
+    name,
+    value: { data, context: { theme: 'default' } },
   };
 }

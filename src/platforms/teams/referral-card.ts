@@ -120,3 +120,22 @@ export function connectedDialog(form: ConnectedForm, checkId: string | undefined
 export function dialogMessage(value: string): TaskModuleResponse {
   return { task: { type: 'message', value } };
 }
+
+/** A card holds about 28 KB; a referral with its actions takes about 1.2 KB. */
+export const MAX_REFERRALS_LISTED = 10;
+
+/** A person's open referrals as one card ("referrals" in the bot chat), each with its answers. */
+export function renderReferralListCard(items: ReferralCheckMessage[], intro: string, total: number): IAdaptiveCard {
+  const body: CardElementArray = [text(intro, { weight: 'Bolder' })];
+  for (const m of items.slice(0, MAX_REFERRALS_LISTED)) {
+    const parts = referralParts(m);
+    body.push({
+      type: 'Container',
+      separator: true,
+      spacing: 'Medium',
+      items: [...parts.body, ...(parts.actions.length ? [{ type: 'ActionSet' as const, actions: parts.actions }] : [])],
+    });
+  }
+  if (total > MAX_REFERRALS_LISTED) body.push(text(`…and ${total - MAX_REFERRALS_LISTED} more.`, { isSubtle: true }));
+  return adaptiveCard(body);
+}
