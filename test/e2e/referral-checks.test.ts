@@ -4,7 +4,8 @@
 // Postgres and the message in place. A Part 2 referral is never named in what stays in the DM.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkJobId } from '../../src/queue/referral-checks.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { SIGNING_SECRET, startHarness, TEAM, type Harness } from '../support/harness.js';
+import { sendSignedRequest } from '../support/slack-requests.js';
 import {
   blocksText,
   carelogCommand,
@@ -43,6 +44,10 @@ async function contactWithReferrals(categories: string[], assignee = 'U0CASE1') 
     contact_date: '2026-11-17',
     contact_time: '08:30',
     notes: CANARY,
+    // The contact's follow-up assignee is the one responsible for its referrals.
+    follow_up_wanted: true,
+    follow_up_date: '2027-01-15',
+    follow_up_assignee: assignee,
   });
   const contact = await prisma().contact.findFirstOrThrow({
     orderBy: { createdAt: 'desc' },
@@ -372,6 +377,110 @@ describe('linkage checks on Slack', () => {
     expect((empty.json as { text: string }).text).toBe('You have no open referrals to check.');
     const stranger = await carelogCommand(h, 'U0STRANGER', 'referrals');
     expect((stranger.json as { text: string }).text).toMatch(/Only members/);
+  });
+
+  it('asks the client’s case manager when the assignee left the roster, else the least busy case manager', async () => {
+    // A check next week (nothing fires while this runs); its job is run here, as the worker would.
+    await logContact(h, 'U0CLIN1', {
+      ...NEW_CLIENT,
+      referrals: ['other'],
+      contact_date: '2026-11-24',
+      contact_time: '08:30',
+    });
+    const contact = await prisma().contact.findFirstOrThrow({ orderBy: { createdAt: 'desc' } });
+    const r = await referralOn(h.carelog.deps, contact.id, 'other', member('U0CASE1').memberId);
+    const gone = await prisma().member.create({
+      data: { programId: 'wilmington', platform: 'slack', platformUserId: 'U0GONE1', roles: [], active: false },
+    });
+    await prisma().referral.update({ where: { id: r.id }, data: { assigneeId: gone.id } });
+    await prisma().client.update({
+      where: { id: contact.clientId },
+      data: { caseManagerId: member('U0CASE2').memberId },
+    });
+    expect((await runCheck(h.carelog.deps, { referralId: r.id, version: r.version })).deliveries).toEqual(['sent']);
+    expect((await sentCheck(r.id, r.version)).call.args.channel).toBe('DU0CASE2');
+
+    // No case manager on the client either: the one with the fewest pending follow-ups (case
+    // manager 1 has one more than case manager 2 here).
+    await logContact(h, 'U0CLIN1', {
+      ...NEW_CLIENT,
+      referrals: ['other'],
+      contact_date: '2026-11-24',
+      contact_time: '08:40',
+    });
+    const second = await prisma().contact.findFirstOrThrow({ orderBy: { createdAt: 'desc' } });
+    const r2 = await referralOn(h.carelog.deps, second.id, 'other', gone.id);
+    await prisma().referral.update({ where: { id: r2.id }, data: { assigneeId: gone.id } });
+    await prisma().client.update({ where: { id: second.clientId }, data: { caseManagerId: null } });
+    const load = async (u: string) =>
+      prisma().followUp.count({ where: { status: 'pending', assigneeId: member(u).memberId } });
+    const extra = (await load('U0CASE2')) + 1 - (await load('U0CASE1'));
+    const added = [];
+    for (let i = 0; i < extra; i++)
+      added.push(
+        await prisma().followUp.create({
+          data: {
+            programId: 'wilmington',
+            clientId: second.clientId,
+            originContactId: second.id,
+            dueAt: new Date(Date.UTC(2027, 5, 1 + i, 13)),
+            assigneeId: member('U0CASE1').memberId,
+          },
+        }),
+      );
+    try {
+      expect((await runCheck(h.carelog.deps, { referralId: r2.id, version: r2.version })).deliveries).toEqual(['sent']);
+      expect((await sentCheck(r2.id, r2.version)).call.args.channel).toBe('DU0CASE2');
+    } finally {
+      await prisma().followUp.updateMany({
+        where: { id: { in: added.map((f) => f.id) } },
+        data: { status: 'done', version: { increment: 1 } },
+      });
+    }
+  });
+
+  it('the Home tab lists open referrals with their answers, and an answer there publishes it again', async () => {
+    const home = async () => {
+      const before = h.slack.calls.length;
+      const res = await sendSignedRequest({
+        url: h.url,
+        signingSecret: SIGNING_SECRET,
+        contentType: 'application/json',
+        body: JSON.stringify({
+          token: 'deprecated',
+          team_id: TEAM,
+          api_app_id: 'A0CARELOG',
+          event: {
+            type: 'app_home_opened',
+            user: 'U0CASE1',
+            channel: 'DU0CASE1',
+            tab: 'home',
+            event_ts: `${Date.now() / 1000}`,
+          },
+          type: 'event_callback',
+          event_id: `Ev${Date.now()}`,
+          event_time: Math.floor(Date.now() / 1000),
+          authorizations: [{ team_id: TEAM, user_id: 'U0CARELOG', is_bot: true }],
+        }),
+      });
+      expect(res.status).toBe(200);
+      return (await h.slack.waitFor('views.publish', before)).args.view as { blocks: unknown[] };
+    };
+    const { referrals } = await contactWithReferrals(['addiction_treatment']);
+    const view = await home();
+    const text = blocksText(view.blocks);
+    expect(text).toMatch(/You have \d+ open referrals? to check/);
+    expect(text).toContain(`"value":"${referrals[0]!.id}:1"`);
+    expect(text).not.toMatch(/addiction/i);
+    const notYet = (view.blocks as { elements?: Record<string, unknown>[] }[])
+      .flatMap((b) => b.elements ?? [])
+      .find((e) => e.action_id === 'referral_not_yet' && e.value === `${referrals[0]!.id}:1`)!;
+    const click = messageAction(h, 'U0CASE1', { channel: 'DU0CASE1', ts: '0', blocks: view.blocks }, notYet);
+    const before = h.slack.calls.length;
+    await h.interact({ ...click, container: { type: 'view', view_id: 'VHOME1' } });
+    const again = await h.slack.waitFor('views.publish', before);
+    expect(blocksText((again.args.view as { blocks: unknown[] }).blocks)).toContain(`"value":"${referrals[0]!.id}:2"`);
+    expect((await prisma().referral.findUniqueOrThrow({ where: { id: referrals[0]!.id } })).version).toBe(2);
   });
 
   it('logging a later contact for the client does not close its referral', async () => {

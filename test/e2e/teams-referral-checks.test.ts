@@ -43,6 +43,10 @@ async function contactWithReferrals(categories: string[]) {
     contact_date: '2026-11-17',
     contact_time: '08:00',
     notes: CANARY,
+    // The contact's follow-up assignee is the one responsible for its referrals.
+    follow_up_wanted: 'true',
+    follow_up_date: '2027-01-15',
+    follow_up_assignee: T.caseManager.aadObjectId,
   });
   const contact = await prisma().contact.findFirstOrThrow({
     orderBy: { createdAt: 'desc' },
@@ -202,6 +206,12 @@ describe('linkage checks on Teams', () => {
         select: { entityId: true, count: true, clientIds: true },
       }),
     ).toEqual({ entityId: actor.id, count: 1, clientIds: [open.clientId] });
+    // Mentioned in a channel, carelog lists nothing there.
+    const inChannel = h.teams.calls.length;
+    await h.send(h.teams.message(T.caseManager, 'referrals', { channel: '19:general@thread.tacv2' }));
+    const pointer = await h.teams.waitFor((c) => c.kind === 'sendActivity', inChannel);
+    expect(String(pointer.body.text)).toMatch(/only in your private chat/);
+    expect(pointer.raw).not.toMatch(/PIC-|Linkage/);
     // Its buttons answer as the check's do.
     const answered = await pressOnCard(h, T.caseManager, list, 'referral_unreachable');
     expect(textsOf(answered.value as Card).join(' ')).toContain('Recorded as couldn’t reach');
