@@ -76,13 +76,15 @@ describe('linkage checks on Teams', () => {
   let first: { referralId: string; checkId: string; activityId: string; card: Card; clientId: string };
 
   it('sends the check on the day as a 1:1 card, a Part 2 referral named only as confidential', async () => {
-    clock.set(new Date(CHECK_DAY.getTime() - 2_500));
+    clock.set(new Date(CHECK_DAY.getTime() - 600_000));
     const { client, referrals } = await contactWithReferrals(['addiction_treatment']);
     const r = referrals[0]!;
     expect(r.nextCheckAt!.toISOString()).toBe(CHECK_DAY.toISOString());
-    expect(await (await h.carelog.queue.getJob(checkJobId({ referralId: r.id, version: 1 })))!.getState()).toBe(
-      'delayed',
-    );
+    const job = (await h.carelog.queue.getJob(checkJobId({ referralId: r.id, version: 1 })))!;
+    expect(await job.getState()).toBe('delayed');
+    // 09:00 comes: the worker runs the job then.
+    clock.set(CHECK_DAY);
+    await job.promote();
     const { id, activityId, call, card } = await sentCheck(r.id);
     expect(call.conversationId).toBe(h.teams.personalConversationId(T.caseManager));
     const texts = textsOf(card).join(' | ');
