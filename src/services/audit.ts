@@ -29,6 +29,8 @@ export const AUDIT = {
    * told; clientIds: the client). Written with the record of the send, so once per message.
    */
   followUpNudge: 'followup.nudge',
+  /** A referral recorded, one per referral category chosen on a contact (entity: the referral). */
+  referralCreate: 'referral.create',
   /**
    * A linkage check sent to the person responsible for a referral (actor: carelog; entity: the
    * person told; clientIds: the client). Written with the record of the send, so once per message.

@@ -97,7 +97,7 @@ export async function submitContact(
   if (!checked.ok) return { ok: false, reason: 'invalid', errors: checked.errors };
   try {
     const logged = await logContact(
-      { db: deps.db, keyring: deps.keyring, directory: deps.directory },
+      { db: deps.db, keyring: deps.keyring, directory: deps.directory, now: deps.now },
       { program, author: member, idempotencyKey, input: checked.value },
     );
     if (logged.created) await afterContactLogged(deps, logged);
@@ -139,10 +139,8 @@ async function afterContactLogged(deps: CarelogDeps, logged: LoggedContact): Pro
     await markNudgesMet(deps, met.id, met.contactNumber);
   }
   if (logged.followUp?.pending) await scheduleReminder(deps, logged.followUp.id);
-  await scheduleReferralChecks(deps, await referralsOf(deps, logged.contactId));
-}
-
-async function referralsOf(deps: CarelogDeps, contactId: string): Promise<string[]> {
-  const rows = await deps.db.prisma.referral.findMany({ where: { contactId }, select: { id: true } });
-  return rows.map((r) => r.id);
+  await scheduleReferralChecks(
+    deps,
+    logged.referrals.filter((r) => r.nextCheckAt).map((r) => r.id),
+  );
 }

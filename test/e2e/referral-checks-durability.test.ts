@@ -8,7 +8,7 @@ import { reconcileReferralChecks } from '../../src/services/referral-checks.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { FOLLOWUP_YAML, logContact, NEW_CLIENT, settableClock, waitUntil } from '../support/followups.js';
 import { startPrivateRedis } from '../support/redis.js';
-import { checkPost, checkPosts, referralOn } from '../support/referrals.js';
+import { checkPost, checkPosts, referralOf } from '../support/referrals.js';
 
 // Tue 24 Nov 2026 09:00 in New York: the check day of a referral made a week before.
 const CHECK_DAY = new Date('2026-11-24T14:00:00Z');
@@ -36,7 +36,8 @@ describe('losing Redis', () => {
       follow_up_assignee: 'U0CASE1',
     });
     const contact = await h.carelog.deps.db.prisma.contact.findFirstOrThrow({ orderBy: { createdAt: 'desc' } });
-    const r = await referralOn(h.carelog.deps, contact.id, 'mental_health_treatment', case1.memberId);
+    const r = await referralOf(h.carelog.deps, contact.id, 'mental_health_treatment');
+    expect(r.assigneeId).toBe(case1.memberId);
     const id = checkJobId({ referralId: r.id, version: r.version });
     expect(await h.carelog.deps.referralChecks.queuedIds()).toContain(id);
 

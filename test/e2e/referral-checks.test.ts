@@ -17,7 +17,7 @@ import {
   settableClock,
   waitUntil,
 } from '../support/followups.js';
-import { checkPost, checkPosts, connectedSubmission, referralOn, runCheck } from '../support/referrals.js';
+import { checkPost, checkPosts, connectedSubmission, referralOf, runCheck } from '../support/referrals.js';
 import { reconcileReferralChecks, sendReferralChecks } from '../../src/services/referral-checks.js';
 
 const CANARY = 'CANARY-NOTE-7e1a Jane Roe, hears voices';
@@ -54,7 +54,8 @@ async function contactWithReferrals(categories: string[], assignee = 'U0CASE1') 
     include: { client: true },
   });
   const rows = [];
-  for (const c of categories) rows.push(await referralOn(h.carelog.deps, contact.id, c, member(assignee).memberId));
+  for (const c of categories) rows.push(await referralOf(h.carelog.deps, contact.id, c));
+  for (const r of rows) expect(r.assigneeId).toBe(member(assignee).memberId);
   return { contact, client: contact.client, referrals: rows };
 }
 
@@ -313,7 +314,7 @@ describe('linkage checks on Slack', () => {
       contact_time: '08:30',
     });
     const contact = await prisma().contact.findFirstOrThrow({ orderBy: { createdAt: 'desc' } });
-    const r = await referralOn(h.carelog.deps, contact.id, 'mental_health_treatment', member('U0CASE1').memberId);
+    const r = await referralOf(h.carelog.deps, contact.id, 'mental_health_treatment');
     const id = checkJobId({ referralId: r.id, version: 1 });
     const queued = await waitUntil(() => h.carelog.queue.getJob(id));
     // Due at the nudge hour a week after the contact: the job's delay is measured on carelog's clock.
@@ -393,7 +394,7 @@ describe('linkage checks on Slack', () => {
       contact_time: '08:30',
     });
     const contact = await prisma().contact.findFirstOrThrow({ orderBy: { createdAt: 'desc' } });
-    const r = await referralOn(h.carelog.deps, contact.id, 'other', member('U0CASE1').memberId);
+    const r = await referralOf(h.carelog.deps, contact.id, 'other');
     const gone = await prisma().member.create({
       data: { programId: 'wilmington', platform: 'slack', platformUserId: 'U0GONE1', roles: [], active: false },
     });
@@ -414,7 +415,7 @@ describe('linkage checks on Slack', () => {
       contact_time: '08:40',
     });
     const second = await prisma().contact.findFirstOrThrow({ orderBy: { createdAt: 'desc' } });
-    const r2 = await referralOn(h.carelog.deps, second.id, 'other', gone.id);
+    const r2 = await referralOf(h.carelog.deps, second.id, 'other');
     await prisma().referral.update({ where: { id: r2.id }, data: { assigneeId: gone.id } });
     await prisma().client.update({ where: { id: second.clientId }, data: { caseManagerId: null } });
     const load = async (u: string) =>

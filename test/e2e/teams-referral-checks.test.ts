@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkJobId } from '../../src/queue/referral-checks.js';
 import { settableClock, waitUntil } from '../support/followups.js';
 import { cardOf, elementsOf, textsOf, type ConnectorCall } from '../support/fake-teams.js';
-import { dialogInvoke, referralOn, runCheck } from '../support/referrals.js';
+import { dialogInvoke, referralOf, runCheck } from '../support/referrals.js';
 import {
   logTeamsContact,
   NEW_CLIENT_INPUTS,
@@ -54,7 +54,9 @@ async function contactWithReferrals(categories: string[]) {
   });
   const cm = await memberOf(T.caseManager);
   const rows = [];
-  for (const c of categories) rows.push(await referralOn(h.carelog.deps, contact.id, c, cm.id));
+  for (const c of categories) rows.push(await referralOf(h.carelog.deps, contact.id, c));
+  // The contact's follow-up assignee is the one asked.
+  for (const r of rows) expect(r.assigneeId).toBe(cm.id);
   return { client: contact.client, referrals: rows };
 }
 

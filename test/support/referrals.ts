@@ -1,38 +1,15 @@
-// Helpers for linkage-check tests: a referral on a logged contact (made by the contact's save, or
-// written here when the save does not make it), check DMs as the fake Slack saw them, and one check
-// job run as the worker runs it.
+// Helpers for linkage-check tests: the referral a logged contact made, check DMs as the fake Slack
+// saw them, a Teams dialog invoke, and one check job run as the worker runs it.
 import type { CarelogDeps } from '../../src/deps.js';
-import { followUpRules } from '../../src/domain/followups.js';
-import { firstCheckAt } from '../../src/domain/referrals.js';
 import type { RecordedCall } from '../../src/platforms/slack/simulator.js';
 import type { CheckJobData } from '../../src/queue/referral-checks.js';
-import { scheduleReferralChecks, sendReferralChecks, type CheckResult } from '../../src/services/referral-checks.js';
+import { sendReferralChecks, type CheckResult } from '../../src/services/referral-checks.js';
 import { TEAM, type Harness } from './harness.js';
 import type { FakeTeams, TeamsUser } from './fake-teams.js';
 
-/**
- * The referral of `category` on a contact: the one its save made, or one written now as the save
- * would (assignee, first check time), its check queued. Answers the row.
- */
-export async function referralOn(deps: CarelogDeps, contactId: string, category: string, assigneeId: string | null) {
-  const prisma = deps.db.prisma;
-  const existing = await prisma.referral.findUnique({ where: { contactId_category: { contactId, category } } });
-  if (existing) return existing;
-  const contact = await prisma.contact.findUniqueOrThrow({ where: { id: contactId } });
-  const program = deps.directory.program(contact.programId)!;
-  const row = await prisma.referral.create({
-    data: {
-      programId: contact.programId,
-      clientId: contact.clientId,
-      contactId,
-      category,
-      madeAt: contact.occurredAt,
-      assigneeId,
-      nextCheckAt: firstCheckAt(contact.occurredAt, deps.now(), program.referrals, followUpRules(program)),
-    },
-  });
-  await scheduleReferralChecks(deps, [row.id]);
-  return row;
+/** The referral of `category` that saving a contact recorded (and whose check it queued). */
+export async function referralOf(deps: CarelogDeps, contactId: string, category: string) {
+  return deps.db.prisma.referral.findUniqueOrThrow({ where: { contactId_category: { contactId, category } } });
 }
 
 /** chat.postMessage calls that carry a linkage check (metadata of type carelog_referral_check). */
