@@ -98,37 +98,42 @@ export async function loadReferralFacts(deps: CarelogDeps, id: string): Promise<
 }
 
 /**
- * Who is asked: the referral's assignee; if they are gone from the roster, the client's case
- * manager; else the program's case manager with the fewest pending follow-ups.
+ * Who may be asked, in order: the referral's assignee; if they are gone from the roster (or cannot
+ * be reached), the client's case manager; else the program's case managers, fewest pending
+ * follow-ups first.
  */
-async function recipientsFor(deps: CarelogDeps, facts: TReferralFacts[]): Promise<Map<string, MemberRef | undefined>> {
-  const out = new Map<string, MemberRef | undefined>();
+async function candidatesFor(deps: CarelogDeps, facts: TReferralFacts[]): Promise<Map<string, MemberRef[]>> {
+  const out = new Map<string, MemberRef[]>();
   const onRoster = (programId: string, id: string | null) => {
     const m = id ? deps.directory.memberById(id) : undefined;
-    return m && m.programId === programId ? m : undefined;
+    return m && m.programId === programId ? [m] : [];
   };
-  const leastBusy = new Map<string, MemberRef | undefined>();
+  const byLoad = new Map<string, MemberRef[]>();
   for (const f of facts) {
-    let to = onRoster(f.programId, f.assigneeId) ?? onRoster(f.programId, f.caseManagerId);
-    if (!to) {
-      if (!leastBusy.has(f.programId)) leastBusy.set(f.programId, await leastBusyCaseManager(deps, f.programId));
-      to = leastBusy.get(f.programId);
-    }
-    out.set(f.referralId, to);
+    if (!byLoad.has(f.programId)) byLoad.set(f.programId, await caseManagersByLoad(deps, f.programId));
+    const seen = new Set<string>();
+    out.set(
+      f.referralId,
+      [
+        ...onRoster(f.programId, f.assigneeId),
+        ...onRoster(f.programId, f.caseManagerId),
+        ...byLoad.get(f.programId)!,
+      ].filter((m) => !seen.has(m.memberId) && !!seen.add(m.memberId)),
+    );
   }
   return out;
 }
 
-async function leastBusyCaseManager(deps: CarelogDeps, programId: string): Promise<MemberRef | undefined> {
+async function caseManagersByLoad(deps: CarelogDeps, programId: string): Promise<MemberRef[]> {
   const managers = deps.directory.withRole(programId, 'case_manager');
-  if (managers.length <= 1) return managers[0];
+  if (managers.length <= 1) return managers;
   const rows = await deps.db.sql.query<{ assigneeId: string; n: number }>(
     `SELECT "assigneeId", count(*)::int AS n FROM "FollowUp"
      WHERE "programId" = $1 AND status = 'pending' AND "assigneeId" = ANY($2::uuid[]) GROUP BY "assigneeId"`,
     [programId, managers.map((m) => m.memberId)],
   );
   const load = new Map(rows.map((r) => [r.assigneeId, r.n]));
-  return [...managers].sort((a, b) => (load.get(a.memberId) ?? 0) - (load.get(b.memberId) ?? 0))[0];
+  return [...managers].sort((a, b) => (load.get(a.memberId) ?? 0) - (load.get(b.memberId) ?? 0));
 }
 
 /**
@@ -204,31 +209,52 @@ export async function sendReferralChecks(deps: CarelogDeps, given: CheckJobData[
     if (!f.nextCheckAt) results[i] = { stale: false, deliveries: ['already-sent'] };
     else live.push({ i, f });
   });
-  const to = await recipientsFor(
+  const candidates = await candidatesFor(
     deps,
     live.map((l) => l.f),
   );
-  const deliverable = live.filter((l) => to.get(l.f.referralId));
   for (const l of live) {
-    if (to.get(l.f.referralId)) continue;
+    if (candidates.get(l.f.referralId)!.length) continue;
     // Nobody on the roster to ask: the job fails as unrecoverable (jobs/referral-check.ts).
     results[l.i] = { stale: false, deliveries: [] };
     deps.logger.warn({ referralId: l.f.referralId }, 'no case manager to send a linkage check to');
   }
-  const answered = await deliverMany(
-    deps,
-    deliverable.map((l) => ({
-      referralId: l.f.referralId,
-      version: l.f.version,
-      to: to.get(l.f.referralId)!,
-      // This check counts: the message shows it among the checks so far.
-      message: buildReferralCheckMessage({ ...l.f, checks: l.f.checks + 1 }),
-    })),
-  );
-  deliverable.forEach((l, n) => {
-    const d = answered[n]!;
-    results[l.i] = d instanceof Error ? d : { stale: false, deliveries: [d] };
-  });
+  // The first candidate of each; whoever cannot be reached (left, blocked the bot) passes the check
+  // to the next, each recorded on its own claim, so a retried job repeats none of them.
+  let round = live.filter((l) => candidates.get(l.f.referralId)!.length);
+  const exhausted: TReferralFacts[] = [];
+  for (let n = 0; round.length; n++) {
+    const answered = await deliverMany(
+      deps,
+      round.map((l) => ({
+        referralId: l.f.referralId,
+        version: l.f.version,
+        to: candidates.get(l.f.referralId)![n]!,
+        // This check counts: the message shows it among the checks so far.
+        message: buildReferralCheckMessage({ ...l.f, checks: l.f.checks + 1 }),
+      })),
+    );
+    const next: typeof round = [];
+    round.forEach((l, k) => {
+      const d = answered[k]!;
+      const before = results[l.i];
+      const so = before && !(before instanceof Error) && !before.stale ? before.deliveries : [];
+      results[l.i] = d instanceof Error ? d : { stale: false, deliveries: [...so, d] };
+      if (d !== 'unreachable') return;
+      if (candidates.get(l.f.referralId)![n + 1]) next.push(l);
+      else exhausted.push(l.f);
+    });
+    round = next;
+  }
+  // Nobody at all could be reached: the check is behind the referral, which stays in the lists.
+  if (exhausted.length) {
+    await deps.db.sql.query(
+      `UPDATE "Referral" r SET "nextCheckAt" = NULL, "updatedAt" = (now() AT TIME ZONE 'UTC')
+       FROM unnest($1::uuid[], $2::int[]) AS u(id, v) WHERE r.id = u.id AND r.version = u.v`,
+      [exhausted.map((f) => f.referralId), exhausted.map((f) => f.version)],
+    );
+    for (const f of exhausted) deps.logger.warn({ referralId: f.referralId }, 'nobody reachable for a linkage check');
+  }
   return ids.map((id) => results[firstOf.get(id)!]!);
 }
 
@@ -316,22 +342,12 @@ async function recordSent(deps: CarelogDeps, sent: SentRecord[]): Promise<void> 
   );
 }
 
-/**
- * The person cannot get messages from carelog (left the workspace, blocked the bot): the check is
- * recorded as undeliverable and behind the referral, which stays open in the lists. Logged by id.
- */
+/** The person cannot get messages from carelog (left the workspace, blocked the bot): recorded so. */
 async function recordUnreachable(deps: CarelogDeps, rows: { id: string; code: string }[]): Promise<void> {
-  const done = await deps.db.sql.query<{ referralId: string }>(
-    `WITH marked AS (
-       UPDATE "ReferralCheck" k SET error = u.code FROM unnest($1::uuid[], $2::text[]) AS u(id, code)
-        WHERE k.id = u.id RETURNING k."referralId", k.version
-     )
-     UPDATE "Referral" r SET "nextCheckAt" = NULL, "updatedAt" = (now() AT TIME ZONE 'UTC')
-       FROM marked WHERE r.id = marked."referralId" AND r.version = marked.version
-     RETURNING r.id AS "referralId"`,
+  await deps.db.sql.query(
+    `UPDATE "ReferralCheck" k SET error = u.code FROM unnest($1::uuid[], $2::text[]) AS u(id, code) WHERE k.id = u.id`,
     [rows.map((u) => u.id), rows.map((u) => u.code)],
   );
-  for (const r of done) deps.logger.warn({ referralId: r.referralId }, 'linkage check undeliverable');
 }
 
 async function endLeases(deps: CarelogDeps, ids: string[]): Promise<void> {

@@ -445,6 +445,87 @@ describe('linkage checks on Slack', () => {
     }
   });
 
+  it('passes the check to the next case manager when the one responsible cannot be reached', async () => {
+    // Checks next week; their jobs are run here, as the worker would.
+    const make = async (time: string) => {
+      await logContact(h, 'U0CLIN1', {
+        ...NEW_CLIENT,
+        referrals: ['other'],
+        contact_date: '2026-11-24',
+        contact_time: time,
+        follow_up_wanted: true,
+        follow_up_date: '2027-01-15',
+        follow_up_assignee: 'U0CASE1',
+      });
+      const contact = await prisma().contact.findFirstOrThrow({ orderBy: { createdAt: 'desc' } });
+      return referralOf(h.carelog.deps, contact.id, 'other');
+    };
+    const unreachable = new Set(['U0CASE1']);
+    // Their account was deactivated: Slack refuses the DM (and opening one).
+    h.slack.respond('conversations.open', (call) =>
+      unreachable.has(String(call.args.users)) ? { body: { ok: false, error: 'user_not_found' } } : undefined,
+    );
+    h.slack.respond('chat.postMessage', (call) =>
+      unreachable.has(String(call.args.channel).slice(1))
+        ? { body: { ok: false, error: 'account_inactive' } }
+        : undefined,
+    );
+    try {
+      const r = await make('08:10');
+      const before = checkPosts(h).length;
+      expect(await runCheck(h.carelog.deps, { referralId: r.id, version: 1 })).toEqual({
+        stale: false,
+        deliveries: ['unreachable', 'sent'],
+      });
+      expect(
+        await prisma().referralCheck.findMany({
+          where: { referralId: r.id },
+          select: { recipient: true, error: true },
+        }),
+      ).toEqual(
+        expect.arrayContaining([
+          { recipient: 'U0CASE1', error: expect.stringMatching(/^(user_not_found|account_inactive)$/) },
+          { recipient: 'U0CASE2', error: null },
+        ]),
+      );
+      // The refused attempt, then the check that went through.
+      expect(
+        checkPosts(h)
+          .slice(before)
+          .map((c) => c.args.channel),
+      ).toEqual(['DU0CASE1', 'DU0CASE2']);
+      const sent = await prisma().referralCheck.findFirstOrThrow({
+        where: { referralId: r.id, sentAt: { not: null } },
+      });
+      expect(sent.channel).toBe('DU0CASE2');
+      // A retry tells nobody twice.
+      expect(await runCheck(h.carelog.deps, { referralId: r.id, version: 1 })).toEqual({
+        stale: false,
+        deliveries: ['already-sent'],
+      });
+
+      // Nobody reachable at all: the check is behind the referral (no job loops on it), which stays open.
+      unreachable.add('U0CASE2');
+      const r2 = await make('08:20');
+      expect((await runCheck(h.carelog.deps, { referralId: r2.id, version: 1 })).deliveries).toEqual([
+        'unreachable',
+        'unreachable',
+      ]);
+      expect(await prisma().referralCheck.count({ where: { referralId: r2.id, sentAt: { not: null } } })).toBe(0);
+      expect(await prisma().referral.findUniqueOrThrow({ where: { id: r2.id } })).toMatchObject({
+        status: 'made',
+        nextCheckAt: null,
+        checks: 0,
+      });
+      const result = await reconcileReferralChecks(h.carelog.deps);
+      expect((await h.carelog.deps.referralChecks.queuedIds()).filter((j) => j.includes(r2.id))).toEqual([]);
+      expect(result.removed).toBeGreaterThanOrEqual(1);
+    } finally {
+      h.slack.respond('conversations.open', () => undefined);
+      h.slack.respond('chat.postMessage', () => undefined);
+    }
+  });
+
   it('the Home tab lists open referrals with their answers, and an answer there publishes it again', async () => {
     const home = async () => {
       const before = h.slack.calls.length;
