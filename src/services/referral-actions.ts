@@ -117,8 +117,8 @@ export async function actOnReferral(
     return true;
   });
   if (!applied) {
-    const now2 = await loadReferralFacts(deps, f.referralId);
-    return now2 ? staleAnswer(deps, actor, now2) : { ok: false, error: STALE_CHECK };
+    const current = await loadReferralFacts(deps, f.referralId);
+    return current ? staleAnswer(deps, actor, current) : { ok: false, error: STALE_CHECK };
   }
   await unscheduleReferralCheck(deps, f.referralId, f.version);
   if (next.checkAgain) await scheduleReferralChecks(deps, [f.referralId]);
@@ -155,7 +155,7 @@ export async function connectedFormFor(
   const { ref, facts: f } = found;
   if (f.version !== ref.version || f.status !== 'made') {
     const stale = await staleAnswer(deps, actor, f);
-    return { ok: false, error: STALE_CHECK, ...(stale.ok ? {} : stale.message ? { message: stale.message } : {}) };
+    return { ok: false, error: STALE_CHECK, ...(stale.message ? { message: stale.message } : {}) };
   }
   const program = deps.directory.program(f.programId)!;
   await audit(deps.db.prisma, {

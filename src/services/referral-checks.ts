@@ -11,7 +11,6 @@
 // recipient and what follows a send differ, and the two stay small this way.
 import type { ProgramConfig } from '../config.js';
 import type { CarelogDeps } from '../deps.js';
-import { followUpRules } from '../domain/followups.js';
 import type { TReferralStatus } from '../domain/referrals.js';
 import { toLocal } from '../domain/time.js';
 import { checkJobId, type CheckJobData, type DesiredCheck } from '../queue/referral-checks.js';
@@ -510,5 +509,5 @@ export async function listOpenReferrals(
 
 /** Today in the program's time zone (the Connected form's default and latest date). */
 export function programToday(deps: CarelogDeps, program: ProgramConfig): string {
-  return toLocal(deps.now(), followUpRules(program).timezone).date;
+  return toLocal(deps.now(), program.timezone).date;
 }
