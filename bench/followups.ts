@@ -9,6 +9,10 @@
 // when nothing is missing. Goals: lateness p99 < 2 s at ~1,000 arrivals/s; < 1.5 KB per reminder.
 //
 // npm run bench -- followups [--count 100000] [--window 100] [--workers 1] [--concurrency 200]
+//
+// `npm run bench -- referrals` is the same run for linkage checks: N open referrals whose checks
+// come due evenly across the window (`nextCheckAt`), queued by the checks' reconciler, sent by
+// the same worker process as ReferralCheck rows, with the same goals.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -24,6 +28,7 @@ import { connectRedis } from '../src/queue/redis.js';
 import { createLogger } from '../src/logger.js';
 import { FakeSlackApi } from '../src/platforms/slack/simulator.js';
 import { reconcileReminders } from '../src/services/reconcile.js';
+import { reconcileReferralChecks } from '../src/services/referral-checks.js';
 import { createTestDatabase } from '../test/support/postgres.js';
 import { freePort, pct, processCpuSeconds } from './common.js';
 import { openDatabase } from '../src/db/client.js';
@@ -83,6 +88,9 @@ programs:
 `;
 
 export interface FollowUpsBenchResult {
+  /** What came due: follow-up nudges, or referrals' linkage checks. */
+  kind: 'nudges' | 'linkage checks';
+  /** Follow-ups (or referrals) due across the window. */
   followUps: number;
   windowSeconds: number;
   arrivalPerSecond: number;
@@ -137,6 +145,7 @@ export async function benchFollowUps(
   concurrency?: number,
   nodeFlags: string[] = [],
   workerCount = 1,
+  what: 'nudges' | 'checks' = 'nudges',
 ): Promise<FollowUpsBenchResult> {
   const benchStart = Date.now();
   const loadAverageAtStart = Number(os.loadavg()[0]!.toFixed(2));
@@ -153,8 +162,8 @@ export async function benchFollowUps(
   let postMessages = 0;
   slack.respond('chat.postMessage', (call) => {
     postMessages++;
-    const meta = call.args.metadata as { event_payload?: { nudge_id?: string } } | undefined;
-    const id = meta?.event_payload?.nudge_id;
+    const meta = call.args.metadata as { event_payload?: { nudge_id?: string; check_id?: string } } | undefined;
+    const id = meta?.event_payload?.nudge_id ?? meta?.event_payload?.check_id;
     if (id && !received.has(id)) received.set(id, Date.now());
     return undefined;
   });
@@ -227,21 +236,30 @@ export async function benchFollowUps(
     // 30 s, plus 0.3 ms a follow-up for the reconciler.
     const first = Date.now() + 30_000 + Math.ceil(count * 0.3);
     const t1 = performance.now();
+    // Follow-ups due, or referrals whose check is due, at the same instants.
+    const dueAt = `to_timestamp(($1::bigint + (c.number - 1)::bigint * $2::bigint / $3::bigint) / 1000.0) AT TIME ZONE 'UTC'`;
     await web.deps.db.sql.query(
-      `INSERT INTO "FollowUp" (id, "programId", "clientId", "originContactId", "dueAt", "assigneeId", "updatedAt")
-       SELECT gen_random_uuid(), 'bench', c."clientId", c.id,
-              to_timestamp(($1::bigint + (c.number - 1)::bigint * $2::bigint / $3::bigint) / 1000.0) AT TIME ZONE 'UTC', c."authorId", now()
-       FROM "Contact" c WHERE c."programId" = 'bench'`,
+      what === 'nudges'
+        ? `INSERT INTO "FollowUp" (id, "programId", "clientId", "originContactId", "dueAt", "assigneeId", "updatedAt")
+           SELECT gen_random_uuid(), 'bench', c."clientId", c.id, ${dueAt}, c."authorId", now()
+           FROM "Contact" c WHERE c."programId" = 'bench'`
+        : `INSERT INTO "Referral" (id, "programId", "clientId", "contactId", category, "madeAt", "nextCheckAt", "assigneeId", "updatedAt")
+           SELECT gen_random_uuid(), 'bench', c."clientId", c.id, 'mental_health_treatment', c."occurredAt", ${dueAt}, c."authorId", now()
+           FROM "Contact" c WHERE c."programId" = 'bench'`,
       [first, windowSeconds * 1000, count],
     );
     bulkLoadMs += performance.now() - t1;
+    const reconcile = () =>
+      what === 'nudges'
+        ? reconcileReminders(web.deps)
+        : reconcileReferralChecks(web.deps).then((r) => ({ ...r, pending: r.open }));
 
     const t2 = performance.now();
-    const rec = await reconcileReminders(web.deps);
+    const rec = await reconcile();
     const scheduleMs = performance.now() - t2;
     const memAfter = await usedMemory(probe);
     const t3 = performance.now();
-    const rec2 = await reconcileReminders(web.deps);
+    const rec2 = await reconcile();
     const reconcileAgainMs = performance.now() - t3;
 
     // The worker in its own process, exactly as `npm run worker` runs it (src/main.ts --worker),
@@ -299,9 +317,14 @@ export async function benchFollowUps(
     const pgCpu = postgresCpuSeconds() - pgCpuBefore;
 
     const rules = followUpRules(program);
+    // A check, once sent, clears its referral's nextCheckAt: its due time is the contact's slot.
     const rows = await web.deps.db.sql.query<{ id: string; due: string }>(
-      `SELECT n.id, (extract(epoch FROM f."dueAt") * 1000)::bigint::text AS due
-       FROM "Nudge" n JOIN "FollowUp" f ON f.id = n."followUpId" WHERE n.kind = 'due'`,
+      what === 'nudges'
+        ? `SELECT n.id, (extract(epoch FROM f."dueAt") * 1000)::bigint::text AS due
+           FROM "Nudge" n JOIN "FollowUp" f ON f.id = n."followUpId" WHERE n.kind = 'due'`
+        : `SELECT k.id, (extract(epoch FROM ${dueAt}) * 1000)::bigint::text AS due
+           FROM "ReferralCheck" k JOIN "Referral" r ON r.id = k."referralId" JOIN "Contact" c ON c.id = r."contactId"`,
+      what === 'nudges' ? [] : [first, windowSeconds * 1000, count],
     );
     const lateness: number[] = [];
     let firstFire = Infinity;
@@ -316,6 +339,7 @@ export async function benchFollowUps(
     const lastDelivery = Math.max(...received.values());
     const round = (x: number) => Math.round(x);
     return {
+      kind: what === 'nudges' ? 'nudges' : 'linkage checks',
       followUps: count,
       windowSeconds,
       arrivalPerSecond: round(count / windowSeconds),

@@ -35,6 +35,18 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
         .filter(Boolean),
       Number(flags.workers ?? 1),
     ),
+  // The same for linkage checks: N open referrals whose checks come due across the window.
+  referrals: () =>
+    benchFollowUps(
+      Number(flags.count ?? 100_000),
+      Number(flags.window ?? 100),
+      flags.concurrency ? Number(flags.concurrency) : undefined,
+      String(flags['worker-node-flags'] ?? '')
+        .split(' ')
+        .filter(Boolean),
+      Number(flags.workers ?? 1),
+      'checks',
+    ),
   // Sender, carelog and the fake Slack API share one Node process here: at concurrency 10 the
   // figure includes queueing behind the other two; concurrency 1 shows a request's own latency.
   ack: async () => ({ sequential: await benchAck(1000, 1), concurrent10: await benchAck(1000, 10) }),

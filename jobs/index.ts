@@ -5,5 +5,12 @@ import { followUpNudge } from './followup-nudge.js';
 import { notesRetentionJob } from './notes-retention.js';
 import { postDigestJob } from './post-digest.js';
 import { reconcileRemindersJob } from './reconcile-reminders.js';
+import { referralCheck } from './referral-check.js';
 
-export const JOBS: JobDefinition[] = [followUpNudge, reconcileRemindersJob, postDigestJob, notesRetentionJob];
+export const JOBS: JobDefinition[] = [
+  followUpNudge,
+  referralCheck,
+  reconcileRemindersJob,
+  postDigestJob,
+  notesRetentionJob,
+];

@@ -18,7 +18,9 @@ import type { FakeSlackApi } from './platforms/slack/simulator.js';
 import { connectRedis, type RedisHandle } from './queue/redis.js';
 import { createQueue, startWorkers, type WorkerHandle, type WorkerTiming } from './queue/workers.js';
 import { createReminderScheduler } from './queue/reminders.js';
+import { createCheckScheduler } from './queue/referral-checks.js';
 import { reconcileReminders } from './services/reconcile.js';
+import { reconcileReferralChecks } from './services/referral-checks.js';
 import { upsertDigestSchedules } from './queue/digests.js';
 import { createSlackMessenger } from './platforms/slack/messenger.js';
 import type { Queue } from 'bullmq';
@@ -194,6 +196,7 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
       keyring,
       directory,
       reminders: createReminderScheduler(queue, redis.connection),
+      referralChecks: createCheckScheduler(queue, redis.connection),
       messengers: {},
       metrics,
       now: opts.now ?? (() => new Date()),
@@ -253,6 +256,8 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
       });
       stops.push(() => workers.close());
       const rebuilt = await reconcileReminders(deps);
+      const checks = await reconcileReferralChecks(deps);
+      if (checks.added || checks.removed) logger.info(checks, 'linkage checks reconciled at start');
       // A worker answers /livez, /healthz and /metrics only when given a port of its own.
       const workerPort = config.env.CARELOG_WORKER_PORT;
       const port = workerPort === undefined ? 0 : await http.listen(workerPort, config.env.HOST);
@@ -330,6 +335,8 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
     // Redis may have lost every reminder (restart without persistence): rebuild them from Postgres.
     const rebuilt = await reconcileReminders(deps);
     if (rebuilt.added || rebuilt.removed) logger.info(rebuilt, 'reminders reconciled at start');
+    const checks = await reconcileReferralChecks(deps);
+    if (checks.added || checks.removed) logger.info(checks, 'linkage checks reconciled at start');
 
     const port = await http.listen(config.env.PORT, config.env.HOST);
     stops.push(() => http.close());

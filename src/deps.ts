@@ -7,6 +7,7 @@ import type { Metrics } from './metrics.js';
 import type { Keyring } from './services/crypto.js';
 import type { Directory, TPlatform } from './services/directory.js';
 import type { ReminderScheduler } from './queue/reminders.js';
+import type { CheckScheduler } from './queue/referral-checks.js';
 import type { Messenger } from './services/messenger.js';
 
 export interface CarelogDeps {
@@ -17,6 +18,8 @@ export interface CarelogDeps {
   directory: Directory;
   /** Reminder jobs in the queue (Redis is only the clock; Postgres the truth). */
   reminders: ReminderScheduler;
+  /** Linkage-check jobs in the queue, one per open referral (the same rule: Postgres the truth). */
+  referralChecks: CheckScheduler;
   /** How carelog sends direct messages on each platform it is connected to. */
   messengers: Partial<Record<TPlatform, Messenger>>;
   /** Prometheus counters (GET /metrics); labels carry no ids or text. */

@@ -1,4 +1,4 @@
-// `/carelog help` and `/carelog followups`, answered privately to the person who asked.
+// `/carelog help`, `/carelog followups` and `/carelog referrals`, answered privately to the person who asked.
 import type { CarelogDeps } from '../../src/deps.js';
 import type { SlackRoutes } from '../../src/platforms/slack/routes.js';
 import { slackActor } from '../../src/platforms/slack/actor.js';
@@ -7,6 +7,9 @@ import { followUpListIntro } from '../../src/views/followups.js';
 import { mayWorkFollowUps } from '../../src/services/followup-actions.js';
 import { listFollowUps } from '../../src/services/followups.js';
 import { HELP_TEXT } from '../../src/views/help.js';
+import { MAX_REFERRALS_LISTED, renderReferralList } from '../../src/platforms/slack/referral-blocks.js';
+import { listOpenReferrals } from '../../src/services/referral-checks.js';
+import { buildReferralCheckMessage, referralListIntro } from '../../src/views/referral-check.js';
 
 export const CARELOG_COMMAND = '/carelog';
 
@@ -25,6 +28,20 @@ export function register(routes: SlackRoutes, deps: CarelogDeps): void {
       const items = await listFollowUps(deps, member, MAX_LISTED);
       const intro = followUpListIntro(items);
       await ack({ response_type: 'ephemeral', text: intro, blocks: renderFollowUpList(items, intro) });
+      return;
+    }
+    if (sub === 'referrals') {
+      if (!mayWorkFollowUps(member)) {
+        await ack({
+          response_type: 'ephemeral',
+          text: 'Only members of your co-responder team can see referrals in carelog.',
+        });
+        return;
+      }
+      const items = await listOpenReferrals(deps, member, MAX_REFERRALS_LISTED);
+      const intro = referralListIntro(items.length);
+      const shown = items.slice(0, MAX_REFERRALS_LISTED).map((f) => buildReferralCheckMessage(f));
+      await ack({ response_type: 'ephemeral', text: intro, blocks: renderReferralList(shown, intro, items.length) });
       return;
     }
     await ack({ response_type: 'ephemeral', text: HELP_TEXT });

@@ -12,6 +12,7 @@ import * as contactOutcomeChosen from './contact-outcome-chosen.js';
 import * as contactSubmit from './contact-submit.js';
 import * as digestCommand from './digest-command.js';
 import * as nudgeActions from './nudge-actions.js';
+import * as referralActions from './referral-actions.js';
 
 const HANDLERS = [
   contactCommand,
@@ -20,6 +21,7 @@ const HANDLERS = [
   clientOptions,
   contactSubmit,
   nudgeActions,
+  referralActions,
   carelogCommand,
   appHome,
   digestCommand,

@@ -10,8 +10,10 @@ import * as digest from './digest.js';
 import * as followups from './followups.js';
 import * as help from './help.js';
 import * as nudgeActions from './nudge-actions.js';
+import * as referralActions from './referral-actions.js';
+import * as referrals from './referrals.js';
 
-const HANDLERS = [conversations, contact, nudgeActions, followups, digest, help];
+const HANDLERS = [conversations, contact, nudgeActions, referralActions, followups, referrals, digest, help];
 
 export function registerTeamsHandlers(app: App, deps: CarelogDeps): void {
   for (const h of HANDLERS) h.register(app, deps);

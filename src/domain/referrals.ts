@@ -3,7 +3,7 @@
 // the responsible case manager, at the program's nudge hour within its hours, whether the person
 // got there. All times are local to the program, through followups.ts' nudge rules.
 import { nextOpening, nudgeTime, type FollowUpRules } from './followups.js';
-import { addDays, toLocal } from './time.js';
+import { addDays, isIsoDate, toLocal } from './time.js';
 
 export const REFERRAL_STATUSES = ['made', 'connected', 'declined', 'unreachable', 'unknown'] as const;
 export type TReferralStatus = (typeof REFERRAL_STATUSES)[number];
@@ -64,4 +64,17 @@ export function afterAnswer(
         ? { status: 'unknown', checkAgain: false }
         : { status: 'made', checkAgain: true };
   }
+}
+
+/**
+ * Why a date given for "Connected" cannot be right, or null: it must be a date (YYYY-MM-DD), not
+ * after today and not before the day the referral was made, both local to the program.
+ */
+export function connectedOnError(date: string, madeAt: Date, now: Date, timezone: string): string | null {
+  if (!isIsoDate(date)) return 'Choose the date they connected.';
+  const today = toLocal(now, timezone).date;
+  const made = toLocal(madeAt, timezone).date;
+  if (date > today) return 'That date is in the future: choose the day they connected, today at the latest.';
+  if (date < made) return `That is before the referral was made (${made}).`;
+  return null;
 }

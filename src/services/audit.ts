@@ -47,6 +47,20 @@ export const AUDIT = {
    * referral; `details`: who ran the command).
    */
   referralImport: 'referral.import',
+  /**
+   * A linkage check sent to the person responsible for a referral (actor: carelog; entity: the
+   * person told; clientIds: the client). Written with the record of the send, so once per message.
+   */
+  referralCheck: 'referral.check',
+  /** A referral's Connected form opened, which names its category (entity: the referral). */
+  referralRead: 'referral.read',
+  /** Answers to a linkage check, from its message, a list or the Home tab (entity: the referral). */
+  referralConnected: 'referral.connected',
+  referralNotYet: 'referral.not_yet',
+  referralDeclined: 'referral.declined',
+  referralUnreachable: 'referral.unreachable',
+  /** A person's open referrals listed (entity: the person; count: how many shown; clientIds: whose). */
+  referralList: 'referral.list',
   /** Notes re-encrypted under the current key (entity: the program; `count`: how many). */
   notesRekey: 'notes.rekey',
   /** Notes cleared by the program's retention setting (entity: the program; `count`: how many). */

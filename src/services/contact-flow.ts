@@ -12,6 +12,7 @@ import { ContactFieldError, logContact, type LoggedContact } from './contacts.js
 import type { MemberRef } from './directory.js';
 import { scheduleReminder, unscheduleReminders } from './followups.js';
 import { markNudgesMet } from './nudges.js';
+import { scheduleReferralChecks } from './referral-checks.js';
 
 export interface Actor {
   program: ProgramConfig;
@@ -128,11 +129,18 @@ export async function auditConfirmationShownAgain(
   });
 }
 
-/** Reminders follow the rows: queue the new follow-up's, drop and update the met ones'. */
+/**
+ * Reminders follow the rows: queue the new follow-up's, drop and update the met ones'; and queue
+ * the linkage checks of the referrals the contact made. A later contact closes no referral.
+ */
 async function afterContactLogged(deps: CarelogDeps, logged: LoggedContact): Promise<void> {
   for (const met of logged.followUpsMet) {
     await unscheduleReminders(deps, met.id, met.version);
     await markNudgesMet(deps, met.id, met.contactNumber);
   }
   if (logged.followUp?.pending) await scheduleReminder(deps, logged.followUp.id);
+  await scheduleReferralChecks(
+    deps,
+    logged.referrals.filter((r) => r.nextCheckAt).map((r) => r.id),
+  );
 }

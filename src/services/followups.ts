@@ -56,7 +56,7 @@ export function nextReminder(f: FollowUpRow, sentStages: Set<TStage>, program: P
  */
 export const QUEUE_WAIT_MS = 1_000;
 
-function withinQueueWait<T>(p: Promise<T>): Promise<T> {
+export function withinQueueWait<T>(p: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<never>((_, reject) => {
     timer = setTimeout(

@@ -3,6 +3,7 @@
 // never writes a platform's syntax itself.
 import type { DigestView } from '../views/digest.js';
 import type { NudgeMessage } from '../views/nudge.js';
+import type { ReferralCheckMessage } from '../views/referral-check.js';
 import type { MemberRef, TPlatform } from './directory.js';
 
 /** A person as their chat platform knows them: whom a message names. */
@@ -29,6 +30,12 @@ export interface Messenger {
   findNudge(recipient: string, nudgeId: string): Promise<SentMessage | null>;
   /** Replaces a sent nudge in place (after an action, or when a contact met the follow-up). */
   updateNudge(sent: SentMessage, message: NudgeMessage): Promise<void>;
+  /** Sends a linkage check by direct message; `checkId` (the ReferralCheck row) is attached to find it again. */
+  sendReferralCheck(recipient: string, message: ReferralCheckMessage, checkId: string): Promise<SentMessage>;
+  /** Finds a linkage check sent for `checkId` (the crash window between send and record). */
+  findReferralCheck(recipient: string, checkId: string): Promise<SentMessage | null>;
+  /** Replaces a sent linkage check in place (after an answer). */
+  updateReferralCheck(sent: SentMessage, message: ReferralCheckMessage, checkId: string): Promise<void>;
   /** A plain direct message (escalations to supervisors). */
   sendText(recipient: string, text: string, nudgeId: string): Promise<SentMessage>;
   /** Posts a digest to a team channel, with its chart; `runId` is attached to find it again. */

@@ -4,9 +4,10 @@ export const HELP_TEXT = [
   '',
   '• `/contact` — log a contact right after a call. `/contact PIC-0042` opens it with that client chosen.',
   '• `/carelog followups` — your pending and overdue follow-ups, with buttons to log, snooze, mark done or reassign.',
+  '• `/carelog referrals` — your open referrals, to record whether each client connected.',
   '• `/carelog help` — this message.',
   '',
-  'Follow-up reminders arrive here as direct messages on the day they are due (within program hours). Acting on one updates it in place.',
+  'Follow-up reminders and linkage checks (did a referred client connect?) arrive here as direct messages on the day they are due (within program hours). Acting on one updates it in place.',
   'carelog never posts names, notes or diagnoses. Notes are encrypted, and every look at client data is recorded.',
 ].join('\n');
 
@@ -17,8 +18,9 @@ export const TEAMS_HELP_TEXT = [
   '- **contact**: log a contact right after a call. **contact PIC-0042** opens it with that client chosen.',
   '- **followups**: your pending and overdue follow-ups, with buttons to log, snooze, mark done or reassign.',
   '- **digest week** or **digest quarter** (leadership and admins): a private preview; add **post** to post a missed period to the team channel.',
+  '- **referrals**: your open referrals, to record whether each client connected.',
   '- **help**: this message.',
   '',
-  'Follow-up reminders arrive in this chat on the day they are due (within program hours). Acting on one updates it in place.',
+  'Follow-up reminders and linkage checks (did a referred client connect?) arrive in this chat on the day they are due (within program hours). Acting on one updates it in place.',
   'carelog never posts names, notes or diagnoses. Notes are encrypted, and every look at client data is recorded.',
 ].join('\n');

@@ -7,6 +7,7 @@ import { APP_PACKAGE_FILES, buildAppPackage, fillManifest } from '../../src/plat
 import { CONTACT_MESSAGE } from '../../handlers/teams/contact.js';
 import { DIGEST_MESSAGE } from '../../handlers/teams/digest.js';
 import { FOLLOWUPS_MESSAGE } from '../../handlers/teams/followups.js';
+import { REFERRALS_MESSAGE } from '../../handlers/teams/referrals.js';
 import { decodePng, readChunks } from '../support/png.js';
 
 const read = (file: string) => readFileSync(path.join('appPackage', file));
@@ -86,9 +87,10 @@ describe('appPackage/manifest.json', () => {
     expect(bot.botId).toBe(VALUES.BOT_ID);
     expect(bot.scopes).toEqual(expect.arrayContaining(['personal', 'team']));
     const commands = bot.commandLists.flatMap((l) => l.commands.map((c) => c.title));
-    expect(commands).toEqual(['contact', 'followups', 'digest', 'help']);
+    expect(commands).toEqual(['contact', 'followups', 'referrals', 'digest', 'help']);
     expect(CONTACT_MESSAGE.test('contact')).toBe(true);
     expect(FOLLOWUPS_MESSAGE.test('followups')).toBe(true);
+    expect(REFERRALS_MESSAGE.test('referrals')).toBe(true);
     expect(DIGEST_MESSAGE.test('digest')).toBe(true);
   });
 

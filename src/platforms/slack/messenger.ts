@@ -6,9 +6,11 @@ import type { DigestView } from '../../views/digest.js';
 import type { NudgeMessage } from '../../views/nudge.js';
 import { renderDigestBlocks } from './digest-blocks.js';
 import { renderNudgeBlocks } from './nudge-blocks.js';
+import { renderReferralBlocks } from './referral-blocks.js';
 
 export const NUDGE_EVENT_TYPE = 'carelog_nudge';
 export const DIGEST_EVENT_TYPE = 'carelog_digest';
+export const REFERRAL_CHECK_EVENT_TYPE = 'carelog_referral_check';
 export const CHART_FILENAME = 'new-clients-by-quarter.png';
 
 /** How a Slack message names a person on Slack (<@U…>, which notifies them); null for anyone else. */
@@ -88,7 +90,12 @@ export function createSlackMessenger(client: WebClient): Messenger {
     dmChannels.set(user, id);
     return id;
   };
-  const post = (recipient: string, body: { text: string; blocks?: unknown[] }, nudgeId: string) =>
+  const post = (
+    recipient: string,
+    body: { text: string; blocks?: unknown[] },
+    nudgeId: string,
+    metadata = { event_type: NUDGE_EVENT_TYPE, event_payload: { nudge_id: nudgeId } as Record<string, string> },
+  ) =>
     unreachableAware(async (): Promise<SentMessage> => {
       const channel = dmChannels.get(recipient) ?? (await openDm(recipient));
       try {
@@ -96,7 +103,7 @@ export function createSlackMessenger(client: WebClient): Messenger {
           channel,
           text: body.text,
           ...(body.blocks ? { blocks: body.blocks as never } : {}),
-          metadata: { event_type: NUDGE_EVENT_TYPE, event_payload: { nudge_id: nudgeId } },
+          metadata,
         });
         return { channel: res.channel ?? channel, ts: res.ts! };
       } catch (err) {
@@ -113,6 +120,25 @@ export function createSlackMessenger(client: WebClient): Messenger {
       return unreachableAware(async () => {
         const channel = await openDm(recipient);
         return findInHistory(client, channel, (payload) => payload?.nudge_id === nudgeId);
+      });
+    },
+    sendReferralCheck: (recipient, message, checkId) =>
+      post(recipient, { text: message.text, blocks: renderReferralBlocks(message) }, checkId, {
+        event_type: REFERRAL_CHECK_EVENT_TYPE,
+        event_payload: { check_id: checkId },
+      }),
+    async findReferralCheck(recipient, checkId) {
+      return unreachableAware(async () => {
+        const channel = await openDm(recipient);
+        return findInHistory(client, channel, (payload) => payload?.check_id === checkId);
+      });
+    },
+    async updateReferralCheck(sent, message) {
+      await client.chat.update({
+        channel: sent.channel,
+        ts: sent.ts,
+        text: message.text,
+        blocks: renderReferralBlocks(message),
       });
     },
     async postDigest(channel, view: DigestView, chartPng, runId) {

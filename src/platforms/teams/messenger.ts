@@ -16,6 +16,7 @@ import { cardMessage, textMessage } from './cards.js';
 import { connectorCall } from './connector.js';
 import { digestCardWithinLimit } from './digest-card.js';
 import { renderNudgeCard } from './nudge-card.js';
+import { renderReferralCard } from './referral-card.js';
 
 /** What the Connector says when the person cannot get the message (removed or blocked the bot, left). */
 const UNREACHABLE = [403, 404];
@@ -74,8 +75,22 @@ export function createTeamsMessenger({ db, connector, botId }: TeamsMessengerOpt
       const conversationId = await conversationFor(recipient);
       return post(conversationId, textMessage(text), UNREACHABLE);
     },
+    async sendReferralCheck(recipient, message, checkId) {
+      const conversationId = await conversationFor(recipient);
+      return post(conversationId, cardMessage(renderReferralCard(message, checkId), message.text), UNREACHABLE);
+    },
+    async updateReferralCheck(sent, message, checkId) {
+      await connectorCall('an update', () =>
+        connector.conversations.updateActivity(
+          sent.channel,
+          sent.ts,
+          cardMessage(renderReferralCard(message, checkId), message.text),
+        ),
+      );
+    },
     // No history read for bots on Teams: see the top of this file.
     findNudge: () => Promise.resolve(null),
+    findReferralCheck: () => Promise.resolve(null),
     findDigest: () => Promise.resolve(null),
     async updateNudge(sent, message: NudgeMessage) {
       await connectorCall('an update', () =>

@@ -1,0 +1,32 @@
+// "referrals" in the bot chat: the person's open referrals, each with its linkage-check answers.
+import type { App } from '@microsoft/teams.apps';
+import type { CarelogDeps } from '../../src/deps.js';
+import { commandPattern, teamsActor } from '../../src/platforms/teams/actor.js';
+import { cardMessage, textMessage } from '../../src/platforms/teams/cards.js';
+import { MAX_REFERRALS_LISTED, renderReferralListCard } from '../../src/platforms/teams/referral-card.js';
+import { mayWorkReferrals } from '../../src/services/referral-actions.js';
+import { listOpenReferrals } from '../../src/services/referral-checks.js';
+import { buildReferralCheckMessage, referralListIntro } from '../../src/views/referral-check.js';
+import { PRIVATE_CHAT_ONLY } from './contact.js';
+
+export const REFERRALS_MESSAGE = commandPattern('referrals?');
+
+export function register(app: App, deps: CarelogDeps): void {
+  app.message(REFERRALS_MESSAGE, async (ctx) => {
+    const { member, personal } = teamsActor(deps, ctx.activity);
+    if (!mayWorkReferrals(member)) {
+      await ctx.send(textMessage('Only members of your co-responder team can see referrals in carelog.'));
+      return;
+    }
+    if (!personal) {
+      await ctx.send(textMessage(PRIVATE_CHAT_ONLY));
+      return;
+    }
+    const items = await listOpenReferrals(deps, member, MAX_REFERRALS_LISTED);
+    const intro = referralListIntro(items.length);
+    const shown = items.slice(0, MAX_REFERRALS_LISTED).map((f) => buildReferralCheckMessage(f));
+    await ctx.send(
+      items.length ? cardMessage(renderReferralListCard(shown, intro, items.length), intro) : textMessage(intro),
+    );
+  });
+}
