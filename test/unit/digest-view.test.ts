@@ -55,6 +55,13 @@ function q3(over: Partial<DigestFigures> = {}): DigestFigures {
     repeatContactClients: 10,
     followUpsCompleted: 40,
     followUpsOverdue: 3,
+    referralLinkage: { total: { made: 0, connected: 0, declined: 0, unreachable: 0, unknown: 0, pending: 0 } },
+    referralsConnectedInPeriod: 0,
+    medianDaysToConnection: null,
+    onScene: zeros(program.categories.onScene),
+    transportDestinations: zeros(program.categories.transportDestinations),
+    minutesOnScene: { contactsWithTime: 0, median: null, p90: null },
+    followUpTimeliness: { requested: 0, metWithin48h: 0, metWithin7d: 0, attempts: 0, unreachable: 0 },
     ...over,
   };
 }
