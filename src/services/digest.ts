@@ -77,7 +77,6 @@ export async function computeDigest(
     completed,
     overdue,
     linkage,
-    connections,
     timeliness,
     newByRace,
     newByVeteran,
@@ -91,8 +90,7 @@ export async function computeDigest(
                count(*) FILTER (WHERE "occurredAt" >= ${start} AND (prev1 IS NULL OR prev1 < ${start})) AS served,
                count(DISTINCT "clientId") FILTER (WHERE "occurredAt" >= ${start} AND prev2 >= "occurredAt" - '30 days'::interval) AS repeat,
                count("minutesOnScene") FILTER (WHERE "occurredAt" >= ${start}) AS "withTime",
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY "minutesOnScene") FILTER (WHERE "occurredAt" >= ${start}) AS "medianMinutes",
-               percentile_cont(0.9) WITHIN GROUP (ORDER BY "minutesOnScene") FILTER (WHERE "occurredAt" >= ${start}) AS "p90Minutes"
+               percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY "minutesOnScene") FILTER (WHERE "occurredAt" >= ${start}) AS minutes
         FROM (SELECT "clientId", "occurredAt", "minutesOnScene",
                      lag("occurredAt", 1) OVER w AS prev1, lag("occurredAt", 2) OVER w AS prev2
               FROM "Contact"
@@ -127,37 +125,42 @@ export async function computeDigest(
     prisma.$queryRaw<Row[]>`SELECT count(*) AS count FROM "FollowUp" f JOIN "Contact" c ON c."id" = f."originContactId"
         WHERE f."programId" = ${pid} AND f."dueAt" < ${overdueCutoff(end, followUpRules(program))} AND c."occurredAt" < ${end}
           AND (f."status" = 'pending' OR (f."status" = 'done' AND f."completedAt" >= ${end}))`,
-    // Referrals made in the period, by category, each by its status at the period's end.
-    prisma.$queryRaw<Row[]>`SELECT "category" AS key, count(*) AS made,
-               count(*) FILTER (WHERE s = 'connected') AS connected,
-               count(*) FILTER (WHERE s = 'declined') AS declined,
-               count(*) FILTER (WHERE s = 'unreachable') AS unreachable,
-               count(*) FILTER (WHERE s = 'unknown') AS unknown
-        FROM (SELECT "category",
+    // Referrals made in the period, by category, each by its status at the period's end; and, in
+    // the same pass (one bitmap scan of two indexes), the connections dated in the period, whenever
+    // made, with their days from the referral's local date (key null: those are not by category).
+    prisma.$queryRaw<Row[]>`SELECT CASE WHEN GROUPING(r.key) = 0 THEN r.key END AS key,
+               count(*) FILTER (WHERE r.made) AS made,
+               count(*) FILTER (WHERE r.made AND r.s = 'connected') AS connected,
+               count(*) FILTER (WHERE r.made AND r.s = 'declined') AS declined,
+               count(*) FILTER (WHERE r.made AND r.s = 'unreachable') AS unreachable,
+               count(*) FILTER (WHERE r.made AND r.s = 'unknown') AS unknown,
+               count(*) FILTER (WHERE r.connected) AS "connectedInPeriod",
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY r.days) FILTER (WHERE r.connected) AS "medianDays"
+        FROM (SELECT "category" AS key,
+                     "madeAt" >= ${start} AND "madeAt" < ${end} AS made,
+                     "status" = 'connected' AND "connectedOn" >= ${period.startDate}::date AND "connectedOn" < ${period.endDate}::date AS connected,
                      CASE WHEN "status" = 'connected'
                                AND coalesce("connectedOn" < ${period.endDate}::date, "closedAt" < ${end}, true) THEN 'connected'
                           WHEN "status" IN ('declined', 'unreachable', 'unknown')
                                AND coalesce("closedAt" < ${end}, true) THEN "status"::text
-                     END AS s
+                     END AS s,
+                     CASE WHEN "status" = 'connected'
+                          THEN "connectedOn" - (("madeAt" AT TIME ZONE 'UTC') AT TIME ZONE ${program.timezone})::date END AS days
               FROM "Referral"
-              WHERE "programId" = ${pid} AND "madeAt" >= ${start} AND "madeAt" < ${end}) r
-        GROUP BY "category"`,
-    // Connections dated in the period, whenever made, and their days from the referral's local date.
-    prisma.$queryRaw<Row[]>`SELECT count(*) AS count,
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY "connectedOn" - (("madeAt" AT TIME ZONE 'UTC') AT TIME ZONE ${program.timezone})::date) AS median
-        FROM "Referral"
-        WHERE "programId" = ${pid} AND "status" = 'connected'
-          AND "connectedOn" >= ${period.startDate}::date AND "connectedOn" < ${period.endDate}::date`,
+              WHERE "programId" = ${pid}
+                AND (("madeAt" >= ${start} AND "madeAt" < ${end})
+                     OR ("status" = 'connected' AND "connectedOn" >= ${period.startDate}::date AND "connectedOn" < ${period.endDate}::date))) r
+        GROUP BY GROUPING SETS ((r.key), ())`,
     // Follow-ups asked for on the period's contacts; met when the contact that met them came at
-    // most 48 hours / 7 days after the one that asked.
+    // most 48 hours / 7 days after the one that asked (completedAt is that contact's time when a
+    // contact met it: src/services/contact-rules.ts).
     prisma.$queryRaw<Row[]>`SELECT count(*) AS requested,
-               count(*) FILTER (WHERE m."occurredAt" <= c."occurredAt" + '48 hours'::interval) AS "metWithin48h",
-               count(*) FILTER (WHERE m."occurredAt" <= c."occurredAt" + '7 days'::interval) AS "metWithin7d",
+               count(*) FILTER (WHERE f."metByContactId" IS NOT NULL AND f."completedAt" <= c."occurredAt" + '48 hours'::interval) AS "metWithin48h",
+               count(*) FILTER (WHERE f."metByContactId" IS NOT NULL AND f."completedAt" <= c."occurredAt" + '7 days'::interval) AS "metWithin7d",
                coalesce(sum(f."attempts"), 0) AS attempts,
                count(*) FILTER (WHERE f."status" = 'unreachable') AS unreachable
         FROM "Contact" c
         JOIN "FollowUp" f ON f."originContactId" = c."id"
-        LEFT JOIN "Contact" m ON m."id" = f."metByContactId"
         WHERE c."programId" = ${pid} AND c."occurredAt" >= ${start} AND c."occurredAt" < ${end}`,
     demographics.raceEthnicity
       ? prisma.$queryRaw<Row[]>`SELECT k AS key, count(*) AS count
@@ -172,6 +175,7 @@ export async function computeDigest(
       : null,
   ]);
 
+  const connections = linkage.find((r) => r.key === null);
   const bucketCounts = new Map(buckets.map((r) => [n(r.i), n(r.count)]));
   /** Clients first seen in [from, to), both among the bounds; from null: from the beginning. */
   const firstSeen = (from: Date | null, to: Date) => {
@@ -217,15 +221,18 @@ export async function computeDigest(
     repeatContactClients: n(contactTotals[0]?.repeat),
     followUpsCompleted: n(completed[0]?.count),
     followUpsOverdue: n(overdue[0]?.count),
-    referralLinkage: linkageOf(keys(program.categories.referrals), linkage),
-    referralsConnectedInPeriod: n(connections[0]?.count),
-    medianDaysToConnection: decimal(connections[0]?.median),
+    referralLinkage: linkageOf(
+      keys(program.categories.referrals),
+      linkage.filter((r) => r.key !== null),
+    ),
+    referralsConnectedInPeriod: n(connections?.connectedInPeriod),
+    medianDaysToConnection: decimal(connections?.medianDays),
     onScene: tally(keys(program.categories.onScene), category(61)),
     transportDestinations: tally(keys(program.categories.transportDestinations), category(62)),
     minutesOnScene: {
       contactsWithTime: n(contactTotals[0]?.withTime),
-      median: decimal(contactTotals[0]?.medianMinutes),
-      p90: decimal(contactTotals[0]?.p90Minutes),
+      median: decimal((contactTotals[0]?.minutes as (number | null)[] | null)?.[0]),
+      p90: decimal((contactTotals[0]?.minutes as (number | null)[] | null)?.[1]),
     },
     followUpTimeliness: {
       requested: n(timeliness[0]?.requested),
@@ -245,6 +252,8 @@ function linkageOf(categories: string[], rows: Row[]): Record<string, ReferralLi
   const out: Record<string, ReferralLinkage> = Object.fromEntries(categories.map((k) => [k, zero()]));
   const total = zero();
   for (const r of rows) {
+    // A category with connections in the period but no referrals made in it has nothing to add.
+    if (n(r.made) === 0) continue;
     const row = (out[String(r.key)] ??= zero());
     for (const s of ['made', 'connected', 'declined', 'unreachable', 'unknown'] as const) {
       row[s] += n(r[s]);

@@ -120,6 +120,8 @@ async function followUp(
   origin: { id: string },
   state: { metBy?: Date; status?: 'pending' | 'done' | 'unreachable'; attempts?: number; completedAt?: Date } = {},
 ) {
+  // The write paths ask for a follow-up on a contact with "follow-up wanted" ticked, and only then.
+  await prisma.contact.update({ where: { id: origin.id }, data: { followUpWanted: true } });
   const met = state.metBy ? await contact(clientId, state.metBy) : null;
   await prisma.followUp.create({
     data: {

@@ -8,6 +8,8 @@ import { renderDigestBlocks } from '../../src/platforms/slack/digest-blocks.js';
 import type { DigestFigures } from '../../src/domain/digest.js';
 import { buildDigestView, HIDDEN_CELL, suppress, type DigestView } from '../../src/views/digest.js';
 import { checkMessage } from '../support/block-kit-limits.js';
+import { byteSize, MAX_MESSAGE_BYTES } from '../../src/platforms/teams/cards.js';
+import { digestCardWithinLimit } from '../../src/platforms/teams/digest-card.js';
 
 const [program] = parseProgramFile(
   `programs:
@@ -473,5 +475,16 @@ describe('linkage, timeliness and on-scene figures in the digest', () => {
       buildDigestView(program, weekly, undefined, attention),
     ])
       expect(checkMessage(renderDigestBlocks(v), `${v.title}: ${v.summary}`)).toEqual([]);
+  });
+
+  it('draws the new tables on the Teams card as fact sets, keeping a chart inline under Teams’ size limit', () => {
+    const v = buildDigestView(program, withOutcomes(), 11);
+    const { card, chartDropped } = digestCardWithinLimit(v, Buffer.alloc(4_000, 1));
+    expect(chartDropped).toBe(false);
+    expect(byteSize(card)).toBeLessThan(MAX_MESSAGE_BYTES);
+    const json = JSON.stringify(card);
+    expect(json).toContain('"title":"Referrals made this quarter: connected / made","value":"25 / 59"');
+    expect(json).toContain('Would likely have gone to the ED without us (clinician’s judgement)');
+    expect(json).toContain('"text":"Follow-ups asked for this quarter"');
   });
 });
