@@ -165,7 +165,8 @@ async function importCommand(config: Config, args: string[]): Promise<number> {
       `imported ${s.contactsCreated} contact(s) and ${s.clientsCreated} new client(s) into ${program.id}` +
         `${s.contactsAlreadyImported ? `; ${s.contactsAlreadyImported} row(s) were already there` : ''}` +
         `${s.duplicateRows ? `; ${s.duplicateRows} repeated row(s) skipped` : ''}` +
-        `${s.followUpsCreated ? `; ${s.followUpsCreated} follow-up(s), reminders queued by the server's next reconcile` : ''}\n`,
+        `${s.followUpsCreated ? `; ${s.followUpsCreated} follow-up(s), reminders queued by the server's next reconcile` : ''}` +
+        `${s.referralsCreated ? `; ${s.referralsCreated} referral(s), ${s.referralChecksScheduled} to be checked on` : ''}\n`,
     );
   }
   return 0;

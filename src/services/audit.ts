@@ -29,6 +29,8 @@ export const AUDIT = {
    * told; clientIds: the client). Written with the record of the send, so once per message.
    */
   followUpNudge: 'followup.nudge',
+  /** A referral recorded, one per referral category chosen on a contact (entity: the referral). */
+  referralCreate: 'referral.create',
   /** Notes re-encrypted under the current key (entity: the program; `count`: how many). */
   notesRekey: 'notes.rekey',
   /** Notes cleared by the program's retention setting (entity: the program; `count`: how many). */
@@ -40,7 +42,7 @@ export interface AuditEntry {
   programId: string;
   actorId: string | null;
   action: TAuditAction;
-  entityType: 'client' | 'contact' | 'followup' | 'program' | 'member';
+  entityType: 'client' | 'contact' | 'followup' | 'referral' | 'program' | 'member';
   entityId: string;
   /** Rows a bulk action covered, or how many things a list showed. */
   count?: number;

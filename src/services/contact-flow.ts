@@ -96,7 +96,7 @@ export async function submitContact(
   if (!checked.ok) return { ok: false, reason: 'invalid', errors: checked.errors };
   try {
     const logged = await logContact(
-      { db: deps.db, keyring: deps.keyring, directory: deps.directory },
+      { db: deps.db, keyring: deps.keyring, directory: deps.directory, now: deps.now },
       { program, author: member, idempotencyKey, input: checked.value },
     );
     if (logged.created) await afterContactLogged(deps, logged);

@@ -3,6 +3,8 @@
 // and double submits return the first result instead of writing a second contact.
 import type { ProgramConfig } from '../config.js';
 import { clientCodeSql, type ContactInput } from '../domain/contact.js';
+import { followUpRules } from '../domain/followups.js';
+import { firstCheckAt } from '../domain/referrals.js';
 import { CarelogError } from '../errors.js';
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/client.js';
@@ -26,6 +28,8 @@ export interface ContactServiceDeps {
   db: Database;
   keyring: Keyring;
   directory: Directory;
+  /** The clock linkage checks are timed from (defaults to the system clock). */
+  now?: () => Date;
 }
 
 export interface LogContactRequest {
@@ -53,6 +57,11 @@ export interface LoggedContact {
    * of the contact that met each (this one, unless the rule found an earlier one on record).
    */
   followUpsMet: { id: string; version: number; contactNumber: number }[];
+  /**
+   * The referrals this save recorded, one per referral category, with when their first linkage
+   * check is due and the member it goes to. Empty for a repeated submission.
+   */
+  referrals: { id: string; category: string; nextCheckAt: Date | null; assigneeMemberId: string | null }[];
 }
 
 /** A form field the database disagreed with; the form shows the message beside that field. */
@@ -128,7 +137,11 @@ export async function logContact(deps: ContactServiceDeps, req: LogContactReques
   // Who follows up: the person chosen, else the client's case manager, else the least loaded one.
   // The last is read before the write (no lock held); the statement uses it only when the first
   // two are missing. A client without a case manager gets the assignee as theirs when they are one.
-  const picked = input.followUpDate && !assigneeChoice ? await pickCaseManager(db.sql, directory, program.id) : null;
+  // Referrals need someone to check on them even without a follow-up date.
+  const picked =
+    (input.followUpDate || input.referrals.length) && !assigneeChoice
+      ? await pickCaseManager(db.sql, directory, program.id)
+      : null;
   const fallback = assigneeChoice?.memberId ?? picked;
   const caseManagerIfNone =
     input.followUpDate && fallback && directory.memberById(fallback)?.roles.includes('case_manager') ? fallback : null;
@@ -137,6 +150,11 @@ export async function logContact(deps: ContactServiceDeps, req: LogContactReques
   const sealed = input.notes ? sealNotes(keyring, { programId: program.id, contactId }, input.notes) : null;
   const followUpId = input.followUpDate ? randomUUID() : null;
   const dueAt = input.followUpDate ? followUpDueAt(program, input.followUpDate) : null;
+  // One referral record per category; the first linkage check at the program's nudge hour.
+  const referralIds = input.referrals.map(() => randomUUID());
+  const checkAt = input.referrals.length
+    ? firstCheckAt(input.occurredAt, (deps.now ?? (() => new Date()))(), program.referrals, followUpRules(program))
+    : null;
 
   let row: LogContactRow | undefined;
   try {
@@ -165,7 +183,13 @@ export async function logContact(deps: ContactServiceDeps, req: LogContactReques
       req.idempotencyKey,
       followUpId,
       dueAt ? utc(dueAt) : null,
-      [AUDIT.clientCreate, AUDIT.contactCreate, AUDIT.followUpComplete, AUDIT.followUpCreate],
+      [AUDIT.clientCreate, AUDIT.contactCreate, AUDIT.followUpComplete, AUDIT.followUpCreate, AUDIT.referralCreate],
+      input.onScene ?? [],
+      input.transportDestination ?? null,
+      input.client.kind === 'new' ? (input.client.raceEthnicity ?? []) : [],
+      input.client.kind === 'new' ? (input.client.veteran ?? null) : null,
+      referralIds,
+      checkAt ? utc(checkAt) : null,
     ]);
   } catch (err) {
     // Two copies of one submission raced: the other one committed first. Report it as a repeat.
@@ -206,6 +230,12 @@ export async function logContact(deps: ContactServiceDeps, req: LogContactReques
       version: Number(f.version),
       contactNumber: Number(f.contact_number),
     })),
+    referrals: row.referrals.map((r) => ({
+      id: r.id,
+      category: r.category,
+      nextCheckAt: checkAt,
+      assigneeMemberId: r.assigneeId,
+    })),
   };
 }
 
@@ -216,6 +246,7 @@ interface LogContactRow {
   met: { id: string; version: number; contact_number: number }[];
   /** The number of the stored contact that met the new follow-up at once, if one did. */
   newFollowUpMet: number | null;
+  referrals: { id: string; category: string; assigneeId: string | null }[];
 }
 
 /**
@@ -229,7 +260,9 @@ interface LogContactRow {
  *  $8 contact id  $9 author  $10 source  $11 services  $12 referrals  $13 disposition  $14 CAD no.
  *  $15 minutes  $16 follow-up date  $17 chosen assignee  $18 least loaded case manager
  *  $19 case manager for a client without one  $20 notes envelope  $21 key id  $22 idempotency key
- *  $23 follow-up id  $24 follow-up due at  $25 audit actions
+ *  $23 follow-up id  $24 follow-up due at  $25 audit actions  $26 on-scene keys  $27 transport
+ *  destination  $28 race and ethnicity (new client)  $29 veteran status (new client)  $30 referral
+ *  ids (one per category in $12)  $31 first linkage check
  */
 const THIS_CLIENT = '= (SELECT id FROM client)';
 const LOG_CONTACT_SQL = `
@@ -244,9 +277,9 @@ WITH counters AS (
      AND NOT EXISTS (SELECT 1 FROM "Contact" WHERE "programId" = $1::text AND "idempotencyKey" = $22::text)
   RETURNING "nextContactNumber" - 1 AS contact_number, "nextClientNumber" - 1 AS client_number
 ), new_client AS (
-  INSERT INTO "Client" (id, "programId", number, code, sex, "ageBand", "firstContactAt", "caseManagerId", "createdAt", "updatedAt")
+  INSERT INTO "Client" (id, "programId", number, code, sex, "ageBand", "raceEthnicity", veteran, "firstContactAt", "caseManagerId", "createdAt", "updatedAt")
   SELECT $3::uuid, $1::text, client_number, ${clientCodeSql('$4::text', 'client_number')},
-         $5::text, $6::text, $7::timestamp(3), $19::uuid, ${NOW_UTC}, ${NOW_UTC}
+         $5::text, $6::text, $28::text[], $29::text, $7::timestamp(3), $19::uuid, ${NOW_UTC}, ${NOW_UTC}
     FROM counters WHERE $2::boolean
   RETURNING id, code, "caseManagerId"
 ), old_client AS (
@@ -265,10 +298,10 @@ WITH counters AS (
 ), contact AS (
   INSERT INTO "Contact" (id, "programId", number, "clientId", "occurredAt", "authorId", source, services, referrals, disposition,
                          "incidentRef", "minutesOnScene", "followUpWanted", "followUpDate", "followUpAssigneeId",
-                         "notesCiphertext", "notesKeyId", "idempotencyKey", "createdAt")
+                         "notesCiphertext", "notesKeyId", "idempotencyKey", "onScene", "transportDestination", "createdAt")
   SELECT $8::uuid, $1::text, counters.contact_number, client.id, $7::timestamp(3), $9::uuid, $10::text, $11::text[], $12::text[], $13::text,
          $14::text, $15::int, $16::date IS NOT NULL, $16::date, assignee.id,
-         $20::text, $21::text, $22::text, ${NOW_UTC}
+         $20::text, $21::text, $22::text, $26::text[], $27::text, ${NOW_UTC}
     FROM counters, client, assignee
   RETURNING id
 ), meeting AS (
@@ -288,6 +321,14 @@ WITH counters AS (
     FROM client CROSS JOIN contact CROSS JOIN assignee LEFT JOIN meeting m ON m.id = $23::uuid
    WHERE $23::uuid IS NOT NULL
   RETURNING id, status, "metByContactId"
+), referral AS (
+  -- One per referral category, checked on by the follow-up's assignee, else the client's case
+  -- manager, else the least loaded case manager.
+  INSERT INTO "Referral" (id, "programId", "clientId", "contactId", category, "madeAt", "nextCheckAt", "assigneeId", "createdAt", "updatedAt")
+  SELECT r.id, $1::text, client.id, contact.id, r.category, $7::timestamp(3), $31::timestamp(3),
+         COALESCE(assignee.id, client."caseManagerId", $18::uuid), ${NOW_UTC}, ${NOW_UTC}
+    FROM unnest($30::uuid[], $12::text[]) AS r(id, category) CROSS JOIN client CROSS JOIN contact CROSS JOIN assignee
+  RETURNING id, category, "assigneeId"
 ), audit AS (
   INSERT INTO "AuditEvent" ("programId", "actorId", action, "entityType", "entityId", at)
   SELECT $1::text, $9::uuid, a.action, a.type, a.entity, ${NOW_UTC}
@@ -295,12 +336,14 @@ WITH counters AS (
           UNION ALL SELECT 2, ($25::text[])[2], 'contact', id::text FROM contact
           UNION ALL SELECT 3, ($25::text[])[3], 'followup', id::text FROM met
           UNION ALL SELECT 4, ($25::text[])[4], 'followup', id::text FROM follow_up
-          UNION ALL SELECT 5, ($25::text[])[3], 'followup', id::text FROM follow_up WHERE status = 'done') a
+          UNION ALL SELECT 5, ($25::text[])[3], 'followup', id::text FROM follow_up WHERE status = 'done'
+          UNION ALL SELECT 6, ($25::text[])[5], 'referral', id::text FROM referral) a
    ORDER BY a.ord
 )
 SELECT counters.contact_number AS "contactNumber", client.code, assignee.id AS "assigneeId",
        COALESCE((SELECT json_agg(json_build_object('id', id, 'version', version, 'contact_number', contact_number)) FROM met), '[]'::json) AS met,
-       (SELECT contact_number FROM meeting WHERE id = $23::uuid) AS "newFollowUpMet"
+       (SELECT contact_number FROM meeting WHERE id = $23::uuid) AS "newFollowUpMet",
+       COALESCE((SELECT json_agg(json_build_object('id', id, 'category', category, 'assigneeId', "assigneeId")) FROM referral), '[]'::json) AS referrals
   FROM counters, client, assignee, contact`;
 
 async function findByIdempotencyKey(sql: SqlRunner, programId: string, key: string): Promise<LoggedContact | null> {
@@ -341,6 +384,7 @@ async function findByIdempotencyKey(sql: SqlRunner, programId: string, key: stri
           }
         : null,
     followUpsMet: [],
+    referrals: [],
   };
 }
 

@@ -16,6 +16,8 @@ import {
 import type { Database } from '../db/client.js';
 import type { SqlRunner } from '../db/migrate.js';
 import { AUDIT, type TAuditAction } from './audit.js';
+import { followUpRules } from '../domain/followups.js';
+import { firstCheckAt, stillCheckable } from '../domain/referrals.js';
 import { clientContactsSql, followUpDueAt, markMetSql, meetingSql, pendingFollowUpsSql } from './contact-rules.js';
 import { sealNotes } from './contacts.js';
 import type { Keyring } from './crypto.js';
@@ -46,6 +48,13 @@ export interface ImportSummary {
   followUpsCreated: number;
   /** Pending follow-ups completed by a later imported contact with the same client. */
   followUpsMet: number;
+  /** Referral records made (one per referral category of each new contact). */
+  referralsCreated: number;
+  /**
+   * Of those, the ones whose linkage checks were scheduled: a referral whose checks would all be
+   * past already (last year's history) is recorded without asking anyone about it.
+   */
+  referralChecksScheduled: number;
   /** Contact numbers given to the new contacts, or null when there were none. */
   contactNumbers: { first: number; last: number } | null;
 }
@@ -131,6 +140,8 @@ export async function importContacts(deps: ImportDeps, req: ImportRequest): Prom
         clientsCreated: 0,
         followUpsCreated: 0,
         followUpsMet: 0,
+        referralsCreated: 0,
+        referralChecksScheduled: 0,
         contactNumbers: null,
       };
       if (fresh.length === 0) return { ok: true as const, summary };
@@ -149,6 +160,9 @@ export async function importContacts(deps: ImportDeps, req: ImportRequest): Prom
       summary.contactNumbers = { first: firstNumber, last: firstNumber + fresh.length - 1 };
       summary.followUpsCreated = await insertFollowUps(tx, program, inserted, audits);
       summary.followUpsMet = await meetFollowUps(tx, [...new Set(inserted.map((c) => c.clientId))], audits);
+      const referrals = await insertReferrals(tx, program, inserted, directory, req.now ?? new Date(), audits);
+      summary.referralsCreated = referrals.created;
+      summary.referralChecksScheduled = referrals.checked;
 
       // A client's first contact is the earliest of all its contacts, imported or logged.
       await tx.query(
@@ -187,6 +201,8 @@ interface InsertedContact {
   clientId: string;
   followUpDate: string | null;
   assigneeId: string | null;
+  occurredAt: Date;
+  referrals: string[];
 }
 
 /** Audit events collected along the way and written with one statement (actor: carelog itself). */
@@ -195,7 +211,7 @@ class AuditBatch {
   private readonly types: string[] = [];
   private readonly ids: string[] = [];
 
-  add(action: TAuditAction, entityType: 'client' | 'contact' | 'followup', ids: string[]): void {
+  add(action: TAuditAction, entityType: 'client' | 'contact' | 'followup' | 'referral', ids: string[]): void {
     for (const id of ids) {
       this.actions.push(action);
       this.types.push(entityType);
@@ -327,7 +343,14 @@ async function insertContacts(
     cols.notes[i] = sealed?.envelope ?? null;
     cols.notesKeyId[i] = sealed?.keyId ?? null;
     cols.key[i] = r.idempotencyKey;
-    byId.set(cols.id[i], { id: cols.id[i], clientId: client.id, followUpDate: r.followUpDate, assigneeId: assignee });
+    byId.set(cols.id[i], {
+      id: cols.id[i],
+      clientId: client.id,
+      followUpDate: r.followUpDate,
+      assigneeId: assignee,
+      occurredAt: r.occurredAt,
+      referrals: r.referrals,
+    });
   });
   const inserted = await tx.query<{ id: string }>(
     `INSERT INTO "Contact" (id, "programId", number, "clientId", "occurredAt", "authorId", source, services, referrals,
@@ -429,4 +452,53 @@ async function meetFollowUps(tx: Tx, clientIds: string[], audits: AuditBatch): P
     met.map((f) => f.id),
   );
   return met.length;
+}
+
+/**
+ * One referral record per referral category of each new contact, as /contact makes them. The
+ * checks go to the contact's follow-up assignee, else the client's case manager, else the program's
+ * first case manager; their jobs are queued by the server's reconciler, like imported follow-ups'.
+ */
+async function insertReferrals(
+  tx: Tx,
+  program: ProgramConfig,
+  contacts: InsertedContact[],
+  directory: Directory,
+  now: Date,
+  audits: AuditBatch,
+): Promise<{ created: number; checked: number }> {
+  const rules = followUpRules(program);
+  const rows: { id: string; contact: InsertedContact; category: string; checkAt: string | null }[] = [];
+  for (const c of contacts) {
+    const checkAt = stillCheckable(c.occurredAt, now, program.referrals, rules)
+      ? firstCheckAt(c.occurredAt, now, program.referrals, rules).toISOString()
+      : null;
+    for (const category of new Set(c.referrals)) rows.push({ id: randomUUID(), contact: c, category, checkAt });
+  }
+  if (rows.length === 0) return { created: 0, checked: 0 };
+  await tx.query(
+    `INSERT INTO "Referral" (id, "programId", "clientId", "contactId", category, "madeAt", "nextCheckAt", "assigneeId", "updatedAt")
+     SELECT u.id, $1, u.client_id, u.contact_id, u.category, u.made_at, u.check_at,
+            COALESCE(u.assignee, k."caseManagerId", $8::uuid), now()
+       FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::timestamp(3)[], $7::timestamp(3)[], $9::uuid[])
+         AS u(id, client_id, contact_id, category, made_at, check_at, assignee)
+       JOIN "Client" k ON k.id = u.client_id`,
+    [
+      program.id,
+      rows.map((r) => r.id),
+      rows.map((r) => r.contact.clientId),
+      rows.map((r) => r.contact.id),
+      rows.map((r) => r.category),
+      rows.map((r) => r.contact.occurredAt.toISOString()),
+      rows.map((r) => r.checkAt),
+      directory.withRole(program.id, 'case_manager')[0]?.memberId ?? null,
+      rows.map((r) => r.contact.assigneeId),
+    ],
+  );
+  audits.add(
+    AUDIT.referralCreate,
+    'referral',
+    rows.map((r) => r.id),
+  );
+  return { created: rows.length, checked: rows.filter((r) => r.checkAt).length };
 }

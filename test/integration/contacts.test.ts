@@ -296,6 +296,7 @@ describe.each(BACKENDS)('logContact on $name', (backend) => {
       ['client.create', 'client', client.id],
       ['contact.create', 'contact', logged.contactId],
       ['followup.create', 'followup', logged.followUp!.id],
+      ['referral.create', 'referral', logged.referrals[0]!.id],
     ]);
     for (const r of rows) {
       expect(r.actorId).toBe(clinician.memberId);

@@ -119,6 +119,13 @@ describe.concurrent('upgrading from each past schema version', () => {
       expect((await db.migrate()).applied).toEqual([]);
       const { prisma } = db;
       const counts = Object.fromEntries([...before].map(([t, rows]) => [t, rows.length]));
+      const referralsFrom = MIGRATIONS.findIndex((m) => m.name === '20261202170000_referrals_outcomes');
+      // Referrals made before they were records become records: one per contact and category,
+      // made at the contact's time, not chased.
+      const contactReferrals = (await prisma.contact.findMany()).flatMap((c) =>
+        [...new Set(c.referrals)].map((category) => `${c.id}|${category}|${c.occurredAt.toISOString()}`),
+      );
+      const referrals = await prisma.referral.findMany();
       expect({
         Program: (await prisma.program.findMany()).length,
         Member: (await prisma.member.findMany()).length,
@@ -129,11 +136,26 @@ describe.concurrent('upgrading from each past schema version', () => {
         Nudge: (await prisma.nudge.findMany()).length,
         DigestRun: (await prisma.digestRun.findMany()).length,
         ConversationRef: (await prisma.conversationRef.findMany()).length,
-      }).toEqual({ Nudge: 0, DigestRun: 0, ConversationRef: 0, ...counts });
+        Referral: referrals.length,
+        ReferralCheck: (await prisma.referralCheck.findMany()).length,
+      }).toEqual({
+        Nudge: 0,
+        DigestRun: 0,
+        ConversationRef: 0,
+        ReferralCheck: 0,
+        ...counts,
+        Referral: at < referralsFrom ? contactReferrals.length : counts.Referral,
+      });
       expect(counts.Contact).toBeGreaterThan(0);
       expect(new Set((await prisma.followUp.findMany()).map((f) => f.status))).toEqual(
-        new Set(['pending', 'done', 'cancelled']),
+        new Set(['pending', 'done', 'cancelled', ...(at >= referralsFrom ? ['unreachable'] : [])]),
       );
+      if (at < referralsFrom) {
+        expect(referrals.map((r) => `${r.contactId}|${r.category}|${r.madeAt.toISOString()}`).sort()).toEqual(
+          contactReferrals.sort(),
+        );
+        expect(referrals.every((r) => r.status === 'made' && r.nextCheckAt === null && r.checks === 0)).toBe(true);
+      }
 
       // Field values as Prisma reads them: the contacts and follow-ups as written.
       const contacts = await prisma.contact.findMany({ orderBy: { id: 'asc' } });

@@ -674,4 +674,111 @@ export const FIXTURE_STEPS: Record<string, FixtureStep> = {
       notes: 'v2',
     });
   },
+
+  /**
+   * Referrals as records with their linkage checks, on-scene outcomes and transport destinations,
+   * optional demographics, and follow-up attempts (a follow-up closed as unreachable).
+   */
+  '20261202170000_referrals_outcomes': async (ctx) => {
+    const clientId = randomUUID();
+    ctx.ids.set('client.a9', clientId);
+    const number = await nextNumber(ctx, 'alpha', 'nextClientNumber');
+    await insert(ctx.sql, 'Client', {
+      id: clientId,
+      programId: 'alpha',
+      number,
+      code: formatClientCode(PREFIX.alpha!, number),
+      sex: 'female',
+      ageBand: '25-59',
+      raceEthnicity: ['black_african_american', 'hispanic_latino'],
+      veteran: 'no',
+      firstContactAt: utc('2026-12-02T17:00:00Z'),
+      caseManagerId: id(ctx, 'member.cm'),
+      updatedAt: utc('2026-12-02T17:00:00Z'),
+    });
+    await contact(ctx, 'onscene', {
+      programId: 'alpha',
+      client: 'a9',
+      author: 'clin',
+      occurredAt: '2026-12-02T17:00:00Z',
+      notes: 'v2',
+      followUpDate: '2026-12-03',
+      followUpAssignee: 'cm',
+      referrals: ['mental_health_treatment', 'addiction_treatment'],
+      disposition: 'voluntary_transport',
+    });
+    await ctx.sql.query(`UPDATE "Contact" SET "onScene" = $2, "transportDestination" = $3 WHERE id = $1`, [
+      id(ctx, 'contact.onscene'),
+      ['police_backup_requested', 'ed_avoided'],
+      'crisis_center',
+    ]);
+    await followUp(ctx, 'tried', {
+      programId: 'alpha',
+      client: 'a9',
+      origin: 'onscene',
+      dueAt: '2026-12-03T14:00:00Z',
+      assignee: 'cm',
+      status: 'done',
+    });
+    await ctx.sql.query(
+      `UPDATE "FollowUp" SET status = 'unreachable', attempts = 3, "lastAttemptAt" = $2 WHERE id = $1`,
+      [id(ctx, 'followup.tried'), utc('2026-12-07T14:05:00Z')],
+    );
+    for (const [name, category, status] of [
+      ['mh', 'mental_health_treatment', 'connected'],
+      ['sud', 'addiction_treatment', 'made'],
+    ] as const) {
+      const referralId = randomUUID();
+      ctx.ids.set(`referral.${name}`, referralId);
+      await insert(ctx.sql, 'Referral', {
+        id: referralId,
+        programId: 'alpha',
+        clientId,
+        contactId: id(ctx, 'contact.onscene'),
+        category,
+        madeAt: utc('2026-12-02T17:00:00Z'),
+        status,
+        connectedOn: status === 'connected' ? '2026-12-08' : null,
+        closedAt: status === 'connected' ? utc('2026-12-09T14:10:00Z') : null,
+        checks: status === 'connected' ? 1 : 0,
+        nextCheckAt: status === 'made' ? utc('2026-12-09T14:00:00Z') : null,
+        assigneeId: id(ctx, 'member.cm'),
+        version: status === 'connected' ? 2 : 1,
+        lastActorId: status === 'connected' ? id(ctx, 'member.cm') : null,
+        updatedAt: utc('2026-12-09T14:10:00Z'),
+      });
+      await audit(ctx, {
+        programId: 'alpha',
+        actor: 'clin',
+        action: 'referral.create',
+        entityType: 'referral',
+        entityId: referralId,
+        at: '2026-12-02T17:00:00Z',
+      });
+    }
+    await insert(ctx.sql, 'ReferralCheck', {
+      id: randomUUID(),
+      referralId: id(ctx, 'referral.mh'),
+      version: 1,
+      platform: 'slack',
+      recipient: 'U0CM1',
+      channel: 'D0CM1',
+      messageTs: '1765290000.000100',
+      claimedAt: utc('2026-12-09T14:00:00Z'),
+      sentAt: utc('2026-12-09T14:00:01Z'),
+      error: null,
+    });
+    await insert(ctx.sql, 'ReferralCheck', {
+      id: randomUUID(),
+      referralId: id(ctx, 'referral.mh'),
+      version: 2,
+      platform: 'slack',
+      recipient: 'U0GONE1',
+      channel: null,
+      messageTs: null,
+      claimedAt: utc('2026-12-09T14:00:00Z'),
+      sentAt: null,
+      error: 'user_not_found',
+    });
+  },
 };
