@@ -282,10 +282,11 @@ export function buildDigestView(
   const race = d.newClientsByRaceEthnicity ? tableCells([...RACE_ETHNICITY], d.newClientsByRaceEthnicity) : null;
   const veteran = d.newClientsByVeteranStatus ? tableCells([...VETERAN_STATUS], d.newClientsByVeteranStatus) : null;
   if (race)
-    relations.push(
-      ...race.map((i): Relation => ({ kind: 'le', lhs: [i], rhs: [fresh] })),
-      { kind: 'le', lhs: [fresh], rhs: race },
-    );
+    relations.push(...race.map((i): Relation => ({ kind: 'le', lhs: [i], rhs: [fresh] })), {
+      kind: 'le',
+      lhs: [fresh],
+      rhs: race,
+    });
   if (veteran) relations.push({ kind: 'le', lhs: veteran, rhs: [fresh] }, { kind: 'le', lhs: [fresh], rhs: veteran });
 
   const shown: Shown[] = opts.exact
@@ -339,12 +340,18 @@ export function buildDigestView(
     tables.push({
       title: linkageTitle(periodWord),
       rows: [
-        ...categories.referrals.map((c, i) => ({ label: c.label, value: line(linkage.byCategory[i]!) })),
+        ...categories.referrals.map((c, i) => ({
+          label: linkageRowLabel(c.label),
+          value: line(linkage.byCategory[i]!),
+        })),
         { label: LINKAGE_ALL, value: line(linkage.total) },
         { label: `Connections dated this ${periodWord} (whenever referred)`, value: text(linkage.connectedInPeriod) },
         {
           label: 'Median days from referral to connection',
-          value: measure(linkage.connectedInPeriod, d.medianDaysToConnection === null ? 'none' : String(d.medianDaysToConnection)),
+          value: measure(
+            linkage.connectedInPeriod,
+            d.medianDaysToConnection === null ? 'none' : String(d.medianDaysToConnection),
+          ),
         },
       ],
     });
@@ -398,10 +405,20 @@ export function buildDigestView(
       // The weekly digest lists overdue follow-ups by case manager instead.
       ...(quarterly ? [{ label: 'Follow-ups overdue at quarter end', value: text(overdue) }] : []),
       ...(linkage
-        ? [{ label: linkageHeadline(periodWord), value: `${text(linkage.total.connected)} / ${text(linkage.total.made)}` }]
+        ? [
+            {
+              label: linkageHeadline(periodWord),
+              value: `${text(linkage.total.connected)} / ${text(linkage.total.made)}`,
+            },
+          ]
         : []),
       ...(timeliness
-        ? [{ label: timelinessHeadline(periodWord), value: `${text(timeliness.metWithin7d)} / ${text(timeliness.requested)}` }]
+        ? [
+            {
+              label: timelinessHeadline(periodWord),
+              value: `${text(timeliness.metWithin7d)} / ${text(timeliness.requested)}`,
+            },
+          ]
         : []),
     ],
     tables,
@@ -419,6 +436,8 @@ export function buildDigestView(
 /** The linkage table's title, its "all referrals" row, and the headline figures of linkage and timeliness. */
 export const linkageTitle = (periodWord: string) => `Referrals made this ${periodWord}, by status at its end`;
 export const LINKAGE_ALL = 'All referrals';
+/** A category's row in the linkage table: named apart from its row in "Referrals made". */
+export const linkageRowLabel = (categoryLabel: string) => `${categoryLabel} referrals`;
 export const linkageHeadline = (periodWord: string) => `Referrals made this ${periodWord}: connected / made`;
 export const timelinessHeadline = (periodWord: string) =>
   `Follow-ups asked for this ${periodWord}: met within 7 days / asked for`;

@@ -14,6 +14,7 @@ import { LINKAGE_STATUSES, type DigestFigures, type ReferralLinkage } from '../.
 import {
   LINKAGE_ALL,
   linkageHeadline,
+  linkageRowLabel,
   linkageTitle,
   NOT_SHOWN,
   RACE_TITLE,
@@ -368,7 +369,13 @@ function outcomeFigures(
       LINKAGE_STATUSES.length,
       r.statusPicks.map((p) => p + i),
     );
-    const row = { made, ...keyed(LINKAGE_STATUSES.map((k) => ({ key: k })), parts) } as unknown as ReferralLinkage;
+    const row = {
+      made,
+      ...keyed(
+        LINKAGE_STATUSES.map((k) => ({ key: k })),
+        parts,
+      ),
+    } as unknown as ReferralLinkage;
     linkage[cat.key] = row;
     for (const k of ['made', ...LINKAGE_STATUSES] as const) total[k] += row[k];
   });
@@ -543,7 +550,8 @@ export function auditDigest(
   const linkageTotal = d.referralLinkage.total!;
   if (linkageTotal.made > 0 || d.referralsConnectedInPeriod > 0) {
     expect(linkageRows, 'the linkage table').toBeDefined();
-    const pattern = /^made (\S+): connected (\S+) · declined (\S+) · couldn’t reach (\S+) · unknown (\S+) · pending (\S+)$/;
+    const pattern =
+      /^made (\S+): connected (\S+) · declined (\S+) · couldn’t reach (\S+) · unknown (\S+) · pending (\S+)$/;
     const parse = (label: string, figures: ReferralLinkage, part2: boolean) => {
       const match = pattern.exec(linkageRows![label]!);
       expect(match, `${label}: ${linkageRows![label]}`).not.toBeNull();
@@ -552,7 +560,7 @@ export function auditDigest(
         keys.map((k, i) => [k, one(`linkage ${label}: ${k}`, figures[k], match![i + 1]!, part2)]),
       ) as Record<(typeof keys)[number], Cell>;
     };
-    const byCategory = cat.referrals.map((c) => parse(c.label, d.referralLinkage[c.key]!, c.part2));
+    const byCategory = cat.referrals.map((c) => parse(linkageRowLabel(c.label), d.referralLinkage[c.key]!, c.part2));
     const all = parse(LINKAGE_ALL, linkageTotal, false);
     expect(headline[linkageHeadline(word)]).toBe(`${all.connected.shown} / ${all.made.shown}`);
     const connectedInPeriod = one(
@@ -624,7 +632,11 @@ export function auditDigest(
     if (['arrest_avoided', 'ed_avoided'].includes(c.key)) expect(label).toMatch(/clinician’s judgement/);
     return one(`on scene: ${c.key}`, d.onScene[c.key]!, sceneRows[label]!, c.part2);
   });
-  const withTime = one('contacts with time on scene', d.minutesOnScene.contactsWithTime, sceneRows['Contacts with time on scene']!);
+  const withTime = one(
+    'contacts with time on scene',
+    d.minutesOnScene.contactsWithTime,
+    sceneRows['Contacts with time on scene']!,
+  );
   for (const c of [...scene, withTime]) atMost(m, [c.id], [K]);
   if (!/^\d+$/.test(withTime.shown)) expect(sceneRows['Minutes on scene, median / 90th percentile']).toBe(NOT_SHOWN);
   const destinations = table('Transport destinations (contacts)', cat.transportDestinations, d.transportDestinations);

@@ -345,12 +345,13 @@ describe('linkage, timeliness and on-scene figures in the digest', () => {
       'Follow-ups asked for this quarter: met within 7 days / asked for': '44 / 60',
     });
     expect(rows(v, 'Referrals made this quarter, by status at its end')).toEqual({
-      'Mental-health treatment': 'made 40: connected 18 · declined 4 · couldn’t reach 3 · unknown 2 · pending 13',
-      'Addiction treatment': 'made 19: connected 7 · declined 2 · couldn’t reach 1 · unknown 0 · pending 9',
-      'Other social services': 'made 0: connected 0 · declined 0 · couldn’t reach 0 · unknown 0 · pending 0',
-      'Victim Services Unit': 'made 0: connected 0 · declined 0 · couldn’t reach 0 · unknown 0 · pending 0',
-      'Youth Response Unit': 'made 0: connected 0 · declined 0 · couldn’t reach 0 · unknown 0 · pending 0',
-      Other: 'made 0: connected 0 · declined 0 · couldn’t reach 0 · unknown 0 · pending 0',
+      'Mental-health treatment referrals':
+        'made 40: connected 18 · declined 4 · couldn’t reach 3 · unknown 2 · pending 13',
+      'Addiction treatment referrals': 'made 19: connected 7 · declined 2 · couldn’t reach 1 · unknown 0 · pending 9',
+      'Other social services referrals': 'made 0: connected 0 · declined 0 · couldn’t reach 0 · unknown 0 · pending 0',
+      'Victim Services Unit referrals': 'made 0: connected 0 · declined 0 · couldn’t reach 0 · unknown 0 · pending 0',
+      'Youth Response Unit referrals': 'made 0: connected 0 · declined 0 · couldn’t reach 0 · unknown 0 · pending 0',
+      'Other referrals': 'made 0: connected 0 · declined 0 · couldn’t reach 0 · unknown 0 · pending 0',
       'All referrals': 'made 59: connected 25 · declined 6 · couldn’t reach 4 · unknown 2 · pending 22',
       'Connections dated this quarter (whenever referred)': '31',
       'Median days from referral to connection': '6.5',
@@ -402,14 +403,14 @@ describe('linkage, timeliness and on-scene figures in the digest', () => {
     });
     for (const below of [undefined, 5, 11]) {
       const v = buildDigestView(program, figures, below);
-      const addiction = rows(v, 'Referrals made this quarter, by status at its end')['Addiction treatment']!;
+      const addiction = rows(v, 'Referrals made this quarter, by status at its end')['Addiction treatment referrals']!;
       expect(addiction).toMatch(
         /^made <11: connected (<11|hidden) · declined (<11|hidden) · couldn’t reach 0 · unknown 0 · pending (<11|hidden)$/,
       );
       expect(rows(v, 'Referrals made (contacts)')['Addiction treatment']).toBe('<11');
       // The totals would give the category away from mental-health treatment's: cells are left out.
       const all = rows(v, 'Referrals made this quarter, by status at its end')['All referrals']!;
-      const mh = rows(v, 'Referrals made this quarter, by status at its end')['Mental-health treatment']!;
+      const mh = rows(v, 'Referrals made this quarter, by status at its end')['Mental-health treatment referrals']!;
       expect(`${all} ${mh}`).toContain(HIDDEN_CELL);
     }
   });
