@@ -232,7 +232,11 @@ function crossCheck(d: DigestFigures, n: Awaited<ReturnType<typeof naive>>): voi
     ['onScene', nonzero(d.onScene), nonzero(n.onScene)],
     ['transportDestinations', nonzero(d.transportDestinations), nonzero(n.destinations)],
     // One referral record per referral given on a contact.
-    ['referralLinkage.total.made', d.referralLinkage.total!.made, Object.values(n.referrals).reduce((a, v) => a + v, 0)],
+    [
+      'referralLinkage.total.made',
+      d.referralLinkage.total!.made,
+      Object.values(n.referrals).reduce((a, v) => a + v, 0),
+    ],
   ];
   const wrong = pairs.filter(([, a, b]) => JSON.stringify(a) !== JSON.stringify(b));
   if (wrong.length) {

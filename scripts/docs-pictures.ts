@@ -117,7 +117,11 @@ function weeklyDigestCard() {
     referralsConnectedInPeriod: 13,
     medianDaysToConnection: 6,
     onScene: { police_backup_requested: 4, use_of_force: 0, injury: 1, arrest_avoided: 6, ed_avoided: 9 },
-    transportDestinations: { ...zeros(program!.categories.transportDestinations), emergency_department: 6, crisis_center: 5 },
+    transportDestinations: {
+      ...zeros(program!.categories.transportDestinations),
+      emergency_department: 6,
+      crisis_center: 5,
+    },
     minutesOnScene: { contactsWithTime: 40, median: 42, p90: 95.5 },
     followUpTimeliness: { requested: 17, metWithin48h: 9, metWithin7d: 14, attempts: 5, unreachable: 1 },
   };
@@ -164,7 +168,8 @@ function quarterlyChart(): Buffer {
     dispositions: { ...zeros(program!.categories.dispositions), resolved_on_scene: 125, voluntary_transport: 38 },
     repeatContactClients: 12,
     followUpsCompleted: 51,
-    followUpsOverdue: 3,    referralLinkage: { total: { made: 0, connected: 0, declined: 0, unreachable: 0, unknown: 0, pending: 0 } },
+    followUpsOverdue: 3,
+    referralLinkage: { total: { made: 0, connected: 0, declined: 0, unreachable: 0, unknown: 0, pending: 0 } },
     referralsConnectedInPeriod: 0,
     medianDaysToConnection: null,
     onScene: {},
