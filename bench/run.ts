@@ -3,7 +3,8 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { benchAck } from './ack.js';
-import { benchChat, benchColdStart } from './chat.js';
+import { benchChat } from './chat.js';
+import { benchColdStart } from './cold-start.js';
 import { benchDigest } from './digest.js';
 import { benchFollowUps } from './followups.js';
 import { benchImport } from './import.js';
@@ -17,6 +18,7 @@ const { values: flags, positionals } = parseArgs({
     workers: { type: 'string' },
     'carelog-node-flags': { type: 'string' },
     'worker-node-flags': { type: 'string' },
+    runs: { type: 'string' },
   },
   allowPositionals: true,
   strict: false,
@@ -47,8 +49,8 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
         .filter(Boolean),
       Number(flags.concurrency ?? 50),
     ),
-  // Only the chat bench's cold start: `npm start` to /healthz, a fresh data directory then again.
-  'cold-start': () => benchColdStart(),
+  // Only the chat bench's cold start: node dist/src/main.js (then npm start) to /healthz 200 (--runs, default 7).
+  'cold-start': () => benchColdStart(Number(flags.runs ?? 7)),
   // 300,000 clients, 1,000,000 contacts; computeDigest next to one raw scan and the ORM-and-JS way.
   digest: () => benchDigest(300_000),
   // Client typeahead keystrokes at 100,000 clients in one program, next to the LIKE '%q%' search.

@@ -60,7 +60,8 @@ function contactFormCard() {
     followUpWanted: true,
     followUpDate: '2026-11-24',
   };
-  const form = buildContactForm({ categories: program!.categories, draft });
+  // As Teams draws it (src/platforms/teams/contact-form.ts): "Taken to" is always on the card.
+  const form = buildContactForm({ categories: program!.categories, draft, transportDestination: 'always' });
   return renderContactCard(form, { formId: '00000000-0000-4000-8000-0000000000f1', programId: program!.id });
 }
 

@@ -5,6 +5,7 @@ import { registerSlackHandlers } from '../handlers/slack/index.js';
 import { JOBS } from '../jobs/index.js';
 import { devModesExposed, platformModes, usesTeams, type Config } from './config.js';
 import { openDatabase, type Database } from './db/client.js';
+import type { OpenedEmbedded } from './db/embedded-open.js';
 import type { CarelogDeps } from './deps.js';
 import { CarelogError } from './errors.js';
 import { createHttpServer } from './http/server.js';
@@ -48,6 +49,11 @@ export interface StartOptions {
   nudgeClaimLeaseMs?: number;
   /** Microsoft endpoints replaced (tests: a local OpenID configuration and token endpoint). */
   teamsCloud?: Partial<CloudEnvironment>;
+  /**
+   * The embedded database, already being opened on `config.dataDir` (src/main.ts starts it before
+   * loading this module): taken over instead of opened here. Closed with the rest on stop.
+   */
+  embeddedDatabase?: Promise<OpenedEmbedded>;
 }
 
 export interface RunningCarelog {
@@ -103,8 +109,23 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
   // loadConfig refuses these already; a configuration built by hand (scripts, benches) is checked here.
   const exposed =
     (opts.mode ?? 'all') === 'all' ? devModesExposed(config.env, platformModes(config).slack === 'simulated') : [];
-  if (exposed.length)
+  // An embedded database opened ahead (src/main.ts) belongs to openDatabase once handed to it;
+  // before that, a failed start closes it here.
+  let openingTaken = false;
+  const dropOpening = async () => {
+    if (!opts.embeddedDatabase || openingTaken) return;
+    await opts.embeddedDatabase.then(
+      async ({ pg, release }) => {
+        await pg.close().catch(() => undefined);
+        release();
+      },
+      () => undefined,
+    );
+  };
+  if (exposed.length) {
+    await dropOpening();
     throw new CarelogError('config_invalid', `Invalid environment:\n${exposed.map((m) => `  ${m}`).join('\n')}`);
+  }
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     for (const s of stops.reverse()) await s().catch((err: unknown) => logger.warn({ err }, 'error while stopping'));
@@ -123,18 +144,46 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
       );
     }
 
-    const db = await openDatabase({ databaseUrl: config.env.DATABASE_URL, dataDir: config.dataDir });
-    stops.push(() => db.close());
-    await ensureMigrated(db, logger);
-    const directory = await syncPrograms(db.prisma, config.programs);
-
-    const redis = await connectRedis({
-      url: config.env.REDIS_URL,
-      startIfMissing: config.env.CARELOG_START_REDIS ?? !config.production,
-      dataDir: config.dataDir,
-      logger,
-    });
-    stops.push(() => redis.close());
+    // The database (opened, migrations checked, programs mirrored) and Redis, side by side: each
+    // waits on its own server or files, and a start is the longer of the two, not their sum.
+    const modes = platformModes(config);
+    const [dbSide, redisSide, simulatorSide] = await Promise.allSettled([
+      (async () => {
+        openingTaken = true;
+        const db = await openDatabase({
+          databaseUrl: config.env.DATABASE_URL,
+          dataDir: config.dataDir,
+          ...(opts.embeddedDatabase ? { opening: opts.embeddedDatabase } : {}),
+        });
+        stops.push(() => db.close());
+        await ensureMigrated(db, logger);
+        return { db, directory: await syncPrograms(db.prisma, config.programs) };
+      })(),
+      connectRedis({
+        url: config.env.REDIS_URL,
+        startIfMissing: config.env.CARELOG_START_REDIS ?? !config.production,
+        dataDir: config.dataDir,
+        logger,
+      }).then((handle) => {
+        stops.push(() => handle.close());
+        return handle;
+      }),
+      // Loaded only here: a production process never holds the stand-in for Slack.
+      modes.slack === 'simulated'
+        ? import('./platforms/slack/simulator.js').then(async ({ FakeSlackApi }) => {
+            const fake = new FakeSlackApi();
+            const url = await fake.start();
+            stops.push(() => fake.stop());
+            return { fake, url };
+          })
+        : null,
+    ]);
+    // The database's failure first, as when they were opened one after the other.
+    if (dbSide.status === 'rejected') throw dbSide.reason;
+    if (redisSide.status === 'rejected') throw redisSide.reason;
+    if (simulatorSide.status === 'rejected') throw simulatorSide.reason;
+    const { db, directory } = dbSide.value;
+    const redis = redisSide.value;
     const queue = createQueue(redis.connection, opts.queuePrefix ?? config.env.CARELOG_QUEUE_PREFIX, logger);
     stops.push(() => queue.close());
     const metrics = createMetrics({ jobNames: JOBS.map((j) => j.name), queue });
@@ -157,7 +206,6 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
     health.add('redis', () => redis.ping());
     registerOperatorRoutes(http, { health, metrics, metricsToken: config.env.CARELOG_METRICS_TOKEN });
 
-    const modes = platformModes(config);
     const teamsOptions =
       modes.teams === 'off' ? null : { mode: modes.teams, ...(opts.teamsCloud ? { cloud: opts.teamsCloud } : {}) };
     if (!teamsOptions && config.programs.some(usesTeams)) {
@@ -169,12 +217,9 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
     let apiUrl = config.env.SLACK_API_URL;
     let signingSecret = config.env.SLACK_SIGNING_SECRET ?? '';
     let botToken = config.env.SLACK_BOT_TOKEN ?? '';
-    if (modes.slack === 'simulated') {
-      // Loaded only here: a production process never holds the stand-in for Slack.
-      const { FakeSlackApi } = await import('./platforms/slack/simulator.js');
-      simulator = new FakeSlackApi();
-      apiUrl = await simulator.start();
-      stops.push(() => simulator!.stop());
+    if (simulatorSide.value) {
+      simulator = simulatorSide.value.fake;
+      apiUrl = simulatorSide.value.url;
       signingSecret = config.env.SLACK_SIGNING_SECRET ?? SIMULATOR_SIGNING_SECRET;
       botToken = 'xoxb-carelog-local-simulator';
       logger.warn(
@@ -302,6 +347,7 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
     return { port, deps, redis, queue, workers, simulator, stop: stopAll };
   } catch (err) {
     await stopAll();
+    await dropOpening();
     throw err;
   }
 }

@@ -1,8 +1,15 @@
 // carelog's entry point: `npm run dev` / `npm start`.
+import module from 'node:module';
 import { loadConfig } from './config.js';
 import { isCarelogError } from './errors.js';
 import { createLogger } from './logger.js';
 import { pgliteWasmModule } from './db/embedded-preload.js';
+import { startOpeningEmbedded, type OpenedEmbedded } from './db/embedded-open.js';
+
+// Node 22.1+ keeps the compiled code of carelog's modules and its dependencies' on disk
+// (os.tmpdir()/node-compile-cache), so a start after the first skips most of their compiling.
+// Node 20 has no such cache; the call is skipped there.
+(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
 const bootLogger = createLogger('info');
 let config;
@@ -13,8 +20,14 @@ try {
   bootLogger.fatal(isCarelogError(err) ? err.message : 'could not read the configuration');
   process.exit(1);
 }
-// The embedded database's WebAssembly compiles on other threads while carelog's modules load.
-if (!config.env.DATABASE_URL) void pgliteWasmModule();
+// The embedded database starts (its WebAssembly compiling on other threads, its files read) while
+// carelog's modules load: most of a start is those two, and each waits on the disk and the compiler
+// at times. A failure (the directory locked by another process) is reported by startCarelog below.
+let embeddedDatabase: Promise<OpenedEmbedded> | undefined;
+if (!config.env.DATABASE_URL) {
+  void pgliteWasmModule();
+  embeddedDatabase = startOpeningEmbedded(config.dataDir);
+}
 const logger = createLogger(config.env.LOG_LEVEL);
 for (const w of config.warnings) logger.warn(w);
 // A stray error's message could quote a payload: the logger keeps its name, codes and frames only.
@@ -28,7 +41,7 @@ try {
   const mode = process.argv.includes('--worker') ? 'worker' : 'all';
   // Loaded after the compile above has started (a static import would load it first).
   const { startCarelog } = await import('./carelog.js');
-  const running = await startCarelog({ config, logger, mode });
+  const running = await startCarelog({ config, logger, mode, ...(embeddedDatabase ? { embeddedDatabase } : {}) });
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

@@ -14,6 +14,7 @@ import { contactConfirmationText } from '../../src/views/confirmation.js';
 import { FIELD } from '../../src/domain/contact-draft.js';
 import { slackApi } from '../../src/platforms/slack/listener-context.js';
 import { slackMention } from '../../src/platforms/slack/messenger.js';
+import { reshapedContactView, shownInputIds } from '../../src/platforms/slack/reshape-contact-form.js';
 
 export function register(routes: SlackRoutes, deps: CarelogDeps): void {
   routes.view(CONTACT_VIEW_CALLBACK, async ({ ack, body, view, context }) => {
@@ -35,7 +36,14 @@ export function register(routes: SlackRoutes, deps: CarelogDeps): void {
       `slack:${view.id}`,
     );
     if (!result.ok) {
-      await ack({ response_action: 'errors', errors: result.errors });
+      // A transport chosen just before Save, before the modal was redrawn with "Taken to": Slack
+      // refuses errors for a block it does not show, so the modal is redrawn with the field and the
+      // errors listed above it; every answer stays in its input.
+      const missing =
+        result.errors[FIELD.transportDestination] && !shownInputIds(view).includes(FIELD.transportDestination);
+      const redrawn = missing ? reshapedContactView(actor.program, view, result.errors) : null;
+      if (redrawn) await ack({ response_action: 'update', view: redrawn.view });
+      else await ack({ response_action: 'errors', errors: result.errors });
       return;
     }
     await ack({ response_action: 'clear' });

@@ -8,6 +8,7 @@ import * as carelogCommand from './carelog-command.js';
 import * as clientOptions from './client-options.js';
 import * as contactClientChosen from './contact-client-chosen.js';
 import * as contactCommand from './contact-command.js';
+import * as contactOutcomeChosen from './contact-outcome-chosen.js';
 import * as contactSubmit from './contact-submit.js';
 import * as digestCommand from './digest-command.js';
 import * as nudgeActions from './nudge-actions.js';
@@ -15,6 +16,7 @@ import * as nudgeActions from './nudge-actions.js';
 const HANDLERS = [
   contactCommand,
   contactClientChosen,
+  contactOutcomeChosen,
   clientOptions,
   contactSubmit,
   nudgeActions,

@@ -13,7 +13,6 @@ import {
   suggestClients,
 } from '../../src/services/contact-flow.js';
 import { contactConfirmationText } from '../../src/views/confirmation.js';
-import { buildContactForm } from '../../src/views/contact-form.js';
 import { NEW_CLIENT } from '../../src/domain/contact-draft.js';
 import { commandArgument, commandPattern, teamsActor } from '../../src/platforms/teams/actor.js';
 import { cardMessage, cardResponse, messageResponse, textMessage } from '../../src/platforms/teams/cards.js';
@@ -30,6 +29,7 @@ import {
   confirmationCard,
   newContactFormCard,
   returnedContactFormCard,
+  teamsContactForm,
 } from '../../src/platforms/teams/contact-form.js';
 import { openDraftNotes } from '../../src/platforms/teams/draft-notes.js';
 
@@ -129,7 +129,7 @@ export function register(app: App, deps: CarelogDeps): void {
     const dataset = search.data.dataset ?? '';
     if (dataset.startsWith(CATEGORY_DATASET_PREFIX)) {
       // A long category list of the form, searched by label: the same lists the form is built from.
-      const field = buildContactForm({ categories: program.categories, draft: { client: NEW_CLIENT } }).fields.find(
+      const field = teamsContactForm(program, { client: NEW_CLIENT }).fields.find(
         (f) => `${CATEGORY_DATASET_PREFIX}${f.id}` === dataset,
       );
       const results = (field?.options ?? [])

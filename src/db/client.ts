@@ -1,16 +1,12 @@
 // The Prisma client factory: Postgres through @prisma/adapter-pg when DATABASE_URL is set, else an
 // embedded, file-backed PGlite under the data directory. Both get the same migrations.
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import path from 'node:path';
-import pg from 'pg';
-import { PrismaPg } from '@prisma/adapter-pg';
+import type pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
-import { CarelogError } from '../errors.js';
-import { copyTemplate, findTemplate } from './embedded-template.js';
-import { pgliteWasmModule } from './embedded-preload.js';
+import { openEmbeddedFiles, type OpenedEmbedded } from './embedded-open.js';
 import { applyMigrations, type MigrateResult, type SqlRunner } from './migrate.js';
 
 export { PrismaClient };
+export { acquireDataDirLock } from './embedded-open.js';
 
 export interface Database {
   prisma: PrismaClient;
@@ -32,13 +28,20 @@ export interface DatabaseOptions {
   dataDir: string;
   /** Where the embedded database template is looked for. @defaultValue TEMPLATE_DIR */
   templateDir?: string;
+  /**
+   * The embedded database already being opened on `dataDir` (startOpeningEmbedded, started by
+   * src/main.ts before the rest of carelog loads); taken over instead of opening it again.
+   */
+  opening?: Promise<OpenedEmbedded>;
 }
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
-  return opts.databaseUrl ? openPostgres(opts.databaseUrl) : openEmbedded(opts.dataDir, opts.templateDir);
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl) : openEmbedded(opts.dataDir, opts.templateDir, opts.opening);
 }
 
-function openPostgres(url: string): Database {
+async function openPostgres(url: string): Promise<Database> {
+  // Loaded only for a Postgres server: the embedded database never needs them (~0.1 s at start).
+  const [{ default: pg }, { PrismaPg }] = await Promise.all([import('pg'), import('@prisma/adapter-pg')]);
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000 });
   // An idle client losing its server (Postgres restart) must not crash the process.
   pool.on('error', () => undefined);
@@ -116,69 +119,17 @@ function poolRunner(pool: pg.Pool): SqlRunner {
   };
 }
 
-/**
- * Holds `<dataDir>/pglite.lock` for the life of the process. PGlite is single-process: two processes
- * on one data directory silently lose writes, so the second one must stop with a clear message.
- */
-export function acquireDataDirLock(dataDir: string): () => void {
-  mkdirSync(dataDir, { recursive: true });
-  const lockFile = path.join(dataDir, 'pglite.lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(lockFile, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => rmSync(lockFile, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const holder = Number.parseInt(readFileSync(lockFile, 'utf8'), 10);
-      if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder)) {
-        throw new CarelogError(
-          'database_locked',
-          `The embedded database in ${dataDir} is in use by another carelog process (pid ${holder}). ` +
-            'Stop that process, or set DATABASE_URL to share a Postgres server between processes.',
-        );
-      }
-      // The holder is gone (crash, kill -9): the lock is stale.
-      rmSync(lockFile, { force: true });
-    }
-  }
-  throw new CarelogError('database_locked', `Could not lock the embedded database in ${dataDir}`);
-}
-
-function isAlive(pid: number): boolean {
+async function openEmbedded(
+  dataDir: string,
+  templateDir?: string,
+  opening?: Promise<OpenedEmbedded>,
+): Promise<Database> {
+  // Loaded while the database starts; only the embedded database needs it.
+  const adapter = import('pglite-prisma-adapter');
+  void adapter.catch(() => undefined);
+  const { pg: db, release } = await (opening ?? openEmbeddedFiles(dataDir, templateDir));
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Postgres settings for the embedded database, after PGlite's own. Postgres' default 128 MB of
- * shared buffers are zeroed in WebAssembly memory at every open: 0.4–0.6 s of a ~1.5 s open on this
- * machine (`npm run bench -- cold-start`). One process, one development-sized database: 16 MB is
- * plenty (files are still cached by the operating system), and a single-user server needs few
- * connection slots.
- */
-const EMBEDDED_SETTINGS = ['-c', 'shared_buffers=16MB', '-c', 'max_connections=8'];
-
-async function openEmbedded(dataDir: string, templateDir?: string): Promise<Database> {
-  const release = acquireDataDirLock(dataDir);
-  try {
-    const compiling = pgliteWasmModule();
-    const { PGlite } = await import('@electric-sql/pglite');
-    const { PrismaPGlite } = await import('pglite-prisma-adapter');
-    const pgDir = path.join(dataDir, 'pglite');
-    // A fresh data directory starts as a copy of the ready-made template when npm install built one.
-    const template = existsSync(path.join(pgDir, 'PG_VERSION')) ? null : findTemplate(templateDir);
-    if (template) copyTemplate(template, pgDir);
-    const wasm = await compiling;
-    const db = await PGlite.create(pgDir, {
-      startParams: [...PGlite.defaultStartParams, ...EMBEDDED_SETTINGS],
-      ...(wasm ? { pgliteWasmModule: wasm } : {}),
-    });
+    const { PrismaPGlite } = await adapter;
     const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
     const sql: SqlRunner = {
       query: async <T>(text: string, params?: unknown[]) => (await db.query<T>(text, params)).rows,
@@ -210,6 +161,7 @@ async function openEmbedded(dataDir: string, templateDir?: string): Promise<Data
       },
     };
   } catch (err) {
+    await db.close().catch(() => undefined);
     release();
     throw err;
   }

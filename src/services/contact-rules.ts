@@ -4,7 +4,9 @@
 // came in. Client codes come from formatClientCode's own definition (clientCodeSql); notes are
 // sealed by sealNotes in contacts.ts.
 import type { ProgramConfig } from '../config.js';
+import type { SqlRunner } from '../db/migrate.js';
 import { fromLocal } from '../domain/time.js';
+import type { Directory } from './directory.js';
 
 /** Timestamps are stored as UTC in `timestamp(3)` columns: an ISO string with Z keeps them so. */
 export const utc = (d: Date) => d.toISOString();
@@ -69,4 +71,82 @@ export const NEW_FOLLOW_UP_COLUMNS = `status, version, "completedAt", "metByCont
 export function newFollowUpValuesSql(met: string): string {
   return `CASE WHEN ${met}.id IS NULL THEN 'pending' ELSE 'done' END::"FollowUpStatus",
           CASE WHEN ${met}.id IS NULL THEN 1 ELSE 2 END, ${met}.at, ${met}.contact_id`;
+}
+
+/**
+ * A client's first contact is the earliest of all its contacts, back-dated ones included, whichever
+ * way they came in. `contacts` gives rows (id, client_id, at, number) as clientContactsSql does; the
+ * result has a row (client_id, first) for each client among them.
+ */
+export function firstContactSql(contacts: string): string {
+  return `SELECT client_id, MIN(at) AS first FROM (${contacts}) c GROUP BY client_id`;
+}
+
+/**
+ * Who follows up a contact's follow-up: the person chosen on the form, else the client's case
+ * manager, else the program's least loaded case manager (leastLoadedCaseManager). The CSV has no
+ * assignee column, so an imported row always takes the last two.
+ */
+export function followUpAssignee(
+  chosen: string | null,
+  clientCaseManager: string | null,
+  leastLoaded: string | null,
+): string | null {
+  return chosen ?? clientCaseManager ?? leastLoaded;
+}
+
+/** followUpAssignee inside a statement, where the client's case manager is a column. */
+export function followUpAssigneeSql(chosen: string, clientCaseManager: string, leastLoaded: string): string {
+  return `COALESCE(${chosen}, ${clientCaseManager}, ${leastLoaded})`;
+}
+
+/**
+ * A client without a case manager takes the follow-up's assignee as theirs when the assignee is a
+ * case manager, so the client's next follow-ups go to the same person.
+ */
+export function caseManagerForClientWithout(
+  directory: Directory,
+  followUpWanted: boolean,
+  assignee: string | null,
+): string | null {
+  return followUpWanted && assignee && directory.memberById(assignee)?.roles.includes('case_manager') ? assignee : null;
+}
+
+/**
+ * The pending follow-ups of each of the program's case managers, to choose the least loaded: read
+ * once, then counted up as a writer hands out follow-ups (an import hands out many).
+ */
+export class CaseManagerLoad {
+  private constructor(
+    private readonly managers: string[],
+    private readonly pending: Map<string, number>,
+  ) {}
+
+  static async read(sql: SqlRunner, directory: Directory, programId: string): Promise<CaseManagerLoad> {
+    const managers = directory.withRole(programId, 'case_manager').map((m) => m.memberId);
+    // With one case manager (or none) there is nothing to compare: no query.
+    const load =
+      managers.length > 1
+        ? await sql.query<{ assigneeId: string; n: number }>(
+            `SELECT "assigneeId", count(*)::int AS n FROM "FollowUp"
+              WHERE "programId" = $1 AND status = 'pending' AND "assigneeId" = ANY($2::uuid[]) GROUP BY "assigneeId"`,
+            [programId, managers],
+          )
+        : [];
+    return new CaseManagerLoad(managers, new Map(load.map((l) => [l.assigneeId, l.n])));
+  }
+
+  /** The case manager with the fewest pending follow-ups (roster order breaks ties), or null with none. */
+  leastLoaded(): string | null {
+    let best: string | null = null;
+    for (const m of this.managers) {
+      if (best === null || (this.pending.get(m) ?? 0) < (this.pending.get(best) ?? 0)) best = m;
+    }
+    return best;
+  }
+
+  /** Counts a follow-up handed to `memberId` (a case manager or not). */
+  assign(memberId: string): void {
+    if (this.managers.includes(memberId)) this.pending.set(memberId, (this.pending.get(memberId) ?? 0) + 1);
+  }
 }

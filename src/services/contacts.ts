@@ -5,13 +5,18 @@ import type { ProgramConfig } from '../config.js';
 import { clientCodeSql, type ContactInput } from '../domain/contact.js';
 import { followUpRules } from '../domain/followups.js';
 import { firstCheckAt } from '../domain/referrals.js';
+import { toLocal } from '../domain/time.js';
 import { CarelogError } from '../errors.js';
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/client.js';
 import type { SqlRunner } from '../db/migrate.js';
 import { AUDIT } from './audit.js';
 import {
+  caseManagerForClientWithout,
+  CaseManagerLoad,
   clientContactsSql,
+  firstContactSql,
+  followUpAssigneeSql,
   followUpDueAt,
   markMetSql,
   meetingSql,
@@ -51,7 +56,15 @@ export interface LoggedContact {
    * The follow-up this contact asked for. It is born met (`pending` false) when a contact after
    * this one is already on record (a contact logged late): that one met it.
    */
-  followUp: { id: string; date: string; dueAt: Date; assigneeMemberId: string | null; pending: boolean } | null;
+  followUp: {
+    id: string;
+    date: string;
+    dueAt: Date;
+    assigneeMemberId: string | null;
+    pending: boolean;
+    /** When born met: the date (the program's own, YYYY-MM-DD) of the contact that met it. */
+    metOn: string | null;
+  } | null;
   /**
    * Stored follow-ups this save completed, with the version their reminders carry and the number
    * of the contact that met each (this one, unless the rule found an earlier one on record).
@@ -134,17 +147,20 @@ export async function logContact(deps: ContactServiceDeps, req: LogContactReques
   }
   const isNew = input.client.kind === 'new';
   const clientId = input.client.kind === 'new' ? randomUUID() : input.client.clientId;
-  // Who follows up: the person chosen, else the client's case manager, else the least loaded one.
-  // The last is read before the write (no lock held); the statement uses it only when the first
-  // two are missing. A client without a case manager gets the assignee as theirs when they are one.
+  // Who follows up: contact-rules.ts' followUpAssignee, the rule the import applies. The least
+  // loaded case manager is read before the write (no lock held); the statement uses it only when
+  // the form chose no one and the client has no case manager. A client without a case manager gets
+  // the assignee as theirs when they are one.
   // Referrals need someone to check on them even without a follow-up date.
   const picked =
     (input.followUpDate || input.referrals.length) && !assigneeChoice
-      ? await pickCaseManager(db.sql, directory, program.id)
+      ? (await CaseManagerLoad.read(db.sql, directory, program.id)).leastLoaded()
       : null;
-  const fallback = assigneeChoice?.memberId ?? picked;
-  const caseManagerIfNone =
-    input.followUpDate && fallback && directory.memberById(fallback)?.roles.includes('case_manager') ? fallback : null;
+  const caseManagerIfNone = caseManagerForClientWithout(
+    directory,
+    input.followUpDate !== null,
+    assigneeChoice?.memberId ?? picked,
+  );
   // The contact's id is chosen here, not by the database: its notes are sealed to it.
   const contactId = randomUUID();
   const sealed = input.notes ? sealNotes(keyring, { programId: program.id, contactId }, input.notes) : null;
@@ -194,7 +210,7 @@ export async function logContact(deps: ContactServiceDeps, req: LogContactReques
   } catch (err) {
     // Two copies of one submission raced: the other one committed first. Report it as a repeat.
     if (isUniqueViolation(err)) {
-      const winner = await findByIdempotencyKey(db.sql, program.id, req.idempotencyKey);
+      const winner = await findByIdempotencyKey(db.sql, program, req.idempotencyKey);
       if (winner) return winner;
     }
     throw err;
@@ -202,7 +218,7 @@ export async function logContact(deps: ContactServiceDeps, req: LogContactReques
   if (!row) {
     // Nothing was written: this submission was stored before (a retry, a second press of Save),
     // or the program is missing, or the client is not one of its clients.
-    const earlier = await findByIdempotencyKey(db.sql, program.id, req.idempotencyKey);
+    const earlier = await findByIdempotencyKey(db.sql, program, req.idempotencyKey);
     if (earlier) return earlier;
     const [known] = await db.sql.query<{ id: string }>(`SELECT id FROM "Program" WHERE id = $1`, [program.id]);
     if (!known) throw new CarelogError('unknown_program', `No program ${program.id} in the database`);
@@ -223,6 +239,8 @@ export async function logContact(deps: ContactServiceDeps, req: LogContactReques
             dueAt,
             assigneeMemberId: row.assigneeId,
             pending: row.newFollowUpMet === null,
+            metOn:
+              row.newFollowUpMetMs === null ? null : toLocal(new Date(row.newFollowUpMetMs), program.timezone).date,
           }
         : null,
     followUpsMet: row.met.map((f) => ({
@@ -247,6 +265,8 @@ interface LogContactRow {
   /** The number of the stored contact that met the new follow-up at once, if one did. */
   newFollowUpMet: number | null;
   referrals: { id: string; category: string; assigneeId: string | null }[];
+  /** When that contact happened (epoch milliseconds). */
+  newFollowUpMetMs: number | null;
 }
 
 /**
@@ -283,18 +303,22 @@ WITH counters AS (
     FROM counters WHERE $2::boolean
   RETURNING id, code, "caseManagerId"
 ), old_client AS (
-  -- A contact logged late can be earlier than the first one on record: keep the earliest.
-  UPDATE "Client"
-     SET "firstContactAt" = LEAST("firstContactAt", $7::timestamp(3)),
-         "caseManagerId" = COALESCE("caseManagerId", $19::uuid),
-         "updatedAt" = CASE WHEN $7::timestamp(3) < "firstContactAt" OR ("caseManagerId" IS NULL AND $19::uuid IS NOT NULL)
-                            THEN ${NOW_UTC} ELSE "updatedAt" END
-   WHERE NOT $2::boolean AND id = $3::uuid AND "programId" = $1::text AND EXISTS (SELECT 1 FROM counters)
-  RETURNING id, code, "caseManagerId"
+  -- contact-rules.ts' first-contact rule, as the import applies it: the earliest of the client's
+  -- contacts on record and this one (a contact logged late can be earlier than the first).
+  UPDATE "Client" k
+     SET "firstContactAt" = f.first,
+         "caseManagerId" = COALESCE(k."caseManagerId", $19::uuid),
+         "updatedAt" = CASE WHEN f.first IS DISTINCT FROM k."firstContactAt" OR (k."caseManagerId" IS NULL AND $19::uuid IS NOT NULL)
+                            THEN ${NOW_UTC} ELSE k."updatedAt" END
+    FROM (${firstContactSql(
+      `${clientContactsSql('= $3::uuid')} UNION ALL SELECT $8::uuid, $3::uuid, $7::timestamp(3), NULL::int`,
+    )}) f
+   WHERE NOT $2::boolean AND k.id = $3::uuid AND k."programId" = $1::text AND f.client_id = k.id AND EXISTS (SELECT 1 FROM counters)
+  RETURNING k.id, k.code, k."caseManagerId"
 ), client AS (
   SELECT * FROM new_client UNION ALL SELECT * FROM old_client
 ), assignee AS (
-  SELECT CASE WHEN $16::date IS NOT NULL THEN COALESCE($17::uuid, client."caseManagerId", $18::uuid) END AS id FROM client
+  SELECT CASE WHEN $16::date IS NOT NULL THEN ${followUpAssigneeSql('$17::uuid', 'client."caseManagerId"', '$18::uuid')} END AS id FROM client
 ), contact AS (
   INSERT INTO "Contact" (id, "programId", number, "clientId", "occurredAt", "authorId", source, services, referrals, disposition,
                          "incidentRef", "minutesOnScene", "followUpWanted", "followUpDate", "followUpAssigneeId",
@@ -326,7 +350,7 @@ WITH counters AS (
   -- manager, else the least loaded case manager.
   INSERT INTO "Referral" (id, "programId", "clientId", "contactId", category, "madeAt", "nextCheckAt", "assigneeId", "createdAt", "updatedAt")
   SELECT r.id, $1::text, client.id, contact.id, r.category, $7::timestamp(3), $31::timestamp(3),
-         COALESCE(assignee.id, client."caseManagerId", $18::uuid), ${NOW_UTC}, ${NOW_UTC}
+         ${followUpAssigneeSql('assignee.id', 'client."caseManagerId"', '$18::uuid')}, ${NOW_UTC}, ${NOW_UTC}
     FROM unnest($30::uuid[], $12::text[]) AS r(id, category) CROSS JOIN client CROSS JOIN contact CROSS JOIN assignee
   RETURNING id, category, "assigneeId"
 ), audit AS (
@@ -343,10 +367,15 @@ WITH counters AS (
 SELECT counters.contact_number AS "contactNumber", client.code, assignee.id AS "assigneeId",
        COALESCE((SELECT json_agg(json_build_object('id', id, 'version', version, 'contact_number', contact_number)) FROM met), '[]'::json) AS met,
        (SELECT contact_number FROM meeting WHERE id = $23::uuid) AS "newFollowUpMet",
+       (SELECT (extract(epoch FROM at) * 1000)::float8 FROM meeting WHERE id = $23::uuid) AS "newFollowUpMetMs",
        COALESCE((SELECT json_agg(json_build_object('id', id, 'category', category, 'assigneeId', "assigneeId")) FROM referral), '[]'::json) AS referrals
   FROM counters, client, assignee, contact`;
 
-async function findByIdempotencyKey(sql: SqlRunner, programId: string, key: string): Promise<LoggedContact | null> {
+async function findByIdempotencyKey(
+  sql: SqlRunner,
+  { id: programId, timezone }: ProgramConfig,
+  key: string,
+): Promise<LoggedContact | null> {
   const [row] = await sql.query<{
     id: string;
     number: number;
@@ -357,11 +386,14 @@ async function findByIdempotencyKey(sql: SqlRunner, programId: string, key: stri
     dueMs: number | null;
     assigneeId: string | null;
     pending: boolean | null;
+    metMs: number | null;
   }>(
     `SELECT c.id, c.number, k.id AS "clientId", k.code, to_char(c."followUpDate", 'YYYY-MM-DD') AS "followUpDate",
-            f.id AS fid, (extract(epoch FROM f."dueAt") * 1000)::float8 AS "dueMs", f."assigneeId", f.status = 'pending' AS pending
+            f.id AS fid, (extract(epoch FROM f."dueAt") * 1000)::float8 AS "dueMs", f."assigneeId", f.status = 'pending' AS pending,
+            (extract(epoch FROM m."occurredAt") * 1000)::float8 AS "metMs"
      FROM "Contact" c JOIN "Client" k ON k.id = c."clientId"
-     LEFT JOIN LATERAL (SELECT id, "dueAt", "assigneeId", status FROM "FollowUp" WHERE "originContactId" = c.id LIMIT 1) f ON true
+     LEFT JOIN LATERAL (SELECT id, "dueAt", "assigneeId", status, "metByContactId" FROM "FollowUp" WHERE "originContactId" = c.id LIMIT 1) f ON true
+     LEFT JOIN "Contact" m ON m.id = f."metByContactId"
      WHERE c."programId" = $1 AND c."idempotencyKey" = $2`,
     [programId, key],
   );
@@ -381,22 +413,10 @@ async function findByIdempotencyKey(sql: SqlRunner, programId: string, key: stri
             dueAt: new Date(row.dueMs!),
             assigneeMemberId: row.assigneeId,
             pending: row.pending === true,
+            metOn: row.metMs === null ? null : toLocal(new Date(row.metMs), timezone).date,
           }
         : null,
     followUpsMet: [],
     referrals: [],
   };
-}
-
-/** The program's case manager with the fewest pending follow-ups (roster order breaks ties). */
-async function pickCaseManager(tx: SqlRunner, directory: Directory, programId: string): Promise<string | null> {
-  const managers = directory.withRole(programId, 'case_manager');
-  if (managers.length === 0) return null;
-  if (managers.length === 1) return managers[0]!.memberId;
-  const load = await tx.query<{ assigneeId: string; n: number }>(
-    `SELECT "assigneeId", count(*)::int AS n FROM "FollowUp" WHERE "programId" = $1 AND status = 'pending' AND "assigneeId" = ANY($2::uuid[]) GROUP BY "assigneeId"`,
-    [programId, managers.map((m) => m.memberId)],
-  );
-  const count = new Map(load.map((l) => [l.assigneeId, l.n]));
-  return [...managers].sort((a, b) => (count.get(a.memberId) ?? 0) - (count.get(b.memberId) ?? 0))[0]!.memberId;
 }

@@ -18,7 +18,18 @@ import type { SqlRunner } from '../db/migrate.js';
 import { AUDIT, type TAuditAction } from './audit.js';
 import { followUpRules } from '../domain/followups.js';
 import { firstCheckAt, stillCheckable } from '../domain/referrals.js';
-import { clientContactsSql, followUpDueAt, markMetSql, meetingSql, pendingFollowUpsSql } from './contact-rules.js';
+import {
+  caseManagerForClientWithout,
+  CaseManagerLoad,
+  clientContactsSql,
+  firstContactSql,
+  followUpAssignee,
+  followUpAssigneeSql,
+  followUpDueAt,
+  markMetSql,
+  meetingSql,
+  pendingFollowUpsSql,
+} from './contact-rules.js';
 import { sealNotes } from './contacts.js';
 import type { Keyring } from './crypto.js';
 import type { Directory } from './directory.js';
@@ -150,11 +161,9 @@ export async function importContacts(deps: ImportDeps, req: ImportRequest): Prom
       const clients = await upsertClients(tx, program, fresh, existing, audits);
       summary.clientsCreated = audits.count(AUDIT.clientCreate);
 
-      const [{ next }] = (await tx.query<{ next: number }>(
-        'SELECT COALESCE(MAX(number), 0) + 1 AS next FROM "Contact" WHERE "programId" = $1',
-        [program.id],
-      )) as [{ next: number }];
-      const firstNumber = Math.max(counters.nextContactNumber, Number(next));
+      // Contacts are numbered from the program's counter, as logContact numbers them; the lock
+      // taken above keeps the numbers this import hands out to itself.
+      const firstNumber = counters.nextContactNumber;
       const inserted = await insertContacts(tx, program, fresh, firstNumber, clients, directory, keyring, audits);
       summary.contactsCreated = inserted.length;
       summary.contactNumbers = { first: firstNumber, last: firstNumber + fresh.length - 1 };
@@ -164,23 +173,25 @@ export async function importContacts(deps: ImportDeps, req: ImportRequest): Prom
       summary.referralsCreated = referrals.created;
       summary.referralChecksScheduled = referrals.checked;
 
-      // A client's first contact is the earliest of all its contacts, imported or logged.
+      // contact-rules.ts' first-contact rule, as logContact applies it: the earliest of all the
+      // client's contacts, imported or logged.
       await tx.query(
         `UPDATE "Client" c SET "firstContactAt" = m.first, "updatedAt" = now()
-           FROM (SELECT "clientId", MIN("occurredAt") AS first FROM "Contact"
-                  WHERE "programId" = $1 AND "clientId" = ANY($2::uuid[]) GROUP BY "clientId") m
-          WHERE c.id = m."clientId" AND c."firstContactAt" <> m.first`,
-        [program.id, [...new Set(inserted.map((c) => c.clientId))]],
+           FROM (${firstContactSql(clientContactsSql('= ANY($1::uuid[])'))}) m
+          WHERE c.id = m.client_id AND c."firstContactAt" IS DISTINCT FROM m.first`,
+        [[...new Set(inserted.map((c) => c.clientId))]],
       );
-      // Imported codes may run past the counter (PIC-0900 in a program at 43): hand out numbers
-      // after the highest in use, for clients and for contacts alike.
+      // The counters move past what this import used. Clients are numbered as their codes say, and
+      // imported codes may run past the counter (PIC-0900 in a program at 43): the next new client
+      // in chat is then numbered after the highest code imported.
+      // (A loop, not Math.max(...numbers): a file may create more clients than a call takes arguments.)
+      let highestNew = 0;
+      for (const [n, c] of clients) if (c.created && n > highestNew) highestNew = n;
       await tx.query(
-        `UPDATE "Program" SET
-           "nextClientNumber" = GREATEST("nextClientNumber", (SELECT COALESCE(MAX(number), 0) + 1 FROM "Client" WHERE "programId" = $1)),
-           "nextContactNumber" = GREATEST("nextContactNumber", (SELECT COALESCE(MAX(number), 0) + 1 FROM "Contact" WHERE "programId" = $1)),
-           "updatedAt" = now()
-         WHERE id = $1`,
-        [program.id],
+        `UPDATE "Program" SET "nextClientNumber" = GREATEST("nextClientNumber", $2::int), "nextContactNumber" = $3::int,
+                "updatedAt" = now()
+          WHERE id = $1`,
+        [program.id, highestNew + 1, firstNumber + fresh.length],
       );
       await audits.write(tx, program.id);
       return { ok: true as const, summary };
@@ -195,6 +206,8 @@ type Tx = SqlRunner;
 interface ClientRef {
   id: string;
   caseManagerId: string | null;
+  /** Created by this import. */
+  created: boolean;
 }
 interface InsertedContact {
   id: string;
@@ -276,9 +289,9 @@ async function upsertClients(
     created.map((c) => c.id),
   );
   const byNumber = new Map<number, ClientRef>(
-    existing.map((c) => [c.number, { id: c.id, caseManagerId: c.caseManagerId }]),
+    existing.map((c) => [c.number, { id: c.id, caseManagerId: c.caseManagerId, created: false }]),
   );
-  for (const c of created) byNumber.set(c.number, { id: c.id, caseManagerId: null });
+  for (const c of created) byNumber.set(c.number, { id: c.id, caseManagerId: null, created: true });
   if (created.length < fresh.length) {
     // Someone else created one of these clients since the check: read them back.
     const missing = fresh.map((r) => r.clientNumber).filter((n) => !byNumber.has(n));
@@ -286,7 +299,7 @@ async function upsertClients(
       'SELECT id, number, "caseManagerId" FROM "Client" WHERE "programId" = $1 AND number = ANY($2::int[])',
       [program.id, missing],
     );
-    for (const c of rows2) byNumber.set(c.number, { id: c.id, caseManagerId: c.caseManagerId });
+    for (const c of rows2) byNumber.set(c.number, { id: c.id, caseManagerId: c.caseManagerId, created: false });
   }
   return byNumber;
 }
@@ -301,8 +314,12 @@ async function insertContacts(
   keyring: Keyring,
   audits: AuditBatch,
 ): Promise<InsertedContact[]> {
-  // Follow-ups go to the client's case manager, else the program's first case manager on the roster.
-  const caseManager = directory.withRole(program.id, 'case_manager')[0]?.memberId ?? null;
+  // Who follows up: contact-rules.ts' followUpAssignee, as for a contact logged in chat, row by
+  // row in the file's order (the CSV has no assignee column). A client without a case manager takes
+  // the assignee as theirs, as in chat, so that client's later rows go to the same person. Each
+  // follow-up handed out counts towards its case manager's load, met later in the file or not.
+  const load = rows.some((r) => r.followUpDate) ? await CaseManagerLoad.read(tx, directory, program.id) : null;
+  const newCaseManagers = new Map<string, string>();
   const n = rows.length;
   const cols = {
     id: new Array<string>(n),
@@ -327,7 +344,16 @@ async function insertContacts(
     // Each contact's id is chosen here: its notes are sealed to it.
     const id = randomUUID();
     const sealed = r.notes ? sealNotes(keyring, { programId: program.id, contactId: id }, r.notes) : null;
-    const assignee = r.followUpDate ? (client.caseManagerId ?? caseManager) : null;
+    let assignee: string | null = null;
+    if (r.followUpDate && load) {
+      assignee = followUpAssignee(null, client.caseManagerId, client.caseManagerId ? null : load.leastLoaded());
+      if (assignee) load.assign(assignee);
+      const becomes = client.caseManagerId ? null : caseManagerForClientWithout(directory, true, assignee);
+      if (becomes) {
+        client.caseManagerId = becomes;
+        newCaseManagers.set(client.id, becomes);
+      }
+    }
     cols.id[i] = id;
     cols.number[i] = firstNumber + i;
     cols.clientId[i] = client.id;
@@ -386,6 +412,14 @@ async function insertContacts(
       cols.key,
     ],
   );
+  if (newCaseManagers.size) {
+    await tx.query(
+      `UPDATE "Client" k SET "caseManagerId" = u.manager, "updatedAt" = now()
+         FROM unnest($1::uuid[], $2::uuid[]) AS u(id, manager)
+        WHERE k.id = u.id AND k."caseManagerId" IS NULL`,
+      [[...newCaseManagers.keys()], [...newCaseManagers.values()]],
+    );
+  }
   // The program lock keeps other imports out, so every row goes in; a conflict would leave a gap
   // in the numbers, never a duplicate.
   audits.add(
@@ -456,8 +490,9 @@ async function meetFollowUps(tx: Tx, clientIds: string[], audits: AuditBatch): P
 
 /**
  * One referral record per referral category of each new contact, as /contact makes them. The
- * checks go to the contact's follow-up assignee, else the client's case manager, else the program's
- * first case manager; their jobs are queued by the server's reconciler, like imported follow-ups'.
+ * checks go to the contact's follow-up assignee, else the client's case manager, else the case
+ * manager with the fewest pending follow-ups once the import's own are counted; their jobs are
+ * queued by the server's reconciler, like imported follow-ups'.
  */
 async function insertReferrals(
   tx: Tx,
@@ -479,7 +514,7 @@ async function insertReferrals(
   await tx.query(
     `INSERT INTO "Referral" (id, "programId", "clientId", "contactId", category, "madeAt", "nextCheckAt", "assigneeId", "updatedAt")
      SELECT u.id, $1, u.client_id, u.contact_id, u.category, u.made_at, u.check_at,
-            COALESCE(u.assignee, k."caseManagerId", $8::uuid), now()
+            ${followUpAssigneeSql('u.assignee', 'k."caseManagerId"', '$8::uuid')}, now()
        FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::timestamp(3)[], $7::timestamp(3)[], $9::uuid[])
          AS u(id, client_id, contact_id, category, made_at, check_at, assignee)
        JOIN "Client" k ON k.id = u.client_id`,
@@ -491,7 +526,7 @@ async function insertReferrals(
       rows.map((r) => r.category),
       rows.map((r) => r.contact.occurredAt.toISOString()),
       rows.map((r) => r.checkAt),
-      directory.withRole(program.id, 'case_manager')[0]?.memberId ?? null,
+      (await CaseManagerLoad.read(tx, directory, program.id)).leastLoaded(),
       rows.map((r) => r.contact.assigneeId),
     ],
   );

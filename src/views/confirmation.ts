@@ -6,7 +6,11 @@ export interface ConfirmedContact {
   contactNumber: number;
   clientCode: string;
   newClient: boolean;
-  followUp: { date: string } | null;
+  /**
+   * The follow-up asked for. `metOn` is the date (YYYY-MM-DD) of the contact that has already met
+   * it, when one on record is later than this one (a contact logged late).
+   */
+  followUp: { date: string; metOn?: string | null } | null;
   followUpsMet: readonly unknown[];
 }
 
@@ -34,7 +38,12 @@ export function formatDay(date: string): string {
 export function contactConfirmationText({ logged, assigneeMention }: ConfirmationInput): string {
   const who = logged.newClient ? `${logged.clientCode} (new client)` : logged.clientCode;
   const lines = [`Saved contact #${logged.contactNumber} with ${who}.`];
-  if (logged.followUp) {
+  if (logged.followUp?.metOn) {
+    // No follow-up to promise: a later contact is on record and met it when this one was saved.
+    lines.push(
+      `The follow-up for ${formatDay(logged.followUp.date)} is already met by the contact of ${formatDay(logged.followUp.metOn)}.`,
+    );
+  } else if (logged.followUp) {
     lines.push(`Follow-up on ${formatDay(logged.followUp.date)}${assigneeMention ? ` by ${assigneeMention}` : ''}.`);
   }
   const met = logged.followUpsMet.length;

@@ -1,7 +1,8 @@
 // The contact form, described once. Slack's modal (src/platforms/slack/render-contact-form.ts) and
 // Teams' Adaptive Card draw this model; validation (src/domain/contact.ts) reports errors by the
 // same field ids. Adding a field here adds it to every platform.
-import type { TCategories, TCategory } from '../domain/categories.js';
+import { RACE_ETHNICITY, VETERAN_STATUS, type TCategories, type TCategory } from '../domain/categories.js';
+import type { DemographicsAsked } from '../domain/contact.js';
 import {
   FIELD,
   NEW_CLIENT,
@@ -21,7 +22,8 @@ export type TFieldKind =
   | 'multiline'
   | 'number'
   | 'user'
-  | 'checkbox';
+  | 'checkbox' // one yes/no box
+  | 'checkboxes'; // a group of boxes, any number ticked
 
 export interface FormField {
   id: TFieldId;
@@ -38,6 +40,13 @@ export interface FormField {
   initial?: string | string[] | boolean;
   /** Shown only when a new client is being logged. */
   newClientOnly?: boolean;
+  /** Choosing a value reshapes the form (Slack redraws the modal at once; see ContactFormModel). */
+  reshapesForm?: boolean;
+  /**
+   * Required only in the case its label names ("Taken to (transports only)"), so neither required
+   * nor marked optional. Validation decides (src/domain/contact.ts).
+   */
+  conditional?: boolean;
 }
 
 export interface ContactFormModel {
@@ -52,17 +61,41 @@ export interface ContactFormModel {
 
 export interface ContactFormInput {
   categories: TCategories;
+  /** The optional questions for new clients the program asks; unset: none. */
+  demographics?: DemographicsAsked;
   draft: ContactDraft;
   notice?: string;
+  /**
+   * When "Taken to" is shown. `when_transport` (the default): once the outcome chosen is a
+   * transport, for a surface that redraws the form when a choice changes (Slack's modal). `always`:
+   * for one that cannot (an Adaptive Card has no live reshape on a choice), labelled as asked of
+   * transports only; validation requires it for a transport and drops it otherwise.
+   */
+  transportDestination?: 'when_transport' | 'always';
+}
+
+/** Whether an outcome key is one the program marks as a transport. */
+export function isTransportOutcome(categories: TCategories, disposition: string | undefined): boolean {
+  return !!disposition && categories.dispositions.some((c) => c.key === disposition && c.transport === true);
 }
 
 /** Builds the form for the current draft. Pure: same input, same form. */
-export function buildContactForm({ categories, draft, notice }: ContactFormInput): ContactFormModel {
+export function buildContactForm({
+  categories,
+  demographics,
+  draft,
+  notice,
+  transportDestination = 'when_transport',
+}: ContactFormInput): ContactFormModel {
   const isNewClient = draft.client === NEW_CLIENT;
+  const anyTransport = categories.dispositions.some((c) => c.transport === true);
+  const destinationShown =
+    anyTransport && (transportDestination === 'always' || isTransportOutcome(categories, draft.disposition));
   const fields: FormField[] = [
     {
       id: FIELD.client,
       kind: 'client',
+      reshapesForm: true,
       label: 'Client',
       hint: 'Type a client code, or choose “New client” for someone you have not met before.',
       placeholder: 'Client code or New client',
@@ -87,6 +120,34 @@ export function buildContactForm({ categories, draft, notice }: ContactFormInput
       newClientOnly: true,
       ...(draft.ageBand ? { initial: draft.ageBand } : {}),
     },
+    // Asked only when the program turns them on (carelog.yml `demographics`), of new clients only.
+    ...(demographics?.raceEthnicity
+      ? [
+          {
+            id: FIELD.raceEthnicity,
+            kind: 'multiselect',
+            label: 'Race and ethnicity',
+            hint: 'Choose all that apply, as the person describes themselves.',
+            optional: false,
+            options: [...RACE_ETHNICITY],
+            newClientOnly: true,
+            ...(draft.raceEthnicity?.length ? { initial: draft.raceEthnicity } : {}),
+          } satisfies FormField,
+        ]
+      : []),
+    ...(demographics?.veteran
+      ? [
+          {
+            id: FIELD.veteran,
+            kind: 'select',
+            label: 'Veteran',
+            optional: false,
+            options: [...VETERAN_STATUS],
+            newClientOnly: true,
+            ...(draft.veteran ? { initial: draft.veteran } : {}),
+          } satisfies FormField,
+        ]
+      : []),
     {
       id: FIELD.date,
       kind: 'date',
@@ -131,7 +192,31 @@ export function buildContactForm({ categories, draft, notice }: ContactFormInput
       label: 'Outcome',
       optional: false,
       options: categories.dispositions,
+      // Choosing a transport, or leaving one, shows or hides "Taken to".
+      ...(anyTransport && transportDestination === 'when_transport' ? { reshapesForm: true } : {}),
       ...(draft.disposition ? { initial: draft.disposition } : {}),
+    },
+    ...(destinationShown
+      ? [
+          {
+            id: FIELD.transportDestination,
+            kind: 'select',
+            ...(transportDestination === 'always'
+              ? { label: 'Taken to (transports only)', optional: true, conditional: true }
+              : { label: 'Taken to', optional: false }),
+            options: categories.transportDestinations,
+            ...(draft.transportDestination ? { initial: draft.transportDestination } : {}),
+          } satisfies FormField,
+        ]
+      : []),
+    {
+      id: FIELD.onScene,
+      kind: 'checkboxes',
+      label: 'On scene',
+      hint: 'Tick any that happened. None is fine.',
+      optional: true,
+      options: categories.onScene,
+      ...(draft.onScene?.length ? { initial: draft.onScene } : {}),
     },
     {
       id: FIELD.incidentRef,

@@ -4,7 +4,7 @@
 // run time beside the sources (prisma/migrations), and a production process must not hold the local
 // Slack simulator.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,6 +78,24 @@ describe('the built carelog', () => {
       await exited;
     }
     expect(output).toContain('shutting down');
+  }, 120_000);
+
+  it('npm start on a data directory in use stops with the lock message (the database is opened while modules load)', async () => {
+    const dataDir = scratch();
+    // pid 1 (init) is always alive and is never carelog: the directory counts as in use.
+    writeFileSync(path.join(dataDir, 'pglite.lock'), '1');
+    const run = spawnSync(process.execPath, ['dist/src/main.js'], {
+      cwd: ROOT,
+      env: { ...embeddedEnv(dataDir), PORT: String(await freePort()) },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    const output = run.stdout + run.stderr;
+    expect(run.status, output).toBe(1);
+    expect(output).toContain('is in use by another carelog process (pid 1)');
+    // Reported once, as start-up's own failure, not as a stray rejection while the modules loaded.
+    expect(output).not.toContain('unhandled rejection');
+    expect(readFileSync(path.join(dataDir, 'pglite.lock'), 'utf8')).toBe('1');
   }, 120_000);
 
   it('loads the Slack simulator only on demand: no static import reaches it from the entry points', () => {

@@ -154,7 +154,14 @@ describe('/contact', () => {
     expect(c.followUps[0]!.assigneeId).toBe(caseManager!.id);
 
     const audit = await prisma.auditEvent.findMany({ orderBy: { id: 'asc' } });
-    expect(audit.map((a) => a.action).sort()).toEqual(['client.create', 'contact.create', 'followup.create']);
+    expect(audit.map((a) => a.action).sort()).toEqual([
+      'client.create',
+      'contact.create',
+      'followup.create',
+      // One referral record per referral category chosen (two here).
+      'referral.create',
+      'referral.create',
+    ]);
     const author = await prisma.member.findFirst({ where: { platformUserId: 'U0CLIN1' } });
     expect(new Set(audit.map((a) => a.actorId))).toEqual(new Set([author!.id]));
 
@@ -216,6 +223,37 @@ describe('/contact', () => {
     expect(followUp.status).toBe('done');
     const second = await h.carelog.deps.db.prisma.contact.findFirstOrThrow({ where: { number: 2 } });
     expect(followUp.metByContactId).toBe(second.id);
+  });
+
+  it('a back-dated contact whose follow-up a later contact already met says so instead of promising it', async () => {
+    const opened = await openForm('U0CLIN1', 'PIC-0001');
+    const client = await h.carelog.deps.db.prisma.client.findFirstOrThrow({ where: { code: 'PIC-0001' } });
+    const before = h.slack.calls.length;
+    const res = await h.interact(
+      viewSubmission('U0CLIN1', opened, {
+        client: { value: client.id, text: 'PIC-0001' },
+        contact_date: '2026-11-19',
+        contact_time: '16:00',
+        source: 'proactive_outreach',
+        disposition: 'referral_only',
+        follow_up_wanted: true,
+        follow_up_date: '2026-11-23',
+      }),
+    );
+    expect(res.json).toEqual({ response_action: 'clear' });
+    const dm = await h.slack.waitFor('chat.postMessage', before);
+    expect(dm.args.channel).toBe('U0CLIN1');
+    // Contact #1, on 20 November, came after this one: it met the follow-up as the save wrote it.
+    expect(dm.args.text).toBe(
+      'Saved contact #3 with PIC-0001. The follow-up for Mon, Nov 23, 2026 is already met by the contact of Fri, Nov 20, 2026.',
+    );
+    expect(dm.args.text).not.toMatch(/Follow-up on/);
+    const contact = await h.carelog.deps.db.prisma.contact.findFirstOrThrow({ where: { number: 3 } });
+    const followUp = await h.carelog.deps.db.prisma.followUp.findFirstOrThrow({
+      where: { originContactId: contact.id },
+    });
+    const first = await h.carelog.deps.db.prisma.contact.findFirstOrThrow({ where: { number: 1 } });
+    expect([followUp.status, followUp.metByContactId]).toEqual(['done', first.id]);
   });
 
   it('keeps each program to its own clients in the typeahead', async () => {

@@ -403,6 +403,30 @@ describe('nudges on Teams', () => {
     expect(textsOf(cardOf(update.body)!).join(' ')).toMatch(/Met by a logged contact \(#\d+\)\./);
   });
 
+  it('confirms a back-dated contact whose follow-up a later contact already met as met, not as a promise', async () => {
+    await logTeamsContact(h, T.clinician, { ...NEW_CLIENT_INPUTS, contact_date: '2026-11-24', contact_time: '08:00' });
+    const client = await prisma().client.findFirstOrThrow({ orderBy: { number: 'desc' } });
+    const shown = await logTeamsContact(
+      h,
+      T.clinician,
+      {
+        contact_date: '2026-11-23',
+        contact_time: '09:00',
+        source: 'proactive_outreach',
+        disposition: 'referral_only',
+        follow_up_wanted: 'true',
+        follow_up_date: '2026-11-30',
+      },
+      `contact ${client.code}`,
+    );
+    expect(shown).toContain(
+      `with ${client.code}. The follow-up for Mon, Nov 30, 2026 is already met by the contact of Tue, Nov 24, 2026.`,
+    );
+    expect(shown).not.toMatch(/Follow-up on/);
+    const followUp = await prisma().followUp.findFirstOrThrow({ where: { clientId: client.id } });
+    expect(followUp.status).toBe('done');
+  });
+
   it('after a crash between send and record, sends again once (Teams has no history to read back); the copy is harmless', async () => {
     const f = await followUpFor(T.caseManager);
     const claim = await prisma().nudge.create({

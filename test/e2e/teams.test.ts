@@ -224,7 +224,14 @@ describe('the contact form on Teams', () => {
     expect(c.followUps[0]!.assigneeId).toBe(caseManager.id);
     expect(c.followUps[0]!.dueAt.toISOString()).toBe('2026-11-24T14:00:00.000Z');
     const audit = await prisma().auditEvent.findMany();
-    expect(audit.map((a) => a.action).sort()).toEqual(['client.create', 'contact.create', 'followup.create']);
+    expect(audit.map((a) => a.action).sort()).toEqual([
+      'client.create',
+      'contact.create',
+      'followup.create',
+      // One referral record per referral category chosen (two here).
+      'referral.create',
+      'referral.create',
+    ]);
     expect(new Set(audit.map((a) => a.actorId))).toEqual(new Set([author.id]));
   });
 

@@ -1,7 +1,8 @@
 // One table of cases for the rules of writing contacts, run through both writers: logContact (what
 // /contact and the Teams form call) and the CSV import, one row per import. Both must leave the
-// same rows: which follow-ups are met, by which contact and as of when, the clients created, the
-// contact numbers and the audit trail. Each case runs on Postgres and on the embedded PGlite.
+// same rows: which follow-ups are met, by which contact and as of when, who each follow-up is
+// assigned to, the clients created (their numbers, first contacts and case managers), the contact
+// numbers and the audit trail. Each case runs on Postgres and on the embedded PGlite.
 import { randomBytes } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseProgramFile } from '../../src/config.js';
@@ -25,6 +26,7 @@ const [PROGRAM] = parseProgramFile(
     roster:
       - { slack: U0CLIN1, roles: [clinician] }
       - { slack: U0CASE1, roles: [case_manager] }
+      - { slack: U0CASE2, roles: [case_manager] }
 `,
   'rules.yml',
 );
@@ -47,6 +49,14 @@ interface RuleCase {
   steps: Step[];
   /** Each follow-up, named by the step that asked for it: the step that met it and when, or pending. */
   followUps: Record<number, { metBy: number } | 'pending'>;
+  /**
+   * Who each follow-up goes to (no one is chosen on the form; the CSV has no such column): the
+   * client's case manager, else the case manager with the fewest pending follow-ups. Only where the
+   * case is about it; every case checks that both writers agree.
+   */
+  assignees?: Record<number, 'U0CASE1' | 'U0CASE2'>;
+  /** The program's counters before the first step (a program that has been running). */
+  counters?: { client: number; contact: number };
 }
 
 const at = (day: string, time = '15:00') => `2026-03-${day}T${time}:00.000Z`;
@@ -121,11 +131,58 @@ const CASES: RuleCase[] = [
     ],
     followUps: { 0: { metBy: 3 }, 1: { metBy: 3 } },
   },
+  {
+    name: "a follow-up goes to the least loaded case manager, then to the client's case manager",
+    steps: [
+      { client: 'A', at: at('05'), followUp: '2026-03-09' },
+      { client: 'B', at: at('05', '16:00'), followUp: '2026-03-09' },
+      // A's case manager (U0CASE1, from A's first follow-up) though both now carry one.
+      { client: 'A', at: at('06'), followUp: '2026-03-10' },
+    ],
+    followUps: { 0: { metBy: 2 }, 1: 'pending', 2: 'pending' },
+    assignees: { 0: 'U0CASE1', 1: 'U0CASE2', 2: 'U0CASE1' },
+  },
+  {
+    name: 'a met follow-up no longer counts towards its case manager’s load',
+    steps: [
+      { client: 'A', at: at('05'), followUp: '2026-03-09' },
+      { client: 'A', at: at('06') },
+      // Both case managers have nothing pending: roster order.
+      { client: 'B', at: at('07'), followUp: '2026-03-10' },
+    ],
+    followUps: { 0: { metBy: 1 }, 2: 'pending' },
+    assignees: { 0: 'U0CASE1', 2: 'U0CASE1' },
+  },
+  {
+    name: 'new clients and contacts are numbered from the program’s counters',
+    counters: { client: 43, contact: 120 },
+    steps: [
+      { client: 'A', at: at('05'), followUp: '2026-03-09' },
+      { client: 'B', at: at('04') },
+      { client: 'A', at: at('06') },
+    ],
+    followUps: { 0: { metBy: 2 } },
+  },
+  {
+    name: 'a client’s first contact is the earliest, a back-dated one included',
+    steps: [
+      { client: 'A', at: at('10') },
+      { client: 'B', at: at('11') },
+      { client: 'A', at: at('02') },
+      { client: 'A', at: at('07') },
+      { client: 'B', at: at('01', '23:30') },
+    ],
+    followUps: {},
+  },
 ];
 
 /** What a case leaves in the database, with ids replaced by the steps and codes they stand for. */
 interface Outcome {
   clients: string[];
+  /** Per client code: its first contact and its case manager (by Slack id). */
+  clientDetails: Record<string, { firstContactAt: string; caseManager: string | null }>;
+  /** Per asking step: the follow-up's assignee (by Slack id). */
+  assignees: Record<number, string | null>;
   /** Per step: its contact number and client code. */
   contacts: [number, string][];
   /** Per asking step: status, meeting step, completed at. */
@@ -178,7 +235,10 @@ describe.each(BACKENDS)('the rules of writing a contact on $name', (backend) => 
     const known = clientIds.get(step.client);
     const code = known
       ? (await db.prisma.client.findUniqueOrThrow({ where: { id: known } })).code
-      : formatClientCode(program.clientCodePrefix, clientIds.size + 1);
+      : formatClientCode(
+          program.clientCodePrefix,
+          (await db.prisma.program.findUniqueOrThrow({ where: { id: program.id } })).nextClientNumber,
+        );
     const csv = formatCsv([
       ['client_code', 'contact_date', 'source', 'disposition', 'sex', 'age_band', 'follow_up_date'],
       [code, step.at, 'call_for_service', disposition(step), sex.sex, sex.ageBand, step.followUp ?? ''],
@@ -190,6 +250,11 @@ describe.each(BACKENDS)('the rules of writing a contact on $name', (backend) => 
   };
 
   async function outcome(c: RuleCase, write: Writer): Promise<Outcome> {
+    if (c.counters)
+      await db.sql.query(`UPDATE "Program" SET "nextClientNumber" = $1, "nextContactNumber" = $2`, [
+        c.counters.client,
+        c.counters.contact,
+      ]);
     const clientIds = new Map<'A' | 'B', string>();
     const stepOfContact = new Map<string, number>();
     for (const [i, step] of c.steps.entries()) {
@@ -207,8 +272,17 @@ describe.each(BACKENDS)('the rules of writing a contact on $name', (backend) => 
       ...contacts.map((k) => [k.id, `contact of step ${stepOf(k.id)}`] as [string, string]),
       ...followUps.map((f) => [f.id, `follow-up of step ${stepOf(f.originContactId)}`] as [string, string]),
     ]);
+    const slackId = (memberId: string | null) =>
+      memberId === null ? null : (directory.memberById(memberId)?.platformUserId ?? memberId);
     return {
       clients: clients.map((k) => k.code),
+      clientDetails: Object.fromEntries(
+        clients.map((k) => [
+          k.code,
+          { firstContactAt: k.firstContactAt.toISOString(), caseManager: slackId(k.caseManagerId) },
+        ]),
+      ),
+      assignees: Object.fromEntries(followUps.map((f) => [stepOf(f.originContactId), slackId(f.assigneeId)])),
       contacts: [...contacts].sort((a, b) => stepOf(a.id)! - stepOf(b.id)!).map((k) => [k.number, k.client.code]),
       followUps: Object.fromEntries(
         followUps.map((f) => [
@@ -234,11 +308,27 @@ describe.each(BACKENDS)('the rules of writing a contact on $name', (backend) => 
       ]),
     );
     expect(viaService.followUps).toEqual(expected);
-    // Contacts numbered in the order they were written, clients by first appearance.
-    expect(viaService.contacts.map(([n]) => n)).toEqual(c.steps.map((_, i) => i + 1));
-    expect(viaService.clients).toEqual(
-      [...new Set(c.steps.map((s) => s.client))].map((_, i) => formatClientCode('PIC', i + 1)),
-    );
+    // Contacts numbered in the order they were written, clients by first appearance, both from
+    // the program's counters.
+    const start = c.counters ?? { client: 1, contact: 1 };
+    expect(viaService.contacts.map(([n]) => n)).toEqual(c.steps.map((_, i) => start.contact + i));
+    const clientsInOrder = [...new Set(c.steps.map((s) => s.client))];
+    expect(viaService.clients).toEqual(clientsInOrder.map((_, i) => formatClientCode('PIC', start.client + i)));
+    // A client's first contact: the earliest of its contacts, whatever order they were logged in.
+    expect(
+      Object.fromEntries(
+        clientsInOrder.map((k, i) => [
+          formatClientCode('PIC', start.client + i),
+          c.steps
+            .filter((s) => s.client === k)
+            .map((s) => s.at)
+            .sort()[0],
+        ]),
+      ),
+    ).toEqual(Object.fromEntries(Object.entries(viaService.clientDetails).map(([k, v]) => [k, v.firstContactAt])));
+    // Who follows up, where the case says; every follow-up goes to someone.
+    if (c.assignees) expect(viaService.assignees).toEqual(c.assignees);
+    expect(Object.values(viaService.assignees).every((a) => a !== null)).toBe(true);
     // Every write audited: a client created once, every contact, every follow-up asked and met.
     const met = Object.values(c.followUps).filter((v) => v !== 'pending').length;
     const asked = c.steps.filter((s) => s.followUp).length;

@@ -206,6 +206,25 @@ describe.each(BACKENDS)('logContact on $name', (backend) => {
     expect(await counters('alpha')).toEqual({ nextClientNumber: 2, nextContactNumber: 5 });
   });
 
+  it('a follow-up met at once by a later contact on record reports that contact’s local date, on a repeat too', async () => {
+    // 02:30 UTC on 7 March is still 6 March in New York: the date is the program's own.
+    const later = await log(alpha, clinician, input({ occurredAt: new Date('2026-03-07T02:30:00Z') }));
+    const known = { kind: 'existing', clientId: later.clientId } as const;
+    const asked = input({ client: known, followUpDate: '2026-03-09', occurredAt: new Date('2026-03-04T15:00:00Z') });
+    const late = await log(alpha, clinician, asked, 'late-save');
+    expect(late.followUp).toMatchObject({ pending: false, metOn: '2026-03-06' });
+    const repeat = await log(alpha, clinician, asked, 'late-save');
+    expect([repeat.created, repeat.followUp]).toEqual([false, late.followUp]);
+
+    // A follow-up still pending has no such date.
+    const pending = await log(
+      alpha,
+      clinician,
+      input({ client: known, followUpDate: '2026-03-12', occurredAt: new Date('2026-03-08T15:00:00Z') }),
+    );
+    expect(pending.followUp).toMatchObject({ pending: true, metOn: null });
+  });
+
   it('refuses a client of another program and writes nothing', async () => {
     await log(beta, betaClinician, input());
     const betaClient = await db.prisma.client.findFirstOrThrow({ where: { programId: 'beta' } });

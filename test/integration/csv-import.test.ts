@@ -388,6 +388,60 @@ describe('import', () => {
     expect(q4.rows[0]![2]).toBe('2024-10-01T12:00-07:00');
   });
 
+  it('gives follow-ups to the client’s case manager, else the least loaded one, row by row as in chat', async () => {
+    const [case1, case2] = ['U0CASE1', 'U0CASE2'].map((id) => directory.member('wilmington', 'slack', id)!.memberId);
+    // PIC-0001 is logged in chat first, with a follow-up: U0CASE1 (roster order) takes it and the client.
+    const logged = await logContact(deps(), {
+      program: wilmington,
+      author: directory.member('wilmington', 'slack', 'U0CLIN1')!,
+      idempotencyKey: 'view-5',
+      input: contactInput({ followUpDate: '2024-09-10' }),
+    });
+    expect(logged.followUp!.assigneeMemberId).toBe(case1);
+    const summary = ok(
+      await run(
+        wilmington,
+        [
+          HEADER,
+          // U0CASE1 carries one pending follow-up: the new client PIC-0002 goes to U0CASE2, and is theirs.
+          'PIC-0002,2024-08-01,other,,,other,male,18-24,2024-08-20,',
+          // Both carry one now: roster order, U0CASE1.
+          'PIC-0003,2024-08-02,other,,,other,male,18-24,2024-08-21,',
+          // PIC-0002's own case manager, though U0CASE2 now carries more.
+          'PIC-0002,2024-08-03,other,,,other,,,2024-08-22,',
+          // Counted: U0CASE1 2, U0CASE2 2 (met later in the file or not). Roster order.
+          'PIC-0004,2024-08-04,other,,,other,female,25-59,2024-08-23,',
+          // A contact without a follow-up gives its client no case manager.
+          'PIC-0006,2024-08-05,other,,,other,female,25-59,,',
+        ].join('\n'),
+      ),
+    );
+    expect(summary.followUpsCreated).toBe(4);
+    const contacts = await env.db.prisma.contact.findMany({
+      where: { programId: 'wilmington', authorId: null },
+      orderBy: { number: 'asc' },
+      include: { client: true, followUps: true },
+    });
+    expect(contacts.map((c) => [c.client.code, c.followUps[0]?.assigneeId ?? null, c.followUpAssigneeId])).toEqual([
+      ['PIC-0002', case2, case2],
+      ['PIC-0003', case1, case1],
+      ['PIC-0002', case2, case2],
+      ['PIC-0004', case1, case1],
+      ['PIC-0006', null, null],
+    ]);
+    const clients = await env.db.prisma.client.findMany({
+      where: { programId: 'wilmington' },
+      orderBy: { number: 'asc' },
+    });
+    expect(clients.map((c) => [c.code, c.caseManagerId])).toEqual([
+      ['PIC-0001', case1],
+      ['PIC-0002', case2],
+      ['PIC-0003', case1],
+      ['PIC-0004', case1],
+      ['PIC-0006', null],
+    ]);
+  });
+
   it('moves an existing client’s first contact earlier and numbers after codes beyond the counter', async () => {
     const clinician = directory.member('wilmington', 'slack', 'U0CLIN1')!;
     const logged = await logContact(deps(), {

@@ -10,6 +10,7 @@
 import { createSign, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readJsonResponse, type JsonResponse } from './json-response.js';
 
 export const BOT_FRAMEWORK_ISSUER = 'https://api.botframework.com';
 export const BOT_SCOPE = 'https://api.botframework.com/.default';
@@ -365,7 +366,7 @@ export class FakeTeams {
     url: string,
     activity: Record<string, unknown>,
     opts: { authorization?: string | null } = {},
-  ): Promise<{ status: number; json: unknown; text: string }> {
+  ): Promise<JsonResponse> {
     const authorization =
       opts.authorization === undefined
         ? `Bearer ${this.inboundToken(String(activity.serviceUrl))}`
@@ -375,14 +376,7 @@ export class FakeTeams {
       headers: { 'content-type': 'application/json; charset=utf-8', ...(authorization ? { authorization } : {}) },
       body: JSON.stringify(activity),
     });
-    const text = await res.text();
-    let json: unknown;
-    try {
-      json = text ? JSON.parse(text) : null;
-    } catch {
-      json = null;
-    }
-    return { status: res.status, json, text };
+    return readJsonResponse(res);
   }
 }
 

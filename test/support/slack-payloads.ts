@@ -11,6 +11,10 @@ export interface ModalValues {
   services?: string[];
   referrals?: string[];
   disposition?: string;
+  transport_destination?: string;
+  on_scene?: string[];
+  race_ethnicity?: string[];
+  veteran?: string;
   incident_ref?: string;
   minutes_on_scene?: string;
   follow_up_wanted?: boolean;
@@ -35,7 +39,19 @@ export function stateValues(v: ModalValues): Record<string, Record<string, unkno
   put('source', { type: 'static_select', selected_option: v.source ? opt(v.source) : null });
   put('services', { type: 'multi_static_select', selected_options: (v.services ?? []).map((x) => opt(x)) });
   put('referrals', { type: 'multi_static_select', selected_options: (v.referrals ?? []).map((x) => opt(x)) });
+  if ('race_ethnicity' in v)
+    put('race_ethnicity', {
+      type: 'multi_static_select',
+      selected_options: (v.race_ethnicity ?? []).map((x) => opt(x)),
+    });
+  if ('veteran' in v) put('veteran', { type: 'static_select', selected_option: v.veteran ? opt(v.veteran) : null });
   put('disposition', { type: 'static_select', selected_option: v.disposition ? opt(v.disposition) : null });
+  if ('transport_destination' in v)
+    put('transport_destination', {
+      type: 'static_select',
+      selected_option: v.transport_destination ? opt(v.transport_destination) : null,
+    });
+  put('on_scene', { type: 'checkboxes', selected_options: (v.on_scene ?? []).map((x) => opt(x)) });
   put('incident_ref', { type: 'plain_text_input', value: v.incident_ref ?? null });
   put('minutes_on_scene', { type: 'number_input', value: v.minutes_on_scene ?? null });
   put('follow_up_wanted', {
@@ -106,6 +122,22 @@ export function clientChosenAction(userId: string, opened: OpenedView, values: M
       },
     ],
     is_enterprise_install: false,
+  };
+}
+
+/** The outcome chosen in the modal (its input block dispatches the choice). */
+export function outcomeChosenAction(userId: string, opened: OpenedView, values: ModalValues) {
+  return {
+    ...clientChosenAction(userId, opened, values),
+    actions: [
+      {
+        type: 'static_select',
+        action_id: 'disposition',
+        block_id: 'disposition',
+        selected_option: values.disposition ? opt(values.disposition) : null,
+        action_ts: `${Date.now() / 1000}`,
+      },
+    ],
   };
 }
 

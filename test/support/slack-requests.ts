@@ -2,6 +2,7 @@
 // command and interaction bodies form-encoded as Slack encodes them. Tests, benches and the demo
 // send these to a carelog running against the local Slack simulator (src/platforms/slack/simulator.ts).
 import { createHmac } from 'node:crypto';
+import { readJsonResponse, type JsonResponse } from './json-response.js';
 
 /** Slack's request signature: v0=HMAC-SHA256(secret, "v0:<timestamp>:<body>"). */
 export function signSlackRequest(signingSecret: string, body: string, timestamp: number): string {
@@ -18,9 +19,7 @@ export interface SignedRequestOptions {
 }
 
 /** Sends a request to carelog the way Slack does. */
-export async function sendSignedRequest(
-  opts: SignedRequestOptions,
-): Promise<{ status: number; text: string; json: unknown }> {
+export async function sendSignedRequest(opts: SignedRequestOptions): Promise<JsonResponse> {
   const ts = opts.timestamp ?? Math.floor(Date.now() / 1000);
   const res = await fetch(opts.url, {
     method: 'POST',
@@ -32,14 +31,7 @@ export async function sendSignedRequest(
     },
     body: opts.body,
   });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = text ? JSON.parse(text) : null;
-  } catch {
-    json = null;
-  }
-  return { status: res.status, text, json };
+  return readJsonResponse(res);
 }
 
 export interface SlashCommandFields {

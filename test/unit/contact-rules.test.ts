@@ -65,12 +65,15 @@ function valueOf(draft: ContactDraft, rules: Partial<ContactRules> = {}) {
 describe('validateContactDraft', () => {
   it('accepts a complete new-client draft and stores the time in UTC', () => {
     expect(valueOf(NEW_CLIENT_DRAFT)).toEqual({
-      client: { kind: 'new', sex: 'female', ageBand: '25-59' },
+      // Race and ethnicity and veteran status are not asked by default: empty, not "not reported".
+      client: { kind: 'new', sex: 'female', ageBand: '25-59', raceEthnicity: [], veteran: null },
       occurredAt: new Date('2026-11-20T14:40:00.000Z'),
       source: 'call_for_service',
       services: ['crisis_services', 'de_escalation'],
       referrals: ['addiction_treatment'],
       disposition: 'resolved_on_scene',
+      transportDestination: null,
+      onScene: [],
       incidentRef: 'CAD-2026-11831',
       minutesOnScene: 45,
       followUpDate: '2026-11-24',

@@ -72,6 +72,16 @@ CREATE INDEX "ReferralCheck_referralId_idx" ON "ReferralCheck"("referralId");
 -- CreateIndex
 CREATE UNIQUE INDEX "ReferralCheck_referralId_version_recipient_key" ON "ReferralCheck"("referralId", "version", "recipient");
 
+-- Referrals made before this version become records too, so linkage figures count every referral
+-- the contacts hold. They stay `made` with no check scheduled: carelog does not chase referrals
+-- from before it tracked them (a case manager can still close one from /carelog referrals or the
+-- referrals CSV).
+INSERT INTO "Referral" ("id", "programId", "clientId", "contactId", "category", "madeAt", "createdAt", "updatedAt")
+SELECT gen_random_uuid(), c."programId", c."clientId", c."id", r.category, c."occurredAt",
+       (now() AT TIME ZONE 'UTC'), (now() AT TIME ZONE 'UTC')
+  FROM "Contact" c
+ CROSS JOIN LATERAL (SELECT DISTINCT unnest(c."referrals") AS category) r;
+
 -- AddForeignKey
 ALTER TABLE "Referral" ADD CONSTRAINT "Referral_programId_fkey" FOREIGN KEY ("programId") REFERENCES "Program"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
 
@@ -88,12 +98,3 @@ ALTER TABLE "Referral" ADD CONSTRAINT "Referral_assigneeId_fkey" FOREIGN KEY ("a
 ALTER TABLE "ReferralCheck" ADD CONSTRAINT "ReferralCheck_referralId_fkey" FOREIGN KEY ("referralId") REFERENCES "Referral"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
 
 
--- Referrals made before this version become records too, so linkage figures count every referral
--- the contacts hold. They stay `made` with no check scheduled: carelog does not chase referrals
--- from before it tracked them (a case manager can still close one from /carelog referrals or the
--- referrals CSV).
-INSERT INTO "Referral" ("id", "programId", "clientId", "contactId", "category", "madeAt", "createdAt", "updatedAt")
-SELECT gen_random_uuid(), c."programId", c."clientId", c."id", r.category, c."occurredAt",
-       (now() AT TIME ZONE 'UTC'), (now() AT TIME ZONE 'UTC')
-  FROM "Contact" c
- CROSS JOIN LATERAL (SELECT DISTINCT unnest(c."referrals") AS category) r;

@@ -26,6 +26,9 @@ export function readContactMetadata(text: string | undefined): TContactMetadata 
   }
 }
 
+/** Slack's checkboxes element holds at most 10 boxes; a longer group is drawn as a multi-select. */
+export const MAX_CHECKBOXES = 10;
+
 const plain = (text: string) => ({ type: 'plain_text' as const, text, emoji: true });
 const option = (key: string, label: string): PlainTextOption => ({ text: plain(label), value: key });
 
@@ -113,6 +116,13 @@ function element(field: FormField, ctx: { timezone: string; clientLabel?: string
         options: opts,
         ...(field.initial === true ? { initial_options: opts } : {}),
       };
+    case 'checkboxes': {
+      const initial = Array.isArray(field.initial) ? initialOptions(field.initial) : [];
+      const common = { action_id: id, options: opts, ...(initial.length ? { initial_options: initial } : {}) };
+      return opts.length > MAX_CHECKBOXES
+        ? { type: 'multi_static_select' as const, placeholder: plain('Choose any'), ...common }
+        : { type: 'checkboxes' as const, ...common };
+    }
   }
 }
 
@@ -133,8 +143,9 @@ export function renderContactModal(form: ContactFormModel, ctx: RenderContext): 
       block_id: field.id,
       label: plain(field.label),
       optional: field.optional,
-      // Choosing "New client" must reshape the form at once (sex and age appear).
-      ...(field.kind === 'client' ? { dispatch_action: true } : {}),
+      // Choosing "New client" or a transport must reshape the form at once (sex and age, or
+      // "Taken to", appear): Slack then sends the choice as a block action.
+      ...(field.reshapesForm ? { dispatch_action: true } : {}),
       ...(field.hint ? { hint: plain(field.hint) } : {}),
       element: element(field, { timezone: ctx.timezone, ...(ctx.clientLabel ? { clientLabel: ctx.clientLabel } : {}) }),
     });
@@ -182,6 +193,8 @@ export function readContactDraft(state: TViewState): ContactDraft {
   const pick = (id: string) => s(id)?.selected_option?.value ?? undefined;
   const many = (id: string) => s(id)?.selected_options?.map((o) => o.value) ?? undefined;
   const text = (id: string) => s(id)?.value ?? undefined;
+  // Nothing ticked reads as nothing said (validation takes it as none).
+  const nonEmpty = (keys: string[] | undefined) => (keys?.length ? keys : undefined);
   const assign = <K extends keyof ContactDraft>(key: K, v: ContactDraft[K] | undefined) => {
     if (v !== undefined && v !== null) draft[key] = v;
   };
@@ -192,7 +205,11 @@ export function readContactDraft(state: TViewState): ContactDraft {
   assign('source', pick(FIELD.source));
   assign('services', many(FIELD.services));
   assign('referrals', many(FIELD.referrals));
+  assign('raceEthnicity', nonEmpty(many(FIELD.raceEthnicity)));
+  assign('veteran', pick(FIELD.veteran));
   assign('disposition', pick(FIELD.disposition));
+  assign('transportDestination', pick(FIELD.transportDestination));
+  assign('onScene', nonEmpty(many(FIELD.onScene)));
   assign('incidentRef', text(FIELD.incidentRef));
   assign('minutesOnScene', text(FIELD.minutesOnScene));
   draft.followUpWanted = (s(FIELD.followUpWanted)?.selected_options?.length ?? 0) > 0;

@@ -15,6 +15,7 @@ export async function openContactForm(
   const prepared = await prepareContactForm(deps, actor, opts.codeText ?? '');
   const form = buildContactForm({
     categories: program.categories,
+    demographics: program.demographics,
     draft: prepared.draft,
     ...(prepared.notice ? { notice: prepared.notice } : {}),
   });

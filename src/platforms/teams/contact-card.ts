@@ -63,7 +63,8 @@ export interface ContactCardContext {
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 
 function input(field: FormField, ctx: ContactCardContext): CardElementArray[number] {
-  const label = field.optional ? `${field.label} (optional)` : field.label;
+  // A conditional field's label already says when it is asked ("Taken to (transports only)").
+  const label = field.optional && !field.conditional ? `${field.label} (optional)` : field.label;
   const initial = field.initial;
   const choices = (field.options ?? []).map((o) => ({ title: o.label, value: o.key }));
   switch (field.kind) {
@@ -82,17 +83,19 @@ function input(field: FormField, ctx: ContactCardContext): CardElementArray[numb
       } satisfies IChoiceSetInput;
     }
     case 'select':
-    case 'multiselect': {
-      const picked =
-        field.kind === 'multiselect' ? (Array.isArray(initial) ? initial : []) : str(initial) ? [str(initial)!] : [];
+    case 'multiselect':
+    case 'checkboxes': {
+      const many = field.kind !== 'select';
+      const picked = many ? (Array.isArray(initial) ? initial : []) : str(initial) ? [str(initial)!] : [];
       const long = choices.length > MAX_STATIC_CHOICES;
       return {
         type: 'Input.ChoiceSet',
         id: field.id,
         label,
-        ...(field.kind === 'multiselect' ? { isMultiSelect: true } : {}),
-        style: field.kind === 'multiselect' || long ? 'filtered' : 'compact',
-        placeholder: field.kind === 'multiselect' ? 'Choose any' : 'Choose',
+        ...(many ? { isMultiSelect: true } : {}),
+        // A group of boxes is drawn as boxes (expanded) while the list is short enough to show.
+        style: long ? 'filtered' : field.kind === 'checkboxes' ? 'expanded' : many ? 'filtered' : 'compact',
+        placeholder: many ? 'Choose any' : 'Choose',
         // A long list keeps only what is chosen in the card; the rest comes by typeahead.
         choices: long ? choices.filter((c) => picked.includes(c.value)) : choices,
         ...(long ? { 'choices.data': { type: 'Data.Query', dataset: `${CATEGORY_DATASET_PREFIX}${field.id}` } } : {}),
@@ -220,7 +223,11 @@ const ZInputs = z.object({
   [FIELD.source]: z.string().max(100).optional(),
   [FIELD.services]: z.string().max(10_000).optional(),
   [FIELD.referrals]: z.string().max(10_000).optional(),
+  [FIELD.raceEthnicity]: z.string().max(2_000).optional(),
+  [FIELD.veteran]: z.string().max(100).optional(),
   [FIELD.disposition]: z.string().max(100).optional(),
+  [FIELD.transportDestination]: z.string().max(100).optional(),
+  [FIELD.onScene]: z.string().max(10_000).optional(),
   [FIELD.incidentRef]: z.string().max(1_000).optional(),
   [FIELD.minutesOnScene]: z
     .union([z.string().max(40), z.number()])
@@ -261,7 +268,11 @@ export function readContactCardDraft(values: unknown): ContactDraft | null {
   assign('source', blank(v.source));
   assign('services', list(v.services));
   assign('referrals', list(v.referrals));
+  assign('raceEthnicity', list(v.race_ethnicity));
+  assign('veteran', blank(v.veteran));
   assign('disposition', blank(v.disposition));
+  assign('transportDestination', blank(v.transport_destination));
+  assign('onScene', list(v.on_scene));
   assign('incidentRef', blank(v.incident_ref));
   assign('minutesOnScene', blank(v.minutes_on_scene));
   draft.followUpWanted = v.follow_up_wanted ?? false;

@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto';
 import type { IAdaptiveCard } from '@microsoft/teams.cards';
 import type { CarelogDeps } from '../../deps.js';
 import { clientCodeOf, prepareContactForm, type Actor } from '../../services/contact-flow.js';
-import { buildContactForm } from '../../views/contact-form.js';
+import { buildContactForm, type ContactFormModel } from '../../views/contact-form.js';
+import type { ProgramConfig } from '../../config.js';
 import { NEW_CLIENT, NOTES_MAX_LENGTH, type ContactDraft, type TFieldId } from '../../domain/contact-draft.js';
 import { adaptiveCard, text } from './cards.js';
 import { renderContactCard } from './contact-card.js';
@@ -19,13 +20,23 @@ function assigneeLabel(deps: CarelogDeps, actor: Actor, id: string | undefined):
   return m?.roles.includes('case_manager') ? 'The program’s case manager' : 'The person chosen';
 }
 
+/**
+ * The form model as Teams draws it: a card cannot redraw itself when the outcome changes, so
+ * "Taken to" is always there, labelled as asked of transports only.
+ */
+export function teamsContactForm(program: ProgramConfig, draft: ContactDraft, notice?: string): ContactFormModel {
+  return buildContactForm({
+    categories: program.categories,
+    demographics: program.demographics,
+    draft,
+    transportDestination: 'always',
+    ...(notice ? { notice } : {}),
+  });
+}
+
 export async function newContactFormCard(deps: CarelogDeps, actor: Actor, codeText: string): Promise<IAdaptiveCard> {
   const prepared = await prepareContactForm(deps, actor, codeText);
-  const form = buildContactForm({
-    categories: actor.program.categories,
-    draft: prepared.draft,
-    ...(prepared.notice ? { notice: prepared.notice } : {}),
-  });
+  const form = teamsContactForm(actor.program, prepared.draft, prepared.notice);
   const label = assigneeLabel(deps, actor, prepared.draft.followUpAssignee);
   return renderContactCard(form, {
     formId: randomUUID(),
@@ -43,7 +54,7 @@ export async function returnedContactFormCard(
   draft: ContactDraft,
   errors?: Partial<Record<TFieldId, string>>,
 ): Promise<IAdaptiveCard> {
-  const form = buildContactForm({ categories: actor.program.categories, draft });
+  const form = teamsContactForm(actor.program, draft);
   // The code is only a label: a form coming back because the database is down must still come back.
   const clientLabel =
     draft.client && draft.client !== NEW_CLIENT

@@ -1,0 +1,84 @@
+// Redrawing the open contact modal when a choice changes its shape: "New client" (sex, age and any
+// demographics the program asks appear) or the outcome (a transport asks "Taken to"). Everything
+// chosen so far is drawn again; what was typed in the free-text fields (notes, CAD number) is never
+// sent back to Slack: an input with the same block and action ids keeps what was typed in it when
+// the view is updated.
+import type { ViewOutput } from '@slack/bolt';
+import type { View } from '@slack/types';
+import type { ProgramConfig } from '../../config.js';
+import type { TFieldId } from '../../domain/contact-draft.js';
+import { buildContactForm } from '../../views/contact-form.js';
+import { readContactDraft, readContactMetadata, renderContactModal, ZViewState } from './contact-modal.js';
+import type { CarelogWebClient } from './web-api.js';
+
+/** Input block ids of a view as Slack sent it back. */
+export function shownInputIds(view: ViewOutput): string[] {
+  return ((view.blocks ?? []) as { type?: string; block_id?: string }[])
+    .filter((b) => b.type === 'input' && typeof b.block_id === 'string')
+    .map((b) => b.block_id!);
+}
+
+/**
+ * The modal for the draft a view's state now holds, with its field ids; null when the view is not
+ * carelog's contact form for this program. `errors`, when given, are listed in a notice above the
+ * fields (for a field the modal did not show yet, which Slack cannot mark).
+ */
+export function reshapedContactView(
+  program: ProgramConfig,
+  view: ViewOutput,
+  errors?: Partial<Record<TFieldId, string>>,
+): { view: View; fieldIds: string[] } | null {
+  const meta = readContactMetadata(view.private_metadata);
+  const state = ZViewState.safeParse(view.state?.values ?? {});
+  if (!meta || !state.success || meta.programId !== program.id) return null;
+  const { notes: _notes, incidentRef: _incidentRef, ...draft } = readContactDraft(state.data);
+  const shape = { categories: program.categories, demographics: program.demographics, draft };
+  const fields = buildContactForm(shape).fields;
+  const notice =
+    errors && Object.keys(errors).length
+      ? `Some answers need a look: ${fields
+          .filter((f) => errors[f.id])
+          .map((f) => `${f.label}: ${errors[f.id]}`)
+          .join(' ')}`
+      : undefined;
+  const form = buildContactForm({ ...shape, ...(notice ? { notice } : {}) });
+  return {
+    fieldIds: fields.map((f) => f.id),
+    view: renderContactModal(form, {
+      timezone: program.timezone,
+      metadata: meta,
+      ...(draft.clientLabel ? { clientLabel: draft.clientLabel } : {}),
+    }),
+  };
+}
+
+export interface ReshapeOptions {
+  /**
+   * Leave the modal alone when the new choice shows the same fields (an outcome changed to another
+   * that is not a transport): nothing to redraw, and no update to race the person's typing.
+   */
+  onlyIfShapeChanges?: boolean;
+}
+
+/** Redraws the modal for the draft its state now holds; false when it is not carelog's or unchanged. */
+export async function reshapeContactForm(
+  api: CarelogWebClient,
+  program: ProgramConfig,
+  view: ViewOutput,
+  opts: ReshapeOptions = {},
+): Promise<boolean> {
+  const reshaped = reshapedContactView(program, view);
+  if (!reshaped) return false;
+  if (opts.onlyIfShapeChanges) {
+    const shown = shownInputIds(view);
+    const ids = reshaped.fieldIds;
+    if (ids.length === shown.length && ids.every((id, i) => id === shown[i])) return false;
+  }
+  await api.views.update({
+    view_id: view.id,
+    // The hash makes Slack refuse this update if the form changed in the meantime.
+    hash: view.hash,
+    view: reshaped.view,
+  });
+  return true;
+}
