@@ -1,6 +1,7 @@
 // Referral linkage, follow-up timeliness and on-scene figures in a digest end to end: contacts
-// logged through /contact (which records a referral per category chosen and meets follow-ups),
-// a referral's outcome and the on-scene ticks written as their own features record them, then
+// logged through /contact (which records a referral per category chosen, the on-scene items and
+// the transport destination, and meets follow-ups), referral outcomes written as the linkage
+// checks record them, then
 // /digest as leadership sees it on Slack: the headline's connected / made and met within 7 days /
 // asked for, the tables, within Slack's limits, and no note anywhere.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,6 +55,8 @@ beforeAll(async () => {
   await logContact(h, 'U0CLIN1', {
     ...NEW_CLIENT,
     referrals: ['mental_health_treatment', 'social_services'],
+    on_scene: ['police_backup_requested', 'ed_avoided'],
+    minutes_on_scene: '40',
     contact_date: '2024-09-20',
     contact_time: '10:00',
     follow_up_wanted: true,
@@ -69,6 +72,8 @@ beforeAll(async () => {
     ...returning,
     client: { value: client.id, text: client.code },
     referrals: ['mental_health_treatment'],
+    disposition: 'voluntary_transport',
+    transport_destination: 'crisis_center',
     contact_date: '2024-09-21',
     contact_time: '12:00',
     notes: CANARY,
@@ -79,7 +84,7 @@ beforeAll(async () => {
     ['social_services', 'made'],
     ['mental_health_treatment', 'made'],
   ]);
-  // The first connected on 25 September, the second declined; the on-scene ticks of the first contact.
+  // The first connected on 25 September, the second declined.
   await prisma().referral.update({
     where: { id: referrals[0]!.id },
     data: {
@@ -91,10 +96,6 @@ beforeAll(async () => {
   await prisma().referral.update({
     where: { id: referrals[1]!.id },
     data: { status: 'declined', closedAt: fromLocal('2024-09-27', '09:00', NY) },
-  });
-  await prisma().contact.updateMany({
-    where: { id: referrals[0]!.contactId },
-    data: { onScene: ['police_backup_requested', 'ed_avoided'] },
   });
   clock.set(fromLocal('2024-10-07', '09:00', NY));
 }, 120_000);
@@ -120,6 +121,8 @@ describe('the quarterly digest with referral records and follow-ups', () => {
     expect(text).toContain('Met by a contact within 48 hours: *1*');
     expect(text).toContain('Police backup requested: *1*');
     expect(text).toContain('Would likely have gone to the ED without us (clinician’s judgement): *1*');
+    expect(text).toContain('Minutes on scene, median / 90th percentile: *40 / 40*');
+    expect(text).toContain('Crisis center: *1*');
     expect(checkMessage(blocks as never)).toEqual([]);
     expect(text).not.toMatch(/PIC-\d+/);
     expect(h.slack.calls.filter((c) => c.raw.includes('CANARY'))).toEqual([]);
