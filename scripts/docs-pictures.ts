@@ -108,6 +108,25 @@ function weeklyDigestCard() {
     repeatContactClients: 4,
     followUpsCompleted: 14,
     followUpsOverdue: 2,
+    referralLinkage: {
+      mental_health_treatment: { made: 12, connected: 5, declined: 1, unreachable: 0, unknown: 0, pending: 6 },
+      addiction_treatment: { made: 3, connected: 1, declined: 0, unreachable: 0, unknown: 0, pending: 2 },
+      social_services: { made: 0, connected: 0, declined: 0, unreachable: 0, unknown: 0, pending: 0 },
+      victim_services_unit: { made: 0, connected: 0, declined: 0, unreachable: 0, unknown: 0, pending: 0 },
+      youth_response_unit: { made: 0, connected: 0, declined: 0, unreachable: 0, unknown: 0, pending: 0 },
+      other: { made: 0, connected: 0, declined: 0, unreachable: 0, unknown: 0, pending: 0 },
+      total: { made: 15, connected: 6, declined: 1, unreachable: 0, unknown: 0, pending: 8 },
+    },
+    referralsConnectedInPeriod: 13,
+    medianDaysToConnection: 6,
+    onScene: { police_backup_requested: 4, use_of_force: 0, injury: 1, arrest_avoided: 6, ed_avoided: 9 },
+    transportDestinations: {
+      ...zeros(program!.categories.transportDestinations),
+      emergency_department: 6,
+      crisis_center: 5,
+    },
+    minutesOnScene: { contactsWithTime: 40, median: 42, p90: 95.5 },
+    followUpTimeliness: { requested: 17, metWithin48h: 9, metWithin7d: 14, attempts: 5, unreachable: 1 },
   };
   const attention = [
     { name: 'Case manager A', dueThisWeek: 6, overdue: 1 },
@@ -153,6 +172,13 @@ function quarterlyChart(): Buffer {
     repeatContactClients: 12,
     followUpsCompleted: 51,
     followUpsOverdue: 3,
+    referralLinkage: { total: { made: 0, connected: 0, declined: 0, unreachable: 0, unknown: 0, pending: 0 } },
+    referralsConnectedInPeriod: 0,
+    medianDaysToConnection: null,
+    onScene: {},
+    transportDestinations: {},
+    minutesOnScene: { contactsWithTime: 0, median: null, p90: null },
+    followUpTimeliness: { requested: 0, metWithin48h: 0, metWithin7d: 0, attempts: 0, unreachable: 0 },
   };
   const view = buildDigestView(program!, figures, 11);
   if (!view.chart) throw new Error('a quarterly digest has a chart');

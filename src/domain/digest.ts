@@ -24,10 +24,62 @@ export interface DigestFigures {
   followUpsCompleted: number;
   /** Follow-ups overdue at the period's end. */
   followUpsOverdue: number;
+  /**
+   * Referrals made in the period (one per referral category chosen on a contact), by category and
+   * in all ("total"), each by its status as recorded by the period's end (docs/reporting.md).
+   */
+  referralLinkage: Record<string, ReferralLinkage>;
+  /** Referrals whose connection is dated in the period, whenever they were made. */
+  referralsConnectedInPeriod: number;
+  /** Of those: the median of days from the referral's local date to the connection's; null when none. */
+  medianDaysToConnection: number | null;
+  /** Contacts in the period with each on-scene item ticked. */
+  onScene: Record<string, number>;
+  /** Contacts in the period by where the person was taken. */
+  transportDestinations: Record<string, number>;
+  /** Minutes on scene of the period's contacts that recorded them (interpolated percentiles). */
+  minutesOnScene: { contactsWithTime: number; median: number | null; p90: number | null };
+  /** Follow-ups asked for on the period's contacts, and how soon a logged contact met them. */
+  followUpTimeliness: FollowUpTimeliness;
+  /** New clients by race and ethnicity (several may apply to one person); only when the program asks. */
+  newClientsByRaceEthnicity?: Record<string, number>;
+  /** New clients by veteran status; only when the program asks. */
+  newClientsByVeteranStatus?: Record<string, number>;
+}
+
+/** Referrals made in a period, by where each stood at the period's end. */
+export interface ReferralLinkage {
+  made: number;
+  connected: number;
+  declined: number;
+  unreachable: number;
+  unknown: number;
+  /** Still open at the period's end (made, or closed only after it). */
+  pending: number;
+}
+
+export const LINKAGE_STATUSES = ['connected', 'declined', 'unreachable', 'unknown', 'pending'] as const;
+
+/** The key of referralLinkage that holds every category together. */
+export const LINKAGE_TOTAL = 'total';
+
+export interface FollowUpTimeliness {
+  /** Follow-ups asked for on contacts in the period. */
+  requested: number;
+  /** Met by a logged contact at most 48 hours after the contact that asked. */
+  metWithin48h: number;
+  /** Met by a logged contact at most 7 days (168 hours) after the contact that asked. */
+  metWithin7d: number;
+  /** "Tried, no answer" recorded on them, in all. */
+  attempts: number;
+  /** Closed as unreachable. */
+  unreachable: number;
 }
 
 /** What a digest shows of its program: its name and its own category labels. */
 export interface DigestProgram {
   name: string;
   categories: TCategories;
+  /** How many tries with no answer close a follow-up (a reader can know it: the suppression must too). */
+  followUps?: { maxAttempts: number };
 }

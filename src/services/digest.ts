@@ -12,14 +12,29 @@
 //  - follow-ups completed in the period (done: met by a contact or marked done; neither cancelled
 //    nor closed as unreachable after "Tried, no answer"), and overdue at its end (still pending
 //    then, whether done or closed unreachable later, and past the overdue point of their due date).
+// And the linkage and outcome figures (docs/reporting.md defines each):
+//  - referral linkage: referrals made in the period, each by its status as recorded by the period's
+//    end: connected when its connection is dated before the end, declined / unreachable / unknown
+//    when it was closed so before the end, else pending (a status with no date counts as it is);
+//  - connections dated in the period, whenever the referral was made, and the median of their days
+//    from the referral's local date to the connection's (percentile_cont: halves are possible);
+//  - on-scene items and transport destinations count contacts; minutes on scene over the contacts
+//    that recorded them (percentile_cont, rounded to one decimal);
+//  - follow-up timeliness: follow-ups asked for on the period's contacts, met by a logged contact at
+//    most 48 hours / 7 days after the asking contact, their attempts, those closed unreachable;
+//  - race and ethnicity (several per person) and veteran status of the period's new clients, only
+//    when the program asks them.
 import type { ProgramConfig } from '../config.js';
-import type { DigestFigures } from '../domain/digest.js';
+import { LINKAGE_TOTAL, type DigestFigures, type ReferralLinkage } from '../domain/digest.js';
+import { RACE_ETHNICITY, VETERAN_STATUS } from '../domain/categories.js';
 import { followUpRules, overdueCutoff } from '../domain/followups.js';
 import { changePercent, previousPeriod, quartersSince, type Period } from '../domain/periods.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 
 type Row = Record<string, unknown>;
 const n = (v: unknown) => Number(v ?? 0);
+/** A percentile from the database, to one decimal; null when there was nothing to take it of. */
+const decimal = (v: unknown) => (v === null || v === undefined ? null : Math.round(Number(v) * 10) / 10);
 
 /** Every key of a category list, zero where nothing was counted, in the program's order. */
 function tally(keys: string[], rows: Row[], keyCol = 'key', countCol = 'count'): Record<string, number> {
@@ -54,7 +69,19 @@ export async function computeDigest(
     .sort((a, b) => a - b)
     .map((t) => new Date(t));
 
-  const [contactTotals, buckets, newBySexAndAge, categories, completed, overdue] = await Promise.all([
+  const { demographics } = program;
+  const [
+    contactTotals,
+    buckets,
+    newBySexAndAge,
+    categories,
+    completed,
+    overdue,
+    linkage,
+    timeliness,
+    newByRace,
+    newByVeteran,
+  ] = await Promise.all([
     // Contacts, clients served and repeat-contact clients in one pass over each client's contacts
     // in time order, from 30 days before the period: a contact in the period is its client's
     // first there when the one before it is not; it is a third within 30 days when the one two
@@ -62,8 +89,10 @@ export async function computeDigest(
     // not).
     prisma.$queryRaw<Row[]>`SELECT count(*) FILTER (WHERE "occurredAt" >= ${start}) AS contacts,
                count(*) FILTER (WHERE "occurredAt" >= ${start} AND (prev1 IS NULL OR prev1 < ${start})) AS served,
-               count(DISTINCT "clientId") FILTER (WHERE "occurredAt" >= ${start} AND prev2 >= "occurredAt" - '30 days'::interval) AS repeat
-        FROM (SELECT "clientId", "occurredAt",
+               count(DISTINCT "clientId") FILTER (WHERE "occurredAt" >= ${start} AND prev2 >= "occurredAt" - '30 days'::interval) AS repeat,
+               count("minutesOnScene") FILTER (WHERE "occurredAt" >= ${start}) AS "withTime",
+               percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY "minutesOnScene") FILTER (WHERE "occurredAt" >= ${start}) AS minutes
+        FROM (SELECT "clientId", "occurredAt", "minutesOnScene",
                      lag("occurredAt", 1) OVER w AS prev1, lag("occurredAt", 2) OVER w AS prev2
               FROM "Contact"
               WHERE "programId" = ${pid} AND "occurredAt" >= ${start}::timestamp - '30 days'::interval AND "occurredAt" < ${end}
@@ -76,18 +105,20 @@ export async function computeDigest(
              WITH ORDINALITY AS b(s, e, i)`,
     prisma.$queryRaw<Row[]>`SELECT "sex", "ageBand", count(*) AS count FROM "Client"
         WHERE "programId" = ${pid} AND "firstContactAt" >= ${start} AND "firstContactAt" < ${end} GROUP BY "sex", "ageBand"`,
-    // Contacts by source and by disposition, and on which each service and referral was given,
-    // in one pass: the period's few distinct service and referral lists are counted, then each
-    // list's distinct keys add its count (a key twice on one contact still counts it once).
+    // Contacts by source, disposition and transport destination, and on which each service,
+    // referral and on-scene item was given, in one pass: the period's few distinct lists are
+    // counted, then each list's distinct keys add its count (a key twice on one contact still
+    // counts it once; a contact with no destination adds none).
     prisma.$queryRaw<Row[]>`SELECT g.dim AS dim, k AS key, sum(g.count) AS count
-        FROM (SELECT GROUPING("source", "disposition", "services", "referrals") AS dim,
-                     CASE GROUPING("source", "disposition", "services", "referrals")
-                       WHEN 7 THEN ARRAY["source"] WHEN 11 THEN ARRAY["disposition"] WHEN 13 THEN "services" ELSE "referrals" END AS list,
+        FROM (SELECT GROUPING("source", "disposition", "services", "referrals", "onScene", "transportDestination") AS dim,
+                     CASE GROUPING("source", "disposition", "services", "referrals", "onScene", "transportDestination")
+                       WHEN 31 THEN ARRAY["source"] WHEN 47 THEN ARRAY["disposition"] WHEN 55 THEN "services"
+                       WHEN 59 THEN "referrals" WHEN 61 THEN "onScene" ELSE ARRAY["transportDestination"] END AS list,
                      count(*) AS count
               FROM "Contact"
               WHERE "programId" = ${pid} AND "occurredAt" >= ${start} AND "occurredAt" < ${end}
-              GROUP BY GROUPING SETS (("source"), ("disposition"), ("services"), ("referrals"))) g,
-             LATERAL (SELECT DISTINCT k FROM unnest(g.list) AS k) u
+              GROUP BY GROUPING SETS (("source"), ("disposition"), ("services"), ("referrals"), ("onScene"), ("transportDestination"))) g,
+             LATERAL (SELECT DISTINCT k FROM unnest(g.list) AS k WHERE k IS NOT NULL) u
         GROUP BY g.dim, k`,
     prisma.$queryRaw<Row[]>`SELECT count(*) AS count FROM "FollowUp"
         WHERE "programId" = ${pid} AND "status" = 'done' AND "completedAt" >= ${start} AND "completedAt" < ${end}`,
@@ -95,8 +126,57 @@ export async function computeDigest(
     prisma.$queryRaw<Row[]>`SELECT count(*) AS count FROM "FollowUp" f JOIN "Contact" c ON c."id" = f."originContactId"
         WHERE f."programId" = ${pid} AND f."dueAt" < ${overdueCutoff(end, followUpRules(program))} AND c."occurredAt" < ${end}
           AND (f."status" = 'pending' OR (f."status" IN ('done', 'unreachable') AND f."completedAt" >= ${end}))`,
+    // Referrals made in the period, by category, each by its status at the period's end; and, in
+    // the same pass (one bitmap scan of two indexes), the connections dated in the period, whenever
+    // made, with their days from the referral's local date (key null: those are not by category).
+    prisma.$queryRaw<Row[]>`SELECT CASE WHEN GROUPING(r.key) = 0 THEN r.key END AS key,
+               count(*) FILTER (WHERE r.made) AS made,
+               count(*) FILTER (WHERE r.made AND r.s = 'connected') AS connected,
+               count(*) FILTER (WHERE r.made AND r.s = 'declined') AS declined,
+               count(*) FILTER (WHERE r.made AND r.s = 'unreachable') AS unreachable,
+               count(*) FILTER (WHERE r.made AND r.s = 'unknown') AS unknown,
+               count(*) FILTER (WHERE r.connected) AS "connectedInPeriod",
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY r.days) FILTER (WHERE r.connected) AS "medianDays"
+        FROM (SELECT "category" AS key,
+                     "madeAt" >= ${start} AND "madeAt" < ${end} AS made,
+                     "status" = 'connected' AND "connectedOn" >= ${period.startDate}::date AND "connectedOn" < ${period.endDate}::date AS connected,
+                     CASE WHEN "status" = 'connected'
+                               AND coalesce("connectedOn" < ${period.endDate}::date, "closedAt" < ${end}, true) THEN 'connected'
+                          WHEN "status" IN ('declined', 'unreachable', 'unknown')
+                               AND coalesce("closedAt" < ${end}, true) THEN "status"::text
+                     END AS s,
+                     CASE WHEN "status" = 'connected'
+                          THEN "connectedOn" - (("madeAt" AT TIME ZONE 'UTC') AT TIME ZONE ${program.timezone})::date END AS days
+              FROM "Referral"
+              WHERE "programId" = ${pid}
+                AND (("madeAt" >= ${start} AND "madeAt" < ${end})
+                     OR ("status" = 'connected' AND "connectedOn" >= ${period.startDate}::date AND "connectedOn" < ${period.endDate}::date))) r
+        GROUP BY GROUPING SETS ((r.key), ())`,
+    // Follow-ups asked for on the period's contacts; met when the contact that met them came at
+    // most 48 hours / 7 days after the one that asked (completedAt is that contact's time when a
+    // contact met it: src/services/contact-rules.ts).
+    prisma.$queryRaw<Row[]>`SELECT count(*) AS requested,
+               count(*) FILTER (WHERE f."metByContactId" IS NOT NULL AND f."completedAt" <= c."occurredAt" + '48 hours'::interval) AS "metWithin48h",
+               count(*) FILTER (WHERE f."metByContactId" IS NOT NULL AND f."completedAt" <= c."occurredAt" + '7 days'::interval) AS "metWithin7d",
+               coalesce(sum(f."attempts"), 0) AS attempts,
+               count(*) FILTER (WHERE f."status" = 'unreachable') AS unreachable
+        FROM "Contact" c
+        JOIN "FollowUp" f ON f."originContactId" = c."id"
+        WHERE c."programId" = ${pid} AND c."occurredAt" >= ${start} AND c."occurredAt" < ${end}`,
+    demographics.raceEthnicity
+      ? prisma.$queryRaw<Row[]>`SELECT k AS key, count(*) AS count
+          FROM "Client" c, LATERAL (SELECT DISTINCT k FROM unnest(c."raceEthnicity") AS k) u
+          WHERE c."programId" = ${pid} AND c."firstContactAt" >= ${start} AND c."firstContactAt" < ${end}
+          GROUP BY k`
+      : null,
+    demographics.veteran
+      ? prisma.$queryRaw<Row[]>`SELECT "veteran" AS key, count(*) AS count FROM "Client"
+          WHERE "programId" = ${pid} AND "firstContactAt" >= ${start} AND "firstContactAt" < ${end} AND "veteran" IS NOT NULL
+          GROUP BY "veteran"`
+      : null,
   ]);
 
+  const connections = linkage.find((r) => r.key === null);
   const bucketCounts = new Map(buckets.map((r) => [n(r.i), n(r.count)]));
   /** Clients first seen in [from, to), both among the bounds; from null: from the beginning. */
   const firstSeen = (from: Date | null, to: Date) => {
@@ -106,7 +186,7 @@ export async function computeDigest(
     for (let i = lo; i <= hi; i++) total += bucketCounts.get(i) ?? 0;
     return total;
   };
-  // GROUPING() of the category query: 7 source, 11 disposition, 13 services, 14 referrals.
+  // GROUPING() of the category query: one bit per column, set for those not grouped.
   const category = (dim: number) => categories.filter((r) => n(r.dim) === dim);
   const clientsServed = n(contactTotals[0]?.served);
   const newClients = firstSeen(start, end);
@@ -135,12 +215,54 @@ export async function computeDigest(
     newClientsBySex: tally(keys(program.categories.sex), newBySexAndAge, 'sex'),
     newClientsByAgeBand: tally(keys(program.categories.ageBands), newBySexAndAge, 'ageBand'),
     contacts: n(contactTotals[0]?.contacts),
-    contactsBySource: tally(keys(program.categories.sources), category(7)),
-    servicesProvided: tally(keys(program.categories.services), category(13)),
-    referralsMade: tally(keys(program.categories.referrals), category(14)),
-    dispositions: tally(keys(program.categories.dispositions), category(11)),
+    contactsBySource: tally(keys(program.categories.sources), category(31)),
+    servicesProvided: tally(keys(program.categories.services), category(55)),
+    referralsMade: tally(keys(program.categories.referrals), category(59)),
+    dispositions: tally(keys(program.categories.dispositions), category(47)),
     repeatContactClients: n(contactTotals[0]?.repeat),
     followUpsCompleted: n(completed[0]?.count),
     followUpsOverdue: n(overdue[0]?.count),
+    referralLinkage: linkageOf(
+      keys(program.categories.referrals),
+      linkage.filter((r) => r.key !== null),
+    ),
+    referralsConnectedInPeriod: n(connections?.connectedInPeriod),
+    medianDaysToConnection: decimal(connections?.medianDays),
+    onScene: tally(keys(program.categories.onScene), category(61)),
+    transportDestinations: tally(keys(program.categories.transportDestinations), category(62)),
+    minutesOnScene: {
+      contactsWithTime: n(contactTotals[0]?.withTime),
+      median: decimal((contactTotals[0]?.minutes as (number | null)[] | null)?.[0]),
+      p90: decimal((contactTotals[0]?.minutes as (number | null)[] | null)?.[1]),
+    },
+    followUpTimeliness: {
+      requested: n(timeliness[0]?.requested),
+      metWithin48h: n(timeliness[0]?.metWithin48h),
+      metWithin7d: n(timeliness[0]?.metWithin7d),
+      attempts: n(timeliness[0]?.attempts),
+      unreachable: n(timeliness[0]?.unreachable),
+    },
+    ...(newByRace ? { newClientsByRaceEthnicity: tally(keys([...RACE_ETHNICITY]), newByRace) } : {}),
+    ...(newByVeteran ? { newClientsByVeteranStatus: tally(keys([...VETERAN_STATUS]), newByVeteran) } : {}),
   };
+}
+
+/** Each referral category (and the total) by status at the period's end: pending is what is left of made. */
+function linkageOf(categories: string[], rows: Row[]): Record<string, ReferralLinkage> {
+  const zero = (): ReferralLinkage => ({ made: 0, connected: 0, declined: 0, unreachable: 0, unknown: 0, pending: 0 });
+  const out: Record<string, ReferralLinkage> = Object.fromEntries(categories.map((k) => [k, zero()]));
+  const total = zero();
+  for (const r of rows) {
+    // A category with connections in the period but no referrals made in it has nothing to add.
+    if (n(r.made) === 0) continue;
+    const row = (out[String(r.key)] ??= zero());
+    for (const s of ['made', 'connected', 'declined', 'unreachable', 'unknown'] as const) {
+      row[s] += n(r[s]);
+      total[s] += n(r[s]);
+    }
+    row.pending = row.made - row.connected - row.declined - row.unreachable - row.unknown;
+  }
+  total.pending = total.made - total.connected - total.declined - total.unreachable - total.unknown;
+  out[LINKAGE_TOTAL] = total;
+  return out;
 }

@@ -13,10 +13,23 @@
 //  - served since the program began = new + clients first seen before the period, and those are at
 //    least the continuing clients (and last period's new clients, which the change gives away);
 //  - quarterly: the new clients by quarter add up to served since the program began, this quarter's
-//    bar is new, and the previous quarter's bar follows from new and the change in new clients.
+//    bar is new, and the previous quarter's bar follows from new and the change in new clients;
+//  - referral linkage: each category's referrals made add up to its connected, declined,
+//    unreachable, unknown and pending ones, each status adds up over the categories to the "all
+//    referrals" row, a category's made is its count in the referrals table (one record per
+//    referral given), and the period's referrals connected are among the connections dated in it;
+//  - follow-up timeliness: met within 48 hours ≤ met within 7 days; met within 7 days plus closed
+//    unreachable ≤ asked for ≤ contacts; attempts ≥ maxAttempts × unreachable, ≤ maxAttempts × asked;
+//  - each on-scene item, and the contacts with time on scene, ≤ contacts; the transport
+//    destinations add up to at most (and, once every transport records one, exactly) the contacts
+//    whose outcome is a transport;
+//  - race and ethnicity rows each ≤ new (and add up to at least new once every new client was
+//    asked); veteran status adds up to at most (once all were asked, exactly) new.
+// A relation the figures themselves break (records from before a feature) is left out: it tells a
+// reader nothing they could rely on.
 // A count left out to protect another shows as "hidden": 1 or more, small or not (0 always shows).
-import type { TCategory } from '../domain/categories.js';
-import type { DigestFigures, DigestProgram } from '../domain/digest.js';
+import { JUDGEMENT_ON_SCENE_KEYS, RACE_ETHNICITY, VETERAN_STATUS, type TCategory } from '../domain/categories.js';
+import { LINKAGE_STATUSES, LINKAGE_TOTAL, type DigestFigures, type DigestProgram } from '../domain/digest.js';
 import {
   cellThreshold,
   isSmallCount,
@@ -29,6 +42,21 @@ import {
 
 /** What a cell left out to protect another shows: a count of 1 or more (0 always shows), small or not. */
 export const HIDDEN_CELL = 'hidden';
+
+/** What a median or percentile shows when the count it is taken over is not shown. */
+export const NOT_SHOWN = 'not shown (too few)';
+
+/** Words for each referral status in the linkage table, in the order shown after "made". */
+export const LINKAGE_WORDS: Record<(typeof LINKAGE_STATUSES)[number], string> = {
+  connected: 'connected',
+  declined: 'declined',
+  unreachable: 'couldn’t reach',
+  unknown: 'unknown',
+  pending: 'pending',
+};
+
+/** The label an on-scene item carries when it records the clinician's judgement, not an event. */
+export const JUDGEMENT_SUFFIX = ' (clinician’s judgement)';
 
 export interface DigestTable {
   title: string;
@@ -193,6 +221,74 @@ export function buildDigestView(
     ...[...services, ...referrals].map((i): Relation => ({ kind: 'le', lhs: [i], rhs: [contacts] })),
   );
 
+  // Referral linkage, once the period has referrals made or connections dated in it.
+  const linkageShown = (d.referralLinkage[LINKAGE_TOTAL]?.made ?? 0) > 0 || d.referralsConnectedInPeriod > 0;
+  type LinkageCells = Record<'made' | (typeof LINKAGE_STATUSES)[number], number>;
+  const linkageCells = (figures: DigestFigures['referralLinkage'][string] | undefined, threshold: number | undefined) =>
+    Object.fromEntries(
+      (['made', ...LINKAGE_STATUSES] as const).map((k) => [k, cell(figures?.[k] ?? 0, { threshold })]),
+    ) as LinkageCells;
+  let linkage: { byCategory: LinkageCells[]; total: LinkageCells; connectedInPeriod: number } | undefined;
+  if (linkageShown) {
+    const byCategory = categories.referrals.map((c) =>
+      linkageCells(d.referralLinkage[c.key], cellThreshold(below, c.part2)),
+    );
+    const total = linkageCells(d.referralLinkage[LINKAGE_TOTAL], below);
+    const connectedInPeriod = cell(d.referralsConnectedInPeriod);
+    for (const row of [...byCategory, total])
+      relations.push({ kind: 'sum', total: row.made, parts: LINKAGE_STATUSES.map((s) => row[s]) });
+    for (const k of ['made', ...LINKAGE_STATUSES] as const)
+      relations.push({ kind: 'sum', total: total[k], parts: byCategory.map((row) => row[k]) });
+    byCategory.forEach((row, i) => relations.push({ kind: 'sum', total: referrals[i]!, parts: [row.made] }));
+    relations.push({ kind: 'le', lhs: [total.connected], rhs: [connectedInPeriod] });
+    linkage = { byCategory, total, connectedInPeriod };
+  }
+
+  // Follow-up timeliness, once the period's contacts asked for any.
+  const t = d.followUpTimeliness;
+  let timeliness: Record<keyof typeof t, number> | undefined;
+  if (t.requested > 0) {
+    timeliness = {
+      requested: cell(t.requested),
+      metWithin48h: cell(t.metWithin48h),
+      metWithin7d: cell(t.metWithin7d),
+      attempts: cell(t.attempts),
+      unreachable: cell(t.unreachable),
+    };
+    const times = (i: number, k: number) => Array.from({ length: k }, () => i);
+    const max = program.followUps?.maxAttempts ?? 1;
+    relations.push(
+      { kind: 'le', lhs: [timeliness.metWithin48h], rhs: [timeliness.metWithin7d] },
+      { kind: 'le', lhs: [timeliness.metWithin7d, timeliness.unreachable], rhs: [timeliness.requested] },
+      { kind: 'le', lhs: [timeliness.requested], rhs: [contacts] },
+      // "Tried, no answer" closes a follow-up at maxAttempts tries, and no follow-up takes more.
+      { kind: 'le', lhs: times(timeliness.unreachable, max), rhs: [timeliness.attempts] },
+      { kind: 'le', lhs: [timeliness.attempts], rhs: times(timeliness.requested, max) },
+    );
+  }
+
+  // On scene, minutes on scene and transport destinations: counts of contacts.
+  const onScene = tableCells(categories.onScene, d.onScene);
+  const withTime = cell(d.minutesOnScene.contactsWithTime);
+  const destinations = tableCells(categories.transportDestinations, d.transportDestinations);
+  const transportOutcomes = categories.dispositions.flatMap((c, i) => (c.transport ? [outcomes[i]!] : []));
+  relations.push(
+    ...[...onScene, withTime].map((i): Relation => ({ kind: 'le', lhs: [i], rhs: [contacts] })),
+    { kind: 'le', lhs: destinations, rhs: transportOutcomes },
+    { kind: 'le', lhs: transportOutcomes, rhs: destinations },
+  );
+
+  // Asked-for demographics of new clients.
+  const race = d.newClientsByRaceEthnicity ? tableCells([...RACE_ETHNICITY], d.newClientsByRaceEthnicity) : null;
+  const veteran = d.newClientsByVeteranStatus ? tableCells([...VETERAN_STATUS], d.newClientsByVeteranStatus) : null;
+  if (race)
+    relations.push(...race.map((i): Relation => ({ kind: 'le', lhs: [i], rhs: [fresh] })), {
+      kind: 'le',
+      lhs: [fresh],
+      rhs: race,
+    });
+  if (veteran) relations.push({ kind: 'le', lhs: veteran, rhs: [fresh] }, { kind: 'le', lhs: [fresh], rhs: veteran });
+
   const shown: Shown[] = opts.exact
     ? cells.map((c) => (c.latent ? 'hidden' : 'exact'))
     : suppressCells(cells, relations);
@@ -236,6 +332,61 @@ export function buildDigestView(
     table('Referrals made (contacts)', categories.referrals, referrals),
     table('Outcomes', categories.dispositions, outcomes),
   );
+  // A median or percentile is shown only where the count it is taken over is.
+  const measure = (count: number, value: string) => (exact(count) ? value : NOT_SHOWN);
+  if (linkage) {
+    const line = (row: LinkageCells) =>
+      `made ${text(row.made)}: ${LINKAGE_STATUSES.map((s) => `${LINKAGE_WORDS[s]} ${text(row[s])}`).join(' · ')}`;
+    tables.push({
+      title: linkageTitle(periodWord),
+      rows: [
+        ...categories.referrals.map((c, i) => ({
+          label: linkageRowLabel(c.label),
+          value: line(linkage.byCategory[i]!),
+        })),
+        { label: LINKAGE_ALL, value: line(linkage.total) },
+        { label: `Connections dated this ${periodWord} (whenever referred)`, value: text(linkage.connectedInPeriod) },
+        {
+          label: 'Median days from referral to connection',
+          value: measure(
+            linkage.connectedInPeriod,
+            d.medianDaysToConnection === null ? 'none' : String(d.medianDaysToConnection),
+          ),
+        },
+      ],
+    });
+  }
+  if (timeliness)
+    tables.push({
+      title: `Follow-ups asked for this ${periodWord}`,
+      rows: [
+        { label: 'Asked for', value: text(timeliness.requested) },
+        { label: 'Met by a contact within 48 hours', value: text(timeliness.metWithin48h) },
+        { label: 'Met by a contact within 7 days', value: text(timeliness.metWithin7d) },
+        { label: 'Tries with no answer', value: text(timeliness.attempts) },
+        { label: 'Closed as unreachable', value: text(timeliness.unreachable) },
+      ],
+    });
+  const m = d.minutesOnScene;
+  tables.push(
+    {
+      title: 'On scene (contacts)',
+      rows: [
+        ...categories.onScene.map((c, i) => ({
+          label: JUDGEMENT_ON_SCENE_KEYS.includes(c.key) ? `${c.label}${JUDGEMENT_SUFFIX}` : c.label,
+          value: text(onScene[i]!),
+        })),
+        { label: 'Contacts with time on scene', value: text(withTime) },
+        {
+          label: 'Minutes on scene, median / 90th percentile',
+          value: measure(withTime, m.median === null ? 'none' : `${m.median} / ${m.p90}`),
+        },
+      ],
+    },
+    table('Transport destinations (contacts)', categories.transportDestinations, destinations),
+  );
+  if (race) tables.push(table(RACE_TITLE, [...RACE_ETHNICITY], race));
+  if (veteran) tables.push(table('New clients by veteran status', [...VETERAN_STATUS], veteran));
 
   const part2Small = cells.some((c, i) => shown[i] === 'small' && c.threshold === PART2_FLOOR && below !== PART2_FLOOR);
   const anyLeftOut = shown.some((s, i) => s !== 'exact' && !cells[i]!.latent);
@@ -253,6 +404,22 @@ export function buildDigestView(
       { label: 'Follow-ups completed', value: text(completed) },
       // The weekly digest lists overdue follow-ups by case manager instead.
       ...(quarterly ? [{ label: 'Follow-ups overdue at quarter end', value: text(overdue) }] : []),
+      ...(linkage
+        ? [
+            {
+              label: linkageHeadline(periodWord),
+              value: `${text(linkage.total.connected)} / ${text(linkage.total.made)}`,
+            },
+          ]
+        : []),
+      ...(timeliness
+        ? [
+            {
+              label: timelinessHeadline(periodWord),
+              value: `${text(timeliness.metWithin7d)} / ${text(timeliness.requested)}`,
+            },
+          ]
+        : []),
     ],
     tables,
     chart: quarterly
@@ -265,6 +432,16 @@ export function buildDigestView(
     ...(below || anyLeftOut ? { footnote: footnote(below, part2Small) } : {}),
   };
 }
+
+/** The linkage table's title, its "all referrals" row, and the headline figures of linkage and timeliness. */
+export const linkageTitle = (periodWord: string) => `Referrals made this ${periodWord}, by status at its end`;
+export const LINKAGE_ALL = 'All referrals';
+/** A category's row in the linkage table: named apart from its row in "Referrals made". */
+export const linkageRowLabel = (categoryLabel: string) => `${categoryLabel} referrals`;
+export const linkageHeadline = (periodWord: string) => `Referrals made this ${periodWord}: connected / made`;
+export const timelinessHeadline = (periodWord: string) =>
+  `Follow-ups asked for this ${periodWord}: met within 7 days / asked for`;
+export const RACE_TITLE = 'New clients by race and ethnicity (a person may count in several rows)';
 
 /** The digest's figures as plain text, for the terminal (`npm run carelog -- digest`): every count as it is. */
 export function renderDigestText(program: DigestProgram, d: DigestFigures): string {

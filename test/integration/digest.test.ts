@@ -247,6 +247,13 @@ describe('npm run carelog -- digest', () => {
       'repeatContactClients',
       'followUpsCompleted',
       'followUpsOverdue',
+      'referralLinkage',
+      'referralsConnectedInPeriod',
+      'medianDaysToConnection',
+      'onScene',
+      'transportDestinations',
+      'minutesOnScene',
+      'followUpTimeliness',
     ]);
     expect(json).toMatchObject({
       period: {

@@ -9,8 +9,18 @@ import highsModule, { type Highs } from 'highs';
 import { expect } from 'vitest';
 import { parseProgramFile, type ProgramConfig } from '../../src/config.js';
 import { changePercent } from '../../src/domain/periods.js';
-import type { DigestFigures } from '../../src/domain/digest.js';
-import type { DigestView } from '../../src/views/digest.js';
+import { RACE_ETHNICITY, VETERAN_STATUS } from '../../src/domain/categories.js';
+import { LINKAGE_STATUSES, type DigestFigures, type ReferralLinkage } from '../../src/domain/digest.js';
+import {
+  LINKAGE_ALL,
+  linkageHeadline,
+  linkageRowLabel,
+  linkageTitle,
+  NOT_SHOWN,
+  RACE_TITLE,
+  timelinessHeadline,
+  type DigestView,
+} from '../../src/views/digest.js';
 
 // The package's types describe its ES module, which TypeScript reads here as CommonJS.
 const loadHighs = highsModule as unknown as () => Promise<Highs>;
@@ -65,21 +75,28 @@ export const sumRow = (m: Model, total: number, parts: number[]) =>
 const atMost = (m: Model, lhs: number[], rhs: number[]) =>
   rowOf(m, [...lhs.map((p): Term => [1, p]), ...rhs.map((p): Term => [-1, p])], '<=');
 
-function lpText(m: Model, sense: 'Minimize' | 'Maximize', x: number): string {
+/**
+ * The model in CPLEX LP format, minimizing or maximizing x, over the given rows and variables only
+ * (a figure's component: see expectNothingGivenAway).
+ */
+function lpText(m: Model, sense: 'Minimize' | 'Maximize', x: number, rowIds: number[], vars: number[]): string {
   const term = ([c, v]: Term) => `${c < 0 ? '-' : '+'} ${Math.abs(c)} x${v}`;
-  const rows = m.rows.map((r, i) => ` r${i}: ${r.terms.map(term).join(' ')} ${r.op} ${r.rhs}`);
-  const bounds = m.names.map((_, i) =>
+  const rows = rowIds.map((ri) => {
+    const r = m.rows[ri]!;
+    return ` r${ri}: ${r.terms.map(term).join(' ')} ${r.op} ${r.rhs}`;
+  });
+  const bounds = vars.map((i) =>
     m.hi[i] === Number.POSITIVE_INFINITY ? ` x${i} >= ${m.lo[i]}` : ` ${m.lo[i]} <= x${i} <= ${m.hi[i]}`,
   );
   return [
     sense,
     ` obj: + 1 x${x}`,
     'Subject To',
-    ...rows,
+    ...(rows.length ? rows : [` r_none: + 1 x${x} >= ${m.lo[x]}`]),
     'Bounds',
     ...bounds,
     'General',
-    ` ${m.names.map((_, i) => `x${i}`).join(' ')}`,
+    ` ${vars.map((i) => `x${i}`).join(' ')}`,
     'End',
   ].join('\n');
 }
@@ -97,27 +114,76 @@ function checkTruth(m: Model): void {
   }
 }
 
-/** The smallest or largest value of x that fits everything shown. */
-function solveFor(m: Model, sense: 'Minimize' | 'Maximize', x: number): number {
-  const r = highs.solve(lpText(m, sense, x));
+/**
+ * The smallest or largest value of x that fits everything shown; `other` hears of every variable
+ * the solution gives a value other than its true one (that variable, too, has two possible values).
+ */
+function solveFor(
+  m: Model,
+  sense: 'Minimize' | 'Maximize',
+  x: number,
+  rowIds: number[],
+  vars: number[],
+  other: (v: number) => void,
+): number {
+  const r = highs.solve(lpText(m, sense, x, rowIds, vars));
   // The true figures fit (checkTruth), so "infeasible or unbounded" can only be unbounded.
   if (sense === 'Maximize' && (r.Status === 'Unbounded' || r.Status === 'Primal infeasible or unbounded'))
     return Number.POSITIVE_INFINITY;
   expect(r.Status, `${sense} ${m.names[x]}`).toBe('Optimal');
+  for (const v of vars) {
+    const col = r.Columns[`x${v}`];
+    if (col && 'Primal' in col && Math.round(col.Primal) !== m.truth[v]) other(v);
+  }
   return Math.round(r.ObjectiveValue);
 }
 
-/** Every variable not shown exactly (and not latent) must have at least two possible values. */
+/**
+ * Every variable not shown exactly (and not latent) must have at least two possible values.
+ *
+ * A figure shown exactly is a constant, so the figures not shown fall into groups linked to each
+ * other only through rows among themselves; the values one group may take do not depend on any
+ * other (each fits on its own: the true figures fit every row). Each figure is solved for within
+ * its group's rows only, which keeps the programs small however many tables a digest has.
+ */
 export function expectNothingGivenAway(m: Model, latent: Set<number>): number {
   checkTruth(m);
+  const fixed = (i: number) => m.lo[i] === m.hi[i];
+  const parent = m.names.map((_, i) => i);
+  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i]!)));
+  for (const r of m.rows) {
+    const free = r.terms.map(([, v]) => v).filter((v) => !fixed(v));
+    for (const v of free.slice(1)) parent[find(v)] = find(free[0]!);
+  }
+  const groups = new Map<number, { rows: number[]; vars: Set<number> }>();
+  const group = (i: number) => {
+    const g = groups.get(find(i)) ?? { rows: [], vars: new Set<number>() };
+    groups.set(find(i), g);
+    return g;
+  };
+  m.rows.forEach((r, ri) => {
+    const free = r.terms.map(([, v]) => v).find((v) => !fixed(v));
+    if (free === undefined) return;
+    const g = group(free);
+    g.rows.push(ri);
+    for (const [, v] of r.terms) g.vars.add(v);
+  });
+  // A solution that fits everything shown and gives a figure another value than its true one
+  // proves that figure has two possible values (the true one fits too): no need to solve for it.
+  const settled = new Set<number>();
   let checked = 0;
   m.names.forEach((name, i) => {
-    if (m.lo[i] === m.hi[i] || latent.has(i)) return;
+    if (fixed(i) || latent.has(i)) return;
     checked++;
+    if (settled.has(i)) return;
+    const g = group(i);
+    g.vars.add(i);
+    const vars = [...g.vars].sort((a, b) => a - b);
+    const note = (v: number) => settled.add(v);
     // The true value is possible: a smaller smallest value settles it without the largest.
-    const lo = solveFor(m, 'Minimize', i);
+    const lo = solveFor(m, 'Minimize', i, g.rows, vars, note);
     if (lo < m.truth[i]!) return;
-    const hi = solveFor(m, 'Maximize', i);
+    const hi = solveFor(m, 'Maximize', i, g.rows, vars, note);
     expect(lo, `${name}: ${lo}..${hi}`).toBeLessThan(hi);
   });
   return checked;
@@ -153,6 +219,9 @@ export const part2Everywhere: ProgramConfig = {
     sources: defaultProgram.categories.sources.map((c, i) => (i === 6 ? { ...c, part2: true } : c)),
     services: defaultProgram.categories.services.map((c, i) => (i === 0 ? { ...c, part2: true } : c)),
     dispositions: defaultProgram.categories.dispositions.map((c, i) => (i === 1 ? { ...c, part2: true } : c)),
+    transportDestinations: defaultProgram.categories.transportDestinations.map((c) =>
+      c.key === 'detox' ? { ...c, part2: true } : c,
+    ),
   },
 };
 
@@ -179,6 +248,22 @@ export const arbDigest = fc.record({
   repeat: count,
   completed: count,
   overdue: count,
+  // Linkage: how each category's referrals stood at the end, and connections of earlier referrals.
+  statusPicks: fc.array(fc.nat(99), { minLength: 5, maxLength: 30 }),
+  connectedEarlier: count,
+  // Follow-ups asked for, met within 7 days / 48 hours, closed unreachable, extra tries.
+  requested: count,
+  met7: count,
+  met48: count,
+  unreachable: count,
+  tries: count,
+  onScene: fc.array(count, { minLength: 5, maxLength: 5 }),
+  withTime: count,
+  // Transports with no destination recorded (contacts from before destinations were asked).
+  noDestination: fc.oneof(fc.constant(0), count),
+  asks: fc.boolean(),
+  raceExtra: fc.array(count, { minLength: 8, maxLength: 8 }),
+  notAsked: fc.oneof(fc.constant(0), count),
 });
 
 export type Arb = typeof arbDigest extends fc.Arbitrary<infer T> ? T : never;
@@ -211,6 +296,18 @@ export function figuresOf(r: Arb, program: ProgramConfig): DigestFigures {
   const keyed = (list: { key: string }[], counts: number[]) =>
     Object.fromEntries(list.map((x, i) => [x.key, counts[i]!]));
   const label = r.quarterly ? quarters.at(-1)!.label : '2024-W40';
+  const referralsMade = keyed(
+    c.referrals,
+    r.referrals.map((v) => Math.min(v, contacts)),
+  );
+  const dispositions = keyed(
+    c.dispositions,
+    spread(
+      contacts,
+      c.dispositions.length,
+      r.picks.map((p) => p * 13 + 5),
+    ),
+  );
   return {
     period: {
       kind: r.quarterly ? 'quarter' : 'week',
@@ -242,21 +339,97 @@ export function figuresOf(r: Arb, program: ProgramConfig): DigestFigures {
       c.services,
       r.services.map((v) => Math.min(v, contacts)),
     ),
-    referralsMade: keyed(
-      c.referrals,
-      r.referrals.map((v) => Math.min(v, contacts)),
-    ),
-    dispositions: keyed(
-      c.dispositions,
-      spread(
-        contacts,
-        c.dispositions.length,
-        r.picks.map((p) => p * 13 + 5),
-      ),
-    ),
+    referralsMade,
+    dispositions,
     repeatContactClients: Math.min(r.repeat, served),
     followUpsCompleted: r.completed,
     followUpsOverdue: r.overdue,
+    ...outcomeFigures(r, program, newClients, contacts, referralsMade, dispositions),
+  };
+}
+
+/** The linkage and outcome figures, consistent with the rest of one random digest. */
+function outcomeFigures(
+  r: Arb,
+  program: ProgramConfig,
+  newClients: number,
+  contacts: number,
+  referralsMade: Record<string, number>,
+  dispositions: Record<string, number>,
+) {
+  const c = program.categories;
+  const keyed = (list: readonly { key: string }[], counts: number[]) =>
+    Object.fromEntries(list.map((x, i) => [x.key, counts[i]!]));
+  const linkage: Record<string, ReferralLinkage> = {};
+  const total: ReferralLinkage = { made: 0, connected: 0, declined: 0, unreachable: 0, unknown: 0, pending: 0 };
+  c.referrals.forEach((cat, i) => {
+    const made = referralsMade[cat.key]!;
+    const parts = spread(
+      made,
+      LINKAGE_STATUSES.length,
+      r.statusPicks.map((p) => p + i),
+    );
+    const row = {
+      made,
+      ...keyed(
+        LINKAGE_STATUSES.map((k) => ({ key: k })),
+        parts,
+      ),
+    } as unknown as ReferralLinkage;
+    linkage[cat.key] = row;
+    for (const k of ['made', ...LINKAGE_STATUSES] as const) total[k] += row[k];
+  });
+  linkage.total = total;
+  const max = program.followUps.maxAttempts;
+  const requested = Math.min(r.requested, contacts);
+  const met7 = Math.min(r.met7, requested);
+  const unreachable = Math.min(r.unreachable, requested - met7);
+  const transports = c.dispositions.filter((d) => d.transport).reduce((a, d) => a + dispositions[d.key]!, 0);
+  const withDestination = Math.max(0, transports - r.noDestination);
+  const race = spread(
+    newClients,
+    RACE_ETHNICITY.length,
+    r.picks.map((p) => p * 3 + 1),
+  );
+  const asked = Math.max(0, newClients - r.notAsked);
+  return {
+    referralLinkage: linkage,
+    referralsConnectedInPeriod: total.connected + r.connectedEarlier,
+    medianDaysToConnection: total.connected + r.connectedEarlier ? 6 : null,
+    onScene: keyed(
+      c.onScene,
+      r.onScene.map((v) => Math.min(v, contacts)),
+    ),
+    transportDestinations: keyed(
+      c.transportDestinations,
+      spread(
+        withDestination,
+        c.transportDestinations.length,
+        r.picks.map((p) => p * 5 + 2),
+      ),
+    ),
+    minutesOnScene: {
+      contactsWithTime: Math.min(r.withTime, contacts),
+      median: r.withTime && contacts ? 40 : null,
+      p90: r.withTime && contacts ? 90 : null,
+    },
+    followUpTimeliness: {
+      requested,
+      metWithin48h: Math.min(r.met48, met7),
+      metWithin7d: met7,
+      attempts: Math.min(max * unreachable + r.tries, max * requested),
+      unreachable,
+    },
+    ...(r.asks
+      ? {
+          // Each client asked picks at least one row; some pick more.
+          newClientsByRaceEthnicity: keyed(
+            RACE_ETHNICITY,
+            race.map((v, i) => Math.min(newClients, v + r.raceExtra[i]!)),
+          ),
+          newClientsByVeteranStatus: keyed(VETERAN_STATUS, spread(asked, VETERAN_STATUS.length, r.picks)),
+        }
+      : {}),
   };
 }
 
@@ -359,6 +532,154 @@ export function auditDigest(
   );
   for (const c of [...services, ...referrals]) atMost(m, [c.id], [K]); // a service or referral is given on a contact
 
+  // ---- Linkage and outcomes.
+  type Cell = (typeof sex)[number];
+  const tableRows = (title: string) => {
+    const t = v.tables.find((x) => x.title === title);
+    return t ? Object.fromEntries(t.rows.map((r) => [r.label, r.value])) : undefined;
+  };
+  const one = (name: string, value: number, shown: string, part2 = false): Cell => ({
+    id: variable(m, name, value, shown),
+    value,
+    shown,
+    part2,
+  });
+  const extraCells: Cell[] = [];
+  const extraGroups: { total: number; cells: Cell[] }[] = [];
+  const linkageRows = tableRows(linkageTitle(word));
+  const linkageTotal = d.referralLinkage.total!;
+  if (linkageTotal.made > 0 || d.referralsConnectedInPeriod > 0) {
+    expect(linkageRows, 'the linkage table').toBeDefined();
+    const pattern =
+      /^made (\S+): connected (\S+) · declined (\S+) · couldn’t reach (\S+) · unknown (\S+) · pending (\S+)$/;
+    const parse = (label: string, figures: ReferralLinkage, part2: boolean) => {
+      const match = pattern.exec(linkageRows![label]!);
+      expect(match, `${label}: ${linkageRows![label]}`).not.toBeNull();
+      const keys = ['made', ...LINKAGE_STATUSES] as const;
+      return Object.fromEntries(
+        keys.map((k, i) => [k, one(`linkage ${label}: ${k}`, figures[k], match![i + 1]!, part2)]),
+      ) as Record<(typeof keys)[number], Cell>;
+    };
+    const byCategory = cat.referrals.map((c) => parse(linkageRowLabel(c.label), d.referralLinkage[c.key]!, c.part2));
+    const all = parse(LINKAGE_ALL, linkageTotal, false);
+    expect(headline[linkageHeadline(word)]).toBe(`${all.connected.shown} / ${all.made.shown}`);
+    const connectedInPeriod = one(
+      'connections dated in the period',
+      d.referralsConnectedInPeriod,
+      linkageRows![`Connections dated this ${word} (whenever referred)`]!,
+    );
+    for (const row of [...byCategory, all]) {
+      const parts = LINKAGE_STATUSES.map((k) => row[k]);
+      sumRow(
+        m,
+        row.made.id,
+        parts.map((c) => c.id),
+      );
+      extraGroups.push({ total: row.made.id, cells: parts });
+    }
+    for (const k of ['made', ...LINKAGE_STATUSES] as const) {
+      sumRow(
+        m,
+        all[k].id,
+        byCategory.map((row) => row[k].id),
+      );
+      extraGroups.push({ total: all[k].id, cells: byCategory.map((row) => row[k]) });
+    }
+    // One referral record per referral given: a category's "made" is its referrals-table count.
+    byCategory.forEach((row, i) => sumRow(m, referrals[i]!.id, [row.made.id]));
+    atMost(m, [all.connected.id], [connectedInPeriod.id]);
+    if (!/^\d+$/.test(connectedInPeriod.shown))
+      expect(linkageRows!['Median days from referral to connection']).toBe(NOT_SHOWN);
+    extraCells.push(...byCategory.flatMap((row) => Object.values(row)), ...Object.values(all), connectedInPeriod);
+  } else expect(linkageRows).toBeUndefined();
+
+  const t = d.followUpTimeliness;
+  const timeRows = tableRows(`Follow-ups asked for this ${word}`);
+  if (t.requested > 0) {
+    expect(timeRows, 'the follow-up timeliness table').toBeDefined();
+    const asked = one('follow-ups asked for', t.requested, timeRows!['Asked for']!);
+    const met48 = one('met within 48 h', t.metWithin48h, timeRows!['Met by a contact within 48 hours']!);
+    const met7 = one('met within 7 d', t.metWithin7d, timeRows!['Met by a contact within 7 days']!);
+    const tries = one('tries with no answer', t.attempts, timeRows!['Tries with no answer']!);
+    const unreachable = one('closed unreachable', t.unreachable, timeRows!['Closed as unreachable']!);
+    expect(headline[timelinessHeadline(word)]).toBe(`${met7.shown} / ${asked.shown}`);
+    const max = program.followUps.maxAttempts;
+    atMost(m, [met48.id], [met7.id]);
+    atMost(m, [met7.id, unreachable.id], [asked.id]);
+    atMost(m, [asked.id], [K]);
+    rowOf(
+      m,
+      [
+        [max, unreachable.id],
+        [-1, tries.id],
+      ],
+      '<=',
+    ); // max × unreachable ≤ tries
+    rowOf(
+      m,
+      [
+        [1, tries.id],
+        [-max, asked.id],
+      ],
+      '<=',
+    ); // tries ≤ max × asked
+    extraCells.push(asked, met48, met7, tries, unreachable);
+  } else expect(timeRows).toBeUndefined();
+
+  const sceneRows = tableRows('On scene (contacts)')!;
+  const scene = cat.onScene.map((c) => {
+    const label = Object.keys(sceneRows).find((l) => l === c.label || l.startsWith(`${c.label} (`))!;
+    if (['arrest_avoided', 'ed_avoided'].includes(c.key)) expect(label).toMatch(/clinician’s judgement/);
+    return one(`on scene: ${c.key}`, d.onScene[c.key]!, sceneRows[label]!, c.part2);
+  });
+  const withTime = one(
+    'contacts with time on scene',
+    d.minutesOnScene.contactsWithTime,
+    sceneRows['Contacts with time on scene']!,
+  );
+  for (const c of [...scene, withTime]) atMost(m, [c.id], [K]);
+  if (!/^\d+$/.test(withTime.shown)) expect(sceneRows['Minutes on scene, median / 90th percentile']).toBe(NOT_SHOWN);
+  const destinations = table('Transport destinations (contacts)', cat.transportDestinations, d.transportDestinations);
+  const transports = outcomes.filter((_, i) => cat.dispositions[i]!.transport);
+  atMost(
+    m,
+    destinations.map((c) => c.id),
+    transports.map((c) => c.id),
+  );
+  // Once every transport records its destination, a reader may take the two as equal.
+  if (destinations.reduce((a, c) => a + c.value, 0) === transports.reduce((a, c) => a + c.value, 0))
+    atMost(
+      m,
+      transports.map((c) => c.id),
+      destinations.map((c) => c.id),
+    );
+  extraCells.push(...scene, withTime, ...destinations);
+
+  if (d.newClientsByRaceEthnicity) {
+    const race = table(RACE_TITLE, [...RACE_ETHNICITY], d.newClientsByRaceEthnicity);
+    for (const c of race) atMost(m, [c.id], [N]);
+    // Several rows per person, and at least one each once every new client was asked.
+    if (race.reduce((a, c) => a + c.value, 0) >= d.newClients)
+      atMost(
+        m,
+        [N],
+        race.map((c) => c.id),
+      );
+    const veteran = table('New clients by veteran status', [...VETERAN_STATUS], d.newClientsByVeteranStatus!);
+    atMost(
+      m,
+      veteran.map((c) => c.id),
+      [N],
+    );
+    if (veteran.reduce((a, c) => a + c.value, 0) === d.newClients)
+      atMost(
+        m,
+        [N],
+        veteran.map((c) => c.id),
+      );
+    extraCells.push(...race, ...veteran);
+  } else expect(v.tables.find((x) => x.title === RACE_TITLE)).toBeUndefined();
+
   const groups: { total: number; cells: typeof sex }[] = [
     { total: N, cells: sex },
     { total: N, cells: ages },
@@ -390,8 +711,9 @@ export function auditDigest(
     groups.push({ total: I, cells: bars });
   }
 
+  groups.push(...extraGroups);
   // Part 2 counts from 1 to 10 never show as themselves; nor, with a threshold, any small count.
-  for (const c of [...sex, ...ages, ...sources, ...services, ...referrals, ...outcomes]) {
+  for (const c of [...sex, ...ages, ...sources, ...services, ...referrals, ...outcomes, ...extraCells]) {
     const floor = c.part2 ? Math.max(below ?? 0, 11) : (below ?? 0);
     if (c.value > 0 && c.value < floor) expect(c.shown, 'a small count shown').not.toMatch(/^\d+$/);
   }

@@ -828,4 +828,48 @@ export const FIXTURE_STEPS: Record<string, FixtureStep> = {
       extra: { clientIds: [id(ctx, 'client.a9')] },
     });
   },
+
+  /** The digest finds connections by status and day: a referral connected on a later contact, one declined. */
+  '20261202174500_referral_connections_index': async (ctx) => {
+    await contact(ctx, 'linked', {
+      programId: 'alpha',
+      client: 'a9',
+      author: 'clin',
+      occurredAt: '2026-12-02T17:50:00Z',
+      notes: 'v2',
+      referrals: ['social_services', 'other'],
+      disposition: 'referral_only',
+    });
+    for (const [category, status] of [
+      ['social_services', 'connected'],
+      ['other', 'declined'],
+    ] as const) {
+      const referralId = randomUUID();
+      await insert(ctx.sql, 'Referral', {
+        id: referralId,
+        programId: 'alpha',
+        clientId: id(ctx, 'client.a9'),
+        contactId: id(ctx, 'contact.linked'),
+        category,
+        madeAt: utc('2026-12-02T17:50:00Z'),
+        status,
+        connectedOn: status === 'connected' ? '2026-12-04' : null,
+        closedAt: utc('2026-12-04T15:00:00Z'),
+        checks: 1,
+        nextCheckAt: null,
+        assigneeId: id(ctx, 'member.cm'),
+        version: 2,
+        lastActorId: id(ctx, 'member.cm'),
+        updatedAt: utc('2026-12-04T15:00:00Z'),
+      });
+      await audit(ctx, {
+        programId: 'alpha',
+        actor: 'clin',
+        action: 'referral.create',
+        entityType: 'referral',
+        entityId: referralId,
+        at: '2026-12-02T17:50:00Z',
+      });
+    }
+  },
 };

@@ -8,6 +8,8 @@ import { renderDigestBlocks } from '../../src/platforms/slack/digest-blocks.js';
 import type { DigestFigures } from '../../src/domain/digest.js';
 import { buildDigestView, HIDDEN_CELL, suppress, type DigestView } from '../../src/views/digest.js';
 import { checkMessage } from '../support/block-kit-limits.js';
+import { byteSize, MAX_MESSAGE_BYTES } from '../../src/platforms/teams/cards.js';
+import { digestCardWithinLimit } from '../../src/platforms/teams/digest-card.js';
 
 const [program] = parseProgramFile(
   `programs:
@@ -55,6 +57,13 @@ function q3(over: Partial<DigestFigures> = {}): DigestFigures {
     repeatContactClients: 10,
     followUpsCompleted: 40,
     followUpsOverdue: 3,
+    referralLinkage: { total: { made: 0, connected: 0, declined: 0, unreachable: 0, unknown: 0, pending: 0 } },
+    referralsConnectedInPeriod: 0,
+    medianDaysToConnection: null,
+    onScene: zeros(program.categories.onScene),
+    transportDestinations: zeros(program.categories.transportDestinations),
+    minutesOnScene: { contactsWithTime: 0, median: null, p90: null },
+    followUpTimeliness: { requested: 0, metWithin48h: 0, metWithin7d: 0, attempts: 0, unreachable: 0 },
     ...over,
   };
 }
@@ -295,5 +304,189 @@ describe('digest Block Kit', () => {
     for (const list of Object.values<TCategory[]>(shown)) for (const c of list) expect(text).toContain(c.label);
     for (const q of quarters) expect(text).toContain(`${q.label}${q.partial ? '*' : ''}: ${q.count}`);
     expect(blocks.filter((b) => b.block_id?.startsWith('digest_table_2')).length).toBeGreaterThan(1);
+  });
+});
+
+describe('linkage, timeliness and on-scene figures in the digest', () => {
+  const link = (made: number, connected: number, declined: number, unreachable: number, unknown: number) => ({
+    made,
+    connected,
+    declined,
+    unreachable,
+    unknown,
+    pending: made - connected - declined - unreachable - unknown,
+  });
+  const none = link(0, 0, 0, 0, 0);
+  const withOutcomes = (over: Partial<DigestFigures> = {}) =>
+    q3({
+      referralsMade: { ...zeros(program.categories.referrals), mental_health_treatment: 40, addiction_treatment: 19 },
+      referralLinkage: {
+        mental_health_treatment: link(40, 18, 4, 3, 2),
+        addiction_treatment: link(19, 7, 2, 1, 0),
+        social_services: none,
+        victim_services_unit: none,
+        youth_response_unit: none,
+        other: none,
+        total: link(59, 25, 6, 4, 2),
+      },
+      referralsConnectedInPeriod: 31,
+      medianDaysToConnection: 6.5,
+      onScene: { police_backup_requested: 12, use_of_force: 0, injury: 2, arrest_avoided: 30, ed_avoided: 25 },
+      transportDestinations: { ...zeros(program.categories.transportDestinations), emergency_department: 0 },
+      minutesOnScene: { contactsWithTime: 120, median: 42, p90: 95.5 },
+      followUpTimeliness: { requested: 60, metWithin48h: 30, metWithin7d: 44, attempts: 21, unreachable: 5 },
+      ...over,
+    });
+
+  it('leads with connected / made and met within 7 days / asked for, and tabulates linkage by category', () => {
+    // Every count as it is (the command line's view): Part 2's are suppressed in any channel.
+    const v = buildDigestView(program, withOutcomes(), undefined, undefined, { exact: true });
+    expect(headline(v)).toMatchObject({
+      'Referrals made this quarter: connected / made': '25 / 59',
+      'Follow-ups asked for this quarter: met within 7 days / asked for': '44 / 60',
+    });
+    expect(rows(v, 'Referrals made this quarter, by status at its end')).toEqual({
+      'Mental-health treatment referrals':
+        'made 40: connected 18 · declined 4 · couldn’t reach 3 · unknown 2 · pending 13',
+      'Addiction treatment referrals': 'made 19: connected 7 · declined 2 · couldn’t reach 1 · unknown 0 · pending 9',
+      'Other social services referrals': 'made 0: connected 0 · declined 0 · couldn’t reach 0 · unknown 0 · pending 0',
+      'Victim Services Unit referrals': 'made 0: connected 0 · declined 0 · couldn’t reach 0 · unknown 0 · pending 0',
+      'Youth Response Unit referrals': 'made 0: connected 0 · declined 0 · couldn’t reach 0 · unknown 0 · pending 0',
+      'Other referrals': 'made 0: connected 0 · declined 0 · couldn’t reach 0 · unknown 0 · pending 0',
+      'All referrals': 'made 59: connected 25 · declined 6 · couldn’t reach 4 · unknown 2 · pending 22',
+      'Connections dated this quarter (whenever referred)': '31',
+      'Median days from referral to connection': '6.5',
+    });
+    expect(rows(v, 'Follow-ups asked for this quarter')).toEqual({
+      'Asked for': '60',
+      'Met by a contact within 48 hours': '30',
+      'Met by a contact within 7 days': '44',
+      'Tries with no answer': '21',
+      'Closed as unreachable': '5',
+    });
+  });
+
+  it('says the two “avoided” items are the clinician’s judgement, and gives minutes on scene', () => {
+    const scene = rows(buildDigestView(program, withOutcomes()), 'On scene (contacts)');
+    expect(scene).toEqual({
+      'Police backup requested': '12',
+      'Force used by anyone': '0',
+      'Anyone injured': '2',
+      'Would likely have been an arrest without us (clinician’s judgement)': '30',
+      'Would likely have gone to the ED without us (clinician’s judgement)': '25',
+      'Contacts with time on scene': '120',
+      'Minutes on scene, median / 90th percentile': '42 / 95.5',
+    });
+  });
+
+  it('shows no linkage or timeliness before there are referral records or follow-ups, and no demographics unless asked', () => {
+    const v = buildDigestView(program, q3());
+    const titles = v.tables.map((t) => t.title);
+    expect(titles).not.toContain('Referrals made this quarter, by status at its end');
+    expect(titles).not.toContain('Follow-ups asked for this quarter');
+    expect(titles).toEqual(expect.arrayContaining(['On scene (contacts)', 'Transport destinations (contacts)']));
+    expect(titles.some((t) => t.includes('race'))).toBe(false);
+    expect(Object.keys(headline(v)).some((l) => l.startsWith('Referrals made'))).toBe(false);
+  });
+
+  it('never shows a Part 2 referral category’s linkage counts from 1 to 10, with or without a threshold', () => {
+    const figures = withOutcomes({
+      referralsMade: { ...zeros(program.categories.referrals), mental_health_treatment: 40, addiction_treatment: 9 },
+      referralLinkage: {
+        mental_health_treatment: link(40, 18, 4, 3, 2),
+        addiction_treatment: link(9, 4, 2, 0, 0),
+        social_services: none,
+        victim_services_unit: none,
+        youth_response_unit: none,
+        other: none,
+        total: link(49, 22, 6, 3, 2),
+      },
+    });
+    for (const below of [undefined, 5, 11]) {
+      const v = buildDigestView(program, figures, below);
+      const addiction = rows(v, 'Referrals made this quarter, by status at its end')['Addiction treatment referrals']!;
+      expect(addiction).toMatch(
+        /^made <11: connected (<11|hidden) · declined (<11|hidden) · couldn’t reach 0 · unknown 0 · pending (<11|hidden)$/,
+      );
+      expect(rows(v, 'Referrals made (contacts)')['Addiction treatment']).toBe('<11');
+      // The totals would give the category away from mental-health treatment's: cells are left out.
+      const all = rows(v, 'Referrals made this quarter, by status at its end')['All referrals']!;
+      const mh = rows(v, 'Referrals made this quarter, by status at its end')['Mental-health treatment referrals']!;
+      expect(`${all} ${mh}`).toContain(HIDDEN_CELL);
+    }
+  });
+
+  it('does not give a median over a count it does not show', () => {
+    const v = buildDigestView(
+      program,
+      withOutcomes({ minutesOnScene: { contactsWithTime: 3, median: 20, p90: 41 } }),
+      11,
+    );
+    expect(rows(v, 'On scene (contacts)')).toMatchObject({
+      'Contacts with time on scene': '<11',
+      'Minutes on scene, median / 90th percentile': 'not shown (too few)',
+    });
+  });
+
+  it('counts new clients by race and ethnicity (several rows per person) and veteran status when the program asks', () => {
+    const v = buildDigestView(
+      program,
+      withOutcomes({
+        newClientsByRaceEthnicity: {
+          american_indian_alaska_native: 0,
+          asian: 12,
+          black_african_american: 60,
+          hispanic_latino: 25,
+          middle_eastern_north_african: 0,
+          native_hawaiian_pacific_islander: 0,
+          white: 40,
+          not_reported: 0,
+        },
+        newClientsByVeteranStatus: { yes: 15, no: 90, not_reported: 10 },
+      }),
+    );
+    expect(rows(v, 'New clients by race and ethnicity (a person may count in several rows)')).toMatchObject({
+      Asian: '12',
+      'Black or African American': '60',
+    });
+    expect(rows(v, 'New clients by veteran status')).toEqual({ Yes: '15', No: '90', 'Not reported': '10' });
+  });
+
+  it('stays within Slack’s limits with every new table, weekly and quarterly', () => {
+    const demographics = {
+      newClientsByRaceEthnicity: Object.fromEntries(
+        ['american_indian_alaska_native', 'asian', 'black_african_american', 'hispanic_latino'].map((k) => [k, 30]),
+      ),
+      newClientsByVeteranStatus: { yes: 15, no: 90, not_reported: 10 },
+    };
+    const weekly = withOutcomes({
+      ...demographics,
+      period: {
+        kind: 'week',
+        label: '2024-W40',
+        name: 'week of Sep 30, 2024',
+        start: '2024-09-30',
+        end: '2024-10-07',
+        partial: false,
+      },
+      newClientsByQuarter: [],
+    });
+    const attention = [{ name: '<@U0CASE1>', dueThisWeek: 2, overdue: 1 }];
+    for (const v of [
+      buildDigestView(program, withOutcomes(demographics), 11),
+      buildDigestView(program, weekly, undefined, attention),
+    ])
+      expect(checkMessage(renderDigestBlocks(v), `${v.title}: ${v.summary}`)).toEqual([]);
+  });
+
+  it('draws the new tables on the Teams card as fact sets, keeping a chart inline under Teams’ size limit', () => {
+    const v = buildDigestView(program, withOutcomes(), 11);
+    const { card, chartDropped } = digestCardWithinLimit(v, Buffer.alloc(4_000, 1));
+    expect(chartDropped).toBe(false);
+    expect(byteSize(card)).toBeLessThan(MAX_MESSAGE_BYTES);
+    const json = JSON.stringify(card);
+    expect(json).toContain('"title":"Referrals made this quarter: connected / made","value":"25 / 59"');
+    expect(json).toContain('Would likely have gone to the ED without us (clinician’s judgement)');
+    expect(json).toContain('"text":"Follow-ups asked for this quarter"');
   });
 });
