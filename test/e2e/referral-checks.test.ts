@@ -19,6 +19,8 @@ import {
 } from '../support/followups.js';
 import { checkPost, checkPosts, connectedSubmission, referralOf, runCheck } from '../support/referrals.js';
 import { reconcileReferralChecks, sendReferralChecks } from '../../src/services/referral-checks.js';
+import { computeDigest } from '../../src/services/digest.js';
+import { parsePeriod } from '../../src/domain/periods.js';
 
 const CANARY = 'CANARY-NOTE-7e1a Jane Roe, hears voices';
 // Tue 24 Nov 2026 09:00 in New York: the nudge hour seven days after the contacts below.
@@ -183,6 +185,16 @@ describe('linkage checks on Slack', () => {
         select: { actorId: true, entityType: true, clientIds: true },
       }),
     ).toEqual([{ actorId: member('U0CASE1').memberId, entityType: 'referral', clientIds: [part2.clientId] }]);
+
+    // The quarter's figures count it as made and connected, from the answer just given.
+    const program = h.carelog.deps.directory.program('wilmington')!;
+    const figures = await computeDigest(
+      prisma(),
+      program,
+      parsePeriod('2026-Q4', 'quarter', program.timezone, program.startDate)!,
+    );
+    expect(figures.referralLinkage.addiction_treatment).toMatchObject({ made: 1, connected: 1, pending: 0 });
+    expect(figures.referralsConnectedInPeriod).toBeGreaterThanOrEqual(1);
 
     // The old message's Not yet is out of date: nothing changes, and the message says so.
     const stale = h.slack.calls.length;
