@@ -339,7 +339,7 @@ async function remindersCommand(config: Config, args: string[]): Promise<number>
     const report = await withDatabase(config, (db) => reminderReport(db, queue, redis.connection));
     let retried = 0;
     if (values['retry-failed']) {
-      for (const f of report.failed) {
+      for (const f of [...report.failed, ...report.linkageChecks.failed]) {
         const job = await queue.getJob(f.id);
         if (job && (await job.getState()) === 'failed') {
           await job.retry('failed');
@@ -350,15 +350,18 @@ async function remindersCommand(config: Config, args: string[]): Promise<number>
     if (values.json) process.stdout.write(`${JSON.stringify({ ...report, retried }, null, 2)}\n`);
     else {
       const q = report.queued;
+      const c = report.linkageChecks;
+      const failures = (list: { id: string; attempts: number; failedAt: string | null; reason: string }[]) =>
+        list.map((f) => `  ${f.id}  ${f.attempts} attempt(s), last ${f.failedAt ?? '?'}: ${f.reason}\n`).join('');
       process.stderr.write(
         `${report.pendingFollowUps} pending follow-up(s); reminder jobs: ${q.delayed} delayed, ${q.waiting} waiting, ${q.active} running, ${report.failed.length} failed\n` +
-          report.failed
-            .map((f) => `  ${f.id}  ${f.attempts} attempt(s), last ${f.failedAt ?? '?'}: ${f.reason}\n`)
-            .join('') +
+          failures(report.failed) +
+          `${c.openReferralsToCheck} open referral(s) to check; linkage-check jobs: ${c.queued.delayed} delayed, ${c.queued.waiting} waiting, ${c.queued.active} running, ${c.failed.length} failed\n` +
+          failures(c.failed) +
           (values['retry-failed']
             ? `put ${retried} failed job(s) back in line\n`
-            : report.failed.length
-              ? 'the reconciler retries them while their follow-up is pending; --retry-failed does it now\n'
+            : report.failed.length || c.failed.length
+              ? 'the reconciler retries them while their follow-up or referral still needs them; --retry-failed does it now\n'
               : ''),
       );
     }

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkJobId, REFERRAL_CHECK_JOB } from '../../src/queue/referral-checks.js';
 import { NUDGE_JOB, reminderJobId } from '../../src/queue/reminders.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { FOLLOWUP_YAML, logContact, NEW_CLIENT, settableClock, waitUntil } from '../support/followups.js';
@@ -45,7 +46,7 @@ function cli(...args: string[]) {
 }
 
 describe('npm run carelog -- reminders', () => {
-  it('shows pending follow-ups, queued reminders and failed jobs, and puts failed ones back on request', async () => {
+  it('shows pending follow-ups and open referrals, their queued jobs and failed ones, and puts failed ones back on request', async () => {
     await logContact(h, 'U0CLIN1', {
       ...NEW_CLIENT,
       contact_date: '2026-11-23',
@@ -62,10 +63,19 @@ describe('npm run carelog -- reminders', () => {
       { followUpId: 'not-a-uuid', version: 1, stage: 'due' },
       { jobId: broken, attempts: 3 },
     );
+    // And a linkage-check job as broken.
+    const brokenCheck = checkJobId({ referralId: randomUUID(), version: 1 });
+    await h.carelog.queue.add(
+      REFERRAL_CHECK_JOB,
+      { referralId: 'not-a-uuid', version: 1 },
+      { jobId: brokenCheck, attempts: 3 },
+    );
     await waitUntil(
-      async () => (await (await h.carelog.queue.getJob(broken))?.getState()) === 'failed',
+      async () =>
+        (await (await h.carelog.queue.getJob(broken))?.getState()) === 'failed' &&
+        (await (await h.carelog.queue.getJob(brokenCheck))?.getState()) === 'failed',
       8_000,
-      'the broken job failing',
+      'the broken jobs failing',
     );
 
     const { stdout, stderr } = await cli('--json');
@@ -73,6 +83,7 @@ describe('npm run carelog -- reminders', () => {
       pendingFollowUps: number;
       queued: { delayed: number };
       failed: { reason: string }[];
+      linkageChecks: { openReferralsToCheck: number; queued: { delayed: number }; failed: { reason: string }[] };
       retried: number;
     };
     expect(stderr).toBe('');
@@ -82,6 +93,19 @@ describe('npm run carelog -- reminders', () => {
     expect(report.failed[0]).toMatchObject({ id: broken, stage: 'due', attempts: 1 });
     expect(report.failed[0]?.reason).toMatch(/invalid payload/);
     expect(report.retried).toBe(0);
+    // The contact's addiction-treatment referral waits for its check, a week on.
+    expect(report.linkageChecks.openReferralsToCheck).toBe(1);
+    expect(report.linkageChecks.queued.delayed).toBe(1);
+    expect(report.linkageChecks.failed).toEqual([
+      expect.objectContaining({
+        id: brokenCheck,
+        version: 1,
+        attempts: 1,
+        reason: expect.stringMatching(/invalid payload/),
+      }),
+    ]);
+    // Ids and counts only: not the referral's category.
+    expect(stdout).not.toMatch(/addiction/i);
     expect(
       await (await h.carelog.queue.getJob(reminderJobId({ followUpId: f.id, version: 1, stage: 'due' })))?.getState(),
     ).toBe('delayed');
@@ -90,14 +114,20 @@ describe('npm run carelog -- reminders', () => {
     expect(text.stdout).toBe('');
     expect(text.stderr).toMatch(/^1 pending follow-up\(s\); reminder jobs: 1 delayed, 0 waiting, 0 running, 1 failed/);
     expect(text.stderr).toContain(broken);
+    expect(text.stderr).toContain(
+      '1 open referral(s) to check; linkage-check jobs: 1 delayed, 0 waiting, 0 running, 1 failed',
+    );
+    expect(text.stderr).toContain(brokenCheck);
 
     const retried = JSON.parse((await cli('--retry-failed', '--json')).stdout) as { retried: number };
-    expect(retried.retried).toBe(1);
-    // Back in line, it runs (and, still broken, fails again: one more attempt recorded).
+    expect(retried.retried).toBe(2);
+    // Back in line, they run (and, still broken, fail again: one more attempt recorded each).
     await waitUntil(
-      async () => (await h.carelog.queue.getJob(broken))?.attemptsMade === 2,
+      async () =>
+        (await h.carelog.queue.getJob(broken))?.attemptsMade === 2 &&
+        (await h.carelog.queue.getJob(brokenCheck))?.attemptsMade === 2,
       8_000,
-      'the retried job running again',
+      'the retried jobs running again',
     );
   }, 60_000);
 });
