@@ -112,3 +112,25 @@ export async function auditBulkInStep(
   );
   return row!.id;
 }
+
+/**
+ * A person's list shown to them (their follow-ups, their open referrals): one event naming every
+ * client whose code the list showed; nothing when the list was empty.
+ */
+export async function auditListShown(
+  db: AuditWriter,
+  member: { programId: string; memberId: string },
+  action: TAuditAction,
+  clientIds: string[],
+): Promise<void> {
+  if (clientIds.length === 0) return;
+  await audit(db, {
+    programId: member.programId,
+    actorId: member.memberId,
+    action,
+    entityType: 'member',
+    entityId: member.memberId,
+    count: clientIds.length,
+    clientIds: [...new Set(clientIds)],
+  });
+}

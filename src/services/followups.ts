@@ -16,7 +16,7 @@ import { toLocal } from '../domain/time.js';
 import { CarelogError } from '../errors.js';
 import type { DesiredReminder, TStage } from '../queue/reminders.js';
 import type { FollowUpFacts } from '../views/nudge.js';
-import { audit, AUDIT } from './audit.js';
+import { audit, AUDIT, auditListShown } from './audit.js';
 import type { MemberRef } from './directory.js';
 
 /** A stage is behind a follow-up once its nudge was sent, or found undeliverable and rerouted. */
@@ -310,16 +310,11 @@ export async function listFollowUps(deps: CarelogDeps, member: MemberRef, shown:
   );
   const facts = rows.map((r) => byId.get(r.id)).filter((f) => f !== undefined);
   const listed = facts.slice(0, shown);
-  if (listed.length) {
-    await audit(deps.db.prisma, {
-      programId: member.programId,
-      actorId: member.memberId,
-      action: AUDIT.followUpList,
-      entityType: 'member',
-      entityId: member.memberId,
-      count: listed.length,
-      clientIds: [...new Set(listed.map((f) => f.clientId))],
-    });
-  }
+  await auditListShown(
+    deps.db.prisma,
+    member,
+    AUDIT.followUpList,
+    listed.map((f) => f.clientId),
+  );
   return facts;
 }

@@ -15,7 +15,7 @@ import type { TReferralStatus } from '../domain/referrals.js';
 import { toLocal } from '../domain/time.js';
 import { checkJobId, type CheckJobData, type DesiredCheck } from '../queue/referral-checks.js';
 import { buildReferralCheckMessage, type ReferralCheckMessage, type ReferralFacts } from '../views/referral-check.js';
-import { audit, AUDIT } from './audit.js';
+import { AUDIT, auditListShown } from './audit.js';
 import type { MemberRef } from './directory.js';
 import { withinQueueWait } from './followups.js';
 import { RecipientUnreachableError, type SentMessage } from './messenger.js';
@@ -493,17 +493,12 @@ export async function listOpenReferrals(
   );
   const facts = rows.map((r) => byId.get(r.id)).filter((f) => f !== undefined);
   const listed = facts.slice(0, shown);
-  if (listed.length) {
-    await audit(deps.db.prisma, {
-      programId: member.programId,
-      actorId: member.memberId,
-      action: AUDIT.referralList,
-      entityType: 'member',
-      entityId: member.memberId,
-      count: listed.length,
-      clientIds: [...new Set(listed.map((f) => f.clientId))],
-    });
-  }
+  await auditListShown(
+    deps.db.prisma,
+    member,
+    AUDIT.referralList,
+    listed.map((f) => f.clientId),
+  );
   return facts;
 }
 
