@@ -1,6 +1,7 @@
 // Teams without an app registration (TEAMS_DEV_UNAUTHENTICATED=1, local development and tests), and
 // the worker process (npm run worker) sending through the Bot Connector on its own.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toLocal } from '../../src/domain/time.js';
 import { rememberConversation } from '../../src/services/conversation-refs.js';
 import { cardOf, FakeTeams } from '../support/fake-teams.js';
 import { startTestCarelog } from '../support/harness.js';
@@ -51,7 +52,8 @@ describe('TEAMS_DEV_UNAUTHENTICATED=1', () => {
   it('logs a contact end to end', async () => {
     await logTeamsContact(h, T.clinician, {
       ...NEW_CLIENT_INPUTS,
-      contact_date: new Date().toISOString().slice(0, 10),
+      // Today where the program is: a UTC date is tomorrow there every evening.
+      contact_date: toLocal(new Date(), 'America/New_York').date,
       contact_time: '00:00',
     });
     expect(await h.carelog.deps.db.prisma.contact.count()).toBe(1);
