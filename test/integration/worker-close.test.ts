@@ -76,8 +76,10 @@ describe('closing a worker', () => {
     const t0 = Date.now();
     await stuck.close();
     const took = Date.now() - t0;
+    // close() came back although the job never ended (nothing released it): it let go, and not
+    // before the grace period.
     expect(took).toBeGreaterThanOrEqual(390);
-    expect(took).toBeLessThan(3_000);
+    expect(await queue.getJob('close-b').then((j) => j?.finishedOn)).toBeUndefined();
     const warning = logs
       .map((l) => JSON.parse(l) as { level: number; msg: string; graceMs?: number })
       .find((l) => l.msg.includes('still held jobs'));
