@@ -6,11 +6,16 @@ import { defineJob } from '../src/queue/job.js';
 import { REFERRAL_CHECK_JOB, type CheckJobData } from '../src/queue/referral-checks.js';
 import { sendReferralChecks, type CheckResult } from '../src/services/referral-checks.js';
 
-/** Nobody to ask: no case manager on the roster. Retrying cannot help. */
+/**
+ * Nobody to ask and nobody to tell: no case manager on the roster, and no supervisor or admin to
+ * tell of it. Retrying cannot help (the reconciler tries again, for when the roster has someone).
+ */
 function outcome(result: CheckResult | Error): Error | null {
   if (result instanceof Error) return result;
   if (result.deliveries.length === 0 && !result.stale) {
-    return new UnrecoverableError('referral has no case manager on the roster to check with');
+    return new UnrecoverableError(
+      'referral has no case manager on the roster to check with, and the program no supervisor or admin to tell',
+    );
   }
   return null;
 }

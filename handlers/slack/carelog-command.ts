@@ -2,14 +2,9 @@
 import type { CarelogDeps } from '../../src/deps.js';
 import type { SlackRoutes } from '../../src/platforms/slack/routes.js';
 import { slackActor } from '../../src/platforms/slack/actor.js';
-import { MAX_LISTED, renderFollowUpList } from '../../src/platforms/slack/followup-list.js';
-import { followUpListIntro } from '../../src/views/followups.js';
+import { followUpListMessage, referralListMessage } from '../../src/platforms/slack/lists.js';
 import { mayWorkFollowUps } from '../../src/services/followup-actions.js';
-import { listFollowUps } from '../../src/services/followups.js';
 import { HELP_TEXT } from '../../src/views/help.js';
-import { MAX_REFERRALS_LISTED, renderReferralList } from '../../src/platforms/slack/referral-blocks.js';
-import { listOpenReferrals } from '../../src/services/referral-checks.js';
-import { buildReferralCheckMessage, referralListIntro } from '../../src/views/referral-check.js';
 
 export const CARELOG_COMMAND = '/carelog';
 
@@ -25,9 +20,7 @@ export function register(routes: SlackRoutes, deps: CarelogDeps): void {
         });
         return;
       }
-      const items = await listFollowUps(deps, member, MAX_LISTED);
-      const intro = followUpListIntro(items);
-      await ack({ response_type: 'ephemeral', text: intro, blocks: renderFollowUpList(items, intro) });
+      await ack({ response_type: 'ephemeral', ...(await followUpListMessage(deps, member)) });
       return;
     }
     if (sub === 'referrals') {
@@ -38,10 +31,7 @@ export function register(routes: SlackRoutes, deps: CarelogDeps): void {
         });
         return;
       }
-      const items = await listOpenReferrals(deps, member, MAX_REFERRALS_LISTED);
-      const intro = referralListIntro(items.length);
-      const shown = items.slice(0, MAX_REFERRALS_LISTED).map((f) => buildReferralCheckMessage(f));
-      await ack({ response_type: 'ephemeral', text: intro, blocks: renderReferralList(shown, intro, items.length) });
+      await ack({ response_type: 'ephemeral', ...(await referralListMessage(deps, member)) });
       return;
     }
     await ack({ response_type: 'ephemeral', text: HELP_TEXT });

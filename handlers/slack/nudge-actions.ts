@@ -1,8 +1,14 @@
-// Acting on a follow-up nudge: Log follow-up, Tried no answer, Snooze, Done, Reassign. The message is updated in
-// place (chat.update for a DM, the response URL for an ephemeral list): no channel noise.
+// Acting on a follow-up nudge: Log follow-up, Tried no answer, Snooze, Done, Reassign. The message is
+// updated in place: chat.update for a DM; the whole list drawn again for /carelog followups (its
+// response URL) and the Home tab (published again), the entry gone once settled or as it now is,
+// under a line saying what was done. No channel noise.
 import type { BlockAction, BlockElementAction, Context } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { CarelogDeps } from '../../src/deps.js';
+import type { MemberRef } from '../../src/services/directory.js';
+import { publishHome } from '../../src/platforms/slack/home-view.js';
+import { followUpListMessage } from '../../src/platforms/slack/lists.js';
+import { listNotice } from '../../src/views/list-notice.js';
 import type { SlackRoutes } from '../../src/platforms/slack/routes.js';
 import { slackActor } from '../../src/platforms/slack/actor.js';
 import { slackApi } from '../../src/platforms/slack/listener-context.js';
@@ -25,8 +31,10 @@ type Respond = (msg: {
 }) => Promise<unknown>;
 
 async function replaceMessage(
+  deps: CarelogDeps,
   client: WebClient,
   body: BlockAction,
+  member: MemberRef,
   respond: Respond,
   message: NudgeMessage,
   note?: string,
@@ -38,7 +46,13 @@ async function replaceMessage(
     message_ts?: string;
     is_ephemeral?: boolean;
   };
-  if (container.type === 'message' && !container.is_ephemeral && container.channel_id && container.message_ts) {
+  if (container.type === 'view') {
+    // The Home tab has no response URL: published again, as things now are.
+    await publishHome(deps, client, body.user.id, member, { list: 'followups', text: listNotice(message, note) });
+  } else if (container.type === 'message' && container.is_ephemeral) {
+    // /carelog followups: the list the person is looking at, drawn again.
+    await respond({ replace_original: true, ...(await followUpListMessage(deps, member, listNotice(message, note))) });
+  } else if (container.type === 'message' && container.channel_id && container.message_ts) {
     await client.chat.update({
       channel: container.channel_id,
       ts: container.message_ts,
@@ -79,7 +93,15 @@ export function register(routes: SlackRoutes, deps: CarelogDeps): void {
       if (!parsed) return;
       const result = await actOnFollowUp(deps, member, parsed.ref, parsed.action);
       if (result.message)
-        await replaceMessage(slackApi(context), body, respond, result.message, result.ok ? undefined : result.error);
+        await replaceMessage(
+          deps,
+          slackApi(context),
+          body,
+          member,
+          respond,
+          result.message,
+          result.ok ? undefined : result.error,
+        );
       else if (!result.ok) await respond({ response_type: 'ephemeral', text: result.error });
     };
 

@@ -2,11 +2,9 @@
 import type { App } from '@microsoft/teams.apps';
 import type { CarelogDeps } from '../../src/deps.js';
 import { mayWorkFollowUps } from '../../src/services/followup-actions.js';
-import { listFollowUps } from '../../src/services/followups.js';
-import { followUpListIntro } from '../../src/views/followups.js';
 import { commandPattern, teamsActor } from '../../src/platforms/teams/actor.js';
 import { cardMessage, textMessage } from '../../src/platforms/teams/cards.js';
-import { MAX_LISTED, renderFollowUpListCard } from '../../src/platforms/teams/followup-list-card.js';
+import { followUpListCard } from '../../src/platforms/teams/lists.js';
 import { PRIVATE_CHAT_ONLY } from './contact.js';
 
 export const FOLLOWUPS_MESSAGE = commandPattern('follow-?ups?');
@@ -22,11 +20,7 @@ export function register(app: App, deps: CarelogDeps): void {
       await ctx.send(textMessage(PRIVATE_CHAT_ONLY));
       return;
     }
-    const items = await listFollowUps(deps, member, MAX_LISTED);
-    await ctx.send(
-      items.length
-        ? cardMessage(renderFollowUpListCard(items), followUpListIntro(items))
-        : textMessage(followUpListIntro(items)),
-    );
+    const list = await followUpListCard(deps, member);
+    await ctx.send(list.empty ? textMessage(list.intro) : cardMessage(list.card, list.intro));
   });
 }

@@ -1,6 +1,7 @@
 // Acting on a follow-up nudge from its card: Log follow-up (a contact form with the client chosen),
-// Tried no answer, Snooze, Done, Reassign. The card is replaced in place by the invoke's answer: no
-// channel noise.
+// Tried no answer, Snooze, Done, Reassign. The card is replaced in place by the invoke's answer: the
+// nudge as it now is, or, pressed in the "followups" list, the whole list drawn again (the entry gone
+// once settled) under a line saying what was done. No channel noise.
 import type { App } from '@microsoft/teams.apps';
 import { z } from 'zod';
 import type { CarelogDeps } from '../../src/deps.js';
@@ -15,6 +16,8 @@ import { NUDGE_ACTION } from '../../src/views/nudge.js';
 import { teamsActor } from '../../src/platforms/teams/actor.js';
 import { cardMessage, cardResponse, messageResponse } from '../../src/platforms/teams/cards.js';
 import { newContactFormCard } from '../../src/platforms/teams/contact-form.js';
+import { followUpListCard } from '../../src/platforms/teams/lists.js';
+import { listNotice } from '../../src/views/list-notice.js';
 import { renderNudgeCard, ZNudgeCardData, type TNudgeCardData } from '../../src/platforms/teams/nudge-card.js';
 
 const NOT_A_MEMBER = 'Only members of your co-responder team can work follow-ups in carelog.';
@@ -45,6 +48,11 @@ export function register(app: App, deps: CarelogDeps): void {
       const action = read(data.data, raw);
       if (!action) return messageResponse('Choose an option first.');
       const result = await actOnFollowUp(deps, member, data.data.ref, action);
+      // From the list, about an entry (not a refused choice, which changes nothing): the list again.
+      if (data.data.list && result.message) {
+        const notice = listNotice(result.message, result.ok ? undefined : result.error);
+        return cardResponse((await followUpListCard(deps, member, notice)).card);
+      }
       if (result.message)
         return cardResponse(
           renderNudgeCard(result.ok ? result.message : { ...result.message, outcome: result.error }, data.data.nudge),

@@ -3,10 +3,8 @@ import type { App } from '@microsoft/teams.apps';
 import type { CarelogDeps } from '../../src/deps.js';
 import { commandPattern, teamsActor } from '../../src/platforms/teams/actor.js';
 import { cardMessage, textMessage } from '../../src/platforms/teams/cards.js';
-import { MAX_REFERRALS_LISTED, renderReferralListCard } from '../../src/platforms/teams/referral-card.js';
+import { referralListCard } from '../../src/platforms/teams/lists.js';
 import { mayWorkReferrals } from '../../src/services/referral-actions.js';
-import { listOpenReferrals } from '../../src/services/referral-checks.js';
-import { buildReferralCheckMessage, referralListIntro } from '../../src/views/referral-check.js';
 import { PRIVATE_CHAT_ONLY } from './contact.js';
 
 export const REFERRALS_MESSAGE = commandPattern('referrals?');
@@ -22,11 +20,7 @@ export function register(app: App, deps: CarelogDeps): void {
       await ctx.send(textMessage(PRIVATE_CHAT_ONLY));
       return;
     }
-    const items = await listOpenReferrals(deps, member, MAX_REFERRALS_LISTED);
-    const intro = referralListIntro(items.length);
-    const shown = items.slice(0, MAX_REFERRALS_LISTED).map((f) => buildReferralCheckMessage(f));
-    await ctx.send(
-      items.length ? cardMessage(renderReferralListCard(shown, intro, items.length), intro) : textMessage(intro),
-    );
+    const list = await referralListCard(deps, member);
+    await ctx.send(list.empty ? textMessage(list.intro) : cardMessage(list.card, list.intro));
   });
 }

@@ -52,6 +52,11 @@ export const AUDIT = {
    * person told; clientIds: the client). Written with the record of the send, so once per message.
    */
   referralCheck: 'referral.check',
+  /**
+   * A supervisor (or admin) told that a linkage check could be sent to nobody (actor: carelog;
+   * entity: the person told; clientIds: the client). Written with the record of the send.
+   */
+  referralNotice: 'referral.notice',
   /** A referral's Connected form opened, which names its category (entity: the referral). */
   referralRead: 'referral.read',
   /** Answers to a linkage check, from its message, a list or the Home tab (entity: the referral). */

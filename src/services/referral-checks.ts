@@ -14,12 +14,18 @@ import type { CarelogDeps } from '../deps.js';
 import type { TReferralStatus } from '../domain/referrals.js';
 import { toLocal } from '../domain/time.js';
 import { checkJobId, type CheckJobData, type DesiredCheck } from '../queue/referral-checks.js';
-import { buildReferralCheckMessage, type ReferralCheckMessage, type ReferralFacts } from '../views/referral-check.js';
+import {
+  buildNobodyAskedText,
+  buildReferralCheckMessage,
+  type ReferralCheckMessage,
+  type ReferralFacts,
+  type TNobodyAsked,
+} from '../views/referral-check.js';
 import { AUDIT, auditListShown } from './audit.js';
 import type { MemberRef } from './directory.js';
 import { withinQueueWait } from './followups.js';
 import { RecipientUnreachableError, type SentMessage } from './messenger.js';
-import { CLAIM_LEASE_MS, NudgeInFlightError, type TDelivery } from './nudges.js';
+import { CLAIM_LEASE_MS, NudgeInFlightError, supervisorsOf, type TDelivery } from './nudges.js';
 
 export type TReferralFacts = ReferralFacts & {
   programId: string;
@@ -167,11 +173,15 @@ export interface CheckResult {
   deliveries: TDelivery[];
 }
 
+/** A ReferralCheck row's kind: the check itself, or a supervisor told that nobody could be asked. */
+type TCheckKind = 'check' | 'supervisor_notice';
+
 interface Delivery {
   referralId: string;
   version: number;
+  kind: TCheckKind;
   to: MemberRef;
-  message: ReferralCheckMessage;
+  content: { check: ReferralCheckMessage } | { text: string };
 }
 
 interface SentRecord extends SentMessage {
@@ -181,8 +191,8 @@ interface SentRecord extends SentMessage {
   memberId: string;
 }
 
-const claimKey = (r: { referralId: string; version: number; recipient: string }) =>
-  `${r.referralId}|${r.version}|${r.recipient}`;
+const claimKey = (r: { referralId: string; version: number; kind: string; recipient: string }) =>
+  `${r.referralId}|${r.version}|${r.kind}|${r.recipient}`;
 
 /**
  * Runs linkage-check jobs together. Answers each with its result, or the Error it fails with (the
@@ -212,25 +222,27 @@ export async function sendReferralChecks(deps: CarelogDeps, given: CheckJobData[
     deps,
     live.map((l) => l.f),
   );
+  // Checks that reached nobody, and why: their supervisors are told (below).
+  const nobody: { i: number; f: TReferralFacts; why: TNobodyAsked }[] = [];
   for (const l of live) {
     if (candidates.get(l.f.referralId)!.length) continue;
-    // Nobody on the roster to ask: the job fails as unrecoverable (jobs/referral-check.ts).
     results[l.i] = { stale: false, deliveries: [] };
+    nobody.push({ ...l, why: { kind: 'no_case_manager' } });
     deps.logger.warn({ referralId: l.f.referralId }, 'no case manager to send a linkage check to');
   }
   // The first candidate of each; whoever cannot be reached (left, blocked the bot) passes the check
   // to the next, each recorded on its own claim, so a retried job repeats none of them.
   let round = live.filter((l) => candidates.get(l.f.referralId)!.length);
-  const exhausted: TReferralFacts[] = [];
   for (let n = 0; round.length; n++) {
     const answered = await deliverMany(
       deps,
       round.map((l) => ({
         referralId: l.f.referralId,
         version: l.f.version,
+        kind: 'check',
         to: candidates.get(l.f.referralId)![n]!,
         // This check counts: the message shows it among the checks so far.
-        message: buildReferralCheckMessage({ ...l.f, checks: l.f.checks + 1 }),
+        content: { check: buildReferralCheckMessage({ ...l.f, checks: l.f.checks + 1 }) },
       })),
     );
     const next: typeof round = [];
@@ -241,20 +253,67 @@ export async function sendReferralChecks(deps: CarelogDeps, given: CheckJobData[
       results[l.i] = d instanceof Error ? d : { stale: false, deliveries: [...so, d] };
       if (d !== 'unreachable') return;
       if (candidates.get(l.f.referralId)![n + 1]) next.push(l);
-      else exhausted.push(l.f);
+      else {
+        nobody.push({ ...l, why: { kind: 'unreachable', tried: candidates.get(l.f.referralId)!.length } });
+        deps.logger.warn({ referralId: l.f.referralId }, 'nobody reachable for a linkage check');
+      }
     });
     round = next;
   }
-  // Nobody at all could be reached: the check is behind the referral, which stays in the lists.
-  if (exhausted.length) {
+  await tellSupervisors(deps, nobody, candidates, results);
+  return ids.map((id) => results[firstOf.get(id)!]!);
+}
+
+/**
+ * A check that reached nobody is told to the program's supervisors (its admins when it names none),
+ * as follow-up nudges tell them of an assignee they cannot reach: once per check and supervisor
+ * (a `supervisor_notice` claim of the check's version), code, date and counts only. Then the check
+ * is behind the referral (no job loops on it), which stays open in the lists. A notice that fails
+ * fails the job before that, so its retry tells whoever was missed, and nobody twice. With no
+ * case manager and nobody to tell either, the job fails as unrecoverable (jobs/referral-check.ts)
+ * and the check stays due, for when the roster has someone.
+ */
+async function tellSupervisors(
+  deps: CarelogDeps,
+  nobody: { i: number; f: TReferralFacts; why: TNobodyAsked }[],
+  candidates: Map<string, MemberRef[]>,
+  results: (CheckResult | Error)[],
+): Promise<void> {
+  if (!nobody.length) return;
+  const notices: { i: number; d: Delivery }[] = [];
+  for (const n of nobody) {
+    const tried = new Set(candidates.get(n.f.referralId)!.map((m) => m.memberId));
+    const text = buildNobodyAskedText(n.f, n.why);
+    for (const s of supervisorsOf(deps, n.f.programId)) {
+      // Someone just found unreachable as a case manager is no better reached as a supervisor.
+      if (tried.has(s.memberId)) continue;
+      notices.push({
+        i: n.i,
+        d: { referralId: n.f.referralId, version: n.f.version, kind: 'supervisor_notice', to: s, content: { text } },
+      });
+    }
+  }
+  const told = await deliverMany(
+    deps,
+    notices.map((n) => n.d),
+  );
+  notices.forEach((n, k) => {
+    const d = told[k]!;
+    const r = results[n.i]!;
+    if (r instanceof Error) return;
+    results[n.i] = d instanceof Error ? d : { stale: false, deliveries: [...r.deliveries, d] };
+  });
+  const settled = nobody.filter((n) => {
+    const r = results[n.i]!;
+    return !(r instanceof Error) && r.deliveries.length > 0;
+  });
+  if (settled.length) {
     await deps.db.sql.query(
       `UPDATE "Referral" r SET "nextCheckAt" = NULL, "updatedAt" = (now() AT TIME ZONE 'UTC')
        FROM unnest($1::uuid[], $2::int[]) AS u(id, v) WHERE r.id = u.id AND r.version = u.v`,
-      [exhausted.map((f) => f.referralId), exhausted.map((f) => f.version)],
+      [settled.map((n) => n.f.referralId), settled.map((n) => n.f.version)],
     );
-    for (const f of exhausted) deps.logger.warn({ referralId: f.referralId }, 'nobody reachable for a linkage check');
   }
-  return ids.map((id) => results[firstOf.get(id)!]!);
 }
 
 /** Delivers each check at most once, answering each with what happened or the Error it failed with. */
@@ -262,15 +321,16 @@ async function deliverMany(deps: CarelogDeps, list: Delivery[]): Promise<(TDeliv
   if (!list.length) return [];
   const sql = deps.db.sql;
   const fresh = new Map<string, string>();
-  const claimed = await sql.query<{ id: string; referralId: string; version: number; recipient: string }>(
-    `INSERT INTO "ReferralCheck" (id, "referralId", version, platform, recipient, "claimedAt")
-     SELECT gen_random_uuid(), u.r, u.v, u.p::"Platform", u.t, (now() AT TIME ZONE 'UTC')
-     FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[]) AS u(r, v, p, t)
-     ON CONFLICT ("referralId", version, recipient) DO NOTHING
-     RETURNING id, "referralId", version, recipient`,
+  const claimed = await sql.query<{ id: string; referralId: string; version: number; kind: string; recipient: string }>(
+    `INSERT INTO "ReferralCheck" (id, "referralId", version, kind, platform, recipient, "claimedAt")
+     SELECT gen_random_uuid(), u.r, u.v, u.k::"ReferralCheckKind", u.p::"Platform", u.t, (now() AT TIME ZONE 'UTC')
+     FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[]) AS u(r, v, k, p, t)
+     ON CONFLICT ("referralId", version, kind, recipient) DO NOTHING
+     RETURNING id, "referralId", version, kind::text AS kind, recipient`,
     [
       list.map((d) => d.referralId),
       list.map((d) => d.version),
+      list.map((d) => d.kind),
       list.map((d) => d.to.platform),
       list.map((d) => d.to.platformUserId),
     ],
@@ -309,12 +369,16 @@ async function deliverMany(deps: CarelogDeps, list: Delivery[]): Promise<(TDeliv
 async function send(deps: CarelogDeps, d: Delivery, checkId: string): Promise<SentMessage> {
   const messenger = deps.messengers[d.to.platform];
   if (!messenger) throw new Error(`no messenger for ${d.to.platform}`);
-  return messenger.sendReferralCheck(d.to.platformUserId, d.message, checkId);
+  // A supervisor's notice is a plain DM carrying the row's id as every plain DM does (findNudge).
+  return 'check' in d.content
+    ? messenger.sendReferralCheck(d.to.platformUserId, d.content.check, checkId)
+    : messenger.sendText(d.to.platformUserId, d.content.text, checkId);
 }
 
 /**
- * Records checks as sent, counts each on its referral and audits each as the disclosure it is, in
- * one statement: only the first record of a message counts, so nothing is counted or audited twice.
+ * Records checks and notices as sent, counts each check on its referral and audits each message as
+ * the disclosure it is, in one statement: only the first record of a message counts, so nothing is
+ * counted or audited twice. A supervisor's notice is not a check: it is audited, not counted.
  */
 async function recordSent(deps: CarelogDeps, sent: SentRecord[]): Promise<void> {
   if (!sent.length) return;
@@ -323,13 +387,14 @@ async function recordSent(deps: CarelogDeps, sent: SentRecord[]): Promise<void> 
        UPDATE "ReferralCheck" k SET "sentAt" = (now() AT TIME ZONE 'UTC'), channel = u.c, "messageTs" = u.t
          FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[]) AS u(id, c, t, m)
         WHERE k.id = u.id AND k."sentAt" IS NULL
-       RETURNING k."referralId", k.version, u.m
+       RETURNING k."referralId", k.version, k.kind, u.m
      ), counted AS (
        UPDATE "Referral" r SET checks = r.checks + 1, "nextCheckAt" = NULL, "updatedAt" = (now() AT TIME ZONE 'UTC')
-         FROM sent WHERE r.id = sent."referralId" AND r.version = sent.version
+         FROM sent WHERE r.id = sent."referralId" AND r.version = sent.version AND sent.kind = 'check'
      )
      INSERT INTO "AuditEvent" ("programId", "actorId", action, "entityType", "entityId", "clientIds", at)
-     SELECT r."programId", NULL, $5, 'member', sent.m::text, ARRAY[r."clientId"], (now() AT TIME ZONE 'UTC')
+     SELECT r."programId", NULL, CASE WHEN sent.kind = 'check' THEN $5 ELSE $6 END, 'member', sent.m::text,
+            ARRAY[r."clientId"], (now() AT TIME ZONE 'UTC')
        FROM sent JOIN "Referral" r ON r.id = sent."referralId"`,
     [
       sent.map((s) => s.id),
@@ -337,6 +402,7 @@ async function recordSent(deps: CarelogDeps, sent: SentRecord[]): Promise<void> 
       sent.map((s) => s.ts),
       sent.map((s) => s.memberId),
       AUDIT.referralCheck,
+      AUDIT.referralNotice,
     ],
   );
 }
@@ -360,8 +426,9 @@ async function endLeases(deps: CarelogDeps, ids: string[]): Promise<void> {
 async function deliverClaimed(deps: CarelogDeps, d: Delivery): Promise<TDelivery> {
   const sql = deps.db.sql;
   const [row] = await sql.query<{ id: string; sentAt: Date | null; error: string | null }>(
-    `SELECT id, "sentAt", error FROM "ReferralCheck" WHERE "referralId" = $1 AND version = $2 AND recipient = $3`,
-    [d.referralId, d.version, d.to.platformUserId],
+    `SELECT id, "sentAt", error FROM "ReferralCheck"
+     WHERE "referralId" = $1 AND version = $2 AND kind = $3::"ReferralCheckKind" AND recipient = $4`,
+    [d.referralId, d.version, d.kind, d.to.platformUserId],
   );
   if (!row) throw new Error('a linkage-check claim vanished while it was being read; the job will retry');
   if (row.sentAt) return 'already-sent';
@@ -380,7 +447,10 @@ async function deliverClaimed(deps: CarelogDeps, d: Delivery): Promise<TDelivery
     recordUnreachable(deps, [{ id: row.id, code: err.platformCode }]).then(() => 'unreachable' as const);
   let found: SentMessage | null;
   try {
-    found = await messenger.findReferralCheck(d.to.platformUserId, row.id);
+    found =
+      'check' in d.content
+        ? await messenger.findReferralCheck(d.to.platformUserId, row.id)
+        : await messenger.findNudge(d.to.platformUserId, row.id);
   } catch (err) {
     if (err instanceof RecipientUnreachableError) return markUnreachable(err);
     throw err;
@@ -412,7 +482,7 @@ export async function updateSentChecks(
 ): Promise<void> {
   try {
     const sent = await deps.db.prisma.referralCheck.findMany({
-      where: { referralId, channel: { not: null }, messageTs: { not: null } },
+      where: { referralId, kind: 'check', channel: { not: null }, messageTs: { not: null } },
       select: { id: true, platform: true, channel: true, messageTs: true },
     });
     for (const s of sent)

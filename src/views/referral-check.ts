@@ -166,3 +166,33 @@ export function referralListIntro(count: number): string {
     ? 'You have no open referrals to check.'
     : `You have ${count} open referral${count === 1 ? '' : 's'} to check.`;
 }
+
+/** Why a linkage check reached nobody. */
+export type TNobodyAsked =
+  /** No case manager on the roster (and the referral's assignee and the client's case manager gone). */
+  | { kind: 'no_case_manager' }
+  /** Everyone who could be asked was tried, and the chat platform could reach none of them. */
+  | { kind: 'unreachable'; tried: number };
+
+/**
+ * To a supervisor (or admin): a linkage check that could be sent to nobody. Code, date and counts
+ * only: it stays in chat history, so never the category (a Part 2 one could not be named anyway),
+ * never a name or a note.
+ */
+export function buildNobodyAskedText(
+  f: Pick<ReferralFacts, 'clientCode' | 'madeDate' | 'checks' | 'maxChecks'>,
+  why: TNobodyAsked,
+): string {
+  const check = `check ${f.checks + 1} of ${f.maxChecks}`;
+  const reason =
+    why.kind === 'no_case_manager'
+      ? 'there is no case manager on the roster to ask'
+      : why.tried === 1
+        ? 'the one person it could ask cannot get a message from carelog'
+        : `none of the ${why.tried} people it could ask can get a message from carelog`;
+  return (
+    `carelog could not send the linkage check for ${f.clientCode} (referral made ${formatDay(f.madeDate)}, ` +
+    `${check}): ${reason}. The referral stays open with no further check scheduled; ` +
+    'please make sure a case manager can follow it up.'
+  );
+}

@@ -516,14 +516,40 @@ describe('linkage checks on Slack', () => {
         deliveries: ['already-sent'],
       });
 
-      // Nobody reachable at all: the check is behind the referral (no job loops on it), which stays open.
+      // Nobody reachable at all: the supervisor is told, once, and the check is behind the referral
+      // (no job loops on it), which stays open.
       unreachable.add('U0CASE2');
       const r2 = await make('08:20');
+      const toSupervisor = () => h.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === 'DU0SUPV1');
+      const told = toSupervisor().length;
       expect((await runCheck(h.carelog.deps, { referralId: r2.id, version: 1 })).deliveries).toEqual([
         'unreachable',
         'unreachable',
+        'sent',
       ]);
-      expect(await prisma().referralCheck.count({ where: { referralId: r2.id, sentAt: { not: null } } })).toBe(0);
+      expect(
+        await prisma().referralCheck.count({ where: { referralId: r2.id, kind: 'check', sentAt: { not: null } } }),
+      ).toBe(0);
+      const notice = await prisma().referralCheck.findFirstOrThrow({
+        where: { referralId: r2.id, kind: 'supervisor_notice' },
+      });
+      expect(notice).toMatchObject({ recipient: 'U0SUPV1', channel: 'DU0SUPV1', error: null });
+      expect(toSupervisor()).toHaveLength(told + 1);
+      const dm = toSupervisor().at(-1)!;
+      const code = (await prisma().client.findFirstOrThrow({ where: { referrals: { some: { id: r2.id } } } })).code;
+      expect(String(dm.args.text)).toBe(
+        `carelog could not send the linkage check for ${code} (referral made Tue, Nov 24, 2026, check 1 of 3): ` +
+          'none of the 2 people it could ask can get a message from carelog. The referral stays open with no ' +
+          'further check scheduled; please make sure a case manager can follow it up.',
+      );
+      // Run again (a retry, or a worker that died before putting the check behind): nobody told twice.
+      await prisma().referral.update({ where: { id: r2.id }, data: { nextCheckAt: CHECK_DAY } });
+      expect((await runCheck(h.carelog.deps, { referralId: r2.id, version: 1 })).deliveries).toEqual([
+        'unreachable',
+        'unreachable',
+        'already-sent',
+      ]);
+      expect(toSupervisor()).toHaveLength(told + 1);
       expect(await prisma().referral.findUniqueOrThrow({ where: { id: r2.id } })).toMatchObject({
         status: 'made',
         nextCheckAt: null,

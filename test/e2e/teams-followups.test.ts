@@ -508,10 +508,15 @@ describe('nudges on Teams', () => {
       expect(textsOf(list).join(' ')).toContain(f.client.code);
       const before = h.teams.calls.length;
       const closed = await pressOnCard(h, T.caseManager, list, 'nudge_attempt', {}, forFollowUp(f.id));
-      expect(textsOf(closed.value as Card)).toContain(
-        'Closed as unreachable after 3 tries with no answer. The program’s supervisors are told.',
+      // The list drawn again: what was done on its first line, the follow-up gone from it.
+      expect(textsOf(closed.value as Card)[0]).toMatch(
+        `: ${f.client.code} — Closed as unreachable after 3 tries with no answer. The program’s supervisors are told.`,
       );
-      expect(elementsOf(closed.value as Card).filter((e) => e.type === 'Action.Execute')).toEqual([]);
+      expect(
+        elementsOf(closed.value as Card).filter(
+          (e) => e.type === 'Action.Execute' && forFollowUp(f.id)((e.data ?? {}) as Record<string, unknown>),
+        ),
+      ).toEqual([]);
       now = await prisma().followUp.findUniqueOrThrow({ where: { id: f.id } });
       expect(now).toMatchObject({ status: 'unreachable', attempts: 3, version: 4 });
       expect(now.completedAt).not.toBeNull();

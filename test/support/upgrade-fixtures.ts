@@ -872,4 +872,43 @@ export const FIXTURE_STEPS: Record<string, FixtureStep> = {
       });
     }
   },
+
+  /** A supervisor told that the Part 2 referral's check reached nobody (the case manager gone). */
+  '20261203063000_referral_check_kind': async (ctx) => {
+    await insert(ctx.sql, 'ReferralCheck', {
+      id: randomUUID(),
+      referralId: id(ctx, 'referral.sud'),
+      version: 1,
+      kind: 'check',
+      platform: 'slack',
+      recipient: 'U0GONE1',
+      channel: null,
+      messageTs: null,
+      claimedAt: utc('2026-12-09T14:00:00Z'),
+      sentAt: null,
+      error: 'user_not_found',
+    });
+    await insert(ctx.sql, 'ReferralCheck', {
+      id: randomUUID(),
+      referralId: id(ctx, 'referral.sud'),
+      version: 1,
+      kind: 'supervisor_notice',
+      platform: 'slack',
+      recipient: 'U0SUP1',
+      channel: 'D0SUP1',
+      messageTs: '1765290000.000200',
+      claimedAt: utc('2026-12-09T14:00:02Z'),
+      sentAt: utc('2026-12-09T14:00:03Z'),
+      error: null,
+    });
+    await audit(ctx, {
+      programId: 'alpha',
+      actor: null,
+      action: 'referral.notice',
+      entityType: 'member',
+      entityId: id(ctx, 'member.sup'),
+      at: '2026-12-09T14:00:03Z',
+      extra: { clientIds: [id(ctx, 'client.a9')] },
+    });
+  },
 };

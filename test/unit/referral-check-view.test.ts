@@ -4,8 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { connectedOnError } from '../../src/domain/referrals.js';
 import { renderReferralBlocks } from '../../src/platforms/slack/referral-blocks.js';
 import { renderReferralCard } from '../../src/platforms/teams/referral-card.js';
+import { listNotice } from '../../src/views/list-notice.js';
 import {
   buildConnectedForm,
+  buildNobodyAskedText,
   buildReferralCheckMessage,
   REFERRAL_ACTION,
   type ReferralFacts,
@@ -97,5 +99,37 @@ describe('the date given for Connected', () => {
     expect(connectedOnError('2026-11-16', madeAt, now, tz)).toMatch(/before the referral was made \(2026-11-17\)/);
     expect(connectedOnError('', madeAt, now, tz)).toMatch(/Choose the date/);
     expect(connectedOnError('2026-02-30', madeAt, now, tz)).toMatch(/Choose the date/);
+  });
+});
+
+describe('the supervisors’ notice of a check that reached nobody', () => {
+  it('says code, date and counts, and never the category, Part 2 or not', () => {
+    for (const f of [part2, housing]) {
+      const none = buildNobodyAskedText(f, { kind: 'no_case_manager' });
+      expect(none).toBe(
+        'carelog could not send the linkage check for PIC-0042 (referral made Tue, Nov 17, 2026, check 2 of 3): ' +
+          'there is no case manager on the roster to ask. The referral stays open with no further check ' +
+          'scheduled; please make sure a case manager can follow it up.',
+      );
+      expect(buildNobodyAskedText(f, { kind: 'unreachable', tried: 1 })).toContain(
+        'the one person it could ask cannot get a message from carelog',
+      );
+      const three = buildNobodyAskedText(f, { kind: 'unreachable', tried: 3 });
+      expect(three).toContain('none of the 3 people it could ask can get a message from carelog');
+      for (const t of [none, three]) expect(t).not.toMatch(/addiction|social|confidential|part 2/i);
+    }
+  });
+});
+
+describe('the line above a list drawn again', () => {
+  it('names the entry by its heading and says what was recorded, or why nothing was', () => {
+    const declined = buildReferralCheckMessage({ ...part2, status: 'declined' }, { kind: 'declined', by: '<@U1>' });
+    expect(listNotice(declined)).toBe('Linkage check: PIC-0042 — Recorded as declined by <@U1>.');
+    expect(listNotice(declined, 'This linkage check is out of date.')).toBe(
+      'Linkage check: PIC-0042 — This linkage check is out of date.',
+    );
+    expect(listNotice(undefined, 'Not on the roster.')).toBe('Not on the roster.');
+    expect(listNotice(buildReferralCheckMessage(part2))).toBeUndefined();
+    expect(listNotice(declined)).not.toMatch(/addiction/i);
   });
 });

@@ -2,12 +2,15 @@
 import type { KnownBlock } from '@slack/types';
 import { buildNudgeMessage, type FollowUpFacts } from '../../views/nudge.js';
 import { renderNudgeBlocks } from './nudge-blocks.js';
+import { noticeBlocks } from './referral-blocks.js';
 
 /** A message holds at most 50 blocks; each follow-up takes four. */
 export const MAX_LISTED = 11;
 
-export function renderFollowUpList(items: FollowUpFacts[], intro: string): KnownBlock[] {
+/** `notice`: what was just done to one of its entries, when the list is drawn again after it (listNotice). */
+export function renderFollowUpList(items: FollowUpFacts[], intro: string, notice?: string): KnownBlock[] {
   const blocks: KnownBlock[] = [
+    ...noticeBlocks('followups_notice', notice),
     { type: 'section', block_id: 'followups_intro', text: { type: 'mrkdwn', text: intro } },
   ];
   for (const [i, f] of items.slice(0, MAX_LISTED).entries()) {

@@ -18,11 +18,16 @@ export const HOME_LOG_CONTACT = 'home_log_contact';
 /** A Home tab holds 100 blocks: 46 for follow-ups, 42 for referrals. */
 const HOME_REFERRALS = 10;
 
+/**
+ * Publishes the Home tab as things now are. `notice`, after an action on a follow-up or a referral
+ * listed there: what was just done (listNotice), above the list it was done in.
+ */
 export async function publishHome(
   deps: CarelogDeps,
   client: WebClient,
   userId: string,
   member: MemberRef | undefined,
+  notice?: { list: 'followups' | 'referrals'; text: string | undefined },
 ): Promise<void> {
   const blocks: KnownBlock[] = [];
   if (mayWorkFollowUps(member)) {
@@ -39,15 +44,18 @@ export async function publishHome(
       ],
     });
     const items = await listFollowUps(deps, member, MAX_LISTED);
-    blocks.push(...renderFollowUpList(items, followUpListIntro(items)));
+    const said = (list: 'followups' | 'referrals') => (notice?.list === list ? notice.text : undefined);
+    blocks.push(...renderFollowUpList(items, followUpListIntro(items), said('followups')));
     const referrals = await listOpenReferrals(deps, member, HOME_REFERRALS);
-    if (referrals.length)
+    // With none left, the list is still drawn after an answer from it (to say what was recorded).
+    if (referrals.length || said('referrals'))
       blocks.push(
         ...renderReferralList(
           referrals.slice(0, HOME_REFERRALS).map((f) => buildReferralCheckMessage(f)),
           referralListIntro(referrals.length),
           referrals.length,
           HOME_REFERRALS,
+          said('referrals'),
         ),
       );
   } else {

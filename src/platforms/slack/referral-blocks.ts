@@ -41,7 +41,13 @@ export function renderReferralBlocks(m: ReferralCheckMessage): KnownBlock[] {
 export const CONNECTED_VIEW_CALLBACK = 'referral_connected_form';
 
 /** What the Connected modal carries: the referral reference (the service redraws its messages). */
-export const ZConnectedMetadata = z.object({ ref: z.string().min(1).max(64) });
+export const ZConnectedMetadata = z.object({
+  ref: z.string().min(1).max(64),
+  /** The list the form was opened from, drawn again once it is saved: the Home tab or /carelog referrals. */
+  list: z.enum(['home', 'ephemeral']).optional(),
+  /** The /carelog referrals list's response URL. */
+  responseUrl: z.url().max(1000).optional(),
+});
 export type TConnectedMetadata = z.infer<typeof ZConnectedMetadata>;
 
 export function readConnectedMetadata(raw: string | undefined): TConnectedMetadata | null {
@@ -81,7 +87,12 @@ export function renderConnectedModal(form: ConnectedForm, meta: TConnectedMetada
   };
 }
 
-/** A message holds at most 50 blocks; each referral takes four. */
+/** The line above a list drawn again after an action on one of its entries. */
+export function noticeBlocks(blockId: string, notice: string | undefined): KnownBlock[] {
+  return notice ? [{ type: 'context', block_id: blockId, elements: [{ type: 'mrkdwn', text: notice }] }] : [];
+}
+
+/** A message holds at most 50 blocks; each referral takes four (and the list two more, with its notice). */
 export const MAX_REFERRALS_LISTED = 11;
 
 /**
@@ -93,8 +104,11 @@ export function renderReferralList(
   intro: string,
   total = items.length,
   max = MAX_REFERRALS_LISTED,
+  /** What was just done to one of its entries, when the list is drawn again after it (listNotice). */
+  notice?: string,
 ): KnownBlock[] {
   const blocks: KnownBlock[] = [
+    ...noticeBlocks('referrals_notice', notice),
     { type: 'section', block_id: 'referrals_intro', text: { type: 'mrkdwn', text: intro } },
   ];
   for (const [i, m] of items.slice(0, max).entries()) {

@@ -8,10 +8,14 @@ import { nudgeParts } from './nudge-card.js';
 /** A card holds about 28 KB; a follow-up with its actions takes about 1.5 KB. */
 export const MAX_LISTED = 10;
 
-export function renderFollowUpListCard(items: FollowUpFacts[]): IAdaptiveCard {
-  const body: CardElementArray = [text(followUpListIntro(items), { weight: 'Bolder' })];
+/** `notice`: what was just done to one of its entries, when the list is drawn again after it (listNotice). */
+export function renderFollowUpListCard(items: FollowUpFacts[], notice?: string): IAdaptiveCard {
+  const body: CardElementArray = [
+    ...(notice ? [text(notice, { isSubtle: true, id: 'followups_notice' })] : []),
+    text(followUpListIntro(items), { weight: 'Bolder' }),
+  ];
   for (const [i, f] of items.slice(0, MAX_LISTED).entries()) {
-    const parts = nudgeParts(buildNudgeMessage(f), { suffix: `_${i}` });
+    const parts = nudgeParts(buildNudgeMessage(f), { suffix: `_${i}`, list: true });
     body.push({
       type: 'Container',
       separator: true,

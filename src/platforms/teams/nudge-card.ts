@@ -27,6 +27,8 @@ export const ZNudgeCardData = z.object({
   nudge: z.uuid().optional(),
   /** Which input holds the choice (snooze and reassign). */
   input: z.string().max(64).optional(),
+  /** Pressed in the "followups" list: the answer is the list drawn again. */
+  list: z.literal(true).optional(),
 });
 export type TNudgeCardData = z.infer<typeof ZNudgeCardData>;
 
@@ -37,14 +39,18 @@ function execute(title: string, data: TNudgeCardData, extra: Partial<IExecuteAct
 /** The nudge's elements and actions, for a card of its own or a place in a list. */
 export function nudgeParts(
   m: NudgeMessage,
-  opts: { nudgeId?: string; suffix?: string } = {},
+  opts: { nudgeId?: string; suffix?: string; list?: boolean } = {},
 ): { body: CardElementArray; actions: ActionArray } {
   const body: CardElementArray = [
     text(m.heading, { weight: 'Bolder', size: 'Medium' }),
     { type: 'FactSet', facts: m.facts.map((f) => ({ title: f.label, value: f.value })) },
   ];
   if (m.outcome) body.push(text(m.outcome, { isSubtle: true, id: `nudge_outcome${opts.suffix ?? ''}` }));
-  const base = { ref: m.ref, ...(opts.nudgeId ? { nudge: opts.nudgeId } : {}) };
+  const base = {
+    ref: m.ref,
+    ...(opts.nudgeId ? { nudge: opts.nudgeId } : {}),
+    ...(opts.list ? { list: true as const } : {}),
+  };
   const actions: ActionArray = m.actions.map((a) => {
     if (a.id === NUDGE_ACTION.snooze) {
       const inputId = `${NUDGE_INPUT.snooze}${opts.suffix ?? ''}`;

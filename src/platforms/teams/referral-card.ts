@@ -28,6 +28,8 @@ export const ZReferralCardData = z.object({
   ref: z.string().min(1).max(64),
   /** The ReferralCheck row this card was sent as (absent in lists). */
   check: z.uuid().optional(),
+  /** Pressed in the "referrals" list: the answer is the list drawn again. */
+  list: z.literal(true).optional(),
 });
 export type TReferralCardData = z.infer<typeof ZReferralCardData>;
 
@@ -35,6 +37,10 @@ export type TReferralCardData = z.infer<typeof ZReferralCardData>;
 export const ZConnectedDialogData = z.object({
   ref: z.string().min(1).max(64),
   check: z.uuid().optional(),
+  /** Opened from the "referrals" list. */
+  list: z.literal(true).optional(),
+  /** The list's message, to draw it again once the dialog is saved (the task/fetch's replyToId). */
+  listId: z.string().min(1).max(200).optional(),
 });
 export const ZConnectedSaveData = ZConnectedDialogData.extend({
   action: z.literal(CONNECTED_SAVE),
@@ -44,14 +50,18 @@ export const ZConnectedSaveData = ZConnectedDialogData.extend({
 /** The check's elements and actions, for a card of its own or a place in a list. */
 export function referralParts(
   m: ReferralCheckMessage,
-  opts: { checkId?: string } = {},
+  opts: { checkId?: string; list?: boolean } = {},
 ): { body: CardElementArray; actions: ActionArray } {
   const body: CardElementArray = [
     text(m.heading, { weight: 'Bolder', size: 'Medium' }),
     { type: 'FactSet', facts: m.facts.map((f) => ({ title: f.label, value: f.value })) },
   ];
   if (m.outcome) body.push(text(m.outcome, { isSubtle: true }));
-  const base = { ref: m.ref, ...(opts.checkId ? { check: opts.checkId } : {}) };
+  const base = {
+    ref: m.ref,
+    ...(opts.checkId ? { check: opts.checkId } : {}),
+    ...(opts.list ? { list: true as const } : {}),
+  };
   const actions: ActionArray = m.actions.map((a) => {
     if (a.id === REFERRAL_ACTION.connected) {
       const submit: ISubmitAction = {
@@ -81,7 +91,12 @@ export function renderReferralCard(m: ReferralCheckMessage, checkId?: string): I
 }
 
 /** The Connected dialog: the referral named, the date asked (today by default), Save. */
-export function connectedDialog(form: ConnectedForm, checkId: string | undefined, error?: string): TaskModuleResponse {
+export function connectedDialog(
+  form: ConnectedForm,
+  checkId: string | undefined,
+  error?: string,
+  from: { list?: true; listId?: string } = {},
+): TaskModuleResponse {
   const body: CardElementArray = [
     text(form.intro),
     {
@@ -101,7 +116,7 @@ export function connectedDialog(form: ConnectedForm, checkId: string | undefined
     type: 'Action.Submit',
     title: form.submitLabel,
     style: 'positive',
-    data: { action: CONNECTED_SAVE, ref: form.ref, ...(checkId ? { check: checkId } : {}) },
+    data: { action: CONNECTED_SAVE, ref: form.ref, ...(checkId ? { check: checkId } : {}), ...from },
   };
   return {
     task: {
@@ -125,10 +140,19 @@ export function dialogMessage(value: string): TaskModuleResponse {
 export const MAX_REFERRALS_LISTED = 10;
 
 /** A person's open referrals as one card ("referrals" in the bot chat), each with its answers. */
-export function renderReferralListCard(items: ReferralCheckMessage[], intro: string, total: number): IAdaptiveCard {
-  const body: CardElementArray = [text(intro, { weight: 'Bolder' })];
+export function renderReferralListCard(
+  items: ReferralCheckMessage[],
+  intro: string,
+  total: number,
+  /** What was just done to one of its entries, when the list is drawn again after it (listNotice). */
+  notice?: string,
+): IAdaptiveCard {
+  const body: CardElementArray = [
+    ...(notice ? [text(notice, { isSubtle: true, id: 'referrals_notice' })] : []),
+    text(intro, { weight: 'Bolder' }),
+  ];
   for (const m of items.slice(0, MAX_REFERRALS_LISTED)) {
-    const parts = referralParts(m);
+    const parts = referralParts(m, { list: true });
     body.push({
       type: 'Container',
       separator: true,
