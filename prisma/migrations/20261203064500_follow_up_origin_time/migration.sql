@@ -1,0 +1,26 @@
+-- The time of the contact that asked for each follow-up, kept on the follow-up so that the digest's
+-- follow-up figures (timeliness, overdue) read one index range of follow-ups instead of joining
+-- every follow-up to its contact. Contacts' times never change once logged.
+
+-- AlterTable
+ALTER TABLE "FollowUp" ADD COLUMN     "originOccurredAt" TIMESTAMP(3);
+
+-- Filled on insert from the asking contact when the writer did not give it (older code still
+-- running during a release, or any other writer), so the column is never left empty.
+CREATE FUNCTION "FollowUp_origin_occurred_at"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW."originOccurredAt" IS NULL THEN
+    SELECT c."occurredAt" INTO NEW."originOccurredAt" FROM "Contact" c WHERE c."id" = NEW."originContactId";
+  END IF;
+  RETURN NEW;
+END
+$$;
+
+CREATE TRIGGER "FollowUp_origin_occurred_at" BEFORE INSERT ON "FollowUp"
+  FOR EACH ROW EXECUTE FUNCTION "FollowUp_origin_occurred_at"();
+
+-- Backfill
+UPDATE "FollowUp" f SET "originOccurredAt" = c."occurredAt" FROM "Contact" c WHERE c."id" = f."originContactId";
+
+-- CreateIndex
+CREATE INDEX "FollowUp_programId_originOccurredAt_idx" ON "FollowUp"("programId", "originOccurredAt");
