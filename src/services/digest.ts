@@ -86,7 +86,8 @@ export async function computeDigest(
     // in time order, from 30 days before the period: a contact in the period is its client's
     // first there when the one before it is not; it is a third within 30 days when the one two
     // before it is at most 30 days older (with the period's earlier contacts counted, later ones
-    // not).
+    // not). Every column it reads is in the contacts' (programId, occurredAt, clientId,
+    // minutesOnScene) index, so it reads that index alone.
     prisma.$queryRaw<Row[]>`SELECT count(*) FILTER (WHERE "occurredAt" >= ${start}) AS contacts,
                count(*) FILTER (WHERE "occurredAt" >= ${start} AND (prev1 IS NULL OR prev1 < ${start})) AS served,
                count(DISTINCT "clientId") FILTER (WHERE "occurredAt" >= ${start} AND prev2 >= "occurredAt" - '30 days'::interval) AS repeat,
