@@ -75,9 +75,9 @@ export async function computeDigest(
     buckets,
     newBySexAndAge,
     categories,
-    completed,
-    overdue,
+    followUps,
     linkage,
+    connections,
     timeliness,
     newByRace,
     newByVeteran,
@@ -86,7 +86,8 @@ export async function computeDigest(
     // in time order, from 30 days before the period: a contact in the period is its client's
     // first there when the one before it is not; it is a third within 30 days when the one two
     // before it is at most 30 days older (with the period's earlier contacts counted, later ones
-    // not).
+    // not). Every column it reads is in the contacts' (programId, occurredAt, clientId,
+    // minutesOnScene) index, so it reads that index alone.
     prisma.$queryRaw<Row[]>`SELECT count(*) FILTER (WHERE "occurredAt" >= ${start}) AS contacts,
                count(*) FILTER (WHERE "occurredAt" >= ${start} AND (prev1 IS NULL OR prev1 < ${start})) AS served,
                count(DISTINCT "clientId") FILTER (WHERE "occurredAt" >= ${start} AND prev2 >= "occurredAt" - '30 days'::interval) AS repeat,
@@ -120,49 +121,44 @@ export async function computeDigest(
               GROUP BY GROUPING SETS (("source"), ("disposition"), ("services"), ("referrals"), ("onScene"), ("transportDestination"))) g,
              LATERAL (SELECT DISTINCT k FROM unnest(g.list) AS k WHERE k IS NOT NULL) u
         GROUP BY g.dim, k`,
-    prisma.$queryRaw<Row[]>`SELECT count(*) AS count FROM "FollowUp"
-        WHERE "programId" = ${pid} AND "status" = 'done' AND "completedAt" >= ${start} AND "completedAt" < ${end}`,
-    // Pending at the period's end: asked for on a contact before it, not completed before it.
-    prisma.$queryRaw<Row[]>`SELECT count(*) AS count FROM "FollowUp" f JOIN "Contact" c ON c."id" = f."originContactId"
-        WHERE f."programId" = ${pid} AND f."dueAt" < ${overdueCutoff(end, followUpRules(program))} AND c."occurredAt" < ${end}
-          AND (f."status" = 'pending' OR (f."status" IN ('done', 'unreachable') AND f."completedAt" >= ${end}))`,
-    // Referrals made in the period, by category, each by its status at the period's end; and, in
-    // the same pass (one bitmap scan of two indexes), the connections dated in the period, whenever
-    // made, with their days from the referral's local date (key null: those are not by category).
-    prisma.$queryRaw<Row[]>`SELECT CASE WHEN GROUPING(r.key) = 0 THEN r.key END AS key,
-               count(*) FILTER (WHERE r.made) AS made,
-               count(*) FILTER (WHERE r.made AND r.s = 'connected') AS connected,
-               count(*) FILTER (WHERE r.made AND r.s = 'declined') AS declined,
-               count(*) FILTER (WHERE r.made AND r.s = 'unreachable') AS unreachable,
-               count(*) FILTER (WHERE r.made AND r.s = 'unknown') AS unknown,
-               count(*) FILTER (WHERE r.connected) AS "connectedInPeriod",
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY r.days) FILTER (WHERE r.connected) AS "medianDays"
-        FROM (SELECT "category" AS key,
-                     "madeAt" >= ${start} AND "madeAt" < ${end} AS made,
-                     "status" = 'connected' AND "connectedOn" >= ${period.startDate}::date AND "connectedOn" < ${period.endDate}::date AS connected,
-                     CASE WHEN "status" = 'connected'
-                               AND coalesce("connectedOn" < ${period.endDate}::date, "closedAt" < ${end}, true) THEN 'connected'
-                          WHEN "status" IN ('declined', 'unreachable', 'unknown')
-                               AND coalesce("closedAt" < ${end}, true) THEN "status"::text
-                     END AS s,
-                     CASE WHEN "status" = 'connected'
-                          THEN "connectedOn" - (("madeAt" AT TIME ZONE 'UTC') AT TIME ZONE ${program.timezone})::date END AS days
-              FROM "Referral"
-              WHERE "programId" = ${pid}
-                AND (("madeAt" >= ${start} AND "madeAt" < ${end})
-                     OR ("status" = 'connected' AND "connectedOn" >= ${period.startDate}::date AND "connectedOn" < ${period.endDate}::date))) r
-        GROUP BY GROUPING SETS ((r.key), ())`,
-    // Follow-ups asked for on the period's contacts; met when the contact that met them came at
-    // most 48 hours / 7 days after the one that asked (completedAt is that contact's time when a
-    // contact met it: src/services/contact-rules.ts).
+    // Follow-ups completed in the period and those overdue at its end, in one pass over the
+    // program's follow-ups. Overdue: pending at the period's end (asked for on a contact before it,
+    // not completed before it) and past the overdue point of their due date. originOccurredAt is
+    // the asking contact's time, kept on the follow-up (so no join to the contacts).
+    prisma.$queryRaw<
+      Row[]
+    >`SELECT count(*) FILTER (WHERE "status" = 'done' AND "completedAt" >= ${start} AND "completedAt" < ${end}) AS completed,
+               count(*) FILTER (WHERE "dueAt" < ${overdueCutoff(end, followUpRules(program))} AND "originOccurredAt" < ${end}
+                                  AND ("status" = 'pending' OR ("status" IN ('done', 'unreachable') AND "completedAt" >= ${end}))) AS overdue
+        FROM "FollowUp" WHERE "programId" = ${pid}`,
+    // Referrals made in the period, by category, each by its status at the period's end.
+    prisma.$queryRaw<Row[]>`SELECT "category" AS key, count(*) AS made,
+               count(*) FILTER (WHERE "status" = 'connected'
+                                  AND coalesce("connectedOn" < ${period.endDate}::date, "closedAt" < ${end}, true)) AS connected,
+               count(*) FILTER (WHERE "status" = 'declined' AND coalesce("closedAt" < ${end}, true)) AS declined,
+               count(*) FILTER (WHERE "status" = 'unreachable' AND coalesce("closedAt" < ${end}, true)) AS unreachable,
+               count(*) FILTER (WHERE "status" = 'unknown' AND coalesce("closedAt" < ${end}, true)) AS unknown
+        FROM "Referral"
+        WHERE "programId" = ${pid} AND "madeAt" >= ${start} AND "madeAt" < ${end}
+        GROUP BY "category"`,
+    // The connections dated in the period, whenever the referral was made, with the median of
+    // their days from the referral's local date.
+    prisma.$queryRaw<Row[]>`SELECT count(*) AS "connectedInPeriod",
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY "connectedOn" - (("madeAt" AT TIME ZONE 'UTC') AT TIME ZONE ${program.timezone})::date) AS "medianDays"
+        FROM "Referral"
+        WHERE "programId" = ${pid} AND "status" = 'connected'
+          AND "connectedOn" >= ${period.startDate}::date AND "connectedOn" < ${period.endDate}::date`,
+    // Follow-ups asked for on the period's contacts (by the asking contact's time, kept on the
+    // follow-up); met when the contact that met them came at most 48 hours / 7 days after the one
+    // that asked (completedAt is that contact's time when a contact met it:
+    // src/services/contact-rules.ts).
     prisma.$queryRaw<Row[]>`SELECT count(*) AS requested,
-               count(*) FILTER (WHERE f."metByContactId" IS NOT NULL AND f."completedAt" <= c."occurredAt" + '48 hours'::interval) AS "metWithin48h",
-               count(*) FILTER (WHERE f."metByContactId" IS NOT NULL AND f."completedAt" <= c."occurredAt" + '7 days'::interval) AS "metWithin7d",
-               coalesce(sum(f."attempts"), 0) AS attempts,
-               count(*) FILTER (WHERE f."status" = 'unreachable') AS unreachable
-        FROM "Contact" c
-        JOIN "FollowUp" f ON f."originContactId" = c."id"
-        WHERE c."programId" = ${pid} AND c."occurredAt" >= ${start} AND c."occurredAt" < ${end}`,
+               count(*) FILTER (WHERE "metByContactId" IS NOT NULL AND "completedAt" <= "originOccurredAt" + '48 hours'::interval) AS "metWithin48h",
+               count(*) FILTER (WHERE "metByContactId" IS NOT NULL AND "completedAt" <= "originOccurredAt" + '7 days'::interval) AS "metWithin7d",
+               coalesce(sum("attempts"), 0) AS attempts,
+               count(*) FILTER (WHERE "status" = 'unreachable') AS unreachable
+        FROM "FollowUp"
+        WHERE "programId" = ${pid} AND "originOccurredAt" >= ${start} AND "originOccurredAt" < ${end}`,
     demographics.raceEthnicity
       ? prisma.$queryRaw<Row[]>`SELECT k AS key, count(*) AS count
           FROM "Client" c, LATERAL (SELECT DISTINCT k FROM unnest(c."raceEthnicity") AS k) u
@@ -176,7 +172,6 @@ export async function computeDigest(
       : null,
   ]);
 
-  const connections = linkage.find((r) => r.key === null);
   const bucketCounts = new Map(buckets.map((r) => [n(r.i), n(r.count)]));
   /** Clients first seen in [from, to), both among the bounds; from null: from the beginning. */
   const firstSeen = (from: Date | null, to: Date) => {
@@ -220,14 +215,11 @@ export async function computeDigest(
     referralsMade: tally(keys(program.categories.referrals), category(59)),
     dispositions: tally(keys(program.categories.dispositions), category(47)),
     repeatContactClients: n(contactTotals[0]?.repeat),
-    followUpsCompleted: n(completed[0]?.count),
-    followUpsOverdue: n(overdue[0]?.count),
-    referralLinkage: linkageOf(
-      keys(program.categories.referrals),
-      linkage.filter((r) => r.key !== null),
-    ),
-    referralsConnectedInPeriod: n(connections?.connectedInPeriod),
-    medianDaysToConnection: decimal(connections?.medianDays),
+    followUpsCompleted: n(followUps[0]?.completed),
+    followUpsOverdue: n(followUps[0]?.overdue),
+    referralLinkage: linkageOf(keys(program.categories.referrals), linkage),
+    referralsConnectedInPeriod: n(connections[0]?.connectedInPeriod),
+    medianDaysToConnection: decimal(connections[0]?.medianDays),
     onScene: tally(keys(program.categories.onScene), category(61)),
     transportDestinations: tally(keys(program.categories.transportDestinations), category(62)),
     minutesOnScene: {
@@ -253,8 +245,6 @@ function linkageOf(categories: string[], rows: Row[]): Record<string, ReferralLi
   const out: Record<string, ReferralLinkage> = Object.fromEntries(categories.map((k) => [k, zero()]));
   const total = zero();
   for (const r of rows) {
-    // A category with connections in the period but no referrals made in it has nothing to add.
-    if (n(r.made) === 0) continue;
     const row = (out[String(r.key)] ??= zero());
     for (const s of ['made', 'connected', 'declined', 'unreachable', 'unknown'] as const) {
       row[s] += n(r[s]);

@@ -185,8 +185,8 @@ interface Outcome {
   assignees: Record<number, string | null>;
   /** Per step: its contact number and client code. */
   contacts: [number, string][];
-  /** Per asking step: status, meeting step, completed at. */
-  followUps: Record<number, [string, number | null, string | null]>;
+  /** Per asking step: status, meeting step, completed at, the asking contact's time kept on it. */
+  followUps: Record<number, [string, number | null, string | null, string | null]>;
   /** Actions on entities, sorted (actors differ by design: a member, or carelog for an import). */
   audit: string[];
 }
@@ -287,7 +287,12 @@ describe.each(BACKENDS)('the rules of writing a contact on $name', (backend) => 
       followUps: Object.fromEntries(
         followUps.map((f) => [
           stepOf(f.originContactId),
-          [f.status, stepOf(f.metByContactId), f.completedAt?.toISOString() ?? null],
+          [
+            f.status,
+            stepOf(f.metByContactId),
+            f.completedAt?.toISOString() ?? null,
+            f.originOccurredAt?.toISOString() ?? null,
+          ],
         ]),
       ),
       audit: audits.map((a) => `${a.action} ${a.entityType} ${name.get(a.entityId) ?? a.entityId}`).sort(),
@@ -300,11 +305,14 @@ describe.each(BACKENDS)('the rules of writing a contact on $name', (backend) => 
     await db.sql.exec(`UPDATE "Program" SET "nextClientNumber" = 1, "nextContactNumber" = 1`);
     const viaImport = await outcome(c, throughImport);
 
-    // The rule as the table states it: met by that step's contact, as of that contact's time.
+    // The rule as the table states it: met by that step's contact, as of that contact's time; and
+    // each follow-up keeps the time of the contact that asked for it (the digest reads it there).
     const expected = Object.fromEntries(
       Object.entries(c.followUps).map(([asker, v]) => [
         Number(asker),
-        v === 'pending' ? ['pending', null, null] : ['done', v.metBy, c.steps[v.metBy]!.at],
+        v === 'pending'
+          ? ['pending', null, null, c.steps[Number(asker)]!.at]
+          : ['done', v.metBy, c.steps[v.metBy]!.at, c.steps[Number(asker)]!.at],
       ]),
     );
     expect(viaService.followUps).toEqual(expected);

@@ -118,6 +118,11 @@ describe.concurrent('upgrading from each past schema version', () => {
       cleanups.push(() => db.close());
       expect((await db.migrate()).applied).toEqual([]);
       const { prisma } = db;
+      // Every follow-up keeps the time of the contact that asked for it (backfilled, or filled on insert).
+      const asked = await prisma.followUp.findMany({ include: { originContact: true } });
+      expect(asked.map((f) => f.originOccurredAt?.toISOString())).toEqual(
+        asked.map((f) => f.originContact.occurredAt.toISOString()),
+      );
       const counts = Object.fromEntries([...before].map(([t, rows]) => [t, rows.length]));
       const referralsFrom = MIGRATIONS.findIndex((m) => m.name === '20261202170000_referrals_outcomes');
       // Referrals made before they were records become records: one per contact and category,

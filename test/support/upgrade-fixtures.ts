@@ -911,4 +911,27 @@ export const FIXTURE_STEPS: Record<string, FixtureStep> = {
       extra: { clientIds: [id(ctx, 'client.a9')] },
     });
   },
+
+  /**
+   * Follow-ups keep their asking contact's time: earlier ones by the migration's backfill, this one
+   * (written without it, as older code still running during a release would) by the insert trigger.
+   */
+  '20261203064500_digest_indexes': async (ctx) => {
+    await contact(ctx, 'asks', {
+      programId: 'alpha',
+      client: 'a9',
+      author: 'clin',
+      occurredAt: '2026-12-03T15:20:00Z',
+      notes: null,
+      followUpDate: '2026-12-05',
+      disposition: 'resolved_on_scene',
+    });
+    await followUp(ctx, 'asked', {
+      programId: 'alpha',
+      client: 'a9',
+      origin: 'asks',
+      dueAt: '2026-12-05T14:00:00Z',
+      status: 'pending',
+    });
+  },
 };
