@@ -159,7 +159,7 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
         });
         stops.push(() => db.close());
         await ensureMigrated(db, logger);
-        return { db, directory: await syncPrograms(db.prisma, config.programs) };
+        return { db, directory: await syncPrograms(db.sql, config.programs) };
       })(),
       connectRedis({
         url: config.env.REDIS_URL,
