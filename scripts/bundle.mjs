@@ -28,6 +28,27 @@ const EXTERNAL = [
   'msgpackr-extract',
 ];
 
+/**
+ * Bolt's index loads every receiver it ships. carelog runs its own (src/platforms/slack/receiver.ts)
+ * and Socket Mode; the Express and AWS Lambda receivers bring Express, its body parsers and their
+ * character-set tables, ~0.1 s of every start, for nothing. In the bundle they are stand-ins that
+ * refuse to be constructed. (The sources keep Bolt's public entry point; tests run the real one.)
+ */
+const unusedBoltReceivers = {
+  name: 'unused-bolt-receivers',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/receivers\/(ExpressReceiver|AwsLambdaReceiver)$/ }, (args) =>
+      /[\\/]@slack[\\/]bolt[\\/]dist[\\/]index\.js$/.test(args.importer)
+        ? { path: args.path, namespace: 'unused-bolt-receiver' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'unused-bolt-receiver' }, (args) => ({
+      contents: `module.exports.default = class { constructor() { throw new Error(${JSON.stringify(`Bolt's ${args.path.split('/').pop()} is not in carelog's bundle`)}); } };`,
+      loader: 'js',
+    }));
+  },
+};
+
 rmSync(path.join(OUT, 'chunks'), { recursive: true, force: true });
 await build({
   entryPoints: { main: 'src/main.ts' },
@@ -43,6 +64,7 @@ await build({
   minifySyntax: true,
   sourcemap: true,
   external: EXTERNAL,
+  plugins: [unusedBoltReceivers],
   // CommonJS packages inside an ES module bundle call require() for Node's own modules.
   banner: {
     js: "import { createRequire as __carelogRequire } from 'node:module'; const require = __carelogRequire(import.meta.url);",
