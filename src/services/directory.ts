@@ -31,9 +31,10 @@ export interface Directory {
 
 /**
  * Writes programs and rosters to the database (idempotent) and returns the in-memory directory.
- * Plain SQL, two statements a program and one more for its roster, rather than the ORM: this runs
- * in every start before carelog is ready, and the ORM's first query compiles its query compiler's
- * WebAssembly and the schema (~0.3 s of a cold start, `npm run bench -- cold-start`).
+ * Plain SQL, three statements a program (the program, its roster, those taken off it), not the ORM: this runs
+ * in every start before carelog is ready, and the ORM compiles each query shape it has not seen
+ * with its query compiler (WebAssembly; ~0.1 s of CPU a shape on a busy machine,
+ * `npm run bench -- cold-start`) for shapes no request uses.
  */
 export async function syncPrograms(sql: SqlRunner, programs: ProgramConfig[]): Promise<Directory> {
   const members: MemberRef[] = [];

@@ -15,8 +15,8 @@ export interface ReconcileResult {
 export async function reconcileReminders(deps: CarelogDeps): Promise<ReconcileResult> {
   // One aggregate query (a nested relation read would pass every id as a parameter, and a
   // program with 100,000 pending follow-ups exceeds what Postgres accepts). Plain SQL, not the
-  // ORM's raw query: this runs before carelog is ready, and the ORM's first query compiles its
-  // query compiler (~0.3 s of a cold start). Times come as epoch milliseconds, the same from pg and
+  // ORM's raw query: this runs before carelog is ready, where each query shape the ORM compiles
+  // is CPU time a start waits for. Times come as epoch milliseconds, the same from pg and
   // PGlite whatever the session's time zone.
   const found = await deps.db.sql.query<{
     id: string;
