@@ -3,7 +3,8 @@
 #
 #   deps       every dependency from the lock file, then `prisma generate` into src/generated
 #              (scripts/prisma-generate.mjs: Prisma's built-in wasm, no engine download)
-#   build      `npm run build`: the sources and the generated client compiled to dist/ (tsc)
+#   build      `npm run build`: the sources and the generated client compiled to dist/ (tsc), and
+#              dist/src/main.js bundled with what it loads at start (esbuild, scripts/bundle.mjs)
 #   prod-deps  the runtime dependencies only
 #   runtime    those and dist/ (plain JavaScript, run by plain node); non-root; NODE_ENV=production
 #
@@ -29,7 +30,7 @@ RUN npm ci --ignore-scripts && node scripts/prisma-generate.mjs
 
 FROM deps AS build
 COPY tsconfig.json tsconfig.build.json ./
-COPY scripts/ensure-build.mjs scripts/
+COPY scripts/ensure-build.mjs scripts/bundle.mjs scripts/
 COPY src src
 COPY handlers handlers
 COPY jobs jobs

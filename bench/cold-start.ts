@@ -8,7 +8,8 @@
 //   - `node dist/src/main.js` (what `npm start` runs, and the Docker image): once on a fresh data
 //     directory, then `runs` times on the same one, the goal's figure (median, spread);
 //   - `npm start` the same way, a few times: the same plus npm's own start and the prestart build
-//     check, what a person typing it waits for.
+//     check, what a person typing it waits for;
+//   - `npm run dev` the same way: the TypeScript sources through tsx, no build, no bundle.
 // Goal: < 1 s with an existing data directory.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -36,7 +37,12 @@ interface Start {
  * NODE_ENV, no LOG_LEVEL, the machine's Redis; only the port, the data directory and the queue
  * prefix are the bench's own.
  */
-async function timeStart(command: string[], dataDir: string, prefix: string): Promise<Start> {
+async function timeStart(
+  command: string[],
+  dataDir: string,
+  prefix: string,
+  entry = 'dist/src/main.js',
+): Promise<Start> {
   const port = await freePort();
   const t0 = now();
   const child = spawn(command[0]!, command.slice(1), {
@@ -66,8 +72,9 @@ async function timeStart(command: string[], dataDir: string, prefix: string): Pr
       );
       if (ok) {
         const ms = now() - t0;
-        // carelog's own node process: the child itself, or the node that npm started.
-        const pids = spawnSync('pgrep', ['-g', String(child.pid), '-f', 'dist/src/main.js'], { encoding: 'utf8' })
+        // carelog's own node processes: the child itself, or what npm started (for npm run dev, tsx's
+        // CLI and the node it runs carelog in).
+        const pids = spawnSync('pgrep', ['-g', String(child.pid), '-f', entry], { encoding: 'utf8' })
           .stdout.split('\n')
           .filter(Boolean)
           .map(Number);
@@ -96,7 +103,8 @@ const spread = (starts: Start[]) => {
 
 /**
  * `node dist/src/main.js` once on a fresh data directory, then `runs` times on the same one, then
- * `npm start` `npmRuns` times on it. dist/ is built first, so no start includes a build.
+ * `npm start` and `npm run dev` `npmRuns` times each on it. dist/ is built first, so no start
+ * includes a build.
  */
 export async function benchColdStart(runs = 7, npmRuns = 3) {
   const built = spawnSync(process.execPath, ['scripts/ensure-build.mjs'], { stdio: 'inherit' });
@@ -115,6 +123,9 @@ export async function benchColdStart(runs = 7, npmRuns = 3) {
     for (let i = 0; i < runs; i++) again.push(await timeStart(node, dataDir, prefix()));
     const npm: Start[] = [];
     for (let i = 0; i < npmRuns; i++) npm.push(await timeStart(['npm', 'start', '--silent'], dataDir, prefix()));
+    const dev: Start[] = [];
+    for (let i = 0; i < npmRuns; i++)
+      dev.push(await timeStart(['npm', 'run', 'dev', '--silent'], dataDir, prefix(), 'src/main.ts'));
     const existing = spread(again);
     return {
       until: 'GET /healthz 200 (ready: a /contact can be taken)',
@@ -126,6 +137,7 @@ export async function benchColdStart(runs = 7, npmRuns = 3) {
         existingDataDir: existing,
       },
       npmStart: { command: 'npm start', existingDataDir: spread(npm) },
+      npmRunDev: { command: 'npm run dev', existingDataDir: spread(dev) },
       // How much of a start is waiting for a core: wall time over the CPU time it used.
       wallPerCpu: round2(existing.medianMs / existing.medianCpuMs),
       goalUnder1s: existing.medianMs < 1_000,

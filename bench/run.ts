@@ -61,7 +61,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
         .filter(Boolean),
       Number(flags.concurrency ?? 50),
     ),
-  // Only the chat bench's cold start: node dist/src/main.js (then npm start) to /healthz 200 (--runs, default 7).
+  // Only the chat bench's cold start: node dist/src/main.js (then npm start, npm run dev) to /healthz 200 (--runs, default 7).
   'cold-start': () => benchColdStart(Number(flags.runs ?? 7)),
   // 300,000 clients, 1,000,000 contacts; computeDigest next to one raw scan and the ORM-and-JS way.
   digest: () => benchDigest(300_000),

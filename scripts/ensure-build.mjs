@@ -10,7 +10,7 @@ import path from 'node:path';
 
 const STAMP = path.join('dist', '.built');
 const SOURCES = ['src', 'handlers', 'jobs'];
-const CONFIGS = ['tsconfig.json', 'tsconfig.build.json', 'package.json'];
+const CONFIGS = ['tsconfig.json', 'tsconfig.build.json', 'package.json', 'scripts/bundle.mjs'];
 
 function newestUnder(dir) {
   let newest = 0;

@@ -159,7 +159,12 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
         });
         stops.push(() => db.close());
         await ensureMigrated(db, logger);
-        return { db, directory: await syncPrograms(db.prisma, config.programs) };
+        const directory = await syncPrograms(db.sql, config.programs);
+        // The ORM's engine (Prisma's query compiler, its WebAssembly and the schema) loads here,
+        // while Redis and Slack start, not in the first form a person submits. What ran before it
+        // is plain SQL, so no query shape is compiled that no request needs.
+        await db.prisma.$connect();
+        return { db, directory };
       })(),
       connectRedis({
         url: config.env.REDIS_URL,

@@ -14,17 +14,27 @@ export interface ReconcileResult {
 
 export async function reconcileReminders(deps: CarelogDeps): Promise<ReconcileResult> {
   // One aggregate query (a nested relation read would pass every id as a parameter, and a
-  // program with 100,000 pending follow-ups exceeds what Postgres accepts).
-  const rows = await deps.db.prisma.$queryRaw<
-    { id: string; programId: string; version: number; dueAt: Date; status: string; settled: string[] }[]
-  >`
-    SELECT f."id", f."programId", f."version", f."dueAt", f."status"::text AS "status",
+  // program with 100,000 pending follow-ups exceeds what Postgres accepts). Plain SQL, not the
+  // ORM's raw query: this runs before carelog is ready, where each query shape the ORM compiles
+  // is CPU time a start waits for. Times come as epoch milliseconds, the same from pg and
+  // PGlite whatever the session's time zone.
+  const found = await deps.db.sql.query<{
+    id: string;
+    programId: string;
+    version: number;
+    dueMs: number;
+    status: string;
+    settled: string[];
+  }>(`
+    SELECT f."id", f."programId", f."version", (extract(epoch FROM f."dueAt") * 1000)::float8 AS "dueMs",
+           f."status"::text AS "status",
            COALESCE(array_agg(n."kind"::text) FILTER (WHERE n."id" IS NOT NULL), '{}') AS "settled"
     FROM "FollowUp" f
     LEFT JOIN "Nudge" n ON n."followUpId" = f."id" AND n."version" = f."version" AND n."kind" <> 'escalation'
                        AND (n."sentAt" IS NOT NULL OR n."error" IS NOT NULL)
     WHERE f."status" = 'pending'
-    GROUP BY f."id"`;
+    GROUP BY f."id"`);
+  const rows = found.map(({ dueMs, ...f }) => ({ ...f, dueAt: new Date(dueMs) }));
   const desired = new Map<string, ReturnType<typeof nextReminder>>();
   for (const f of rows) {
     const program = deps.directory.program(f.programId);
@@ -34,12 +44,12 @@ export async function reconcileReminders(deps: CarelogDeps): Promise<ReconcileRe
   }
   // Notices still owed: none claimed yet, or a claim neither sent nor found undeliverable (every
   // recipient of a notice is claimed in the same statement, so no one can be left unclaimed).
-  const owed = await deps.db.prisma.$queryRaw<{ id: string; version: number }[]>`
+  const owed = await deps.db.sql.query<{ id: string; version: number }>(`
     SELECT f."id", f."version" FROM "FollowUp" f
     WHERE f."status" = 'unreachable'
       AND (NOT EXISTS (SELECT 1 FROM "Nudge" n WHERE n."followUpId" = f."id" AND n."version" = f."version" AND n."kind" = 'unreachable')
            OR EXISTS (SELECT 1 FROM "Nudge" n WHERE n."followUpId" = f."id" AND n."version" = f."version" AND n."kind" = 'unreachable'
-                        AND n."sentAt" IS NULL AND n."error" IS NULL))`;
+                        AND n."sentAt" IS NULL AND n."error" IS NULL))`);
   for (const f of owed) {
     const notice = unreachableNotice(f, deps.now());
     desired.set(reminderJobId(notice), notice);

@@ -1,0 +1,74 @@
+// The end of `npm run build`: dist/src/main.js (what `npm start`, `npm run worker` and the Docker
+// image run) as one esbuild bundle of carelog and the packages it loads at start, instead of tsc's
+// ~40 carelog files and ~400 files of its dependencies. A cold start spent about 0.6 s of its CPU
+// finding, reading and compiling those files one by one (`npm run bench -- cold-start`,
+// BENCHMARKS.md); the bundle cuts the loading to under half. What carelog loads only on some paths
+// (the Slack simulator, the queue dashboard, Teams, the CLI's commands) stays in chunks of its own
+// under dist/src/chunks/, loaded by the same dynamic imports as before.
+//
+// The bundle is built from the TypeScript sources (esbuild strips the types; tsc, run first, has
+// checked them and compiled every other entry point: dist/src/cli.js, dist/src/db/migrate-cli.js).
+// Left as packages, resolved from node_modules at run time:
+//  - @electric-sql/pglite: it finds its WebAssembly and data files beside its own modules;
+//  - Prisma's query compiler (4.5 MB of base64), imported by the generated client on first use;
+//  - the Teams SDK and the queue dashboard: loaded only when configured, and the dashboard serves
+//    its page's files from its package directory;
+//  - msgpackr-extract: a native addon (bullmq's optional speed-up).
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { build } from 'esbuild';
+
+const OUT = path.join('dist', 'src');
+const EXTERNAL = [
+  '@electric-sql/pglite',
+  '@electric-sql/pglite/*',
+  '@prisma/client/runtime/query_compiler_*',
+  '@microsoft/*',
+  '@bull-board/*',
+  'msgpackr-extract',
+];
+
+/**
+ * Bolt's index loads every receiver it ships. carelog runs its own (src/platforms/slack/receiver.ts)
+ * and Socket Mode; the Express and AWS Lambda receivers bring Express, its body parsers and their
+ * character-set tables, ~0.1 s of every start, for nothing. In the bundle they are stand-ins that
+ * refuse to be constructed. (The sources keep Bolt's public entry point; tests run the real one.)
+ */
+const unusedBoltReceivers = {
+  name: 'unused-bolt-receivers',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/receivers\/(ExpressReceiver|AwsLambdaReceiver)$/ }, (args) =>
+      /[\\/]@slack[\\/]bolt[\\/]dist[\\/]index\.js$/.test(args.importer)
+        ? { path: args.path, namespace: 'unused-bolt-receiver' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'unused-bolt-receiver' }, (args) => ({
+      contents: `module.exports.default = class { constructor() { throw new Error(${JSON.stringify(`Bolt's ${args.path.split('/').pop()} is not in carelog's bundle`)}); } };`,
+      loader: 'js',
+    }));
+  },
+};
+
+rmSync(path.join(OUT, 'chunks'), { recursive: true, force: true });
+await build({
+  entryPoints: { main: 'src/main.ts' },
+  outdir: OUT,
+  chunkNames: 'chunks/[name]-[hash]',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20.19',
+  // Whitespace and syntax only: names stay, so stack traces and profiles still read.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  sourcemap: true,
+  external: EXTERNAL,
+  plugins: [unusedBoltReceivers],
+  // CommonJS packages inside an ES module bundle call require() for Node's own modules.
+  banner: {
+    js: "import { createRequire as __carelogRequire } from 'node:module'; const require = __carelogRequire(import.meta.url);",
+  },
+  logLevel: 'warning',
+  legalComments: 'none',
+});

@@ -1,0 +1,124 @@
+// Programs and rosters mirrored from carelog.yml at start (syncPrograms, plain SQL), on both
+// databases: rows written once however often carelog starts, roles and program fields following
+// the file, people taken off the roster kept but unable to act, and the directory built from the
+// rows the database holds.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parseProgramFile, type ProgramConfig } from '../../src/config.js';
+import type { Database } from '../../src/db/client.js';
+import { syncPrograms } from '../../src/services/directory.js';
+import { BACKENDS } from '../support/backends.js';
+
+const program = (roster: string, name = 'Wilmington', prefix = 'PIC'): ProgramConfig =>
+  parseProgramFile(
+    `programs:
+  - id: wil
+    name: ${name}
+    timezone: America/New_York
+    startDate: 2024-01-01
+    clientCodePrefix: ${prefix}
+    roster:
+${roster}
+`,
+    'directory.yml',
+  )[0]!;
+
+const FIRST = program(
+  `      - { slack: U0CLIN1, roles: [clinician] }
+      - { slack: U0CASE1, teams: 00000000-0000-4000-8000-000000000001, roles: [case_manager] }
+      - { slack: U0LEAD1, roles: [leadership] }`,
+);
+
+describe.each(BACKENDS)('syncPrograms on $name', (backend) => {
+  let db: Database;
+  let cleanup: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    ({ db, cleanup } = await backend.open());
+  }, 180_000);
+  afterAll(async () => {
+    await cleanup?.();
+  });
+  beforeEach(async () => {
+    await db.sql.exec(
+      'TRUNCATE "AuditEvent", "FollowUp", "Contact", "Client", "Member", "Program" RESTART IDENTITY CASCADE',
+    );
+  });
+
+  const members = () =>
+    db.sql.query<{ id: string; platform: string; platformUserId: string; roles: string[]; active: boolean }>(
+      `SELECT id, platform::text AS platform, "platformUserId", roles::text[] AS roles, active
+       FROM "Member" WHERE "programId" = 'wil' ORDER BY platform, "platformUserId"`,
+    );
+
+  it('writes the program and one member per person and platform, and the directory finds each by its row', async () => {
+    const directory = await syncPrograms(db.sql, [FIRST]);
+    const [row] = await db.sql.query<{ name: string; timezone: string; start: string; clientCodePrefix: string }>(
+      `SELECT name, timezone, to_char("startDate", 'YYYY-MM-DD') AS start, "clientCodePrefix" FROM "Program" WHERE id = 'wil'`,
+    );
+    expect(row).toEqual({
+      name: 'Wilmington',
+      timezone: 'America/New_York',
+      start: '2024-01-01',
+      clientCodePrefix: 'PIC',
+    });
+    const rows = await members();
+    expect(rows.map((r) => [r.platform, r.platformUserId, r.roles, r.active])).toEqual([
+      ['slack', 'U0CASE1', ['case_manager'], true],
+      ['slack', 'U0CLIN1', ['clinician'], true],
+      ['slack', 'U0LEAD1', ['leadership'], true],
+      ['teams', '00000000-0000-4000-8000-000000000001', ['case_manager'], true],
+    ]);
+    for (const r of rows) {
+      const ref = directory.member('wil', r.platform as 'slack' | 'teams', r.platformUserId);
+      expect(ref?.memberId).toBe(r.id);
+      expect(directory.memberById(r.id)?.platformUserId).toBe(r.platformUserId);
+    }
+    expect(directory.withRole('wil', 'case_manager').map((m) => m.platform)).toEqual(['slack', 'teams']);
+  });
+
+  it('keeps the same rows on the next start, following the file: new fields and roles, people taken off kept but inactive', async () => {
+    await syncPrograms(db.sql, [FIRST]);
+    const before = (await members()).map((r) => r.id).sort();
+    const again = await syncPrograms(db.sql, [FIRST]);
+    expect((await members()).map((r) => r.id).sort()).toEqual(before);
+    const ids = new Map((await members()).map((r) => [r.platformUserId, r.id]));
+    expect(again.member('wil', 'slack', 'U0CLIN1')?.memberId).toBe(ids.get('U0CLIN1'));
+
+    const changed = program(
+      `      - { slack: U0CLIN1, roles: [clinician, supervisor] }
+      - { slack: U0NEW01, roles: [clinician] }`,
+      'Wilmington Co-Response',
+      'WIL',
+    );
+    const directory = await syncPrograms(db.sql, [changed]);
+    const [row] = await db.sql.query<{ name: string; clientCodePrefix: string }>(
+      `SELECT name, "clientCodePrefix" FROM "Program" WHERE id = 'wil'`,
+    );
+    expect(row).toEqual({ name: 'Wilmington Co-Response', clientCodePrefix: 'WIL' });
+    const rows = new Map((await members()).map((r) => [`${r.platform}|${r.platformUserId}`, r]));
+    expect(rows.get('slack|U0CLIN1')).toMatchObject({
+      id: ids.get('U0CLIN1'),
+      roles: ['clinician', 'supervisor'],
+      active: true,
+    });
+    expect(rows.get('slack|U0NEW01')).toMatchObject({ roles: ['clinician'], active: true });
+    for (const gone of ['slack|U0CASE1', 'slack|U0LEAD1', 'teams|00000000-0000-4000-8000-000000000001'])
+      expect(rows.get(gone), gone).toMatchObject({ roles: [], active: false });
+    expect(directory.member('wil', 'slack', 'U0CASE1')).toBeUndefined();
+    expect(directory.withRole('wil', 'supervisor').map((m) => m.platformUserId)).toEqual(['U0CLIN1']);
+
+    // Back on the roster: the same row, active again.
+    await syncPrograms(db.sql, [FIRST]);
+    expect((await members()).find((r) => r.platformUserId === 'U0CASE1')).toMatchObject({
+      id: ids.get('U0CASE1'),
+      active: true,
+      roles: ['case_manager'],
+    });
+  });
+
+  it('an empty roster leaves every member inactive', async () => {
+    await syncPrograms(db.sql, [FIRST]);
+    const directory = await syncPrograms(db.sql, [{ ...FIRST, roster: [] }]);
+    expect((await members()).every((r) => !r.active && r.roles.length === 0)).toBe(true);
+    expect(directory.withRole('wil', 'clinician')).toEqual([]);
+  });
+});
