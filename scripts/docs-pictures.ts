@@ -57,7 +57,6 @@ function contactFormCard() {
     services: ['crisis_services', 'de_escalation'],
     referrals: ['mental_health_treatment'],
     disposition: 'resolved_on_scene',
-    followUpWanted: true,
     followUpDate: '2026-11-24',
   };
   // As Teams draws it (src/platforms/teams/contact-form.ts): "Taken to" is always on the card.

@@ -112,7 +112,8 @@ function clientHint(draft: ContactDraft): string | undefined {
  * the fewest pending follow-ups (src/services/contact-rules.ts, followUpAssignee).
  */
 function assigneeHint(draft: ContactDraft, assigneeDefault: ContactFormInput['assigneeDefault']): string {
-  if (assigneeDefault === 'prefilled' && draft.followUpAssignee) return 'The client’s case manager. Change to hand it on.';
+  if (assigneeDefault === 'prefilled' && draft.followUpAssignee)
+    return 'The client’s case manager. Change to hand it on.';
   if (assigneeDefault === 'least_loaded' || draft.client === NEW_CLIENT)
     return 'Empty: the case manager with the fewest follow-ups.';
   return 'Empty: the client’s case manager (or, with none, the least busy one).';
