@@ -49,7 +49,6 @@ const GOOD: ModalValues = {
   disposition: 'resolved_on_scene',
   incident_ref: 'CAD-2026-11831',
   minutes_on_scene: '45',
-  follow_up_wanted: true,
   follow_up_date: '2026-11-24',
   notes: CANARY,
 };
@@ -236,7 +235,6 @@ describe('/contact', () => {
         contact_time: '16:00',
         source: 'proactive_outreach',
         disposition: 'referral_only',
-        follow_up_wanted: true,
         follow_up_date: '2026-11-23',
       }),
     );

@@ -75,7 +75,6 @@ const GOOD = {
   disposition: 'resolved_on_scene',
   incident_ref: 'CAD-2026-11831',
   minutes_on_scene: '45',
-  follow_up_wanted: 'true',
   follow_up_date: '2026-11-24',
   notes: CANARY,
 };
