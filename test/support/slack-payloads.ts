@@ -150,3 +150,20 @@ export function clientSuggestion(userId: string, opened: OpenedView, query: stri
     view: viewPayload(opened, {}),
   };
 }
+
+/** A button pressed in the modal ("More details"), with what the inputs hold at that moment. */
+export function modalButtonAction(userId: string, opened: OpenedView, actionId: string, values: ModalValues) {
+  return {
+    ...clientChosenAction(userId, opened, values),
+    actions: [
+      {
+        type: 'button',
+        action_id: actionId,
+        block_id: actionId,
+        value: 'show',
+        text: { type: 'plain_text', text: 'More details' },
+        action_ts: `${Date.now() / 1000}`,
+      },
+    ],
+  };
+}
