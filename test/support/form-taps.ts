@@ -82,7 +82,7 @@ export function teamsInputs(card: object): ShownInput[] {
             : e.type === 'Input.Toggle'
               ? 'boxes'
               : 'text';
-      const v = e.value === undefined ? undefined : String(e.value);
+      const v = typeof e.value === 'string' || typeof e.value === 'number' ? String(e.value) : undefined;
       return { id: String(e.id), kind, initial: multi && v ? v.split(',') : v };
     });
 }
