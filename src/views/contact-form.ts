@@ -64,11 +64,13 @@ export interface ContactFormModel {
   isNewClient: boolean;
   /**
    * Every field, the details included (`detail: true`). A renderer draws the details when
-   * `detailsShown`, and otherwise a "More details" step that shows them (`detailsLabel`).
+   * `detailsShown`, and otherwise a "More details" step that shows them (`detailsLabel`, with
+   * `detailsHint` saying what is behind it).
    */
   fields: FormField[];
   detailsShown: boolean;
   detailsLabel: string;
+  detailsHint: string;
 }
 
 /** The fields behind "More details", in the order they are drawn. */
@@ -323,7 +325,8 @@ export function buildContactForm({
     isNewClient,
     fields: fields.filter((f) => !f.newClientOnly || isNewClient),
     detailsShown: showDetails || hasDetails(draft),
-    detailsLabel: 'More details: referrals, on scene, CAD number, minutes',
+    detailsLabel: 'More details',
+    detailsHint: 'Referrals, on scene, CAD number, minutes on scene.',
   };
 }
 

@@ -124,7 +124,10 @@ describe('the contact form on a phone (Slack)', () => {
     // Everything else is one tap away.
     const more = blockOf(opened.view, 'contact_more_details')!;
     expect(more.type).toBe('actions');
-    expect(more.elements![0]!.text.text).toMatch(/^More details: referrals, on scene, CAD number, minutes/);
+    expect(more.elements![0]!.text.text).toBe('More details');
+    expect(JSON.stringify(blockOf(opened.view, 'contact_more_details_hint'))).toContain(
+      'Referrals, on scene, CAD number, minutes on scene.',
+    );
   });
 
   it('shows 11 for a new client; the Client hint no longer says to choose New client; saves with the least loaded case manager', async () => {
@@ -251,6 +254,7 @@ describe('the contact form on a phone (Slack)', () => {
     const ids = slackInputs(shaped.view).map((i) => i.id);
     expect(ids.slice(-4)).toEqual(['referrals', 'on_scene', 'incident_ref', 'minutes_on_scene']);
     expect(blockOf(shaped.view, 'contact_more_details')).toBeUndefined();
+    expect(blockOf(shaped.view, 'contact_more_details_hint')).toBeUndefined();
     // What was chosen so far is kept.
     expect((blockOf(shaped.view, 'source')!.element!.initial_option as { value: string }).value).toBe(
       'call_for_service',

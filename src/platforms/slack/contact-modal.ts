@@ -153,6 +153,7 @@ export function renderContactModal(form: ContactFormModel, ctx: RenderContext): 
       block_id: MORE_DETAILS_ACTION,
       elements: [{ type: 'button', action_id: MORE_DETAILS_ACTION, text: plain(form.detailsLabel), value: 'show' }],
     });
+    blocks.push({ type: 'context', block_id: `${MORE_DETAILS_ACTION}_hint`, elements: [plain(form.detailsHint)] });
   }
   return {
     type: 'modal',

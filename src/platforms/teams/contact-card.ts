@@ -227,10 +227,19 @@ export function renderContactCard(form: ContactFormModel, ctx: ContactCardContex
             targetElements: [
               { elementId: MORE_DETAILS_ID, isVisible: true },
               { elementId: MORE_DETAILS_BUTTON_ID, isVisible: false },
+              { elementId: `${MORE_DETAILS_BUTTON_ID}_hint`, isVisible: false },
             ],
           },
         ],
       } satisfies IActionSet);
+      body.push(
+        text(form.detailsHint, {
+          id: `${MORE_DETAILS_BUTTON_ID}_hint`,
+          isSubtle: true,
+          size: 'Small',
+          spacing: 'None',
+        }),
+      );
     }
     body.push({
       type: 'Container',
