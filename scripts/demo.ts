@@ -133,7 +133,7 @@ async function main(): Promise<void> {
         'referral_only',
         'involuntary_commitment',
       ]),
-      ...(followUp ? { follow_up_wanted: true, follow_up_date: followUp } : {}),
+      ...(followUp ? { follow_up_date: followUp } : {}),
       notes: 'Demo note: this text is encrypted and never leaves the database.',
     };
     const res = await sendSignedRequest({

@@ -16,10 +16,10 @@ import { parseProgramFile } from '../src/config/program.js';
 import type { DigestFigures } from '../src/domain/digest.js';
 import { NEW_CLIENT, type ContactDraft } from '../src/domain/contact-draft.js';
 import { renderContactCard } from '../src/platforms/teams/contact-card.js';
+import { teamsContactForm } from '../src/platforms/teams/contact-form.js';
 import { renderDigestCard } from '../src/platforms/teams/digest-card.js';
 import { renderNudgeCard } from '../src/platforms/teams/nudge-card.js';
 import { renderBarChartPng } from '../src/views/chart.js';
-import { buildContactForm } from '../src/views/contact-form.js';
 import { buildDigestView } from '../src/views/digest.js';
 import { buildNudgeMessage } from '../src/views/nudge.js';
 
@@ -55,13 +55,12 @@ function contactFormCard() {
     time: '09:40',
     source: 'call_for_service',
     services: ['crisis_services', 'de_escalation'],
-    referrals: ['mental_health_treatment'],
     disposition: 'resolved_on_scene',
-    followUpWanted: true,
     followUpDate: '2026-11-24',
   };
-  // As Teams draws it (src/platforms/teams/contact-form.ts): "Taken to" is always on the card.
-  const form = buildContactForm({ categories: program!.categories, draft, transportDestination: 'always' });
+  // As Teams draws it (src/platforms/teams/contact-form.ts), the source remembered from the
+  // clinician's last contact; "More details" not pressed.
+  const form = teamsContactForm(program!, draft, { sourceRemembered: true });
   return renderContactCard(form, { formId: '00000000-0000-4000-8000-0000000000f1', programId: program!.id });
 }
 

@@ -36,11 +36,12 @@ export function register(routes: SlackRoutes, deps: CarelogDeps): void {
       `slack:${view.id}`,
     );
     if (!result.ok) {
-      // A transport chosen just before Save, before the modal was redrawn with "Taken to": Slack
-      // refuses errors for a block it does not show, so the modal is redrawn with the field and the
-      // errors listed above it; every answer stays in its input.
-      const missing =
-        result.errors[FIELD.transportDestination] && !shownInputIds(view).includes(FIELD.transportDestination);
+      // A field the modal did not show when Save was pressed (a transport or "New client" chosen
+      // just before, before the modal was redrawn): Slack refuses errors for a block it does not
+      // show, and the person never saw it, so the modal is redrawn with the field and the errors
+      // listed above it; every answer stays in its input.
+      const shown = shownInputIds(view);
+      const missing = Object.keys(result.errors).some((id) => !shown.includes(id));
       const redrawn = missing ? reshapedContactView(actor.program, view, result.errors) : null;
       if (redrawn) await ack({ response_action: 'update', view: redrawn.view });
       else await ack({ response_action: 'errors', errors: result.errors });

@@ -8,6 +8,7 @@ import * as carelogCommand from './carelog-command.js';
 import * as clientOptions from './client-options.js';
 import * as contactClientChosen from './contact-client-chosen.js';
 import * as contactCommand from './contact-command.js';
+import * as contactMoreDetails from './contact-more-details.js';
 import * as contactOutcomeChosen from './contact-outcome-chosen.js';
 import * as contactSubmit from './contact-submit.js';
 import * as digestCommand from './digest-command.js';
@@ -18,6 +19,7 @@ const HANDLERS = [
   contactCommand,
   contactClientChosen,
   contactOutcomeChosen,
+  contactMoreDetails,
   clientOptions,
   contactSubmit,
   nudgeActions,

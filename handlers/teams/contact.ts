@@ -27,10 +27,12 @@ import {
 import {
   closedFormCard,
   confirmationCard,
+  followUpHolder,
+  listOfLabels,
   newContactFormCard,
   returnedContactFormCard,
-  teamsContactForm,
 } from '../../src/platforms/teams/contact-form.js';
+import { buildContactForm } from '../../src/views/contact-form.js';
 import { openDraftNotes } from '../../src/platforms/teams/draft-notes.js';
 
 export const CONTACT_MESSAGE = commandPattern('contact');
@@ -79,13 +81,24 @@ export function register(app: App, deps: CarelogDeps): void {
       if (kept) draft.notes = kept;
     }
     const result = await submitContact(deps, actor, draft, `teams:${form}`);
-    if (!result.ok) return cardResponse(await returnedContactFormCard(deps, actor, form, draft, result.errors));
+    if (!result.ok) {
+      // Never an error for a field the card did not show ("New client" chosen in the typeahead,
+      // a transport chosen): the card comes back with it, asking for it, and nothing is saved.
+      const shown = data.data.shown;
+      const unseen = shown ? Object.keys(result.errors).filter((id) => !shown.includes(id)) : [];
+      const labelsOf = (ids: string[]) =>
+        buildContactForm({ categories: program.categories, demographics: program.demographics, draft })
+          .fields.filter((f) => ids.includes(f.id))
+          .map((f) => f.label);
+      const labels = labelsOf(unseen);
+      if (!labels.length) return cardResponse(await returnedContactFormCard(deps, actor, form, draft, result.errors));
+      const seen = Object.fromEntries(Object.entries(result.errors).filter(([id]) => shown!.includes(id)));
+      const notice = `Answer ${listOfLabels(labels)} below, then Save. Nothing is saved yet.`;
+      return cardResponse(await returnedContactFormCard(deps, actor, form, draft, seen, notice));
+    }
     const { logged } = result;
-    const assignee = logged.followUp?.assigneeMemberId;
-    const text = contactConfirmationText({
-      logged,
-      ...(assignee === member.memberId ? { assigneeMention: 'you' } : {}),
-    });
+    const holder = followUpHolder(logged, member);
+    const text = contactConfirmationText({ logged, ...(holder ? { assigneeMention: holder } : {}) });
     if (logged.created)
       deps.logger.info(
         { programId: program.id, contactId: logged.contactId, clientCode: logged.clientCode },
@@ -129,9 +142,12 @@ export function register(app: App, deps: CarelogDeps): void {
     const dataset = search.data.dataset ?? '';
     if (dataset.startsWith(CATEGORY_DATASET_PREFIX)) {
       // A long category list of the form, searched by label: the same lists the form is built from.
-      const field = teamsContactForm(program, { client: NEW_CLIENT }).fields.find(
-        (f) => `${CATEGORY_DATASET_PREFIX}${f.id}` === dataset,
-      );
+      const field = buildContactForm({
+        categories: program.categories,
+        demographics: program.demographics,
+        draft: { client: NEW_CLIENT },
+        transportDestination: 'always',
+      }).fields.find((f) => `${CATEGORY_DATASET_PREFIX}${f.id}` === dataset);
       const results = (field?.options ?? [])
         .filter((o) => o.label.toLowerCase().includes(q))
         .map((o) => ({ title: o.label, value: o.key }));

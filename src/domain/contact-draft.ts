@@ -19,7 +19,6 @@ export const FIELD = {
   veteran: 'veteran',
   incidentRef: 'incident_ref',
   minutesOnScene: 'minutes_on_scene',
-  followUpWanted: 'follow_up_wanted',
   followUpDate: 'follow_up_date',
   followUpAssignee: 'follow_up_assignee',
   notes: 'notes',
@@ -53,7 +52,6 @@ export interface ContactDraft {
   veteran?: string;
   incidentRef?: string;
   minutesOnScene?: string;
-  followUpWanted?: boolean;
   followUpDate?: string;
   followUpAssignee?: string;
   notes?: string;

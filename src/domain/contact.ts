@@ -134,7 +134,6 @@ function buildContactSchema(categories: TCategories) {
         .max(1440, { error: 'Enter at most 1440 minutes (a day).' })
         .optional(),
     ),
-    followUpWanted: z.boolean().default(false),
     followUpDate: z.preprocess(
       blankToUndefined,
       z.string().refine(isIsoDate, { error: 'Enter a real date.' }).optional(),
@@ -185,7 +184,6 @@ function crossFieldErrors(d: ContactDraft, rules: ContactRules): Partial<Record<
   }
   const today = toLocal(rules.now, rules.timezone).date;
   const followUpDate = d.followUpDate?.trim();
-  if (d.followUpWanted && !followUpDate) errors[FIELD.followUpDate] = 'Choose the date for the follow-up.';
   if (followUpDate && isIsoDate(followUpDate)) {
     if (followUpDate < today) errors[FIELD.followUpDate] = 'Choose today or a later date.';
     else if (followUpDate > addDays(today, MAX_FOLLOW_UP_DAYS))
@@ -210,15 +208,14 @@ const FIELD_BY_KEY: Record<string, TFieldId> = {
   veteran: FIELD.veteran,
   incidentRef: FIELD.incidentRef,
   minutesOnScene: FIELD.minutesOnScene,
-  followUpWanted: FIELD.followUpWanted,
   followUpDate: FIELD.followUpDate,
   followUpAssignee: FIELD.followUpAssignee,
   notes: FIELD.notes,
 };
 
 /**
- * Checks a draft. A follow-up date on its own counts as "follow-up needed": on a phone, ticking
- * the box as well is one tap too many.
+ * Checks a draft. A follow-up date is what asks for a follow-up (the form has no separate box to
+ * tick): the stored contact's `followUpWanted` is "has a follow-up date", as the CSV import sets it.
  */
 export function validateContactDraft(draft: ContactDraft, rules: ContactRules): TValidation {
   const result = contactSchema(rules).safeParse(draft);

@@ -51,15 +51,15 @@ SELECT c.id::text AS id, c.code
  ORDER BY c.number
  LIMIT $4`;
 
-/** Looks a client up by exact code; the read is audited. */
+/** Looks a client up by exact code, with their case manager's member id; the read is audited. */
 export async function findClientByCode(
   prisma: PrismaClient,
   actor: MemberRef,
   code: string,
-): Promise<ClientSummary | null> {
+): Promise<(ClientSummary & { caseManagerId: string | null }) | null> {
   const client = await prisma.client.findUnique({
     where: { programId_code: { programId: actor.programId, code } },
-    select: { id: true, code: true },
+    select: { id: true, code: true, caseManagerId: true },
   });
   if (client) {
     await audit(prisma, {

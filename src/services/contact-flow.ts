@@ -29,31 +29,66 @@ export const NOT_ON_ROSTER =
 export interface PreparedForm {
   draft: ContactDraft;
   notice?: string;
+  /** The source was filled in from the person's last contact. */
+  sourceRemembered: boolean;
+  /**
+   * Who an empty "Follow-up by" means, for the hint: `prefilled` when the box holds the client's
+   * case manager, `least_loaded` when the chosen client has none yet; unset when no client is chosen.
+   */
+  assigneeDefault?: 'prefilled' | 'least_loaded';
 }
 
 /**
- * A new form: now in the program's time zone, the follow-up going to the program's case manager,
- * and the client chosen when the person typed a known code (`/contact PIC-0042`).
+ * A new form: now in the program's time zone; the source of the person's last contact; and when
+ * the person typed a known code (`/contact PIC-0042`), that client, with "Follow-up by" set to the
+ * client's own case manager when they have one on this platform. Without a client, "Follow-up by"
+ * stays empty: an empty box means the client's case manager (contact-rules.ts, followUpAssignee).
  */
 export async function prepareContactForm(deps: CarelogDeps, actor: Actor, codeText: string): Promise<PreparedForm> {
   const { program, member } = actor;
   const local = toLocal(deps.now(), program.timezone);
-  const caseManager = deps.directory.withRole(program.id, 'case_manager').find((m) => m.platform === member.platform);
-  const draft: ContactDraft = {
-    date: local.date,
-    time: local.time,
-    ...(caseManager ? { followUpAssignee: caseManager.platformUserId } : {}),
-  };
+  const source = await lastContactSource(deps, actor);
+  const draft: ContactDraft = { date: local.date, time: local.time, ...(source ? { source } : {}) };
+  const prepared = { draft, sourceRemembered: !!source };
   const text = codeText.trim();
-  if (!text) return { draft };
+  if (!text) return prepared;
   const code = parseClientCode(text, program.clientCodePrefix);
   const client = code ? await findClientByCode(deps.db.prisma, member, code) : null;
   if (!client) {
     // Echo the code only when it looks like one; never echo free text someone typed after /contact.
     const shown = code ?? 'that code';
-    return { draft, notice: `No client ${shown} in ${program.name}. Choose a client below, or “New client”.` };
+    return { ...prepared, notice: `No client ${shown} in ${program.name}. Choose a client below, or “New client”.` };
   }
-  return { draft: { ...draft, client: client.id, clientLabel: client.code } };
+  const caseManager = client.caseManagerId ? deps.directory.memberById(client.caseManagerId) : undefined;
+  const onThisPlatform = caseManager?.platform === member.platform;
+  return {
+    ...prepared,
+    draft: {
+      ...draft,
+      client: client.id,
+      clientLabel: client.code,
+      ...(caseManager && onThisPlatform ? { followUpAssignee: caseManager.platformUserId } : {}),
+    },
+    ...(caseManager && onThisPlatform
+      ? { assigneeDefault: 'prefilled' as const }
+      : client.caseManagerId
+        ? {}
+        : { assigneeDefault: 'least_loaded' as const }),
+  };
+}
+
+/**
+ * The source of the last contact this person logged, while it is still on the program's list.
+ * A preference of the person's (Member.lastContactSource), not client data: not audited. It is
+ * written in the same statement as the contact (logContact), which is.
+ */
+async function lastContactSource(deps: CarelogDeps, { program, member }: Actor): Promise<string | undefined> {
+  const row = await deps.db.prisma.member.findUnique({
+    where: { id: member.memberId },
+    select: { lastContactSource: true },
+  });
+  const key = row?.lastContactSource;
+  return key && program.categories.sources.some((c) => c.key === key) ? key : undefined;
 }
 
 /** Client codes for the form's typeahead, from the actor's own program only. */

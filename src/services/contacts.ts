@@ -61,6 +61,8 @@ export interface LoggedContact {
     date: string;
     dueAt: Date;
     assigneeMemberId: string | null;
+    /** The assignee is the client's own case manager (as the client stands after this save). */
+    assigneeIsClientsCaseManager: boolean;
     pending: boolean;
     /** When born met: the date (the program's own, YYYY-MM-DD) of the contact that met it. */
     metOn: string | null;
@@ -238,6 +240,7 @@ export async function logContact(deps: ContactServiceDeps, req: LogContactReques
             date: input.followUpDate,
             dueAt,
             assigneeMemberId: row.assigneeId,
+            assigneeIsClientsCaseManager: row.assigneeId !== null && row.assigneeId === row.clientCaseManagerId,
             pending: row.newFollowUpMet === null,
             metOn:
               row.newFollowUpMetMs === null ? null : toLocal(new Date(row.newFollowUpMetMs), program.timezone).date,
@@ -261,6 +264,8 @@ interface LogContactRow {
   contactNumber: number;
   code: string;
   assigneeId: string | null;
+  /** The client's case manager once the contact is saved (a client without one may have gained one). */
+  clientCaseManagerId: string | null;
   met: { id: string; version: number; contact_number: number }[];
   /** The number of the stored contact that met the new follow-up at once, if one did. */
   newFollowUpMet: number | null;
@@ -353,6 +358,12 @@ WITH counters AS (
          ${followUpAssigneeSql('assignee.id', 'client."caseManagerId"', '$18::uuid')}, ${NOW_UTC}, ${NOW_UTC}
     FROM unnest($30::uuid[], $12::text[]) AS r(id, category) CROSS JOIN client CROSS JOIN contact CROSS JOIN assignee
   RETURNING id, category, "assigneeId"
+), author_source AS (
+  -- The person's next form starts with this contact's source (prepareContactForm). A preference
+  -- of theirs, not client data; written only when the contact is, and only when it changes.
+  UPDATE "Member" SET "lastContactSource" = $10::text
+   WHERE id = $9::uuid AND "lastContactSource" IS DISTINCT FROM $10::text AND EXISTS (SELECT 1 FROM contact)
+  RETURNING id
 ), audit AS (
   INSERT INTO "AuditEvent" ("programId", "actorId", action, "entityType", "entityId", at)
   SELECT $1::text, $9::uuid, a.action, a.type, a.entity, ${NOW_UTC}
@@ -365,6 +376,7 @@ WITH counters AS (
    ORDER BY a.ord
 )
 SELECT counters.contact_number AS "contactNumber", client.code, assignee.id AS "assigneeId",
+       client."caseManagerId" AS "clientCaseManagerId",
        COALESCE((SELECT json_agg(json_build_object('id', id, 'version', version, 'contact_number', contact_number)) FROM met), '[]'::json) AS met,
        (SELECT contact_number FROM meeting WHERE id = $23::uuid) AS "newFollowUpMet",
        (SELECT (extract(epoch FROM at) * 1000)::float8 FROM meeting WHERE id = $23::uuid) AS "newFollowUpMetMs",
@@ -385,10 +397,11 @@ async function findByIdempotencyKey(
     fid: string | null;
     dueMs: number | null;
     assigneeId: string | null;
+    caseManagerId: string | null;
     pending: boolean | null;
     metMs: number | null;
   }>(
-    `SELECT c.id, c.number, k.id AS "clientId", k.code, to_char(c."followUpDate", 'YYYY-MM-DD') AS "followUpDate",
+    `SELECT c.id, c.number, k.id AS "clientId", k.code, k."caseManagerId", to_char(c."followUpDate", 'YYYY-MM-DD') AS "followUpDate",
             f.id AS fid, (extract(epoch FROM f."dueAt") * 1000)::float8 AS "dueMs", f."assigneeId", f.status = 'pending' AS pending,
             (extract(epoch FROM m."occurredAt") * 1000)::float8 AS "metMs"
      FROM "Contact" c JOIN "Client" k ON k.id = c."clientId"
@@ -412,6 +425,7 @@ async function findByIdempotencyKey(
             date: row.followUpDate,
             dueAt: new Date(row.dueMs!),
             assigneeMemberId: row.assigneeId,
+            assigneeIsClientsCaseManager: row.assigneeId !== null && row.assigneeId === row.caseManagerId,
             pending: row.pending === true,
             metOn: row.metMs === null ? null : toLocal(new Date(row.metMs), timezone).date,
           }

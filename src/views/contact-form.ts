@@ -22,7 +22,6 @@ export type TFieldKind =
   | 'multiline'
   | 'number'
   | 'user'
-  | 'checkbox' // one yes/no box
   | 'checkboxes'; // a group of boxes, any number ticked
 
 export interface FormField {
@@ -36,6 +35,8 @@ export interface FormField {
   maxLength?: number;
   min?: number;
   max?: number;
+  /** What a platform that checks `min`/`max` itself says when they are not met (Teams blocks Save). */
+  rangeMessage?: string;
   /** Initial value: a key, keys, 'YYYY-MM-DD', 'HH:MM', text, a platform user id, or true. */
   initial?: string | string[] | boolean;
   /** Shown only when a new client is being logged. */
@@ -47,6 +48,11 @@ export interface FormField {
    * nor marked optional. Validation decides (src/domain/contact.ts).
    */
   conditional?: boolean;
+  /**
+   * Behind "More details": drawn only once the person asks for them (or one of them holds a value),
+   * so a phone shows the typical contact's fields on about one and a half screens.
+   */
+  detail?: boolean;
 }
 
 export interface ContactFormModel {
@@ -56,8 +62,19 @@ export interface ContactFormModel {
   /** A notice above the fields, such as "No client PIC-9999 in this program". */
   notice?: string;
   isNewClient: boolean;
+  /**
+   * Every field, the details included (`detail: true`). A renderer draws the details when
+   * `detailsShown`, and otherwise a "More details" step that shows them (`detailsLabel`, with
+   * `detailsHint` saying what is behind it).
+   */
   fields: FormField[];
+  detailsShown: boolean;
+  detailsLabel: string;
+  detailsHint: string;
 }
+
+/** The fields behind "More details", in the order they are drawn. */
+export const DETAIL_FIELDS = [FIELD.referrals, FIELD.onScene, FIELD.incidentRef, FIELD.minutesOnScene] as const;
 
 export interface ContactFormInput {
   categories: TCategories;
@@ -72,6 +89,36 @@ export interface ContactFormInput {
    * transports only; validation requires it for a transport and drops it otherwise.
    */
   transportDestination?: 'when_transport' | 'always';
+  /** The person asked for "More details". They are shown anyway once one of them holds a value. */
+  showDetails?: boolean;
+  /**
+   * Who will get the follow-up if "Follow-up by" is left empty, as the hint says it: set when the
+   * form was pre-filled with the client's case manager (`prefilled`), when the client has no case
+   * manager yet (`least_loaded`), or unknown (no client chosen yet).
+   */
+  assigneeDefault?: 'prefilled' | 'least_loaded';
+  /** The source was pre-filled from the person's last contact: the hint says so. */
+  sourceRemembered?: boolean;
+}
+
+/** The Client hint: short, and only what is still true of the choice made. */
+function clientHint(draft: ContactDraft): string | undefined {
+  if (!draft.client) return 'Type a code, or choose “New client”.';
+  if (draft.client === NEW_CLIENT) return 'carelog gives the new client a code when you save.';
+  return undefined;
+}
+
+/**
+ * The "Follow-up by" hint. It must be true: the follow-up goes to the person in the box, and an
+ * empty box means the client's case manager, or for a client without one the case manager with
+ * the fewest pending follow-ups (src/services/contact-rules.ts, followUpAssignee).
+ */
+function assigneeHint(draft: ContactDraft, assigneeDefault: ContactFormInput['assigneeDefault']): string {
+  if (assigneeDefault === 'prefilled' && draft.followUpAssignee)
+    return 'The client’s case manager. Change to hand it on.';
+  if (assigneeDefault === 'least_loaded' || draft.client === NEW_CLIENT)
+    return 'Empty: the case manager with the fewest follow-ups.';
+  return 'Empty: the client’s case manager (or, with none, the least busy one).';
 }
 
 /** Whether an outcome key is one the program marks as a transport. */
@@ -86,6 +133,9 @@ export function buildContactForm({
   draft,
   notice,
   transportDestination = 'when_transport',
+  showDetails = false,
+  assigneeDefault,
+  sourceRemembered = false,
 }: ContactFormInput): ContactFormModel {
   const isNewClient = draft.client === NEW_CLIENT;
   const anyTransport = categories.dispositions.some((c) => c.transport === true);
@@ -97,7 +147,7 @@ export function buildContactForm({
       kind: 'client',
       reshapesForm: true,
       label: 'Client',
-      hint: 'Type a client code, or choose “New client” for someone you have not met before.',
+      ...(clientHint(draft) ? { hint: clientHint(draft) } : {}),
       placeholder: 'Client code or New client',
       optional: false,
       ...(draft.client ? { initial: draft.client } : {}),
@@ -166,6 +216,7 @@ export function buildContactForm({
       id: FIELD.source,
       kind: 'select',
       label: 'How did this contact come about?',
+      ...(sourceRemembered && draft.source ? { hint: 'As your last contact.' } : {}),
       optional: false,
       options: categories.sources,
       ...(draft.source ? { initial: draft.source } : {}),
@@ -177,14 +228,6 @@ export function buildContactForm({
       optional: true,
       options: categories.services,
       ...(draft.services?.length ? { initial: draft.services } : {}),
-    },
-    {
-      id: FIELD.referrals,
-      kind: 'multiselect',
-      label: 'Referrals made',
-      optional: true,
-      options: categories.referrals,
-      ...(draft.referrals?.length ? { initial: draft.referrals } : {}),
     },
     {
       id: FIELD.disposition,
@@ -210,41 +253,6 @@ export function buildContactForm({
         ]
       : []),
     {
-      id: FIELD.onScene,
-      kind: 'checkboxes',
-      label: 'On scene',
-      hint: 'Tick any that happened. None is fine.',
-      optional: true,
-      options: categories.onScene,
-      ...(draft.onScene?.length ? { initial: draft.onScene } : {}),
-    },
-    {
-      id: FIELD.incidentRef,
-      kind: 'text',
-      label: 'CAD / incident number',
-      optional: true,
-      maxLength: INCIDENT_REF_MAX_LENGTH,
-      ...(draft.incidentRef ? { initial: draft.incidentRef } : {}),
-    },
-    {
-      id: FIELD.minutesOnScene,
-      kind: 'number',
-      label: 'Minutes on scene',
-      optional: true,
-      min: 0,
-      max: 1440,
-      ...(draft.minutesOnScene ? { initial: draft.minutesOnScene } : {}),
-    },
-    {
-      id: FIELD.followUpWanted,
-      kind: 'checkbox',
-      label: 'Follow-up',
-      hint: 'A case manager will be reminded on the date below.',
-      optional: true,
-      options: [{ key: 'yes', label: 'Follow-up needed', part2: false }],
-      ...(draft.followUpWanted ? { initial: true } : {}),
-    },
-    {
       id: FIELD.followUpDate,
       kind: 'date',
       label: 'Follow-up date',
@@ -255,7 +263,7 @@ export function buildContactForm({
       id: FIELD.followUpAssignee,
       kind: 'user',
       label: 'Follow-up by',
-      hint: 'Leave as is for the client’s case manager.',
+      hint: assigneeHint(draft, assigneeDefault),
       optional: true,
       ...(draft.followUpAssignee ? { initial: draft.followUpAssignee } : {}),
     },
@@ -268,6 +276,46 @@ export function buildContactForm({
       maxLength: NOTES_MAX_LENGTH,
       ...(draft.notes ? { initial: draft.notes } : {}),
     },
+    // More details.
+    {
+      id: FIELD.referrals,
+      kind: 'multiselect',
+      label: 'Referrals made',
+      optional: true,
+      detail: true,
+      options: categories.referrals,
+      ...(draft.referrals?.length ? { initial: draft.referrals } : {}),
+    },
+    {
+      id: FIELD.onScene,
+      kind: 'checkboxes',
+      label: 'On scene',
+      hint: 'Tick any that happened. None is fine.',
+      optional: true,
+      detail: true,
+      options: categories.onScene,
+      ...(draft.onScene?.length ? { initial: draft.onScene } : {}),
+    },
+    {
+      id: FIELD.incidentRef,
+      kind: 'text',
+      label: 'CAD / incident number',
+      optional: true,
+      detail: true,
+      maxLength: INCIDENT_REF_MAX_LENGTH,
+      ...(draft.incidentRef ? { initial: draft.incidentRef } : {}),
+    },
+    {
+      id: FIELD.minutesOnScene,
+      kind: 'number',
+      label: 'Minutes on scene',
+      optional: true,
+      detail: true,
+      min: 0,
+      max: 1440,
+      rangeMessage: 'Enter whole minutes from 0 to 1440.',
+      ...(draft.minutesOnScene ? { initial: draft.minutesOnScene } : {}),
+    },
   ];
   return {
     title: 'Log a contact',
@@ -276,5 +324,13 @@ export function buildContactForm({
     ...(notice ? { notice } : {}),
     isNewClient,
     fields: fields.filter((f) => !f.newClientOnly || isNewClient),
+    detailsShown: showDetails || hasDetails(draft),
+    detailsLabel: 'More details',
+    detailsHint: 'Referrals, on scene, CAD number, minutes on scene.',
   };
+}
+
+/** Whether a draft holds a value in one of the fields behind "More details". */
+export function hasDetails(draft: ContactDraft): boolean {
+  return !!(draft.referrals?.length || draft.onScene?.length || draft.incidentRef || draft.minutesOnScene);
 }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROGRAM_YAML, startHarness, type Harness } from '../support/harness.js';
 import {
   clientChosenAction,
+  modalButtonAction,
   outcomeChosenAction,
   viewSubmission,
   type ModalValues,
@@ -78,8 +79,11 @@ const NEW_CLIENT: ModalValues = {
 describe('on-scene items, "Taken to" and demographics on Slack', () => {
   let form: OpenedView;
 
-  it('opens with one optional on-scene group, none ticked, and neither "Taken to" nor demographics yet', async () => {
+  it('opens with one optional on-scene group behind More details, none ticked, and neither "Taken to" nor demographics yet', async () => {
     form = await openForm();
+    expect(checkModal(form.view)).toEqual([]);
+    expect(inputIds(form.view)).not.toContain('on_scene');
+    form = await redrawn(modalButtonAction('U0CLIN1', form, 'contact_more_details', {}), form);
     expect(checkModal(form.view)).toEqual([]);
     const ids = inputIds(form.view);
     expect(ids).toContain('on_scene');

@@ -6,6 +6,7 @@ import { startHarness, SIGNING_SECRET, type Harness } from '../support/harness.j
 import {
   clientChosenAction,
   clientSuggestion,
+  modalButtonAction,
   viewSubmission,
   type ModalValues,
   type OpenedView,
@@ -49,7 +50,6 @@ const GOOD: ModalValues = {
   disposition: 'resolved_on_scene',
   incident_ref: 'CAD-2026-11831',
   minutes_on_scene: '45',
-  follow_up_wanted: true,
   follow_up_date: '2026-11-24',
   notes: CANARY,
 };
@@ -67,11 +67,12 @@ describe('/contact', () => {
     const call = h.slack.callsTo('views.open').at(-1)!;
     expect(call.args.trigger_id).toMatch(/trigger/);
     expect(call.token).toBe('xoxb-test-token');
-    // Defaults: now in the program's time zone, follow-up to the program's case manager.
+    // Defaults: now in the program's time zone; "Follow-up by" empty until a client is known (an
+    // empty box means the client's case manager).
     const blocks = opened.view.blocks as { block_id: string; element: Record<string, unknown> }[];
     expect(blocks.find((b) => b.block_id === 'contact_date')!.element.initial_date).toBe('2026-11-20');
     expect(blocks.find((b) => b.block_id === 'contact_time')!.element.initial_time).toBe('10:00');
-    expect(blocks.find((b) => b.block_id === 'follow_up_assignee')!.element.initial_user).toBe('U0CASE1');
+    expect(blocks.find((b) => b.block_id === 'follow_up_assignee')!.element.initial_user).toBeUndefined();
   });
 
   it('offers "New client" in the typeahead and reshapes the form when it is chosen', async () => {
@@ -111,7 +112,20 @@ describe('/contact', () => {
   });
 
   it('returns errors beside the fields and stores nothing when the form is incomplete', async () => {
-    const opened = await openForm('U0CLIN1');
+    // The form as the person filled it: "New client" chosen and "More details" shown.
+    const first = await openForm('U0CLIN1');
+    let before = h.slack.calls.length;
+    await h.interact(clientChosenAction('U0CLIN1', first, { client: GOOD.client! }));
+    const shaped = {
+      ...first,
+      view: (await h.slack.waitFor('views.update', before)).args.view as Record<string, unknown>,
+    };
+    before = h.slack.calls.length;
+    await h.interact(modalButtonAction('U0CLIN1', shaped, 'contact_more_details', { client: GOOD.client! }));
+    const opened = {
+      ...first,
+      view: (await h.slack.waitFor('views.update', before)).args.view as Record<string, unknown>,
+    };
     const res = await h.interact(
       viewSubmission('U0CLIN1', opened, { ...GOOD, source: undefined, sex: undefined, minutes_on_scene: '-5' }),
     );
@@ -236,7 +250,6 @@ describe('/contact', () => {
         contact_time: '16:00',
         source: 'proactive_outreach',
         disposition: 'referral_only',
-        follow_up_wanted: true,
         follow_up_date: '2026-11-23',
       }),
     );

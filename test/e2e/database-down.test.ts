@@ -23,7 +23,6 @@ const GOOD: ModalValues = {
   services: ['crisis_services'],
   referrals: ['mental_health_treatment'],
   disposition: 'resolved_on_scene',
-  follow_up_wanted: true,
   follow_up_date: '2026-11-24',
   notes: CANARY,
 };

@@ -59,7 +59,6 @@ beforeAll(async () => {
     minutes_on_scene: '40',
     contact_date: '2024-09-20',
     contact_time: '10:00',
-    follow_up_wanted: true,
     follow_up_date: '2024-09-23',
     follow_up_assignee: 'U0CASE1',
     notes: CANARY,

@@ -137,7 +137,6 @@ beforeAll(async () => {
       ...NEW_CLIENT,
       contact_date: '2024-10-02',
       contact_time: '09:30',
-      follow_up_wanted: true,
       follow_up_date: date,
       follow_up_assignee: assignee,
       notes: CANARY,

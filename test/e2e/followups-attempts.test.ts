@@ -48,7 +48,6 @@ async function followUpOn(date: string) {
     ...NEW_CLIENT,
     contact_date: '2026-11-26',
     contact_time: '16:00',
-    follow_up_wanted: true,
     follow_up_date: date,
     follow_up_assignee: 'U0CASE1',
     notes: CANARY,

@@ -38,7 +38,6 @@ async function followUpFor(assignee: string) {
     ...NEW_CLIENT,
     contact_date: '2026-11-23',
     contact_time: '09:00',
-    follow_up_wanted: true,
     follow_up_date: '2026-11-30',
     follow_up_assignee: assignee,
     notes: CANARY,
@@ -394,7 +393,6 @@ describe('when Slack pushes back', () => {
         ...NEW_CLIENT,
         contact_date: '2026-11-23',
         contact_time: '09:00',
-        follow_up_wanted: true,
         follow_up_date: '2026-11-30',
         follow_up_assignee: 'U0CASE1',
       });
@@ -466,7 +464,6 @@ describe('overdue', () => {
         ...NEW_CLIENT,
         contact_date: '2026-11-24',
         contact_time: '08:00',
-        follow_up_wanted: true,
         follow_up_date: '2026-11-24',
         follow_up_assignee: 'U0CASE1',
       });

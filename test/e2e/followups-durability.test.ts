@@ -69,7 +69,6 @@ async function logFollowUp(h: Harness, date: string, contactTime = '09:00') {
     ...NEW_CLIENT,
     contact_date: '2026-11-23',
     contact_time: contactTime,
-    follow_up_wanted: true,
     follow_up_date: date,
     follow_up_assignee: 'U0CASE1',
   });

@@ -40,7 +40,6 @@ async function newClientWithFollowUp(extra: Record<string, unknown> = {}) {
     ...NEW_CLIENT,
     contact_date: '2026-11-24',
     contact_time: '08:30',
-    follow_up_wanted: true,
     follow_up_date: '2026-11-24',
     follow_up_assignee: 'U0CASE1',
     notes: CANARY,

@@ -43,7 +43,6 @@ describe('Redis down', () => {
         ...NEW_CLIENT,
         contact_date: '2026-11-24',
         contact_time: '09:30',
-        follow_up_wanted: true,
         follow_up_date: '2026-11-30',
         follow_up_assignee: 'U0CASE1',
       }),

@@ -31,7 +31,6 @@ describe('losing Redis', () => {
       referrals: ['mental_health_treatment'],
       contact_date: '2026-11-17',
       contact_time: '08:30',
-      follow_up_wanted: true,
       follow_up_date: '2027-01-15',
       follow_up_assignee: 'U0CASE1',
     });

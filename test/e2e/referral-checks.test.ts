@@ -47,7 +47,6 @@ async function contactWithReferrals(categories: string[], assignee = 'U0CASE1') 
     contact_time: '08:30',
     notes: CANARY,
     // The contact's follow-up assignee is the one responsible for its referrals.
-    follow_up_wanted: true,
     follow_up_date: '2027-01-15',
     follow_up_assignee: assignee,
   });
@@ -465,7 +464,6 @@ describe('linkage checks on Slack', () => {
         referrals: ['other'],
         contact_date: '2026-11-24',
         contact_time: time,
-        follow_up_wanted: true,
         follow_up_date: '2027-01-15',
         follow_up_assignee: 'U0CASE1',
       });

@@ -51,7 +51,6 @@ describe('npm run carelog -- reminders', () => {
       ...NEW_CLIENT,
       contact_date: '2026-11-23',
       contact_time: '09:00',
-      follow_up_wanted: true,
       follow_up_date: '2026-11-30',
       follow_up_assignee: 'U0CASE1',
     });

@@ -62,7 +62,7 @@ const GOOD = {
 describe('on-scene items, "Taken to" and demographics on Teams', () => {
   let newClient: Card;
 
-  it('opens with the on-scene boxes, none ticked, and "Taken to" labelled for transports only', async () => {
+  it('opens with the on-scene boxes behind More details, none ticked, and no "Taken to" before a transport', async () => {
     const card = await openForm();
     const inputs = inputsOf(card);
     expect(inputs.on_scene).toMatchObject({
@@ -79,8 +79,9 @@ describe('on-scene items, "Taken to" and demographics on Teams', () => {
       'arrest_avoided',
       'ed_avoided',
     ]);
-    expect(inputs.transport_destination).toMatchObject({ label: 'Taken to (transports only)' });
-    expect(inputs.transport_destination!.value).toBeUndefined();
+    // Hidden until "More details" is pressed (Teams shows it, no round trip), and sent with Save.
+    expect(JSON.stringify(card)).toMatch(/"type":"Container","id":"more_details","isVisible":false/);
+    expect(inputs).not.toHaveProperty('transport_destination');
     expect(inputs).not.toHaveProperty('race_ethnicity');
     expect(inputs).not.toHaveProperty('veteran');
     // "New client" brings the demographics the program asks, beside sex and age.
@@ -90,8 +91,14 @@ describe('on-scene items, "Taken to" and demographics on Teams', () => {
     expect(inputsOf(newClient).on_scene!.value).toBe('injury');
   });
 
-  it('answers a transport without its destination with the error by the field, everything else kept', async () => {
-    const card = await press(newClient, 'contact_save', GOOD);
+  it('answers a transport without its destination by asking for it (the card had not shown it), then with the error by the field, everything else kept', async () => {
+    const asked = await press(newClient, 'contact_save', GOOD);
+    // Never an error for a field the person never saw: the card comes back with it, asking.
+    expect(errorIds(asked)).toEqual([]);
+    expect(textsOf(asked)).toContain('⚠️ Answer Taken to below, then Save. Nothing is saved yet.');
+    expect(inputsOf(asked).transport_destination).toMatchObject({ label: 'Taken to' });
+    expect(await prisma().contact.count()).toBe(0);
+    const card = await press(asked, 'contact_save', { notes: undefined });
     expect(errorIds(card)).toEqual(['transport_destination']);
     const els = JSON.stringify(card);
     expect(els.indexOf('"transport_destination_error"')).toBeGreaterThan(els.indexOf('"id":"transport_destination"'));

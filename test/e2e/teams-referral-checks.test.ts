@@ -44,7 +44,6 @@ async function contactWithReferrals(categories: string[]) {
     contact_time: '08:00',
     notes: CANARY,
     // The contact's follow-up assignee is the one responsible for its referrals.
-    follow_up_wanted: 'true',
     follow_up_date: '2027-01-15',
     follow_up_assignee: T.caseManager.aadObjectId,
   });

@@ -75,7 +75,6 @@ const GOOD = {
   disposition: 'resolved_on_scene',
   incident_ref: 'CAD-2026-11831',
   minutes_on_scene: '45',
-  follow_up_wanted: 'true',
   follow_up_date: '2026-11-24',
   notes: CANARY,
 };
@@ -111,10 +110,11 @@ describe('the contact form on Teams', () => {
     );
     expect(inputs).not.toHaveProperty('sex');
     expect(inputs).not.toHaveProperty('age_band');
-    // Defaults: now in the program's time zone; the follow-up with the program's case manager.
+    // Defaults: now in the program's time zone; "Follow-up by" empty until a client is known (an
+    // empty box means the client's case manager).
     expect(inputs.contact_date!.value).toBe('2026-11-20');
     expect(inputs.contact_time!.value).toBe('10:00');
-    expect(inputs.follow_up_assignee!.value).toBe(T.caseManager.aadObjectId);
+    expect(inputs.follow_up_assignee!.value).toBeUndefined();
     expect(inputs.client!['choices.data']).toEqual({ type: 'Data.Query', dataset: 'carelog.clients' });
   });
 
@@ -175,7 +175,6 @@ describe('the contact form on Teams', () => {
     expect(inputs.incident_ref!.value).toBe('CAD-2026-11831');
     expect(inputs.services!.value).toBe('crisis_services,de_escalation');
     expect(inputs.follow_up_date!.value).toBe('2026-11-24');
-    expect(inputs.follow_up_wanted!.value).toBe('true');
     expect(inputs.minutes_on_scene!.value).toBe(-5);
     // The notes are not in the card, only sealed in its action data, and the card says they are kept.
     expect(inputs.notes!.value).toBeUndefined();
@@ -194,7 +193,7 @@ describe('the contact form on Teams', () => {
     const saved = await send(h.teams.cardAction(T.clinician, savedAction));
     const confirmation = responseCard(saved.json as CardResponse);
     expect(textsOf(confirmation).join(' ')).toMatch(
-      /Saved contact #1 with PIC-0001 \(new client\)\. Follow-up on Tue, Nov 24, 2026\./,
+      /Saved contact #1 with PIC-0001 \(new client\)\. Follow-up on Tue, Nov 24, 2026 by the client’s case manager\./,
     );
   });
 

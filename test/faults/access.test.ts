@@ -69,7 +69,6 @@ const FORM: ModalValues = {
   services: ['crisis_services'],
   referrals: [],
   disposition: 'resolved_on_scene',
-  follow_up_wanted: true,
   follow_up_date: '2026-11-23',
   follow_up_assignee: 'U0CASE1',
   notes: 'access note',

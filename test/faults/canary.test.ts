@@ -67,7 +67,6 @@ const VALID: ModalValues = {
   disposition: 'resolved_on_scene',
   incident_ref: REF,
   minutes_on_scene: '20',
-  follow_up_wanted: true,
   follow_up_date: '2026-11-23',
   follow_up_assignee: 'U0CASE1',
   notes: NOTE,
@@ -179,7 +178,6 @@ describe('canary PHI seeded everywhere', () => {
             contact_time: '09:45',
             client: { value: first.id, text: first.code },
             follow_up_date: undefined,
-            follow_up_wanted: false,
             notes: `${NOTE} (again)`,
           }),
         )

@@ -48,7 +48,6 @@ const VALID: ModalValues = {
   ...NEW_CLIENT,
   contact_date: '2026-11-23',
   contact_time: '09:30',
-  follow_up_wanted: false,
 };
 
 let h: Harness;

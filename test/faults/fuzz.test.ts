@@ -59,7 +59,6 @@ const GOOD: ModalValues = {
   disposition: 'resolved_on_scene',
   incident_ref: 'CAD-1',
   minutes_on_scene: '30',
-  follow_up_wanted: true,
   follow_up_date: '2026-11-30',
   follow_up_assignee: 'U0CASE1',
   notes: 'fuzz note',
@@ -561,7 +560,6 @@ describe('10,000 generated requests to every endpoint', () => {
       disposition: 'resolved_on_scene',
       incident_ref: 'CAD-1',
       minutes_on_scene: '30',
-      follow_up_wanted: 'true',
       follow_up_date: '2026-11-30',
       notes: 'fuzz note',
     };

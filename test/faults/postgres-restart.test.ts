@@ -29,7 +29,6 @@ const NEW: ModalValues = {
   services: ['crisis_services'],
   referrals: ['mental_health_treatment'],
   disposition: 'resolved_on_scene',
-  follow_up_wanted: true,
   follow_up_date: '2026-11-27',
   notes: 'postgres restart note',
 };

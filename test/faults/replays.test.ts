@@ -24,7 +24,6 @@ const NEW: ModalValues = {
   services: ['crisis_services'],
   referrals: ['mental_health_treatment'],
   disposition: 'resolved_on_scene',
-  follow_up_wanted: true,
   follow_up_date: '2026-11-24',
   follow_up_assignee: 'U0CASE1',
   notes: 'replay test note',
@@ -79,7 +78,6 @@ describe('replayed submissions', () => {
         ? {
             ...RETURNING,
             client: { value: existing.id, text: existing.code },
-            follow_up_wanted: false,
             follow_up_date: random() < 0.5 ? '2026-11-25' : undefined,
           }
         : NEW;

@@ -28,7 +28,6 @@ const GOOD: ModalValues = {
   services: ['crisis_services'],
   referrals: [],
   disposition: 'resolved_on_scene',
-  follow_up_wanted: true,
   follow_up_date: '2026-11-20',
   notes: 'signature test note',
 };

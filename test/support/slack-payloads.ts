@@ -17,7 +17,6 @@ export interface ModalValues {
   veteran?: string;
   incident_ref?: string;
   minutes_on_scene?: string;
-  follow_up_wanted?: boolean;
   follow_up_date?: string;
   follow_up_assignee?: string;
   notes?: string;
@@ -54,10 +53,6 @@ export function stateValues(v: ModalValues): Record<string, Record<string, unkno
   put('on_scene', { type: 'checkboxes', selected_options: (v.on_scene ?? []).map((x) => opt(x)) });
   put('incident_ref', { type: 'plain_text_input', value: v.incident_ref ?? null });
   put('minutes_on_scene', { type: 'number_input', value: v.minutes_on_scene ?? null });
-  put('follow_up_wanted', {
-    type: 'checkboxes',
-    selected_options: v.follow_up_wanted ? [opt('yes', 'Follow-up needed')] : [],
-  });
   put('follow_up_date', { type: 'datepicker', selected_date: v.follow_up_date ?? null });
   put('follow_up_assignee', { type: 'users_select', selected_user: v.follow_up_assignee ?? null });
   put('notes', { type: 'plain_text_input', value: v.notes ?? null });
@@ -153,5 +148,22 @@ export function clientSuggestion(userId: string, opened: OpenedView, query: stri
     block_id: 'client',
     value: query,
     view: viewPayload(opened, {}),
+  };
+}
+
+/** A button pressed in the modal ("More details"), with what the inputs hold at that moment. */
+export function modalButtonAction(userId: string, opened: OpenedView, actionId: string, values: ModalValues) {
+  return {
+    ...clientChosenAction(userId, opened, values),
+    actions: [
+      {
+        type: 'button',
+        action_id: actionId,
+        block_id: actionId,
+        value: 'show',
+        text: { type: 'plain_text', text: 'More details' },
+        action_ts: `${Date.now() / 1000}`,
+      },
+    ],
   };
 }

@@ -934,4 +934,12 @@ export const FIXTURE_STEPS: Record<string, FixtureStep> = {
       status: 'pending',
     });
   },
+
+  /** The clinician's next form starts with the source of their last contact. */
+  '20261203070000_member_last_contact_source': async (ctx) => {
+    await ctx.sql.query(`UPDATE "Member" SET "lastContactSource" = $2 WHERE id = $1`, [
+      id(ctx, 'member.clin'),
+      'call_for_service',
+    ]);
+  },
 };

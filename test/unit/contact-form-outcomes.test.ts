@@ -39,21 +39,23 @@ const modal = (draft: ContactDraft, more: Partial<ContactFormInput> = {}): View 
 const blocks = (view: View) => view.blocks as unknown as TBlock[];
 const block = (view: View, id: string) => blocks(view).find((b) => b.block_id === id);
 
-/** The fields of the form before on-scene items, destinations and demographics existed. */
+/**
+ * The fields of the form without on-scene items, destinations and demographics: the typical
+ * contact's first, then those behind "More details".
+ */
 const EARLIER_FIELDS = [
   FIELD.client,
   FIELD.date,
   FIELD.time,
   FIELD.source,
   FIELD.services,
-  FIELD.referrals,
   FIELD.disposition,
-  FIELD.incidentRef,
-  FIELD.minutesOnScene,
-  FIELD.followUpWanted,
   FIELD.followUpDate,
   FIELD.followUpAssignee,
   FIELD.notes,
+  FIELD.referrals,
+  FIELD.incidentRef,
+  FIELD.minutesOnScene,
 ];
 
 /** view.state.values as Slack reports them for the modal, with the person's choices. */
@@ -74,13 +76,13 @@ function slackState(view: View, chosen: Record<string, string | string[]>): unkn
 }
 
 describe('the on-scene group', () => {
-  it('is one optional group of the program’s on-scene items, after the outcome, with none ticked', () => {
+  it('is one optional group of the program’s on-scene items, behind More details after the referrals, with none ticked', () => {
     const f = form({ client: CLIENT_ID }).fields.find((x) => x.id === FIELD.onScene)!;
-    expect(f).toMatchObject({ kind: 'checkboxes', label: 'On scene', optional: true });
+    expect(f).toMatchObject({ kind: 'checkboxes', label: 'On scene', optional: true, detail: true });
     expect(f.options!.map((o) => o.key)).toEqual(DEFAULT_CATEGORIES.onScene.map((o) => o.key));
     expect(f.initial).toBeUndefined();
     const order = ids({ client: CLIENT_ID });
-    expect(order.indexOf(FIELD.onScene)).toBe(order.indexOf(FIELD.disposition) + 1);
+    expect(order.indexOf(FIELD.onScene)).toBe(order.indexOf(FIELD.referrals) + 1);
   });
 
   it('leaves every earlier field as it was, in the same order, when the program asks nothing more', () => {
@@ -95,7 +97,8 @@ describe('the on-scene group', () => {
   });
 
   it('is Slack checkboxes, none ticked, or a multi-select when the program lists more than Slack’s ten', () => {
-    const el = block(modal({}), FIELD.onScene)!;
+    expect(block(modal({}), FIELD.onScene)).toBeUndefined();
+    const el = block(modal({}, { showDetails: true }), FIELD.onScene)!;
     expect(el.optional).toBe(true);
     expect(el.element.type).toBe('checkboxes');
     expect(el.element.initial_options).toBeUndefined();
@@ -156,7 +159,7 @@ describe('"Taken to"', () => {
     expect(block(view, FIELD.client)!.dispatch_action).toBe(true);
   });
 
-  it('is always on Teams’ card, labelled for transports only, not marked optional, and the outcome does not redraw', () => {
+  it('is always there with `always`, labelled for transports only, not marked optional, and the outcome does not redraw', () => {
     const always = { transportDestination: 'always' as const };
     expect(ids({ disposition: 'resolved_on_scene' }, always)).toContain(FIELD.transportDestination);
     const input = inputsOf(renderContactCard(form({}, always), TEAMS_CTX))[FIELD.transportDestination]!;

@@ -56,7 +56,6 @@ const FULL_NEW_CLIENT: ContactDraft = {
   disposition: 'voluntary_transport',
   incidentRef: 'CAD-2026-11831',
   minutesOnScene: '45',
-  followUpWanted: true,
   followUpDate: '2026-11-24',
   followUpAssignee: 'U0CASE1',
   notes: 'Agreed to a call on Tuesday.\nPrefers mornings.',
@@ -348,7 +347,7 @@ describe('readContactDraft', () => {
   });
 
   it('reads an untouched empty form as an empty draft (empty multi-selects are empty lists)', () => {
-    expect(roundTrip({})).toEqual({ services: [], referrals: [], followUpWanted: false });
+    expect(roundTrip({})).toEqual({ services: [] });
   });
 
   it('reads a partial draft without inventing values', () => {
@@ -358,9 +357,8 @@ describe('readContactDraft', () => {
       date: '2026-11-20',
       time: '10:00',
       followUpAssignee: 'U0CASE1',
-      followUpWanted: false,
     };
-    expect(roundTrip(draft, { clientLabel: 'PIC-0042' })).toEqual({ ...draft, services: [], referrals: [] });
+    expect(roundTrip(draft, { clientLabel: 'PIC-0042' })).toEqual({ ...draft, services: [] });
   });
 });
 

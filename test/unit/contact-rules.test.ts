@@ -32,7 +32,6 @@ const NEW_CLIENT_DRAFT: ContactDraft = {
   disposition: 'resolved_on_scene',
   incidentRef: 'CAD-2026-11831',
   minutesOnScene: '45',
-  followUpWanted: true,
   followUpDate: '2026-11-24',
   followUpAssignee: 'U0CASE1',
   notes: 'Met at the library; agreed to a call on Tuesday.',
@@ -88,7 +87,6 @@ describe('validateContactDraft', () => {
       incidentRef: '  ',
       minutesOnScene: '',
       notes: '   ',
-      followUpWanted: false,
     });
     expect(value.client).toEqual({ kind: 'existing', clientId: CLIENT_ID });
     expect(value.occurredAt.toISOString()).toBe('2026-11-20T13:05:00.000Z');
@@ -176,13 +174,10 @@ describe('validateContactDraft', () => {
   });
 
   describe('follow-ups', () => {
-    it('asks for a date when a follow-up is wanted', () => {
-      expect(errorsOf({ ...EXISTING_DRAFT, followUpWanted: true })).toEqual({
-        [FIELD.followUpDate]: 'Choose the date for the follow-up.',
-      });
-      expect(errorsOf({ ...EXISTING_DRAFT, followUpWanted: true, followUpDate: ' ' })).toHaveProperty(
-        FIELD.followUpDate,
-      );
+    it('asks for no follow-up without a date: the date alone is what asks for one', () => {
+      const noDate: ContactDraft = { ...EXISTING_DRAFT, followUpAssignee: 'U0CASE1' };
+      expect(valueOf(noDate)).toMatchObject({ followUpDate: null, followUpAssignee: null });
+      expect(valueOf({ ...noDate, followUpDate: ' ' })).toMatchObject({ followUpDate: null });
     });
 
     it('refuses a follow-up date in the past, counted in the program’s zone', () => {
@@ -210,7 +205,6 @@ describe('validateContactDraft', () => {
     it('takes a follow-up date on its own to mean a follow-up is needed', () => {
       const value = valueOf({
         ...EXISTING_DRAFT,
-        followUpWanted: false,
         followUpDate: '2026-11-24',
         followUpAssignee: 'U0CASE1',
       });

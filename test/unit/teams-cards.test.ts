@@ -40,7 +40,6 @@ const FULL: ContactDraft = {
   disposition: 'voluntary_transport',
   incidentRef: 'CAD-2026-11831',
   minutesOnScene: '45',
-  followUpWanted: true,
   followUpDate: '2026-11-24',
   followUpAssignee: CASE_MANAGER,
   notes: 'Agreed to a call on Tuesday.',
@@ -125,13 +124,7 @@ describe('the contact card', () => {
     expect(inputs.contact_time).toMatchObject({ type: 'Input.Time', value: '09:40' });
     expect(inputs.minutes_on_scene).toMatchObject({ type: 'Input.Number', min: 0, max: 1440, value: 45 });
     expect(inputs.incident_ref).toMatchObject({ type: 'Input.Text', maxLength: 40, value: 'CAD-2026-11831' });
-    expect(inputs.follow_up_wanted).toMatchObject({
-      type: 'Input.Toggle',
-      value: 'true',
-      valueOn: 'true',
-      valueOff: 'false',
-      title: 'Follow-up needed',
-    });
+    expect(inputs.follow_up_wanted).toBeUndefined();
     expect(inputs.follow_up_assignee).toMatchObject({
       type: 'Input.ChoiceSet',
       value: CASE_MANAGER,
@@ -152,6 +145,7 @@ describe('the contact card', () => {
       action: 'contact_save',
       form: FORM_ID,
       program: 'wilmington',
+      shown: Object.keys(inputs),
     });
     expect(readContactCardDraft(submitted.data)).toEqual(FULL);
   });
@@ -161,11 +155,10 @@ describe('the contact card', () => {
       client: '',
       source: '  ',
       services: '',
-      follow_up_wanted: 'false',
       minutes_on_scene: 12,
       contact_time: '09:40:00',
     })!;
-    expect(draft).toEqual({ followUpWanted: false, minutesOnScene: '12', time: '09:40' });
+    expect(draft).toEqual({ minutesOnScene: '12', time: '09:40' });
     expect(readContactCardDraft({ notes: 7 })).toBeNull();
   });
 

@@ -6,6 +6,8 @@ import type { ContactFormModel, FormField } from '../../views/contact-form.js';
 import { FIELD, NEW_CLIENT, type ContactDraft } from '../../domain/contact-draft.js';
 
 export const CONTACT_VIEW_CALLBACK = 'contact_form';
+/** The button that shows the fields behind "More details" (its block and action id). */
+export const MORE_DETAILS_ACTION = 'contact_more_details';
 export const NEW_CLIENT_LABEL = '➕ New client';
 
 /** What the modal carries between requests, zod-checked when it comes back. */
@@ -109,13 +111,6 @@ function element(field: FormField, ctx: { timezone: string; clientLabel?: string
         action_id: id,
         ...(typeof field.initial === 'string' ? { initial_user: field.initial } : {}),
       };
-    case 'checkbox':
-      return {
-        type: 'checkboxes' as const,
-        action_id: id,
-        options: opts,
-        ...(field.initial === true ? { initial_options: opts } : {}),
-      };
     case 'checkboxes': {
       const initial = Array.isArray(field.initial) ? initialOptions(field.initial) : [];
       const common = { action_id: id, options: opts, ...(initial.length ? { initial_options: initial } : {}) };
@@ -138,6 +133,7 @@ export function renderContactModal(form: ContactFormModel, ctx: RenderContext): 
   if (form.notice)
     blocks.push({ type: 'section', block_id: 'notice', text: { type: 'mrkdwn', text: `:warning: ${form.notice}` } });
   for (const field of form.fields) {
+    if (field.detail && !form.detailsShown) continue;
     blocks.push({
       type: 'input',
       block_id: field.id,
@@ -149,6 +145,15 @@ export function renderContactModal(form: ContactFormModel, ctx: RenderContext): 
       ...(field.hint ? { hint: plain(field.hint) } : {}),
       element: element(field, { timezone: ctx.timezone, ...(ctx.clientLabel ? { clientLabel: ctx.clientLabel } : {}) }),
     });
+  }
+  if (!form.detailsShown) {
+    // A button, not an input: it adds no answer to the form, it shows the rest of the questions.
+    blocks.push({
+      type: 'actions',
+      block_id: MORE_DETAILS_ACTION,
+      elements: [{ type: 'button', action_id: MORE_DETAILS_ACTION, text: plain(form.detailsLabel), value: 'show' }],
+    });
+    blocks.push({ type: 'context', block_id: `${MORE_DETAILS_ACTION}_hint`, elements: [plain(form.detailsHint)] });
   }
   return {
     type: 'modal',
@@ -212,7 +217,6 @@ export function readContactDraft(state: TViewState): ContactDraft {
   assign('onScene', nonEmpty(many(FIELD.onScene)));
   assign('incidentRef', text(FIELD.incidentRef));
   assign('minutesOnScene', text(FIELD.minutesOnScene));
-  draft.followUpWanted = (s(FIELD.followUpWanted)?.selected_options?.length ?? 0) > 0;
   assign('followUpDate', s(FIELD.followUpDate)?.selected_date ?? undefined);
   assign('followUpAssignee', s(FIELD.followUpAssignee)?.selected_user ?? undefined);
   assign('notes', text(FIELD.notes));

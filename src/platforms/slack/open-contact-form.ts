@@ -17,6 +17,8 @@ export async function openContactForm(
     categories: program.categories,
     demographics: program.demographics,
     draft: prepared.draft,
+    sourceRemembered: prepared.sourceRemembered,
+    ...(prepared.assigneeDefault ? { assigneeDefault: prepared.assigneeDefault } : {}),
     ...(prepared.notice ? { notice: prepared.notice } : {}),
   });
   await client.views.open({

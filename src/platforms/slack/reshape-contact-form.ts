@@ -7,7 +7,7 @@ import type { ViewOutput } from '@slack/bolt';
 import type { View } from '@slack/types';
 import type { ProgramConfig } from '../../config.js';
 import type { TFieldId } from '../../domain/contact-draft.js';
-import { buildContactForm } from '../../views/contact-form.js';
+import { buildContactForm, DETAIL_FIELDS } from '../../views/contact-form.js';
 import { readContactDraft, readContactMetadata, renderContactModal, ZViewState } from './contact-modal.js';
 import type { CarelogWebClient } from './web-api.js';
 
@@ -21,19 +21,28 @@ export function shownInputIds(view: ViewOutput): string[] {
 /**
  * The modal for the draft a view's state now holds, with its field ids; null when the view is not
  * carelog's contact form for this program. `errors`, when given, are listed in a notice above the
- * fields (for a field the modal did not show yet, which Slack cannot mark).
+ * fields (for a field the modal did not show yet, which Slack cannot mark). The fields behind
+ * "More details" stay shown once they are, and appear with `showDetails`.
  */
 export function reshapedContactView(
   program: ProgramConfig,
   view: ViewOutput,
   errors?: Partial<Record<TFieldId, string>>,
+  showDetails = false,
 ): { view: View; fieldIds: string[] } | null {
   const meta = readContactMetadata(view.private_metadata);
   const state = ZViewState.safeParse(view.state?.values ?? {});
   if (!meta || !state.success || meta.programId !== program.id) return null;
   const { notes: _notes, incidentRef: _incidentRef, ...draft } = readContactDraft(state.data);
-  const shape = { categories: program.categories, demographics: program.demographics, draft };
-  const fields = buildContactForm(shape).fields;
+  const shown = shownInputIds(view);
+  const shape = {
+    categories: program.categories,
+    demographics: program.demographics,
+    draft,
+    showDetails: showDetails || DETAIL_FIELDS.some((id) => shown.includes(id)),
+  };
+  const model = buildContactForm(shape);
+  const fields = model.fields.filter((f) => !f.detail || model.detailsShown);
   const notice =
     errors && Object.keys(errors).length
       ? `Some answers need a look: ${fields
@@ -58,6 +67,8 @@ export interface ReshapeOptions {
    * that is not a transport): nothing to redraw, and no update to race the person's typing.
    */
   onlyIfShapeChanges?: boolean;
+  /** Show the fields behind "More details" (its button was pressed). */
+  showDetails?: boolean;
 }
 
 /** Redraws the modal for the draft its state now holds; false when it is not carelog's or unchanged. */
@@ -67,7 +78,7 @@ export async function reshapeContactForm(
   view: ViewOutput,
   opts: ReshapeOptions = {},
 ): Promise<boolean> {
-  const reshaped = reshapedContactView(program, view);
+  const reshaped = reshapedContactView(program, view, undefined, opts.showDetails);
   if (!reshaped) return false;
   if (opts.onlyIfShapeChanges) {
     const shown = shownInputIds(view);

@@ -9,6 +9,7 @@
 import type {
   IActionSet,
   IChoiceSetInput,
+  IContainer,
   IExecuteAction,
   IAdaptiveCard,
   CardElementArray,
@@ -36,6 +37,9 @@ export const NEW_CLIENT_TITLE = '➕ New client';
 export const MAX_STATIC_CHOICES = 25;
 /** The dataset of a long category list: the field id after the prefix. */
 export const CATEGORY_DATASET_PREFIX = 'carelog.category.';
+/** The container of the fields behind "More details", and the button that shows it. */
+export const MORE_DETAILS_ID = 'more_details';
+export const MORE_DETAILS_BUTTON_ID = 'more_details_show';
 
 /** What every action on the form carries besides the inputs. */
 export const ZContactCardData = z.object({
@@ -45,6 +49,12 @@ export const ZContactCardData = z.object({
   program: z.string().min(1).max(64),
   /** Notes typed before a refresh, sealed. */
   notes_sealed: z.string().max(20_000).optional(),
+  /**
+   * The inputs the card drew (those behind "More details" included). An answer missing for a field
+   * not among them (Sex and Age after "New client" was chosen in the typeahead, "Taken to" after a
+   * transport) is asked for, not shown as an error: the person never saw that field.
+   */
+  shown: z.array(z.string().max(40)).max(40).optional(),
 });
 export type TContactCardData = z.infer<typeof ZContactCardData>;
 
@@ -126,6 +136,8 @@ function input(field: FormField, ctx: ContactCardContext): CardElementArray[numb
         label,
         ...(field.min !== undefined ? { min: field.min } : {}),
         ...(field.max !== undefined ? { max: field.max } : {}),
+        // Without it Teams blocks Save on a number out of range and says nothing.
+        ...(field.rangeMessage ? { errorMessage: field.rangeMessage } : {}),
         ...(Number.isFinite(n) ? { value: n } : {}),
       };
     }
@@ -142,16 +154,6 @@ function input(field: FormField, ctx: ContactCardContext): CardElementArray[numb
         ...(picked ? { value: picked } : {}),
       };
     }
-    case 'checkbox':
-      return {
-        type: 'Input.Toggle',
-        id: field.id,
-        label,
-        title: field.options?.[0]?.label ?? field.label,
-        valueOn: 'true',
-        valueOff: 'false',
-        value: initial === true ? 'true' : 'false',
-      };
   }
 }
 
@@ -170,6 +172,7 @@ export function renderContactCard(form: ContactFormModel, ctx: ContactCardContex
     form: ctx.formId,
     program: ctx.programId,
     ...(ctx.keptNotes ? { notes_sealed: ctx.keptNotes.sealed } : {}),
+    shown: form.fields.map((f) => f.id),
   };
   const errors = ctx.errors ?? {};
   const body: CardElementArray = [text(form.title, { size: 'Large', weight: 'Bolder' })];
@@ -181,11 +184,13 @@ export function renderContactCard(form: ContactFormModel, ctx: ContactCardContex
         color: 'Attention',
       }),
     );
+  const details: CardElementArray = [];
   for (const field of form.fields) {
-    body.push(input(field, ctx));
-    if (field.hint) body.push(text(field.hint, { isSubtle: true, size: 'Small', spacing: 'None' }));
+    const to = field.detail ? details : body;
+    to.push(input(field, ctx));
+    if (field.hint) to.push(text(field.hint, { isSubtle: true, size: 'Small', spacing: 'None' }));
     if (field.id === FIELD.notes && ctx.keptNotes) {
-      body.push(
+      to.push(
         text(
           `Your notes (${ctx.keptNotes.length} characters) are kept, encrypted. Leave the box empty to keep them, or type to replace them.`,
           {
@@ -198,14 +203,50 @@ export function renderContactCard(form: ContactFormModel, ctx: ContactCardContex
       );
     }
     const error = errors[field.id];
-    if (error) body.push(text(error, { id: `${field.id}_error`, color: 'Attention', size: 'Small', spacing: 'None' }));
+    if (error) to.push(text(error, { id: `${field.id}_error`, color: 'Attention', size: 'Small', spacing: 'None' }));
     // Choosing "New client" reshapes the form (sex and age appear): a round trip, like Slack's.
+    // Teams sends nothing when a typeahead choice changes, so "New client" chosen there takes
+    // effect at Save instead: the card comes back asking for sex and age (handlers/teams/contact.ts).
     if (field.kind === 'client' && !form.isNewClient) {
       body.push({
         type: 'ActionSet',
         actions: [execute(NEW_CLIENT_TITLE, CONTACT_ACTION.newClient, data)],
       } satisfies IActionSet);
     }
+  }
+  if (details.length) {
+    // Shown by Teams itself, no round trip: a hidden input is still sent with Save.
+    if (!form.detailsShown) {
+      body.push({
+        type: 'ActionSet',
+        id: MORE_DETAILS_BUTTON_ID,
+        actions: [
+          {
+            type: 'Action.ToggleVisibility',
+            title: form.detailsLabel,
+            targetElements: [
+              { elementId: MORE_DETAILS_ID, isVisible: true },
+              { elementId: MORE_DETAILS_BUTTON_ID, isVisible: false },
+              { elementId: `${MORE_DETAILS_BUTTON_ID}_hint`, isVisible: false },
+            ],
+          },
+        ],
+      } satisfies IActionSet);
+      body.push(
+        text(form.detailsHint, {
+          id: `${MORE_DETAILS_BUTTON_ID}_hint`,
+          isSubtle: true,
+          size: 'Small',
+          spacing: 'None',
+        }),
+      );
+    }
+    body.push({
+      type: 'Container',
+      id: MORE_DETAILS_ID,
+      isVisible: form.detailsShown,
+      items: details,
+    } satisfies IContainer);
   }
   return adaptiveCard(body, [
     execute(form.submitLabel, CONTACT_ACTION.save, data, { style: 'positive' }),
@@ -232,10 +273,6 @@ const ZInputs = z.object({
   [FIELD.minutesOnScene]: z
     .union([z.string().max(40), z.number()])
     .transform(String)
-    .optional(),
-  [FIELD.followUpWanted]: z
-    .union([z.string().max(10), z.boolean()])
-    .transform((v) => v === true || v === 'true')
     .optional(),
   [FIELD.followUpDate]: z.string().max(40).optional(),
   [FIELD.followUpAssignee]: z.string().max(100).optional(),
@@ -275,7 +312,6 @@ export function readContactCardDraft(values: unknown): ContactDraft | null {
   assign('onScene', list(v.on_scene));
   assign('incidentRef', blank(v.incident_ref));
   assign('minutesOnScene', blank(v.minutes_on_scene));
-  draft.followUpWanted = v.follow_up_wanted ?? false;
   assign('followUpDate', blank(v.follow_up_date));
   assign('followUpAssignee', blank(v.follow_up_assignee));
   assign('notes', blank(v.notes));

@@ -13,31 +13,54 @@ import { renderContactCard } from './contact-card.js';
 import { sealDraftNotes } from './draft-notes.js';
 
 /** How the follow-up person is shown: their name is known only to Teams' people picker. */
-function assigneeLabel(deps: CarelogDeps, actor: Actor, id: string | undefined): string | undefined {
+function assigneeLabel(
+  deps: CarelogDeps,
+  actor: Actor,
+  id: string | undefined,
+  clientsOwn = false,
+): string | undefined {
   if (!id) return undefined;
   if (id === actor.member.platformUserId) return 'You';
+  if (clientsOwn) return 'The client’s case manager';
   const m = deps.directory.member(actor.program.id, 'teams', id);
-  return m?.roles.includes('case_manager') ? 'The program’s case manager' : 'The person chosen';
+  return m?.roles.includes('case_manager') ? 'A case manager' : 'The person chosen';
+}
+
+export interface TeamsFormShape {
+  notice?: string;
+  sourceRemembered?: boolean;
+  assigneeDefault?: 'prefilled' | 'least_loaded';
 }
 
 /**
- * The form model as Teams draws it: a card cannot redraw itself when the outcome changes, so
- * "Taken to" is always there, labelled as asked of transports only.
+ * The form model as Teams draws it. A card cannot redraw itself when a choice changes, so what a
+ * choice adds ("Taken to" for a transport, sex and age for a new client) appears when the card
+ * comes back: from the "New client" button at once, or from Save, which then asks for it and
+ * saves nothing yet (handlers/teams/contact.ts). The same fields by default as Slack's modal.
  */
-export function teamsContactForm(program: ProgramConfig, draft: ContactDraft, notice?: string): ContactFormModel {
+export function teamsContactForm(
+  program: ProgramConfig,
+  draft: ContactDraft,
+  shape: TeamsFormShape = {},
+): ContactFormModel {
   return buildContactForm({
     categories: program.categories,
     demographics: program.demographics,
     draft,
-    transportDestination: 'always',
-    ...(notice ? { notice } : {}),
+    ...(shape.notice ? { notice: shape.notice } : {}),
+    ...(shape.sourceRemembered ? { sourceRemembered: true } : {}),
+    ...(shape.assigneeDefault ? { assigneeDefault: shape.assigneeDefault } : {}),
   });
 }
 
 export async function newContactFormCard(deps: CarelogDeps, actor: Actor, codeText: string): Promise<IAdaptiveCard> {
   const prepared = await prepareContactForm(deps, actor, codeText);
-  const form = teamsContactForm(actor.program, prepared.draft, prepared.notice);
-  const label = assigneeLabel(deps, actor, prepared.draft.followUpAssignee);
+  const form = teamsContactForm(actor.program, prepared.draft, {
+    ...(prepared.notice ? { notice: prepared.notice } : {}),
+    sourceRemembered: prepared.sourceRemembered,
+    ...(prepared.assigneeDefault ? { assigneeDefault: prepared.assigneeDefault } : {}),
+  });
+  const label = assigneeLabel(deps, actor, prepared.draft.followUpAssignee, prepared.assigneeDefault === 'prefilled');
   return renderContactCard(form, {
     formId: randomUUID(),
     programId: actor.program.id,
@@ -53,8 +76,9 @@ export async function returnedContactFormCard(
   formId: string,
   draft: ContactDraft,
   errors?: Partial<Record<TFieldId, string>>,
+  notice?: string,
 ): Promise<IAdaptiveCard> {
-  const form = teamsContactForm(actor.program, draft);
+  const form = teamsContactForm(actor.program, draft, notice ? { notice } : {});
   // The code is only a label: a form coming back because the database is down must still come back.
   const clientLabel =
     draft.client && draft.client !== NEW_CLIENT
@@ -68,7 +92,7 @@ export async function returnedContactFormCard(
     programId: actor.program.id,
     ...(clientLabel ? { clientLabel } : {}),
     ...(label ? { assigneeLabel: label } : {}),
-    ...(errors ? { errors } : {}),
+    ...(errors && Object.keys(errors).length ? { errors } : {}),
     ...(notes
       ? {
           keptNotes: {
@@ -82,6 +106,26 @@ export async function returnedContactFormCard(
         }
       : {}),
   });
+}
+
+/**
+ * Who has the follow-up, in words the person who saved it reads on the confirmation card (Slack's
+ * DM mentions them; carelog knows no Teams display names, and the Teams picker's names stay in Teams).
+ */
+export function followUpHolder(
+  logged: { followUp: { assigneeMemberId: string | null; assigneeIsClientsCaseManager: boolean } | null },
+  member: { memberId: string },
+): string | undefined {
+  const f = logged.followUp;
+  if (!f?.assigneeMemberId) return undefined;
+  if (f.assigneeMemberId === member.memberId) return 'you';
+  if (f.assigneeIsClientsCaseManager) return 'the client’s case manager';
+  return 'the person chosen in “Follow-up by”';
+}
+
+/** "Sex and Age", "Sex, Age and Veteran". */
+export function listOfLabels(labels: string[]): string {
+  return labels.length > 1 ? `${labels.slice(0, -1).join(', ')} and ${labels.at(-1)}` : (labels[0] ?? '');
 }
 
 /** What replaces a saved form: the same confirmation Slack's clinicians get by DM. */
