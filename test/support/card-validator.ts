@@ -1,10 +1,12 @@
 // Checks an Adaptive Card with Microsoft's own object model (the `adaptivecards` package): the card
 // is parsed at its own `version` and its properties validated, as the Adaptive Cards Designer does.
-// Every parse or validation event is a problem, except the one Teams documents as an extension:
-// an Input.ChoiceSet with `choices.data` (a Data.Query, Teams' dynamic typeahead) may have an empty
-// `choices` list, since Teams fills it from the bot as the person types
-// (https://learn.microsoft.com/microsoftteams/platform/task-modules-and-cards/cards/dynamic-search).
-// The package's parser does not know `choices.data` itself, and says nothing about it.
+// Every parse or validation event is an error, except what Teams documents as its extension of
+// Adaptive Cards 1.5, the dynamic typeahead
+// (https://learn.microsoft.com/microsoftteams/platform/task-modules-and-cards/cards/dynamic-search):
+// an Input.ChoiceSet with `choices.data` (a Data.Query naming a dataset) in a 1.5 card, which the
+// package places in 1.6 ("UnsupportedProperty"), and whose `choices` may be empty since Teams fills
+// it from the bot as the person types ("CollectionCantBeEmpty"). Those two are warnings, and only
+// on such an input.
 import { createRequire } from 'node:module';
 import type * as AC from 'adaptivecards';
 
@@ -33,9 +35,16 @@ function isDynamicChoiceSet(o: Json): boolean {
   return o.type === 'Input.ChoiceSet' && data?.type === 'Data.Query' && typeof data.dataset === 'string';
 }
 
-/** The problems Microsoft's parser and validator find in `card`, as readable lines; [] when none. */
-export function adaptiveCardProblems(card: Json): string[] {
+export interface CardCheck {
+  errors: string[];
+  /** Events Teams documents as its own extension (see the top of this file). */
+  warnings: string[];
+}
+
+/** What Microsoft's parser and validator say about `card`, as readable lines. */
+export function checkAdaptiveCard(card: Json): CardCheck {
   const problems: string[] = [];
+  const warnings: string[] = [];
   const context = new SerializationContext();
   const version = typeof card.version === 'string' ? Version.parse(card.version, context) : undefined;
   if (!version?.isValid) problems.push(`card version ${String(card.version)} is not an Adaptive Cards version`);
@@ -47,17 +56,22 @@ export function adaptiveCardProblems(card: Json): string[] {
   for (const e of events) {
     const source = e.source as { id?: string; getJsonTypeName?: () => string } | undefined;
     const id = source?.id;
-    if (
-      e.event === ValidationEvent.CollectionCantBeEmpty &&
-      id !== undefined &&
-      byId(card, id).some(isDynamicChoiceSet)
-    )
-      continue;
     const where = [source?.getJsonTypeName?.(), id].filter(Boolean).join(' ');
-    problems.push(`${ValidationEvent[e.event]}${where ? ` (${where})` : ''}: ${e.message}`);
+    const line = `${ValidationEvent[e.event]}${where ? ` (${where})` : ''}: ${e.message}`;
+    const dynamic = id !== undefined && byId(card, id).some(isDynamicChoiceSet);
+    const teamsExtension =
+      dynamic &&
+      (e.event === ValidationEvent.CollectionCantBeEmpty ||
+        (e.event === ValidationEvent.UnsupportedProperty &&
+          card.version === '1.5' &&
+          /"choices\.data"/.test(e.message)));
+    (teamsExtension ? warnings : problems).push(line);
   }
-  return problems;
+  return { errors: problems, warnings };
 }
+
+/** The errors alone ([] when Teams takes the card). */
+export const adaptiveCardProblems = (card: Json): string[] => checkAdaptiveCard(card).errors;
 
 /** The Adaptive Cards in a Bot Connector activity or an invoke's answer (cards, dialogs). */
 export function cardsIn(body: unknown): Json[] {
