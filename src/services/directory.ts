@@ -12,6 +12,8 @@ export interface MemberRef {
   platform: TPlatform;
   platformUserId: string;
   roles: TRole[];
+  /** The roster's name for them (carelog.yml `name`): how a Teams digest mentions them. */
+  displayName?: string;
 }
 
 export interface Directory {
@@ -48,7 +50,14 @@ export async function syncPrograms(prisma: PrismaClient, programs: ProgramConfig
           update: { roles: entry.roles, active: true },
         });
         seen.push(row.id);
-        members.push({ memberId: row.id, programId: p.id, platform, platformUserId, roles: entry.roles });
+        members.push({
+          memberId: row.id,
+          programId: p.id,
+          platform,
+          platformUserId,
+          roles: entry.roles,
+          ...(entry.name ? { displayName: entry.name } : {}),
+        });
       }
     }
     // People taken off the roster keep their history but can no longer act.

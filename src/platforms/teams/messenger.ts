@@ -102,7 +102,7 @@ export function createTeamsMessenger({ db, connector, botId }: TeamsMessengerOpt
       );
     },
     async postDigest(channel, view, chartPng) {
-      const { card, chartDropped } = digestCardWithinLimit(view, chartPng);
+      const { card, chartDropped } = digestCardWithinLimit(view, chartPng, { mention: true });
       // A channel that is gone is not a person to reroute: let the job fail and say so.
       const sent = await post(channel, cardMessage(card, `${view.title}: ${view.summary}`), []);
       return chartDropped ? { ...sent, chartFailed: true } : sent;
