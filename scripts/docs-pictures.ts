@@ -300,7 +300,11 @@ async function main(): Promise<void> {
       if (errors.length) throw new Error(`the ${name} card did not render: ${errors.join('; ')}`);
       // The card's own width against what it would need to show everything without scrolling.
       const drawn = page.locator('#card');
-      const overflow = await drawn.evaluate((el) => el.scrollWidth - el.clientWidth);
+      const overflow = await drawn.evaluate((el) => {
+        // A DOM element; this file is compiled without the DOM's types.
+        const box = el as unknown as { scrollWidth: number; clientWidth: number };
+        return box.scrollWidth - box.clientWidth;
+      });
       if (overflow > 0) throw new Error(`the ${name} card is ${overflow} px wider than a ${WIDTH} px phone`);
       const file = path.join(OUT, `${name}.png`);
       await drawn.screenshot({ path: file });

@@ -87,7 +87,6 @@ export async function buildDigest(
   deps: CarelogDeps,
   program: ProgramConfig,
   period: Period,
-  platform: TPlatform = 'slack',
 ): Promise<{ figures: DigestFigures; view: DigestView; chart: Buffer | null }> {
   const figures = await computeDigest(deps.db.prisma, program, period);
   let attention: AttentionRow[] | undefined;
@@ -164,7 +163,7 @@ export async function postDigestOnce(
         return { status: 'recovered', ...found };
       }
     }
-    const { view, chart } = await buildDigest(deps, program, period, platform);
+    const { view, chart } = await buildDigest(deps, program, period);
     const sent = await messenger.postDigest(channel, view, chart, run.id);
     await prisma.digestRun.update({
       where: { id: run.id },

@@ -399,7 +399,10 @@ export class FakeTeams {
       body: JSON.stringify(activity),
     });
     const answer = await readJsonResponse(res);
-    const problems = this.checkCards(answer.json, `answer to ${String(activity.type)} ${String(activity.name ?? '')}`);
+    const problems = this.checkCards(
+      answer.json,
+      `answer to ${String(activity.type)} ${typeof activity.name === 'string' ? activity.name : ''}`,
+    );
     if (problems.length)
       throw new Error(`carelog answered with Adaptive Cards Teams would not take:\n${problems.join('\n')}`);
     return answer;

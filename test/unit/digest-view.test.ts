@@ -79,9 +79,13 @@ function q3(over: Partial<DigestFigures> = {}): DigestFigures {
 
 const headline = (v: DigestView) => Object.fromEntries(v.headline.map((h) => [h.label, h.value]));
 /** A table's rows, its folded all-zero rows ("None: …") read back as zeros in table order. */
-const rows = (v: DigestView, title: string) => {
+const rows = (v: DigestView, title: string): Record<string, string> => {
   const t = v.tables.find((x) => x.title === title)!;
-  return Object.fromEntries([...t.rows.map((r) => [r.label, r.value]), ...(t.none ?? []).map((label) => [label, '0'])]);
+  const pairs: [string, string][] = [
+    ...t.rows.map((r): [string, string] => [r.label, r.value]),
+    ...(t.none ?? []).map((label): [string, string] => [label, '0']),
+  ];
+  return Object.fromEntries(pairs);
 };
 
 describe('the digest view without suppression', () => {

@@ -1,7 +1,7 @@
 // Slack's side of sending nudges: a DM with the nudge id in message metadata, so that after a
 // crash the message can be found in the DM's history instead of being sent twice.
 import type { WebClient } from '@slack/web-api';
-import { RecipientUnreachableError, type Messenger, type Person, type SentMessage } from '../../services/messenger.js';
+import { RecipientUnreachableError, type Messenger, type SentMessage } from '../../services/messenger.js';
 import type { DigestView } from '../../views/digest.js';
 import type { NudgeMessage } from '../../views/nudge.js';
 import { renderDigestBlocks } from './digest-blocks.js';

@@ -68,7 +68,7 @@ export function renderDigestCard(v: DigestView, chartPng: Buffer | null, opts: D
   }
   if (v.footnote) body.push(text(v.footnote, { size: 'Small', isSubtle: true }));
   const card = adaptiveCard(body);
-  if (mentions.length) card.msteams = { ...card.msteams, entities: mentions } as IAdaptiveCard['msteams'];
+  if (mentions.length) card.msteams = { ...card.msteams, entities: mentions };
   return card;
 }
 

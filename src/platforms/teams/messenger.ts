@@ -64,8 +64,9 @@ export function createTeamsMessenger({ db, connector, botId }: TeamsMessengerOpt
   };
 
   return {
-    // A Teams mention is an <at> tag plus a mention entity in the activity; carelog's nudges, cards
-    // and texts carry none, so Teams messages name a person's part in words instead.
+    // A Teams mention is an <at> tag plus a mention entity beside it; carelog's nudges and texts
+    // carry none, so they name a person's part in words instead. The digest card mentions the
+    // people its view names itself (renderDigestCard), with the entities in the card.
     mention: () => null,
     async sendNudge(recipient, message, nudgeId) {
       const conversationId = await conversationFor(recipient);
