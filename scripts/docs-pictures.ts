@@ -6,7 +6,10 @@
 // (src/views/chart.ts). It needs Chromium at /usr/bin/chromium (Debian: apt-get install chromium),
 // or at CHROMIUM_PATH.
 //
-//   npm run docs:pictures [-- --out docs/images]
+// Each card must fit the phone's width: a card wider than the page (a column or a word that does
+// not wrap) stops the script, naming the card.
+//
+//   npm run docs:pictures [-- --out docs/images] [-- --only digest,digest-quarterly]
 import { createRequire } from 'node:module';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -23,12 +26,17 @@ import { renderBarChartPng } from '../src/views/chart.js';
 import { buildDigestView } from '../src/views/digest.js';
 import { buildNudgeMessage } from '../src/views/nudge.js';
 
-const { values: args } = parseArgs({ options: { out: { type: 'string', default: 'docs/images' } } });
+const { values: args } = parseArgs({
+  options: { out: { type: 'string', default: 'docs/images' }, only: { type: 'string' } },
+});
+/** The pictures to write (contact-form, nudge, digest, digest-quarterly, digest-chart); all by default. */
+const ONLY = args.only ? new Set(args.only.split(',').map((s) => s.trim())) : null;
+const wanted = (name: string) => !ONLY || ONLY.has(name);
 const OUT = path.resolve(args.out);
 // Scripts are not the server: src/config.ts's rule on process.env covers src/, handlers/ and jobs/.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-/** Phone width, in CSS pixels; the PNGs are drawn at this size (device scale 1) to stay small. */
-const WIDTH = 400;
+/** A narrow phone's width, in CSS pixels; the PNGs are drawn at this size (device scale 1) to stay small. */
+const WIDTH = 360;
 
 // A sample program, made up: its name, ids and people are no one's.
 const [program] = parseProgramFile(
@@ -38,7 +46,10 @@ const [program] = parseProgramFile(
     timezone: America/New_York
     startDate: 2025-03-01
     clientCodePrefix: PIC
-    roster: [{ slack: U0CLIN1, roles: [clinician] }]
+    roster:
+      - { slack: U0CLIN1, roles: [clinician] }
+      - { teams: 00000000-0000-4000-8000-0000000000c1, name: Case Manager A, roles: [case_manager] }
+      - { teams: 00000000-0000-4000-8000-0000000000c2, name: Case Manager B, roles: [case_manager] }
 `,
   'sample.yml',
 );
@@ -127,15 +138,34 @@ function weeklyDigestCard() {
     minutesOnScene: { contactsWithTime: 40, median: 42, p90: 95.5 },
     followUpTimeliness: { requested: 17, metWithin48h: 9, metWithin7d: 14, attempts: 5, unreachable: 1 },
   };
-  const attention = [
-    { name: 'Case manager A', dueThisWeek: 6, overdue: 1 },
-    { name: 'Case manager B', dueThisWeek: 4, overdue: 0 },
-  ];
-  return renderDigestCard(buildDigestView(program!, figures, 11, attention), null);
+  // As posted to the channel: the case managers on Teams mentioned by their roster names.
+  const attention = program!.roster
+    .filter((m) => m.teams && m.roles.includes('case_manager'))
+    .map((m, i) => ({
+      name: m.name!,
+      person: { platform: 'teams' as const, platformUserId: m.teams!, displayName: m.name! },
+      dueThisWeek: [6, 4][i]!,
+      overdue: [1, 0][i]!,
+    }));
+  return renderDigestCard(buildDigestView(program!, figures, 11, attention), null, { mention: true });
+}
+
+/** The quarterly digest as posted: the chart inline, then the figures. */
+function quarterlyDigestCard() {
+  const { view } = quarterly();
+  return renderDigestCard(view, renderBarChartPng(view.chart!, { title: 'New clients by quarter' }), {
+    mention: true,
+  });
 }
 
 /** The quarterly digest's chart, as the digest draws it (src/services/digest-posting.ts). */
 function quarterlyChart(): Buffer {
+  const { view } = quarterly();
+  return renderBarChartPng(view.chart!, { title: 'New clients by quarter' });
+}
+
+/** A made-up quarter, seven quarters into a program. */
+function quarterly() {
   const quarters = [
     { label: '2025-Q1', name: 'Mar 2025 (partial quarter)', partial: true, count: 14 },
     { label: '2025-Q2', name: 'Apr–Jun 2025', partial: false, count: 61 },
@@ -181,7 +211,7 @@ function quarterlyChart(): Buffer {
   };
   const view = buildDigestView(program!, figures, 11);
   if (!view.chart) throw new Error('a quarterly digest has a chart');
-  return renderBarChartPng(view.chart, { title: 'New clients by quarter' });
+  return { view };
 }
 
 // Teams' light theme, roughly: its typeface where installed, its text colour and its accent.
@@ -213,6 +243,7 @@ const PAGE_CSS = `
   .ac-pushButton.expandable:after { font-family: 'DejaVu Sans', sans-serif; content: ' ▾'; }
   .ac-actionSet { flex-wrap: wrap !important; row-gap: 8px; }
   .ac-input { font: 14px 'Liberation Sans', sans-serif; }
+  .mention { color: #5B5FC7; font-weight: 600; }
   .ac-input input, .ac-input select, .ac-input textarea, input.ac-input, select.ac-input, textarea.ac-input {
     border: 1px solid #D1D1D1; border-radius: 4px; padding: 4px 6px; }
 `;
@@ -241,8 +272,15 @@ async function main(): Promise<void> {
     await page.route('**/*', (route) => (route.request().url().startsWith('data:') ? route.continue() : route.abort()));
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));
-    const cards = { 'contact-form': contactFormCard(), nudge: nudgeCard(), digest: weeklyDigestCard() };
-    for (const [name, card] of Object.entries(cards)) {
+    const cards = {
+      'contact-form': contactFormCard,
+      nudge: nudgeCard,
+      digest: weeklyDigestCard,
+      'digest-quarterly': quarterlyDigestCard,
+    };
+    for (const [name, build] of Object.entries(cards)) {
+      if (!wanted(name)) continue;
+      const card = build();
       await page.setContent(
         `<!doctype html><html><head><meta charset="utf-8"><style>${acCss}${PAGE_CSS}</style></head>` +
           `<body><div id="card"></div><script>${acScript}</script><script>{
@@ -250,16 +288,32 @@ async function main(): Promise<void> {
             card.hostConfig = new AdaptiveCards.HostConfig(${JSON.stringify(HOST_CONFIG)});
             card.parse(${JSON.stringify(card)});
             document.getElementById('card').appendChild(card.render());
+            // Teams draws <at>name</at> with its mention entity as the name, highlighted.
+            for (const el of document.querySelectorAll('#card *'))
+              if (el.children.length === 0 && /<at>.*<[/]at>/.test(el.textContent))
+                el.innerHTML = el.textContent
+                  .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+                  .replace(/&lt;at&gt;(.*?)&lt;[/]at&gt;/g, '<span class="mention">$1</span>');
           }</script></body></html>`,
       );
       if (errors.length) throw new Error(`the ${name} card did not render: ${errors.join('; ')}`);
+      // The card's own width against what it would need to show everything without scrolling.
+      const drawn = page.locator('#card');
+      const overflow = await drawn.evaluate((el) => {
+        // A DOM element; this file is compiled without the DOM's types.
+        const box = el as unknown as { scrollWidth: number; clientWidth: number };
+        return box.scrollWidth - box.clientWidth;
+      });
+      if (overflow > 0) throw new Error(`the ${name} card is ${overflow} px wider than a ${WIDTH} px phone`);
       const file = path.join(OUT, `${name}.png`);
-      await page.locator('#card').screenshot({ path: file });
+      await drawn.screenshot({ path: file });
       process.stdout.write(`${path.relative(process.cwd(), file)}\n`);
     }
-    const chart = path.join(OUT, 'digest-chart.png');
-    writeFileSync(chart, quarterlyChart());
-    process.stdout.write(`${path.relative(process.cwd(), chart)}\n`);
+    if (wanted('digest-chart')) {
+      const chart = path.join(OUT, 'digest-chart.png');
+      writeFileSync(chart, quarterlyChart());
+      process.stdout.write(`${path.relative(process.cwd(), chart)}\n`);
+    }
   } finally {
     await browser.close();
   }

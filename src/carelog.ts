@@ -11,6 +11,7 @@ import { CarelogError } from './errors.js';
 import { createHttpServer } from './http/server.js';
 import { createHealth, PLATFORM_CHECK_CACHE_MS, slackAuthCheck } from './http/health.js';
 import { registerOperatorRoutes } from './http/operator.js';
+import { registerPublicPages } from './http/public-pages.js';
 import { createMetrics } from './metrics.js';
 import type { Logger } from './logger.js';
 import { createSlackApp } from './platforms/slack/app.js';
@@ -213,6 +214,8 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
     health.add('database', () => db.ping());
     health.add('redis', () => redis.ping());
     registerOperatorRoutes(http, { health, metrics, metricsToken: config.env.CARELOG_METRICS_TOKEN });
+    // The pages the Teams app manifest links to (website, privacy, terms).
+    registerPublicPages(http);
 
     const teamsOptions =
       modes.teams === 'off' ? null : { mode: modes.teams, ...(opts.teamsCloud ? { cloud: opts.teamsCloud } : {}) };

@@ -83,6 +83,14 @@ const ZRosterEntry = z
       .regex(/^[UW][A-Z0-9]+$/, { error: 'must be a Slack user id such as U0123ABC' })
       .optional(),
     teams: ZEntraObjectId.optional(),
+    // A staff member's name as colleagues know it; a Teams digest mentions case managers by it.
+    name: z
+      .string()
+      .trim()
+      .min(1)
+      .max(64, { error: 'must be at most 64 characters' })
+      .regex(/^[^<>]+$/, { error: 'must not contain < or >' })
+      .optional(),
     roles: z.array(z.enum(ROLES)).min(1, { error: 'needs at least one role' }),
   })
   .refine((m) => m.slack !== undefined || m.teams !== undefined, {
@@ -284,7 +292,7 @@ export interface ProgramConfig {
   clientCodePrefix: string;
   slack: { teamId?: string; digestChannel?: string };
   teams: { tenantId?: string; digestChannel?: string };
-  roster: { slack?: string; teams?: string; roles: (typeof ROLES)[number][] }[];
+  roster: { slack?: string; teams?: string; name?: string; roles: (typeof ROLES)[number][] }[];
   categories: TCategories;
   followUps: z.infer<typeof ZProgram>['followUps'];
   referrals: z.infer<typeof ZProgram>['referrals'];

@@ -14,7 +14,6 @@ import { buildDigestView, type AttentionRow, type DigestView } from '../views/di
 import { renderBarChartPng } from '../views/chart.js';
 import { computeDigest } from './digest.js';
 import type { TPlatform } from './directory.js';
-import { mentionOn } from './messenger.js';
 
 /** How long a claimed-but-unposted digest is left to the process that claimed it. */
 export const DIGEST_CLAIM_LEASE_MS = 2 * 60_000;
@@ -88,22 +87,32 @@ export async function buildDigest(
   deps: CarelogDeps,
   program: ProgramConfig,
   period: Period,
-  platform: TPlatform = 'slack',
 ): Promise<{ figures: DigestFigures; view: DigestView; chart: Buffer | null }> {
   const figures = await computeDigest(deps.db.prisma, program, period);
   let attention: AttentionRow[] | undefined;
   if (period.kind === 'week') {
-    const name = (id: string | null) => {
-      const m = id ? deps.directory.memberById(id) : undefined;
-      return m ? mentionOn(deps.messengers, platform, m, 'a team member') : 'unassigned';
-    };
-    attention = (await followUpAttention(deps, program, period)).map((a) => ({
-      name: name(a.assigneeId),
-      dueThisWeek: a.dueThisWeek,
-      overdue: a.overdue,
-    }));
+    // Who, not how: the platform drawing the digest mentions the person (src/platforms/*/digest-*).
+    attention = (await followUpAttention(deps, program, period)).map((a) => {
+      const m = a.assigneeId ? deps.directory.memberById(a.assigneeId) : undefined;
+      return {
+        name: m ? (m.displayName ?? 'a team member') : 'unassigned',
+        ...(m
+          ? {
+              person: {
+                platform: m.platform,
+                platformUserId: m.platformUserId,
+                ...(m.displayName ? { displayName: m.displayName } : {}),
+              },
+            }
+          : {}),
+        dueThisWeek: a.dueThisWeek,
+        overdue: a.overdue,
+      };
+    });
   }
-  const view = buildDigestView(program, figures, program.digest.suppressBelow, attention);
+  // A period not over yet (a preview) says so in its title.
+  const soFar = deps.now() < period.end;
+  const view = buildDigestView(program, figures, program.digest.suppressBelow, attention, { soFar });
   const chart = view.chart ? renderBarChartPng(view.chart, { title: 'New clients by quarter' }) : null;
   return { figures, view, chart };
 }
@@ -154,7 +163,7 @@ export async function postDigestOnce(
         return { status: 'recovered', ...found };
       }
     }
-    const { view, chart } = await buildDigest(deps, program, period, platform);
+    const { view, chart } = await buildDigest(deps, program, period);
     const sent = await messenger.postDigest(channel, view, chart, run.id);
     await prisma.digestRun.update({
       where: { id: run.id },

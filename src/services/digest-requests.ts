@@ -54,7 +54,7 @@ export async function answerDigestRequest(
   if (period.endDate <= program.startDate)
     return { kind: 'error', message: `${period.name} ended before the program started (${program.startDate}).` };
   if (!req.post) {
-    const { view } = await buildDigest(deps, program, period, member.platform);
+    const { view } = await buildDigest(deps, program, period);
     return { kind: 'preview', period, view };
   }
   if (period.end > deps.now())

@@ -15,6 +15,8 @@ export interface MemberRef {
   platform: TPlatform;
   platformUserId: string;
   roles: TRole[];
+  /** The roster's name for them (carelog.yml `name`): how a Teams digest mentions them. */
+  displayName?: string;
 }
 
 export interface Directory {
@@ -48,12 +50,20 @@ export async function syncPrograms(sql: SqlRunner, programs: ProgramConfig[]): P
       [p.id, p.name, p.timezone, p.startDate, p.clientCodePrefix],
     );
     // One row per person and platform; a person listed twice keeps the roles of the later entry.
-    const roster = new Map<string, { platform: TPlatform; platformUserId: string; roles: TRole[] }>();
+    const roster = new Map<
+      string,
+      { platform: TPlatform; platformUserId: string; roles: TRole[]; displayName?: string }
+    >();
     for (const entry of p.roster) {
       for (const platform of ['slack', 'teams'] as const) {
         const platformUserId = entry[platform];
         if (platformUserId)
-          roster.set(`${platform}|${platformUserId}`, { platform, platformUserId, roles: entry.roles });
+          roster.set(`${platform}|${platformUserId}`, {
+            platform,
+            platformUserId,
+            roles: entry.roles,
+            ...(entry.name ? { displayName: entry.name } : {}),
+          });
       }
     }
     const wanted = [...roster.values()];

@@ -19,9 +19,10 @@ export interface SentMessage {
 export interface Messenger {
   /**
    * How a message this platform sends names `person`, so that they are notified (Slack: <@U…>),
-   * or null where it has no way to: a person on another platform, or anyone on Teams (a Teams
-   * mention needs an entity beside the text, which carelog's messages do not carry). The message
-   * then names their part in plain words ("the assignee").
+   * or null where it has no way to: a person on another platform, or anyone on Teams in a text (a
+   * Teams mention needs an entity beside the text, which carelog's texts do not carry; a digest
+   * card carries them, drawn from the view's `DigestPerson`). The message then names their part in
+   * plain words ("the assignee").
    */
   mention(person: Person): string | null;
   /** Sends a direct message; `nudgeId` is attached so the message can be found again. */

@@ -58,9 +58,30 @@ export const LINKAGE_WORDS: Record<(typeof LINKAGE_STATUSES)[number], string> = 
 /** The label an on-scene item carries when it records the clinician's judgement, not an event. */
 export const JUDGEMENT_SUFFIX = ' (clinician’s judgement)';
 
+/**
+ * A person a digest names (the weekly follow-ups table). The view never writes a chat platform's
+ * syntax: the platform that draws the digest mentions them (Slack `<@U…>`, Teams `<at>` with its
+ * mention entity) when they are on it, and shows the row's label (plain words) otherwise.
+ */
+export interface DigestPerson {
+  platform: 'slack' | 'teams';
+  platformUserId: string;
+  /** The name on the roster (carelog.yml `name`), if it gives one. */
+  displayName?: string;
+}
+
+export interface DigestRow {
+  /** Plain words: a category, a figure's name, or a person's roster name ("a team member" without one). */
+  label: string;
+  value: string;
+  person?: DigestPerson;
+}
+
 export interface DigestTable {
   title: string;
-  rows: { label: string; value: string }[];
+  rows: DigestRow[];
+  /** Rows whose counts are all 0, folded into one line: "None: Safety planning, Transport, Other". */
+  none?: string[];
 }
 
 export interface DigestChartBar {
@@ -83,7 +104,10 @@ export interface DigestView {
 
 /** One case manager's follow-ups in the weekly digest (counts only). */
 export interface AttentionRow {
+  /** Plain words for them: their roster name, "a team member" without one, or "unassigned". */
   name: string;
+  /** Who they are, for the platform drawing the digest to mention them. */
+  person?: DigestPerson;
   dueThisWeek: number;
   overdue: number;
 }
@@ -154,7 +178,7 @@ export function buildDigestView(
   d: DigestFigures,
   suppressBelow?: number,
   attention?: AttentionRow[],
-  opts: { exact?: boolean } = {},
+  opts: { exact?: boolean; soFar?: boolean } = {},
 ): DigestView {
   const below = opts.exact ? undefined : suppressBelow;
   const quarterly = d.period.kind === 'quarter';
@@ -316,14 +340,19 @@ export function buildDigestView(
     tables.push({
       title: 'Follow-ups needing attention (due this week / overdue)',
       rows: attention.length
-        ? attention.map((a) => ({ label: a.name, value: `${a.dueThisWeek} / ${a.overdue}` }))
+        ? attention.map((a) => ({
+            label: a.name,
+            value: `${a.dueThisWeek} / ${a.overdue}`,
+            ...(a.person ? { person: a.person } : {}),
+          }))
         : [{ label: 'None', value: '0 / 0' }],
     });
   }
-  const table = (title: string, list: TCategory[], ids: number[]): DigestTable => ({
-    title,
-    rows: list.map((c, i) => ({ label: c.label, value: text(ids[i]!) })),
-  });
+  const table = (title: string, list: TCategory[], ids: number[]): DigestTable =>
+    folded(
+      title,
+      list.map((c, i) => ({ label: c.label, value: text(ids[i]!) })),
+    );
   tables.push(
     table('New clients by sex', categories.sex, sex),
     table('New clients by age', categories.ageBands, ages),
@@ -337,13 +366,19 @@ export function buildDigestView(
   if (linkage) {
     const line = (row: LinkageCells) =>
       `made ${text(row.made)}: ${LINKAGE_STATUSES.map((s) => `${LINKAGE_WORDS[s]} ${text(row[s])}`).join(' · ')}`;
+    // A category with no referrals at all folds into the "None" line.
+    const byCategory = folded(
+      linkageTitle(periodWord),
+      categories.referrals.map((c, i) => ({
+        label: linkageRowLabel(c.label),
+        value: line(linkage.byCategory[i]!),
+        zero: (['made', ...LINKAGE_STATUSES] as const).every((k) => text(linkage.byCategory[i]![k]) === '0'),
+      })),
+    );
     tables.push({
-      title: linkageTitle(periodWord),
+      ...byCategory,
       rows: [
-        ...categories.referrals.map((c, i) => ({
-          label: linkageRowLabel(c.label),
-          value: line(linkage.byCategory[i]!),
-        })),
+        ...byCategory.rows,
         { label: LINKAGE_ALL, value: line(linkage.total) },
         { label: `Connections dated this ${periodWord} (whenever referred)`, value: text(linkage.connectedInPeriod) },
         {
@@ -368,14 +403,18 @@ export function buildDigestView(
       ],
     });
   const m = d.minutesOnScene;
+  const onSceneItems = folded(
+    'On scene (contacts)',
+    categories.onScene.map((c, i) => ({
+      label: JUDGEMENT_ON_SCENE_KEYS.includes(c.key) ? `${c.label}${JUDGEMENT_SUFFIX}` : c.label,
+      value: text(onScene[i]!),
+    })),
+  );
   tables.push(
     {
-      title: 'On scene (contacts)',
+      ...onSceneItems,
       rows: [
-        ...categories.onScene.map((c, i) => ({
-          label: JUDGEMENT_ON_SCENE_KEYS.includes(c.key) ? `${c.label}${JUDGEMENT_SUFFIX}` : c.label,
-          value: text(onScene[i]!),
-        })),
+        ...onSceneItems.rows,
         { label: 'Contacts with time on scene', value: text(withTime) },
         {
           label: 'Minutes on scene, median / 90th percentile',
@@ -391,19 +430,16 @@ export function buildDigestView(
   const part2Small = cells.some((c, i) => shown[i] === 'small' && c.threshold === PART2_FLOOR && below !== PART2_FLOOR);
   const anyLeftOut = shown.some((s, i) => s !== 'exact' && !cells[i]!.latent);
   return {
-    title: `${program.name}: ${quarterly ? 'quarterly' : 'weekly'} digest, ${d.period.name}`,
+    title: `${program.name}: ${quarterly ? 'quarterly' : 'weekly'} digest, ${d.period.name}${opts.soFar ? ' so far' : ''}`,
     summary,
+    // What leadership reads first: people served, new, continuing, the change, since the program
+    // began, then linkage and timeliness where the period has them; the activity figures after.
     headline: [
       { label: 'Individuals served', value: text(served) },
       { label: 'New', value: text(fresh) },
       { label: 'Continuing', value: text(continuing) },
-      { label: 'Served since the program began', value: text(sinceInception) },
       { label: `Change in new clients vs last ${periodWord}`, value: change === undefined ? HIDDEN_CELL : pct(change) },
-      { label: 'Contacts', value: text(contacts) },
-      { label: 'Clients with 3+ contacts in 30 days', value: text(repeat) },
-      { label: 'Follow-ups completed', value: text(completed) },
-      // The weekly digest lists overdue follow-ups by case manager instead.
-      ...(quarterly ? [{ label: 'Follow-ups overdue at quarter end', value: text(overdue) }] : []),
+      { label: 'Served since the program began', value: text(sinceInception) },
       ...(linkage
         ? [
             {
@@ -420,6 +456,11 @@ export function buildDigestView(
             },
           ]
         : []),
+      { label: 'Contacts', value: text(contacts) },
+      { label: 'Clients with 3+ contacts in 30 days', value: text(repeat) },
+      { label: 'Follow-ups completed', value: text(completed) },
+      // The weekly digest lists overdue follow-ups by case manager instead.
+      ...(quarterly ? [{ label: 'Follow-ups overdue at quarter end', value: text(overdue) }] : []),
     ],
     tables,
     chart: quarterly
@@ -432,6 +473,23 @@ export function buildDigestView(
     ...(below || anyLeftOut ? { footnote: footnote(below, part2Small) } : {}),
   };
 }
+
+/**
+ * A table with its all-zero rows folded into one "None" line (a zero always shows, so folding
+ * gives nothing away). A row is all-zero when its value is "0", or when it says so (`zero`).
+ */
+function folded(title: string, rows: (DigestRow & { zero?: boolean })[]): DigestTable {
+  const isZero = (r: DigestRow & { zero?: boolean }) => r.zero ?? r.value === '0';
+  const none = rows.filter(isZero).map((r) => r.label);
+  return {
+    title,
+    rows: rows.filter((r) => !isZero(r)).map(({ zero: _zero, ...r }) => r),
+    ...(none.length ? { none } : {}),
+  };
+}
+
+/** The "None" line of a table with folded rows. */
+export const noneLine = (none: string[]) => `None: ${none.join(', ')}`;
 
 /** The linkage table's title, its "all referrals" row, and the headline figures of linkage and timeliness. */
 export const linkageTitle = (periodWord: string) => `Referrals made this ${periodWord}, by status at its end`;
@@ -467,6 +525,7 @@ export function renderDigestViewText(v: DigestView): string {
   for (const t of v.tables) {
     lines.push('', t.title);
     for (const r of t.rows) lines.push(`  ${r.label.padEnd(width - 2)}  ${r.value}`);
+    if (t.none) lines.push(`  ${noneLine(t.none)}`);
   }
   if (v.footnote) lines.push('', v.footnote);
   return lines.join('\n');

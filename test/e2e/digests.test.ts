@@ -610,7 +610,7 @@ describe('what a posted digest carries', () => {
     expect(post!.args.text).toBe(
       'Small Town Co-Responders: quarterly digest, Jul–Sep 2024: 50 people served, 30 of them new — down 25 % on last quarter',
     );
-    expect(text).toContain('*New clients by sex*\\nMale: *hidden*\\nFemale: *<11*\\nAnother: *0*\\nNot reported: *0*');
+    expect(text).toContain('*New clients by sex*\\nMale: *hidden*\\nFemale: *<11*\\nNone: Another, Not reported');
     expect(text).toContain('Call for service: *hidden*');
     expect(text).toContain('Self-referral: *<11*');
     expect(text).toContain('Addiction treatment: *<11*');

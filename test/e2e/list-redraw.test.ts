@@ -108,7 +108,6 @@ async function referralsFor(categories: string[], time: string) {
     referrals: categories,
     contact_date: '2026-11-24',
     contact_time: time,
-    follow_up_wanted: true,
     follow_up_date: '2027-02-01',
     follow_up_assignee: 'U0CASE1',
   });
@@ -230,7 +229,6 @@ describe('lists drawn again after acting, on Slack', () => {
         referrals: [],
         contact_date: '2026-11-24',
         contact_time: time,
-        follow_up_wanted: true,
         follow_up_date: '2027-03-01',
         follow_up_assignee: 'U0CASE2',
       });

@@ -34,6 +34,8 @@ programs:
     roster:
       - { slack: U0CLIN1, teams: ${T.clinician.aadObjectId}, roles: [clinician] }
       - { teams: ${T.leader.aadObjectId}, roles: [leadership] }
+      - { teams: ${T.caseManager.aadObjectId}, name: Dana Reyes, roles: [case_manager] }
+      - { teams: ${T.caseManager2.aadObjectId}, roles: [case_manager] }
   - id: dover
     name: Dover Co-Responders
     timezone: America/New_York
@@ -147,7 +149,11 @@ describe('digests on Teams', () => {
     const slackText = JSON.stringify(slackDigests()[0]!.args.blocks);
     // Slack draws headline figures as "*label*\nvalue" fields and table rows as "label: *value*".
     const facts = factsOf(card);
-    expect(facts.length).toBeGreaterThan(30);
+    expect(facts.length).toBeGreaterThan(20);
+    // All-zero rows are folded into one "None: …" line per table, the same on both.
+    const none = textsOf(card).filter((t) => t.startsWith('None: '));
+    expect(none.length).toBeGreaterThan(3);
+    for (const line of none) expect(slackText).toContain(line);
     for (const f of facts)
       expect(
         slackText.includes(`*${f.title}*\\n${f.value}`) || slackText.includes(`${f.title}: *${f.value}*`),
@@ -214,9 +220,33 @@ describe('digests on Teams', () => {
       );
       expect(digestPosts()).toHaveLength(2);
       const weekly = cardOf(digestPosts()[1]!.body)!;
-      expect(textsOf(weekly)[0]).toMatch(/weekly digest/);
-      // The weekly one names nobody: Teams mentions need display names carelog does not keep.
+      expect(textsOf(weekly)[0]).toBe('Wilmington Partners in Care: weekly digest, week of Sep 23, 2024');
+      // The follow-ups table mentions each case manager the roster gives a name, with the mention
+      // entity Teams needs to notify them; one without a name is "a team member", not mentioned.
+      const table = textsOf(weekly).indexOf('Follow-ups needing attention (due this week / overdue)');
+      expect(table).toBeGreaterThan(0);
+      const facts = factsOf(weekly).map((f) => f.title);
+      expect(facts).toContain('<at>Dana Reyes</at>');
+      expect(facts).toContain('a team member');
+      expect((weekly.msteams as { entities?: unknown }).entities).toEqual([
+        {
+          type: 'mention',
+          text: '<at>Dana Reyes</at>',
+          mentioned: { id: T.caseManager.aadObjectId, name: 'Dana Reyes' },
+        },
+      ]);
+      expect(digestPosts()[1]!.raw).not.toContain(T.caseManager2.aadObjectId);
       expect(digestPosts()[1]!.raw).not.toContain(T.clinician.aadObjectId);
+      // Every card above passed Microsoft's validator in the fake Teams (test/support/fake-teams.ts).
+      expect(teams.cardsChecked).toBeGreaterThanOrEqual(3);
+    });
+
+    it('titles a preview of a week not over yet "so far", and mentions no one in a preview', async () => {
+      const reply = await say(T.leader, 'digest week 2024-W40');
+      const card = cardOf(reply.body)!;
+      expect(textsOf(card)[0]).toBe('Wilmington Partners in Care: weekly digest, week of Sep 30, 2024 so far');
+      expect(factsOf(card).map((f) => f.title)).toContain('Dana Reyes');
+      expect(JSON.stringify(card)).not.toContain('<at>');
     });
 
     it('refuses people who are not leadership or admins', async () => {

@@ -13,12 +13,14 @@ import { RACE_ETHNICITY, VETERAN_STATUS } from '../../src/domain/categories.js';
 import { LINKAGE_STATUSES, type DigestFigures, type ReferralLinkage } from '../../src/domain/digest.js';
 import {
   LINKAGE_ALL,
+  LINKAGE_WORDS,
   linkageHeadline,
   linkageRowLabel,
   linkageTitle,
   NOT_SHOWN,
   RACE_TITLE,
   timelinessHeadline,
+  type DigestTable,
   type DigestView,
 } from '../../src/views/digest.js';
 
@@ -434,6 +436,15 @@ function outcomeFigures(
 }
 
 /** Everything the digest shows, read back as a reader would, with every link between the figures; how many figures not shown it checked. */
+/** A table's rows by label, its all-zero rows folded into "None: …" read back as `zero`. */
+function readRows(t: DigestTable, zero: string): Record<string, string> {
+  const pairs: [string, string][] = [
+    ...t.rows.map((r): [string, string] => [r.label, r.value]),
+    ...(t.none ?? []).map((label): [string, string] => [label, zero]),
+  ];
+  return Object.fromEntries(pairs);
+}
+
 export function auditDigest(
   v: DigestView,
   d: DigestFigures,
@@ -496,7 +507,10 @@ export function auditDigest(
     list: { key: string; label: string; part2: boolean }[],
     counts: Record<string, number>,
   ) => {
-    const rows = Object.fromEntries(v.tables.find((t) => t.title === title)!.rows.map((r) => [r.label, r.value]));
+    const rows = readRows(
+      v.tables.find((t) => t.title === title)!,
+      '0',
+    );
     return list.map((c) => {
       const value = counts[c.key] ?? 0;
       const shown = rows[c.label]!;
@@ -534,9 +548,10 @@ export function auditDigest(
 
   // ---- Linkage and outcomes.
   type Cell = (typeof sex)[number];
-  const tableRows = (title: string) => {
+  // A row folded into "None" reads back as `zero`: "0", or a linkage category's line of zeros.
+  const tableRows = (title: string, zero = '0') => {
     const t = v.tables.find((x) => x.title === title);
-    return t ? Object.fromEntries(t.rows.map((r) => [r.label, r.value])) : undefined;
+    return t ? readRows(t, zero) : undefined;
   };
   const one = (name: string, value: number, shown: string, part2 = false): Cell => ({
     id: variable(m, name, value, shown),
@@ -546,7 +561,10 @@ export function auditDigest(
   });
   const extraCells: Cell[] = [];
   const extraGroups: { total: number; cells: Cell[] }[] = [];
-  const linkageRows = tableRows(linkageTitle(word));
+  const linkageRows = tableRows(
+    linkageTitle(word),
+    `made 0: ${LINKAGE_STATUSES.map((k) => `${LINKAGE_WORDS[k]} 0`).join(' · ')}`,
+  );
   const linkageTotal = d.referralLinkage.total!;
   if (linkageTotal.made > 0 || d.referralsConnectedInPeriod > 0) {
     expect(linkageRows, 'the linkage table').toBeDefined();

@@ -6,10 +6,15 @@
 //    PUT …/activities/{id}, each recorded, each checking the bot's token when credentials are set;
 //  - activities built exactly as Teams sends them (message, invoke adaptiveCard/action and
 //    application/search, conversationUpdate, installationUpdate), and the way a card's
-//    Action.Execute merges the card's inputs into its data.
+//    Action.Execute merges the card's inputs into its data;
+//  - every Adaptive Card carelog sends (in an activity, or as an invoke's answer) checked with
+//    Microsoft's `adaptivecards` package at the card's version (test/support/card-validator.ts):
+//    an invoke's answer with a problem fails at once, an activity's is kept in `cardProblems` and
+//    fails the test file when the fake stops.
 import { createSign, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { adaptiveCardProblems, cardsIn } from './card-validator.js';
 import { readJsonResponse, type JsonResponse } from './json-response.js';
 
 export const BOT_FRAMEWORK_ISSUER = 'https://api.botframework.com';
@@ -53,6 +58,10 @@ export class FakeTeams {
   readonly calls: ConnectorCall[] = [];
   readonly tokenRequests: Record<string, string>[] = [];
   readonly issuedTokens = new Set<string>();
+  /** What Microsoft's Adaptive Cards validator found in the cards carelog sent through the Connector. */
+  readonly cardProblems: string[] = [];
+  /** Adaptive Cards checked so far (sent through the Connector or answered to an invoke). */
+  cardsChecked = 0;
   /** GETs of the Bot Framework key set (JWKS), by anyone. */
   keySetFetches = 0;
   /** Bot Connector answers replaced per call kind (errors, rate limits); undefined falls through. */
@@ -87,6 +96,18 @@ export class FakeTeams {
   async stop(): Promise<void> {
     await new Promise<void>((resolve) => this.server?.close(() => resolve()));
     this.server?.closeAllConnections();
+    if (this.cardProblems.length)
+      throw new Error(`carelog sent Adaptive Cards Teams would not take:\n${this.cardProblems.join('\n')}`);
+  }
+
+  /** Checks each card in `body`; the problems found, each prefixed with where the card was. */
+  checkCards(body: unknown, where: string): string[] {
+    const problems: string[] = [];
+    for (const card of cardsIn(body)) {
+      this.cardsChecked++;
+      problems.push(...adaptiveCardProblems(card).map((p) => `${where}: ${p}`));
+    }
+    return problems;
   }
 
   /** The Bot Connector base URL (what activities carry as serviceUrl, and TEAMS_SERVICE_URL). */
@@ -240,6 +261,7 @@ export class FakeTeams {
         authorization: req.headers.authorization,
       };
       this.calls.push(call);
+      this.cardProblems.push(...this.checkCards(body, `${kind} ${conversationId ?? ''}`));
       for (const w of this.waiters.filter((x) => x.match(call))) w.resolve(call);
       this.waiters = this.waiters.filter((x) => !x.match(call));
       if (this.clientSecret && !this.issuedTokens.has((req.headers.authorization ?? '').replace(/^Bearer /, ''))) {
@@ -376,7 +398,14 @@ export class FakeTeams {
       headers: { 'content-type': 'application/json; charset=utf-8', ...(authorization ? { authorization } : {}) },
       body: JSON.stringify(activity),
     });
-    return readJsonResponse(res);
+    const answer = await readJsonResponse(res);
+    const problems = this.checkCards(
+      answer.json,
+      `answer to ${String(activity.type)} ${typeof activity.name === 'string' ? activity.name : ''}`,
+    );
+    if (problems.length)
+      throw new Error(`carelog answered with Adaptive Cards Teams would not take:\n${problems.join('\n')}`);
+    return answer;
   }
 }
 

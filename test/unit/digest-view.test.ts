@@ -6,7 +6,16 @@ import type { TCategory } from '../../src/domain/categories.js';
 import { parseProgramFile, type ProgramConfig } from '../../src/config.js';
 import { renderDigestBlocks } from '../../src/platforms/slack/digest-blocks.js';
 import type { DigestFigures } from '../../src/domain/digest.js';
-import { buildDigestView, HIDDEN_CELL, suppress, type DigestView } from '../../src/views/digest.js';
+import {
+  buildDigestView,
+  HIDDEN_CELL,
+  renderDigestViewText,
+  suppress,
+  type AttentionRow,
+  type DigestView,
+} from '../../src/views/digest.js';
+import { checkAdaptiveCard } from '../support/card-validator.js';
+import { elementsOf, textsOf } from '../support/fake-teams.js';
 import { checkMessage } from '../support/block-kit-limits.js';
 import { byteSize, MAX_MESSAGE_BYTES } from '../../src/platforms/teams/cards.js';
 import { digestCardWithinLimit } from '../../src/platforms/teams/digest-card.js';
@@ -69,8 +78,15 @@ function q3(over: Partial<DigestFigures> = {}): DigestFigures {
 }
 
 const headline = (v: DigestView) => Object.fromEntries(v.headline.map((h) => [h.label, h.value]));
-const rows = (v: DigestView, title: string) =>
-  Object.fromEntries(v.tables.find((t) => t.title === title)!.rows.map((r) => [r.label, r.value]));
+/** A table's rows, its folded all-zero rows ("None: …") read back as zeros in table order. */
+const rows = (v: DigestView, title: string): Record<string, string> => {
+  const t = v.tables.find((x) => x.title === title)!;
+  const pairs: [string, string][] = [
+    ...t.rows.map((r): [string, string] => [r.label, r.value]),
+    ...(t.none ?? []).map((label): [string, string] => [label, '0']),
+  ];
+  return Object.fromEntries(pairs);
+};
 
 describe('the digest view without suppression', () => {
   it('opens with the summary line of the progress report and shows every count as it is', () => {
@@ -245,7 +261,14 @@ describe('digest Block Kit', () => {
       },
       newClientsByQuarter: [],
     });
-    const attention = [{ name: '<@U0CASE1>', dueThisWeek: 2, overdue: 1 }];
+    const attention = [
+      {
+        name: 'a team member',
+        person: { platform: 'slack' as const, platformUserId: 'U0CASE1' },
+        dueThisWeek: 2,
+        overdue: 1,
+      },
+    ];
     for (const v of [buildDigestView(program, q3(), 11), buildDigestView(program, weekly, undefined, attention)]) {
       expect(checkMessage(renderDigestBlocks(v), `${v.title}: ${v.summary}`)).toEqual([]);
     }
@@ -307,37 +330,37 @@ describe('digest Block Kit', () => {
   });
 });
 
-describe('linkage, timeliness and on-scene figures in the digest', () => {
-  const link = (made: number, connected: number, declined: number, unreachable: number, unknown: number) => ({
-    made,
-    connected,
-    declined,
-    unreachable,
-    unknown,
-    pending: made - connected - declined - unreachable - unknown,
+const link = (made: number, connected: number, declined: number, unreachable: number, unknown: number) => ({
+  made,
+  connected,
+  declined,
+  unreachable,
+  unknown,
+  pending: made - connected - declined - unreachable - unknown,
+});
+const none = link(0, 0, 0, 0, 0);
+const withOutcomes = (over: Partial<DigestFigures> = {}) =>
+  q3({
+    referralsMade: { ...zeros(program.categories.referrals), mental_health_treatment: 40, addiction_treatment: 19 },
+    referralLinkage: {
+      mental_health_treatment: link(40, 18, 4, 3, 2),
+      addiction_treatment: link(19, 7, 2, 1, 0),
+      social_services: none,
+      victim_services_unit: none,
+      youth_response_unit: none,
+      other: none,
+      total: link(59, 25, 6, 4, 2),
+    },
+    referralsConnectedInPeriod: 31,
+    medianDaysToConnection: 6.5,
+    onScene: { police_backup_requested: 12, use_of_force: 0, injury: 2, arrest_avoided: 30, ed_avoided: 25 },
+    transportDestinations: { ...zeros(program.categories.transportDestinations), emergency_department: 0 },
+    minutesOnScene: { contactsWithTime: 120, median: 42, p90: 95.5 },
+    followUpTimeliness: { requested: 60, metWithin48h: 30, metWithin7d: 44, attempts: 21, unreachable: 5 },
+    ...over,
   });
-  const none = link(0, 0, 0, 0, 0);
-  const withOutcomes = (over: Partial<DigestFigures> = {}) =>
-    q3({
-      referralsMade: { ...zeros(program.categories.referrals), mental_health_treatment: 40, addiction_treatment: 19 },
-      referralLinkage: {
-        mental_health_treatment: link(40, 18, 4, 3, 2),
-        addiction_treatment: link(19, 7, 2, 1, 0),
-        social_services: none,
-        victim_services_unit: none,
-        youth_response_unit: none,
-        other: none,
-        total: link(59, 25, 6, 4, 2),
-      },
-      referralsConnectedInPeriod: 31,
-      medianDaysToConnection: 6.5,
-      onScene: { police_backup_requested: 12, use_of_force: 0, injury: 2, arrest_avoided: 30, ed_avoided: 25 },
-      transportDestinations: { ...zeros(program.categories.transportDestinations), emergency_department: 0 },
-      minutesOnScene: { contactsWithTime: 120, median: 42, p90: 95.5 },
-      followUpTimeliness: { requested: 60, metWithin48h: 30, metWithin7d: 44, attempts: 21, unreachable: 5 },
-      ...over,
-    });
 
+describe('linkage, timeliness and on-scene figures in the digest', () => {
   it('leads with connected / made and met within 7 days / asked for, and tabulates linkage by category', () => {
     // Every count as it is (the command line's view): Part 2's are suppressed in any channel.
     const v = buildDigestView(program, withOutcomes(), undefined, undefined, { exact: true });
@@ -345,14 +368,22 @@ describe('linkage, timeliness and on-scene figures in the digest', () => {
       'Referrals made this quarter: connected / made': '25 / 59',
       'Follow-ups asked for this quarter: met within 7 days / asked for': '44 / 60',
     });
+    const linkage = v.tables.find((t) => t.title === 'Referrals made this quarter, by status at its end')!;
+    // Categories with no referrals at all fold into one line.
+    expect(linkage.none).toEqual([
+      'Other social services referrals',
+      'Victim Services Unit referrals',
+      'Youth Response Unit referrals',
+      'Other referrals',
+    ]);
     expect(rows(v, 'Referrals made this quarter, by status at its end')).toEqual({
       'Mental-health treatment referrals':
         'made 40: connected 18 · declined 4 · couldn’t reach 3 · unknown 2 · pending 13',
       'Addiction treatment referrals': 'made 19: connected 7 · declined 2 · couldn’t reach 1 · unknown 0 · pending 9',
-      'Other social services referrals': 'made 0: connected 0 · declined 0 · couldn’t reach 0 · unknown 0 · pending 0',
-      'Victim Services Unit referrals': 'made 0: connected 0 · declined 0 · couldn’t reach 0 · unknown 0 · pending 0',
-      'Youth Response Unit referrals': 'made 0: connected 0 · declined 0 · couldn’t reach 0 · unknown 0 · pending 0',
-      'Other referrals': 'made 0: connected 0 · declined 0 · couldn’t reach 0 · unknown 0 · pending 0',
+      'Other social services referrals': '0',
+      'Victim Services Unit referrals': '0',
+      'Youth Response Unit referrals': '0',
+      'Other referrals': '0',
       'All referrals': 'made 59: connected 25 · declined 6 · couldn’t reach 4 · unknown 2 · pending 22',
       'Connections dated this quarter (whenever referred)': '31',
       'Median days from referral to connection': '6.5',
@@ -471,7 +502,14 @@ describe('linkage, timeliness and on-scene figures in the digest', () => {
       },
       newClientsByQuarter: [],
     });
-    const attention = [{ name: '<@U0CASE1>', dueThisWeek: 2, overdue: 1 }];
+    const attention = [
+      {
+        name: 'a team member',
+        person: { platform: 'slack' as const, platformUserId: 'U0CASE1' },
+        dueThisWeek: 2,
+        overdue: 1,
+      },
+    ];
     for (const v of [
       buildDigestView(program, withOutcomes(demographics), 11),
       buildDigestView(program, weekly, undefined, attention),
@@ -488,5 +526,133 @@ describe('linkage, timeliness and on-scene figures in the digest', () => {
     expect(json).toContain('"title":"Referrals made this quarter: connected / made","value":"25 / 59"');
     expect(json).toContain('Would likely have gone to the ED without us (clinician’s judgement)');
     expect(json).toContain('"text":"Follow-ups asked for this quarter"');
+  });
+});
+
+describe('the digest at a glance', () => {
+  const week = {
+    kind: 'week' as const,
+    label: '2024-W40',
+    name: 'week of Sep 30, 2024',
+    start: '2024-09-30',
+    end: '2024-10-07',
+    partial: false,
+  };
+  const weekly = () => withOutcomes({ period: week, newClientsByQuarter: [] });
+  const attention: AttentionRow[] = [
+    {
+      name: 'Dana Reyes',
+      person: { platform: 'teams', platformUserId: '00000000-0000-4000-8000-000000000002', displayName: 'Dana Reyes' },
+      dueThisWeek: 2,
+      overdue: 1,
+    },
+    {
+      name: 'a team member',
+      person: { platform: 'teams', platformUserId: '00000000-0000-4000-8000-000000000003' },
+      dueThisWeek: 1,
+      overdue: 0,
+    },
+    { name: 'a team member', person: { platform: 'slack', platformUserId: 'U0CASE1' }, dueThisWeek: 0, overdue: 2 },
+    { name: 'unassigned', dueThisWeek: 1, overdue: 0 },
+  ];
+
+  it('leads with served, new, continuing, change and since the program began, then linkage and timeliness', () => {
+    for (const v of [buildDigestView(program, withOutcomes(), 11), buildDigestView(program, weekly(), 11, attention)]) {
+      const word = v.chart ? 'quarter' : 'week';
+      expect(v.headline.slice(0, 7).map((h) => h.label)).toEqual([
+        'Individuals served',
+        'New',
+        'Continuing',
+        `Change in new clients vs last ${word}`,
+        'Served since the program began',
+        `Referrals made this ${word}: connected / made`,
+        `Follow-ups asked for this ${word}: met within 7 days / asked for`,
+      ]);
+      expect(v.headline.map((h) => h.label)).toContain('Contacts');
+    }
+    // Without referral records or follow-ups asked for, the activity figures follow at once.
+    expect(buildDigestView(program, q3(), 11).headline[5]!.label).toBe('Contacts');
+  });
+
+  it('folds all-zero rows into one "None" line, on Slack, on Teams and in the text', () => {
+    const v = buildDigestView(program, q3(), 11);
+    const sources = v.tables.find((t) => t.title === 'Contacts by source')!;
+    expect(sources.rows.map((r) => r.label)).toEqual(['Call for service', 'Proactive patrol / outreach']);
+    const none = `None: ${sources.none!.join(', ')}`;
+    expect(sources.none!.length).toBeGreaterThan(1);
+    expect(JSON.stringify(renderDigestBlocks(v))).toContain(
+      `*Contacts by source*\\nCall for service: *110*\\nProactive patrol / outreach: *28*\\n${none}`,
+    );
+    const card = digestCardWithinLimit(v, null).card;
+    expect(textsOf(card)).toContain(none);
+    expect(renderDigestViewText(v)).toContain(`  ${none}`);
+    // Suppressed counts never fold: "<11" and "hidden" are not zeros.
+    const ages = v.tables.find((t) => t.title === 'New clients by age')!;
+    expect(ages.none).toBeUndefined();
+    expect(ages.rows.filter((r) => r.value === '<11')).toHaveLength(3);
+  });
+
+  it('says "so far" in the title of a period not over', () => {
+    expect(buildDigestView(program, weekly(), 11, attention, { soFar: true }).title).toBe(
+      'Wilmington Partners in Care: weekly digest, week of Sep 30, 2024 so far',
+    );
+    expect(buildDigestView(program, weekly(), 11, attention).title).not.toMatch(/so far/);
+  });
+
+  it('names "New clients by quarter" once on the Teams card: the chart image carries it, the heading only without it', () => {
+    const v = buildDigestView(program, q3(), 11);
+    const withChart = digestCardWithinLimit(v, Buffer.alloc(2_000, 1)).card;
+    expect(textsOf(withChart)).not.toContain('New clients by quarter');
+    expect(elementsOf(withChart).find((e) => e.type === 'Image')!.altText).toBe('New clients by quarter');
+    expect(textsOf(digestCardWithinLimit(v, null).card)).toContain('New clients by quarter');
+  });
+
+  it('mentions the Teams case managers with a roster name on a posted Teams card, and Slack’s on Slack', () => {
+    const v = buildDigestView(program, weekly(), 11, attention);
+    const { card } = digestCardWithinLimit(v, null, { mention: true });
+    const facts = (
+      elementsOf(card).filter((e) => e.type === 'FactSet') as { facts: { title: string; value: string }[] }[]
+    ).flatMap((f) => f.facts);
+    expect(facts.filter((f) => /^\d+ \/ \d+$/.test(f.value) && !/[:,]/.test(f.title))).toEqual([
+      { title: '<at>Dana Reyes</at>', value: '2 / 1' },
+      { title: 'a team member', value: '1 / 0' },
+      { title: 'a team member', value: '0 / 2' },
+      { title: 'unassigned', value: '1 / 0' },
+    ]);
+    expect((card.msteams as { entities?: unknown }).entities).toEqual([
+      {
+        type: 'mention',
+        text: '<at>Dana Reyes</at>',
+        mentioned: { id: '00000000-0000-4000-8000-000000000002', name: 'Dana Reyes' },
+      },
+    ]);
+    expect(checkAdaptiveCard(card as unknown as Record<string, unknown>)).toEqual({ errors: [], warnings: [] });
+    // A preview in someone's own chat notifies no one: plain names, no entities.
+    const preview = digestCardWithinLimit(v, null).card;
+    expect(JSON.stringify(preview)).not.toContain('<at>');
+    expect(JSON.stringify(preview)).toContain('"title":"Dana Reyes"');
+    expect((preview.msteams as { entities?: unknown }).entities).toBeUndefined();
+    // Slack mentions its own people by id, and names the others in plain words.
+    const slack = JSON.stringify(renderDigestBlocks(v));
+    expect(slack).toContain('Dana Reyes: *2 / 1*\\na team member: *1 / 0*\\n<@U0CASE1>: *0 / 2*\\nunassigned: *1 / 0*');
+  });
+
+  it('every digest card passes Microsoft’s validator, and Block Kit Slack’s limits', () => {
+    for (const v of [
+      buildDigestView(program, withOutcomes(), 11),
+      buildDigestView(program, weekly(), 11, attention, { soFar: true }),
+      buildDigestView(program, q3()),
+    ]) {
+      for (const png of [null, Buffer.alloc(2_000, 1)])
+        expect(
+          checkAdaptiveCard(
+            digestCardWithinLimit(v, png, { mention: true }).card as unknown as Record<string, unknown>,
+          ),
+        ).toEqual({
+          errors: [],
+          warnings: [],
+        });
+      expect(checkMessage(renderDigestBlocks(v), `${v.title}: ${v.summary}`)).toEqual([]);
+    }
   });
 });

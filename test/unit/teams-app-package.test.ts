@@ -1,8 +1,14 @@
 // appPackage/: the Teams manifest, its icons, and the zip an admin uploads.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
+import AjvDraft04 from 'ajv-draft-04';
+import AjvFormats from 'ajv-formats';
 import { inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { createHttpServer } from '../../src/http/server.js';
+import { PUBLIC_PAGES, registerPublicPages } from '../../src/http/public-pages.js';
+import { createLogger } from '../../src/logger.js';
 import { APP_PACKAGE_FILES, buildAppPackage, fillManifest } from '../../src/platforms/teams/app-package.js';
 import { CONTACT_MESSAGE } from '../../handlers/teams/contact.js';
 import { DIGEST_MESSAGE } from '../../handlers/teams/digest.js';
@@ -57,8 +63,35 @@ function unzip(zip: Buffer): Map<string, Buffer> {
   return out;
 }
 
+const require = createRequire(import.meta.url);
+// CommonJS packages whose default export NodeNext types see as `.default` (both also set it at run time).
+const Ajv = AjvDraft04.default;
+const addFormats = AjvFormats.default;
+
+/** Microsoft's own schema for a manifest version, as `@microsoft/app-manifest` ships it. */
+function officialSchema(manifestVersion: string): object {
+  const pkg = path.dirname(require.resolve('@microsoft/app-manifest/package.json'));
+  const file = path.join(pkg, 'build', 'json-schemas', 'teams', `v${manifestVersion}`, 'MicrosoftTeams.schema.json');
+  return JSON.parse(readFileSync(file, 'utf8')) as object;
+}
+
 describe('appPackage/manifest.json', () => {
   const manifest = JSON.parse(fillManifest(TEMPLATE, VALUES)) as Manifest;
+
+  it('is valid against Microsoft’s schema for its manifestVersion', () => {
+    // The schemas are JSON Schema draft-04 (ajv-draft-04) with "uri" formats (ajv-formats).
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    addFormats(ajv);
+    const validate = ajv.compile(officialSchema(manifest.manifestVersion));
+    const ok = validate(manifest);
+    expect(validate.errors ?? [], JSON.stringify(validate.errors, null, 2)).toEqual([]);
+    expect(ok).toBe(true);
+    // The check is real: what the schema forbids fails it.
+    expect(
+      validate({ ...manifest, developer: { ...manifest.developer, privacyUrl: 'carelog.example.org/privacy' } }),
+    ).toBe(false);
+    expect(validate({ ...manifest, unknownKey: 1 })).toBe(false);
+  });
 
   it('uses a current manifest schema and names only the placeholders the package script fills', () => {
     expect(manifest.$schema).toBe(
@@ -79,6 +112,31 @@ describe('appPackage/manifest.json', () => {
     for (const url of [manifest.developer.websiteUrl, manifest.developer.privacyUrl, manifest.developer.termsOfUseUrl])
       expect(url).toMatch(/^https:\/\/carelog\.example\.org\//);
     expect(manifest.validDomains).toEqual(['carelog.example.org']);
+  });
+
+  it('links to website, privacy and terms pages carelog serves itself', async () => {
+    const http = createHttpServer(createLogger('silent'));
+    registerPublicPages(http);
+    const port = await http.listen(0, '127.0.0.1');
+    try {
+      const urls = [manifest.developer.websiteUrl, manifest.developer.privacyUrl, manifest.developer.termsOfUseUrl];
+      const paths = urls.map((u) => new URL(u).pathname);
+      expect(paths).toEqual(['/', '/privacy', '/terms']);
+      for (const p of paths) {
+        const res = await fetch(`http://127.0.0.1:${port}${p}`);
+        expect(res.status, p).toBe(200);
+        expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+        const html = await res.text();
+        expect(html).toContain(`<h1>${PUBLIC_PAGES[p as keyof typeof PUBLIC_PAGES].title}</h1>`);
+        expect(html).not.toMatch(/<script|src=/);
+      }
+      const privacy = await (await fetch(`http://127.0.0.1:${port}/privacy`)).text();
+      expect(privacy).toMatch(/no client names/);
+      expect(privacy).toMatch(/encrypted at rest/);
+      expect((await fetch(`http://127.0.0.1:${port}/privacy/`)).status).toBe(404);
+    } finally {
+      await http.close();
+    }
   });
 
   it('declares one bot: personal (forms, nudges) and team (the digest channel), with the commands carelog answers', () => {

@@ -21,6 +21,7 @@ import { buildContactForm, type FormField } from '../../src/views/contact-form.j
 import { FIELD, NEW_CLIENT, type ContactDraft, type TFieldId } from '../../src/domain/contact-draft.js';
 import type { DigestView } from '../../src/views/digest.js';
 import { buildNudgeMessage, type FollowUpFacts } from '../../src/views/nudge.js';
+import { checkAdaptiveCard } from '../support/card-validator.js';
 import { elementsOf, initialValues, inputsOf, pressAction, textsOf } from '../support/fake-teams.js';
 
 const FORM_ID = '0b9c8d7e-6f5a-4b3c-9d2e-1f0a9b8c7d6e';
@@ -283,6 +284,40 @@ describe('nudge cards', () => {
       type: 'Data.Query',
       dataset: 'graph.microsoft.com/users',
     });
+  });
+
+  it('pass Microsoft’s validator at 1.5; the Reassign people picker’s empty choices are the one documented exception', () => {
+    const card = renderNudgeCard(buildNudgeMessage(FACTS), '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d');
+    const { errors, warnings } = checkAdaptiveCard(card as unknown as Record<string, unknown>);
+    expect(errors).toEqual([]);
+    // Exactly Teams' people picker: an empty list Teams fills, and `choices.data`, which the package
+    // dates to 1.6 while Teams documents it in 1.5 cards.
+    expect(warnings).toEqual([
+      'UnsupportedProperty (Input.ChoiceSet nudge_reassign_to): Property "choices.data" is supported in version 1.6, but you are using version 1.5.',
+      'CollectionCantBeEmpty (Input.ChoiceSet nudge_reassign_to): An Input.ChoiceSet must have at least one choice defined.',
+    ]);
+  });
+
+  it('the validator catches what Teams would refuse, and allows the empty list only beside a Data.Query', () => {
+    const card = renderNudgeCard(buildNudgeMessage(FACTS)) as unknown as Record<string, unknown>;
+    const json = JSON.stringify(card);
+    const staticEmpty = JSON.parse(json.replace(/,"choices\.data":\{[^}]*\}/, '')) as Record<string, unknown>;
+    expect(checkAdaptiveCard(staticEmpty).errors).toEqual([
+      'CollectionCantBeEmpty (Input.ChoiceSet nudge_reassign_to): An Input.ChoiceSet must have at least one choice defined.',
+    ]);
+    const at16 = { ...card, version: '1.6' };
+    expect(checkAdaptiveCard(at16).warnings).toHaveLength(1);
+    const unknown = { ...card, body: [...(card.body as object[]), { type: 'Input.Rating', id: 'stars' }] };
+    expect(checkAdaptiveCard(unknown).errors.join('\n')).toMatch(/Input\.Rating/);
+    const unlabelled = {
+      ...card,
+      body: [{ type: 'Input.Text', id: 'why', isRequired: true }],
+    };
+    expect(checkAdaptiveCard(unlabelled).errors).toEqual([
+      'RequiredInputsShouldHaveLabel (Input.Text why): Required inputs should have a label',
+      'RequiredInputsShouldHaveErrorMessage (Input.Text why): Required inputs should have an error message',
+    ]);
+    expect(checkAdaptiveCard({ ...card, version: '9' }).errors[0]).toMatch(/not an Adaptive Cards version/);
   });
 
   it('has no actions once settled, and says what happened', () => {

@@ -1,8 +1,10 @@
 // Block Kit for a digest (src/views/digest.ts): a header, the summary line, the headline figures
 // as fields, each table as one section (or several, when its rows pass Slack's 3,000 characters
-// of section text: 100 categories with long labels do). Aggregates only.
+// of section text: 100 categories with long labels do), its all-zero rows as one "None" line, and
+// the people it names mentioned. Aggregates only.
 import type { KnownBlock } from '@slack/types';
-import type { DigestView } from '../../views/digest.js';
+import { noneLine, type DigestRow, type DigestView } from '../../views/digest.js';
+import { slackMention } from './mention.js';
 
 /** Slack allows at most 10 fields in a section. */
 const FIELDS_PER_SECTION = 10;
@@ -44,6 +46,9 @@ function sections(blockId: string, title: string, lines: string[]): KnownBlock[]
   return out;
 }
 
+/** A row's label, or a mention of the person it names when they are on Slack. */
+const rowLabel = (r: DigestRow) => (r.person && slackMention(r.person)) ?? r.label;
+
 export function renderDigestBlocks(v: DigestView): KnownBlock[] {
   const blocks: KnownBlock[] = [
     {
@@ -72,11 +77,10 @@ export function renderDigestBlocks(v: DigestView): KnownBlock[] {
   v.tables.forEach((t, i) => {
     blocks.push({ type: 'divider', block_id: `${DIGEST_BLOCK.divider}_${i}` });
     blocks.push(
-      ...sections(
-        `${DIGEST_BLOCK.table}_${i}`,
-        t.title,
-        t.rows.map((r) => `${r.label}: *${r.value}*`),
-      ),
+      ...sections(`${DIGEST_BLOCK.table}_${i}`, t.title, [
+        ...t.rows.map((r) => `${rowLabel(r)}: *${r.value}*`),
+        ...(t.none ? [noneLine(t.none)] : []),
+      ]),
     );
   });
   if (v.footnote)

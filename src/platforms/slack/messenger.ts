@@ -1,10 +1,11 @@
 // Slack's side of sending nudges: a DM with the nudge id in message metadata, so that after a
 // crash the message can be found in the DM's history instead of being sent twice.
 import type { WebClient } from '@slack/web-api';
-import { RecipientUnreachableError, type Messenger, type Person, type SentMessage } from '../../services/messenger.js';
+import { RecipientUnreachableError, type Messenger, type SentMessage } from '../../services/messenger.js';
 import type { DigestView } from '../../views/digest.js';
 import type { NudgeMessage } from '../../views/nudge.js';
 import { renderDigestBlocks } from './digest-blocks.js';
+import { slackMention } from './mention.js';
 import { renderNudgeBlocks } from './nudge-blocks.js';
 import { renderReferralBlocks } from './referral-blocks.js';
 
@@ -13,10 +14,7 @@ export const DIGEST_EVENT_TYPE = 'carelog_digest';
 export const REFERRAL_CHECK_EVENT_TYPE = 'carelog_referral_check';
 export const CHART_FILENAME = 'new-clients-by-quarter.png';
 
-/** How a Slack message names a person on Slack (<@U…>, which notifies them); null for anyone else. */
-export function slackMention(person: Person): string | null {
-  return person.platform === 'slack' ? `<@${person.platformUserId}>` : null;
-}
+export { slackMention };
 
 /** Slack errors that mean this person cannot get a DM from carelog, now or on retry. */
 const UNREACHABLE = new Set([

@@ -64,8 +64,9 @@ export function createTeamsMessenger({ db, connector, botId }: TeamsMessengerOpt
   };
 
   return {
-    // A Teams mention is an <at> tag plus a mention entity in the activity; carelog's nudges, cards
-    // and texts carry none, so Teams messages name a person's part in words instead.
+    // A Teams mention is an <at> tag plus a mention entity beside it; carelog's nudges and texts
+    // carry none, so they name a person's part in words instead. The digest card mentions the
+    // people its view names itself (renderDigestCard), with the entities in the card.
     mention: () => null,
     async sendNudge(recipient, message, nudgeId) {
       const conversationId = await conversationFor(recipient);
@@ -102,7 +103,7 @@ export function createTeamsMessenger({ db, connector, botId }: TeamsMessengerOpt
       );
     },
     async postDigest(channel, view, chartPng) {
-      const { card, chartDropped } = digestCardWithinLimit(view, chartPng);
+      const { card, chartDropped } = digestCardWithinLimit(view, chartPng, { mention: true });
       // A channel that is gone is not a person to reroute: let the job fail and say so.
       const sent = await post(channel, cardMessage(card, `${view.title}: ${view.summary}`), []);
       return chartDropped ? { ...sent, chartFailed: true } : sent;

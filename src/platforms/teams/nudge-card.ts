@@ -86,6 +86,11 @@ export function nudgeParts(
               label: 'Reassign to',
               style: 'filtered',
               placeholder: 'Search for a person',
+              // Empty on purpose: this is Teams' people picker, whose list Teams fills itself from
+              // the organisation's directory (the graph.microsoft.com/users dataset) as the person
+              // types. Teams documents it so, `choices: []` beside `choices.data`, in 1.5 cards.
+              // Microsoft's validator flags both (an empty list; `choices.data` as 1.6), and
+              // test/support/card-validator.ts allows exactly these two on a Data.Query input.
               choices: [],
               'choices.data': { type: 'Data.Query', dataset: PEOPLE_DATASET },
             },
