@@ -18,7 +18,7 @@ import { NEW_CLIENT, type ContactDraft } from '../src/domain/contact-draft.js';
 import { renderContactCard } from '../src/platforms/teams/contact-card.js';
 import { renderDigestCard } from '../src/platforms/teams/digest-card.js';
 import { renderNudgeCard } from '../src/platforms/teams/nudge-card.js';
-import { renderBarChartPng } from '../src/views/chart.js';
+import { newClientsChart, renderChartPng } from '../src/views/chart.js';
 import { buildContactForm } from '../src/views/contact-form.js';
 import { buildDigestView } from '../src/views/digest.js';
 import { buildNudgeMessage } from '../src/views/nudge.js';
@@ -182,7 +182,7 @@ function quarterlyChart(): Buffer {
   };
   const view = buildDigestView(program!, figures, 11);
   if (!view.chart) throw new Error('a quarterly digest has a chart');
-  return renderBarChartPng(view.chart, { title: 'New clients by quarter' });
+  return renderChartPng(newClientsChart(view.chart));
 }
 
 // Teams' light theme, roughly: its typeface where installed, its text colour and its accent.

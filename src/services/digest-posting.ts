@@ -11,10 +11,13 @@ import { periodContaining } from '../domain/periods.js';
 import { fromLocal, toLocal } from '../domain/time.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { buildDigestView, type AttentionRow, type DigestView } from '../views/digest.js';
-import { renderBarChartPng } from '../views/chart.js';
+import { newClientsChart, renderChartPng } from '../views/chart.js';
 import { computeDigest } from './digest.js';
 import type { TPlatform } from './directory.js';
 import { mentionOn } from './messenger.js';
+
+/** The chart's size on Teams, where it goes inline in the card (Slack's is the default, 800×400). */
+export const TEAMS_CHART_SIZE = { width: 480, height: 240 };
 
 /** How long a claimed-but-unposted digest is left to the process that claimed it. */
 export const DIGEST_CLAIM_LEASE_MS = 2 * 60_000;
@@ -104,7 +107,10 @@ export async function buildDigest(
     }));
   }
   const view = buildDigestView(program, figures, program.digest.suppressBelow, attention);
-  const chart = view.chart ? renderBarChartPng(view.chart, { title: 'New clients by quarter' }) : null;
+  // Teams carries the image inline in a card of at most 24 kB: a smaller picture keeps it in.
+  const chart = view.chart
+    ? renderChartPng(newClientsChart(view.chart), platform === 'teams' ? TEAMS_CHART_SIZE : {})
+    : null;
   return { figures, view, chart };
 }
 

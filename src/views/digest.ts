@@ -69,6 +69,8 @@ export interface DigestChartBar {
   count: number;
   /** Shown instead of the count ("<11", "hidden") when the count is suppressed. */
   text?: string;
+  /** The bar of the digest's own quarter. */
+  current?: boolean;
 }
 
 export interface DigestView {
@@ -427,6 +429,7 @@ export function buildDigestView(
           label: q.partial ? `${q.label}*` : q.label,
           count: exact(bars[i]!) ? q.count : 0,
           ...(exact(bars[i]!) ? {} : { text: text(bars[i]!) }),
+          ...(i === current ? { current: true } : {}),
         }))
       : null,
     ...(below || anyLeftOut ? { footnote: footnote(below, part2Small) } : {}),
