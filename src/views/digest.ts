@@ -135,6 +135,11 @@ function pct(p: number | null): string {
   return `${p > 0 ? '+' : ''}${p} %`;
 }
 
+/** The suppression rule in force with a threshold, in full (a report states it whatever it shows). */
+export function suppressionRule(below: number | undefined): string {
+  return footnote(below, true);
+}
+
 /** The footnote saying what each label means, for the labels this digest uses. */
 function footnote(below: number | undefined, part2Small: boolean): string {
   const part2 = 'substance-use treatment (42 CFR Part 2)';
