@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import ExcelJS from 'exceljs';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseProgramFile } from '../../src/config.js';
 import type { DigestFigures } from '../../src/domain/digest.js';
@@ -21,6 +22,8 @@ import { openMigratedTestDatabase } from '../support/postgres.js';
 import { seedProgressReport } from '../support/progress-report.js';
 
 const exec = promisify(execFile);
+/** Debian's chromium package (.ci/run installs it where missing). */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 const PROGRAM_YAML = `programs:
   - id: wilmington
@@ -347,5 +350,79 @@ describe('bad input: one line, exit 1, nothing written', () => {
     );
     expect(stderr).toContain(`wrote the 2024-Q3 report of wilmington to ${out}`);
     expect(readFileSync(out, 'utf8')).toContain('<td class="n">207</td>');
+  }, 120_000);
+});
+
+describe('the HTML as a browser lays it out (Debian chromium, headless)', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  /** Elements whose right edge passes the page's width (nothing may be cut or scroll sideways). */
+  // Runs in the page (a string: the test's TypeScript has no DOM types).
+  const overflow = (page: Page) =>
+    page.evaluate<string[]>(`(() => {
+      const width = document.documentElement.clientWidth;
+      const out = [];
+      for (const el of document.querySelectorAll('body *')) {
+        if (el.closest('.scroll') && el.tagName !== 'DIV') continue;
+        const r = el.getBoundingClientRect();
+        if (r.right > width + 0.5) out.push(el.tagName + '.' + el.className + ' ' + Math.round(r.right) + ' > ' + width);
+      }
+      if (document.documentElement.scrollWidth > width) out.push('page ' + document.documentElement.scrollWidth + ' > ' + width);
+      return out;
+    })()`);
+
+  async function pdfPages(file: string, paper: 'Letter' | 'A4', html: string): Promise<number> {
+    const page = await browser.newPage();
+    try {
+      await page.setContent(html, { waitUntil: 'load' });
+      await page.emulateMedia({ media: 'print' });
+      // The printable width of the paper, at CSS pixels (96 per inch), less the 15 mm margins.
+      const mm = paper === 'Letter' ? 215.9 : 210;
+      await page.setViewportSize({ width: Math.floor(((mm - 30) / 25.4) * 96), height: 1000 });
+      expect(await overflow(page), paper).toEqual([]);
+      await page.pdf({ path: file, format: paper, printBackground: true });
+      const { stdout } = await exec('pdfinfo', [file]);
+      return Number(/^Pages:\s+(\d+)/m.exec(stdout)![1]);
+    } finally {
+      await page.close();
+    }
+  }
+
+  it('prints on Letter and on A4 with nothing cut off, in a handful of pages', async () => {
+    const html = readFileSync(await report('wilmington', '2024-Q3', 'html'), 'utf8');
+    const letter = await pdfPages(path.join(dir, 'letter.pdf'), 'Letter', html);
+    const a4 = await pdfPages(path.join(dir, 'a4.pdf'), 'A4', html);
+    // Cover, headline, chart and thirteen tables, then the definitions: a few pages, not dozens.
+    expect(letter).toBeGreaterThanOrEqual(3);
+    expect(letter).toBeLessThanOrEqual(8);
+    expect(Math.abs(a4 - letter)).toBeLessThanOrEqual(1);
+    // The printed text carries the figures too.
+    const { stdout } = await exec('pdftotext', ['-layout', path.join(dir, 'letter.pdf'), '-']);
+    expect(pdfLine(stdout, 'Served since the program began', 207)).toBe(true);
+  }, 120_000);
+
+  it('reads on a phone: nothing wider than the screen, the fiscal year’s wide tables scroll inside their box', async () => {
+    for (const period of ['2024-Q3', 'FY2024'] as const) {
+      const html = readFileSync(await report('wilmington', period, 'html'), 'utf8');
+      const page = await browser.newPage({ viewport: { width: 375, height: 812 }, deviceScaleFactor: 2 });
+      try {
+        await page.setContent(html, { waitUntil: 'load' });
+        expect(await overflow(page), period).toEqual([]);
+        // Body text no smaller than 12 px.
+        const size = await page.evaluate<number>('parseFloat(getComputedStyle(document.body).fontSize)');
+        expect(size).toBeGreaterThanOrEqual(12);
+      } finally {
+        await page.close();
+      }
+    }
   }, 120_000);
 });
