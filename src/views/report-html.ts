@@ -24,6 +24,7 @@ th, td { border-bottom: 1px solid #D0D7DE; padding: .3rem .45rem; text-align: le
   overflow-wrap: anywhere; }
 td.n, th.n { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 thead th { border-bottom: 2px solid #1F2328; }
+tbody th { font-weight: normal; }
 figure { margin: .5rem 0; }
 figure svg { display: block; width: 100%; height: auto; max-width: 100%; }
 dl dt { font-weight: bold; margin-top: .5rem; }
