@@ -40,10 +40,17 @@ export function reportPeriodOf(program: ProgramConfig, text: string, now: Date):
   return period;
 }
 
-export async function makeReport(
+/** A report's document in a format's bytes. */
+export async function renderReport(document: ReportDocument, format: TReportFormat): Promise<Buffer> {
+  if (format === 'html') return Buffer.from(renderReportHtml(document));
+  return format === 'pdf' ? renderReportPdf(document) : renderReportXlsx(document);
+}
+
+/** A report in one or more formats from one computation of its figures, audited once per format. */
+export async function makeReports(
   deps: { prisma: PrismaClient; now: () => Date },
-  req: { program: ProgramConfig; period: ReportPeriod; format: TReportFormat; actor: ExportActor },
-): Promise<{ document: ReportDocument; bytes: Buffer }> {
+  req: { program: ProgramConfig; period: ReportPeriod; formats: TReportFormat[]; actor: ExportActor },
+): Promise<{ document: ReportDocument; files: Map<TReportFormat, Buffer> }> {
   const { program, period } = req;
   const today = toLocal(deps.now(), program.timezone).date;
   // A year's quarters that have begun, each a column; the whole period is the last.
@@ -60,25 +67,32 @@ export async function makeReport(
     suppressBelow: program.digest.suppressBelow,
     today,
   });
-  const bytes =
-    req.format === 'html'
-      ? Buffer.from(renderReportHtml(document))
-      : req.format === 'pdf'
-        ? await renderReportPdf(document)
-        : await renderReportXlsx(document);
-  await audit(deps.prisma, {
-    programId: program.id,
-    actorId: req.actor.memberId,
-    action: AUDIT.reportRun,
-    entityType: 'program',
-    entityId: program.id,
-    details: {
-      osUser: req.actor.osUser,
-      host: req.actor.host,
-      actor: req.actor.named,
-      period: period.label,
-      format: req.format,
-    },
-  });
-  return { document, bytes };
+  const files = new Map<TReportFormat, Buffer>();
+  for (const format of req.formats) files.set(format, await renderReport(document, format));
+  await audit(
+    deps.prisma,
+    req.formats.map((format) => ({
+      programId: program.id,
+      actorId: req.actor.memberId,
+      action: AUDIT.reportRun,
+      entityType: 'program' as const,
+      entityId: program.id,
+      details: {
+        osUser: req.actor.osUser,
+        host: req.actor.host,
+        actor: req.actor.named,
+        period: period.label,
+        format,
+      },
+    })),
+  );
+  return { document, files };
+}
+
+export async function makeReport(
+  deps: { prisma: PrismaClient; now: () => Date },
+  req: { program: ProgramConfig; period: ReportPeriod; format: TReportFormat; actor: ExportActor },
+): Promise<{ document: ReportDocument; bytes: Buffer }> {
+  const { document, files } = await makeReports(deps, { ...req, formats: [req.format] });
+  return { document, bytes: files.get(req.format)! };
 }
