@@ -32,7 +32,7 @@ const [PROGRAM] = parseProgramFile(
 `,
   'bench.yml',
 );
-const program = PROGRAM!;
+export const program = PROGRAM!;
 const TZ = program.timezone;
 
 /** Share of clients with 1, 2, … 8 contacts: 300,000 clients × these = exactly 1,000,000 contacts. */
@@ -125,7 +125,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
  * One warm-up each, then `runs` rounds of every contender in turn, so that a change in the
  * machine's load lands on all of them alike; medians per contender.
  */
-async function timedRounds<T extends Record<string, () => Promise<unknown>>>(runs: number, contenders: T) {
+export async function timedRounds<T extends Record<string, () => Promise<unknown>>>(runs: number, contenders: T) {
   const last = {} as { [K in keyof T]: Awaited<ReturnType<T[K]>> };
   const runsMs = Object.fromEntries(Object.keys(contenders).map((k) => [k, [] as number[]])) as {
     [K in keyof T]: number[];

@@ -8,6 +8,7 @@ import { benchColdStart } from './cold-start.js';
 import { benchDigest } from './digest.js';
 import { benchFollowUps } from './followups.js';
 import { benchImport } from './import.js';
+import { benchReport } from './report.js';
 import { benchTypeahead } from './typeahead.js';
 
 const { values: flags, positionals } = parseArgs({
@@ -65,6 +66,8 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   'cold-start': () => benchColdStart(Number(flags.runs ?? 7)),
   // 300,000 clients, 1,000,000 contacts; computeDigest next to one raw scan and the ORM-and-JS way.
   digest: () => benchDigest(300_000),
+  // The progress report of the digest bench's busiest quarter, html, pdf and xlsx, and the chart alone.
+  report: () => benchReport(300_000),
   // Client typeahead keystrokes at 100,000 clients in one program, next to the LIKE '%q%' search.
   typeahead: () => benchTypeahead(Number(flags.count ?? 100_000)),
 };

@@ -22,7 +22,8 @@ import { renderContactCard } from '../src/platforms/teams/contact-card.js';
 import { teamsContactForm } from '../src/platforms/teams/contact-form.js';
 import { renderDigestCard } from '../src/platforms/teams/digest-card.js';
 import { renderNudgeCard } from '../src/platforms/teams/nudge-card.js';
-import { renderBarChartPng } from '../src/views/chart.js';
+import { TEAMS_CHART_SIZE } from '../src/services/digest-posting.js';
+import { newClientsChart, renderChartPng } from '../src/views/chart.js';
 import { buildDigestView } from '../src/views/digest.js';
 import { buildNudgeMessage } from '../src/views/nudge.js';
 
@@ -153,7 +154,7 @@ function weeklyDigestCard() {
 /** The quarterly digest as posted: the chart inline, then the figures. */
 function quarterlyDigestCard() {
   const { view } = quarterly();
-  return renderDigestCard(view, renderBarChartPng(view.chart!, { title: 'New clients by quarter' }), {
+  return renderDigestCard(view, renderChartPng(newClientsChart(view.chart!), TEAMS_CHART_SIZE), {
     mention: true,
   });
 }
@@ -161,7 +162,7 @@ function quarterlyDigestCard() {
 /** The quarterly digest's chart, as the digest draws it (src/services/digest-posting.ts). */
 function quarterlyChart(): Buffer {
   const { view } = quarterly();
-  return renderBarChartPng(view.chart!, { title: 'New clients by quarter' });
+  return renderChartPng(newClientsChart(view.chart!));
 }
 
 /** A made-up quarter, seven quarters into a program. */

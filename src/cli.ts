@@ -30,6 +30,7 @@ import { keyIdOf } from './services/crypto.js';
 import { notesByKey, rekeyNotes } from './services/rekey.js';
 import { applyNotesRetention } from './services/retention.js';
 import { claimPrivateFile, type PrivateFile } from './services/private-file.js';
+import { makeReport, REPORT_FORMATS, reportPeriodOf, type TReportFormat } from './services/report.js';
 
 const USAGE = `usage: npm run carelog -- <command> [options]
 
@@ -46,6 +47,10 @@ commands:
       contacts (or referrals made) in those local days (inclusive), in the columns import reads;
       notes and 42 CFR Part 2 categories only if asked; --out writes a new file readable by its
       owner only
+  report --program <id> --period 2024-Q3|2024|FY2025|2024-07-01..2024-09-30 --format html|pdf|xlsx
+         [--out file [--force]] [--actor <roster id or name>]
+      the progress report for funders and council, from the digest's figures, suppressed as digests
+      are; written to --out (default: report-<program>-<period>.<format>), a new file
   reminders [--json] [--retry-failed]
       pending follow-ups next to their reminder jobs in Redis, and the jobs that failed (kept a week)
   rekey [--program <id>] [--json]
@@ -321,6 +326,58 @@ async function exportCommand(config: Config, args: string[]): Promise<number> {
   }
 }
 
+async function reportCommand(config: Config, args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      program: { type: 'string' },
+      period: { type: 'string' },
+      format: { type: 'string' },
+      out: { type: 'string' },
+      force: { type: 'boolean', default: false },
+      actor: { type: 'string' },
+    },
+    strict: true,
+  });
+  // Every refusal is one line and exit 1, before anything is read or written.
+  let program: ProgramConfig;
+  try {
+    program = programOf(config, values.program);
+  } catch (err) {
+    throw new RefusedError((err as Error).message);
+  }
+  if (!values.period) throw new RefusedError('--period is required: 2024-Q3, 2024, FY2025 or 2024-07-01..2024-09-30');
+  if (!REPORT_FORMATS.includes(values.format as TReportFormat))
+    throw new RefusedError(`--format must be one of ${REPORT_FORMATS.join(', ')}`);
+  const format = values.format as TReportFormat;
+  checkActor(values.actor);
+  let period;
+  try {
+    period = reportPeriodOf(program, values.period, new Date());
+  } catch (err) {
+    if (isCarelogError(err, 'invalid_input')) throw new RefusedError(err.message);
+    throw err;
+  }
+  if (values.force && !values.out)
+    throw new RefusedError('--force replaces the file named by --out: add --out, or leave out --force');
+  const file = values.out ?? `report-${program.id}-${period.label.replace(/\.\./, '_')}.${format}`;
+  const out = claimPrivateFile(file, { force: values.force });
+  try {
+    const { bytes } = await withDatabase(config, (db, directory) =>
+      makeReport(
+        { prisma: db.prisma, now: () => new Date() },
+        { program, period, format, actor: exportActor(directory, program, values.actor) },
+      ),
+    );
+    out.write(bytes);
+    process.stderr.write(`wrote the ${period.label} report of ${program.id} to ${file}\n`);
+    return 0;
+  } catch (err) {
+    out.abandon();
+    throw err;
+  }
+}
+
 async function remindersCommand(config: Config, args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -446,6 +503,7 @@ const COMMANDS: Record<string, (config: Config, args: string[]) => Promise<numbe
   digest: digestCommand,
   import: importCommand,
   export: exportCommand,
+  report: reportCommand,
   reminders: remindersCommand,
   rekey: rekeyCommand,
   retention: retentionCommand,

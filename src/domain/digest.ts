@@ -2,15 +2,16 @@
 // (src/views/digest.ts, suppressed), and what of a program a digest names. Types only: the
 // arithmetic of suppression is in suppression.ts, of periods in periods.ts.
 import type { TCategories } from './categories.js';
-import type { Period } from './periods.js';
+import type { FigurePeriod } from './periods.js';
 
 export interface DigestFigures {
-  period: { kind: Period['kind']; label: string; name: string; start: string; end: string; partial: boolean };
+  period: { kind: FigurePeriod['kind']; label: string; name: string; start: string; end: string; partial: boolean };
   clientsServed: number;
   newClients: number;
   continuingClients: number;
   servedSinceInception: number;
-  newClientsByQuarter: { label: string; name: string; partial: boolean; count: number }[];
+  /** From the program's start through the period's end (local days, end exclusive); none for a week. */
+  newClientsByQuarter: { label: string; name: string; start?: string; end?: string; partial: boolean; count: number }[];
   previousNewClients: number;
   newClientsChangePct: number | null;
   newClientsBySex: Record<string, number>;

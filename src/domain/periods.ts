@@ -115,7 +115,7 @@ export function lastCompletePeriod(kind: TPeriodKind, now: Date, timezone: strin
 }
 
 /** Quarters from the program's start through the one given, oldest first. */
-export function quartersSince(programStart: string, through: Period, timezone: string): Period[] {
+export function quartersSince(programStart: string, through: { endDate: string }, timezone: string): Period[] {
   const out: Period[] = [];
   let p = periodContaining('quarter', programStart, timezone, programStart);
   while (p.startDate < through.endDate) {
@@ -156,4 +156,158 @@ export function changePercent(current: number, previous: number): number | null 
   const pct = ((current - previous) * 100) / previous;
   // Half away from zero, so -6.5 % and +6.5 % round alike.
   return Math.sign(pct) * Math.round(Math.abs(pct));
+}
+
+/**
+ * A stretch of days that is not one week or one quarter (a report's calendar year, federal fiscal
+ * year or date range): figures over it compare with the one before it, given here.
+ */
+export interface SpanPeriod extends Omit<Period, 'kind'> {
+  kind: 'span';
+  previous: { startDate: string; endDate: string; start: Date; end: Date };
+}
+
+/** What figures can be computed over: a week, a quarter, or a span. */
+export type FigurePeriod = Period | SpanPeriod;
+
+/** The period a progress report covers, and the columns its tables have. */
+export interface ReportPeriod {
+  kind: 'quarter' | 'year' | 'fiscal-year' | 'range';
+  /** 2024-Q3, 2024, FY2025, 2024-07-01..2024-09-30. */
+  label: string;
+  /** Words for people: "Jul–Sep 2024", "federal fiscal year 2025". */
+  name: string;
+  /** The whole period, for the figures of its own (cumulative) column. */
+  whole: FigurePeriod;
+  /**
+   * A column per quarter before the cumulative one (a year or a fiscal year); empty for a quarter
+   * or a date range, which have one column.
+   */
+  quarters: Period[];
+}
+
+/** "Sep 30, 2024" */
+export function formatDay(date: string): string {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  return `${MONTHS[m - 1]} ${d}, ${y}`;
+}
+
+function span(
+  startDate: string,
+  endDate: string,
+  previous: { startDate: string; endDate: string },
+  timezone: string,
+  programStart: string,
+  name: string,
+  label: string,
+): SpanPeriod {
+  const partial = programStart > startDate && programStart < endDate;
+  const from = partial ? programStart : startDate;
+  return {
+    kind: 'span',
+    label,
+    name,
+    startDate: from,
+    endDate,
+    start: fromLocal(from, '00:00', timezone),
+    end: fromLocal(endDate, '00:00', timezone),
+    partial,
+    previous: {
+      ...previous,
+      start: fromLocal(previous.startDate, '00:00', timezone),
+      end: fromLocal(previous.endDate, '00:00', timezone),
+    },
+  };
+}
+
+/** The quarters of [startDate, endDate), each starting no earlier than the program. */
+function quartersOf(startDate: string, endDate: string, timezone: string, programStart: string): Period[] {
+  const out: Period[] = [];
+  for (let p = periodContaining('quarter', startDate, timezone, programStart); p.startDate < endDate;) {
+    if (p.endDate > programStart) out.push(p);
+    p = periodContaining('quarter', p.endDate, timezone, programStart);
+  }
+  return out;
+}
+
+/**
+ * Reads a report's period: a quarter (2024-Q3), a calendar year (2024), a US federal fiscal year
+ * (FY2025: 2024-10-01 to 2025-09-30) or a range of local days, both inclusive
+ * (2024-07-01..2024-09-30). Returns null for anything else, and for a range that ends before it
+ * starts or names a day that does not exist.
+ */
+export function parseReportPeriod(text: string, timezone: string, programStart: string): ReportPeriod | null {
+  const t = text.trim().toUpperCase();
+  let m = /^(\d{4})-Q([1-4])$/.exec(t);
+  if (m) {
+    const q = quarter(Number(m[1]), Number(m[2]), timezone, programStart);
+    return { kind: 'quarter', label: q.label, name: q.name, whole: q, quarters: [] };
+  }
+  m = /^(\d{4})$/.exec(t);
+  if (m) {
+    const y = Number(m[1]);
+    const [startDate, endDate] = [`${y}-01-01`, `${y + 1}-01-01`];
+    const name = `calendar year ${y}`;
+    return {
+      kind: 'year',
+      label: String(y),
+      name,
+      whole: span(
+        startDate,
+        endDate,
+        { startDate: `${y - 1}-01-01`, endDate: startDate },
+        timezone,
+        programStart,
+        name,
+        String(y),
+      ),
+      quarters: quartersOf(startDate, endDate, timezone, programStart),
+    };
+  }
+  m = /^FY(\d{4})$/.exec(t);
+  if (m) {
+    const y = Number(m[1]);
+    const [startDate, endDate] = [`${y - 1}-10-01`, `${y}-10-01`];
+    const name = `federal fiscal year ${y} (Oct ${y - 1}–Sep ${y})`;
+    return {
+      kind: 'fiscal-year',
+      label: `FY${y}`,
+      name,
+      whole: span(
+        startDate,
+        endDate,
+        { startDate: `${y - 2}-10-01`, endDate: startDate },
+        timezone,
+        programStart,
+        name,
+        `FY${y}`,
+      ),
+      quarters: quartersOf(startDate, endDate, timezone, programStart),
+    };
+  }
+  m = /^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$/.exec(t);
+  if (m && isIsoDate(m[1]!) && isIsoDate(m[2]!) && m[1]! <= m[2]!) {
+    const [first, last] = [m[1]!, m[2]!];
+    const endDate = addDays(last, 1);
+    const days = Math.round((Date.parse(`${endDate}T00:00:00Z`) - Date.parse(`${first}T00:00:00Z`)) / 86_400_000);
+    const name = `${formatDay(first)} – ${formatDay(last)}`;
+    const label = `${first}..${last}`;
+    return {
+      kind: 'range',
+      label,
+      name,
+      // The same number of days just before.
+      whole: span(
+        first,
+        endDate,
+        { startDate: addDays(first, -days), endDate: first },
+        timezone,
+        programStart,
+        name,
+        label,
+      ),
+      quarters: [],
+    };
+  }
+  return null;
 }

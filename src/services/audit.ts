@@ -66,6 +66,11 @@ export const AUDIT = {
   referralUnreachable: 'referral.unreachable',
   /** A person's open referrals listed (entity: the person; count: how many shown; clientIds: whose). */
   referralList: 'referral.list',
+  /**
+   * A progress report made (entity: the program; `details`: who ran it, the period and the format).
+   * Aggregates only, suppressed as digests are.
+   */
+  reportRun: 'report.run',
   /** Notes re-encrypted under the current key (entity: the program; `count`: how many). */
   notesRekey: 'notes.rekey',
   /** Notes cleared by the program's retention setting (entity: the program; `count`: how many). */

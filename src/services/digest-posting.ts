@@ -11,9 +11,12 @@ import { periodContaining } from '../domain/periods.js';
 import { fromLocal, toLocal } from '../domain/time.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { buildDigestView, type AttentionRow, type DigestView } from '../views/digest.js';
-import { renderBarChartPng } from '../views/chart.js';
+import { newClientsChart, renderChartPng } from '../views/chart.js';
 import { computeDigest } from './digest.js';
 import type { TPlatform } from './directory.js';
+
+/** The chart's size on Teams, where it goes inline in the card (Slack's is the default, 800×400). */
+export const TEAMS_CHART_SIZE = { width: 480, height: 240 };
 
 /** How long a claimed-but-unposted digest is left to the process that claimed it. */
 export const DIGEST_CLAIM_LEASE_MS = 2 * 60_000;
@@ -87,6 +90,8 @@ export async function buildDigest(
   deps: CarelogDeps,
   program: ProgramConfig,
   period: Period,
+  /** The chart picture's size: Teams wants a smaller one (TEAMS_CHART_SIZE) than Slack's default. */
+  chartSize: { width?: number; height?: number } = {},
 ): Promise<{ figures: DigestFigures; view: DigestView; chart: Buffer | null }> {
   const figures = await computeDigest(deps.db.prisma, program, period);
   let attention: AttentionRow[] | undefined;
@@ -113,7 +118,8 @@ export async function buildDigest(
   // A period not over yet (a preview) says so in its title.
   const soFar = deps.now() < period.end;
   const view = buildDigestView(program, figures, program.digest.suppressBelow, attention, { soFar });
-  const chart = view.chart ? renderBarChartPng(view.chart, { title: 'New clients by quarter' }) : null;
+  // Teams carries the image inline in a card of at most 24 kB: a smaller picture keeps it in.
+  const chart = view.chart ? renderChartPng(newClientsChart(view.chart), chartSize) : null;
   return { figures, view, chart };
 }
 
@@ -163,7 +169,7 @@ export async function postDigestOnce(
         return { status: 'recovered', ...found };
       }
     }
-    const { view, chart } = await buildDigest(deps, program, period);
+    const { view, chart } = await buildDigest(deps, program, period, platform === 'teams' ? TEAMS_CHART_SIZE : {});
     const sent = await messenger.postDigest(channel, view, chart, run.id);
     await prisma.digestRun.update({
       where: { id: run.id },

@@ -28,7 +28,8 @@ import type { ProgramConfig } from '../config.js';
 import { LINKAGE_TOTAL, type DigestFigures, type ReferralLinkage } from '../domain/digest.js';
 import { RACE_ETHNICITY, VETERAN_STATUS } from '../domain/categories.js';
 import { followUpRules, overdueCutoff } from '../domain/followups.js';
-import { changePercent, previousPeriod, quartersSince, type Period } from '../domain/periods.js';
+import { changePercent, formatDay, previousPeriod, quartersSince, type FigurePeriod } from '../domain/periods.js';
+import { addDays } from '../domain/time.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 
 type Row = Record<string, unknown>;
@@ -46,12 +47,27 @@ function tally(keys: string[], rows: Row[], keyCol = 'key', countCol = 'count'):
 export async function computeDigest(
   prisma: PrismaClient,
   program: ProgramConfig,
-  period: Period,
+  period: FigurePeriod,
 ): Promise<DigestFigures> {
   const pid = program.id;
   const { start, end } = period;
-  const prev = previousPeriod(period, program.timezone, program.startDate);
-  const quarters = period.kind === 'quarter' ? quartersSince(program.startDate, period, program.timezone) : [];
+  const prev = period.kind === 'span' ? period.previous : previousPeriod(period, program.timezone, program.startDate);
+  // New clients by quarter since the program began (not for a week); a span's last quarter stops
+  // where the span does.
+  const quarters =
+    period.kind === 'week'
+      ? []
+      : quartersSince(program.startDate, period, program.timezone).map((q) =>
+          q.end > end
+            ? {
+                ...q,
+                end,
+                endDate: period.endDate,
+                partial: true,
+                name: `${q.name} (to ${formatDay(addDays(period.endDate, -1))})`,
+              }
+            : q,
+        );
   const keys = (list: { key: string }[]) => list.map((c) => c.key);
 
   // New clients per range of first contacts, from one count per bucket between consecutive
@@ -202,6 +218,8 @@ export async function computeDigest(
     newClientsByQuarter: quarters.map((q) => ({
       label: q.label,
       name: q.name,
+      start: q.startDate,
+      end: q.endDate,
       partial: q.partial,
       count: firstSeen(q.start, q.end),
     })),

@@ -25,7 +25,7 @@ const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (
 
 /** A file claimed before any client data is read: write it once, or abandon it. */
 export interface PrivateFile {
-  write(text: string): void;
+  write(data: string | Uint8Array): void;
   /** Removes what was claimed (after a failure): no empty or partial file is left behind. */
   abandon(): void;
 }
@@ -87,8 +87,8 @@ export function claimPrivateFile(file: string, opts: { force: boolean }): Privat
     fd = null;
   };
   return {
-    write(text) {
-      writeFileSync(fd!, text);
+    write(data) {
+      writeFileSync(fd!, data);
       close();
       if (target !== file) renameSync(target, file);
       written = true;

@@ -90,6 +90,8 @@ export interface DigestChartBar {
   count: number;
   /** Shown instead of the count ("<11", "hidden") when the count is suppressed. */
   text?: string;
+  /** The bar of the digest's own quarter. */
+  current?: boolean;
 }
 
 export interface DigestView {
@@ -157,6 +159,11 @@ function pct(p: number | null): string {
   return `${p > 0 ? '+' : ''}${p} %`;
 }
 
+/** The suppression rule in force with a threshold, in full (a report states it whatever it shows). */
+export function suppressionRule(below: number | undefined): string {
+  return footnote(below, true);
+}
+
 /** The footnote saying what each label means, for the labels this digest uses. */
 function footnote(below: number | undefined, part2Small: boolean): string {
   const part2 = 'substance-use treatment (42 CFR Part 2)';
@@ -180,32 +187,122 @@ export function buildDigestView(
   attention?: AttentionRow[],
   opts: { exact?: boolean; soFar?: boolean } = {},
 ): DigestView {
-  const below = opts.exact ? undefined : suppressBelow;
+  const c = digestCells(program, d, opts.exact ? undefined : suppressBelow, attention, opts.soFar);
+  return c.render(
+    opts.exact ? c.cells.map((x) => (x.latent ? 'hidden' : 'exact')) : suppressCells(c.cells, c.relations),
+  );
+}
+
+/** Figures that add up over consecutive periods (a fiscal year's quarters make its total). */
+const ADDITIVE =
+  /^(new|contacts|completed|connectedInPeriod|withTime|timeliness\..*|linkage\..*\.made|(sex|age|sources|services|referrals|outcomes|onScene|destinations|race|veteran)\..*)$/;
+/** Figures the same in a whole and in its last part, or wherever they appear. */
+const SAME_AS_LAST = /^sinceInception$/;
+const SAME_EVERYWHERE = /^bar\./;
+
+/**
+ * Digests of consecutive periods (`parts`, e.g. a fiscal year's quarters) and of their `whole`,
+ * suppressed together: what adds up over the parts adds up to the whole, a quarter's bar is the same
+ * count in every digest that draws it, and served in the whole is at least any part's and at most
+ * their sum. So no count left out in one column can be worked out from the others. Returns the
+ * parts' views, then the whole's.
+ */
+export function buildLinkedDigestViews(
+  program: DigestProgram,
+  parts: DigestFigures[],
+  whole: DigestFigures,
+  suppressBelow?: number,
+): DigestView[] {
+  const all = [...parts, whole].map((d) => digestCells(program, d, suppressBelow));
+  const cells: SuppressionCell[] = [];
+  const relations: Relation[] = [];
+  const offsets: number[] = [];
+  for (const c of all) {
+    const at = cells.length;
+    offsets.push(at);
+    cells.push(...c.cells);
+    const move = (ids: number[]) => ids.map((i) => i + at);
+    for (const r of c.relations)
+      relations.push(
+        r.kind === 'sum'
+          ? { kind: 'sum', total: r.total + at, parts: move(r.parts) }
+          : { kind: 'le', lhs: move(r.lhs), rhs: move(r.rhs) },
+      );
+  }
+  const id = (k: number, key: string) => {
+    const i = all[k]!.keys.get(key);
+    return i === undefined ? undefined : i + offsets[k]!;
+  };
+  const w = all.length - 1;
+  const partIds = (key: string) => parts.flatMap((_, k) => (id(k, key) === undefined ? [] : [id(k, key)!]));
+  for (const key of all[w]!.keys.keys()) {
+    const total = id(w, key)!;
+    if (ADDITIVE.test(key)) relations.push({ kind: 'sum', total, parts: partIds(key) });
+    else if (SAME_AS_LAST.test(key) && id(w - 1, key) !== undefined)
+      relations.push({ kind: 'sum', total, parts: [id(w - 1, key)!] });
+    else if (SAME_EVERYWHERE.test(key))
+      for (const p of partIds(key)) relations.push({ kind: 'sum', total, parts: [p] });
+    else if (key === 'served') {
+      relations.push({ kind: 'le', lhs: [total], rhs: partIds(key) });
+      for (const p of partIds(key)) relations.push({ kind: 'le', lhs: [p], rhs: [total] });
+    }
+  }
+  const shown = suppressCells(cells, relations);
+  return all.map((c, k) => c.render(shown.slice(offsets[k]!, offsets[k]! + c.cells.length)));
+}
+
+interface DigestCells {
+  cells: SuppressionCell[];
+  relations: Relation[];
+  /** Each figure's cell, by a key that names the same figure in another period's digest. */
+  keys: Map<string, number>;
+  render(shown: Shown[]): DigestView;
+}
+
+/** A digest's figures as cells and the relations between them, and how to show them once decided. */
+function digestCells(
+  program: DigestProgram,
+  d: DigestFigures,
+  below: number | undefined,
+  attention?: AttentionRow[],
+  /** A period not over yet (a preview): its title says "so far". */
+  soFar = false,
+): DigestCells {
   const quarterly = d.period.kind === 'quarter';
-  const periodWord = quarterly ? 'quarter' : 'week';
+  const isSpan = d.period.kind === 'span';
+  const periodWord = quarterly ? 'quarter' : isSpan ? 'period' : 'week';
 
   // Every figure shown is a cell; the relations between them are listed in the header comment.
   const cells: SuppressionCell[] = [];
   const relations: Relation[] = [];
-  const cell = (value: number, opts: Omit<SuppressionCell, 'value'> = {}) =>
-    cells.push({ threshold: below, ...opts, value }) - 1;
-  const served = cell(d.clientsServed);
-  const fresh = cell(d.newClients, { keep: true });
-  const continuing = cell(d.continuingClients);
-  const sinceInception = cell(d.servedSinceInception);
-  const contacts = cell(d.contacts);
-  const repeat = cell(d.repeatContactClients);
-  const completed = cell(d.followUpsCompleted);
-  const overdue = cell(d.followUpsOverdue, { latent: !quarterly });
+  const keys = new Map<string, number>();
+  const cell = (value: number, opts: Omit<SuppressionCell, 'value'> = {}, key?: string) => {
+    const i = cells.push({ threshold: below, ...opts, value }) - 1;
+    if (key) keys.set(key, i);
+    return i;
+  };
+  const served = cell(d.clientsServed, {}, 'served');
+  const fresh = cell(d.newClients, { keep: true }, 'new');
+  const continuing = cell(d.continuingClients, {}, 'continuing');
+  const sinceInception = cell(d.servedSinceInception, {}, 'sinceInception');
+  const contacts = cell(d.contacts, {}, 'contacts');
+  const repeat = cell(d.repeatContactClients, {}, 'repeat');
+  const completed = cell(d.followUpsCompleted, {}, 'completed');
+  const overdue = cell(d.followUpsOverdue, { latent: !quarterly }, 'overdue');
   relations.push({ kind: 'sum', total: served, parts: [fresh, continuing] });
   relations.push({ kind: 'le', lhs: [served], rhs: [contacts] }, { kind: 'le', lhs: [repeat], rhs: [served] });
 
   // The change in new clients is shown only when neither period's count is small: with it, "new"
   // gives last period's count away (to within rounding).
   const changeShown = !isSmallCount(d.newClients, below) && !isSmallCount(d.previousNewClients, below);
-  const quarters = quarterly ? d.newClientsByQuarter : [];
+  const quarters = quarterly || isSpan ? d.newClientsByQuarter : [];
   const current = quarters.findIndex((q) => q.label === d.period.label);
-  const bars = quarters.map((q, i) => cell(q.count, { keep: i === current || i === current - 1 }));
+  const bars = quarters.map((q, i) => cell(q.count, { keep: i === current || i === current - 1 }, `bar.${q.label}`));
+  // A span's quarters: those inside it, and those it overlaps (a date range may cut one).
+  const within = (q: (typeof quarters)[number]) =>
+    !!q.start && q.start >= d.period.start && !!q.end && q.end <= d.period.end;
+  const overlaps = (q: (typeof quarters)[number]) =>
+    !q.start || !q.end || (q.start < d.period.end && q.end > d.period.start);
   let previous: number | undefined;
   if (quarterly) {
     relations.push({ kind: 'sum', total: sinceInception, parts: bars });
@@ -220,22 +317,30 @@ export function buildDigestView(
       { kind: 'sum', total: sinceInception, parts: [fresh, before] },
       { kind: 'le', lhs: [continuing], rhs: [before] },
     );
+    if (isSpan) {
+      // The bars run from the program's start to the span's end; those inside it add up to new.
+      relations.push({ kind: 'sum', total: sinceInception, parts: bars });
+      const inside = bars.filter((_, i) => within(quarters[i]!));
+      const touching = bars.filter((_, i) => overlaps(quarters[i]!));
+      if (inside.length === touching.length) relations.push({ kind: 'sum', total: fresh, parts: inside });
+      else relations.push({ kind: 'le', lhs: inside, rhs: [fresh] }, { kind: 'le', lhs: [fresh], rhs: touching });
+    }
     // Not shown, but the change and "new" give it away; it is among the clients first seen before.
     if (changeShown) {
-      previous = cell(d.previousNewClients, { keep: true });
+      previous = cell(d.previousNewClients, { keep: true }, 'previousNew');
       relations.push({ kind: 'le', lhs: [previous], rhs: [before] });
     }
   }
 
-  const tableCells = (categories: TCategory[], counts: Record<string, number>) =>
-    categories.map((c) => cell(counts[c.key] ?? 0, { threshold: cellThreshold(below, c.part2) }));
+  const tableCells = (name: string, categories: TCategory[], counts: Record<string, number>) =>
+    categories.map((c) => cell(counts[c.key] ?? 0, { threshold: cellThreshold(below, c.part2) }, `${name}.${c.key}`));
   const { categories } = program;
-  const sex = tableCells(categories.sex, d.newClientsBySex);
-  const ages = tableCells(categories.ageBands, d.newClientsByAgeBand);
-  const sources = tableCells(categories.sources, d.contactsBySource);
-  const services = tableCells(categories.services, d.servicesProvided);
-  const referrals = tableCells(categories.referrals, d.referralsMade);
-  const outcomes = tableCells(categories.dispositions, d.dispositions);
+  const sex = tableCells('sex', categories.sex, d.newClientsBySex);
+  const ages = tableCells('age', categories.ageBands, d.newClientsByAgeBand);
+  const sources = tableCells('sources', categories.sources, d.contactsBySource);
+  const services = tableCells('services', categories.services, d.servicesProvided);
+  const referrals = tableCells('referrals', categories.referrals, d.referralsMade);
+  const outcomes = tableCells('outcomes', categories.dispositions, d.dispositions);
   relations.push(
     { kind: 'sum', total: fresh, parts: sex },
     { kind: 'sum', total: fresh, parts: ages },
@@ -248,17 +353,24 @@ export function buildDigestView(
   // Referral linkage, once the period has referrals made or connections dated in it.
   const linkageShown = (d.referralLinkage[LINKAGE_TOTAL]?.made ?? 0) > 0 || d.referralsConnectedInPeriod > 0;
   type LinkageCells = Record<'made' | (typeof LINKAGE_STATUSES)[number], number>;
-  const linkageCells = (figures: DigestFigures['referralLinkage'][string] | undefined, threshold: number | undefined) =>
+  const linkageCells = (
+    name: string,
+    figures: DigestFigures['referralLinkage'][string] | undefined,
+    threshold: number | undefined,
+  ) =>
     Object.fromEntries(
-      (['made', ...LINKAGE_STATUSES] as const).map((k) => [k, cell(figures?.[k] ?? 0, { threshold })]),
+      (['made', ...LINKAGE_STATUSES] as const).map((k) => [
+        k,
+        cell(figures?.[k] ?? 0, { threshold }, `linkage.${name}.${k}`),
+      ]),
     ) as LinkageCells;
   let linkage: { byCategory: LinkageCells[]; total: LinkageCells; connectedInPeriod: number } | undefined;
   if (linkageShown) {
     const byCategory = categories.referrals.map((c) =>
-      linkageCells(d.referralLinkage[c.key], cellThreshold(below, c.part2)),
+      linkageCells(c.key, d.referralLinkage[c.key], cellThreshold(below, c.part2)),
     );
-    const total = linkageCells(d.referralLinkage[LINKAGE_TOTAL], below);
-    const connectedInPeriod = cell(d.referralsConnectedInPeriod);
+    const total = linkageCells(LINKAGE_TOTAL, d.referralLinkage[LINKAGE_TOTAL], below);
+    const connectedInPeriod = cell(d.referralsConnectedInPeriod, {}, 'connectedInPeriod');
     for (const row of [...byCategory, total])
       relations.push({ kind: 'sum', total: row.made, parts: LINKAGE_STATUSES.map((s) => row[s]) });
     for (const k of ['made', ...LINKAGE_STATUSES] as const)
@@ -273,11 +385,11 @@ export function buildDigestView(
   let timeliness: Record<keyof typeof t, number> | undefined;
   if (t.requested > 0) {
     timeliness = {
-      requested: cell(t.requested),
-      metWithin48h: cell(t.metWithin48h),
-      metWithin7d: cell(t.metWithin7d),
-      attempts: cell(t.attempts),
-      unreachable: cell(t.unreachable),
+      requested: cell(t.requested, {}, 'timeliness.requested'),
+      metWithin48h: cell(t.metWithin48h, {}, 'timeliness.metWithin48h'),
+      metWithin7d: cell(t.metWithin7d, {}, 'timeliness.metWithin7d'),
+      attempts: cell(t.attempts, {}, 'timeliness.attempts'),
+      unreachable: cell(t.unreachable, {}, 'timeliness.unreachable'),
     };
     const times = (i: number, k: number) => Array.from({ length: k }, () => i);
     const max = program.followUps?.maxAttempts ?? 1;
@@ -292,9 +404,9 @@ export function buildDigestView(
   }
 
   // On scene, minutes on scene and transport destinations: counts of contacts.
-  const onScene = tableCells(categories.onScene, d.onScene);
-  const withTime = cell(d.minutesOnScene.contactsWithTime);
-  const destinations = tableCells(categories.transportDestinations, d.transportDestinations);
+  const onScene = tableCells('onScene', categories.onScene, d.onScene);
+  const withTime = cell(d.minutesOnScene.contactsWithTime, {}, 'withTime');
+  const destinations = tableCells('destinations', categories.transportDestinations, d.transportDestinations);
   const transportOutcomes = categories.dispositions.flatMap((c, i) => (c.transport ? [outcomes[i]!] : []));
   relations.push(
     ...[...onScene, withTime].map((i): Relation => ({ kind: 'le', lhs: [i], rhs: [contacts] })),
@@ -303,8 +415,12 @@ export function buildDigestView(
   );
 
   // Asked-for demographics of new clients.
-  const race = d.newClientsByRaceEthnicity ? tableCells([...RACE_ETHNICITY], d.newClientsByRaceEthnicity) : null;
-  const veteran = d.newClientsByVeteranStatus ? tableCells([...VETERAN_STATUS], d.newClientsByVeteranStatus) : null;
+  const race = d.newClientsByRaceEthnicity
+    ? tableCells('race', [...RACE_ETHNICITY], d.newClientsByRaceEthnicity)
+    : null;
+  const veteran = d.newClientsByVeteranStatus
+    ? tableCells('veteran', [...VETERAN_STATUS], d.newClientsByVeteranStatus)
+    : null;
   if (race)
     relations.push(...race.map((i): Relation => ({ kind: 'le', lhs: [i], rhs: [fresh] })), {
       kind: 'le',
@@ -313,165 +429,168 @@ export function buildDigestView(
     });
   if (veteran) relations.push({ kind: 'le', lhs: veteran, rhs: [fresh] }, { kind: 'le', lhs: [fresh], rhs: veteran });
 
-  const shown: Shown[] = opts.exact
-    ? cells.map((c) => (c.latent ? 'hidden' : 'exact'))
-    : suppressCells(cells, relations);
-  const text = (i: number) => label(cells[i]!, shown[i]!);
-  const exact = (i: number) => shown[i] === 'exact';
+  return { cells, relations, keys, render };
 
-  const change =
-    changeShown && exact(fresh) && (previous === undefined || exact(previous)) ? d.newClientsChangePct : undefined;
-  const trend =
-    change === undefined || change === null
-      ? ''
-      : change === 0
-        ? ` — level with last ${periodWord}`
-        : ` — ${change > 0 ? 'up' : 'down'} ${Math.abs(change)} % on last ${periodWord}`;
-  // "person" only for a shown 1: the grammar must not give a suppressed count away.
-  const summary =
-    shown[served] !== 'hidden'
-      ? `${text(served)} ${text(served) === '1' ? 'person' : 'people'} served, ${text(fresh)} of them new${trend}`
-      : shown[continuing] !== 'hidden'
-        ? `${text(fresh)} new and ${text(continuing)} continuing people served${trend}`
-        : `${text(fresh)} new ${text(fresh) === '1' ? 'person' : 'people'} served${trend}`;
+  function render(shown: Shown[]): DigestView {
+    const text = (i: number) => label(cells[i]!, shown[i]!);
+    const exact = (i: number) => shown[i] === 'exact';
 
-  const tables: DigestTable[] = [];
-  if (attention) {
-    tables.push({
-      title: 'Follow-ups needing attention (due this week / overdue)',
-      rows: attention.length
-        ? attention.map((a) => ({
-            label: a.name,
-            value: `${a.dueThisWeek} / ${a.overdue}`,
-            ...(a.person ? { person: a.person } : {}),
-          }))
-        : [{ label: 'None', value: '0 / 0' }],
-    });
-  }
-  const table = (title: string, list: TCategory[], ids: number[]): DigestTable =>
-    folded(
-      title,
-      list.map((c, i) => ({ label: c.label, value: text(ids[i]!) })),
+    const change =
+      changeShown && exact(fresh) && (previous === undefined || exact(previous)) ? d.newClientsChangePct : undefined;
+    const trend =
+      change === undefined || change === null
+        ? ''
+        : change === 0
+          ? ` — level with last ${periodWord}`
+          : ` — ${change > 0 ? 'up' : 'down'} ${Math.abs(change)} % on last ${periodWord}`;
+    // "person" only for a shown 1: the grammar must not give a suppressed count away.
+    const summary =
+      shown[served] !== 'hidden'
+        ? `${text(served)} ${text(served) === '1' ? 'person' : 'people'} served, ${text(fresh)} of them new${trend}`
+        : shown[continuing] !== 'hidden'
+          ? `${text(fresh)} new and ${text(continuing)} continuing people served${trend}`
+          : `${text(fresh)} new ${text(fresh) === '1' ? 'person' : 'people'} served${trend}`;
+
+    const tables: DigestTable[] = [];
+    if (attention) {
+      tables.push({
+        title: 'Follow-ups needing attention (due this week / overdue)',
+        rows: attention.length
+          ? attention.map((a) => ({
+              label: a.name,
+              value: `${a.dueThisWeek} / ${a.overdue}`,
+              ...(a.person ? { person: a.person } : {}),
+            }))
+          : [{ label: 'None', value: '0 / 0' }],
+      });
+    }
+    const table = (title: string, list: TCategory[], ids: number[]): DigestTable =>
+      folded(
+        title,
+        list.map((c, i) => ({ label: c.label, value: text(ids[i]!) })),
+      );
+    tables.push(
+      table('New clients by sex', categories.sex, sex),
+      table('New clients by age', categories.ageBands, ages),
+      table('Contacts by source', categories.sources, sources),
+      table('Services provided (contacts)', categories.services, services),
+      table('Referrals made (contacts)', categories.referrals, referrals),
+      table('Outcomes', categories.dispositions, outcomes),
     );
-  tables.push(
-    table('New clients by sex', categories.sex, sex),
-    table('New clients by age', categories.ageBands, ages),
-    table('Contacts by source', categories.sources, sources),
-    table('Services provided (contacts)', categories.services, services),
-    table('Referrals made (contacts)', categories.referrals, referrals),
-    table('Outcomes', categories.dispositions, outcomes),
-  );
-  // A median or percentile is shown only where the count it is taken over is.
-  const measure = (count: number, value: string) => (exact(count) ? value : NOT_SHOWN);
-  if (linkage) {
-    const line = (row: LinkageCells) =>
-      `made ${text(row.made)}: ${LINKAGE_STATUSES.map((s) => `${LINKAGE_WORDS[s]} ${text(row[s])}`).join(' · ')}`;
-    // A category with no referrals at all folds into the "None" line.
-    const byCategory = folded(
-      linkageTitle(periodWord),
-      categories.referrals.map((c, i) => ({
-        label: linkageRowLabel(c.label),
-        value: line(linkage.byCategory[i]!),
-        zero: (['made', ...LINKAGE_STATUSES] as const).every((k) => text(linkage.byCategory[i]![k]) === '0'),
+    // A median or percentile is shown only where the count it is taken over is.
+    const measure = (count: number, value: string) => (exact(count) ? value : NOT_SHOWN);
+    if (linkage) {
+      const line = (row: LinkageCells) =>
+        `made ${text(row.made)}: ${LINKAGE_STATUSES.map((s) => `${LINKAGE_WORDS[s]} ${text(row[s])}`).join(' · ')}`;
+      // A category with no referrals at all folds into the "None" line.
+      const byCategory = folded(
+        linkageTitle(periodWord),
+        categories.referrals.map((c, i) => ({
+          label: linkageRowLabel(c.label),
+          value: line(linkage.byCategory[i]!),
+          zero: (['made', ...LINKAGE_STATUSES] as const).every((k) => text(linkage.byCategory[i]![k]) === '0'),
+        })),
+      );
+      tables.push({
+        ...byCategory,
+        rows: [
+          ...byCategory.rows,
+          { label: LINKAGE_ALL, value: line(linkage.total) },
+          { label: `Connections dated this ${periodWord} (whenever referred)`, value: text(linkage.connectedInPeriod) },
+          {
+            label: 'Median days from referral to connection',
+            value: measure(
+              linkage.connectedInPeriod,
+              d.medianDaysToConnection === null ? 'none' : String(d.medianDaysToConnection),
+            ),
+          },
+        ],
+      });
+    }
+    if (timeliness)
+      tables.push({
+        title: `Follow-ups asked for this ${periodWord}`,
+        rows: [
+          { label: 'Asked for', value: text(timeliness.requested) },
+          { label: 'Met by a contact within 48 hours', value: text(timeliness.metWithin48h) },
+          { label: 'Met by a contact within 7 days', value: text(timeliness.metWithin7d) },
+          { label: 'Tries with no answer', value: text(timeliness.attempts) },
+          { label: 'Closed as unreachable', value: text(timeliness.unreachable) },
+        ],
+      });
+    const m = d.minutesOnScene;
+    const onSceneItems = folded(
+      'On scene (contacts)',
+      categories.onScene.map((c, i) => ({
+        label: JUDGEMENT_ON_SCENE_KEYS.includes(c.key) ? `${c.label}${JUDGEMENT_SUFFIX}` : c.label,
+        value: text(onScene[i]!),
       })),
     );
-    tables.push({
-      ...byCategory,
-      rows: [
-        ...byCategory.rows,
-        { label: LINKAGE_ALL, value: line(linkage.total) },
-        { label: `Connections dated this ${periodWord} (whenever referred)`, value: text(linkage.connectedInPeriod) },
-        {
-          label: 'Median days from referral to connection',
-          value: measure(
-            linkage.connectedInPeriod,
-            d.medianDaysToConnection === null ? 'none' : String(d.medianDaysToConnection),
-          ),
-        },
-      ],
-    });
-  }
-  if (timeliness)
-    tables.push({
-      title: `Follow-ups asked for this ${periodWord}`,
-      rows: [
-        { label: 'Asked for', value: text(timeliness.requested) },
-        { label: 'Met by a contact within 48 hours', value: text(timeliness.metWithin48h) },
-        { label: 'Met by a contact within 7 days', value: text(timeliness.metWithin7d) },
-        { label: 'Tries with no answer', value: text(timeliness.attempts) },
-        { label: 'Closed as unreachable', value: text(timeliness.unreachable) },
-      ],
-    });
-  const m = d.minutesOnScene;
-  const onSceneItems = folded(
-    'On scene (contacts)',
-    categories.onScene.map((c, i) => ({
-      label: JUDGEMENT_ON_SCENE_KEYS.includes(c.key) ? `${c.label}${JUDGEMENT_SUFFIX}` : c.label,
-      value: text(onScene[i]!),
-    })),
-  );
-  tables.push(
-    {
-      ...onSceneItems,
-      rows: [
-        ...onSceneItems.rows,
-        { label: 'Contacts with time on scene', value: text(withTime) },
-        {
-          label: 'Minutes on scene, median / 90th percentile',
-          value: measure(withTime, m.median === null ? 'none' : `${m.median} / ${m.p90}`),
-        },
-      ],
-    },
-    table('Transport destinations (contacts)', categories.transportDestinations, destinations),
-  );
-  if (race) tables.push(table(RACE_TITLE, [...RACE_ETHNICITY], race));
-  if (veteran) tables.push(table('New clients by veteran status', [...VETERAN_STATUS], veteran));
+    tables.push(
+      {
+        ...onSceneItems,
+        rows: [
+          ...onSceneItems.rows,
+          { label: 'Contacts with time on scene', value: text(withTime) },
+          {
+            label: 'Minutes on scene, median / 90th percentile',
+            value: measure(withTime, m.median === null ? 'none' : `${m.median} / ${m.p90}`),
+          },
+        ],
+      },
+      table('Transport destinations (contacts)', categories.transportDestinations, destinations),
+    );
+    if (race) tables.push(table(RACE_TITLE, [...RACE_ETHNICITY], race));
+    if (veteran) tables.push(table('New clients by veteran status', [...VETERAN_STATUS], veteran));
 
-  const part2Small = cells.some((c, i) => shown[i] === 'small' && c.threshold === PART2_FLOOR && below !== PART2_FLOOR);
-  const anyLeftOut = shown.some((s, i) => s !== 'exact' && !cells[i]!.latent);
-  return {
-    title: `${program.name}: ${quarterly ? 'quarterly' : 'weekly'} digest, ${d.period.name}${opts.soFar ? ' so far' : ''}`,
-    summary,
-    // What leadership reads first: people served, new, continuing, the change, since the program
-    // began, then linkage and timeliness where the period has them; the activity figures after.
-    headline: [
-      { label: 'Individuals served', value: text(served) },
-      { label: 'New', value: text(fresh) },
-      { label: 'Continuing', value: text(continuing) },
-      { label: `Change in new clients vs last ${periodWord}`, value: change === undefined ? HIDDEN_CELL : pct(change) },
-      { label: 'Served since the program began', value: text(sinceInception) },
-      ...(linkage
-        ? [
-            {
-              label: linkageHeadline(periodWord),
-              value: `${text(linkage.total.connected)} / ${text(linkage.total.made)}`,
-            },
-          ]
-        : []),
-      ...(timeliness
-        ? [
-            {
-              label: timelinessHeadline(periodWord),
-              value: `${text(timeliness.metWithin7d)} / ${text(timeliness.requested)}`,
-            },
-          ]
-        : []),
-      { label: 'Contacts', value: text(contacts) },
-      { label: 'Clients with 3+ contacts in 30 days', value: text(repeat) },
-      { label: 'Follow-ups completed', value: text(completed) },
-      // The weekly digest lists overdue follow-ups by case manager instead.
-      ...(quarterly ? [{ label: 'Follow-ups overdue at quarter end', value: text(overdue) }] : []),
-    ],
-    tables,
-    chart: quarterly
-      ? quarters.map((q, i) => ({
-          label: q.partial ? `${q.label}*` : q.label,
-          count: exact(bars[i]!) ? q.count : 0,
-          ...(exact(bars[i]!) ? {} : { text: text(bars[i]!) }),
-        }))
-      : null,
-    ...(below || anyLeftOut ? { footnote: footnote(below, part2Small) } : {}),
-  };
+    const part2Small = cells.some(
+      (c, i) => shown[i] === 'small' && c.threshold === PART2_FLOOR && below !== PART2_FLOOR,
+    );
+    const anyLeftOut = shown.some((s, i) => s !== 'exact' && !cells[i]!.latent);
+    return {
+      title: `${program.name}: ${quarterly ? 'quarterly digest' : isSpan ? 'figures' : 'weekly digest'}, ${d.period.name}${soFar ? ' so far' : ''}`,
+      summary,
+      // What leadership reads first: people served, new, continuing, the change, since the program
+      // began, then linkage and timeliness where the period has them; the activity figures after.
+      headline: [
+        { label: 'Individuals served', value: text(served) },
+        { label: 'New', value: text(fresh) },
+        { label: 'Continuing', value: text(continuing) },
+        {
+          label: `Change in new clients vs last ${periodWord}`,
+          value: change === undefined ? HIDDEN_CELL : pct(change),
+        },
+        { label: 'Served since the program began', value: text(sinceInception) },
+        ...(linkage
+          ? [
+              {
+                label: linkageHeadline(periodWord),
+                value: `${text(linkage.total.connected)} / ${text(linkage.total.made)}`,
+              },
+            ]
+          : []),
+        ...(timeliness
+          ? [
+              {
+                label: timelinessHeadline(periodWord),
+                value: `${text(timeliness.metWithin7d)} / ${text(timeliness.requested)}`,
+              },
+            ]
+          : []),
+      ],
+      tables,
+      chart:
+        quarterly || isSpan
+          ? quarters.map((q, i) => ({
+              label: q.partial ? `${q.label}*` : q.label,
+              count: exact(bars[i]!) ? q.count : 0,
+              ...(exact(bars[i]!) ? {} : { text: text(bars[i]!) }),
+              ...(i === current || (isSpan && overlaps(q)) ? { current: true } : {}),
+            }))
+          : null,
+      ...(below || anyLeftOut ? { footnote: footnote(below, part2Small) } : {}),
+    };
+  }
 }
 
 /**

@@ -22,6 +22,7 @@ import { checkMessage } from '../support/block-kit-limits.js';
 import { logContact, NEW_CLIENT, settableClock, waitUntil } from '../support/followups.js';
 import { SIGNING_SECRET, startHarness, TEAM, type Harness } from '../support/harness.js';
 import { decodePng } from '../support/png.js';
+import { CHART_COLOURS } from '../../src/views/chart.js';
 import { seedProgressReport } from '../support/progress-report.js';
 
 type DigestJobData = { programId: string; kind: string };
@@ -648,7 +649,8 @@ describe('what a posted digest carries', () => {
     const chart = small.find((u) => u.threadTs === run.messageTs);
     const png = decodePng(chart!.bytes!);
     // Blue bars just above the axis: Q2 and Q3 drawn, the suppressed Q1 not.
-    const blue = ([r, g, b]: number[]) => r === 0x4c && g === 0x78 && b === 0xa8;
+    const fills = [CHART_COLOURS.current, CHART_COLOURS.other].map((c) => c.toLowerCase());
+    const blue = (rgb: number[]) => fills.includes(`#${rgb.map((c) => c.toString(16).padStart(2, '0')).join('')}`);
     let axis = 0;
     let most = -1;
     for (let y = 0; y < png.height; y++) {
@@ -659,7 +661,7 @@ describe('what a posted digest carries', () => {
     const slots = [0, 1, 2].map((i) => {
       let n = 0;
       for (let x = Math.floor((i * png.width) / 3); x < ((i + 1) * png.width) / 3; x++)
-        if (blue(png.rgb(x, axis - 1))) n++;
+        if (blue(png.rgb(x, axis - 3))) n++;
       return n;
     });
     expect(slots[0]).toBe(0);

@@ -1,6 +1,7 @@
 // A small PNG reader for tests: splits the chunks, checks each CRC with node:zlib's own crc32 (so
 // the writer's CRC code is checked against an independent one), inflates IDAT and undoes the row
-// filters. 8-bit truecolour (2) and palette (3), not interlaced: what src/views/chart.ts writes.
+// filters. 8-bit truecolour (2), truecolour with alpha (6: what resvg writes for src/views/chart.ts)
+// and palette (3), not interlaced.
 import { crc32, inflateSync } from 'node:zlib';
 
 export const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -55,10 +56,10 @@ export function decodePng(png: Buffer): DecodedPng {
   const width = ihdr.data.readUInt32BE(0);
   const height = ihdr.data.readUInt32BE(4);
   const [depth, colourType, , , interlace] = ihdr.data.subarray(8);
-  if (depth !== 8 || (colourType !== 2 && colourType !== 3) || interlace !== 0) {
+  if (depth !== 8 || (colourType !== 2 && colourType !== 3 && colourType !== 6) || interlace !== 0) {
     throw new Error(`unsupported PNG: depth ${depth}, colour type ${colourType}, interlace ${interlace}`);
   }
-  const bpp = colourType === 2 ? 3 : 1;
+  const bpp = colourType === 2 ? 3 : colourType === 6 ? 4 : 1;
   const palette = chunks.find((c) => c.type === 'PLTE')?.data;
   if (colourType === 3 && !palette) throw new Error('palette image without PLTE');
 
@@ -89,7 +90,7 @@ export function decodePng(png: Buffer): DecodedPng {
       if (x < 0 || y < 0 || x >= width || y >= height)
         throw new Error(`pixel (${x}, ${y}) is outside ${width}×${height}`);
       const i = y * stride + x * bpp;
-      if (colourType === 2) return [px[i]!, px[i + 1]!, px[i + 2]!];
+      if (colourType === 2 || colourType === 6) return [px[i]!, px[i + 1]!, px[i + 2]!];
       const p = px[i]! * 3;
       if (p + 2 >= palette!.length) throw new Error(`palette index ${px[i]} out of range`);
       return [palette![p]!, palette![p + 1]!, palette![p + 2]!];

@@ -1,21 +1,39 @@
-// The digest's bar chart PNG, read back with an independent decoder: a valid file, bars whose
-// heights follow the counts, legible text where it should be, the same bytes for the same bars.
+// The chart (ECharts to SVG, resvg to PNG), read back: the SVG carries the title and the numbers as
+// text, a suppressed count is never drawn as a number, the PNG decodes with an independent reader at
+// the size asked, bars follow the counts, text is drawn with the bundled font only, the same model
+// gives the same bytes.
 import { describe, expect, it } from 'vitest';
 import { isCarelogError } from '../../src/errors.js';
-import { renderBarChartPng } from '../../src/views/chart.js';
-import { decodePng, PNG_SIGNATURE, readChunks, type DecodedPng } from '../support/png.js';
+import {
+  CHART_COLOURS,
+  newClientsChart,
+  renderChartPng,
+  renderChartSvg,
+  type ChartBar,
+} from '../../src/views/chart.js';
+import { decodePng, PNG_SIGNATURE, type DecodedPng } from '../support/png.js';
 
-const BLUE = [0x4c, 0x78, 0xa8];
-const isBlue = ([r, g, b]: number[]) => r === BLUE[0] && g === BLUE[1] && b === BLUE[2];
+const hex = (rgb: number[]) => `#${rgb.map((c) => c.toString(16).padStart(2, '0')).join('')}`.toUpperCase();
+const isBar = (rgb: number[]) => hex(rgb) === CHART_COLOURS.current || hex(rgb) === CHART_COLOURS.other;
 const isDark = ([r, g, b]: number[]) => r! < 0x60 && g! < 0x60 && b! < 0x60;
 
-const quarters = (counts: number[]) =>
+const quarters = (counts: number[], current = counts.length - 1): ChartBar[] =>
   counts.map((count, i) => ({
-    label: `${2024 + Math.floor(i / 4)}-Q${(i % 4) + 1}${i === counts.length - 1 ? '*' : ''}`,
+    label: `${2024 + Math.floor(i / 4)}-Q${(i % 4) + 1}${i === 0 ? '*' : ''}`,
     count,
+    ...(i === current ? { current: true } : {}),
   }));
 
-/** The top row of the axis: the row with the most dark pixels. */
+/** Text nodes of an SVG, unescaped. */
+const texts = (svg: string) =>
+  [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) =>
+    m[1]!.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&'),
+  );
+
+/** The labels on the bars (13px bold), in order. */
+const barLabels = (svg: string) => texts(svg.replace(/<text(?![^>]*font-size:13px)[^>]*>[^<]*<\/text>/g, ''));
+
+/** The axis: the row with the most dark pixels. */
 function axisRow(img: DecodedPng): number {
   let best = 0;
   let bestCount = -1;
@@ -27,184 +45,100 @@ function axisRow(img: DecodedPng): number {
   return best;
 }
 
-/** Each bar as found just above the axis: where it starts, how wide and how tall it is. */
-function measureBars(img: DecodedPng): { x: number; width: number; height: number }[] {
+/** Each bar's height, measured up its middle from just above the axis. */
+function barHeights(img: DecodedPng): number[] {
   const axis = axisRow(img);
-  const bars: { x: number; width: number; height: number }[] = [];
+  const y0 = axis - 2;
+  const heights: number[] = [];
   for (let x = 0; x < img.width; x++) {
-    if (!isBlue(img.rgb(x, axis - 1))) continue;
+    if (!isBar(img.rgb(x, y0))) continue;
     const start = x;
-    while (x < img.width && isBlue(img.rgb(x, axis - 1))) x++;
+    while (x < img.width && isBar(img.rgb(x, y0))) x++;
     const mid = Math.floor((start + x) / 2);
-    let height = 0;
-    while (axis - 1 - height >= 0 && isBlue(img.rgb(mid, axis - 1 - height))) height++;
-    bars.push({ x: start, width: x - start, height });
+    let h = 0;
+    while (y0 - h >= 0 && isBar(img.rgb(mid, y0 - h))) h++;
+    heights.push(h);
   }
-  return bars;
+  return heights;
 }
 
-function darkPixels(img: DecodedPng, y0: number, y1: number): { count: number; minX: number; maxX: number } {
-  let count = 0;
-  let minX = Infinity;
-  let maxX = -Infinity;
-  for (let y = y0; y < y1; y++) {
-    for (let x = 0; x < img.width; x++) {
-      if (!isDark(img.rgb(x, y))) continue;
-      count++;
-      minX = Math.min(minX, x);
-      maxX = Math.max(maxX, x);
-    }
-  }
-  return { count, minX, maxX };
-}
+describe('renderChartSvg', () => {
+  it('carries the title, every label and every number as text', () => {
+    const svg = renderChartSvg(newClientsChart(quarters([5, 87, 115, 108])));
+    const t = texts(svg);
+    expect(t).toContain('New clients by quarter');
+    for (const s of ['2024-Q1*', '2024-Q2', '2024-Q4']) expect(t).toContain(s);
+    expect(barLabels(svg)).toEqual(['5', '87', '115', '108']);
+    expect(t).toContain('* partial quarter: the program began during it');
+    expect(svg).toContain('font-family:DejaVu Sans');
+  });
 
-describe('renderBarChartPng', () => {
-  const sample = quarters([5, 87, 115, 108]);
+  it('draws a suppressed count as its label, never as a number, and with no bar', () => {
+    const bars: ChartBar[] = [
+      { label: '2024-Q1*', count: 0, text: '<11' },
+      { label: '2024-Q2', count: 0, text: 'hidden' },
+      { label: '2024-Q3', count: 40, current: true },
+    ];
+    expect(barLabels(renderChartSvg(newClientsChart(bars)))).toEqual(['<11', 'hidden', '40']);
+  });
 
-  it('writes a PNG: signature, IHDR first, IEND last, every chunk CRC right', () => {
-    const png = renderBarChartPng(sample, { title: 'New clients by quarter' });
+  it('escapes text that is not its own', () => {
+    const svg = renderChartSvg({ title: 'A & B <x>', bars: quarters([1, 2]), note: 'a < b' });
+    expect(svg).not.toContain('<x>');
+    expect(texts(svg)).toContain('a < b');
+  });
+});
+
+describe('renderChartPng', () => {
+  const sample = newClientsChart(quarters([5, 87, 115, 108], 2));
+
+  it('is a PNG of the size asked, 800×400 by default', () => {
+    const png = renderChartPng(sample);
     expect(png.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
-    const chunks = readChunks(png);
-    expect(chunks.map((c) => c.type)).toEqual(['IHDR', 'PLTE', 'IDAT', 'IEND']);
-    for (const c of chunks) expect(c.crcOk, `CRC of ${c.type}`).toBe(true);
+    const img = decodePng(png);
+    expect([img.width, img.height]).toEqual([800, 400]);
+    const small = decodePng(renderChartPng(sample, { width: 640, height: 300 }));
+    expect([small.width, small.height]).toEqual([640, 300]);
   });
 
-  it('catches a damaged byte through the CRC', () => {
-    const png = Buffer.from(renderBarChartPng(sample));
-    const at = 8 + 8 + 2; // inside IHDR's width
-    png.writeUInt8(png.readUInt8(at) ^ 0x01, at);
-    expect(readChunks(png)[0]!.crcOk).toBe(false);
+  it('draws bars whose heights follow the counts, the current quarter darker', () => {
+    const img = decodePng(renderChartPng(sample));
+    const heights = barHeights(img);
+    expect(heights).toHaveLength(4);
+    // 5 : 87 : 115 : 108, to within a pixel or two of anti-aliasing.
+    const unit = heights[2]! / 115;
+    for (const [i, c] of [5, 87, 115, 108].entries()) expect(Math.abs(heights[i]! - c * unit)).toBeLessThan(3);
+    // The darker fill is the current quarter's, and reads darker in greyscale too.
+    const grey = (h: string) =>
+      0.299 * parseInt(h.slice(1, 3), 16) + 0.587 * parseInt(h.slice(3, 5), 16) + 0.114 * parseInt(h.slice(5, 7), 16);
+    expect(grey(CHART_COLOURS.other) - grey(CHART_COLOURS.current)).toBeGreaterThan(50);
   });
 
-  it('is 800×400 by default and the requested size otherwise', () => {
-    const byDefault = decodePng(renderBarChartPng(sample));
-    expect([byDefault.width, byDefault.height]).toEqual([800, 400]);
-    const ihdr = readChunks(renderBarChartPng(sample, { width: 640, height: 300 }))[0]!.data;
-    expect([ihdr.readUInt32BE(0), ihdr.readUInt32BE(4), ihdr[8], ihdr[9]]).toEqual([640, 300, 8, 3]);
-    const sized = decodePng(renderBarChartPng(sample, { width: 640, height: 300 }));
-    expect([sized.width, sized.height]).toEqual([640, 300]);
-  });
-
-  it('has a white background', () => {
-    const img = decodePng(renderBarChartPng(sample));
-    expect(img.rgb(0, 0)).toEqual([255, 255, 255]);
-    expect(img.rgb(799, 399)).toEqual([255, 255, 255]);
-  });
-
-  it('draws bars with heights proportional to the counts, the largest near the top', () => {
-    const counts = [5, 87, 115, 108];
-    const img = decodePng(renderBarChartPng(quarters(counts), { title: 'New clients by quarter' }));
-    const bars = measureBars(img);
-    expect(bars).toHaveLength(4);
-    const tallest = bars[2]!.height;
-    expect(tallest).toBeGreaterThan(img.height * 0.7);
-    counts.forEach((c, i) =>
-      expect(Math.abs(bars[i]!.height - (tallest * c) / 115), `bar ${i}`).toBeLessThanOrEqual(1.5),
+  it('draws no bar for a suppressed count', () => {
+    const img = decodePng(
+      renderChartPng(newClientsChart([{ label: '2024-Q1*', count: 0, text: '<11' }, ...quarters([30, 40]).slice(0)])),
     );
+    expect(barHeights(img)).toHaveLength(2);
   });
 
-  it('draws no bar for a zero count, and leaves its slot empty', () => {
-    const img = decodePng(renderBarChartPng(quarters([0, 10, 0, 5])));
-    const bars = measureBars(img);
-    expect(bars).toHaveLength(2);
-    // Four slots across the plot: the bars sit in the second and fourth.
-    const slot = img.width / 4;
-    expect(Math.floor((bars[0]!.x + bars[0]!.width / 2) / slot)).toBe(1);
-    expect(Math.floor((bars[1]!.x + bars[1]!.width / 2) / slot)).toBe(3);
-    expect(bars[1]!.height / bars[0]!.height).toBeCloseTo(0.5, 1);
+  it('draws its text with the bundled font: the title is ink, where the title goes', () => {
+    const img = decodePng(renderChartPng(sample));
+    let ink = 0;
+    for (let y = 5; y < 35; y++) for (let x = 200; x < 600; x++) if (isDark(img.rgb(x, y))) ink++;
+    expect(ink).toBeGreaterThan(200);
   });
 
-  it('draws a suppressed count as its text alone, over no bar, in its own slot', () => {
-    const bars = [{ label: '2024-Q1*', count: 0, text: '<11' }, ...quarters([87, 115])];
-    const img = decodePng(renderBarChartPng(bars));
-    expect(measureBars(img)).toHaveLength(2);
-    const axis = axisRow(img);
-    const slot = img.width / 3;
-    // Just above the axis in the first slot: three glyphs ("<11") where a count would sit, not one ("0").
-    const extent = (png: Buffer) => {
-      const im = decodePng(png);
-      let minX = Infinity;
-      let maxX = -Infinity;
-      for (let y = axis - 24; y < axis - 2; y++) {
-        for (let x = 0; x < slot; x++) {
-          if (!isDark(im.rgb(x, y))) continue;
-          minX = Math.min(minX, x);
-          maxX = Math.max(maxX, x);
-        }
-      }
-      return maxX - minX + 1;
-    };
-    expect(extent(renderBarChartPng(bars))).toBeGreaterThanOrEqual(30);
-    expect(extent(renderBarChartPng([{ label: '2024-Q1*', count: 0 }, ...quarters([87, 115])]))).toBeLessThan(15);
-  });
-
-  it('gives a small positive count at least a pixel, so it never reads as zero', () => {
-    const bars = measureBars(decodePng(renderBarChartPng(quarters([1, 100000]))));
-    expect(bars).toHaveLength(2);
-    expect(bars[0]!.height).toBeGreaterThanOrEqual(1);
-  });
-
-  it('fits forty bars, equally wide and evenly spaced', () => {
-    const counts = Array.from({ length: 40 }, (_, i) => 20 + ((i * 37) % 180));
-    const img = decodePng(renderBarChartPng(quarters(counts), { title: 'New clients by quarter' }));
-    const bars = measureBars(img);
-    expect(bars).toHaveLength(40);
-    expect(new Set(bars.map((b) => b.width)).size).toBe(1);
-    const gaps = bars.slice(1).map((b, i) => b.x - bars[i]!.x);
-    expect(Math.max(...gaps) - Math.min(...gaps)).toBeLessThanOrEqual(1);
-  });
-
-  it('draws an axis and, with no bars, nothing else', () => {
-    const img = decodePng(renderBarChartPng([]));
-    expect(measureBars(img)).toHaveLength(0);
-    const axis = axisRow(img);
-    expect(darkPixels(img, axis, axis + 1).count).toBeGreaterThan(700);
-    expect(darkPixels(img, 0, img.height).count).toBe(darkPixels(img, axis, axis + 2).count);
-  });
-
-  it('draws the title in dark pixels, centred in the band above the bars', () => {
-    const bars = quarters([5, 87, 115, 108]);
-    const img = decodePng(renderBarChartPng(bars, { title: 'New clients by quarter' }));
-    const band = darkPixels(img, 0, 36);
-    expect(band.count).toBeGreaterThan(300);
-    expect(Math.abs((band.minX + band.maxX) / 2 - img.width / 2)).toBeLessThanOrEqual(2);
-    // No bar reaches into the title band.
-    expect(Math.min(...measureBars(img).map((b) => axisRow(img) - b.height))).toBeGreaterThan(36);
-    const untitled = decodePng(renderBarChartPng(bars));
-    expect(darkPixels(untitled, 0, 16).count).toBe(0);
-  });
-
-  it('draws the counts above the bars and the labels below the axis', () => {
-    const img = decodePng(renderBarChartPng(quarters([5, 87, 115, 108])));
-    const axis = axisRow(img);
-    const [bar] = measureBars(img);
-    const aboveFirst = darkPixels(img, axis - bar!.height - 20, axis - bar!.height);
-    expect(aboveFirst.count).toBeGreaterThan(10);
-    expect(darkPixels(img, axis + 2, img.height).count).toBeGreaterThan(4 * 100);
-  });
-
-  it('has a glyph for every character a digest label or title uses', () => {
-    const unknown = renderBarChartPng([], { title: '?', width: 160, height: 120 });
-    const chars = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-*:%().,';
-    const missing = [...chars].filter((ch) =>
-      renderBarChartPng([], { title: ch, width: 160, height: 120 }).equals(unknown),
-    );
-    expect(missing).toEqual([]);
-  });
-
-  it('gives the same bytes for the same bars, and different bytes for different ones', () => {
-    const a = renderBarChartPng(sample, { title: 'New clients by quarter' });
-    const b = renderBarChartPng(quarters([5, 87, 115, 108]), { title: 'New clients by quarter' });
-    expect(a.equals(b)).toBe(true);
-    expect(a.equals(renderBarChartPng(quarters([5, 87, 116, 108]), { title: 'New clients by quarter' }))).toBe(false);
-    expect(a.equals(renderBarChartPng(sample, { title: 'New clients by quarter!' }))).toBe(false);
+  it('gives the same bytes for the same model, and different bytes for a different one', () => {
+    const a = renderChartPng(sample);
+    expect(a.equals(renderChartPng(newClientsChart(quarters([5, 87, 115, 108], 2))))).toBe(true);
+    expect(a.equals(renderChartPng(newClientsChart(quarters([5, 87, 116, 108], 2))))).toBe(false);
   });
 
   it('refuses a size it cannot draw', () => {
     for (const size of [{ width: 0 }, { height: 10.5 }, { width: 100000 }]) {
       let caught: unknown;
       try {
-        renderBarChartPng(sample, size);
+        renderChartPng(sample, size);
       } catch (err) {
         caught = err;
       }

@@ -104,7 +104,7 @@ describe('the digest view without suppression', () => {
     expect(v.chart).toEqual([
       { label: '2024-Q1*', count: 5 },
       { label: '2024-Q2', count: 87 },
-      { label: '2024-Q3', count: 115 },
+      { label: '2024-Q3', count: 115, current: true },
     ]);
     expect(v.footnote).toBeUndefined();
   });
@@ -207,7 +207,7 @@ describe('the digest view with digest.suppressBelow: 11', () => {
     expect(v.chart).toEqual([
       { label: '2024-Q1*', count: 0, text: '<11' },
       { label: '2024-Q2', count: 87 },
-      { label: '2024-Q3', count: 115 },
+      { label: '2024-Q3', count: 115, current: true },
     ]);
     expect(headline(v)).toMatchObject({
       'Served since the program began': HIDDEN_CELL,
