@@ -26,7 +26,7 @@ import { createSlackMessenger } from './platforms/slack/messenger.js';
 import type { Queue } from 'bullmq';
 import { CarelogWebClient } from './platforms/slack/web-api.js';
 import { loadKeyring } from './services/crypto.js';
-import { syncPrograms } from './services/directory.js';
+import { syncPrograms, watchRoster } from './services/directory.js';
 import { readMigrations } from './db/migrate.js';
 import type { CloudEnvironment } from '@microsoft/teams.api';
 
@@ -159,7 +159,13 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
         });
         stops.push(() => db.close());
         await ensureMigrated(db, logger);
-        return { db, directory: await syncPrograms(db.prisma, config.programs) };
+        const directory = await syncPrograms(db.prisma, config.programs, logger);
+        // One process alone opens an embedded database: nothing else can change its roster.
+        if (db.kind !== 'embedded') {
+          const watch = watchRoster(directory, { pollMs: config.env.CARELOG_ROSTER_POLL_MS, logger });
+          stops.push(() => Promise.resolve(watch.stop()));
+        }
+        return { db, directory };
       })(),
       connectRedis({
         url: config.env.REDIS_URL,
