@@ -1,4 +1,4 @@
-// `/carelog help`, `/carelog followups` and `/carelog referrals`, answered privately to the person who asked.
+// `/carelog help`, `/carelog followups`, `/carelog referrals` and `/carelog roster` (handlers/slack/roster.ts), answered privately to the person who asked.
 import type { CarelogDeps } from '../../src/deps.js';
 import type { SlackRoutes } from '../../src/platforms/slack/routes.js';
 import { slackActor } from '../../src/platforms/slack/actor.js';
@@ -6,6 +6,7 @@ import { MAX_LISTED, renderFollowUpList } from '../../src/platforms/slack/follow
 import { followUpListIntro } from '../../src/views/followups.js';
 import { mayWorkFollowUps } from '../../src/services/followup-actions.js';
 import { listFollowUps } from '../../src/services/followups.js';
+import { openRoster } from './roster.js';
 import { HELP_TEXT } from '../../src/views/help.js';
 import { MAX_REFERRALS_LISTED, renderReferralList } from '../../src/platforms/slack/referral-blocks.js';
 import { listOpenReferrals } from '../../src/services/referral-checks.js';
@@ -14,8 +15,13 @@ import { buildReferralCheckMessage, referralListIntro } from '../../src/views/re
 export const CARELOG_COMMAND = '/carelog';
 
 export function register(routes: SlackRoutes, deps: CarelogDeps): void {
-  routes.command(CARELOG_COMMAND, async ({ ack, body }) => {
+  routes.command(CARELOG_COMMAND, async (args) => {
+    const { ack, body } = args;
     const sub = (body.text ?? '').trim().toLowerCase().split(/\s+/)[0] ?? '';
+    if (sub === 'roster') {
+      await openRoster(deps, args);
+      return;
+    }
     const { member } = slackActor(deps, body);
     if (sub === 'followups' || sub === 'follow-ups') {
       if (!mayWorkFollowUps(member)) {

@@ -227,7 +227,8 @@ export async function changeRoster(
 /**
  * Hands a departing member's pending follow-ups and open referral checks to the active case
  * manager with the fewest of both (versions bumped, so their old reminders and buttons go stale).
- * Null when they had none, or there is no other case manager (their work then escalates to the
+ * Their clients take the successor as case manager. Null when they had no pending work, or there
+ * is no other case manager (their work then escalates to the
  * supervisors as an unreachable assignee's does).
  */
 async function handOver(tx: Prisma.TransactionClient, actor: MemberRef, leaving: MemberRef): Promise<Handover | null> {
@@ -242,7 +243,8 @@ async function handOver(tx: Prisma.TransactionClient, actor: MemberRef, leaving:
     select: { id: true, version: true, clientId: true, client: { select: { code: true } } },
     orderBy: { madeAt: 'asc' },
   });
-  if (!followUps.length && !referrals.length) return null;
+  const clients = await tx.client.count({ where: { programId: leaving.programId, caseManagerId: leaving.memberId } });
+  if (!followUps.length && !referrals.length && !clients) return null;
   const candidates = await tx.member.findMany({
     where: {
       programId: leaving.programId,
@@ -268,6 +270,12 @@ async function handOver(tx: Prisma.TransactionClient, actor: MemberRef, leaving:
   const data = { assigneeId: to, version: { increment: 1 }, lastActorId: actor.memberId };
   await tx.followUp.updateMany({ where: { id: { in: followUps.map((f) => f.id) } }, data });
   await tx.referral.updateMany({ where: { id: { in: referrals.map((r) => r.id) } }, data });
+  // Their clients' next follow-ups go to the successor too (a client's case manager is the default assignee).
+  await tx.client.updateMany({
+    where: { programId: leaving.programId, caseManagerId: leaving.memberId },
+    data: { caseManagerId: to },
+  });
+  if (!followUps.length && !referrals.length) return null;
   const programId = leaving.programId;
   await audit(tx, [
     ...followUps.map((f) => ({
