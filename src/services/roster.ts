@@ -134,8 +134,8 @@ export async function changeRoster(
   }
   const programId = actor.programId;
   let outcome: string;
-  let welcome: string | null = null;
-  let handover: Handover | null = null;
+  let welcome: string | null;
+  let handover: Handover | null;
   try {
     const done = await deps.db.prisma.$transaction(async (tx) => {
       await lockRoster(tx);
