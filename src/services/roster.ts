@@ -176,7 +176,13 @@ export async function changeRoster(
           : await tx.member.create({
               data: { programId, platform, platformUserId: userId, roles, source: 'chat', welcomeOwed: true },
             });
-        await audit(tx, rosterAudit(programId, actor.memberId, AUDIT.rosterAdd, saved.id, person, [], roles));
+        const entry = rosterAudit(programId, actor.memberId, AUDIT.rosterAdd, saved.id, person, [], roles);
+        // Teams cannot mention the admin in the welcome: their display name, as Teams gave it, is kept
+        // with the event for a welcome that goes later (a staff member's name, never a client's).
+        await audit(tx, {
+          ...entry,
+          details: { ...entry.details, ...(opts.adminName ? { actorName: opts.adminName.slice(0, 100) } : {}) },
+        });
         await bumpRosterVersion(tx, programId);
         return { outcome: `Added with ${rolesText(roles)}.`, welcome: saved.welcomeOwed ? saved.id : null };
       }
@@ -377,7 +383,11 @@ export async function deliverWelcome(deps: CarelogDeps, memberId: string, adminN
   });
   const admin = added?.actorId ? await prisma.member.findUnique({ where: { id: added.actorId } }) : null;
   const adminPerson: Person | null = admin ? { platform: admin.platform, platformUserId: admin.platformUserId } : null;
-  const adminLabel = (adminPerson && messenger.mention(adminPerson)) ?? adminName ?? `an admin of ${program.name}`;
+  const actorName = (added?.details as { actorName?: unknown } | null)?.actorName;
+  const adminLabel =
+    (adminPerson && messenger.mention(adminPerson)) ??
+    adminName ??
+    (typeof actorName === 'string' ? actorName : `an admin of ${program.name}`);
   try {
     await messenger.sendText(member.platformUserId, welcomeText(program.name, adminLabel), randomUUID());
     return true;
