@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NOT_AN_ADMIN } from '../../src/views/roster.js';
 import { cardOf, textsOf, type TeamsUser } from '../support/fake-teams.js';
+import { openTeamsRosterCard } from '../support/roster.js';
 import {
   logTeamsContact,
   NEW_CLIENT_INPUTS,
@@ -45,12 +46,7 @@ afterAll(async () => {
 const prisma = () => h.carelog.deps.db.prisma;
 type Card = NonNullable<ReturnType<typeof cardOf>>;
 
-async function rosterCard(user: TeamsUser): Promise<Card> {
-  const before = h.teams.calls.length;
-  expect((await h.send(h.teams.message(user, 'roster'))).status).toBe(200);
-  const call = await h.teams.waitFor((c) => c.kind === 'sendActivity' && cardOf(c.body) !== undefined, before);
-  return cardOf(call.body)!;
-}
+const rosterCard = (user: TeamsUser) => openTeamsRosterCard(h, user);
 
 describe('roster on Teams', () => {
   it('refuses anyone but an admin', async () => {

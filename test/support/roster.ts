@@ -3,6 +3,8 @@
 import { expect } from 'vitest';
 import { TEAM, type Harness } from './harness.js';
 import { carelogCommand, waitUntil } from './followups.js';
+import { cardOf, type TeamsUser } from './fake-teams.js';
+import type { TeamsHarness } from './teams-harness.js';
 
 export interface OpenedRoster {
   id: string;
@@ -39,16 +41,21 @@ const opt = (value: string) => ({ text: { type: 'plain_text', text: value, emoji
 
 /** Submits the roster modal as Slack does; `view` may be a redrawn one (the response's `view`). */
 export function submitRoster(h: Harness, userId: string, form: OpenedRoster, v: RosterValues) {
-  return h.interact({
+  return h.interact(rosterSubmission(userId, form, v));
+}
+
+/** The view_submission payload of the roster modal, as Slack sends it from `teamId`. */
+export function rosterSubmission(userId: string, form: OpenedRoster, v: RosterValues, teamId = TEAM) {
+  return {
     type: 'view_submission',
-    team: { id: TEAM, domain: 'carelog-test' },
-    user: { id: userId, username: 'someone', name: 'someone', team_id: TEAM },
+    team: { id: teamId, domain: 'carelog-test' },
+    user: { id: userId, username: 'someone', name: 'someone', team_id: teamId },
     api_app_id: 'A0CARELOG',
     token: 'deprecated',
     trigger_id: `${Date.now()}.3.trigger`,
     view: {
       id: form.id,
-      team_id: TEAM,
+      team_id: teamId,
       type: 'modal',
       callback_id: form.view.callback_id,
       private_metadata: form.view.private_metadata,
@@ -65,7 +72,7 @@ export function submitRoster(h: Harness, userId: string, form: OpenedRoster, v: 
     response_urls: [],
     is_enterprise_install: false,
     enterprise: null,
-  });
+  };
 }
 
 /** The modal a successful submission redrew, to act on next (its version is the new one). */
@@ -73,4 +80,12 @@ export function redrawn(form: OpenedRoster, json: unknown): OpenedRoster {
   const answer = json as { response_action?: string; view?: Record<string, unknown> };
   expect(answer.response_action, JSON.stringify(json)).toBe('update');
   return { id: form.id, view: answer.view! };
+}
+
+/** Writes "roster" in `user`'s 1:1 chat with carelog and returns the roster card it sent back. */
+export async function openTeamsRosterCard(h: TeamsHarness, user: TeamsUser) {
+  const before = h.teams.calls.length;
+  expect((await h.send(h.teams.message(user, 'roster'))).status).toBe(200);
+  const call = await h.teams.waitFor((c) => c.kind === 'sendActivity' && cardOf(c.body) !== undefined, before);
+  return cardOf(call.body)!;
 }
