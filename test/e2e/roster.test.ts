@@ -13,6 +13,8 @@ import { startHarness, SIGNING_SECRET, TEAM, type Harness } from '../support/har
 import { blocksText, carelogCommand, FOLLOWUP_YAML, logContact, NEW_CLIENT, waitUntil } from '../support/followups.js';
 import { openRosterModal, redrawn, submitRoster } from '../support/roster.js';
 
+const textOf = (v: unknown): string => (typeof v === 'string' ? v : '');
+
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness({ yaml: FOLLOWUP_YAML() });
@@ -74,7 +76,7 @@ describe('/carelog roster on Slack', () => {
 
     const welcomes = h.slack
       .callsTo('chat.postMessage')
-      .filter((c) => c.args.channel === 'U0NEWC1' || String(c.args.text ?? '').startsWith('Welcome to carelog'));
+      .filter((c) => c.args.channel === 'U0NEWC1' || textOf(c.args.text).startsWith('Welcome to carelog'));
     expect(welcomes).toHaveLength(1);
     expect(String(welcomes[0]!.args.text)).toContain('<@U0ADMN1>');
     expect(String(welcomes[0]!.args.text)).toContain('/contact');
@@ -160,9 +162,9 @@ describe('/carelog roster on Slack', () => {
       h.slack
         .callsTo('chat.postMessage')
         .slice(0)
-        .find((c) => String(c.args.text).includes('was deactivated')),
+        .find((c) => textOf(c.args.text).includes('was deactivated')),
     );
-    const text = String(notice.args.text);
+    const text = textOf(notice.args.text);
     expect(text).toContain(`2 pending follow-ups (${pending.map((f) => f.client.code).join(', ')})`);
     if (openReferrals) expect(text).toContain(`${openReferrals} open referral check`);
     expect(text).toContain('<@U0CASE1>');
@@ -170,9 +172,7 @@ describe('/carelog roster on Slack', () => {
     // Sent to each supervisor's DM (U0LEAD1 was made a supervisor above), once.
     const opens = h.slack.calls.slice(before).filter((c) => c.method === 'conversations.open');
     expect(opens.map((c) => c.args.users)).toEqual(expect.arrayContaining(['U0SUPV1', 'U0LEAD1']));
-    expect(
-      h.slack.calls.slice(before).filter((c) => String(c.args.text ?? '').includes('was deactivated')),
-    ).toHaveLength(2);
+    expect(h.slack.calls.slice(before).filter((c) => textOf(c.args.text).includes('was deactivated'))).toHaveLength(2);
     const reassigned = await prisma().auditEvent.findFirstOrThrow({
       where: { action: 'roster.reassign', entityId: case1.id },
     });

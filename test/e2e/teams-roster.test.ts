@@ -35,6 +35,8 @@ const YAML = `${TEAMS_YAML()}
       - { teams: ${ELSEWHERE.aadObjectId}, roles: [admin] }
 `;
 
+const textOf = (v: unknown): string => (typeof v === 'string' ? v : '');
+
 let h: TeamsHarness;
 beforeAll(async () => {
   h = await startTeamsHarness({ yaml: YAML });
@@ -93,7 +95,7 @@ describe('roster on Teams', () => {
     await logTeamsContact(h, NEWCOMER, NEW_CLIENT_INPUTS);
     expect(await prisma().contact.count({ where: { authorId: added.id } })).toBe(2);
     const welcomes = h.teams.calls.filter(
-      (c) => c.kind === 'sendActivity' && String(c.body.text ?? '').startsWith('Welcome to carelog'),
+      (c) => c.kind === 'sendActivity' && textOf(c.body.text).startsWith('Welcome to carelog'),
     );
     expect(welcomes).toHaveLength(1);
     expect(String(welcomes[0]!.body.text)).toContain(T.admin.name);
