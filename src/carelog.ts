@@ -27,7 +27,7 @@ import { createSlackMessenger } from './platforms/slack/messenger.js';
 import type { Queue } from 'bullmq';
 import { CarelogWebClient } from './platforms/slack/web-api.js';
 import { loadKeyring } from './services/crypto.js';
-import { syncPrograms } from './services/directory.js';
+import { syncPrograms, watchRoster } from './services/directory.js';
 import { readMigrations } from './db/migrate.js';
 import type { CloudEnvironment } from '@microsoft/teams.api';
 
@@ -160,11 +160,15 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
         });
         stops.push(() => db.close());
         await ensureMigrated(db, logger);
-        const directory = await syncPrograms(db.sql, config.programs);
-        // The ORM's engine (Prisma's query compiler, its WebAssembly and the schema) loads here,
-        // while Redis and Slack start, not in the first form a person submits. What ran before it
-        // is plain SQL, so no query shape is compiled that no request needs.
-        await db.prisma.$connect();
+        const directory = await syncPrograms(db.prisma, config.programs, logger);
+        // The ORM's engine (Prisma's query compiler, its WebAssembly and the schema) is loaded by
+        // now (the roster is seeded through it), while Redis and Slack start, not in the first form
+        // a person submits.
+        // One process alone opens an embedded database: nothing else can change its roster.
+        if (db.kind !== 'embedded') {
+          const watch = watchRoster(directory, { pollMs: config.env.CARELOG_ROSTER_POLL_MS, logger });
+          stops.push(() => Promise.resolve(watch.stop()));
+        }
         return { db, directory };
       })(),
       connectRedis({

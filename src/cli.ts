@@ -21,6 +21,7 @@ import {
 } from './services/referral-csv.js';
 import { computeDigest } from './services/digest.js';
 import { syncPrograms, type Directory } from './services/directory.js';
+import { readRoster } from './services/roster.js';
 import { renderDigestText } from './views/digest.js';
 import { createLogger } from './logger.js';
 import { connectRedis } from './queue/redis.js';
@@ -53,6 +54,10 @@ commands:
       are; written to --out (default: report-<program>-<period>.<format>), a new file
   reminders [--json] [--retry-failed]
       pending follow-ups next to their reminder jobs in Redis, and the jobs that failed (kept a week)
+  roster [--program <id>] [--all] [--json]
+      the effective roster, as every process reads it from the database (carelog.yml seeds it;
+      changes made in chat win): platform, user id, roles, who decided it last; --all adds the
+      deactivated (no client data)
   rekey [--program <id>] [--json]
       re-encrypt every note not sealed with CARELOG_ENCRYPTION_KEY (after a key rotation); resumable
   retention [--program <id>] [--dry-run] [--json]
@@ -112,7 +117,7 @@ async function withDatabase<T>(config: Config, fn: (db: Database, directory: Dir
   const db = await openDatabase({ databaseUrl: config.env.DATABASE_URL, dataDir: config.dataDir });
   try {
     if (db.kind === 'embedded') await db.migrate();
-    const directory = await syncPrograms(db.sql, config.programs);
+    const directory = await syncPrograms(db.prisma, config.programs);
     return await fn(db, directory);
   } finally {
     await db.close();
@@ -498,6 +503,38 @@ async function retentionCommand(config: Config, args: string[]): Promise<number>
   return 0;
 }
 
+async function rosterCommand(config: Config, args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      program: { type: 'string' },
+      all: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const program = programOf(config, values.program);
+  const roster = await withDatabase(config, (db) => readRoster(db.prisma, program.id, { includeInactive: values.all }));
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ programId: program.id, ...roster }, null, 2)}\n`);
+    return;
+  }
+  const lines = [
+    `${program.id}: roster version ${roster.version}, ${roster.members.filter((m) => m.active).length} active`,
+  ];
+  for (const m of roster.members) {
+    lines.push(
+      [
+        m.platform.padEnd(5),
+        m.userId.padEnd(36),
+        (m.active ? m.roles.join(',') : '(deactivated)').padEnd(40),
+        `${m.source === 'chat' ? 'changed in chat' : 'from carelog.yml'} ${m.updatedAt.slice(0, 16).replace('T', ' ')} UTC`,
+      ].join('  '),
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
 /** Each command returns its exit code (or nothing, for 0). */
 const COMMANDS: Record<string, (config: Config, args: string[]) => Promise<number | void>> = {
   digest: digestCommand,
@@ -505,6 +542,7 @@ const COMMANDS: Record<string, (config: Config, args: string[]) => Promise<numbe
   export: exportCommand,
   report: reportCommand,
   reminders: remindersCommand,
+  roster: rosterCommand,
   rekey: rekeyCommand,
   retention: retentionCommand,
 };

@@ -14,6 +14,7 @@ import * as contactSubmit from './contact-submit.js';
 import * as digestCommand from './digest-command.js';
 import * as nudgeActions from './nudge-actions.js';
 import * as referralActions from './referral-actions.js';
+import * as roster from './roster.js';
 
 const HANDLERS = [
   contactCommand,
@@ -27,6 +28,7 @@ const HANDLERS = [
   carelogCommand,
   appHome,
   digestCommand,
+  roster,
 ];
 
 export function registerSlackHandlers(routes: SlackRoutes, deps: CarelogDeps): void {

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { CarelogDeps } from '../../src/deps.js';
 import { forgetConversation, rememberConversation } from '../../src/services/conversation-refs.js';
 import { teamsActor } from '../../src/platforms/teams/actor.js';
+import { deliverWelcome } from '../../src/services/roster.js';
 
 const ZMembersAdded = z.object({
   membersAdded: z
@@ -31,6 +32,7 @@ async function remember(deps: CarelogDeps, activity: { type: string }): Promise<
         tenantId: actor.tenantId ?? null,
         conversationId: actor.conversationId!,
       });
+    if (!action.startsWith('remove')) await deliverWelcome(deps, actor.member.memberId);
     return;
   }
   if ((activity.type === 'message' || activity.type === 'conversationUpdate') && actor.member && actor.personal) {
@@ -41,6 +43,8 @@ async function remember(deps: CarelogDeps, activity: { type: string }): Promise<
       tenantId: actor.tenantId ?? null,
       conversationId: actor.conversationId!,
     });
+    // Added in chat before carelog could reach them: their welcome goes now, once.
+    await deliverWelcome(deps, actor.member.memberId);
   }
   if (activity.type === 'conversationUpdate' && !actor.personal) {
     // Added to a team or group chat the bot is in: known by Teams id until they write to the bot.

@@ -2,6 +2,7 @@
 // Only src/config.ts reads the environment; everything here takes the variables it is given.
 import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
+import { ROSTER_POLL_MAX_MS } from '../domain/roster.js';
 import { CarelogError } from '../errors.js';
 
 const ZBoolFlag = z
@@ -77,6 +78,18 @@ const ZEnv = z.object({
     .min(1, { error: 'must be at least 1' })
     .max(5000, { error: 'must be at most 5000' })
     .default(200),
+  /**
+   * How often each process checks the roster's version in Postgres (a change made on another
+   * replica is in force within it). At most 2000, so a deactivated person is refused within 5 s.
+   */
+  CARELOG_ROSTER_POLL_MS: z.coerce
+    .number()
+    .int({ error: 'must be a whole number' })
+    .min(100, { error: 'must be at least 100' })
+    .max(ROSTER_POLL_MAX_MS, {
+      error: `must be at most ${ROSTER_POLL_MAX_MS} (a roster change must be in force within 5 seconds)`,
+    })
+    .default(1000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** The bot's Microsoft app (client) id, from its Entra app registration. */
   TEAMS_CLIENT_ID: z.guid({ error: 'must be the bot’s Microsoft app (client) id, a GUID' }).optional(),

@@ -64,6 +64,8 @@ export const AUDIT = {
   referralNotYet: 'referral.not_yet',
   referralDeclined: 'referral.declined',
   referralUnreachable: 'referral.unreachable',
+  /** An open referral's checks handed to another case manager (its assignee deactivated). */
+  referralReassign: 'referral.reassign',
   /** A person's open referrals listed (entity: the person; count: how many shown; clientIds: whose). */
   referralList: 'referral.list',
   /**
@@ -71,6 +73,20 @@ export const AUDIT = {
    * Aggregates only, suppressed as digests are.
    */
   reportRun: 'report.run',
+  /**
+   * A person added to a roster, by an admin in chat (actor) or by carelog.yml at start (actor null):
+   * entity the member; `details`: by, platform, userId, rolesBefore, rolesAfter.
+   */
+  rosterAdd: 'roster.add',
+  /** A roster member's roles changed (or a member put back): the same details. */
+  rosterChange: 'roster.change',
+  /** A roster member deactivated: the same details, rolesAfter empty. */
+  rosterDeactivate: 'roster.deactivate',
+  /**
+   * A departing case manager's pending follow-ups and open referral checks handed to another
+   * (entity: the member who left; count: how many; details: the successor's member id).
+   */
+  rosterReassign: 'roster.reassign',
   /** Notes re-encrypted under the current key (entity: the program; `count`: how many). */
   notesRekey: 'notes.rekey',
   /** Notes cleared by the program's retention setting (entity: the program; `count`: how many). */

@@ -1,13 +1,17 @@
-// Programs and their rosters, mirrored from carelog.yml into the database at start, and kept in
-// memory for the per-request questions: which program is this workspace, who is this person.
+// Programs and their rosters. The roster lives in Postgres (`Member`, with a `RosterVersion` per
+// program bumped by every change); carelog.yml seeds it at start (syncPrograms), and admins change
+// it in chat (src/services/roster.ts). Each process keeps the roster in memory for the per-request
+// questions (which program is this workspace, who is this person) and polls the versions
+// (watchRoster), so a change made on any replica is in force on every other within
+// CARELOG_ROSTER_POLL_MS; a replica that cannot confirm its copy for ROSTER_MAX_STALE_MS lets nobody in.
 import { usesSlack, type ProgramConfig } from '../config.js';
 import type { TRole } from '../domain/categories.js';
-import type { SqlRunner } from '../db/migrate.js';
+import { rolesEqual, ROSTER_MAX_STALE_MS, ROSTER_POLL_MAX_MS, sortRoles } from '../domain/roster.js';
+import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
+import type { Logger } from '../logger.js';
+import { audit, AUDIT } from './audit.js';
 
 export type TPlatform = 'slack' | 'teams';
-
-/** Now, as the UTC `timestamp(3)` columns keep it (contact-rules.ts's NOW_UTC; that module imports this one). */
-const NOW_UTC = `(now() AT TIME ZONE 'UTC')`;
 
 export interface MemberRef {
   memberId: string;
@@ -19,6 +23,8 @@ export interface MemberRef {
   displayName?: string;
 }
 
+export { ROSTER_MAX_STALE_MS, ROSTER_POLL_MAX_MS };
+
 export interface Directory {
   programs: ProgramConfig[];
   program(programId: string): ProgramConfig | undefined;
@@ -26,79 +32,212 @@ export interface Directory {
   programForSlackTeam(teamId: string | undefined): ProgramConfig | undefined;
   /** The program whose roster has this Teams user (an Entra object id is on one roster at most). */
   programForTeamsUser(aadObjectId: string): ProgramConfig | undefined;
+  /** An active roster member, or undefined (also while the roster cannot be confirmed: see watchRoster). */
   member(programId: string, platform: TPlatform, platformUserId: string): MemberRef | undefined;
   memberById(memberId: string): MemberRef | undefined;
   withRole(programId: string, role: TRole): MemberRef[];
+  /** Active members of a program, in roster order (for the admins' list and the CLI). */
+  membersOf(programId: string): MemberRef[];
+  /** The roster version this process holds for a program (0: none yet). */
+  rosterVersion(programId: string): number;
+  /**
+   * Reads the versions and, when one moved (or `force`), the whole roster again. Without a
+   * database (a directory built from a list) it does nothing.
+   */
+  refresh(opts?: { force?: boolean }): Promise<void>;
+  /**
+   * Called by watchRoster after each check: `at` is when the roster was last confirmed; a lookup
+   * more than `maxStaleMs` after it refuses everyone. Never called: never stale.
+   */
+  confirmedAt(at: number, maxStaleMs: number): void;
+}
+
+interface Snapshot {
+  members: MemberRef[];
+  versions: Map<string, number>;
+}
+
+type RosterReader = Pick<PrismaClient, 'member' | 'rosterVersion'>;
+
+async function readVersions(prisma: RosterReader, programIds: string[]): Promise<Map<string, number>> {
+  const rows = await prisma.rosterVersion.findMany({ where: { programId: { in: programIds } } });
+  return new Map(rows.map((r) => [r.programId, r.version]));
+}
+
+async function readSnapshot(prisma: RosterReader, programIds: string[]): Promise<Snapshot> {
+  // Versions first: the members read after are at least that new, so a version held is never
+  // newer than the roster held with it (at worst the next poll reads the roster once more).
+  const versions = await readVersions(prisma, programIds);
+  const rows = await prisma.member.findMany({
+    where: { programId: { in: programIds }, active: true },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+  });
+  const members = rows.map((r) => ({
+    memberId: r.id,
+    programId: r.programId,
+    platform: r.platform,
+    platformUserId: r.platformUserId,
+    roles: sortRoles(r.roles),
+  }));
+  return { members, versions };
+}
+
+/** The program's roster version row, created at 1 when missing; bumped in the caller's transaction. */
+export async function bumpRosterVersion(tx: Prisma.TransactionClient, programId: string): Promise<number> {
+  const row = await tx.rosterVersion.upsert({
+    where: { programId },
+    create: { programId, version: 2 },
+    update: { version: { increment: 1 } },
+  });
+  return row.version;
+}
+
+/** Serializes roster writers (starting replicas seeding, admins changing it) across processes. */
+export async function lockRoster(tx: Prisma.TransactionClient): Promise<void> {
+  await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext('carelog.roster'))`);
 }
 
 /**
- * Writes programs and rosters to the database (idempotent) and returns the in-memory directory.
- * Plain SQL, three statements a program (the program, its roster, those taken off it), not the ORM: this runs
- * in every start before carelog is ready, and the ORM compiles each query shape it has not seen
- * with its query compiler (WebAssembly; ~0.1 s of CPU a shape on a busy machine,
- * `npm run bench -- cold-start`) for shapes no request uses.
+ * Writes the programs and seeds their rosters from carelog.yml (idempotent), then returns the
+ * directory read from the database. For each roster entry and platform:
+ * - not known yet: added, audited as `roster.add` by configuration;
+ * - known and still decided by the file (`source` config): its roles follow the file, and an entry
+ *   taken out of the file is deactivated, each audited as `roster.change` by configuration;
+ * - changed in chat (`source` chat): left as the admin left it. The database wins.
  */
-export async function syncPrograms(sql: SqlRunner, programs: ProgramConfig[]): Promise<Directory> {
-  const members: MemberRef[] = [];
+export async function syncPrograms(
+  prisma: PrismaClient,
+  programs: ProgramConfig[],
+  logger?: Pick<Logger, 'warn'>,
+): Promise<Directory> {
   for (const p of programs) {
-    await sql.query(
-      `INSERT INTO "Program" (id, name, timezone, "startDate", "clientCodePrefix", "createdAt", "updatedAt")
-       VALUES ($1, $2, $3, $4::date, $5, ${NOW_UTC}, ${NOW_UTC})
-       ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, timezone = EXCLUDED.timezone,
-         "startDate" = EXCLUDED."startDate", "clientCodePrefix" = EXCLUDED."clientCodePrefix",
-         "updatedAt" = EXCLUDED."updatedAt"`,
-      [p.id, p.name, p.timezone, p.startDate, p.clientCodePrefix],
-    );
-    // One row per person and platform; a person listed twice keeps the roles of the later entry.
-    const roster = new Map<
-      string,
-      { platform: TPlatform; platformUserId: string; roles: TRole[]; displayName?: string }
-    >();
-    for (const entry of p.roster) {
-      for (const platform of ['slack', 'teams'] as const) {
-        const platformUserId = entry[platform];
-        if (platformUserId)
-          roster.set(`${platform}|${platformUserId}`, {
-            platform,
-            platformUserId,
-            roles: entry.roles,
-            ...(entry.name ? { displayName: entry.name } : {}),
-          });
+    const fields = {
+      name: p.name,
+      timezone: p.timezone,
+      startDate: new Date(`${p.startDate}T00:00:00Z`),
+      clientCodePrefix: p.clientCodePrefix,
+    };
+    await prisma.program.upsert({ where: { id: p.id }, create: { id: p.id, ...fields }, update: fields });
+    await prisma.$transaction(async (tx) => {
+      await lockRoster(tx);
+      await tx.rosterVersion.createMany({ data: [{ programId: p.id }], skipDuplicates: true });
+      const rows = await tx.member.findMany({ where: { programId: p.id } });
+      const byKey = new Map(rows.map((r) => [`${r.platform}|${r.platformUserId}`, r]));
+      const wanted = new Set<string>();
+      let changed = false;
+      for (const entry of p.roster) {
+        for (const platform of ['slack', 'teams'] as const) {
+          const platformUserId = entry[platform];
+          if (!platformUserId) continue;
+          const key = `${platform}|${platformUserId}`;
+          wanted.add(key);
+          const roles = sortRoles(entry.roles);
+          const row = byKey.get(key);
+          const person = { platform, userId: platformUserId };
+          if (!row) {
+            if (platform === 'teams') {
+              const elsewhere = await tx.member.findFirst({
+                where: { platform, platformUserId, active: true, programId: { not: p.id } },
+              });
+              if (elsewhere) {
+                logger?.warn(
+                  { programId: p.id, otherProgramId: elsewhere.programId },
+                  'a Teams person in carelog.yml is already on another program’s roster (added in chat): not added here',
+                );
+                continue;
+              }
+            }
+            const created = await tx.member.create({ data: { programId: p.id, platform, platformUserId, roles } });
+            await audit(tx, rosterAudit(p.id, null, AUDIT.rosterAdd, created.id, person, [], roles));
+            changed = true;
+          } else if (row.source === 'config' && (!row.active || !rolesEqual(row.roles, roles))) {
+            await tx.member.update({ where: { id: row.id }, data: { roles, active: true } });
+            await audit(
+              tx,
+              rosterAudit(p.id, null, AUDIT.rosterChange, row.id, person, row.active ? row.roles : [], roles),
+            );
+            changed = true;
+          }
+        }
       }
-    }
-    const wanted = [...roster.values()];
-    const rows = wanted.length
-      ? await sql.query<{ id: string; platform: TPlatform; platformUserId: string }>(
-          `INSERT INTO "Member" (id, "programId", platform, "platformUserId", roles, active, "createdAt", "updatedAt")
-           SELECT gen_random_uuid(), $1, r.platform::"Platform", r.uid, string_to_array(r.roles, ',')::"Role"[], true,
-                  ${NOW_UTC}, ${NOW_UTC}
-           FROM unnest($2::text[], $3::text[], $4::text[]) AS r(platform, uid, roles)
-           ON CONFLICT ("programId", platform, "platformUserId")
-             DO UPDATE SET roles = EXCLUDED.roles, active = true, "updatedAt" = EXCLUDED."updatedAt"
-           RETURNING id, platform::text AS platform, "platformUserId"`,
-          [
-            p.id,
-            wanted.map((m) => m.platform),
-            wanted.map((m) => m.platformUserId),
-            wanted.map((m) => m.roles.join(',')),
-          ],
-        )
-      : [];
-    const ids = new Map(rows.map((r) => [`${r.platform}|${r.platformUserId}`, r.id]));
-    for (const [key, m] of roster) members.push({ memberId: ids.get(key)!, programId: p.id, ...m });
-    // People taken off the roster keep their history but can no longer act.
-    await sql.query(
-      `UPDATE "Member" SET active = false, roles = '{}', "updatedAt" = ${NOW_UTC}
-       WHERE "programId" = $1 AND NOT (id = ANY($2::uuid[]))`,
-      [p.id, rows.map((r) => r.id)],
-    );
+      // People taken out of the file keep their history but can no longer act, unless an admin
+      // has decided their entry in chat since.
+      for (const row of rows) {
+        if (row.source !== 'config' || !row.active || wanted.has(`${row.platform}|${row.platformUserId}`)) continue;
+        await tx.member.update({ where: { id: row.id }, data: { active: false, roles: [] } });
+        const person = { platform: row.platform, userId: row.platformUserId };
+        await audit(tx, rosterAudit(p.id, null, AUDIT.rosterDeactivate, row.id, person, row.roles, []));
+        changed = true;
+      }
+      if (changed) await bumpRosterVersion(tx, p.id);
+    });
   }
-  return createDirectory(programs, members);
+  const directory = createDirectory(programs, [], prisma);
+  await directory.refresh({ force: true });
+  return directory;
 }
 
-export function createDirectory(programs: ProgramConfig[], members: MemberRef[]): Directory {
-  const byKey = new Map(members.map((m) => [`${m.programId}|${m.platform}|${m.platformUserId}`, m]));
-  const byId = new Map(members.map((m) => [m.memberId, m]));
+/** One roster change's audit row: who, whom, and the roles before and after (no client data). */
+export function rosterAudit(
+  programId: string,
+  actorId: string | null,
+  action: (typeof AUDIT)['rosterAdd' | 'rosterChange' | 'rosterDeactivate'],
+  memberId: string,
+  person: { platform: TPlatform; userId: string },
+  rolesBefore: TRole[],
+  rolesAfter: TRole[],
+) {
+  return {
+    programId,
+    actorId,
+    action,
+    entityType: 'member' as const,
+    entityId: memberId,
+    details: {
+      by: actorId ? 'chat' : 'configuration',
+      platform: person.platform,
+      userId: person.userId,
+      rolesBefore: sortRoles(rolesBefore),
+      rolesAfter: sortRoles(rolesAfter),
+    },
+  };
+}
+
+/**
+ * A directory over a list of members; given the database, `refresh` replaces the list with the
+ * roster stored there.
+ */
+export function createDirectory(programs: ProgramConfig[], members: MemberRef[], prisma?: RosterReader): Directory {
+  let byKey = new Map<string, MemberRef>();
+  let byId = new Map<string, MemberRef>();
+  let current: Snapshot = { members: [], versions: new Map() };
+  // Names are not kept in the database: carelog.yml's `name` of a person, where it gives one, is
+  // how a Teams digest mentions them.
+  const names = new Map(
+    programs.flatMap((p) =>
+      p.roster.flatMap((e) =>
+        e.name
+          ? (['slack', 'teams'] as const).flatMap((pl) => (e[pl] ? [[`${p.id}|${pl}|${e[pl]}`, e.name] as const] : []))
+          : [],
+      ),
+    ),
+  );
+  const install = (s: Snapshot) => {
+    s.members = s.members.map((m) => {
+      const displayName = names.get(`${m.programId}|${m.platform}|${m.platformUserId}`);
+      return displayName && !m.displayName ? { ...m, displayName } : m;
+    });
+    current = s;
+    byKey = new Map(s.members.map((m) => [`${m.programId}|${m.platform}|${m.platformUserId}`, m]));
+    byId = new Map(s.members.map((m) => [m.memberId, m]));
+  };
+  install({ members, versions: new Map() });
+  let confirmed: { at: number; maxStaleMs: number } | null = null;
+  /** Past its bound, the copy in memory is not trusted to let anyone in. */
+  const trusted = () => !confirmed || performance.now() - confirmed.at <= confirmed.maxStaleMs;
+  let inFlight: Promise<void> | null = null;
+  const ids = programs.map((p) => p.id);
+
   return {
     programs,
     program: (id) => programs.find((p) => p.id === id),
@@ -111,11 +250,79 @@ export function createDirectory(programs: ProgramConfig[], members: MemberRef[])
       return candidates.length === 1 && !candidates[0]!.slack.teamId ? candidates[0] : undefined;
     },
     programForTeamsUser(aadObjectId) {
-      const m = members.find((x) => x.platform === 'teams' && x.platformUserId === aadObjectId.toLowerCase());
+      if (!trusted()) return undefined;
+      const id = aadObjectId.toLowerCase();
+      const m = current.members.find((x) => x.platform === 'teams' && x.platformUserId === id);
       return m ? programs.find((p) => p.id === m.programId) : undefined;
     },
-    member: (programId, platform, userId) => byKey.get(`${programId}|${platform}|${userId}`),
+    member: (programId, platform, userId) => (trusted() ? byKey.get(`${programId}|${platform}|${userId}`) : undefined),
     memberById: (id) => byId.get(id),
-    withRole: (programId, role) => members.filter((m) => m.programId === programId && m.roles.includes(role)),
+    withRole: (programId, role) => current.members.filter((m) => m.programId === programId && m.roles.includes(role)),
+    membersOf: (programId) => current.members.filter((m) => m.programId === programId),
+    rosterVersion: (programId) => current.versions.get(programId) ?? 0,
+    async refresh(opts = {}) {
+      if (!prisma) return;
+      if (opts.force) {
+        // After a change made here: a check already under way may have read the versions before it.
+        await inFlight?.catch(() => undefined);
+        install(await readSnapshot(prisma, ids));
+        return;
+      }
+      // Concurrent polls share one round trip.
+      inFlight ??= (async () => {
+        try {
+          const versions = await readVersions(prisma, ids);
+          const moved = ids.some((id) => (versions.get(id) ?? 0) !== (current.versions.get(id) ?? 0));
+          if (moved) install(await readSnapshot(prisma, ids));
+        } finally {
+          inFlight = null;
+        }
+      })();
+      await inFlight;
+    },
+    confirmedAt(at, maxStaleMs) {
+      confirmed = { at, maxStaleMs };
+    },
+  };
+}
+
+export interface RosterWatch {
+  stop(): void;
+}
+
+/**
+ * Polls the roster versions every `pollMs` (a cheap indexed read of a few rows) and reloads the
+ * roster when one moved; a change made on another replica is in force here within `pollMs` plus
+ * one query. Each successful check confirms the copy; when checks keep failing (the database is
+ * down), lookups refuse everyone once ROSTER_MAX_STALE_MS has passed since the last confirmation.
+ */
+export function watchRoster(directory: Directory, opts: { pollMs: number; logger: Logger }): RosterWatch {
+  directory.confirmedAt(performance.now(), ROSTER_MAX_STALE_MS);
+  let failing = false;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const tick = async () => {
+    const started = performance.now();
+    try {
+      await directory.refresh();
+      directory.confirmedAt(started, ROSTER_MAX_STALE_MS);
+      if (failing) opts.logger.info('the roster can be checked again');
+      failing = false;
+    } catch (err) {
+      if (!failing)
+        opts.logger.warn(
+          { err },
+          `the roster cannot be checked against the database: nobody is let in after ${ROSTER_MAX_STALE_MS} ms`,
+        );
+      failing = true;
+    }
+    if (!stopped) timer = setTimeout(() => void tick(), opts.pollMs).unref();
+  };
+  timer = setTimeout(() => void tick(), opts.pollMs).unref();
+  return {
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
   };
 }

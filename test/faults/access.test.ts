@@ -1,7 +1,8 @@
 // Who may do what. People not on the roster, people of another program (and its workspace), and
 // roster members whose role does not allow the thing try every way in: /contact with a code, the
 // typeahead, saving a form, choosing a client, the nudge buttons on a real pending follow-up,
-// /carelog followups, the Home tab, /digest … post. Nothing is written, and no client's code or
+// /carelog followups, the Home tab, /digest … post, /carelog roster and the admin's roster modal
+// (and, on Teams, "roster" and its card's Apply). Nothing is written, and no client's code or
 // record is shown to them. Then every read of a client's record by those who may (the form opened
 // for a code, Log follow-up, the follow-up list, the Home tab, a nudge sent, a Teams form saved
 // again and answered with its confirmation) and every export (contacts and referrals; the service and the command line,
@@ -20,7 +21,7 @@ import { exportContacts } from '../../src/services/csv-export.js';
 import { exportReferrals } from '../../src/services/referral-csv.js';
 import { SIGNING_SECRET, startHarness, TEAM, type Harness } from '../support/harness.js';
 import { messageAction, nudgeDms, nudgeElements, responseUrl, settableClock, waitUntil } from '../support/followups.js';
-import { countRows, openContactFormTemplate, reportFigure, stopwatch } from '../support/faults.js';
+import { countRows, openContactFormTemplate, reportFigure, rowsAdded, stopwatch } from '../support/faults.js';
 import {
   NEW_CLIENT_INPUTS,
   openTeamsForm,
@@ -29,6 +30,7 @@ import {
   T,
   type TeamsHarness,
 } from '../support/teams-harness.js';
+import { openRosterModal, openTeamsRosterCard, rosterSubmission } from '../support/roster.js';
 import { clientChosenAction, clientSuggestion, viewSubmission, type ModalValues } from '../support/slack-payloads.js';
 
 const run = promisify(execFile);
@@ -47,6 +49,7 @@ programs:
       - { slack: U0CASE1, roles: [case_manager] }
       - { slack: U0SUPV1, roles: [supervisor] }
       - { slack: U0LEAD1, roles: [leadership] }
+      - { slack: U0ADMN1, roles: [admin] }
   - id: dover
     name: Dover Co-Responders
     timezone: ${NY}
@@ -154,6 +157,8 @@ describe('people who may not', () => {
       { user: 'U0LEAD1', team: TEAM, why: 'leadership: no contacts, no follow-ups' },
       { user: 'U0SUPV1', team: TEAM, why: 'supervisor: no contacts', mayWorkFollowUps: true },
     ];
+    // The admin's roster modal, which everyone else submits as their own.
+    const rosterForm = await openRosterModal(h, 'U0ADMN1');
     const rowsBefore = await countRows(prisma);
     const auditBefore = await prisma.auditEvent.count();
     const callsBefore = h.slack.calls.length;
@@ -180,6 +185,14 @@ describe('people who may not', () => {
           ),
         ),
         homeOpened(o.user, o.team),
+        // The roster: the command, and the admin's modal submitted to add themselves as an admin,
+        // deactivate a clinician and make someone an admin.
+        command('/carelog', o.user, 'roster', o.team),
+        interact(rosterSubmission(o.user, rosterForm, { person: o.user, roles: ['admin'], action: 'add' }, o.team)),
+        interact(rosterSubmission(o.user, rosterForm, { person: 'U0CLIN1', action: 'deactivate' }, o.team)),
+        interact(
+          rosterSubmission(o.user, rosterForm, { person: 'U0CASE1', roles: ['admin'], action: 'roles' }, o.team),
+        ),
       ];
       // Supervisors work follow-ups (their buttons are allowed); the others press every one.
       if (!o.mayWorkFollowUps) {
@@ -222,9 +235,34 @@ describe('people who may not', () => {
         ['views.open', 'views.update', 'chat.update', 'chat.postMessage'].includes(c.method) &&
         !JSON.stringify(c.args).includes('dover'),
     );
+    // On Teams: "roster", and Apply on the admin's roster card, by a clinician, a supervisor and leadership.
+    const tp = teams.carelog.deps.db.prisma;
+    const adminCard = await openTeamsRosterCard(teams, T.admin);
+    const teamsBefore = await countRows(tp);
+    for (const u of [T.clinician, T.supervisor, T.leader]) {
+      await teams.send(teams.teams.message(u, 'roster'));
+      const forged: [string, string, string][] = [
+        ['add', T.outsider.aadObjectId, 'admin'],
+        ['deactivate', T.admin.aadObjectId, ''],
+        ['roles', u.aadObjectId, 'admin'],
+      ];
+      for (const [action, person, roles] of forged)
+        answers.push(
+          textsOfAnswer(
+            await pressOnCard(teams, u, adminCard, 'roster_apply', {
+              roster_person: person,
+              roster_roles: roles,
+              roster_action: action,
+            }),
+          ),
+        );
+      attempts += 1 + forged.length;
+    }
+    const teamsWritten = rowsAdded(teamsBefore, await countRows(tp));
     const written =
       Object.keys(rowsAfter).reduce((n, k) => n + Math.abs(rowsAfter[k]! - rowsBefore[k]!), 0) +
-      (followUpAfter.version !== followUp.version ? 1 : 0);
+      (followUpAfter.version !== followUp.version ? 1 : 0) +
+      teamsWritten;
 
     // Those who may read: each read of a client's record writes its event, with who and which.
     // A read that shows a client's code counts only when its event names that client (by id).
@@ -423,6 +461,7 @@ describe('people who may not', () => {
       details: {
         attemptsByOutsiders: attempts,
         rowsWritten: written,
+        teamsRosterRowsWritten: teamsWritten,
         codesShown: shown.length,
         formsOrMessages: formsOpened.length,
         auditedReads: Object.keys(allReads).length - unaudited,
@@ -433,6 +472,7 @@ describe('people who may not', () => {
     });
 
     expect(rowsAfter).toEqual(rowsBefore);
+    expect(teamsWritten, 'rows written on Teams by the roster attempts').toBe(0);
     expect(followUpAfter).toMatchObject({
       version: followUp.version,
       status: 'pending',

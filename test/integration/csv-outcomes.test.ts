@@ -126,7 +126,7 @@ beforeEach(async () => {
   await env.db.sql.exec(
     'TRUNCATE "AuditEvent", "ReferralCheck", "Referral", "Nudge", "FollowUp", "Contact", "Client", "Member", "Program" RESTART IDENTITY CASCADE',
   );
-  directory = await syncPrograms(env.db.sql, programs);
+  directory = await syncPrograms(env.db.prisma, programs);
 });
 
 /** What the new columns stored, contact by contact. */
@@ -237,7 +237,7 @@ describe('on-scene, transport and demographics columns', () => {
     ]);
     expect(await env.db.prisma.contact.count()).toBe(0);
     expect(await env.db.prisma.client.count()).toBe(0);
-    expect(await env.db.prisma.auditEvent.count()).toBe(0);
+    expect(await env.db.prisma.auditEvent.count({ where: { NOT: { action: { startsWith: 'roster.' } } } })).toBe(0);
   });
 
   it('an export imports into an empty program as the same contacts and clients, chat-logged ones too', async () => {
@@ -636,7 +636,7 @@ describe('on the embedded database', () => {
     const db = await openDatabase({ dataDir: dir });
     try {
       await db.migrate();
-      const embedded = { db, prisma: db.prisma, keyring, directory: await syncPrograms(db.sql, [wilmington]) };
+      const embedded = { db, prisma: db.prisma, keyring, directory: await syncPrograms(db.prisma, [wilmington]) };
       ok(await importContacts(embedded, { program: wilmington, csv: UNTIL_AUGUST, now: NOW }));
       const all = { program: wilmington, from: '2024-03-01', to: '2024-12-31', includePart2: true, actor: ACTOR };
       const contacts = contactExportCsv(await exportContacts(embedded, { ...all, includeNotes: false }));

@@ -72,7 +72,7 @@ beforeEach(async () => {
   await db.sql.exec(
     'TRUNCATE "AuditEvent", "FollowUp", "Contact", "Client", "Member", "Program" RESTART IDENTITY CASCADE',
   );
-  directory = await syncPrograms(db.sql, programs);
+  directory = await syncPrograms(db.prisma, programs);
 });
 
 function input(i: number, occurredAt: Date, notes: string | null = note(i)): ContactInput {

@@ -52,7 +52,7 @@ async function snapshot(sql: SqlRunner): Promise<Map<string, Row[]>> {
   );
   const out = new Map<string, Row[]>();
   for (const { table_name: t } of tables) {
-    const rows = await sql.query<{ row: Row }>(`SELECT to_jsonb(t) AS row FROM "${t}" t ORDER BY id`);
+    const rows = await sql.query<{ row: Row }>(`SELECT to_jsonb(t) AS row FROM "${t}" t ORDER BY 1`);
     out.set(
       t,
       rows.map((r) => r.row),

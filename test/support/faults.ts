@@ -75,15 +75,20 @@ export function seededRandom(seed: number): () => number {
 
 /** Row counts of every table carelog writes, for "nothing was written" checks. */
 export async function countRows(prisma: PrismaClient): Promise<Record<string, number>> {
-  const [clients, contacts, followUps, nudges, digestRuns, auditEvents] = await Promise.all([
+  const [clients, contacts, followUps, nudges, digestRuns, auditEvents, members, active, versions] = await Promise.all([
     prisma.client.count(),
     prisma.contact.count(),
     prisma.followUp.count(),
     prisma.nudge.count(),
     prisma.digestRun.count(),
     prisma.auditEvent.count(),
+    prisma.member.count(),
+    prisma.member.count({ where: { active: true } }),
+    prisma.rosterVersion.aggregate({ _sum: { version: true } }),
   ]);
-  return { clients, contacts, followUps, nudges, digestRuns, auditEvents };
+  // The roster: its rows, who is active, and every program's version (bumped by any change to it).
+  const rosterVersions = versions._sum.version ?? 0;
+  return { clients, contacts, followUps, nudges, digestRuns, auditEvents, members, active, rosterVersions };
 }
 
 /** Rows added between two countRows() snapshots, over all tables. */

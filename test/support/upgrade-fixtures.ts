@@ -942,4 +942,49 @@ export const FIXTURE_STEPS: Record<string, FixtureStep> = {
       'call_for_service',
     ]);
   },
+
+  /** The roster in the database: a version per program, people added and changed in chat, welcomes sent and owed. */
+  '20261203070000_roster_in_database': async (ctx) => {
+    for (const [programId, version] of [
+      ['alpha', 3],
+      ['beta', 1],
+    ] as const)
+      await insert(ctx.sql, 'RosterVersion', { programId, version, updatedAt: utc('2026-12-03T07:00:00Z') });
+    for (const [name, slack, welcomed] of [
+      ['newcomer', 'U0NEW01', true],
+      ['pending', 'U0NEW02', false],
+    ] as const) {
+      const memberId = randomUUID();
+      ctx.ids.set(`member.${name}`, memberId);
+      await insert(ctx.sql, 'Member', {
+        id: memberId,
+        programId: 'alpha',
+        platform: 'slack',
+        platformUserId: slack,
+        roles: ['clinician'],
+        active: true,
+        source: 'chat',
+        welcomeOwed: !welcomed,
+        welcomedAt: welcomed ? utc('2026-12-03T07:01:00Z') : null,
+        updatedAt: utc('2026-12-03T07:00:00Z'),
+      });
+      await audit(ctx, {
+        programId: 'alpha',
+        actor: 'cm',
+        action: 'roster.add',
+        entityType: 'member',
+        entityId: memberId,
+        at: '2026-12-03T07:00:00Z',
+        extra: {
+          details: JSON.stringify({
+            by: 'chat',
+            platform: 'slack',
+            userId: slack,
+            rolesBefore: [],
+            rolesAfter: ['clinician'],
+          }),
+        },
+      });
+    }
+  },
 };
