@@ -63,7 +63,7 @@ export async function makeReports(
     program,
     period,
     parts,
-    whole: whole!,
+    whole: whole,
     suppressBelow: program.digest.suppressBelow,
     today,
   });

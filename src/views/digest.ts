@@ -248,7 +248,7 @@ export function buildLinkedDigestViews(
     }
   }
   const shown = suppressCells(cells, relations);
-  return all.map((c, k) => c.render(shown.slice(offsets[k]!, offsets[k]! + c.cells.length)));
+  return all.map((c, k) => c.render(shown.slice(offsets[k], offsets[k]! + c.cells.length)));
 }
 
 interface DigestCells {

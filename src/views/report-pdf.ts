@@ -21,8 +21,8 @@ export function renderReportPdf(doc: ReportDocument): Promise<Buffer> {
     // Same bytes for the same report on the same day.
     compress: true,
   });
-  pdf.registerFont(REGULAR, CHART_FONT_FILES[0]!);
-  pdf.registerFont(BOLD, CHART_FONT_FILES[1]!);
+  pdf.registerFont(REGULAR, CHART_FONT_FILES[0]);
+  pdf.registerFont(BOLD, CHART_FONT_FILES[1]);
   const chunks: Buffer[] = [];
   pdf.on('data', (c: Buffer) => chunks.push(c));
   const done = new Promise<Buffer>((resolve, reject) => {
