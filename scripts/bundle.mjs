@@ -13,7 +13,10 @@
 //  - Prisma's query compiler (4.5 MB of base64), imported by the generated client on first use;
 //  - the Teams SDK and the queue dashboard: loaded only when configured, and the dashboard serves
 //    its page's files from its package directory;
-//  - msgpackr-extract: a native addon (bullmq's optional speed-up).
+//  - msgpackr-extract and @resvg/resvg-js: native addons (bullmq's optional speed-up; the chart's
+//    SVG-to-PNG renderer);
+//  - pdfkit, svg-to-pdfkit and exceljs: loaded only when a report is made, and pdfkit reads its
+//    font metrics from files beside its own modules.
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
@@ -26,6 +29,11 @@ const EXTERNAL = [
   '@microsoft/*',
   '@bull-board/*',
   'msgpackr-extract',
+  '@resvg/*',
+  'pdfkit',
+  'pdfkit/*',
+  'svg-to-pdfkit',
+  'exceljs',
 ];
 
 /**

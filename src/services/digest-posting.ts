@@ -11,7 +11,6 @@ import { periodContaining } from '../domain/periods.js';
 import { fromLocal, toLocal } from '../domain/time.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { buildDigestView, type AttentionRow, type DigestView } from '../views/digest.js';
-import { newClientsChart, renderChartPng } from '../views/chart.js';
 import { computeDigest } from './digest.js';
 import type { TPlatform } from './directory.js';
 
@@ -119,7 +118,11 @@ export async function buildDigest(
   const soFar = deps.now() < period.end;
   const view = buildDigestView(program, figures, program.digest.suppressBelow, attention, { soFar });
   // Teams carries the image inline in a card of at most 24 kB: a smaller picture keeps it in.
-  const chart = view.chart ? renderChartPng(newClientsChart(view.chart), chartSize) : null;
+  // The charting library (ECharts, and resvg's native renderer) loads with the first chart, not at
+  // every start: most processes never draw one.
+  const chart = view.chart
+    ? await import('../views/chart.js').then((c) => c.renderChartPng(c.newClientsChart(view.chart!), chartSize))
+    : null;
   return { figures, view, chart };
 }
 

@@ -577,6 +577,11 @@ function digestCells(
               },
             ]
           : []),
+        { label: 'Contacts', value: text(contacts) },
+        { label: 'Clients with 3+ contacts in 30 days', value: text(repeat) },
+        { label: 'Follow-ups completed', value: text(completed) },
+        // The weekly digest lists overdue follow-ups by case manager instead.
+        ...(quarterly ? [{ label: 'Follow-ups overdue at quarter end', value: text(overdue) }] : []),
       ],
       tables,
       chart:

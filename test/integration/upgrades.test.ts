@@ -143,11 +143,13 @@ describe.concurrent('upgrading from each past schema version', () => {
         ConversationRef: (await prisma.conversationRef.findMany()).length,
         Referral: referrals.length,
         ReferralCheck: (await prisma.referralCheck.findMany()).length,
+        RosterVersion: (await prisma.rosterVersion.findMany()).length,
       }).toEqual({
         Nudge: 0,
         DigestRun: 0,
         ConversationRef: 0,
         ReferralCheck: 0,
+        RosterVersion: 0,
         ...counts,
         Referral: at < referralsFrom ? contactReferrals.length : counts.Referral,
       });
