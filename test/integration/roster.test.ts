@@ -1,6 +1,11 @@
 // The roster in Postgres, seeded by carelog.yml: what a start adds, follows and leaves alone, and
 // how a process's copy follows the database (polled versions; nobody let in once unconfirmed).
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseProgramFile } from '../../src/config.js';
 import type { Database } from '../../src/db/client.js';
@@ -11,9 +16,7 @@ import { readRoster } from '../../src/services/roster.js';
 import { waitUntil } from '../support/followups.js';
 import { openMigratedTestDatabase } from '../support/postgres.js';
 
-const yaml = (roster: string) =>
-  parseProgramFile(
-    `programs:
+const yamlText = (roster: string) => `programs:
   - id: seeded
     name: Seeded
     timezone: America/New_York
@@ -21,16 +24,21 @@ const yaml = (roster: string) =>
     clientCodePrefix: SEE
     roster:
 ${roster}
-`,
-    'roster.yml',
-  );
+`;
+const yaml = (roster: string) => parseProgramFile(yamlText(roster), 'roster.yml');
 
 const FIRST = yaml(`      - { slack: U0AAA01, roles: [clinician] }
       - { slack: U0BBB01, roles: [case_manager] }
       - { slack: U0CCC01, roles: [admin] }
       - { slack: U0DDD01, roles: [clinician] }`);
 
-let env: { db: Database; cleanup(): Promise<void> };
+// The file after an admin's changes in chat: U0CCC01 dropped, U0DDD01 given admin, U0EEE01 added.
+const NEXT = `      - { slack: U0AAA01, roles: [clinician] }
+      - { slack: U0BBB01, roles: [case_manager] }
+      - { slack: U0DDD01, roles: [clinician, admin] }
+      - { slack: U0EEE01, roles: [leadership] }`;
+
+let env: { db: Database; url: string; cleanup(): Promise<void> };
 beforeAll(async () => {
   env = await openMigratedTestDatabase();
 }, 60_000);
@@ -78,10 +86,7 @@ describe('carelog.yml seeds the roster', () => {
       data: { roles: ['case_manager', 'supervisor'], source: 'chat' },
     });
     // The file now gives U0DDD01 another role and drops U0CCC01's entry... but keeps an admin.
-    const next = yaml(`      - { slack: U0AAA01, roles: [clinician] }
-      - { slack: U0BBB01, roles: [case_manager] }
-      - { slack: U0DDD01, roles: [clinician, admin] }
-      - { slack: U0EEE01, roles: [leadership] }`);
+    const next = yaml(NEXT);
     const directory = await syncPrograms(prisma(), next);
     expect(await row('U0AAA01')).toMatchObject({ active: false, source: 'chat' });
     expect(await row('U0BBB01')).toMatchObject({ active: true, roles: ['case_manager', 'supervisor'] });
@@ -129,5 +134,69 @@ describe('a process’s copy of the roster', () => {
     directory.confirmedAt(performance.now() - ROSTER_MAX_STALE_MS - 1, ROSTER_MAX_STALE_MS);
     expect(directory.member('seeded', 'slack', 'U0X')).toBeUndefined();
     expect(directory.programForTeamsUser('anyone')).toBeUndefined();
+  });
+});
+
+describe('npm run carelog -- roster', () => {
+  const exec = promisify(execFile);
+  let dir: string;
+  const cli = (...args: string[]) =>
+    exec(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'roster', ...args], {
+      cwd: process.cwd(),
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: 'test',
+        DATABASE_URL: env.url,
+        CARELOG_CONFIG: path.join(dir, 'carelog.yml'),
+        CARELOG_DATA_DIR: path.join(dir, 'data'),
+        LOG_LEVEL: 'silent',
+      },
+    });
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'carelog-roster-cli-'));
+    // The same file as the last start above: the command's own start changes nothing.
+    writeFileSync(path.join(dir, 'carelog.yml'), yamlText(NEXT));
+  });
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('prints the effective roster: who decided each entry, the deactivated only with --all', async () => {
+    const { stdout } = await cli('--program', 'seeded');
+    const lines = stdout.trim().split('\n');
+    // As the tests above left it: U0DDD01 deactivated in chat by "another replica".
+    expect(lines[0]).toMatch(/^seeded: roster version \d+, 2 active$/);
+    expect(lines.slice(1).map((l) => l.split(/\s{2,}/).slice(0, 3))).toEqual([
+      ['slack', 'U0BBB01', 'case_manager,supervisor'],
+      ['slack', 'U0EEE01', 'leadership'],
+    ]);
+    expect(lines.find((l) => l.includes('U0BBB01'))).toContain('changed in chat');
+    expect(lines.find((l) => l.includes('U0EEE01'))).toContain('from carelog.yml');
+
+    const all = (await cli('--program', 'seeded', '--all')).stdout;
+    expect(all).toMatch(/U0AAA01\s+\(deactivated\)\s+changed in chat/);
+    expect(all).toMatch(/U0CCC01\s+\(deactivated\)\s+from carelog.yml/);
+    expect(all).toMatch(/U0DDD01\s+\(deactivated\)\s+changed in chat/);
+  });
+
+  it('with --json writes the roster as data', async () => {
+    const json = JSON.parse((await cli('--program', 'seeded', '--json')).stdout) as {
+      programId: string;
+      version: number;
+      members: { userId: string; active: boolean; source: string }[];
+    };
+    expect(json.programId).toBe('seeded');
+    expect(json.members.map((m) => [m.userId, m.source])).toEqual([
+      ['U0BBB01', 'chat'],
+      ['U0EEE01', 'config'],
+    ]);
+  });
+
+  it('names the programs it knows when asked for another', async () => {
+    const err = await cli('--program', 'nowhere').catch((e: unknown) => e as { code: number; stderr: string });
+    expect(err).toMatchObject({ code: expect.any(Number) });
+    expect((err as { code: number }).code).not.toBe(0);
+    expect((err as { stderr: string }).stderr).toContain('no program "nowhere"');
+    expect((err as { stderr: string }).stderr).toContain('known: seeded');
   });
 });
