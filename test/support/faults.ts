@@ -5,6 +5,9 @@
 import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import type { PrismaClient } from '../../src/db/client.js';
+import { NEW_CLIENT } from '../../src/domain/contact-draft.js';
+import { readContactMetadata, renderContactModal } from '../../src/platforms/slack/contact-modal.js';
+import { buildContactForm } from '../../src/views/contact-form.js';
 import type { Harness } from './harness.js';
 import type { OpenedView } from './slack-payloads.js';
 
@@ -109,10 +112,25 @@ export async function openContactFormTemplate(
   const res = await h.command(userId, '');
   if (res.status !== 200) throw new Error(`/contact answered ${res.status}`);
   const call = await h.slack.waitFor('views.open', before);
+  const view = call.args.view as Record<string, unknown>;
+  // Every field shown, as the form stands once "New client" is chosen and "More details" opened:
+  // a submission's error can then be marked by its field (carelog redraws a form whose field with
+  // an error was not shown, with the error in a notice, instead).
+  const meta = readContactMetadata(view.private_metadata as string)!;
+  const program = h.carelog.deps.directory.program(meta.programId)!;
+  const full = renderContactModal(
+    buildContactForm({
+      categories: program.categories,
+      demographics: program.demographics,
+      draft: { client: NEW_CLIENT },
+      showDetails: true,
+    }),
+    { timezone: program.timezone, metadata: meta },
+  );
   const opened: OpenedView = {
     id: `VTEMPLATE${Date.now()}`,
     hash: 'h1',
-    view: call.args.view as Record<string, unknown>,
+    view: { ...view, blocks: full.blocks },
   };
   return { opened, asForm: (id) => ({ ...opened, id }) };
 }

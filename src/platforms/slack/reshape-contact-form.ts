@@ -13,9 +13,18 @@ import type { CarelogWebClient } from './web-api.js';
 
 /** Input block ids of a view as Slack sent it back. */
 export function shownInputIds(view: ViewOutput): string[] {
-  return ((view.blocks ?? []) as { type?: string; block_id?: string }[])
-    .filter((b) => b.type === 'input' && typeof b.block_id === 'string')
-    .map((b) => b.block_id!);
+  // What Slack sends back is not trusted to be well formed (a forged or mangled payload).
+  const blocks: unknown = view.blocks;
+  if (!Array.isArray(blocks)) return [];
+  return (blocks as unknown[])
+    .filter(
+      (b): b is { type: string; block_id: string } =>
+        typeof b === 'object' &&
+        b !== null &&
+        (b as { type?: unknown }).type === 'input' &&
+        typeof (b as { block_id?: unknown }).block_id === 'string',
+    )
+    .map((b) => b.block_id);
 }
 
 /**
