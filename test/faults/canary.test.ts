@@ -102,7 +102,7 @@ beforeAll(async () => {
     },
     teamsCloud: teams.cloud,
   });
-  form = await openContactFormTemplate(h, 'U0CLIN1');
+  form = await openContactFormTemplate(h, 'U0CLIN1', { everyField: true });
 });
 afterAll(async () => {
   await h?.stop();

@@ -107,12 +107,18 @@ export function rowsAdded(before: Record<string, number>, after: Record<string, 
 export async function openContactFormTemplate(
   h: Harness,
   userId: string,
+  /** Show every field (a new client's, and those behind "More details"), not the form as opened. */
+  opts: { everyField?: boolean } = {},
 ): Promise<{ opened: OpenedView; asForm(id: string): OpenedView }> {
   const before = h.slack.calls.length;
   const res = await h.command(userId, '');
   if (res.status !== 200) throw new Error(`/contact answered ${res.status}`);
   const call = await h.slack.waitFor('views.open', before);
   const view = call.args.view as Record<string, unknown>;
+  if (!opts.everyField) {
+    const opened: OpenedView = { id: `VTEMPLATE${Date.now()}`, hash: 'h1', view };
+    return { opened, asForm: (id) => ({ ...opened, id }) };
+  }
   // Every field shown, as the form stands once "New client" is chosen and "More details" opened:
   // a submission's error can then be marked by its field (carelog redraws a form whose field with
   // an error was not shown, with the error in a notice, instead).
