@@ -5,6 +5,7 @@ import { isCarelogError } from './errors.js';
 import { createLogger } from './logger.js';
 import { pgliteWasmModule } from './db/embedded-preload.js';
 import { startOpeningEmbedded, type OpenedEmbedded } from './db/embedded-open.js';
+import { prepareQueryCompiler } from './db/query-compiler-preload.js';
 
 // Node 22.1+ keeps the compiled code of carelog's modules and its dependencies' on disk
 // (os.tmpdir()/node-compile-cache), so a start after the first skips most of their compiling.
@@ -28,6 +29,8 @@ if (!config.env.DATABASE_URL) {
   void pgliteWasmModule();
   embeddedDatabase = startOpeningEmbedded(config.dataDir);
 }
+// The ORM's engine compiles on other threads too, beside PGlite's, and is loaded before ready.
+void prepareQueryCompiler();
 const logger = createLogger(config.env.LOG_LEVEL);
 for (const w of config.warnings) logger.warn(w);
 // A stray error's message could quote a payload: the logger keeps its name, codes and frames only.

@@ -50,7 +50,7 @@ describe.each(BACKENDS)('syncPrograms on $name', (backend) => {
     );
 
   it('writes the program and one member per person and platform, and the directory finds each by its row', async () => {
-    const directory = await syncPrograms(db.prisma, [FIRST]);
+    const directory = await syncPrograms(db, [FIRST]);
     const [row] = await db.sql.query<{ name: string; timezone: string; start: string; clientCodePrefix: string }>(
       `SELECT name, timezone, to_char("startDate", 'YYYY-MM-DD') AS start, "clientCodePrefix" FROM "Program" WHERE id = 'wil'`,
     );
@@ -76,9 +76,9 @@ describe.each(BACKENDS)('syncPrograms on $name', (backend) => {
   });
 
   it('keeps the same rows on the next start, following the file: new fields and roles, people taken off kept but inactive', async () => {
-    await syncPrograms(db.prisma, [FIRST]);
+    await syncPrograms(db, [FIRST]);
     const before = (await members()).map((r) => r.id).sort();
-    const again = await syncPrograms(db.prisma, [FIRST]);
+    const again = await syncPrograms(db, [FIRST]);
     expect((await members()).map((r) => r.id).sort()).toEqual(before);
     const ids = new Map((await members()).map((r) => [r.platformUserId, r.id]));
     expect(again.member('wil', 'slack', 'U0CLIN1')?.memberId).toBe(ids.get('U0CLIN1'));
@@ -89,7 +89,7 @@ describe.each(BACKENDS)('syncPrograms on $name', (backend) => {
       'Wilmington Co-Response',
       'WIL',
     );
-    const directory = await syncPrograms(db.prisma, [changed]);
+    const directory = await syncPrograms(db, [changed]);
     const [row] = await db.sql.query<{ name: string; clientCodePrefix: string }>(
       `SELECT name, "clientCodePrefix" FROM "Program" WHERE id = 'wil'`,
     );
@@ -107,7 +107,7 @@ describe.each(BACKENDS)('syncPrograms on $name', (backend) => {
     expect(directory.withRole('wil', 'supervisor').map((m) => m.platformUserId)).toEqual(['U0CLIN1']);
 
     // Back on the roster: the same row, active again.
-    await syncPrograms(db.prisma, [FIRST]);
+    await syncPrograms(db, [FIRST]);
     expect((await members()).find((r) => r.platformUserId === 'U0CASE1')).toMatchObject({
       id: ids.get('U0CASE1'),
       active: true,
@@ -116,8 +116,8 @@ describe.each(BACKENDS)('syncPrograms on $name', (backend) => {
   });
 
   it('an empty roster leaves every member inactive', async () => {
-    await syncPrograms(db.prisma, [FIRST]);
-    const directory = await syncPrograms(db.prisma, [{ ...FIRST, roster: [] }]);
+    await syncPrograms(db, [FIRST]);
+    const directory = await syncPrograms(db, [{ ...FIRST, roster: [] }]);
     expect((await members()).every((r) => !r.active && r.roles.length === 0)).toBe(true);
     expect(directory.withRole('wil', 'clinician')).toEqual([]);
   });
