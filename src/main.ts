@@ -1,5 +1,7 @@
 // carelog's entry point: `npm run dev` / `npm start`.
 import module from 'node:module';
+import os from 'node:os';
+import v8 from 'node:v8';
 import { loadConfig } from './config.js';
 import { isCarelogError } from './errors.js';
 import { createLogger } from './logger.js';
@@ -24,6 +26,13 @@ try {
 // The embedded database starts (its WebAssembly compiling on other threads, its files read) while
 // carelog's modules load: most of a start is those two, and each waits on the disk and the compiler
 // at times. A failure (the directory locked by another process) is reported by startCarelog below.
+// V8 compiles WebAssembly with as many background tasks as its thread pool has threads (Node: 4,
+// whatever the cores). On a 2-core machine four compile tasks for PGlite's and Prisma's modules
+// compete with the main thread, which loads carelog meanwhile, and spend about twice the CPU for the
+// same compile (`npm run bench -- cold-start`, BENCHMARKS.md). One task takes the second core and
+// leaves the main thread its own. The setting is read when a compile starts; only WebAssembly
+// compiles (these two) follow it.
+if (os.availableParallelism() <= 2) v8.setFlagsFromString('--wasm-num-compilation-tasks=1');
 let embeddedDatabase: Promise<OpenedEmbedded> | undefined;
 if (!config.env.DATABASE_URL) {
   void pgliteWasmModule();
