@@ -23,16 +23,16 @@ try {
   bootLogger.fatal(isCarelogError(err) ? err.message : 'could not read the configuration');
   process.exit(1);
 }
+// V8 compiles WebAssembly with as many background tasks as its thread pool has threads (Node: 4,
+// whatever the cores). On a 2-core machine, four tasks compiling PGlite's and Prisma's modules
+// compete with the main thread, which loads carelog meanwhile, and spent about twice the CPU for
+// the same work (`npm run bench -- cold-start`, BENCHMARKS.md). One task keeps to the second core
+// and leaves the main thread its own. V8 reads the setting when a compile starts; it concerns
+// WebAssembly alone (these modules, and the later optimizing of their hot functions).
+if (os.availableParallelism() <= 2) v8.setFlagsFromString('--wasm-num-compilation-tasks=1');
 // The embedded database starts (its WebAssembly compiling on other threads, its files read) while
 // carelog's modules load: most of a start is those two, and each waits on the disk and the compiler
 // at times. A failure (the directory locked by another process) is reported by startCarelog below.
-// V8 compiles WebAssembly with as many background tasks as its thread pool has threads (Node: 4,
-// whatever the cores). On a 2-core machine four compile tasks for PGlite's and Prisma's modules
-// compete with the main thread, which loads carelog meanwhile, and spend about twice the CPU for the
-// same compile (`npm run bench -- cold-start`, BENCHMARKS.md). One task takes the second core and
-// leaves the main thread its own. The setting is read when a compile starts; only WebAssembly
-// compiles (these two) follow it.
-if (os.availableParallelism() <= 2) v8.setFlagsFromString('--wasm-num-compilation-tasks=1');
 let embeddedDatabase: Promise<OpenedEmbedded> | undefined;
 if (!config.env.DATABASE_URL) {
   void pgliteWasmModule();
