@@ -249,7 +249,7 @@ function crossCheck(d: DigestFigures, n: Awaited<ReturnType<typeof naive>>): voi
 /** Fills a migrated, empty database; returns the busiest quarter and the load time. */
 export async function seedDigestBench(db: Database, clients = 300_000) {
   const sql = db.sql;
-  const directory = await syncPrograms(db.prisma, [program]);
+  const directory = await syncPrograms(db, [program]);
   const author = directory.member(program.id, 'slack', 'U0CLIN1')!.memberId;
   const c = program.categories;
   const keys = (l: { key: string }[]) => l.map((x) => x.key);

@@ -180,7 +180,7 @@ export async function benchFollowUps(
     // Data first, with bulk SQL: a client per follow-up, one contact each.
     const setup = await openDatabase({ databaseUrl: tdb.url, dataDir: '' });
     await setup.migrate();
-    const directory = await syncPrograms(setup.prisma, programs);
+    const directory = await syncPrograms(setup, programs);
     const assignees = ['U0CASE1', 'U0CASE2', 'U0CASE3', 'U0CASE4'].map(
       (u) => directory.member('bench', 'slack', u)!.memberId,
     );

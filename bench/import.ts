@@ -86,7 +86,7 @@ export async function benchImport(rows = 100_000): Promise<ImportBenchResult> {
   try {
     const file = path.join(dir, 'contacts.csv');
     writeFileSync(file, generateContactsCsv(rows));
-    const directory = await syncPrograms(env.db.prisma, [PROGRAM!]);
+    const directory = await syncPrograms(env.db, [PROGRAM!]);
     const deps = { db: env.db, keyring: createKeyring(randomBytes(32)), directory };
     // Dates in the file run to late 2025; "now" is after them so none is refused as future.
     const now = new Date('2026-01-01T00:00:00Z');

@@ -84,7 +84,7 @@ export async function benchTypeahead(clients = 100_000) {
   const load = os.loadavg()[0]!;
   const env = await openMigratedTestDatabase();
   try {
-    await syncPrograms(env.db.prisma, [PROGRAM!]);
+    await syncPrograms(env.db, [PROGRAM!]);
     await seedClients(env.db.sql, PROGRAM!, clients);
     const { typed, misses } = keystrokes(clients, 300);
     const all = [...typed, ...misses];

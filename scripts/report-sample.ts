@@ -22,7 +22,7 @@ const [p] = parseProgramFile(
 );
 const env = await openMigratedTestDatabase();
 try {
-  const d = await syncPrograms(env.db.prisma, [p!]);
+  const d = await syncPrograms(env.db, [p!]);
   const id = d.member('wilmington', 'slack', 'U0CLIN1')!.memberId;
   await seedProgressReport(env.db.prisma, 'wilmington', id);
   const now = new Date('2026-12-03T12:00:00Z');

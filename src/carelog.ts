@@ -160,10 +160,13 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
         });
         stops.push(() => db.close());
         await ensureMigrated(db, logger);
-        const directory = await syncPrograms(db.prisma, config.programs, logger);
-        // The ORM's engine (Prisma's query compiler, its WebAssembly and the schema) is loaded by
-        // now (the roster is seeded through it), while Redis and Slack start, not in the first form
-        // a person submits.
+        // A usual start (carelog.yml as at the last one) reads the programs and rosters in plain
+        // SQL and writes nothing: no ORM query is compiled before ready.
+        const directory = await syncPrograms(db, config.programs, logger);
+        // The ORM's engine (Prisma's query compiler, its WebAssembly compiled ahead by src/main.ts,
+        // and the schema) is loaded here, while Redis and Slack start, not in the first form a
+        // person submits.
+        await db.prisma.$connect();
         // One process alone opens an embedded database: nothing else can change its roster.
         if (db.kind !== 'embedded') {
           const watch = watchRoster(directory, { pollMs: config.env.CARELOG_ROSTER_POLL_MS, logger });

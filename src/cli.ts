@@ -117,7 +117,7 @@ async function withDatabase<T>(config: Config, fn: (db: Database, directory: Dir
   const db = await openDatabase({ databaseUrl: config.env.DATABASE_URL, dataDir: config.dataDir });
   try {
     if (db.kind === 'embedded') await db.migrate();
-    const directory = await syncPrograms(db.prisma, config.programs);
+    const directory = await syncPrograms(db, config.programs);
     return await fn(db, directory);
   } finally {
     await db.close();

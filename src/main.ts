@@ -1,10 +1,13 @@
 // carelog's entry point: `npm run dev` / `npm start`.
 import module from 'node:module';
+import os from 'node:os';
+import v8 from 'node:v8';
 import { loadConfig } from './config.js';
 import { isCarelogError } from './errors.js';
 import { createLogger } from './logger.js';
 import { pgliteWasmModule } from './db/embedded-preload.js';
 import { startOpeningEmbedded, type OpenedEmbedded } from './db/embedded-open.js';
+import { prepareQueryCompiler } from './db/query-compiler-preload.js';
 
 // Node 22.1+ keeps the compiled code of carelog's modules and its dependencies' on disk
 // (os.tmpdir()/node-compile-cache), so a start after the first skips most of their compiling.
@@ -20,6 +23,13 @@ try {
   bootLogger.fatal(isCarelogError(err) ? err.message : 'could not read the configuration');
   process.exit(1);
 }
+// V8 compiles WebAssembly with as many background tasks as its thread pool has threads (Node: 4,
+// whatever the cores). On a 2-core machine, four tasks compiling PGlite's and Prisma's modules
+// compete with the main thread, which loads carelog meanwhile, and spent about twice the CPU for
+// the same work (`npm run bench -- cold-start`, BENCHMARKS.md). One task keeps to the second core
+// and leaves the main thread its own. V8 reads the setting when a compile starts; it concerns
+// WebAssembly alone (these modules, and the later optimizing of their hot functions).
+if (os.availableParallelism() <= 2) v8.setFlagsFromString('--wasm-num-compilation-tasks=1');
 // The embedded database starts (its WebAssembly compiling on other threads, its files read) while
 // carelog's modules load: most of a start is those two, and each waits on the disk and the compiler
 // at times. A failure (the directory locked by another process) is reported by startCarelog below.
@@ -28,6 +38,8 @@ if (!config.env.DATABASE_URL) {
   void pgliteWasmModule();
   embeddedDatabase = startOpeningEmbedded(config.dataDir);
 }
+// The ORM's engine compiles on other threads too, beside PGlite's, and is loaded before ready.
+void prepareQueryCompiler();
 const logger = createLogger(config.env.LOG_LEVEL);
 for (const w of config.warnings) logger.warn(w);
 // A stray error's message could quote a payload: the logger keeps its name, codes and frames only.

@@ -7,7 +7,9 @@
 import { usesSlack, type ProgramConfig } from '../config.js';
 import type { TRole } from '../domain/categories.js';
 import { rolesEqual, ROSTER_MAX_STALE_MS, ROSTER_POLL_MAX_MS, sortRoles } from '../domain/roster.js';
-import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
+import type { Database } from '../db/client.js';
+import type { SqlRunner } from '../db/migrate.js';
+import type { Prisma } from '../generated/prisma/client.js';
 import type { Logger } from '../logger.js';
 import { audit, AUDIT } from './audit.js';
 
@@ -57,28 +59,56 @@ interface Snapshot {
   versions: Map<string, number>;
 }
 
-type RosterReader = Pick<PrismaClient, 'member' | 'rosterVersion'>;
-
-async function readVersions(prisma: RosterReader, programIds: string[]): Promise<Map<string, number>> {
-  const rows = await prisma.rosterVersion.findMany({ where: { programId: { in: programIds } } });
+// The roster is read in plain SQL, not through the ORM: the first read is part of every start,
+// where each query shape the ORM compiles (its query compiler, WebAssembly) is CPU time a start
+// waits for, and the polls after it need no more than two indexed reads.
+async function readVersions(sql: SqlRunner, programIds: string[]): Promise<Map<string, number>> {
+  const rows = await sql.query<{ programId: string; version: number }>(
+    `SELECT "programId", version FROM "RosterVersion" WHERE "programId" = ANY($1::text[])`,
+    [programIds],
+  );
   return new Map(rows.map((r) => [r.programId, r.version]));
 }
 
-async function readSnapshot(prisma: RosterReader, programIds: string[]): Promise<Snapshot> {
+interface MemberRow {
+  id: string;
+  programId: string;
+  platform: TPlatform;
+  platformUserId: string;
+  roles: TRole[];
+  active: boolean;
+  source: 'config' | 'chat';
+}
+
+/**
+ * Members of `programIds` (active or not), and with `teamsElsewhere` also every active Teams member
+ * of other programs, in roster order (created first, as the ORM's reads ordered them).
+ */
+async function readMembers(sql: SqlRunner, programIds: string[], teamsElsewhere = false): Promise<MemberRow[]> {
+  return sql.query<MemberRow>(
+    `SELECT m.id::text AS id, m."programId", m.platform::text AS platform, m."platformUserId",
+            m.roles::text[] AS roles, m.active, m.source::text AS source
+     FROM "Member" m
+     WHERE (m."programId" = ANY($1::text[]) AND ($2::boolean OR m.active))
+        OR ($2::boolean AND m.platform = 'teams' AND m.active)
+     ORDER BY m."createdAt", m.id`,
+    [programIds, teamsElsewhere],
+  );
+}
+
+const toRef = (r: MemberRow): MemberRef => ({
+  memberId: r.id,
+  programId: r.programId,
+  platform: r.platform,
+  platformUserId: r.platformUserId,
+  roles: sortRoles(r.roles),
+});
+
+async function readSnapshot(sql: SqlRunner, programIds: string[]): Promise<Snapshot> {
   // Versions first: the members read after are at least that new, so a version held is never
   // newer than the roster held with it (at worst the next poll reads the roster once more).
-  const versions = await readVersions(prisma, programIds);
-  const rows = await prisma.member.findMany({
-    where: { programId: { in: programIds }, active: true },
-    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-  });
-  const members = rows.map((r) => ({
-    memberId: r.id,
-    programId: r.programId,
-    platform: r.platform,
-    platformUserId: r.platformUserId,
-    roles: sortRoles(r.roles),
-  }));
+  const versions = await readVersions(sql, programIds);
+  const members = (await readMembers(sql, programIds)).map(toRef);
   return { members, versions };
 }
 
@@ -97,6 +127,71 @@ export async function lockRoster(tx: Prisma.TransactionClient): Promise<void> {
   await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext('carelog.roster'))`);
 }
 
+/** What seeding needs of the database: the ORM for the writes, plain SQL for the reads. */
+export type RosterDatabase = Pick<Database, 'prisma' | 'sql'>;
+
+interface StoredProgram {
+  id: string;
+  name: string;
+  timezone: string;
+  startDate: string;
+  clientCodePrefix: string;
+  version: number | null;
+}
+
+const TEAMS_ELSEWHERE =
+  'a Teams person in carelog.yml is already on another program’s roster (added in chat): not added here';
+
+/**
+ * Whether carelog.yml asks anything of the database for `p`: the program's row written or changed,
+ * its roster version created, an entry added, put back, given other roles or deactivated. The same
+ * rules as seeding (below), decided on what is stored; `warnings` gets, as seeding warns of them,
+ * the Teams people carelog.yml lists who are on another program's roster.
+ */
+function seedingNeeded(
+  p: ProgramConfig,
+  stored: StoredProgram | undefined,
+  members: MemberRow[],
+  warnings: { programId: string; otherProgramId: string }[],
+): boolean {
+  if (
+    !stored ||
+    stored.version === null ||
+    stored.name !== p.name ||
+    stored.timezone !== p.timezone ||
+    stored.startDate !== p.startDate ||
+    stored.clientCodePrefix !== p.clientCodePrefix
+  )
+    return true;
+  const rows = members.filter((r) => r.programId === p.id);
+  const byKey = new Map(rows.map((r) => [`${r.platform}|${r.platformUserId}`, r]));
+  const wanted = new Set<string>();
+  let needed = false;
+  for (const entry of p.roster) {
+    for (const platform of ['slack', 'teams'] as const) {
+      const platformUserId = entry[platform];
+      if (!platformUserId) continue;
+      const key = `${platform}|${platformUserId}`;
+      wanted.add(key);
+      const row = byKey.get(key);
+      if (!row) {
+        const elsewhere =
+          platform === 'teams' &&
+          members.find(
+            (r) => r.platform === 'teams' && r.platformUserId === platformUserId && r.active && r.programId !== p.id,
+          );
+        if (!elsewhere) return true;
+        warnings.push({ programId: p.id, otherProgramId: elsewhere.programId });
+      } else if (row.source === 'config' && (!row.active || !rolesEqual(row.roles, sortRoles(entry.roles)))) {
+        needed = true;
+      }
+    }
+  }
+  return (
+    needed || rows.some((r) => r.source === 'config' && r.active && !wanted.has(`${r.platform}|${r.platformUserId}`))
+  );
+}
+
 /**
  * Writes the programs and seeds their rosters from carelog.yml (idempotent), then returns the
  * directory read from the database. For each roster entry and platform:
@@ -104,12 +199,48 @@ export async function lockRoster(tx: Prisma.TransactionClient): Promise<void> {
  * - known and still decided by the file (`source` config): its roles follow the file, and an entry
  *   taken out of the file is deactivated, each audited as `roster.change` by configuration;
  * - changed in chat (`source` chat): left as the admin left it. The database wins.
+ *
+ * The usual start (the file unchanged since the last one) writes nothing: two plain SQL reads show
+ * nothing to do and give the directory its first copy, so a start compiles no ORM query. Only when
+ * the file asks for a change are the programs and rosters written, through the ORM, in a
+ * transaction holding the roster lock, with their audit rows.
  */
 export async function syncPrograms(
-  prisma: PrismaClient,
+  db: RosterDatabase,
   programs: ProgramConfig[],
   logger?: Pick<Logger, 'warn'>,
 ): Promise<Directory> {
+  const ids = programs.map((p) => p.id);
+  // Versions (with the programs) before the members, as readSnapshot reads them.
+  const stored = await db.sql.query<StoredProgram>(
+    `SELECT p.id, p.name, p.timezone, to_char(p."startDate", 'YYYY-MM-DD') AS "startDate", p."clientCodePrefix",
+            v.version
+     FROM "Program" p LEFT JOIN "RosterVersion" v ON v."programId" = p.id
+     WHERE p.id = ANY($1::text[])`,
+    [ids],
+  );
+  const members = await readMembers(db.sql, ids, true);
+  const byId = new Map(stored.map((r) => [r.id, r]));
+  const warnings: { programId: string; otherProgramId: string }[] = [];
+  if (!programs.some((p) => seedingNeeded(p, byId.get(p.id), members, warnings))) {
+    // Nothing to write: the warnings seeding would have given, and the directory from these reads.
+    for (const w of warnings) logger?.warn(w, TEAMS_ELSEWHERE);
+    const versions = new Map(stored.map((r) => [r.id, r.version ?? 0]));
+    const active = members.filter((r) => r.active && versions.has(r.programId)).map(toRef);
+    return createDirectory(programs, active, db.sql, versions);
+  }
+  await seedPrograms(db.prisma, programs, logger);
+  const directory = createDirectory(programs, [], db.sql);
+  await directory.refresh({ force: true });
+  return directory;
+}
+
+/** The programs' rows and their rosters written as carelog.yml has them (see syncPrograms). */
+async function seedPrograms(
+  prisma: RosterDatabase['prisma'],
+  programs: ProgramConfig[],
+  logger: Pick<Logger, 'warn'> | undefined,
+): Promise<void> {
   for (const p of programs) {
     const fields = {
       name: p.name,
@@ -140,10 +271,7 @@ export async function syncPrograms(
                 where: { platform, platformUserId, active: true, programId: { not: p.id } },
               });
               if (elsewhere) {
-                logger?.warn(
-                  { programId: p.id, otherProgramId: elsewhere.programId },
-                  'a Teams person in carelog.yml is already on another program’s roster (added in chat): not added here',
-                );
+                logger?.warn({ programId: p.id, otherProgramId: elsewhere.programId }, TEAMS_ELSEWHERE);
                 continue;
               }
             }
@@ -172,9 +300,6 @@ export async function syncPrograms(
       if (changed) await bumpRosterVersion(tx, p.id);
     });
   }
-  const directory = createDirectory(programs, [], prisma);
-  await directory.refresh({ force: true });
-  return directory;
 }
 
 /** One roster change's audit row: who, whom, and the roles before and after (no client data). */
@@ -207,7 +332,12 @@ export function rosterAudit(
  * A directory over a list of members; given the database, `refresh` replaces the list with the
  * roster stored there.
  */
-export function createDirectory(programs: ProgramConfig[], members: MemberRef[], prisma?: RosterReader): Directory {
+export function createDirectory(
+  programs: ProgramConfig[],
+  members: MemberRef[],
+  sql?: SqlRunner,
+  versions: Map<string, number> = new Map(),
+): Directory {
   let byKey = new Map<string, MemberRef>();
   let byId = new Map<string, MemberRef>();
   let current: Snapshot = { members: [], versions: new Map() };
@@ -231,7 +361,7 @@ export function createDirectory(programs: ProgramConfig[], members: MemberRef[],
     byKey = new Map(s.members.map((m) => [`${m.programId}|${m.platform}|${m.platformUserId}`, m]));
     byId = new Map(s.members.map((m) => [m.memberId, m]));
   };
-  install({ members, versions: new Map() });
+  install({ members, versions });
   let confirmed: { at: number; maxStaleMs: number } | null = null;
   /** Past its bound, the copy in memory is not trusted to let anyone in. */
   const trusted = () => !confirmed || performance.now() - confirmed.at <= confirmed.maxStaleMs;
@@ -261,19 +391,19 @@ export function createDirectory(programs: ProgramConfig[], members: MemberRef[],
     membersOf: (programId) => current.members.filter((m) => m.programId === programId),
     rosterVersion: (programId) => current.versions.get(programId) ?? 0,
     async refresh(opts = {}) {
-      if (!prisma) return;
+      if (!sql) return;
       if (opts.force) {
         // After a change made here: a check already under way may have read the versions before it.
         await inFlight?.catch(() => undefined);
-        install(await readSnapshot(prisma, ids));
+        install(await readSnapshot(sql, ids));
         return;
       }
       // Concurrent polls share one round trip.
       inFlight ??= (async () => {
         try {
-          const versions = await readVersions(prisma, ids);
+          const versions = await readVersions(sql, ids);
           const moved = ids.some((id) => (versions.get(id) ?? 0) !== (current.versions.get(id) ?? 0));
-          if (moved) install(await readSnapshot(prisma, ids));
+          if (moved) install(await readSnapshot(sql, ids));
         } finally {
           inFlight = null;
         }

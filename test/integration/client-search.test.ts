@@ -22,7 +22,7 @@ const CLIENTS = 20_000;
 let env: { db: Database; cleanup(): Promise<void> };
 beforeAll(async () => {
   env = await openMigratedTestDatabase();
-  await syncPrograms(env.db.prisma, [BIG!, SMALL!]);
+  await syncPrograms(env.db, [BIG!, SMALL!]);
   await seedClients(env.db.sql, SMALL!, 50);
   await seedClients(env.db.sql, BIG!, CLIENTS);
 }, 60_000);

@@ -140,7 +140,7 @@ beforeEach(async () => {
   await env.db.sql.exec(
     'TRUNCATE "AuditEvent", "Nudge", "FollowUp", "Contact", "Client", "Member", "Program" RESTART IDENTITY CASCADE',
   );
-  directory = await syncPrograms(env.db.prisma, programs);
+  directory = await syncPrograms(env.db, programs);
 });
 
 describe('import', () => {
@@ -711,7 +711,7 @@ describe('on the embedded database', () => {
     const db = await openDatabase({ dataDir: dir });
     try {
       await db.migrate();
-      const dir2 = await syncPrograms(db.prisma, [wilmington]);
+      const dir2 = await syncPrograms(db, [wilmington]);
       const embedded = { db, prisma: db.prisma, keyring, directory: dir2 };
       expect(ok(await importContacts(embedded, { program: wilmington, csv: GOOD, now: NOW }))).toMatchObject({
         contactsCreated: 5,

@@ -126,7 +126,7 @@ beforeEach(async () => {
   await env.db.sql.exec(
     'TRUNCATE "AuditEvent", "ReferralCheck", "Referral", "Nudge", "FollowUp", "Contact", "Client", "Member", "Program" RESTART IDENTITY CASCADE',
   );
-  directory = await syncPrograms(env.db.prisma, programs);
+  directory = await syncPrograms(env.db, programs);
 });
 
 /** What the new columns stored, contact by contact. */
@@ -636,7 +636,7 @@ describe('on the embedded database', () => {
     const db = await openDatabase({ dataDir: dir });
     try {
       await db.migrate();
-      const embedded = { db, prisma: db.prisma, keyring, directory: await syncPrograms(db.prisma, [wilmington]) };
+      const embedded = { db, prisma: db.prisma, keyring, directory: await syncPrograms(db, [wilmington]) };
       ok(await importContacts(embedded, { program: wilmington, csv: UNTIL_AUGUST, now: NOW }));
       const all = { program: wilmington, from: '2024-03-01', to: '2024-12-31', includePart2: true, actor: ACTOR };
       const contacts = contactExportCsv(await exportContacts(embedded, { ...all, includeNotes: false }));

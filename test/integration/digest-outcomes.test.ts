@@ -37,7 +37,7 @@ let author: string;
 beforeAll(async () => {
   env = await openMigratedTestDatabase();
   prisma = env.db.prisma;
-  const directory = await syncPrograms(env.db.prisma, [linkProgram, demoProgram]);
+  const directory = await syncPrograms(env.db, [linkProgram, demoProgram]);
   author = directory.member('link', 'slack', 'U0CLIN1')!.memberId;
   await seedLink();
 });

@@ -27,7 +27,7 @@ const [program] = parseProgramFile(PROGRAM_YAML, 'test.yml');
 let env: Awaited<ReturnType<typeof openMigratedTestDatabase>>;
 beforeAll(async () => {
   env = await openMigratedTestDatabase();
-  const directory = await syncPrograms(env.db.prisma, [program!]);
+  const directory = await syncPrograms(env.db, [program!]);
   await seedProgressReport(env.db.prisma, program!.id, directory.member('wilmington', 'slack', 'U0CLIN1')!.memberId);
 });
 afterAll(async () => {
@@ -102,7 +102,7 @@ describe('repeat-contact clients and clients served at the edges of a quarter', 
   };
 
   it('counts a client whose third contact within 30 days falls in the quarter, once', async () => {
-    const directory = await syncPrograms(env.db.prisma, [program!, { ...program!, id: 'edges', name: 'Edges' }]);
+    const directory = await syncPrograms(env.db, [program!, { ...program!, id: 'edges', name: 'Edges' }]);
     const author = directory.member('edges', 'slack', 'U0CLIN1')!.memberId;
     let number = 0;
     for (const [i, offsets] of Object.values(clients).entries()) {
@@ -142,7 +142,7 @@ describe('repeat-contact clients and clients served at the edges of a quarter', 
 
 describe('follow-ups in the digest', () => {
   it('counts those completed in the quarter, and those overdue at its end (pending then, past the overdue point)', async () => {
-    const directory = await syncPrograms(env.db.prisma, [program!, { ...program!, id: 'fu', name: 'Follow-ups' }]);
+    const directory = await syncPrograms(env.db, [program!, { ...program!, id: 'fu', name: 'Follow-ups' }]);
     const author = directory.member('fu', 'slack', 'U0CLIN1')!.memberId;
     const tz = program!.timezone;
     const client = await env.db.prisma.client.create({

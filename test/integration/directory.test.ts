@@ -1,7 +1,7 @@
-// Programs and rosters mirrored from carelog.yml at start (syncPrograms, plain SQL), on both
-// databases: rows written once however often carelog starts, roles and program fields following
-// the file, people taken off the roster kept but unable to act, and the directory built from the
-// rows the database holds.
+// Programs and rosters mirrored from carelog.yml at start (syncPrograms), on both databases: rows
+// written once however often carelog starts, roles and program fields following the file, people
+// taken off the roster kept but unable to act, the directory built from the rows the database
+// holds, and the usual start (the file unchanged) done in plain SQL without the ORM.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseProgramFile, type ProgramConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/client.js';
@@ -50,7 +50,7 @@ describe.each(BACKENDS)('syncPrograms on $name', (backend) => {
     );
 
   it('writes the program and one member per person and platform, and the directory finds each by its row', async () => {
-    const directory = await syncPrograms(db.prisma, [FIRST]);
+    const directory = await syncPrograms(db, [FIRST]);
     const [row] = await db.sql.query<{ name: string; timezone: string; start: string; clientCodePrefix: string }>(
       `SELECT name, timezone, to_char("startDate", 'YYYY-MM-DD') AS start, "clientCodePrefix" FROM "Program" WHERE id = 'wil'`,
     );
@@ -76,9 +76,9 @@ describe.each(BACKENDS)('syncPrograms on $name', (backend) => {
   });
 
   it('keeps the same rows on the next start, following the file: new fields and roles, people taken off kept but inactive', async () => {
-    await syncPrograms(db.prisma, [FIRST]);
+    await syncPrograms(db, [FIRST]);
     const before = (await members()).map((r) => r.id).sort();
-    const again = await syncPrograms(db.prisma, [FIRST]);
+    const again = await syncPrograms(db, [FIRST]);
     expect((await members()).map((r) => r.id).sort()).toEqual(before);
     const ids = new Map((await members()).map((r) => [r.platformUserId, r.id]));
     expect(again.member('wil', 'slack', 'U0CLIN1')?.memberId).toBe(ids.get('U0CLIN1'));
@@ -89,7 +89,7 @@ describe.each(BACKENDS)('syncPrograms on $name', (backend) => {
       'Wilmington Co-Response',
       'WIL',
     );
-    const directory = await syncPrograms(db.prisma, [changed]);
+    const directory = await syncPrograms(db, [changed]);
     const [row] = await db.sql.query<{ name: string; clientCodePrefix: string }>(
       `SELECT name, "clientCodePrefix" FROM "Program" WHERE id = 'wil'`,
     );
@@ -107,7 +107,7 @@ describe.each(BACKENDS)('syncPrograms on $name', (backend) => {
     expect(directory.withRole('wil', 'supervisor').map((m) => m.platformUserId)).toEqual(['U0CLIN1']);
 
     // Back on the roster: the same row, active again.
-    await syncPrograms(db.prisma, [FIRST]);
+    await syncPrograms(db, [FIRST]);
     expect((await members()).find((r) => r.platformUserId === 'U0CASE1')).toMatchObject({
       id: ids.get('U0CASE1'),
       active: true,
@@ -115,9 +115,56 @@ describe.each(BACKENDS)('syncPrograms on $name', (backend) => {
     });
   });
 
+  // An ORM that must not be used: the usual start compiles none of its queries.
+  const noOrm = () => ({
+    sql: db.sql,
+    prisma: new Proxy({} as Database['prisma'], {
+      get: (_t, key) => {
+        throw new Error(`the ORM was used (${String(key)})`);
+      },
+    }),
+  });
+
+  it('on the usual start (the file as at the last one) reads in plain SQL, writes nothing and gives the same directory', async () => {
+    const seeded = await syncPrograms(db, [FIRST]);
+    const audit = await db.sql.query('SELECT id FROM "AuditEvent"');
+    const again = await syncPrograms(noOrm(), [FIRST]);
+    expect(again.membersOf('wil')).toEqual(seeded.membersOf('wil'));
+    expect(again.rosterVersion('wil')).toBe(seeded.rosterVersion('wil'));
+    expect(again.rosterVersion('wil')).toBeGreaterThan(0);
+    expect(await db.sql.query('SELECT id FROM "AuditEvent"')).toEqual(audit);
+    // Any change the file asks for goes through the ORM's writes: a role, a person, a program field.
+    const role = program(`      - { slack: U0CLIN1, roles: [clinician, supervisor] }
+      - { slack: U0CASE1, teams: 00000000-0000-4000-8000-000000000001, roles: [case_manager] }
+      - { slack: U0LEAD1, roles: [leadership] }`);
+    await expect(syncPrograms(noOrm(), [role])).rejects.toThrow('the ORM was used');
+    await expect(syncPrograms(noOrm(), [{ ...FIRST, roster: FIRST.roster.slice(1) }])).rejects.toThrow(
+      'the ORM was used',
+    );
+    await expect(syncPrograms(noOrm(), [{ ...FIRST, name: 'Renamed' }])).rejects.toThrow('the ORM was used');
+  });
+
+  it('warns of a Teams person listed here but on another program’s roster, on every start, and adds nobody', async () => {
+    const teams = '00000000-0000-4000-8000-000000000001';
+    const other = { ...program(`      - { teams: ${teams}, roles: [clinician] }`), id: 'other', name: 'Other' };
+    await syncPrograms(db, [other]);
+    const warnings: unknown[] = [];
+    const logger = { warn: (obj: unknown) => void warnings.push(obj) };
+    await syncPrograms(db, [other, FIRST], logger);
+    expect(warnings).toEqual([{ programId: 'wil', otherProgramId: 'other' }]);
+    // The next start: nothing to write, the same warning.
+    const directory = await syncPrograms(noOrm(), [other, FIRST], logger);
+    expect(warnings).toEqual([
+      { programId: 'wil', otherProgramId: 'other' },
+      { programId: 'wil', otherProgramId: 'other' },
+    ]);
+    expect(directory.member('wil', 'teams', teams)).toBeUndefined();
+    expect(directory.programForTeamsUser(teams)?.id).toBe('other');
+  });
+
   it('an empty roster leaves every member inactive', async () => {
-    await syncPrograms(db.prisma, [FIRST]);
-    const directory = await syncPrograms(db.prisma, [{ ...FIRST, roster: [] }]);
+    await syncPrograms(db, [FIRST]);
+    const directory = await syncPrograms(db, [{ ...FIRST, roster: [] }]);
     expect((await members()).every((r) => !r.active && r.roles.length === 0)).toBe(true);
     expect(directory.withRole('wil', 'clinician')).toEqual([]);
   });

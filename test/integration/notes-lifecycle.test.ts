@@ -72,7 +72,7 @@ beforeEach(async () => {
   await db.sql.exec(
     'TRUNCATE "AuditEvent", "FollowUp", "Contact", "Client", "Member", "Program" RESTART IDENTITY CASCADE',
   );
-  directory = await syncPrograms(db.prisma, programs);
+  directory = await syncPrograms(db, programs);
 });
 
 function input(i: number, occurredAt: Date, notes: string | null = note(i)): ContactInput {

@@ -49,7 +49,7 @@ let dir: string;
 
 beforeAll(async () => {
   env = await openMigratedTestDatabase();
-  const directory = await syncPrograms(env.db.prisma, programs);
+  const directory = await syncPrograms(env.db, programs);
   actorId = directory.member('wilmington', 'slack', 'U0CLIN1')!.memberId;
   await seedProgressReport(env.db.prisma, 'wilmington', actorId);
   await seedProgressReport(env.db.prisma, 'small', directory.member('small', 'slack', 'U0CLIN2')!.memberId);

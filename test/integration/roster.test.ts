@@ -51,7 +51,7 @@ const row = (id: string) => prisma().member.findFirstOrThrow({ where: { platform
 
 describe('carelog.yml seeds the roster', () => {
   it('adds the entries not yet known, each audited as added by configuration', async () => {
-    const directory = await syncPrograms(prisma(), FIRST);
+    const directory = await syncPrograms(env.db, FIRST);
     expect(directory.membersOf('seeded').map((m) => m.platformUserId)).toEqual([
       'U0AAA01',
       'U0BBB01',
@@ -70,7 +70,7 @@ describe('carelog.yml seeds the roster', () => {
     });
     // A second start with the same file changes and audits nothing.
     const version = directory.rosterVersion('seeded');
-    const again = await syncPrograms(prisma(), FIRST);
+    const again = await syncPrograms(env.db, FIRST);
     expect(again.rosterVersion('seeded')).toBe(version);
     expect(await prisma().auditEvent.count({ where: { action: { startsWith: 'roster.' } } })).toBe(4);
   });
@@ -87,7 +87,7 @@ describe('carelog.yml seeds the roster', () => {
     });
     // The file now gives U0DDD01 another role and drops U0CCC01's entry... but keeps an admin.
     const next = yaml(NEXT);
-    const directory = await syncPrograms(prisma(), next);
+    const directory = await syncPrograms(env.db, next);
     expect(await row('U0AAA01')).toMatchObject({ active: false, source: 'chat' });
     expect(await row('U0BBB01')).toMatchObject({ active: true, roles: ['case_manager', 'supervisor'] });
     expect(await row('U0CCC01')).toMatchObject({ active: false, roles: [] });
@@ -101,7 +101,7 @@ describe('carelog.yml seeds the roster', () => {
 
 describe('a process’s copy of the roster', () => {
   it('follows a change made elsewhere within the poll interval', async () => {
-    const directory = await syncPrograms(prisma(), FIRST);
+    const directory = await syncPrograms(env.db, FIRST);
     const watch = watchRoster(directory, {
       pollMs: 100,
       logger: createLogger('silent', new Writable({ write: (_c, _e, cb) => cb() })),

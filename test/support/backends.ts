@@ -63,7 +63,7 @@ export function freshForEachTest(backend: Backend, programs: ProgramConfig[]): {
     await state.db.sql.exec(
       'TRUNCATE "AuditEvent", "FollowUp", "Contact", "Client", "Member", "Program" RESTART IDENTITY CASCADE',
     );
-    state.directory = await syncPrograms(state.db.prisma, programs);
+    state.directory = await syncPrograms(state.db, programs);
   });
   return state;
 }
