@@ -129,7 +129,9 @@ export async function computeDigest(
     // services, referrals and on-scene items, and the few hundred distinct minutes. Folded into the
     // figures below: each list's distinct keys add its count (a key twice on one contact still
     // counts it once), the minutes' percentiles come from their counts.
-    prisma.$queryRaw<Row[]>`SELECT GROUPING("source", "disposition", "transportDestination", "services", "referrals", "onScene", "minutesOnScene") AS grp,
+    prisma.$queryRaw<
+      Row[]
+    >`SELECT GROUPING("source", "disposition", "transportDestination", "services", "referrals", "onScene", "minutesOnScene") AS grp,
                "source", "disposition", "transportDestination" AS destination, "services", "referrals", "onScene",
                "minutesOnScene" AS minutes, count(*) AS count
         FROM "Contact"
@@ -255,7 +257,13 @@ export async function computeDigest(
 }
 
 /** The category pass's rows: one bit of `grp` (GROUPING()) per column, set for those not grouped. */
-const GROUPED = { sourceDispositionDestination: 0b0001111, services: 0b1110111, referrals: 0b1111011, onScene: 0b1111101, minutes: 0b1111110 };
+const GROUPED = {
+  sourceDispositionDestination: 0b0001111,
+  services: 0b1110111,
+  referrals: 0b1111011,
+  onScene: 0b1111101,
+  minutes: 0b1111110,
+};
 
 function countCategories(rows: Row[]) {
   const counted = {
