@@ -19,7 +19,9 @@ import { computeDigest } from '../src/services/digest.js';
 import { syncPrograms } from '../src/services/directory.js';
 import type { PrismaClient } from '../src/generated/prisma/client.js';
 import type { Database } from '../src/db/client.js';
-import { openMigratedTestDatabase } from '../test/support/postgres.js';
+import pg from 'pg';
+import { openDatabase } from '../src/db/client.js';
+import { ADMIN_URL, openMigratedTestDatabase } from '../test/support/postgres.js';
 
 const [PROGRAM] = parseProgramFile(
   `programs:
@@ -334,6 +336,12 @@ export async function seedDigestBench(db: Database, clients = 300_000) {
   await sql.exec('VACUUM ANALYZE "Referral"');
   await sql.exec('VACUUM ANALYZE "FollowUp"');
   const loadSeconds = (performance.now() - t0) / 1000;
+  return { program, loadSeconds, ...(await seededTotals(db)) };
+}
+
+/** What a seeded database holds, and its busiest quarter. */
+async function seededTotals(db: Database) {
+  const sql = db.sql;
   const [totals] = await sql.query<{ clients: string; contacts: string; referrals: string; followUps: string }>(
     `SELECT (SELECT count(*) FROM "Client") AS clients, (SELECT count(*) FROM "Contact") AS contacts,
             (SELECT count(*) FROM "Referral") AS referrals, (SELECT count(*) FROM "FollowUp") AS "followUps"`,
@@ -347,9 +355,7 @@ export async function seedDigestBench(db: Database, clients = 300_000) {
   );
   const period = parsePeriod(busiest!.label, 'quarter', TZ, program.startDate)!;
   return {
-    program,
     period,
-    loadSeconds,
     clients: Number(totals!.clients),
     contacts: Number(totals!.contacts),
     referrals: Number(totals!.referrals),
@@ -357,11 +363,60 @@ export async function seedDigestBench(db: Database, clients = 300_000) {
   };
 }
 
-export async function benchDigest(clients = 300_000, runs = 5) {
-  const env = await openMigratedTestDatabase();
+/**
+ * The bench's seeded database. By default a fresh one, dropped afterwards. With `keep` (a database
+ * name, `npm run bench -- digest --keep-db NAME`), that database is kept after the run and reused by
+ * the next one when it already holds the seeded rows (migrated first, so a new migration is
+ * applied to the kept data too); else it is made (or emptied) and seeded once. The seed takes
+ * minutes, the timing seconds: for comparing changes to the queries side by side.
+ */
+export async function openSeededBench(clients: number, keep?: string) {
+  if (!keep) {
+    const env = await openMigratedTestDatabase();
+    const seeded = await seedDigestBench(env.db, clients).catch(async (err: unknown) => {
+      await env.cleanup();
+      throw err;
+    });
+    return { db: env.db, ...seeded, reused: false, close: env.cleanup };
+  }
+  if (!/^[a-z_][a-z0-9_]*$/.test(keep)) throw new Error(`--keep-db: "${keep}" is not a plain database name`);
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
   try {
-    const { period, loadSeconds, ...totals } = await seedDigestBench(env.db, clients);
-    const prisma = env.db.prisma;
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [keep]);
+    if (!rowCount) await admin.query(`CREATE DATABASE ${keep}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${keep}`;
+  const db = await openDatabase({ databaseUrl: url.toString(), dataDir: '' });
+  const close = () => db.close();
+  try {
+    await db.migrate();
+    const [held] = await db.sql.query<{ clients: string; seeded: boolean }>(
+      `SELECT (SELECT count(*) FROM "Client" WHERE "programId" = ${lit(program.id)}) AS clients,
+              EXISTS (SELECT 1 FROM "Program" WHERE id = ${lit(program.id)} AND "nextContactNumber" > 1) AS seeded`,
+    );
+    if (Number(held!.clients) === clients && held!.seeded) {
+      return { db, program, loadSeconds: 0, ...(await seededTotals(db)), reused: true, close };
+    }
+    // Not (fully) seeded: start again from empty tables.
+    const tables = await db.sql.query<{ t: string }>(
+      `SELECT quote_ident(tablename) AS t FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE '\\_%'`,
+    );
+    if (tables.length) await db.sql.exec(`TRUNCATE ${tables.map((r) => r.t).join(', ')} CASCADE`);
+    return { db, ...(await seedDigestBench(db, clients)), reused: false, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+export async function benchDigest(clients = 300_000, runs = 5, keep?: string) {
+  const { db, period, loadSeconds, reused, close, ...totals } = await openSeededBench(clients, keep);
+  try {
+    const prisma = db.prisma;
 
     // Other work on the machine moves every figure; the ratios move less.
     const loadAverage = os.loadavg().map((x) => Math.round(x * 10) / 10);
@@ -384,6 +439,7 @@ export async function benchDigest(clients = 300_000, runs = 5) {
       referrals: totals.referrals,
       followUps: totals.followUps,
       loadSeconds: Math.round(loadSeconds * 10) / 10,
+      ...(keep ? { database: keep, reused } : {}),
       quarter: period.label,
       quarterContacts: d.contacts,
       figures: {
@@ -409,6 +465,6 @@ export async function benchDigest(clients = 300_000, runs = 5) {
       crossCheck: 'ok',
     };
   } finally {
-    await env.cleanup();
+    await close();
   }
 }

@@ -7,14 +7,12 @@ import { buildDigestView } from '../src/views/digest.js';
 import { newClientsChart, renderChartPng, renderChartSvg } from '../src/views/chart.js';
 import { computeDigest } from '../src/services/digest.js';
 import { makeReport, makeReports, reportPeriodOf } from '../src/services/report.js';
-import { openMigratedTestDatabase } from '../test/support/postgres.js';
-import { program, seedDigestBench, timedRounds } from './digest.js';
+import { openSeededBench, program, timedRounds } from './digest.js';
 
-export async function benchReport(clients = 300_000, runs = 5) {
-  const env = await openMigratedTestDatabase();
+export async function benchReport(clients = 300_000, runs = 5, keep?: string) {
+  const { db, period, loadSeconds, contacts, close } = await openSeededBench(clients, keep);
   try {
-    const { period, loadSeconds, contacts } = await seedDigestBench(env.db, clients);
-    const prisma = env.db.prisma;
+    const prisma = db.prisma;
     const loadAverage = os.loadavg().map((x) => Math.round(x * 10) / 10);
     const now = new Date();
     const reportPeriod = reportPeriodOf(program, period.label, now);
@@ -60,6 +58,6 @@ export async function benchReport(clients = 300_000, runs = 5) {
       runsMs: { ...t.runsMs, ...c.runsMs },
     };
   } finally {
-    await env.cleanup();
+    await close();
   }
 }

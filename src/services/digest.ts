@@ -25,7 +25,7 @@
 //  - race and ethnicity (several per person) and veteran status of the period's new clients, only
 //    when the program asks them.
 import type { ProgramConfig } from '../config.js';
-import { LINKAGE_TOTAL, type DigestFigures, type ReferralLinkage } from '../domain/digest.js';
+import { LINKAGE_TOTAL, percentileOfCounts, type DigestFigures, type ReferralLinkage } from '../domain/digest.js';
 import { RACE_ETHNICITY, VETERAN_STATUS } from '../domain/categories.js';
 import { followUpRules, overdueCutoff } from '../domain/followups.js';
 import { changePercent, formatDay, previousPeriod, quartersSince, type FigurePeriod } from '../domain/periods.js';
@@ -102,14 +102,14 @@ export async function computeDigest(
     // in time order, from 30 days before the period: a contact in the period is its client's
     // first there when the one before it is not; it is a third within 30 days when the one two
     // before it is at most 30 days older (with the period's earlier contacts counted, later ones
-    // not). Every column it reads is in the contacts' (programId, occurredAt, clientId,
-    // minutesOnScene) index, so it reads that index alone.
+    // not). Every column it reads is in the contacts' (programId, occurredAt, clientId, ...)
+    // index, so it reads that index alone. This is the digest's longest statement (a sort and a
+    // window over every contact it reads), so it computes nothing else: the minutes on scene are
+    // counted in the category pass below.
     prisma.$queryRaw<Row[]>`SELECT count(*) FILTER (WHERE "occurredAt" >= ${start}) AS contacts,
                count(*) FILTER (WHERE "occurredAt" >= ${start} AND (prev1 IS NULL OR prev1 < ${start})) AS served,
-               count(DISTINCT "clientId") FILTER (WHERE "occurredAt" >= ${start} AND prev2 >= "occurredAt" - '30 days'::interval) AS repeat,
-               count("minutesOnScene") FILTER (WHERE "occurredAt" >= ${start}) AS "withTime",
-               percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY "minutesOnScene") FILTER (WHERE "occurredAt" >= ${start}) AS minutes
-        FROM (SELECT "clientId", "occurredAt", "minutesOnScene",
+               count(DISTINCT "clientId") FILTER (WHERE "occurredAt" >= ${start} AND prev2 >= "occurredAt" - '30 days'::interval) AS repeat
+        FROM (SELECT "clientId", "occurredAt",
                      lag("occurredAt", 1) OVER w AS prev1, lag("occurredAt", 2) OVER w AS prev2
               FROM "Contact"
               WHERE "programId" = ${pid} AND "occurredAt" >= ${start}::timestamp - '30 days'::interval AND "occurredAt" < ${end}
@@ -122,21 +122,21 @@ export async function computeDigest(
              WITH ORDINALITY AS b(s, e, i)`,
     prisma.$queryRaw<Row[]>`SELECT "sex", "ageBand", count(*) AS count FROM "Client"
         WHERE "programId" = ${pid} AND "firstContactAt" >= ${start} AND "firstContactAt" < ${end} GROUP BY "sex", "ageBand"`,
-    // Contacts by source, disposition and transport destination, and on which each service,
-    // referral and on-scene item was given, in one pass: the period's few distinct lists are
-    // counted, then each list's distinct keys add its count (a key twice on one contact still
-    // counts it once; a contact with no destination adds none).
-    prisma.$queryRaw<Row[]>`SELECT g.dim AS dim, k AS key, sum(g.count) AS count
-        FROM (SELECT GROUPING("source", "disposition", "services", "referrals", "onScene", "transportDestination") AS dim,
-                     CASE GROUPING("source", "disposition", "services", "referrals", "onScene", "transportDestination")
-                       WHEN 31 THEN ARRAY["source"] WHEN 47 THEN ARRAY["disposition"] WHEN 55 THEN "services"
-                       WHEN 59 THEN "referrals" WHEN 61 THEN "onScene" ELSE ARRAY["transportDestination"] END AS list,
-                     count(*) AS count
-              FROM "Contact"
-              WHERE "programId" = ${pid} AND "occurredAt" >= ${start} AND "occurredAt" < ${end}
-              GROUP BY GROUPING SETS (("source"), ("disposition"), ("services"), ("referrals"), ("onScene"), ("transportDestination"))) g,
-             LATERAL (SELECT DISTINCT k FROM unnest(g.list) AS k WHERE k IS NOT NULL) u
-        GROUP BY g.dim, k`,
+    // Contacts by source, disposition and transport destination, on which each service, referral
+    // and on-scene item was given, and how many recorded each number of minutes on scene, in one
+    // hashed pass over the period's contacts: the few combinations of source, disposition and
+    // destination (one hash table for the three: cheaper than one each), the few distinct lists of
+    // services, referrals and on-scene items, and the few hundred distinct minutes. Folded into the
+    // figures below: each list's distinct keys add its count (a key twice on one contact still
+    // counts it once), the minutes' percentiles come from their counts.
+    prisma.$queryRaw<
+      Row[]
+    >`SELECT GROUPING("source", "disposition", "transportDestination", "services", "referrals", "onScene", "minutesOnScene") AS grp,
+               "source", "disposition", "transportDestination" AS destination, "services", "referrals", "onScene",
+               "minutesOnScene" AS minutes, count(*) AS count
+        FROM "Contact"
+        WHERE "programId" = ${pid} AND "occurredAt" >= ${start} AND "occurredAt" < ${end}
+        GROUP BY GROUPING SETS (("source", "disposition", "transportDestination"), ("services"), ("referrals"), ("onScene"), ("minutesOnScene"))`,
     // Follow-ups completed in the period and those overdue at its end, in one pass over the
     // program's follow-ups. Overdue: pending at the period's end (asked for on a contact before it,
     // not completed before it) and past the overdue point of their due date. originOccurredAt is
@@ -197,8 +197,7 @@ export async function computeDigest(
     for (let i = lo; i <= hi; i++) total += bucketCounts.get(i) ?? 0;
     return total;
   };
-  // GROUPING() of the category query: one bit per column, set for those not grouped.
-  const category = (dim: number) => categories.filter((r) => n(r.dim) === dim);
+  const counted = countCategories(categories);
   const clientsServed = n(contactTotals[0]?.served);
   const newClients = firstSeen(start, end);
   const prevNew = firstSeen(prev.start, prev.end);
@@ -228,22 +227,22 @@ export async function computeDigest(
     newClientsBySex: tally(keys(program.categories.sex), newBySexAndAge, 'sex'),
     newClientsByAgeBand: tally(keys(program.categories.ageBands), newBySexAndAge, 'ageBand'),
     contacts: n(contactTotals[0]?.contacts),
-    contactsBySource: tally(keys(program.categories.sources), category(31)),
-    servicesProvided: tally(keys(program.categories.services), category(55)),
-    referralsMade: tally(keys(program.categories.referrals), category(59)),
-    dispositions: tally(keys(program.categories.dispositions), category(47)),
+    contactsBySource: tallyCounts(keys(program.categories.sources), counted.source),
+    servicesProvided: tallyCounts(keys(program.categories.services), counted.services),
+    referralsMade: tallyCounts(keys(program.categories.referrals), counted.referrals),
+    dispositions: tallyCounts(keys(program.categories.dispositions), counted.disposition),
     repeatContactClients: n(contactTotals[0]?.repeat),
     followUpsCompleted: n(followUps[0]?.completed),
     followUpsOverdue: n(followUps[0]?.overdue),
     referralLinkage: linkageOf(keys(program.categories.referrals), linkage),
     referralsConnectedInPeriod: n(connections[0]?.connectedInPeriod),
     medianDaysToConnection: decimal(connections[0]?.medianDays),
-    onScene: tally(keys(program.categories.onScene), category(61)),
-    transportDestinations: tally(keys(program.categories.transportDestinations), category(62)),
+    onScene: tallyCounts(keys(program.categories.onScene), counted.onScene),
+    transportDestinations: tallyCounts(keys(program.categories.transportDestinations), counted.destination),
     minutesOnScene: {
-      contactsWithTime: n(contactTotals[0]?.withTime),
-      median: decimal((contactTotals[0]?.minutes as (number | null)[] | null)?.[0]),
-      p90: decimal((contactTotals[0]?.minutes as (number | null)[] | null)?.[1]),
+      contactsWithTime: [...counted.minutes.values()].reduce((a, c) => a + c, 0),
+      median: decimal(percentileOfCounts(counted.minutes, 0.5)),
+      p90: decimal(percentileOfCounts(counted.minutes, 0.9)),
     },
     followUpTimeliness: {
       requested: n(timeliness[0]?.requested),
@@ -255,6 +254,64 @@ export async function computeDigest(
     ...(newByRace ? { newClientsByRaceEthnicity: tally(keys([...RACE_ETHNICITY]), newByRace) } : {}),
     ...(newByVeteran ? { newClientsByVeteranStatus: tally(keys([...VETERAN_STATUS]), newByVeteran) } : {}),
   };
+}
+
+/** The category pass's rows: one bit of `grp` (GROUPING()) per column, set for those not grouped. */
+const GROUPED = {
+  sourceDispositionDestination: 0b0001111,
+  services: 0b1110111,
+  referrals: 0b1111011,
+  onScene: 0b1111101,
+  minutes: 0b1111110,
+};
+
+function countCategories(rows: Row[]) {
+  const counted = {
+    source: new Map<string, number>(),
+    disposition: new Map<string, number>(),
+    destination: new Map<string, number>(),
+    services: new Map<string, number>(),
+    referrals: new Map<string, number>(),
+    onScene: new Map<string, number>(),
+    /** Contacts by minutes on scene, of those that recorded them. */
+    minutes: new Map<number, number>(),
+  };
+  const add = <K>(into: Map<K, number>, key: K | null | undefined, count: number) => {
+    if (key !== null && key !== undefined) into.set(key, (into.get(key) ?? 0) + count);
+  };
+  const addList = (into: Map<string, number>, list: unknown, count: number) => {
+    for (const key of new Set(list as (string | null)[])) add(into, key, count);
+  };
+  for (const r of rows) {
+    const count = n(r.count);
+    switch (n(r.grp)) {
+      case GROUPED.sourceDispositionDestination:
+        add(counted.source, r.source as string, count);
+        add(counted.disposition, r.disposition as string, count);
+        add(counted.destination, r.destination as string | null, count);
+        break;
+      case GROUPED.services:
+        addList(counted.services, r.services, count);
+        break;
+      case GROUPED.referrals:
+        addList(counted.referrals, r.referrals, count);
+        break;
+      case GROUPED.onScene:
+        addList(counted.onScene, r.onScene, count);
+        break;
+      case GROUPED.minutes:
+        add(counted.minutes, r.minutes === null ? null : Number(r.minutes), count);
+        break;
+    }
+  }
+  return counted;
+}
+
+/** Every key of a category list, zero where nothing was counted, in the program's order. */
+function tallyCounts(keys: string[], counts: ReadonlyMap<string, number>): Record<string, number> {
+  const out: Record<string, number> = Object.fromEntries(keys.map((k) => [k, 0]));
+  for (const [k, c] of counts) out[k] = (out[k] ?? 0) + c;
+  return out;
 }
 
 /** Each referral category (and the total) by status at the period's end: pending is what is left of made. */

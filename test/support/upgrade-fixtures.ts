@@ -987,4 +987,7 @@ export const FIXTURE_STEPS: Record<string, FixtureStep> = {
       });
     }
   },
+
+  /** No parallel scans of follow-ups and referrals, and the contacts index of the digest narrowed: no data changes, nothing new to fill. */
+  '20261203110000_digest_serial_scans_and_index': async () => {},
 };
