@@ -21,11 +21,19 @@ import {
   type ReferralFacts,
   type TNobodyAsked,
 } from '../views/referral-check.js';
+import { reconcileJobs } from '../queue/delayed-jobs.js';
 import { AUDIT, auditListShown } from './audit.js';
 import type { MemberRef } from './directory.js';
 import { withinQueueWait } from './followups.js';
-import { RecipientUnreachableError, type SentMessage } from './messenger.js';
-import { CLAIM_LEASE_MS, NudgeInFlightError, supervisorsOf, type TDelivery } from './nudges.js';
+import {
+  deliverMany,
+  oncePerJob,
+  supervisorsOf,
+  updateSentInPlace,
+  type Delivery as SendOnceDelivery,
+  type SendOnceKind,
+  type SendResult,
+} from './send-once.js';
 
 export type TReferralFacts = ReferralFacts & {
   programId: string;
@@ -167,47 +175,46 @@ export async function unscheduleReferralCheck(deps: CarelogDeps, referralId: str
   }
 }
 
-export interface CheckResult {
-  /** The referral moved on (answered, closed, a newer version): nothing to send. */
-  stale: boolean;
-  deliveries: TDelivery[];
-}
+export type CheckResult = SendResult;
 
 /** A ReferralCheck row's kind: the check itself, or a supervisor told that nobody could be asked. */
 type TCheckKind = 'check' | 'supervisor_notice';
 
-interface Delivery {
-  referralId: string;
-  version: number;
-  kind: TCheckKind;
-  to: MemberRef;
-  content: { check: ReferralCheckMessage } | { text: string };
-}
+type TContent = { check: ReferralCheckMessage } | { text: string };
+type Delivery = SendOnceDelivery<TCheckKind, TContent>;
 
-interface SentRecord extends SentMessage {
-  /** The ReferralCheck row. */
-  id: string;
-  /** Who was asked, for the audit trail. */
-  memberId: string;
-}
-
-const claimKey = (r: { referralId: string; version: number; kind: string; recipient: string }) =>
-  `${r.referralId}|${r.version}|${r.kind}|${r.recipient}`;
+/**
+ * Linkage checks as a kind of message sent once: `ReferralCheck` rows about a referral. Recording
+ * a check also counts it on its referral's version and clears `nextCheckAt`; a supervisor's notice
+ * is not a check: it is audited, not counted. A notice is a plain DM carrying the row's id as every
+ * plain DM does, and is found again as one (findNudge).
+ */
+const CHECKS: SendOnceKind<TCheckKind, TContent> = {
+  noun: 'linkage check',
+  table: 'ReferralCheck',
+  parentColumn: 'referralId',
+  parentTable: 'Referral',
+  kindType: 'ReferralCheckKind',
+  audit: { check: AUDIT.referralCheck, supervisor_notice: AUDIT.referralNotice },
+  alsoOnRecord: `counted AS (
+       UPDATE "Referral" r SET checks = r.checks + 1, "nextCheckAt" = NULL, "updatedAt" = (now() AT TIME ZONE 'UTC')
+         FROM sent WHERE r.id = sent.parent AND r.version = sent.version AND sent.kind = 'check'
+     )`,
+  send: (messenger, to, content, id) =>
+    'check' in content ? messenger.sendReferralCheck(to, content.check, id) : messenger.sendText(to, content.text, id),
+  find: (messenger, to, content, id) =>
+    'check' in content ? messenger.findReferralCheck(to, id) : messenger.findNudge(to, id),
+};
 
 /**
  * Runs linkage-check jobs together. Answers each with its result, or the Error it fails with (the
  * job is then retried).
  */
 export async function sendReferralChecks(deps: CarelogDeps, given: CheckJobData[]): Promise<(CheckResult | Error)[]> {
-  // The same job twice (a stalled job taken over while its first run waits in the batch) is one.
-  const ids = given.map(checkJobId);
-  const firstOf = new Map<string, number>();
-  const jobs: CheckJobData[] = [];
-  ids.forEach((id, i) => {
-    if (firstOf.has(id)) return;
-    firstOf.set(id, jobs.length);
-    jobs.push(given[i]!);
-  });
+  return oncePerJob(given, checkJobId, (jobs) => sendUniqueChecks(deps, jobs));
+}
+
+async function sendUniqueChecks(deps: CarelogDeps, jobs: CheckJobData[]): Promise<(CheckResult | Error)[]> {
   const facts = await loadReferralFactsMany(deps, [...new Set(jobs.map((j) => j.referralId))]);
   const results: (CheckResult | Error)[] = jobs.map(() => ({ stale: true, deliveries: [] }));
   const live: { i: number; f: TReferralFacts }[] = [];
@@ -236,8 +243,9 @@ export async function sendReferralChecks(deps: CarelogDeps, given: CheckJobData[
   for (let n = 0; round.length; n++) {
     const answered = await deliverMany(
       deps,
+      CHECKS,
       round.map((l) => ({
-        referralId: l.f.referralId,
+        parentId: l.f.referralId,
         version: l.f.version,
         kind: 'check',
         to: candidates.get(l.f.referralId)![n]!,
@@ -261,7 +269,7 @@ export async function sendReferralChecks(deps: CarelogDeps, given: CheckJobData[
     round = next;
   }
   await tellSupervisors(deps, nobody, candidates, results);
-  return ids.map((id) => results[firstOf.get(id)!]!);
+  return results;
 }
 
 /**
@@ -289,12 +297,13 @@ async function tellSupervisors(
       if (tried.has(s.memberId)) continue;
       notices.push({
         i: n.i,
-        d: { referralId: n.f.referralId, version: n.f.version, kind: 'supervisor_notice', to: s, content: { text } },
+        d: { parentId: n.f.referralId, version: n.f.version, kind: 'supervisor_notice', to: s, content: { text } },
       });
     }
   }
   const told = await deliverMany(
     deps,
+    CHECKS,
     notices.map((n) => n.d),
   );
   notices.forEach((n, k) => {
@@ -316,160 +325,6 @@ async function tellSupervisors(
   }
 }
 
-/** Delivers each check at most once, answering each with what happened or the Error it failed with. */
-async function deliverMany(deps: CarelogDeps, list: Delivery[]): Promise<(TDelivery | Error)[]> {
-  if (!list.length) return [];
-  const sql = deps.db.sql;
-  const fresh = new Map<string, string>();
-  const claimed = await sql.query<{ id: string; referralId: string; version: number; kind: string; recipient: string }>(
-    `INSERT INTO "ReferralCheck" (id, "referralId", version, kind, platform, recipient, "claimedAt")
-     SELECT gen_random_uuid(), u.r, u.v, u.k::"ReferralCheckKind", u.p::"Platform", u.t, (now() AT TIME ZONE 'UTC')
-     FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[]) AS u(r, v, k, p, t)
-     ON CONFLICT ("referralId", version, kind, recipient) DO NOTHING
-     RETURNING id, "referralId", version, kind::text AS kind, recipient`,
-    [
-      list.map((d) => d.referralId),
-      list.map((d) => d.version),
-      list.map((d) => d.kind),
-      list.map((d) => d.to.platform),
-      list.map((d) => d.to.platformUserId),
-    ],
-  );
-  for (const c of claimed) fresh.set(claimKey(c), c.id);
-  const sent: SentRecord[] = [];
-  const unreachable: { id: string; code: string }[] = [];
-  const released: string[] = [];
-  const results = await Promise.all(
-    list.map(async (d): Promise<TDelivery | Error> => {
-      const k = claimKey({ ...d, recipient: d.to.platformUserId });
-      const id = fresh.get(k);
-      fresh.delete(k);
-      try {
-        if (!id) return await deliverClaimed(deps, d);
-        const message = await send(deps, d, id);
-        sent.push({ id, ...message, memberId: d.to.memberId });
-        return 'sent';
-      } catch (err) {
-        if (id && err instanceof RecipientUnreachableError) {
-          unreachable.push({ id, code: err.platformCode });
-          return 'unreachable';
-        }
-        // Maybe sent (an answer lost on the way): end the lease, so the retry looks before it sends.
-        if (id) released.push(id);
-        return err instanceof Error ? err : new Error(String(err));
-      }
-    }),
-  );
-  await recordSent(deps, sent);
-  if (unreachable.length) await recordUnreachable(deps, unreachable);
-  if (released.length) await endLeases(deps, released).catch(() => undefined);
-  return results;
-}
-
-async function send(deps: CarelogDeps, d: Delivery, checkId: string): Promise<SentMessage> {
-  const messenger = deps.messengers[d.to.platform];
-  if (!messenger) throw new Error(`no messenger for ${d.to.platform}`);
-  // A supervisor's notice is a plain DM carrying the row's id as every plain DM does (findNudge).
-  return 'check' in d.content
-    ? messenger.sendReferralCheck(d.to.platformUserId, d.content.check, checkId)
-    : messenger.sendText(d.to.platformUserId, d.content.text, checkId);
-}
-
-/**
- * Records checks and notices as sent, counts each check on its referral and audits each message as
- * the disclosure it is, in one statement: only the first record of a message counts, so nothing is
- * counted or audited twice. A supervisor's notice is not a check: it is audited, not counted.
- */
-async function recordSent(deps: CarelogDeps, sent: SentRecord[]): Promise<void> {
-  if (!sent.length) return;
-  await deps.db.sql.query(
-    `WITH sent AS (
-       UPDATE "ReferralCheck" k SET "sentAt" = (now() AT TIME ZONE 'UTC'), channel = u.c, "messageTs" = u.t
-         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[]) AS u(id, c, t, m)
-        WHERE k.id = u.id AND k."sentAt" IS NULL
-       RETURNING k."referralId", k.version, k.kind, u.m
-     ), counted AS (
-       UPDATE "Referral" r SET checks = r.checks + 1, "nextCheckAt" = NULL, "updatedAt" = (now() AT TIME ZONE 'UTC')
-         FROM sent WHERE r.id = sent."referralId" AND r.version = sent.version AND sent.kind = 'check'
-     )
-     INSERT INTO "AuditEvent" ("programId", "actorId", action, "entityType", "entityId", "clientIds", at)
-     SELECT r."programId", NULL, CASE WHEN sent.kind = 'check' THEN $5 ELSE $6 END, 'member', sent.m::text,
-            ARRAY[r."clientId"], (now() AT TIME ZONE 'UTC')
-       FROM sent JOIN "Referral" r ON r.id = sent."referralId"`,
-    [
-      sent.map((s) => s.id),
-      sent.map((s) => s.channel),
-      sent.map((s) => s.ts),
-      sent.map((s) => s.memberId),
-      AUDIT.referralCheck,
-      AUDIT.referralNotice,
-    ],
-  );
-}
-
-/** The person cannot get messages from carelog (left the workspace, blocked the bot): recorded so. */
-async function recordUnreachable(deps: CarelogDeps, rows: { id: string; code: string }[]): Promise<void> {
-  await deps.db.sql.query(
-    `UPDATE "ReferralCheck" k SET error = u.code FROM unnest($1::uuid[], $2::text[]) AS u(id, code) WHERE k.id = u.id`,
-    [rows.map((u) => u.id), rows.map((u) => u.code)],
-  );
-}
-
-async function endLeases(deps: CarelogDeps, ids: string[]): Promise<void> {
-  await deps.db.sql.query(
-    `UPDATE "ReferralCheck" SET "claimedAt" = 'epoch' WHERE id = ANY($1::uuid[]) AND "sentAt" IS NULL`,
-    [ids],
-  );
-}
-
-/** A check someone claimed before (a retry, or a worker that died): settle it one by one. */
-async function deliverClaimed(deps: CarelogDeps, d: Delivery): Promise<TDelivery> {
-  const sql = deps.db.sql;
-  const [row] = await sql.query<{ id: string; sentAt: Date | null; error: string | null }>(
-    `SELECT id, "sentAt", error FROM "ReferralCheck"
-     WHERE "referralId" = $1 AND version = $2 AND kind = $3::"ReferralCheckKind" AND recipient = $4`,
-    [d.referralId, d.version, d.kind, d.to.platformUserId],
-  );
-  if (!row) throw new Error('a linkage-check claim vanished while it was being read; the job will retry');
-  if (row.sentAt) return 'already-sent';
-  if (row.error) return 'unreachable';
-  // Take over the claim only once its lease ran out, and only one taker wins.
-  const taken = await sql.query(
-    `UPDATE "ReferralCheck" SET "claimedAt" = (now() AT TIME ZONE 'UTC')
-     WHERE id = $1 AND "sentAt" IS NULL AND "claimedAt" < (now() AT TIME ZONE 'UTC') - make_interval(secs => $2::float8 / 1000)
-     RETURNING id`,
-    [row.id, deps.nudgeClaimLeaseMs ?? CLAIM_LEASE_MS],
-  );
-  if (taken.length !== 1) throw new NudgeInFlightError();
-  const messenger = deps.messengers[d.to.platform];
-  if (!messenger) throw new Error(`no messenger for ${d.to.platform}`);
-  const markUnreachable = (err: RecipientUnreachableError) =>
-    recordUnreachable(deps, [{ id: row.id, code: err.platformCode }]).then(() => 'unreachable' as const);
-  let found: SentMessage | null;
-  try {
-    found =
-      'check' in d.content
-        ? await messenger.findReferralCheck(d.to.platformUserId, row.id)
-        : await messenger.findNudge(d.to.platformUserId, row.id);
-  } catch (err) {
-    if (err instanceof RecipientUnreachableError) return markUnreachable(err);
-    throw err;
-  }
-  if (found) {
-    await recordSent(deps, [{ id: row.id, channel: found.channel, ts: found.ts, memberId: d.to.memberId }]);
-    return 'recovered';
-  }
-  try {
-    const message = await send(deps, d, row.id);
-    await recordSent(deps, [{ id: row.id, ...message, memberId: d.to.memberId }]);
-    return 'sent';
-  } catch (err) {
-    if (err instanceof RecipientUnreachableError) return markUnreachable(err);
-    await endLeases(deps, [row.id]).catch(() => undefined);
-    throw err;
-  }
-}
-
 /**
  * Redraws every linkage check sent for a referral (all its versions) as `messageFor` says, after
  * an answer: each copy in chat shows the referral as it now is. Trouble is logged, never thrown:
@@ -480,20 +335,14 @@ export async function updateSentChecks(
   referralId: string,
   messageFor: (platform: MemberRef['platform']) => ReferralCheckMessage,
 ): Promise<void> {
-  try {
-    const sent = await deps.db.prisma.referralCheck.findMany({
-      where: { referralId, kind: 'check', channel: { not: null }, messageTs: { not: null } },
-      select: { id: true, platform: true, channel: true, messageTs: true },
-    });
+  await updateSentInPlace(deps, CHECKS, referralId, ['check'], async (sent) => {
     for (const s of sent)
       await deps.messengers[s.platform]?.updateReferralCheck(
-        { channel: s.channel!, ts: s.messageTs! },
+        { channel: s.channel, ts: s.ts },
         messageFor(s.platform),
         s.id,
       );
-  } catch (err) {
-    deps.logger.warn({ referralId, err }, 'could not update a linkage check message');
-  }
+  });
 }
 
 export interface CheckReconcileResult {
@@ -517,27 +366,7 @@ export async function reconcileReferralChecks(deps: CarelogDeps): Promise<CheckR
     const c = { referralId: r.id, version: r.version, fireAt: new Date(r.nextMs) };
     desired.set(checkJobId(c), c);
   }
-  const queued = new Set(await deps.referralChecks.queuedIds());
-  const failed = new Set(await deps.referralChecks.failedIds());
-  let added = 0;
-  let removed = 0;
-  const missing: DesiredCheck[] = [];
-  for (const [id, c] of desired) {
-    if (queued.has(id)) continue;
-    if (failed.has(id)) {
-      await deps.referralChecks.retry(id);
-      added++;
-      continue;
-    }
-    missing.push(c);
-  }
-  await deps.referralChecks.scheduleMany(missing, deps.now);
-  added += missing.length;
-  for (const id of queued) {
-    if (desired.has(id)) continue;
-    await deps.referralChecks.remove(id);
-    removed++;
-  }
+  const { added, removed } = await reconcileJobs(deps.referralChecks, desired, deps.now);
   return { open: rows.length, added, removed };
 }
 
