@@ -33,7 +33,7 @@ import type { MemberRef, TPlatform } from './directory.js';
 import { loadFollowUpFacts, loadFollowUpFactsMany, nextReminder, type TFollowUpFacts } from './followups.js';
 import { mentionOn } from './messenger.js';
 import {
-  deliverMany,
+  deliverForJobs,
   oncePerJob,
   settleUnsent,
   supervisorsOf,
@@ -55,15 +55,13 @@ type TKind = TStage | 'escalation' | 'unreachable';
 
 export type ReminderResult = SendResult;
 
-type TContent = { nudge: NudgeMessage } | { text: string };
-type Delivery = SendOnceDelivery<TKind, TContent>;
+type Delivery = SendOnceDelivery<TKind, NudgeMessage>;
 
 /**
  * Nudges as a kind of message sent once: `Nudge` rows about a follow-up, each audited as the
- * disclosure it is (a client's code and due date shown to a person). A plain text (an escalation,
- * a notice) carries its row's id as every plain DM does, and is found again the same way.
+ * disclosure it is (a client's code and due date shown to a person), and counted in the metrics.
  */
-const NUDGES: SendOnceKind<TKind, TContent> = {
+const NUDGES: SendOnceKind<TKind, NudgeMessage> = {
   noun: 'nudge',
   table: 'Nudge',
   parentColumn: 'followUpId',
@@ -75,9 +73,8 @@ const NUDGES: SendOnceKind<TKind, TContent> = {
     escalation: AUDIT.followUpNudge,
     unreachable: AUDIT.followUpNudge,
   },
-  send: (messenger, to, content, id) =>
-    'nudge' in content ? messenger.sendNudge(to, content.nudge, id) : messenger.sendText(to, content.text, id),
-  find: (messenger, to, _content, id) => messenger.findNudge(to, id),
+  send: (messenger, to, message, id) => messenger.sendNudge(to, message, id),
+  find: (messenger, to, id) => messenger.findNudge(to, id),
   delivered: (deps, results) => deps.metrics.nudges(results),
 };
 
@@ -139,7 +136,7 @@ const isNudgeJob = (job: ReminderJobData): job is TNudgeJob => job.stage !== 'un
 async function sendUnreachableNotices(deps: CarelogDeps, jobs: ReminderJobData[]): Promise<(ReminderResult | Error)[]> {
   const facts = await loadFollowUpFactsMany(deps, [...new Set(jobs.map((j) => j.followUpId))]);
   const results: (ReminderResult | Error)[] = jobs.map(() => ({ stale: false, deliveries: [] }));
-  const notices: { i: number; d: Delivery }[] = [];
+  const notices: { job: number; d: Delivery }[] = [];
   for (const [i, job] of jobs.entries()) {
     const f = facts.get(job.followUpId);
     // Reopened or changed since (nothing does today, but a version is a version): not this notice.
@@ -168,22 +165,11 @@ async function sendUnreachableNotices(deps: CarelogDeps, jobs: ReminderJobData[]
     const text = buildUnreachableText({ clientCode: f.clientCode, attempts: f.attempts });
     for (const s of told)
       notices.push({
-        i,
+        job: i,
         d: { parentId: f.followUpId, version: f.version, kind: 'unreachable', to: s, content: { text } },
       });
   }
-  const delivered = await deliverMany(
-    deps,
-    NUDGES,
-    notices.map((n) => n.d),
-  );
-  notices.forEach((n, k) => {
-    const d = delivered[k]!;
-    const r = results[n.i]!;
-    if (r instanceof Error) return;
-    if (d instanceof Error) results[n.i] = d;
-    else r.deliveries.push(d);
-  });
+  await deliverForJobs(deps, NUDGES, notices, results);
   return results;
 }
 
@@ -200,30 +186,27 @@ async function sendUniqueReminders(deps: CarelogDeps, jobs: TNudgeJob[]): Promis
 
   // First the assignees, all together.
   const toAssignees = live.filter((l) => l.assignee);
-  const first = await deliverMany(
+  await deliverForJobs(
     deps,
     NUDGES,
     toAssignees.map((l) => ({
-      parentId: l.f.followUpId,
-      version: l.f.version,
-      kind: l.job.stage,
-      to: l.assignee!,
-      content: { nudge: buildNudgeMessage({ ...l.f, overdue: l.job.stage === 'overdue' }) },
+      job: l.i,
+      d: {
+        parentId: l.f.followUpId,
+        version: l.f.version,
+        kind: l.job.stage,
+        to: l.assignee!,
+        content: { message: buildNudgeMessage({ ...l.f, overdue: l.job.stage === 'overdue' }) },
+      },
     })),
+    results,
   );
-  const failed = new Set<number>();
-  toAssignees.forEach((l, n) => {
-    const d = first[n]!;
-    if (d instanceof Error) {
-      results[l.i] = d;
-      failed.add(l.i);
-    } else (results[l.i] as ReminderResult).deliveries.push(d);
-  });
+  const failed = (i: number) => results[i] instanceof Error;
 
   // Then the supervisors, where the assignee could not be reached or the follow-up is overdue.
-  const escalations: { i: number; d: Delivery }[] = [];
+  const escalations: { job: number; d: Delivery }[] = [];
   for (const l of live) {
-    if (failed.has(l.i)) continue;
+    if (failed(l.i)) continue;
     const unreachable = !l.assignee || (results[l.i] as ReminderResult).deliveries[0] === 'unreachable';
     if (!unreachable && l.job.stage !== 'overdue') continue;
     for (const s of supervisorsOf(deps, l.f.programId)) {
@@ -236,7 +219,7 @@ async function sendUniqueReminders(deps: CarelogDeps, jobs: TNudgeJob[]): Promis
         reason: unreachable ? 'unreachable' : 'overdue',
       });
       escalations.push({
-        i: l.i,
+        job: l.i,
         d: { parentId: l.f.followUpId, version: l.f.version, kind: 'escalation', to: s, content: { text } },
       });
     }
@@ -246,25 +229,13 @@ async function sendUniqueReminders(deps: CarelogDeps, jobs: TNudgeJob[]): Promis
         'assignee unreachable: rerouted to supervisors',
       );
   }
-  const second = await deliverMany(
-    deps,
-    NUDGES,
-    escalations.map((e) => e.d),
-  );
-  escalations.forEach((e, n) => {
-    const d = second[n]!;
-    if (failed.has(e.i)) return;
-    if (d instanceof Error) {
-      results[e.i] = d;
-      failed.add(e.i);
-    } else (results[e.i] as ReminderResult).deliveries.push(d);
-  });
+  await deliverForJobs(deps, NUDGES, escalations, results);
 
   // A stage with nobody to nudge is behind the follow-up once someone was told; then the next
   // stage of every follow-up that moved on is queued, all at once.
   const next: DesiredReminder[] = [];
   for (const l of live) {
-    if (failed.has(l.i)) continue;
+    if (failed(l.i)) continue;
     const r = results[l.i] as ReminderResult;
     if (!l.assignee) {
       if (!r.deliveries.length) continue; // nobody at all to tell: the job fails as unrecoverable

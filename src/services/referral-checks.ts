@@ -1,14 +1,13 @@
 // Linkage checks: the message that asks the person responsible for a referral whether the client
 // got there. A referral (a `Referral` row) *has* a check job (src/queue/referral-checks.ts) while it
 // is open and has a `nextCheckAt`; the job *sends* one linkage check, exactly once, as a
-// `ReferralCheck` row, by the same protocol as follow-up nudges (src/services/nudges.ts, whose top
-// comment explains it): claim the row, send with the row's id attached, record where it went. A
-// worker killed between send and record leaves a claim with no ts; whoever takes the job over
-// looks for the message first (Slack: metadata in the DM's history) and sends only if it is not
-// there. The record also counts the check on the referral (`checks`), clears `nextCheckAt` (the
-// check is behind it), and writes its AuditEvent, in one statement, so a retried job never sends,
-// counts or audits twice. Written beside the nudge code rather than into it: the rows, the
-// recipient and what follows a send differ, and the two stay small this way.
+// `ReferralCheck` row, by carelog's send-once protocol, the same as follow-up nudges'
+// (src/services/send-once.ts, whose top comment explains it): claim the row, send with the row's id
+// attached, record where it went, look for the message before sending again after a crash. The
+// record also counts the check on the referral (`checks`), clears `nextCheckAt` (the check is
+// behind it), and writes its AuditEvent, in one statement, so a retried job never sends, counts or
+// audits twice. What is here is what only checks do: whom they ask (and who is next when someone
+// cannot be reached), what they say, and what happens when nobody can be asked.
 import type { ProgramConfig } from '../config.js';
 import type { CarelogDeps } from '../deps.js';
 import type { TReferralStatus } from '../domain/referrals.js';
@@ -22,11 +21,11 @@ import {
   type TNobodyAsked,
 } from '../views/referral-check.js';
 import { reconcileJobs } from '../queue/delayed-jobs.js';
-import { AUDIT, auditListShown } from './audit.js';
+import { AUDIT, auditedList } from './audit.js';
 import type { MemberRef } from './directory.js';
 import { withinQueueWait } from './followups.js';
 import {
-  deliverMany,
+  deliverForJobs,
   oncePerJob,
   supervisorsOf,
   updateSentInPlace,
@@ -180,16 +179,14 @@ export type CheckResult = SendResult;
 /** A ReferralCheck row's kind: the check itself, or a supervisor told that nobody could be asked. */
 type TCheckKind = 'check' | 'supervisor_notice';
 
-type TContent = { check: ReferralCheckMessage } | { text: string };
-type Delivery = SendOnceDelivery<TCheckKind, TContent>;
+type Delivery = SendOnceDelivery<TCheckKind, ReferralCheckMessage>;
 
 /**
  * Linkage checks as a kind of message sent once: `ReferralCheck` rows about a referral. Recording
  * a check also counts it on its referral's version and clears `nextCheckAt`; a supervisor's notice
- * is not a check: it is audited, not counted. A notice is a plain DM carrying the row's id as every
- * plain DM does, and is found again as one (findNudge).
+ * is not a check: it is audited, not counted.
  */
-const CHECKS: SendOnceKind<TCheckKind, TContent> = {
+const CHECKS: SendOnceKind<TCheckKind, ReferralCheckMessage> = {
   noun: 'linkage check',
   table: 'ReferralCheck',
   parentColumn: 'referralId',
@@ -200,10 +197,8 @@ const CHECKS: SendOnceKind<TCheckKind, TContent> = {
        UPDATE "Referral" r SET checks = r.checks + 1, "nextCheckAt" = NULL, "updatedAt" = (now() AT TIME ZONE 'UTC')
          FROM sent WHERE r.id = sent.parent AND r.version = sent.version AND sent.kind = 'check'
      )`,
-  send: (messenger, to, content, id) =>
-    'check' in content ? messenger.sendReferralCheck(to, content.check, id) : messenger.sendText(to, content.text, id),
-  find: (messenger, to, content, id) =>
-    'check' in content ? messenger.findReferralCheck(to, id) : messenger.findNudge(to, id),
+  send: (messenger, to, message, id) => messenger.sendReferralCheck(to, message, id),
+  find: (messenger, to, id) => messenger.findReferralCheck(to, id),
 };
 
 /**
@@ -223,7 +218,10 @@ async function sendUniqueChecks(deps: CarelogDeps, jobs: CheckJobData[]): Promis
     if (!f || f.status !== 'made' || f.version !== job.version) return;
     // Recorded as sent (or undeliverable) already: the record clears nextCheckAt with its send.
     if (!f.nextCheckAt) results[i] = { stale: false, deliveries: ['already-sent'] };
-    else live.push({ i, f });
+    else {
+      results[i] = { stale: false, deliveries: [] };
+      live.push({ i, f });
+    }
   });
   const candidates = await candidatesFor(
     deps,
@@ -233,7 +231,6 @@ async function sendUniqueChecks(deps: CarelogDeps, jobs: CheckJobData[]): Promis
   const nobody: { i: number; f: TReferralFacts; why: TNobodyAsked }[] = [];
   for (const l of live) {
     if (candidates.get(l.f.referralId)!.length) continue;
-    results[l.i] = { stale: false, deliveries: [] };
     nobody.push({ ...l, why: { kind: 'no_case_manager' } });
     deps.logger.warn({ referralId: l.f.referralId }, 'no case manager to send a linkage check to');
   }
@@ -241,25 +238,25 @@ async function sendUniqueChecks(deps: CarelogDeps, jobs: CheckJobData[]): Promis
   // to the next, each recorded on its own claim, so a retried job repeats none of them.
   let round = live.filter((l) => candidates.get(l.f.referralId)!.length);
   for (let n = 0; round.length; n++) {
-    const answered = await deliverMany(
+    const answered = await deliverForJobs(
       deps,
       CHECKS,
       round.map((l) => ({
-        parentId: l.f.referralId,
-        version: l.f.version,
-        kind: 'check',
-        to: candidates.get(l.f.referralId)![n]!,
-        // This check counts: the message shows it among the checks so far.
-        content: { check: buildReferralCheckMessage({ ...l.f, checks: l.f.checks + 1 }) },
+        job: l.i,
+        d: {
+          parentId: l.f.referralId,
+          version: l.f.version,
+          kind: 'check' as const,
+          to: candidates.get(l.f.referralId)![n]!,
+          // This check counts: the message shows it among the checks so far.
+          content: { message: buildReferralCheckMessage({ ...l.f, checks: l.f.checks + 1 }) },
+        },
       })),
+      results,
     );
     const next: typeof round = [];
     round.forEach((l, k) => {
-      const d = answered[k]!;
-      const before = results[l.i];
-      const so = before && !(before instanceof Error) && !before.stale ? before.deliveries : [];
-      results[l.i] = d instanceof Error ? d : { stale: false, deliveries: [...so, d] };
-      if (d !== 'unreachable') return;
+      if (answered[k] !== 'unreachable') return;
       if (candidates.get(l.f.referralId)![n + 1]) next.push(l);
       else {
         nobody.push({ ...l, why: { kind: 'unreachable', tried: candidates.get(l.f.referralId)!.length } });
@@ -288,7 +285,7 @@ async function tellSupervisors(
   results: (CheckResult | Error)[],
 ): Promise<void> {
   if (!nobody.length) return;
-  const notices: { i: number; d: Delivery }[] = [];
+  const notices: { job: number; d: Delivery }[] = [];
   for (const n of nobody) {
     const tried = new Set(candidates.get(n.f.referralId)!.map((m) => m.memberId));
     const text = buildNobodyAskedText(n.f, n.why);
@@ -296,22 +293,12 @@ async function tellSupervisors(
       // Someone just found unreachable as a case manager is no better reached as a supervisor.
       if (tried.has(s.memberId)) continue;
       notices.push({
-        i: n.i,
+        job: n.i,
         d: { parentId: n.f.referralId, version: n.f.version, kind: 'supervisor_notice', to: s, content: { text } },
       });
     }
   }
-  const told = await deliverMany(
-    deps,
-    CHECKS,
-    notices.map((n) => n.d),
-  );
-  notices.forEach((n, k) => {
-    const d = told[k]!;
-    const r = results[n.i]!;
-    if (r instanceof Error) return;
-    results[n.i] = d instanceof Error ? d : { stale: false, deliveries: [...r.deliveries, d] };
-  });
+  await deliverForJobs(deps, CHECKS, notices, results);
   const settled = nobody.filter((n) => {
     const r = results[n.i]!;
     return !(r instanceof Error) && r.deliveries.length > 0;
@@ -386,19 +373,8 @@ export async function listOpenReferrals(
     take: 25,
     select: { id: true },
   });
-  const byId = await loadReferralFactsMany(
-    deps,
-    rows.map((r) => r.id),
-  );
-  const facts = rows.map((r) => byId.get(r.id)).filter((f) => f !== undefined);
-  const listed = facts.slice(0, shown);
-  await auditListShown(
-    deps.db.prisma,
-    member,
-    AUDIT.referralList,
-    listed.map((f) => f.clientId),
-  );
-  return facts;
+  const ids = rows.map((r) => r.id);
+  return auditedList(deps.db.prisma, member, AUDIT.referralList, ids, await loadReferralFactsMany(deps, ids), shown);
 }
 
 /** Today in the program's time zone (the Connected form's default and latest date). */

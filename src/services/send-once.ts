@@ -46,11 +46,18 @@ export interface SendResult {
 }
 
 /**
+ * What a message says: the kind's own message (a nudge, a linkage check, drawn by each platform
+ * with its buttons), or a plain text (an escalation, a supervisor's notice). A plain text carries
+ * its claim's id as every plain DM does, and is found again the same way (findNudge).
+ */
+export type TContent<TMessage> = { message: TMessage } | { text: string };
+
+/**
  * One kind of message sent exactly once. The SQL names are carelog's own constants, never input:
  * they are written into the statements, the values always passed as parameters.
  */
-export interface SendOnceKind<TKind extends string, TContent> {
-  /** What one message is called, in errors ("nudge", "linkage check"). */
+export interface SendOnceKind<TKind extends string, TMessage> {
+  /** What one message is called, in errors and log lines ("nudge", "linkage check"). */
   noun: string;
   /** The claim table ("Nudge"). */
   table: string;
@@ -67,20 +74,21 @@ export interface SendOnceKind<TKind extends string, TContent> {
    * `sent` (parent, version, kind, m: the rows just recorded, once each), e.g. counting a check.
    */
   alsoOnRecord?: string;
-  send(messenger: Messenger, recipient: string, content: TContent, claimId: string): Promise<SentMessage>;
-  /** Finds a message sent for the claim (the crash window between send and record). */
-  find(messenger: Messenger, recipient: string, content: TContent, claimId: string): Promise<SentMessage | null>;
+  /** Sends the kind's own message by DM, `claimId` attached. */
+  send(messenger: Messenger, recipient: string, message: TMessage, claimId: string): Promise<SentMessage>;
+  /** Finds the kind's own message sent for the claim (the crash window between send and record). */
+  find(messenger: Messenger, recipient: string, claimId: string): Promise<SentMessage | null>;
   /** Told what became of each batch of messages (metrics). */
   delivered?(deps: CarelogDeps, results: readonly (TDelivery | Error)[]): void;
 }
 
 /** One message to send: about which row (and version), of which kind, to whom, saying what. */
-export interface Delivery<TKind extends string, TContent> {
+export interface Delivery<TKind extends string, TMessage> {
   parentId: string;
   version: number;
   kind: TKind;
   to: MemberRef;
-  content: TContent;
+  content: TContent<TMessage>;
 }
 
 interface SentRecord extends SentMessage {
@@ -121,10 +129,10 @@ export async function oncePerJob<TJob, R>(
 }
 
 /** Delivers each message at most once, answering each with what happened or the Error it failed with. */
-export async function deliverMany<TKind extends string, TContent>(
+export async function deliverMany<TKind extends string, TMessage>(
   deps: CarelogDeps,
-  kind: SendOnceKind<TKind, TContent>,
-  list: Delivery<TKind, TContent>[],
+  kind: SendOnceKind<TKind, TMessage>,
+  list: Delivery<TKind, TMessage>[],
 ): Promise<(TDelivery | Error)[]> {
   if (!list.length) return [];
   // Claim them all at once; the rows that come back are ours to send.
@@ -184,19 +192,49 @@ export async function deliverMany<TKind extends string, TContent>(
   return results;
 }
 
+/**
+ * Delivers the messages of a batch of jobs (`job` is the index of the result each belongs to) and
+ * adds what became of each to its job's result. A message that failed fails its job (the job is
+ * retried, and its retry repeats none of the messages that went); a job failed already stays so.
+ * Answers each message as deliverMany does.
+ */
+export async function deliverForJobs<TKind extends string, TMessage>(
+  deps: CarelogDeps,
+  kind: SendOnceKind<TKind, TMessage>,
+  list: { job: number; d: Delivery<TKind, TMessage> }[],
+  results: (SendResult | Error)[],
+): Promise<(TDelivery | Error)[]> {
+  const delivered = await deliverMany(
+    deps,
+    kind,
+    list.map((x) => x.d),
+  );
+  list.forEach((x, k) => {
+    const d = delivered[k]!;
+    const r = results[x.job]!;
+    if (r instanceof Error) return;
+    if (d instanceof Error) results[x.job] = d;
+    else r.deliveries.push(d);
+  });
+  return delivered;
+}
+
 function messengerFor(deps: CarelogDeps, platform: TPlatform): Messenger {
   const messenger = deps.messengers[platform];
   if (!messenger) throw new Error(`no messenger for ${platform}`);
   return messenger;
 }
 
-async function send<TKind extends string, TContent>(
+async function send<TKind extends string, TMessage>(
   deps: CarelogDeps,
-  kind: SendOnceKind<TKind, TContent>,
-  d: Delivery<TKind, TContent>,
+  kind: SendOnceKind<TKind, TMessage>,
+  d: Delivery<TKind, TMessage>,
   claimId: string,
 ): Promise<SentMessage> {
-  return kind.send(messengerFor(deps, d.to.platform), d.to.platformUserId, d.content, claimId);
+  const messenger = messengerFor(deps, d.to.platform);
+  return 'message' in d.content
+    ? kind.send(messenger, d.to.platformUserId, d.content.message, claimId)
+    : messenger.sendText(d.to.platformUserId, d.content.text, claimId);
 }
 
 /**
@@ -205,9 +243,9 @@ async function send<TKind extends string, TContent>(
  * audited, and only the first record of a message counts, so a retry, a recovery after a crash or
  * a worker that outlived its claim never writes a second audit row.
  */
-async function recordSent<TKind extends string, TContent>(
+async function recordSent<TKind extends string, TMessage>(
   deps: CarelogDeps,
-  kind: SendOnceKind<TKind, TContent>,
+  kind: SendOnceKind<TKind, TMessage>,
   sent: SentRecord[],
 ): Promise<void> {
   if (!sent.length) return;
@@ -235,9 +273,9 @@ async function recordSent<TKind extends string, TContent>(
 }
 
 /** The person cannot get messages from carelog (left the workspace, blocked the bot): recorded so. */
-async function recordUnreachable<TKind extends string, TContent>(
+async function recordUnreachable<TKind extends string, TMessage>(
   deps: CarelogDeps,
-  kind: SendOnceKind<TKind, TContent>,
+  kind: SendOnceKind<TKind, TMessage>,
   rows: { id: string; code: string }[],
 ): Promise<void> {
   await deps.db.sql.query(
@@ -247,9 +285,9 @@ async function recordUnreachable<TKind extends string, TContent>(
 }
 
 /** Claims whose send failed: free for the next try at once, which looks in the history first. */
-async function endLeases<TKind extends string, TContent>(
+async function endLeases<TKind extends string, TMessage>(
   deps: CarelogDeps,
-  kind: SendOnceKind<TKind, TContent>,
+  kind: SendOnceKind<TKind, TMessage>,
   ids: string[],
 ): Promise<void> {
   await deps.db.sql.query(
@@ -259,10 +297,10 @@ async function endLeases<TKind extends string, TContent>(
 }
 
 /** A message someone claimed before (a retry, or a worker that died): settle it one by one. */
-async function deliverClaimed<TKind extends string, TContent>(
+async function deliverClaimed<TKind extends string, TMessage>(
   deps: CarelogDeps,
-  kind: SendOnceKind<TKind, TContent>,
-  d: Delivery<TKind, TContent>,
+  kind: SendOnceKind<TKind, TMessage>,
+  d: Delivery<TKind, TMessage>,
 ): Promise<TDelivery> {
   const sql = deps.db.sql;
   const [row] = await sql.query<{ id: string; sentAt: Date | null; error: string | null }>(
@@ -286,7 +324,10 @@ async function deliverClaimed<TKind extends string, TContent>(
     recordUnreachable(deps, kind, [{ id: row.id, code: err.platformCode }]).then(() => 'unreachable' as const);
   let found: SentMessage | null;
   try {
-    found = await kind.find(messenger, d.to.platformUserId, d.content, row.id);
+    found =
+      'message' in d.content
+        ? await kind.find(messenger, d.to.platformUserId, row.id)
+        : await messenger.findNudge(d.to.platformUserId, row.id);
   } catch (err) {
     // Gone since the claim (left the workspace): reroute now instead of failing this job for ever.
     if (err instanceof RecipientUnreachableError) return markUnreachable(err);
@@ -311,10 +352,10 @@ async function deliverClaimed<TKind extends string, TContent>(
  * Settles a message that will never be sent (nobody to send it to) as a claim with `error` set,
  * so the reconciler counts it as behind its row. Does nothing when it is claimed already.
  */
-export async function settleUnsent<TKind extends string, TContent>(
+export async function settleUnsent<TKind extends string, TMessage>(
   deps: CarelogDeps,
-  kind: SendOnceKind<TKind, TContent>,
-  d: Omit<Delivery<TKind, TContent>, 'to' | 'content'> & { platform: TPlatform; recipient: string; error: string },
+  kind: SendOnceKind<TKind, TMessage>,
+  d: Omit<Delivery<TKind, TMessage>, 'to' | 'content'> & { platform: TPlatform; recipient: string; error: string },
 ): Promise<void> {
   await deps.db.sql.query(
     `INSERT INTO "${kind.table}" (id, "${kind.parentColumn}", version, kind, platform, recipient, "claimedAt", error)
@@ -336,9 +377,9 @@ export interface SentCopy extends SentMessage {
  * acted on it: `redraw` is handed the recorded copies and draws each again. Trouble is logged,
  * never thrown: what the person did is recorded whatever the chat platform says.
  */
-export async function updateSentInPlace<TKind extends string, TContent>(
+export async function updateSentInPlace<TKind extends string, TMessage>(
   deps: CarelogDeps,
-  kind: SendOnceKind<TKind, TContent>,
+  kind: SendOnceKind<TKind, TMessage>,
   parentId: string,
   kinds: readonly TKind[],
   redraw: (sent: SentCopy[]) => Promise<void>,
