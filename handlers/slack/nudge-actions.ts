@@ -2,14 +2,14 @@
 // updated in place: chat.update for a DM; the whole list drawn again for /carelog followups (its
 // response URL) and the Home tab (published again), the entry gone once settled or as it now is,
 // under a line saying what was done. No channel noise.
-import type { BlockAction, BlockElementAction, Context } from '@slack/bolt';
+import type { BlockAction, BlockElementAction, RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { CarelogDeps } from '../../src/deps.js';
 import type { MemberRef } from '../../src/services/directory.js';
 import { publishHome } from '../../src/platforms/slack/home-view.js';
 import { followUpListMessage } from '../../src/platforms/slack/lists.js';
 import { listNotice } from '../../src/views/list-notice.js';
-import type { SlackRoutes } from '../../src/platforms/slack/routes.js';
+import type { BlockActionListener, SlackRoutes } from '../../src/platforms/slack/routes.js';
 import { slackActor } from '../../src/platforms/slack/actor.js';
 import { slackApi } from '../../src/platforms/slack/listener-context.js';
 import { renderNudgeBlocks } from '../../src/platforms/slack/nudge-blocks.js';
@@ -23,19 +23,12 @@ import {
 import { SNOOZE_CHOICES } from '../../src/domain/followups.js';
 import { NUDGE_ACTION, type NudgeMessage } from '../../src/views/nudge.js';
 
-type Respond = (msg: {
-  replace_original?: boolean;
-  response_type?: 'ephemeral';
-  text: string;
-  blocks?: unknown[];
-}) => Promise<unknown>;
-
 async function replaceMessage(
   deps: CarelogDeps,
   client: WebClient,
   body: BlockAction,
   member: MemberRef,
-  respond: Respond,
+  respond: RespondFn,
   message: NudgeMessage,
   note?: string,
 ): Promise<void> {
@@ -66,20 +59,8 @@ async function replaceMessage(
 
 export function register(routes: SlackRoutes, deps: CarelogDeps): void {
   const handle =
-    (read: (action: BlockElementAction) => { ref: string; action: TFollowUpAction } | null) =>
-    async ({
-      ack,
-      body,
-      action,
-      context,
-      respond,
-    }: {
-      ack: () => Promise<void>;
-      body: BlockAction;
-      action: BlockElementAction;
-      context: Context;
-      respond: Respond;
-    }) => {
+    (read: (action: BlockElementAction) => { ref: string; action: TFollowUpAction } | null): BlockActionListener =>
+    async ({ ack, body, action, context, respond }) => {
       await ack();
       const { member } = slackActor(deps, body);
       if (!mayWorkFollowUps(member)) {

@@ -4,9 +4,9 @@
 // through the response URL (the entry gone once the referral is closed, or as it now is), and one
 // from the Home tab publishes the tab again; either with a line saying what was recorded. Connected
 // from a list does the same once its form is saved: the form carries where it was opened from.
-import type { BlockAction, BlockElementAction, Context } from '@slack/bolt';
+import type { BlockAction, Context, RespondFn } from '@slack/bolt';
 import type { CarelogDeps } from '../../src/deps.js';
-import type { SlackRoutes } from '../../src/platforms/slack/routes.js';
+import type { BlockActionListener, SlackRoutes } from '../../src/platforms/slack/routes.js';
 import { slackActor } from '../../src/platforms/slack/actor.js';
 import { publishHome } from '../../src/platforms/slack/home-view.js';
 import { slackApi } from '../../src/platforms/slack/listener-context.js';
@@ -30,13 +30,6 @@ import {
 import { listNotice } from '../../src/views/list-notice.js';
 import { CONNECTED_FIELD, REFERRAL_ACTION, type ReferralCheckMessage } from '../../src/views/referral-check.js';
 
-type Respond = (msg: {
-  replace_original?: boolean;
-  response_type?: 'ephemeral';
-  text: string;
-  blocks?: unknown[];
-}) => Promise<unknown>;
-
 interface Container {
   type?: string;
   channel_id?: string;
@@ -54,7 +47,7 @@ async function show(
   context: Context,
   body: BlockAction,
   member: MemberRef,
-  respond: Respond,
+  respond: RespondFn,
   result: { ok: boolean; error?: string; message?: ReferralCheckMessage | undefined },
 ): Promise<void> {
   const container = body.container as Container;
@@ -91,20 +84,8 @@ async function show(
 
 export function register(routes: SlackRoutes, deps: CarelogDeps): void {
   const answer =
-    (kind: Exclude<TReferralAction['kind'], 'connected'>) =>
-    async ({
-      ack,
-      body,
-      action,
-      context,
-      respond,
-    }: {
-      ack: () => Promise<void>;
-      body: BlockAction;
-      action: BlockElementAction;
-      context: Context;
-      respond: Respond;
-    }) => {
+    (kind: Exclude<TReferralAction['kind'], 'connected'>): BlockActionListener =>
+    async ({ ack, body, action, context, respond }) => {
       await ack();
       const { member } = slackActor(deps, body);
       if (!mayWorkReferrals(member)) {

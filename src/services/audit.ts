@@ -160,3 +160,26 @@ export async function auditListShown(
     clientIds: [...new Set(clientIds)],
   });
 }
+
+/**
+ * A person's list as they are shown it: the facts of `ids` still readable, in that order, of which
+ * the first `shown` (those the platform draws; the rest are only counted) are audited as shown to
+ * them, in one AuditEvent naming their clients.
+ */
+export async function auditedList<F extends { clientId: string }>(
+  db: AuditWriter,
+  member: { programId: string; memberId: string },
+  action: TAuditAction,
+  ids: string[],
+  byId: ReadonlyMap<string, F>,
+  shown: number,
+): Promise<F[]> {
+  const facts = ids.map((id) => byId.get(id)).filter((f) => f !== undefined);
+  await auditListShown(
+    db,
+    member,
+    action,
+    facts.slice(0, shown).map((f) => f.clientId),
+  );
+  return facts;
+}

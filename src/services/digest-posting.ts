@@ -1,6 +1,6 @@
 // Posting a digest exactly once per program, kind, period and platform, however many replicas race
 // the schedule and however often a job is retried. The same claim / post / record pattern as nudges
-// (src/services/nudges.ts): a DigestRun row is claimed under a unique key before posting, the post
+// and linkage checks (src/services/send-once.ts): a DigestRun row is claimed under a unique key before posting, the post
 // carries the run id, and a taker of an abandoned claim looks for that post before posting again.
 import type { ProgramConfig } from '../config.js';
 import type { CarelogDeps } from '../deps.js';

@@ -16,7 +16,7 @@ import { toLocal } from '../domain/time.js';
 import { CarelogError } from '../errors.js';
 import type { DesiredReminder, TStage } from '../queue/reminders.js';
 import type { FollowUpFacts } from '../views/nudge.js';
-import { audit, AUDIT, auditListShown } from './audit.js';
+import { audit, AUDIT, auditedList } from './audit.js';
 import type { MemberRef } from './directory.js';
 
 /** A stage is behind a follow-up once its nudge was sent, or found undeliverable and rerouted. */
@@ -304,17 +304,6 @@ export async function listFollowUps(deps: CarelogDeps, member: MemberRef, shown:
     take: 25,
     select: { id: true },
   });
-  const byId = await loadFollowUpFactsMany(
-    deps,
-    rows.map((r) => r.id),
-  );
-  const facts = rows.map((r) => byId.get(r.id)).filter((f) => f !== undefined);
-  const listed = facts.slice(0, shown);
-  await auditListShown(
-    deps.db.prisma,
-    member,
-    AUDIT.followUpList,
-    listed.map((f) => f.clientId),
-  );
-  return facts;
+  const ids = rows.map((r) => r.id);
+  return auditedList(deps.db.prisma, member, AUDIT.followUpList, ids, await loadFollowUpFactsMany(deps, ids), shown);
 }

@@ -3,6 +3,7 @@
 // every reminder job belongs to one of them. Runs at start and every few minutes, so after Redis
 // loses everything (a restart without persistence, FLUSHALL) every reminder comes back by itself.
 import type { CarelogDeps } from '../deps.js';
+import { reconcileJobs } from '../queue/delayed-jobs.js';
 import { reminderJobId, type DesiredReminder, type TStage } from '../queue/reminders.js';
 import { nextReminder, unreachableNotice } from './followups.js';
 
@@ -35,7 +36,7 @@ export async function reconcileReminders(deps: CarelogDeps): Promise<ReconcileRe
     WHERE f."status" = 'pending'
     GROUP BY f."id"`);
   const rows = found.map(({ dueMs, ...f }) => ({ ...f, dueAt: new Date(dueMs) }));
-  const desired = new Map<string, ReturnType<typeof nextReminder>>();
+  const desired = new Map<string, DesiredReminder>();
   for (const f of rows) {
     const program = deps.directory.program(f.programId);
     if (!program) continue;
@@ -54,29 +55,6 @@ export async function reconcileReminders(deps: CarelogDeps): Promise<ReconcileRe
     const notice = unreachableNotice(f, deps.now());
     desired.set(reminderJobId(notice), notice);
   }
-  const queued = new Set(await deps.reminders.queuedIds());
-  const failed = new Set(await deps.reminders.failedIds());
-  let added = 0;
-  let removed = 0;
-  const missing: DesiredReminder[] = [];
-  for (const [id, r] of desired) {
-    if (queued.has(id) || !r) continue;
-    if (failed.has(id)) {
-      // It ran out of attempts (Slack down for half an hour, say) but the follow-up still needs it;
-      // a plain add would be ignored, since the failed job keeps its id.
-      await deps.reminders.retry(id);
-      added++;
-      continue;
-    }
-    // Same id as a job already running: BullMQ ignores the add, which is what we want.
-    missing.push(r);
-  }
-  await deps.reminders.scheduleMany(missing, deps.now);
-  added += missing.length;
-  for (const id of queued) {
-    if (desired.has(id)) continue;
-    await deps.reminders.remove(id);
-    removed++;
-  }
+  const { added, removed } = await reconcileJobs(deps.reminders, desired, deps.now);
   return { pending: rows.length, added, removed };
 }

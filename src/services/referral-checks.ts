@@ -1,14 +1,13 @@
 // Linkage checks: the message that asks the person responsible for a referral whether the client
 // got there. A referral (a `Referral` row) *has* a check job (src/queue/referral-checks.ts) while it
 // is open and has a `nextCheckAt`; the job *sends* one linkage check, exactly once, as a
-// `ReferralCheck` row, by the same protocol as follow-up nudges (src/services/nudges.ts, whose top
-// comment explains it): claim the row, send with the row's id attached, record where it went. A
-// worker killed between send and record leaves a claim with no ts; whoever takes the job over
-// looks for the message first (Slack: metadata in the DM's history) and sends only if it is not
-// there. The record also counts the check on the referral (`checks`), clears `nextCheckAt` (the
-// check is behind it), and writes its AuditEvent, in one statement, so a retried job never sends,
-// counts or audits twice. Written beside the nudge code rather than into it: the rows, the
-// recipient and what follows a send differ, and the two stay small this way.
+// `ReferralCheck` row, by carelog's send-once protocol, the same as follow-up nudges'
+// (src/services/send-once.ts, whose top comment explains it): claim the row, send with the row's id
+// attached, record where it went, look for the message before sending again after a crash. The
+// record also counts the check on the referral (`checks`), clears `nextCheckAt` (the check is
+// behind it), and writes its AuditEvent, in one statement, so a retried job never sends, counts or
+// audits twice. What is here is what only checks do: whom they ask (and who is next when someone
+// cannot be reached), what they say, and what happens when nobody can be asked.
 import type { ProgramConfig } from '../config.js';
 import type { CarelogDeps } from '../deps.js';
 import type { TReferralStatus } from '../domain/referrals.js';
@@ -21,11 +20,19 @@ import {
   type ReferralFacts,
   type TNobodyAsked,
 } from '../views/referral-check.js';
-import { AUDIT, auditListShown } from './audit.js';
+import { reconcileJobs } from '../queue/delayed-jobs.js';
+import { AUDIT, auditedList } from './audit.js';
 import type { MemberRef } from './directory.js';
 import { withinQueueWait } from './followups.js';
-import { RecipientUnreachableError, type SentMessage } from './messenger.js';
-import { CLAIM_LEASE_MS, NudgeInFlightError, supervisorsOf, type TDelivery } from './nudges.js';
+import {
+  deliverForJobs,
+  oncePerJob,
+  supervisorsOf,
+  updateSentInPlace,
+  type Delivery as SendOnceDelivery,
+  type SendOnceKind,
+  type SendResult,
+} from './send-once.js';
 
 export type TReferralFacts = ReferralFacts & {
   programId: string;
@@ -167,47 +174,42 @@ export async function unscheduleReferralCheck(deps: CarelogDeps, referralId: str
   }
 }
 
-export interface CheckResult {
-  /** The referral moved on (answered, closed, a newer version): nothing to send. */
-  stale: boolean;
-  deliveries: TDelivery[];
-}
+export type CheckResult = SendResult;
 
 /** A ReferralCheck row's kind: the check itself, or a supervisor told that nobody could be asked. */
 type TCheckKind = 'check' | 'supervisor_notice';
 
-interface Delivery {
-  referralId: string;
-  version: number;
-  kind: TCheckKind;
-  to: MemberRef;
-  content: { check: ReferralCheckMessage } | { text: string };
-}
+type Delivery = SendOnceDelivery<TCheckKind, ReferralCheckMessage>;
 
-interface SentRecord extends SentMessage {
-  /** The ReferralCheck row. */
-  id: string;
-  /** Who was asked, for the audit trail. */
-  memberId: string;
-}
-
-const claimKey = (r: { referralId: string; version: number; kind: string; recipient: string }) =>
-  `${r.referralId}|${r.version}|${r.kind}|${r.recipient}`;
+/**
+ * Linkage checks as a kind of message sent once: `ReferralCheck` rows about a referral. Recording
+ * a check also counts it on its referral's version and clears `nextCheckAt`; a supervisor's notice
+ * is not a check: it is audited, not counted.
+ */
+const CHECKS: SendOnceKind<TCheckKind, ReferralCheckMessage> = {
+  noun: 'linkage check',
+  table: 'ReferralCheck',
+  parentColumn: 'referralId',
+  parentTable: 'Referral',
+  kindType: 'ReferralCheckKind',
+  audit: { check: AUDIT.referralCheck, supervisor_notice: AUDIT.referralNotice },
+  alsoOnRecord: `counted AS (
+       UPDATE "Referral" r SET checks = r.checks + 1, "nextCheckAt" = NULL, "updatedAt" = (now() AT TIME ZONE 'UTC')
+         FROM sent WHERE r.id = sent.parent AND r.version = sent.version AND sent.kind = 'check'
+     )`,
+  send: (messenger, to, message, id) => messenger.sendReferralCheck(to, message, id),
+  find: (messenger, to, id) => messenger.findReferralCheck(to, id),
+};
 
 /**
  * Runs linkage-check jobs together. Answers each with its result, or the Error it fails with (the
  * job is then retried).
  */
 export async function sendReferralChecks(deps: CarelogDeps, given: CheckJobData[]): Promise<(CheckResult | Error)[]> {
-  // The same job twice (a stalled job taken over while its first run waits in the batch) is one.
-  const ids = given.map(checkJobId);
-  const firstOf = new Map<string, number>();
-  const jobs: CheckJobData[] = [];
-  ids.forEach((id, i) => {
-    if (firstOf.has(id)) return;
-    firstOf.set(id, jobs.length);
-    jobs.push(given[i]!);
-  });
+  return oncePerJob(given, checkJobId, (jobs) => sendUniqueChecks(deps, jobs));
+}
+
+async function sendUniqueChecks(deps: CarelogDeps, jobs: CheckJobData[]): Promise<(CheckResult | Error)[]> {
   const facts = await loadReferralFactsMany(deps, [...new Set(jobs.map((j) => j.referralId))]);
   const results: (CheckResult | Error)[] = jobs.map(() => ({ stale: true, deliveries: [] }));
   const live: { i: number; f: TReferralFacts }[] = [];
@@ -216,7 +218,10 @@ export async function sendReferralChecks(deps: CarelogDeps, given: CheckJobData[
     if (!f || f.status !== 'made' || f.version !== job.version) return;
     // Recorded as sent (or undeliverable) already: the record clears nextCheckAt with its send.
     if (!f.nextCheckAt) results[i] = { stale: false, deliveries: ['already-sent'] };
-    else live.push({ i, f });
+    else {
+      results[i] = { stale: false, deliveries: [] };
+      live.push({ i, f });
+    }
   });
   const candidates = await candidatesFor(
     deps,
@@ -226,7 +231,6 @@ export async function sendReferralChecks(deps: CarelogDeps, given: CheckJobData[
   const nobody: { i: number; f: TReferralFacts; why: TNobodyAsked }[] = [];
   for (const l of live) {
     if (candidates.get(l.f.referralId)!.length) continue;
-    results[l.i] = { stale: false, deliveries: [] };
     nobody.push({ ...l, why: { kind: 'no_case_manager' } });
     deps.logger.warn({ referralId: l.f.referralId }, 'no case manager to send a linkage check to');
   }
@@ -234,24 +238,25 @@ export async function sendReferralChecks(deps: CarelogDeps, given: CheckJobData[
   // to the next, each recorded on its own claim, so a retried job repeats none of them.
   let round = live.filter((l) => candidates.get(l.f.referralId)!.length);
   for (let n = 0; round.length; n++) {
-    const answered = await deliverMany(
+    const answered = await deliverForJobs(
       deps,
+      CHECKS,
       round.map((l) => ({
-        referralId: l.f.referralId,
-        version: l.f.version,
-        kind: 'check',
-        to: candidates.get(l.f.referralId)![n]!,
-        // This check counts: the message shows it among the checks so far.
-        content: { check: buildReferralCheckMessage({ ...l.f, checks: l.f.checks + 1 }) },
+        job: l.i,
+        d: {
+          parentId: l.f.referralId,
+          version: l.f.version,
+          kind: 'check' as const,
+          to: candidates.get(l.f.referralId)![n]!,
+          // This check counts: the message shows it among the checks so far.
+          content: { message: buildReferralCheckMessage({ ...l.f, checks: l.f.checks + 1 }) },
+        },
       })),
+      results,
     );
     const next: typeof round = [];
     round.forEach((l, k) => {
-      const d = answered[k]!;
-      const before = results[l.i];
-      const so = before && !(before instanceof Error) && !before.stale ? before.deliveries : [];
-      results[l.i] = d instanceof Error ? d : { stale: false, deliveries: [...so, d] };
-      if (d !== 'unreachable') return;
+      if (answered[k] !== 'unreachable') return;
       if (candidates.get(l.f.referralId)![n + 1]) next.push(l);
       else {
         nobody.push({ ...l, why: { kind: 'unreachable', tried: candidates.get(l.f.referralId)!.length } });
@@ -261,7 +266,7 @@ export async function sendReferralChecks(deps: CarelogDeps, given: CheckJobData[
     round = next;
   }
   await tellSupervisors(deps, nobody, candidates, results);
-  return ids.map((id) => results[firstOf.get(id)!]!);
+  return results;
 }
 
 /**
@@ -280,7 +285,7 @@ async function tellSupervisors(
   results: (CheckResult | Error)[],
 ): Promise<void> {
   if (!nobody.length) return;
-  const notices: { i: number; d: Delivery }[] = [];
+  const notices: { job: number; d: Delivery }[] = [];
   for (const n of nobody) {
     const tried = new Set(candidates.get(n.f.referralId)!.map((m) => m.memberId));
     const text = buildNobodyAskedText(n.f, n.why);
@@ -288,21 +293,12 @@ async function tellSupervisors(
       // Someone just found unreachable as a case manager is no better reached as a supervisor.
       if (tried.has(s.memberId)) continue;
       notices.push({
-        i: n.i,
-        d: { referralId: n.f.referralId, version: n.f.version, kind: 'supervisor_notice', to: s, content: { text } },
+        job: n.i,
+        d: { parentId: n.f.referralId, version: n.f.version, kind: 'supervisor_notice', to: s, content: { text } },
       });
     }
   }
-  const told = await deliverMany(
-    deps,
-    notices.map((n) => n.d),
-  );
-  notices.forEach((n, k) => {
-    const d = told[k]!;
-    const r = results[n.i]!;
-    if (r instanceof Error) return;
-    results[n.i] = d instanceof Error ? d : { stale: false, deliveries: [...r.deliveries, d] };
-  });
+  await deliverForJobs(deps, CHECKS, notices, results);
   const settled = nobody.filter((n) => {
     const r = results[n.i]!;
     return !(r instanceof Error) && r.deliveries.length > 0;
@@ -316,160 +312,6 @@ async function tellSupervisors(
   }
 }
 
-/** Delivers each check at most once, answering each with what happened or the Error it failed with. */
-async function deliverMany(deps: CarelogDeps, list: Delivery[]): Promise<(TDelivery | Error)[]> {
-  if (!list.length) return [];
-  const sql = deps.db.sql;
-  const fresh = new Map<string, string>();
-  const claimed = await sql.query<{ id: string; referralId: string; version: number; kind: string; recipient: string }>(
-    `INSERT INTO "ReferralCheck" (id, "referralId", version, kind, platform, recipient, "claimedAt")
-     SELECT gen_random_uuid(), u.r, u.v, u.k::"ReferralCheckKind", u.p::"Platform", u.t, (now() AT TIME ZONE 'UTC')
-     FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[]) AS u(r, v, k, p, t)
-     ON CONFLICT ("referralId", version, kind, recipient) DO NOTHING
-     RETURNING id, "referralId", version, kind::text AS kind, recipient`,
-    [
-      list.map((d) => d.referralId),
-      list.map((d) => d.version),
-      list.map((d) => d.kind),
-      list.map((d) => d.to.platform),
-      list.map((d) => d.to.platformUserId),
-    ],
-  );
-  for (const c of claimed) fresh.set(claimKey(c), c.id);
-  const sent: SentRecord[] = [];
-  const unreachable: { id: string; code: string }[] = [];
-  const released: string[] = [];
-  const results = await Promise.all(
-    list.map(async (d): Promise<TDelivery | Error> => {
-      const k = claimKey({ ...d, recipient: d.to.platformUserId });
-      const id = fresh.get(k);
-      fresh.delete(k);
-      try {
-        if (!id) return await deliverClaimed(deps, d);
-        const message = await send(deps, d, id);
-        sent.push({ id, ...message, memberId: d.to.memberId });
-        return 'sent';
-      } catch (err) {
-        if (id && err instanceof RecipientUnreachableError) {
-          unreachable.push({ id, code: err.platformCode });
-          return 'unreachable';
-        }
-        // Maybe sent (an answer lost on the way): end the lease, so the retry looks before it sends.
-        if (id) released.push(id);
-        return err instanceof Error ? err : new Error(String(err));
-      }
-    }),
-  );
-  await recordSent(deps, sent);
-  if (unreachable.length) await recordUnreachable(deps, unreachable);
-  if (released.length) await endLeases(deps, released).catch(() => undefined);
-  return results;
-}
-
-async function send(deps: CarelogDeps, d: Delivery, checkId: string): Promise<SentMessage> {
-  const messenger = deps.messengers[d.to.platform];
-  if (!messenger) throw new Error(`no messenger for ${d.to.platform}`);
-  // A supervisor's notice is a plain DM carrying the row's id as every plain DM does (findNudge).
-  return 'check' in d.content
-    ? messenger.sendReferralCheck(d.to.platformUserId, d.content.check, checkId)
-    : messenger.sendText(d.to.platformUserId, d.content.text, checkId);
-}
-
-/**
- * Records checks and notices as sent, counts each check on its referral and audits each message as
- * the disclosure it is, in one statement: only the first record of a message counts, so nothing is
- * counted or audited twice. A supervisor's notice is not a check: it is audited, not counted.
- */
-async function recordSent(deps: CarelogDeps, sent: SentRecord[]): Promise<void> {
-  if (!sent.length) return;
-  await deps.db.sql.query(
-    `WITH sent AS (
-       UPDATE "ReferralCheck" k SET "sentAt" = (now() AT TIME ZONE 'UTC'), channel = u.c, "messageTs" = u.t
-         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[]) AS u(id, c, t, m)
-        WHERE k.id = u.id AND k."sentAt" IS NULL
-       RETURNING k."referralId", k.version, k.kind, u.m
-     ), counted AS (
-       UPDATE "Referral" r SET checks = r.checks + 1, "nextCheckAt" = NULL, "updatedAt" = (now() AT TIME ZONE 'UTC')
-         FROM sent WHERE r.id = sent."referralId" AND r.version = sent.version AND sent.kind = 'check'
-     )
-     INSERT INTO "AuditEvent" ("programId", "actorId", action, "entityType", "entityId", "clientIds", at)
-     SELECT r."programId", NULL, CASE WHEN sent.kind = 'check' THEN $5 ELSE $6 END, 'member', sent.m::text,
-            ARRAY[r."clientId"], (now() AT TIME ZONE 'UTC')
-       FROM sent JOIN "Referral" r ON r.id = sent."referralId"`,
-    [
-      sent.map((s) => s.id),
-      sent.map((s) => s.channel),
-      sent.map((s) => s.ts),
-      sent.map((s) => s.memberId),
-      AUDIT.referralCheck,
-      AUDIT.referralNotice,
-    ],
-  );
-}
-
-/** The person cannot get messages from carelog (left the workspace, blocked the bot): recorded so. */
-async function recordUnreachable(deps: CarelogDeps, rows: { id: string; code: string }[]): Promise<void> {
-  await deps.db.sql.query(
-    `UPDATE "ReferralCheck" k SET error = u.code FROM unnest($1::uuid[], $2::text[]) AS u(id, code) WHERE k.id = u.id`,
-    [rows.map((u) => u.id), rows.map((u) => u.code)],
-  );
-}
-
-async function endLeases(deps: CarelogDeps, ids: string[]): Promise<void> {
-  await deps.db.sql.query(
-    `UPDATE "ReferralCheck" SET "claimedAt" = 'epoch' WHERE id = ANY($1::uuid[]) AND "sentAt" IS NULL`,
-    [ids],
-  );
-}
-
-/** A check someone claimed before (a retry, or a worker that died): settle it one by one. */
-async function deliverClaimed(deps: CarelogDeps, d: Delivery): Promise<TDelivery> {
-  const sql = deps.db.sql;
-  const [row] = await sql.query<{ id: string; sentAt: Date | null; error: string | null }>(
-    `SELECT id, "sentAt", error FROM "ReferralCheck"
-     WHERE "referralId" = $1 AND version = $2 AND kind = $3::"ReferralCheckKind" AND recipient = $4`,
-    [d.referralId, d.version, d.kind, d.to.platformUserId],
-  );
-  if (!row) throw new Error('a linkage-check claim vanished while it was being read; the job will retry');
-  if (row.sentAt) return 'already-sent';
-  if (row.error) return 'unreachable';
-  // Take over the claim only once its lease ran out, and only one taker wins.
-  const taken = await sql.query(
-    `UPDATE "ReferralCheck" SET "claimedAt" = (now() AT TIME ZONE 'UTC')
-     WHERE id = $1 AND "sentAt" IS NULL AND "claimedAt" < (now() AT TIME ZONE 'UTC') - make_interval(secs => $2::float8 / 1000)
-     RETURNING id`,
-    [row.id, deps.nudgeClaimLeaseMs ?? CLAIM_LEASE_MS],
-  );
-  if (taken.length !== 1) throw new NudgeInFlightError();
-  const messenger = deps.messengers[d.to.platform];
-  if (!messenger) throw new Error(`no messenger for ${d.to.platform}`);
-  const markUnreachable = (err: RecipientUnreachableError) =>
-    recordUnreachable(deps, [{ id: row.id, code: err.platformCode }]).then(() => 'unreachable' as const);
-  let found: SentMessage | null;
-  try {
-    found =
-      'check' in d.content
-        ? await messenger.findReferralCheck(d.to.platformUserId, row.id)
-        : await messenger.findNudge(d.to.platformUserId, row.id);
-  } catch (err) {
-    if (err instanceof RecipientUnreachableError) return markUnreachable(err);
-    throw err;
-  }
-  if (found) {
-    await recordSent(deps, [{ id: row.id, channel: found.channel, ts: found.ts, memberId: d.to.memberId }]);
-    return 'recovered';
-  }
-  try {
-    const message = await send(deps, d, row.id);
-    await recordSent(deps, [{ id: row.id, ...message, memberId: d.to.memberId }]);
-    return 'sent';
-  } catch (err) {
-    if (err instanceof RecipientUnreachableError) return markUnreachable(err);
-    await endLeases(deps, [row.id]).catch(() => undefined);
-    throw err;
-  }
-}
-
 /**
  * Redraws every linkage check sent for a referral (all its versions) as `messageFor` says, after
  * an answer: each copy in chat shows the referral as it now is. Trouble is logged, never thrown:
@@ -480,20 +322,14 @@ export async function updateSentChecks(
   referralId: string,
   messageFor: (platform: MemberRef['platform']) => ReferralCheckMessage,
 ): Promise<void> {
-  try {
-    const sent = await deps.db.prisma.referralCheck.findMany({
-      where: { referralId, kind: 'check', channel: { not: null }, messageTs: { not: null } },
-      select: { id: true, platform: true, channel: true, messageTs: true },
-    });
+  await updateSentInPlace(deps, CHECKS, referralId, ['check'], async (sent) => {
     for (const s of sent)
       await deps.messengers[s.platform]?.updateReferralCheck(
-        { channel: s.channel!, ts: s.messageTs! },
+        { channel: s.channel, ts: s.ts },
         messageFor(s.platform),
         s.id,
       );
-  } catch (err) {
-    deps.logger.warn({ referralId, err }, 'could not update a linkage check message');
-  }
+  });
 }
 
 export interface CheckReconcileResult {
@@ -517,27 +353,7 @@ export async function reconcileReferralChecks(deps: CarelogDeps): Promise<CheckR
     const c = { referralId: r.id, version: r.version, fireAt: new Date(r.nextMs) };
     desired.set(checkJobId(c), c);
   }
-  const queued = new Set(await deps.referralChecks.queuedIds());
-  const failed = new Set(await deps.referralChecks.failedIds());
-  let added = 0;
-  let removed = 0;
-  const missing: DesiredCheck[] = [];
-  for (const [id, c] of desired) {
-    if (queued.has(id)) continue;
-    if (failed.has(id)) {
-      await deps.referralChecks.retry(id);
-      added++;
-      continue;
-    }
-    missing.push(c);
-  }
-  await deps.referralChecks.scheduleMany(missing, deps.now);
-  added += missing.length;
-  for (const id of queued) {
-    if (desired.has(id)) continue;
-    await deps.referralChecks.remove(id);
-    removed++;
-  }
+  const { added, removed } = await reconcileJobs(deps.referralChecks, desired, deps.now);
   return { open: rows.length, added, removed };
 }
 
@@ -557,19 +373,8 @@ export async function listOpenReferrals(
     take: 25,
     select: { id: true },
   });
-  const byId = await loadReferralFactsMany(
-    deps,
-    rows.map((r) => r.id),
-  );
-  const facts = rows.map((r) => byId.get(r.id)).filter((f) => f !== undefined);
-  const listed = facts.slice(0, shown);
-  await auditListShown(
-    deps.db.prisma,
-    member,
-    AUDIT.referralList,
-    listed.map((f) => f.clientId),
-  );
-  return facts;
+  const ids = rows.map((r) => r.id);
+  return auditedList(deps.db.prisma, member, AUDIT.referralList, ids, await loadReferralFactsMany(deps, ids), shown);
 }
 
 /** Today in the program's time zone (the Connected form's default and latest date). */

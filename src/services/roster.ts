@@ -22,7 +22,7 @@ import { audit, AUDIT } from './audit.js';
 import { bumpRosterVersion, lockRoster, rosterAudit, type MemberRef, type TPlatform } from './directory.js';
 import { scheduleReminder, unscheduleReminders } from './followups.js';
 import { mentionOn, type Person } from './messenger.js';
-import { supervisorsOf } from './nudges.js';
+import { supervisorsOf } from './send-once.js';
 import { scheduleReferralChecks, unscheduleReferralCheck } from './referral-checks.js';
 
 export function mayManageRoster(member: MemberRef | undefined): member is MemberRef {
