@@ -6,6 +6,7 @@ import { LOGGING_ROLES } from '../domain/categories.js';
 import { parseClientCode, validateContactDraft } from '../domain/contact.js';
 import { toLocal } from '../domain/time.js';
 import { FIELD, NEW_CLIENT, type ContactDraft, type TFieldId } from '../domain/contact-draft.js';
+import { refusalText } from './access.js';
 import { audit, AUDIT } from './audit.js';
 import {
   findClientByCode,
@@ -191,7 +192,7 @@ export async function submitContact(
 ): Promise<TSubmitResult> {
   const { program, member } = actor;
   if (!mayLogContacts(member))
-    return { ok: false, reason: 'not_authorized', errors: { [FIELD.client]: NOT_ON_ROSTER } };
+    return { ok: false, reason: 'not_authorized', errors: { [FIELD.client]: refusalText(deps, NOT_ON_ROSTER) } };
   const checked = validateContactDraft(draft, {
     categories: program.categories,
     demographics: program.demographics,
