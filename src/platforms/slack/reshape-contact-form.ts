@@ -45,7 +45,7 @@ export function shownInputBlocks(view: ViewOutput): string[] {
 export function errorsByBlock(view: ViewOutput, errors: Partial<Record<TFieldId, string>>): Record<string, string> {
   const blocks = shownInputBlocks(view);
   return Object.fromEntries(
-    Object.entries(errors).map(([id, message]) => [blocks.find((b) => fieldIdOfBlock(b) === id) ?? id, message!]),
+    Object.entries(errors).map(([id, message]) => [blocks.find((b) => fieldIdOfBlock(b) === id) ?? id, message]),
   );
 }
 
