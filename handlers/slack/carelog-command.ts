@@ -6,6 +6,7 @@ import { followUpListMessage, referralListMessage } from '../../src/platforms/sl
 import { mayWorkFollowUps } from '../../src/services/followup-actions.js';
 import { openRoster } from './roster.js';
 import { HELP_TEXT } from '../../src/views/help.js';
+import { refusalText } from '../../src/services/access.js';
 
 export const CARELOG_COMMAND = '/carelog';
 
@@ -22,7 +23,7 @@ export function register(routes: SlackRoutes, deps: CarelogDeps): void {
       if (!mayWorkFollowUps(member)) {
         await ack({
           response_type: 'ephemeral',
-          text: 'Only members of your co-responder team can see follow-ups in carelog.',
+          text: refusalText(deps, 'Only members of your co-responder team can see follow-ups in carelog.'),
         });
         return;
       }
@@ -33,7 +34,7 @@ export function register(routes: SlackRoutes, deps: CarelogDeps): void {
       if (!mayWorkFollowUps(member)) {
         await ack({
           response_type: 'ephemeral',
-          text: 'Only members of your co-responder team can see referrals in carelog.',
+          text: refusalText(deps, 'Only members of your co-responder team can see referrals in carelog.'),
         });
         return;
       }

@@ -5,6 +5,7 @@ import { slackActor } from '../../src/platforms/slack/actor.js';
 import { openContactForm } from '../../src/platforms/slack/open-contact-form.js';
 import { mayLogContacts, NOT_ON_ROSTER } from '../../src/services/contact-flow.js';
 import { slackApi } from '../../src/platforms/slack/listener-context.js';
+import { refusalText } from '../../src/services/access.js';
 
 export const CONTACT_COMMAND = '/contact';
 
@@ -12,7 +13,7 @@ export function register(routes: SlackRoutes, deps: CarelogDeps): void {
   routes.command(CONTACT_COMMAND, async ({ ack, body, context }) => {
     const { program, member } = slackActor(deps, body);
     if (!program || !mayLogContacts(member)) {
-      await ack({ response_type: 'ephemeral', text: NOT_ON_ROSTER });
+      await ack({ response_type: 'ephemeral', text: refusalText(deps, NOT_ON_ROSTER) });
       return;
     }
     await ack();

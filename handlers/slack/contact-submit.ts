@@ -9,12 +9,12 @@ import {
   readContactMetadata,
   ZViewState,
 } from '../../src/platforms/slack/contact-modal.js';
-import { submitContact } from '../../src/services/contact-flow.js';
+import { submitContact, withoutStaleAssignee } from '../../src/services/contact-flow.js';
 import { contactConfirmationText } from '../../src/views/confirmation.js';
 import { FIELD } from '../../src/domain/contact-draft.js';
 import { slackApi } from '../../src/platforms/slack/listener-context.js';
 import { slackMention } from '../../src/platforms/slack/messenger.js';
-import { reshapedContactView, shownInputIds } from '../../src/platforms/slack/reshape-contact-form.js';
+import { errorsByBlock, reshapedContactView, shownInputIds } from '../../src/platforms/slack/reshape-contact-form.js';
 
 export function register(routes: SlackRoutes, deps: CarelogDeps): void {
   routes.view(CONTACT_VIEW_CALLBACK, async ({ ack, body, view, context }) => {
@@ -31,7 +31,7 @@ export function register(routes: SlackRoutes, deps: CarelogDeps): void {
     const result = await submitContact(
       deps,
       { program: actor.program, member: actor.member },
-      readContactDraft(state.data),
+      withoutStaleAssignee(readContactDraft(state.data), meta),
       // One modal logs one contact, however often it is submitted or retried.
       `slack:${view.id}`,
     );
@@ -42,9 +42,9 @@ export function register(routes: SlackRoutes, deps: CarelogDeps): void {
       // listed above it; every answer stays in its input.
       const shown = shownInputIds(view);
       const missing = Object.keys(result.errors).some((id) => !shown.includes(id));
-      const redrawn = missing ? reshapedContactView(actor.program, view, result.errors) : null;
+      const redrawn = missing ? reshapedContactView(actor.program, view, { errors: result.errors }) : null;
       if (redrawn) await ack({ response_action: 'update', view: redrawn.view });
-      else await ack({ response_action: 'errors', errors: result.errors });
+      else await ack({ response_action: 'errors', errors: errorsByBlock(view, result.errors) });
       return;
     }
     await ack({ response_action: 'clear' });

@@ -9,6 +9,7 @@ import {
   mayReadDigests,
   parseDigestRequest,
 } from '../../src/services/digest-requests.js';
+import { refusalText } from '../../src/services/access.js';
 
 export const DIGEST_COMMAND = '/digest';
 export const DIGEST_FAILED_TEXT =
@@ -18,7 +19,10 @@ export function register(routes: SlackRoutes, deps: CarelogDeps): void {
   routes.command(DIGEST_COMMAND, async ({ ack, body, respond }) => {
     const { program, member } = slackActor(deps, body);
     if (!program || !mayReadDigests(member)) {
-      await ack({ response_type: 'ephemeral', text: 'Digests are for your program’s leadership and admins.' });
+      await ack({
+        response_type: 'ephemeral',
+        text: refusalText(deps, 'Digests are for your program’s leadership and admins.'),
+      });
       return;
     }
     const req = parseDigestRequest(body.text ?? '');

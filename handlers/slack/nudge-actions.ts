@@ -22,6 +22,7 @@ import {
 } from '../../src/services/followup-actions.js';
 import { SNOOZE_CHOICES } from '../../src/domain/followups.js';
 import { NUDGE_ACTION, type NudgeMessage } from '../../src/views/nudge.js';
+import { refusalText } from '../../src/services/access.js';
 
 async function replaceMessage(
   deps: CarelogDeps,
@@ -66,7 +67,7 @@ export function register(routes: SlackRoutes, deps: CarelogDeps): void {
       if (!mayWorkFollowUps(member)) {
         await respond({
           response_type: 'ephemeral',
-          text: 'Only members of your co-responder team can work follow-ups in carelog.',
+          text: refusalText(deps, 'Only members of your co-responder team can work follow-ups in carelog.'),
         });
         return;
       }

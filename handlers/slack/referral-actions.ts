@@ -29,6 +29,7 @@ import {
 } from '../../src/services/referral-actions.js';
 import { listNotice } from '../../src/views/list-notice.js';
 import { CONNECTED_FIELD, REFERRAL_ACTION, type ReferralCheckMessage } from '../../src/views/referral-check.js';
+import { refusalText } from '../../src/services/access.js';
 
 interface Container {
   type?: string;
@@ -89,7 +90,7 @@ export function register(routes: SlackRoutes, deps: CarelogDeps): void {
       await ack();
       const { member } = slackActor(deps, body);
       if (!mayWorkReferrals(member)) {
-        await respond({ response_type: 'ephemeral', text: NOT_A_REFERRAL_WORKER });
+        await respond({ response_type: 'ephemeral', text: refusalText(deps, NOT_A_REFERRAL_WORKER) });
         return;
       }
       if (action.type !== 'button' || !action.value) return;
@@ -104,7 +105,7 @@ export function register(routes: SlackRoutes, deps: CarelogDeps): void {
     await ack();
     const { member } = slackActor(deps, body);
     if (!mayWorkReferrals(member)) {
-      await respond({ response_type: 'ephemeral', text: NOT_A_REFERRAL_WORKER });
+      await respond({ response_type: 'ephemeral', text: refusalText(deps, NOT_A_REFERRAL_WORKER) });
       return;
     }
     if (action.type !== 'button' || !action.value) return;

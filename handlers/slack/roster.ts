@@ -15,6 +15,7 @@ import {
 import { changeRoster, mayManageRoster, rosterView } from '../../src/services/roster.js';
 import { NOT_AN_ADMIN, ROSTER_ACTIONS } from '../../src/views/roster.js';
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { refusalText } from '../../src/services/access.js';
 
 /** `/carelog roster`, handed over by handlers/slack/carelog-command.ts. */
 export async function openRoster(
@@ -23,7 +24,7 @@ export async function openRoster(
 ): Promise<void> {
   const { program, member } = slackActor(deps, body);
   if (!program || !mayManageRoster(member)) {
-    await ack({ response_type: 'ephemeral', text: NOT_AN_ADMIN });
+    await ack({ response_type: 'ephemeral', text: refusalText(deps, NOT_AN_ADMIN) });
     return;
   }
   await ack();
@@ -40,7 +41,7 @@ export function register(routes: SlackRoutes, deps: CarelogDeps): void {
     const meta = readRosterMetadata(view.private_metadata);
     const state = ZRosterState.safeParse(view.state?.values ?? {});
     if (!program || !mayManageRoster(member) || !meta || meta.programId !== program.id) {
-      await ack({ response_action: 'errors', errors: { [ROSTER_BLOCK.person]: NOT_AN_ADMIN } });
+      await ack({ response_action: 'errors', errors: { [ROSTER_BLOCK.person]: refusalText(deps, NOT_AN_ADMIN) } });
       return;
     }
     if (!state.success) {

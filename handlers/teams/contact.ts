@@ -11,6 +11,7 @@ import {
   NOT_ON_ROSTER,
   submitContact,
   suggestClients,
+  withoutStaleAssignee,
 } from '../../src/services/contact-flow.js';
 import { contactConfirmationText } from '../../src/views/confirmation.js';
 import { NEW_CLIENT } from '../../src/domain/contact-draft.js';
@@ -34,6 +35,7 @@ import {
 } from '../../src/platforms/teams/contact-form.js';
 import { buildContactForm } from '../../src/views/contact-form.js';
 import { openDraftNotes } from '../../src/platforms/teams/draft-notes.js';
+import { refusalText } from '../../src/services/access.js';
 
 export const CONTACT_MESSAGE = commandPattern('contact');
 export const PRIVATE_CHAT_ONLY =
@@ -52,7 +54,7 @@ export function register(app: App, deps: CarelogDeps): void {
   app.message(CONTACT_MESSAGE, async (ctx) => {
     const { program, member, personal } = teamsActor(deps, ctx.activity);
     if (!program || !mayLogContacts(member)) {
-      await ctx.send(textMessage(NOT_ON_ROSTER));
+      await ctx.send(textMessage(refusalText(deps, NOT_ON_ROSTER)));
       return;
     }
     if (!personal) {
@@ -66,7 +68,7 @@ export function register(app: App, deps: CarelogDeps): void {
 
   app.on(`card.action.${CONTACT_ACTION.save}`, async (ctx) => {
     const { program, member } = teamsActor(deps, ctx.activity);
-    if (!program || !mayLogContacts(member)) return messageResponse(NOT_ON_ROSTER);
+    if (!program || !mayLogContacts(member)) return messageResponse(refusalText(deps, NOT_ON_ROSTER));
     const data = ZContactCardData.safeParse(actionData(ctx.activity));
     const draft = readContactCardDraft(actionData(ctx.activity));
     if (!data.success || data.data.program !== program.id || !draft) return messageResponse(EXPIRED);
@@ -80,7 +82,11 @@ export function register(app: App, deps: CarelogDeps): void {
       );
       if (kept) draft.notes = kept;
     }
-    const result = await submitContact(deps, actor, draft, `teams:${form}`);
+    // "Follow-up by" still holding the default of a client other than the one chosen now (the
+    // typeahead changed, and a card cannot redraw itself): left empty, it goes to the chosen
+    // client's own case manager, and a card coming back shows that person.
+    const was = { assigneeDefault: data.data.assignee_default, assigneeFor: data.data.assignee_for };
+    const result = await submitContact(deps, actor, withoutStaleAssignee(draft, was), `teams:${form}`);
     if (!result.ok) {
       // Never an error for a field the card did not show ("New client" chosen in the typeahead,
       // a transport chosen): the card comes back with it, asking for it, and nothing is saved.
@@ -91,10 +97,11 @@ export function register(app: App, deps: CarelogDeps): void {
           .fields.filter((f) => ids.includes(f.id))
           .map((f) => f.label);
       const labels = labelsOf(unseen);
-      if (!labels.length) return cardResponse(await returnedContactFormCard(deps, actor, form, draft, result.errors));
+      if (!labels.length)
+        return cardResponse(await returnedContactFormCard(deps, actor, form, draft, result.errors, undefined, was));
       const seen = Object.fromEntries(Object.entries(result.errors).filter(([id]) => shown!.includes(id)));
       const notice = `Answer ${listOfLabels(labels)} below, then Save. Nothing is saved yet.`;
-      return cardResponse(await returnedContactFormCard(deps, actor, form, draft, seen, notice));
+      return cardResponse(await returnedContactFormCard(deps, actor, form, draft, seen, notice, was));
     }
     const { logged } = result;
     const holder = followUpHolder(logged, member);
@@ -110,7 +117,7 @@ export function register(app: App, deps: CarelogDeps): void {
 
   app.on(`card.action.${CONTACT_ACTION.newClient}`, async (ctx) => {
     const { program, member } = teamsActor(deps, ctx.activity);
-    if (!program || !mayLogContacts(member)) return messageResponse(NOT_ON_ROSTER);
+    if (!program || !mayLogContacts(member)) return messageResponse(refusalText(deps, NOT_ON_ROSTER));
     const data = ZContactCardData.safeParse(actionData(ctx.activity));
     const draft = readContactCardDraft(actionData(ctx.activity));
     if (!data.success || data.data.program !== program.id || !draft) return messageResponse(EXPIRED);
@@ -122,8 +129,18 @@ export function register(app: App, deps: CarelogDeps): void {
       );
       if (kept) draft.notes = kept;
     }
+    // "Follow-up by" follows the client: emptied for the new one unless the person picked someone.
+    const was = { assigneeDefault: data.data.assignee_default, assigneeFor: data.data.assignee_for };
     return cardResponse(
-      await returnedContactFormCard(deps, { program, member }, data.data.form, { ...draft, client: NEW_CLIENT }),
+      await returnedContactFormCard(
+        deps,
+        { program, member },
+        data.data.form,
+        { ...draft, client: NEW_CLIENT },
+        undefined,
+        undefined,
+        was,
+      ),
     );
   });
 

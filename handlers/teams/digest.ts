@@ -7,6 +7,7 @@ import { commandArgument, commandPattern, teamsActor } from '../../src/platforms
 import { cardMessage, textMessage } from '../../src/platforms/teams/cards.js';
 import { renderDigestCard } from '../../src/platforms/teams/digest-card.js';
 import { PRIVATE_CHAT_ONLY } from './contact.js';
+import { refusalText } from '../../src/services/access.js';
 
 export const DIGEST_MESSAGE = commandPattern('digest');
 export const TEAMS_DIGEST_USAGE = 'Usage: `digest week|quarter [2024-Q3 | 2024-W40 | 2024-09-30] [post]`';
@@ -15,7 +16,7 @@ export function register(app: App, deps: CarelogDeps): void {
   app.message(DIGEST_MESSAGE, async (ctx) => {
     const { program, member, personal } = teamsActor(deps, ctx.activity);
     if (!program || !mayReadDigests(member)) {
-      await ctx.send(textMessage('Digests are for your program’s leadership and admins.'));
+      await ctx.send(textMessage(refusalText(deps, 'Digests are for your program’s leadership and admins.')));
       return;
     }
     if (!personal) {

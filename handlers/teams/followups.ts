@@ -6,6 +6,7 @@ import { commandPattern, teamsActor } from '../../src/platforms/teams/actor.js';
 import { cardMessage, textMessage } from '../../src/platforms/teams/cards.js';
 import { followUpListCard } from '../../src/platforms/teams/lists.js';
 import { PRIVATE_CHAT_ONLY } from './contact.js';
+import { refusalText } from '../../src/services/access.js';
 
 export const FOLLOWUPS_MESSAGE = commandPattern('follow-?ups?');
 
@@ -13,7 +14,9 @@ export function register(app: App, deps: CarelogDeps): void {
   app.message(FOLLOWUPS_MESSAGE, async (ctx) => {
     const { member, personal } = teamsActor(deps, ctx.activity);
     if (!mayWorkFollowUps(member)) {
-      await ctx.send(textMessage('Only members of your co-responder team can see follow-ups in carelog.'));
+      await ctx.send(
+        textMessage(refusalText(deps, 'Only members of your co-responder team can see follow-ups in carelog.')),
+      );
       return;
     }
     if (!personal) {

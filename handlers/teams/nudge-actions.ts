@@ -19,6 +19,7 @@ import { newContactFormCard } from '../../src/platforms/teams/contact-form.js';
 import { followUpListCard } from '../../src/platforms/teams/lists.js';
 import { listNotice } from '../../src/views/list-notice.js';
 import { renderNudgeCard, ZNudgeCardData, type TNudgeCardData } from '../../src/platforms/teams/nudge-card.js';
+import { refusalText } from '../../src/services/access.js';
 
 const NOT_A_MEMBER = 'Only members of your co-responder team can work follow-ups in carelog.';
 /** Log follow-up pressed on a card shown outside the person's 1:1 chat with carelog. */
@@ -41,7 +42,7 @@ export function register(app: App, deps: CarelogDeps): void {
   const handle =
     (read: (data: TNudgeCardData, raw: unknown) => TFollowUpAction | null) => async (ctx: { activity: unknown }) => {
       const { member } = teamsActor(deps, ctx.activity);
-      if (!mayWorkFollowUps(member)) return messageResponse(NOT_A_MEMBER);
+      if (!mayWorkFollowUps(member)) return messageResponse(refusalText(deps, NOT_A_MEMBER));
       const raw = actionData(ctx.activity);
       const data = ZNudgeCardData.safeParse(raw);
       if (!data.success) return messageResponse('That button is not carelog’s.');
@@ -84,7 +85,7 @@ export function register(app: App, deps: CarelogDeps): void {
   );
   app.on(`card.action.${NUDGE_ACTION.log}`, async (ctx) => {
     const { program, member, personal } = teamsActor(deps, ctx.activity);
-    if (!program || !mayWorkFollowUps(member)) return messageResponse(NOT_A_MEMBER);
+    if (!program || !mayWorkFollowUps(member)) return messageResponse(refusalText(deps, NOT_A_MEMBER));
     // The form would be sent where the button was pressed: in a group chat or channel, others see it.
     if (!personal) return messageResponse(LOG_IN_PRIVATE_CHAT);
     const data = ZNudgeCardData.safeParse(actionData(ctx.activity));

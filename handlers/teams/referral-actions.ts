@@ -33,6 +33,7 @@ import { cardMessage } from '../../src/platforms/teams/cards.js';
 import { referralListCard } from '../../src/platforms/teams/lists.js';
 import type { MemberRef } from '../../src/services/directory.js';
 import type { ReferralCheckMessage } from '../../src/views/referral-check.js';
+import { refusalText } from '../../src/services/access.js';
 
 function cardData(activity: unknown): unknown {
   return (activity as { value?: { action?: { data?: unknown } } })?.value?.action?.data;
@@ -78,7 +79,7 @@ async function redrawList(
 export function register(app: App, deps: CarelogDeps): void {
   const answer = (kind: Exclude<TReferralAction['kind'], 'connected'>) => async (ctx: { activity: unknown }) => {
     const { member } = teamsActor(deps, ctx.activity);
-    if (!mayWorkReferrals(member)) return messageResponse(NOT_A_REFERRAL_WORKER);
+    if (!mayWorkReferrals(member)) return messageResponse(refusalText(deps, NOT_A_REFERRAL_WORKER));
     const data = ZReferralCardData.safeParse(cardData(ctx.activity));
     if (!data.success) return messageResponse('That button is not carelog’s.');
     const result = await actOnReferral(deps, member, data.data.ref, { kind });
@@ -98,7 +99,7 @@ export function register(app: App, deps: CarelogDeps): void {
 
   app.on(`dialog.open.${CONNECTED_DIALOG}`, async (ctx) => {
     const { member } = teamsActor(deps, ctx.activity);
-    if (!mayWorkReferrals(member)) return dialogMessage(NOT_A_REFERRAL_WORKER);
+    if (!mayWorkReferrals(member)) return dialogMessage(refusalText(deps, NOT_A_REFERRAL_WORKER));
     const data = ZConnectedDialogData.safeParse(dialogData(ctx.activity));
     if (!data.success) return dialogMessage('That button is not carelog’s.');
     const form = await connectedFormFor(deps, member, data.data.ref);
@@ -109,7 +110,7 @@ export function register(app: App, deps: CarelogDeps): void {
 
   app.on(`dialog.submit.${CONNECTED_SAVE}`, async (ctx) => {
     const { member } = teamsActor(deps, ctx.activity);
-    if (!mayWorkReferrals(member)) return dialogMessage(NOT_A_REFERRAL_WORKER);
+    if (!mayWorkReferrals(member)) return dialogMessage(refusalText(deps, NOT_A_REFERRAL_WORKER));
     const data = ZConnectedSaveData.safeParse(dialogData(ctx.activity));
     if (!data.success) return dialogMessage('That form is not carelog’s.');
     const on = data.data[CONNECTED_FIELD.date] ?? '';

@@ -6,6 +6,7 @@ import { cardMessage, textMessage } from '../../src/platforms/teams/cards.js';
 import { referralListCard } from '../../src/platforms/teams/lists.js';
 import { mayWorkReferrals } from '../../src/services/referral-actions.js';
 import { PRIVATE_CHAT_ONLY } from './contact.js';
+import { refusalText } from '../../src/services/access.js';
 
 export const REFERRALS_MESSAGE = commandPattern('referrals?');
 
@@ -13,7 +14,9 @@ export function register(app: App, deps: CarelogDeps): void {
   app.message(REFERRALS_MESSAGE, async (ctx) => {
     const { member, personal } = teamsActor(deps, ctx.activity);
     if (!mayWorkReferrals(member)) {
-      await ctx.send(textMessage('Only members of your co-responder team can see referrals in carelog.'));
+      await ctx.send(
+        textMessage(refusalText(deps, 'Only members of your co-responder team can see referrals in carelog.')),
+      );
       return;
     }
     if (!personal) {

@@ -14,6 +14,7 @@ import {
 import { changeRoster, mayManageRoster, rosterView } from '../../src/services/roster.js';
 import { NOT_AN_ADMIN, ROSTER_ACTIONS, rosterIntro } from '../../src/views/roster.js';
 import { PRIVATE_CHAT_ONLY } from './contact.js';
+import { refusalText } from '../../src/services/access.js';
 
 export const ROSTER_MESSAGE = commandPattern('roster');
 
@@ -23,7 +24,7 @@ export function register(app: App, deps: CarelogDeps): void {
   app.message(ROSTER_MESSAGE, async (ctx) => {
     const { program, member, personal } = teamsActor(deps, ctx.activity);
     if (!program || !mayManageRoster(member)) {
-      await ctx.send(textMessage(NOT_AN_ADMIN));
+      await ctx.send(textMessage(refusalText(deps, NOT_AN_ADMIN)));
       return;
     }
     if (!personal) {
@@ -36,7 +37,7 @@ export function register(app: App, deps: CarelogDeps): void {
 
   app.on(`card.action.${ROSTER_VERB}`, async (ctx) => {
     const { program, member } = teamsActor(deps, ctx.activity);
-    if (!program || !mayManageRoster(member)) return messageResponse(NOT_AN_ADMIN);
+    if (!program || !mayManageRoster(member)) return messageResponse(refusalText(deps, NOT_AN_ADMIN));
     const raw = (ctx.activity as { value?: { action?: { data?: unknown } } }).value?.action?.data;
     const data = ZRosterCardData.safeParse(raw);
     if (!data.success || data.data.programId !== program.id) return messageResponse('That card is not carelog’s.');

@@ -73,6 +73,32 @@ export async function findClientByCode(
   return client;
 }
 
+/**
+ * The case manager of a client chosen in a form (by id, as the typeahead gives it), to pre-fill
+ * "Follow-up by": a read of that client, audited like findClientByCode. Null for an id that is not
+ * one of the program's clients.
+ */
+export async function findClientCaseManager(
+  prisma: PrismaClient,
+  actor: MemberRef,
+  id: string,
+): Promise<{ caseManagerId: string | null } | null> {
+  const client = await prisma.client.findFirst({
+    where: { id, programId: actor.programId },
+    select: { id: true, caseManagerId: true },
+  });
+  if (client) {
+    await audit(prisma, {
+      programId: actor.programId,
+      actorId: actor.memberId,
+      action: AUDIT.clientRead,
+      entityType: 'client',
+      entityId: client.id,
+    });
+  }
+  return client && { caseManagerId: client.caseManagerId };
+}
+
 export async function findClientById(
   prisma: PrismaClient,
   programId: string,

@@ -5,9 +5,16 @@ import type { CarelogDeps } from '../deps.js';
 import { LOGGING_ROLES } from '../domain/categories.js';
 import { parseClientCode, validateContactDraft } from '../domain/contact.js';
 import { toLocal } from '../domain/time.js';
-import { FIELD, type ContactDraft, type TFieldId } from '../domain/contact-draft.js';
+import { FIELD, NEW_CLIENT, type ContactDraft, type TFieldId } from '../domain/contact-draft.js';
+import { refusalText } from './access.js';
 import { audit, AUDIT } from './audit.js';
-import { findClientByCode, findClientById, searchClients, type ClientSummary } from './clients.js';
+import {
+  findClientByCode,
+  findClientById,
+  findClientCaseManager,
+  searchClients,
+  type ClientSummary,
+} from './clients.js';
 import { ContactFieldError, logContact, type LoggedContact } from './contacts.js';
 import type { MemberRef } from './directory.js';
 import { scheduleReminder, unscheduleReminders } from './followups.js';
@@ -59,22 +66,68 @@ export async function prepareContactForm(deps: CarelogDeps, actor: Actor, codeTe
     const shown = code ?? 'that code';
     return { ...prepared, notice: `No client ${shown} in ${program.name}. Choose a client below, or “New client”.` };
   }
-  const caseManager = client.caseManagerId ? deps.directory.memberById(client.caseManagerId) : undefined;
-  const onThisPlatform = caseManager?.platform === member.platform;
+  const followUp = assigneeDefaultOf(deps, actor, client.caseManagerId);
   return {
     ...prepared,
     draft: {
       ...draft,
       client: client.id,
       clientLabel: client.code,
-      ...(caseManager && onThisPlatform ? { followUpAssignee: caseManager.platformUserId } : {}),
+      ...(followUp.assignee ? { followUpAssignee: followUp.assignee } : {}),
     },
-    ...(caseManager && onThisPlatform
-      ? { assigneeDefault: 'prefilled' as const }
-      : client.caseManagerId
-        ? {}
-        : { assigneeDefault: 'least_loaded' as const }),
+    ...(followUp.hint ? { assigneeDefault: followUp.hint } : {}),
   };
+}
+
+/**
+ * What "Follow-up by" starts with for a client: `assignee`, the platform user id of the client's
+ * own case manager when they have one on the person's platform (hint `prefilled`); nothing for a
+ * client without a case manager (hint `least_loaded`) or whose case manager is on another platform
+ * (no hint: an empty box still means the client's case manager, contact-rules.ts).
+ */
+export interface AssigneeDefault {
+  assignee?: string;
+  hint?: 'prefilled' | 'least_loaded';
+}
+
+function assigneeDefaultOf(deps: CarelogDeps, { member }: Actor, caseManagerId: string | null): AssigneeDefault {
+  if (!caseManagerId) return { hint: 'least_loaded' };
+  const caseManager = deps.directory.memberById(caseManagerId);
+  return caseManager && caseManager.platform === member.platform
+    ? { assignee: caseManager.platformUserId, hint: 'prefilled' }
+    : {};
+}
+
+/**
+ * "Follow-up by" for a client chosen after the form opened (the typeahead's id, or "New client"),
+ * so the box can follow the client. A known client's case manager is looked up (an audited read of
+ * that client); a new client has none yet. When the lookup fails (the database is away), nothing:
+ * an empty box means the client's case manager when the contact is saved, so nobody wrong is named.
+ */
+export async function assigneeDefaultFor(
+  deps: CarelogDeps,
+  actor: Actor,
+  client: string | undefined,
+): Promise<AssigneeDefault> {
+  if (!client) return {};
+  if (client === NEW_CLIENT) return { hint: 'least_loaded' };
+  if (!/^[0-9a-f-]{36}$/i.test(client)) return {};
+  try {
+    const found = await findClientCaseManager(deps.db.prisma, actor.member, client);
+    return found ? assigneeDefaultOf(deps, actor, found.caseManagerId) : {};
+  } catch (err) {
+    deps.logger.warn({ err, programId: actor.program.id }, 'looking up the client’s case manager failed');
+    return {};
+  }
+}
+
+/**
+ * Whether "Follow-up by" should follow a newly chosen client: the person has not picked someone
+ * themselves, the box still holds the default it was filled with for the earlier client, or nothing.
+ * A pick of their own is kept.
+ */
+export function assigneeFollowsClient(current: string | undefined, previousDefault: string | undefined): boolean {
+  return !current || current === previousDefault;
 }
 
 /**
@@ -105,6 +158,24 @@ export async function clientCodeOf(deps: CarelogDeps, actor: Actor, clientId: st
   return (await findClientById(deps.db.prisma, actor.program.id, clientId))?.code;
 }
 
+/**
+ * The draft to save, with "Follow-up by" dropped when it still holds the default of a client other
+ * than the one now chosen (the client changed just before Save, before the form could follow):
+ * an empty box gives the follow-up to the chosen client's own case manager when it is saved.
+ */
+export function withoutStaleAssignee(
+  draft: ContactDraft,
+  prefilled: { assigneeDefault?: string | undefined; assigneeFor?: string | undefined },
+): ContactDraft {
+  const stale =
+    !!draft.followUpAssignee &&
+    draft.followUpAssignee === prefilled.assigneeDefault &&
+    draft.client !== prefilled.assigneeFor;
+  if (!stale) return draft;
+  const { followUpAssignee: _stale, ...rest } = draft;
+  return rest;
+}
+
 export type TSubmitResult =
   | { ok: true; logged: LoggedContact }
   | { ok: false; errors: Partial<Record<TFieldId, string>>; reason: 'invalid' | 'not_authorized' | 'unavailable' };
@@ -121,7 +192,7 @@ export async function submitContact(
 ): Promise<TSubmitResult> {
   const { program, member } = actor;
   if (!mayLogContacts(member))
-    return { ok: false, reason: 'not_authorized', errors: { [FIELD.client]: NOT_ON_ROSTER } };
+    return { ok: false, reason: 'not_authorized', errors: { [FIELD.client]: refusalText(deps, NOT_ON_ROSTER) } };
   const checked = validateContactDraft(draft, {
     categories: program.categories,
     demographics: program.demographics,

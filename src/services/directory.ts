@@ -52,6 +52,11 @@ export interface Directory {
    * more than `maxStaleMs` after it refuses everyone. Never called: never stale.
    */
   confirmedAt(at: number, maxStaleMs: number): void;
+  /**
+   * While lookups refuse everyone because the roster could not be confirmed within its bound: when
+   * it was last confirmed (performance.now() time); otherwise undefined.
+   */
+  unconfirmedSince(): number | undefined;
 }
 
 interface Snapshot {
@@ -413,6 +418,7 @@ export function createDirectory(
     confirmedAt(at, maxStaleMs) {
       confirmed = { at, maxStaleMs };
     },
+    unconfirmedSince: () => (confirmed && !trusted() ? confirmed.at : undefined),
   };
 }
 

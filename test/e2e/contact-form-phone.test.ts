@@ -5,7 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, TEAM, type Harness } from '../support/harness.js';
 import {
+  blockIdOf,
   clientChosenAction,
+  shownAfterUpdate,
   modalButtonAction,
   viewSubmission,
   type ModalValues,
@@ -186,7 +188,7 @@ describe('the contact form on a phone (Slack)', () => {
 
   it('pre-fills "Follow-up by" with the client’s own case manager (not the first on the roster), and the follow-up goes there', async () => {
     const opened = await openForm('U0CLIN1', 'PIC-0002');
-    const assignee = blockOf(opened.view, 'follow_up_assignee')!;
+    const assignee = blockOf(opened.view, blockIdOf(opened.view, 'follow_up_assignee')!)!;
     expect(assignee.element!.initial_user).toBe('U0CASE2');
     expect(assignee.hint!.text).toBe('The client’s case manager. Change to hand it on.');
     expect(slackInputs(opened.view)).toHaveLength(9);
@@ -279,5 +281,103 @@ describe('the contact form on a phone (Slack)', () => {
     expect(answer.response_action).toBe('update');
     expect(slackInputs(answer.view!).map((i) => i.id)).toEqual(expect.arrayContaining(['sex', 'age_band']));
     expect(await h.carelog.deps.db.prisma.contact.count()).toBe(before);
+  });
+
+  describe('"Follow-up by" follows the client chosen after the form opened', () => {
+    const heldUser = (e: Record<string, unknown>) => e.initial_user as string | undefined;
+    /** What Slack shows in "Follow-up by" after carelog redrew the modal. */
+    const assigneeShown = (before: OpenedView, after: OpenedView, held: string | undefined) =>
+      shownAfterUpdate(before.view, after.view, 'follow_up_assignee', held, heldUser);
+    const clientReads = async (clientId: string) =>
+      h.carelog.deps.db.prisma.auditEvent.count({ where: { action: 'client.read', entityId: clientId } });
+
+    it('re-fills the box with the new client’s own case manager when it still holds the earlier default, keeping every other answer', async () => {
+      const opened = await openForm('U0CLIN1', 'PIC-0002');
+      const [first, second] = [await clientOf('PIC-0001'), await clientOf('PIC-0002')];
+      const reads = await clientReads(first.id);
+      const typed: ModalValues = {
+        ...TYPICAL,
+        client: { value: first.id, text: 'PIC-0001' },
+        follow_up_date: '2026-12-01',
+        follow_up_assignee: 'U0CASE2',
+      };
+      const shaped = await redrawn(opened, clientChosenAction('U0CLIN1', opened, typed));
+      // A new block id, so Slack draws the new person instead of keeping U0CASE2.
+      expect(blockIdOf(shaped.view, 'follow_up_assignee')).not.toBe(blockIdOf(opened.view, 'follow_up_assignee'));
+      expect(assigneeShown(opened, shaped, 'U0CASE2')).toBe('U0CASE1');
+      expect(blockOf(shaped.view, blockIdOf(shaped.view, 'follow_up_assignee')!)!.hint!.text).toBe(
+        'The client’s case manager. Change to hand it on.',
+      );
+      // The lookup of the new client's case manager is a read of that client, on the record.
+      expect(await clientReads(first.id)).toBe(reads + 1);
+      // Nothing typed is lost: the other inputs keep their block ids (Slack keeps what they hold)
+      // and the choices are drawn again.
+      for (const id of ['notes', 'contact_date', 'contact_time', 'source', 'services', 'disposition', 'follow_up_date'])
+        expect(blockIdOf(shaped.view, id)).toBe(id);
+      expect((blockOf(shaped.view, 'disposition')!.element!.initial_option as { value: string }).value).toBe(
+        'resolved_on_scene',
+      );
+      expect(blockOf(shaped.view, 'follow_up_date')!.element!.initial_date).toBe('2026-12-01');
+      // Saved as Slack then sends it: the follow-up goes to the new client's case manager.
+      expect(await save(shaped, { ...typed, follow_up_assignee: 'U0CASE1' })).toEqual({ response_action: 'clear' });
+      const followUp = await h.carelog.deps.db.prisma.followUp.findFirstOrThrow({
+        where: { clientId: first.id, dueAt: { gte: new Date('2026-12-01T00:00:00Z') } },
+      });
+      expect(followUp.assigneeId).toBe(await memberId('U0CASE1'));
+      expect(second.caseManagerId).toBe(await memberId('U0CASE2'));
+    });
+
+    it('keeps a person the clinician picked themselves', async () => {
+      const opened = await openForm('U0CLIN1', 'PIC-0002');
+      const first = await clientOf('PIC-0001');
+      const typed: ModalValues = {
+        ...TYPICAL,
+        client: { value: first.id, text: 'PIC-0001' },
+        follow_up_assignee: 'U0CLIN1',
+      };
+      const shaped = await redrawn(opened, clientChosenAction('U0CLIN1', opened, typed));
+      expect(blockIdOf(shaped.view, 'follow_up_assignee')).toBe(blockIdOf(opened.view, 'follow_up_assignee'));
+      expect(assigneeShown(opened, shaped, 'U0CLIN1')).toBe('U0CLIN1');
+    });
+
+    it('empties the box for a new client, and fills it again for a known one after that', async () => {
+      const opened = await openForm('U0CLIN1', 'PIC-0002');
+      const typed: ModalValues = { ...TYPICAL, client: NEW_CLIENT, follow_up_assignee: 'U0CASE2' };
+      const asNew = await redrawn(opened, clientChosenAction('U0CLIN1', opened, typed));
+      expect(assigneeShown(opened, asNew, 'U0CASE2')).toBeUndefined();
+      expect(blockOf(asNew.view, blockIdOf(asNew.view, 'follow_up_assignee')!)!.hint!.text).toBe(
+        'Empty: the case manager with the fewest follow-ups.',
+      );
+      const first = await clientOf('PIC-0001');
+      const again = await redrawn(
+        asNew,
+        clientChosenAction('U0CLIN1', asNew, {
+          ...typed,
+          sex: 'female',
+          age_band: '25-59',
+          client: { value: first.id, text: 'PIC-0001' },
+          follow_up_assignee: undefined,
+        }),
+      );
+      expect(assigneeShown(asNew, again, undefined)).toBe('U0CASE1');
+    });
+
+    it('saves to the chosen client’s case manager when Save comes before the form could follow', async () => {
+      const opened = await openForm('U0CLIN1', 'PIC-0002');
+      const first = await clientOf('PIC-0001');
+      // PIC-0001 chosen and Save pressed at once: the box still shows PIC-0002's case manager.
+      expect(
+        await save(opened, {
+          ...TYPICAL,
+          client: { value: first.id, text: 'PIC-0001' },
+          follow_up_date: '2026-12-02',
+          follow_up_assignee: 'U0CASE2',
+        }),
+      ).toEqual({ response_action: 'clear' });
+      const followUp = await h.carelog.deps.db.prisma.followUp.findFirstOrThrow({
+        where: { clientId: first.id, dueAt: { gte: new Date('2026-12-02T00:00:00Z') } },
+      });
+      expect(followUp.assigneeId).toBe(await memberId('U0CASE1'));
+    });
   });
 });

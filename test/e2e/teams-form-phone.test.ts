@@ -157,4 +157,67 @@ describe('the contact form on a phone (Teams)', () => {
     // The Save the card answers with carries the inputs it drew.
     expect(pressAction(back, 'contact_save').data.shown).toEqual(expect.arrayContaining(['client', 'notes']));
   });
+
+  describe('"Follow-up by" follows the client chosen after the card opened, as on Slack', () => {
+    const clientReads = (clientId: string) =>
+      prisma().auditEvent.count({ where: { action: 'client.read', entityId: clientId } });
+
+    it('empties the box for "New client" when it still holds the earlier client’s case manager, keeping every other answer', async () => {
+      const card = await openTeamsForm(h, T.clinician, 'contact pic-2');
+      expect(inputsOf(card).follow_up_assignee!.value).toBe(T.caseManager2.aadObjectId);
+      const answer = await pressOnCard(h, T.clinician, card, 'contact_new_client', TYPICAL);
+      const back = answer.value as Card;
+      expect(inputsOf(back).follow_up_assignee!.value).toBeUndefined();
+      expect(textsOf(back)).toContain('Empty: the case manager with the fewest follow-ups.');
+      expect(inputsOf(back).source!.value).toBe('call_for_service');
+      expect(inputsOf(back).services!.value).toBe('crisis_services');
+      expect(inputsOf(back).follow_up_date!.value).toBe('2026-11-24');
+      expect(textsOf(back).some((t) => t.startsWith('Your notes (28 characters) are kept'))).toBe(true);
+    });
+
+    it('keeps a person the clinician picked themselves', async () => {
+      const card = await openTeamsForm(h, T.clinician, 'contact pic-2');
+      const answer = await pressOnCard(h, T.clinician, card, 'contact_new_client', {
+        ...TYPICAL,
+        follow_up_assignee: T.clinician.aadObjectId,
+      });
+      expect(inputsOf(answer.value as Card).follow_up_assignee!.value).toBe(T.clinician.aadObjectId);
+    });
+
+    it('fills in the new client’s own case manager when the card comes back after Save (a read of that client, audited)', async () => {
+      const card = await openTeamsForm(h, T.clinician, 'contact pic-2');
+      const first = await clientOf('PIC-0001');
+      const reads = await clientReads(first.id);
+      const before = await prisma().contact.count();
+      // PIC-0001 chosen in the typeahead (no round trip), the outcome forgotten.
+      const back = await save(card, { ...TYPICAL, client: first.id, disposition: undefined });
+      expect(elementsOf(back).map((e) => e.id)).toContain('disposition_error');
+      const assignee = inputsOf(back).follow_up_assignee!;
+      expect(assignee.value).toBe(T.caseManager.aadObjectId);
+      expect(assignee.choices).toEqual([{ title: 'The client’s case manager', value: T.caseManager.aadObjectId }]);
+      expect(textsOf(back)).toContain('The client’s case manager. Change to hand it on.');
+      expect(await clientReads(first.id)).toBe(reads + 1);
+      expect(await prisma().contact.count()).toBe(before);
+      // Saved from there, the follow-up goes to PIC-0001's case manager.
+      const saved = await save(back, { disposition: 'resolved_on_scene', follow_up_date: '2026-12-01' });
+      expect(textsOf(saved).join(' ')).toContain('by the client’s case manager.');
+      const followUp = await prisma().followUp.findFirstOrThrow({
+        where: { clientId: first.id, status: 'pending' },
+        orderBy: { dueAt: 'desc' },
+      });
+      expect(followUp.assigneeId).toBe(await memberId(T.caseManager.aadObjectId));
+    });
+
+    it('saves to the chosen client’s case manager when the box still holds the earlier client’s', async () => {
+      const card = await openTeamsForm(h, T.clinician, 'contact pic-2');
+      const first = await clientOf('PIC-0001');
+      const saved = await save(card, { ...TYPICAL, client: first.id, follow_up_date: '2026-12-02' });
+      expect(textsOf(saved).join(' ')).toContain('by the client’s case manager.');
+      const followUp = await prisma().followUp.findFirstOrThrow({
+        where: { clientId: first.id, status: 'pending' },
+        orderBy: { dueAt: 'desc' },
+      });
+      expect(followUp.assigneeId).toBe(await memberId(T.caseManager.aadObjectId));
+    });
+  });
 });

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import ExcelJS from 'exceljs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseProgramFile } from '../../src/config.js';
 import type { DigestFigures } from '../../src/domain/digest.js';
@@ -20,10 +20,9 @@ import { makeReport, reportPeriodOf, type TReportFormat } from '../../src/servic
 import { isCarelogError } from '../../src/errors.js';
 import { openMigratedTestDatabase } from '../support/postgres.js';
 import { seedProgressReport } from '../support/progress-report.js';
+import { chromiumInstalled, launchChromium, NO_CHROMIUM } from '../support/chromium.js';
 
 const exec = promisify(execFile);
-/** Debian's chromium package (.ci/run installs it where missing). */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 const PROGRAM_YAML = `programs:
   - id: wilmington
@@ -353,13 +352,12 @@ describe('bad input: one line, exit 1, nothing written', () => {
   }, 120_000);
 });
 
-describe('the HTML as a browser lays it out (Debian chromium, headless)', () => {
+if (!chromiumInstalled) console.warn(`report layout: ${NO_CHROMIUM}`);
+
+describe.skipIf(!chromiumInstalled)('the HTML as a browser lays it out (Debian chromium, headless)', () => {
   let browser: Browser;
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();

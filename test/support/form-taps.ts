@@ -57,7 +57,8 @@ export function slackInputs(view: Record<string, unknown>): ShownInput[] {
         (e.initial_time as string | undefined) ??
         (e.initial_user as string | undefined) ??
         (e.initial_value as string | undefined);
-      return { id: b.block_id, kind, initial: initial as ShownInput['initial'] };
+      // A block id is its field id, with ".n" once the input was drawn afresh.
+      return { id: b.block_id.split('.')[0]!, kind, initial: initial as ShownInput['initial'] };
     });
 }
 

@@ -65,6 +65,39 @@ export interface OpenedView {
   view: Record<string, unknown>;
 }
 
+/** The block id the view draws a field in: the field id, or with ".n" once drawn afresh. */
+export function blockIdOf(view: Record<string, unknown>, fieldId: string): string | undefined {
+  const blocks = (view.blocks ?? []) as { block_id?: string }[];
+  return blocks.find((b) => b.block_id === fieldId || b.block_id?.startsWith(`${fieldId}.`))?.block_id;
+}
+
+/**
+ * What an input shows after views.update, as Slack does it: what it held before when its block id
+ * (and action id) did not change, whatever the new view's initial value says; else the new view's
+ * initial value. `held` is what the input held before the update.
+ */
+export function shownAfterUpdate<T>(
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+  fieldId: string,
+  held: T,
+  initialOf: (element: Record<string, unknown>) => T,
+): T {
+  const id = blockIdOf(after, fieldId);
+  if (id && id === blockIdOf(before, fieldId)) return held;
+  const block = ((after.blocks ?? []) as { block_id?: string; element?: Record<string, unknown> }[]).find(
+    (b) => b.block_id === id,
+  );
+  return initialOf(block?.element ?? {});
+}
+
+/** state.values keyed by the block ids the view draws, as Slack keys them. */
+function keyedByBlock(view: Record<string, unknown>, values: ModalValues) {
+  return Object.fromEntries(
+    Object.entries(stateValues(values)).map(([field, value]) => [blockIdOf(view, field) ?? field, value]),
+  );
+}
+
 function viewPayload(opened: OpenedView, values: ModalValues) {
   return {
     id: opened.id,
@@ -75,7 +108,7 @@ function viewPayload(opened: OpenedView, values: ModalValues) {
     hash: opened.hash,
     title: opened.view.title,
     blocks: opened.view.blocks,
-    state: { values: stateValues(values) },
+    state: { values: keyedByBlock(opened.view, values) },
     root_view_id: opened.id,
     app_id: 'A0CARELOG',
     bot_id: 'B0CARELOG',

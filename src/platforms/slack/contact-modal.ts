@@ -1,5 +1,6 @@
 // Draws the contact form model (src/views/contact-form.ts) as a Slack modal, and reads a submitted
-// modal's state back into a draft. Block ids and action ids are the model's field ids.
+// modal's state back into a draft. Action ids are the model's field ids, and so are block ids but
+// for an input drawn afresh (fieldIdOfBlock).
 import type { KnownBlock, View, Option, PlainTextOption } from '@slack/types';
 import { z } from 'zod';
 import type { ContactFormModel, FormField } from '../../views/contact-form.js';
@@ -15,6 +16,12 @@ export const ZContactMetadata = z.object({
   programId: z.string().min(1).max(64),
   /** Channel the command was typed in, if any. */
   channelId: z.string().max(32).optional(),
+  /**
+   * Who "Follow-up by" was last pre-filled with (a Slack user id), and for which client (an id, or
+   * "new"): the box follows a newly chosen client while it still holds this, or nothing.
+   */
+  assigneeDefault: z.string().max(32).optional(),
+  assigneeFor: z.string().max(64).optional(),
 });
 export type TContactMetadata = z.infer<typeof ZContactMetadata>;
 
@@ -26,6 +33,23 @@ export function readContactMetadata(text: string | undefined): TContactMetadata 
   } catch {
     return null;
   }
+}
+
+/**
+ * The field an input block draws. A block id is its field id, with ".n" added when the input must
+ * be drawn afresh: Slack keeps what an input holds across views.update while its block id stays
+ * the same, so a new pre-filled value ("Follow-up by" following the client) needs a new block id.
+ */
+export function fieldIdOfBlock(blockId: string): string {
+  const dot = blockId.indexOf('.');
+  return dot < 0 ? blockId : blockId.slice(0, dot);
+}
+
+/** The block id after `blockId` for the same field: `follow_up_assignee` → `follow_up_assignee.1` → `.2`. */
+export function nextBlockId(blockId: string): string {
+  const field = fieldIdOfBlock(blockId);
+  const n = Number(blockId.slice(field.length + 1)) || 0;
+  return `${field}.${n + 1}`;
 }
 
 /** Slack's checkboxes element holds at most 10 boxes; a longer group is drawn as a multi-select. */
@@ -125,6 +149,8 @@ export interface RenderContext {
   timezone: string;
   metadata: TContactMetadata;
   clientLabel?: string;
+  /** Block ids other than the field's own (see fieldIdOfBlock), by field id. */
+  blockIds?: Partial<Record<string, string>>;
 }
 
 /** The modal for a form model. Pure, so its Block Kit limits can be tested (no library checks them). */
@@ -136,7 +162,7 @@ export function renderContactModal(form: ContactFormModel, ctx: RenderContext): 
     if (field.detail && !form.detailsShown) continue;
     blocks.push({
       type: 'input',
-      block_id: field.id,
+      block_id: ctx.blockIds?.[field.id] ?? field.id,
       label: plain(field.label),
       optional: field.optional,
       // Choosing "New client" or a transport must reshape the form at once (sex and age, or
@@ -183,7 +209,9 @@ export const ZViewState = z.record(z.string(), z.record(z.string(), ZStateValue)
 export type TViewState = z.infer<typeof ZViewState>;
 
 function valueOf(state: TViewState, id: string) {
-  return state[id]?.[id];
+  if (state[id]?.[id]) return state[id][id];
+  const block = Object.keys(state).find((b) => fieldIdOfBlock(b) === id);
+  return block ? state[block]?.[id] : undefined;
 }
 
 /** Reads a modal's state into a draft; anything missing stays undefined for validation to name. */

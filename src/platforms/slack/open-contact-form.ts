@@ -25,7 +25,13 @@ export async function openContactForm(
     trigger_id: opts.triggerId,
     view: renderContactModal(form, {
       timezone: program.timezone,
-      metadata: { programId: program.id, ...(opts.channelId ? { channelId: opts.channelId } : {}) },
+      metadata: {
+        programId: program.id,
+        ...(opts.channelId ? { channelId: opts.channelId } : {}),
+        // "Follow-up by" follows the client while it holds what it was pre-filled with.
+        ...(prepared.draft.followUpAssignee ? { assigneeDefault: prepared.draft.followUpAssignee } : {}),
+        ...(prepared.draft.client ? { assigneeFor: prepared.draft.client } : {}),
+      },
       ...(prepared.draft.clientLabel ? { clientLabel: prepared.draft.clientLabel } : {}),
     }),
   });

@@ -55,6 +55,13 @@ export const ZContactCardData = z.object({
    * transport) is asked for, not shown as an error: the person never saw that field.
    */
   shown: z.array(z.string().max(40)).max(40).optional(),
+  /**
+   * Who "Follow-up by" was pre-filled with (an Entra object id) and for which client (an id, or
+   * "new"): when the card comes back for another client, the box follows that client while it
+   * still holds this, or nothing.
+   */
+  assignee_default: z.string().max(100).optional(),
+  assignee_for: z.string().max(64).optional(),
 });
 export type TContactCardData = z.infer<typeof ZContactCardData>;
 
@@ -68,6 +75,8 @@ export interface ContactCardContext {
   errors?: Partial<Record<TFieldId, string>>;
   /** Notes from an earlier round trip, sealed, and how long they were. */
   keptNotes?: { sealed: string; length: number };
+  /** What "Follow-up by" was pre-filled with, and for which client (see ZContactCardData). */
+  prefilled?: { assigneeDefault?: string; assigneeFor?: string };
 }
 
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
@@ -173,6 +182,8 @@ export function renderContactCard(form: ContactFormModel, ctx: ContactCardContex
     program: ctx.programId,
     ...(ctx.keptNotes ? { notes_sealed: ctx.keptNotes.sealed } : {}),
     shown: form.fields.map((f) => f.id),
+    ...(ctx.prefilled?.assigneeDefault ? { assignee_default: ctx.prefilled.assigneeDefault } : {}),
+    ...(ctx.prefilled?.assigneeFor ? { assignee_for: ctx.prefilled.assigneeFor } : {}),
   };
   const errors = ctx.errors ?? {};
   const body: CardElementArray = [text(form.title, { size: 'Large', weight: 'Bolder' })];

@@ -4,7 +4,14 @@
 import { randomUUID } from 'node:crypto';
 import type { IAdaptiveCard } from '@microsoft/teams.cards';
 import type { CarelogDeps } from '../../deps.js';
-import { clientCodeOf, prepareContactForm, type Actor } from '../../services/contact-flow.js';
+import {
+  assigneeDefaultFor,
+  assigneeFollowsClient,
+  clientCodeOf,
+  prepareContactForm,
+  type Actor,
+  type AssigneeDefault,
+} from '../../services/contact-flow.js';
 import { buildContactForm, type ContactFormModel } from '../../views/contact-form.js';
 import type { ProgramConfig } from '../../config.js';
 import { NEW_CLIENT, NOTES_MAX_LENGTH, type ContactDraft, type TFieldId } from '../../domain/contact-draft.js';
@@ -66,7 +73,45 @@ export async function newContactFormCard(deps: CarelogDeps, actor: Actor, codeTe
     programId: actor.program.id,
     ...(prepared.draft.clientLabel ? { clientLabel: prepared.draft.clientLabel } : {}),
     ...(label ? { assigneeLabel: label } : {}),
+    prefilled: {
+      ...(prepared.draft.followUpAssignee ? { assigneeDefault: prepared.draft.followUpAssignee } : {}),
+      ...(prepared.draft.client ? { assigneeFor: prepared.draft.client } : {}),
+    },
   });
+}
+
+/** What "Follow-up by" was pre-filled with, and for which client, as the card carries it. */
+export interface TeamsPrefilled {
+  assigneeDefault?: string;
+  assigneeFor?: string;
+}
+
+/**
+ * The draft a card comes back with when its client may have changed since "Follow-up by" was
+ * pre-filled (chosen in the typeahead, or "New client"): the box follows the client, with the
+ * client's own case manager looked up (an audited read), unless the person picked someone. A card
+ * cannot redraw itself on a typeahead choice, so this happens when it comes back, as Slack's modal
+ * does at once (src/platforms/slack/reshape-contact-form.ts).
+ */
+export async function followChosenClient(
+  deps: CarelogDeps,
+  actor: Actor,
+  draft: ContactDraft,
+  was: TeamsPrefilled,
+): Promise<{ draft: ContactDraft; prefilled: TeamsPrefilled; hint?: AssigneeDefault['hint'] }> {
+  const stillDefault = !!draft.followUpAssignee && draft.followUpAssignee === was.assigneeDefault;
+  if (draft.client === was.assigneeFor || !assigneeFollowsClient(draft.followUpAssignee, was.assigneeDefault))
+    return { draft, prefilled: was, ...(stillDefault ? { hint: 'prefilled' as const } : {}) };
+  const followUp = await assigneeDefaultFor(deps, actor, draft.client);
+  const { followUpAssignee: _was, ...rest } = draft;
+  return {
+    draft: { ...rest, ...(followUp.assignee ? { followUpAssignee: followUp.assignee } : {}) },
+    prefilled: {
+      ...(followUp.assignee ? { assigneeDefault: followUp.assignee } : {}),
+      ...(draft.client ? { assigneeFor: draft.client } : {}),
+    },
+    ...(followUp.hint ? { hint: followUp.hint } : {}),
+  };
 }
 
 /** The same form again, shaped by the draft, with errors by the field and the notes kept sealed. */
@@ -77,14 +122,20 @@ export async function returnedContactFormCard(
   draft: ContactDraft,
   errors?: Partial<Record<TFieldId, string>>,
   notice?: string,
+  was: TeamsPrefilled = {},
 ): Promise<IAdaptiveCard> {
-  const form = teamsContactForm(actor.program, draft, notice ? { notice } : {});
+  const followed = await followChosenClient(deps, actor, draft, was);
+  draft = followed.draft;
+  const form = teamsContactForm(actor.program, draft, {
+    ...(notice ? { notice } : {}),
+    ...(followed.hint ? { assigneeDefault: followed.hint } : {}),
+  });
   // The code is only a label: a form coming back because the database is down must still come back.
   const clientLabel =
     draft.client && draft.client !== NEW_CLIENT
       ? await clientCodeOf(deps, actor, draft.client).catch(() => undefined)
       : undefined;
-  const label = assigneeLabel(deps, actor, draft.followUpAssignee);
+  const label = assigneeLabel(deps, actor, draft.followUpAssignee, followed.hint === 'prefilled');
   // Notes too long to be saved are not kept either: the error beside them says so.
   const notes = draft.notes && draft.notes.length <= NOTES_MAX_LENGTH ? draft.notes : undefined;
   return renderContactCard(form, {
@@ -93,6 +144,7 @@ export async function returnedContactFormCard(
     ...(clientLabel ? { clientLabel } : {}),
     ...(label ? { assigneeLabel: label } : {}),
     ...(errors && Object.keys(errors).length ? { errors } : {}),
+    prefilled: followed.prefilled,
     ...(notes
       ? {
           keptNotes: {
