@@ -51,8 +51,7 @@ export async function requestReport(
   member: MemberRef,
   text: string,
 ): Promise<TReportAnswer> {
-  const asked =
-    text.trim() || lastCompletePeriod('quarter', deps.now(), program.timezone, program.startDate).label;
+  const asked = text.trim() || lastCompletePeriod('quarter', deps.now(), program.timezone, program.startDate).label;
   let period: ReportPeriod;
   try {
     period = reportPeriodOf(program, asked, deps.now(), 'report');

@@ -29,7 +29,8 @@ export const REPORT_PERIOD_FORMS =
  */
 export function reportPeriodOf(program: ProgramConfig, text: string, now: Date, named = '--period'): ReportPeriod {
   const period = parseReportPeriod(text, program.timezone, program.startDate);
-  if (!period) throw new CarelogError('invalid_input', `${named} "${text}" is not a period: use ${REPORT_PERIOD_FORMS}`);
+  if (!period)
+    throw new CarelogError('invalid_input', `${named} "${text}" is not a period: use ${REPORT_PERIOD_FORMS}`);
   const today = toLocal(now, program.timezone).date;
   if (period.whole.endDate <= program.startDate)
     throw new CarelogError(
@@ -55,8 +56,7 @@ export function reportFileName(programId: string, period: { label: string }, for
  * one by hand, or a person asking for the report in their chat with carelog.
  */
 export type ReportActor =
-  | ExportActor
-  | { memberId: string | null; via: 'digest-schedule' | 'digest-post' | 'chat-request' };
+  ExportActor | { memberId: string | null; via: 'digest-schedule' | 'digest-post' | 'chat-request' };
 
 function actorDetails(actor: ReportActor): Record<string, string | null> {
   if ('via' in actor) return { via: actor.via, actor: actor.memberId ? null : 'carelog scheduler' };

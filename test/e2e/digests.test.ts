@@ -83,7 +83,8 @@ const blocksText = (c: RecordedCall) => JSON.stringify(c.args.blocks);
 /** Progress report PDFs shared into a digest's thread. */
 const reportUploads = (channel: string, threadTs: string) =>
   h.slack.uploads.filter(
-    (u) => u.completed && u.channel === channel && u.threadTs === threadTs && u.filename.endsWith('-progress-report.pdf'),
+    (u) =>
+      u.completed && u.channel === channel && u.threadTs === threadTs && u.filename.endsWith('-progress-report.pdf'),
   );
 /** A PDF's text as poppler's pdftotext extracts it. */
 const pdfText = (pdf: Buffer) =>

@@ -381,7 +381,10 @@ export class FakeSlackApi {
         // A thread: its parent first, then the replies oldest first, paged by a cursor.
         const parent = this.messages.find((m) => m.channel === call.args.channel && m.ts === call.args.ts);
         if (!parent) return { body: { ok: false, error: 'thread_not_found' } };
-        const thread = [parent, ...this.messages.filter((m) => m.channel === parent.channel && m.threadTs === parent.ts)];
+        const thread = [
+          parent,
+          ...this.messages.filter((m) => m.channel === parent.channel && m.threadTs === parent.ts),
+        ];
         const limit = Math.min(999, Number(call.args.limit ?? 100) || 100);
         const from = Number(call.args.cursor ?? 0) || 0;
         const messages = thread.slice(from, from + limit).map((m) => ({

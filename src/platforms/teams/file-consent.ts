@@ -45,7 +45,12 @@ export type TUploadInfo = z.infer<typeof ZUploadInfo>;
 
 /** A fileConsent/invoke's value: accepted (with where to upload) or declined, with the offer's context. */
 export const ZFileConsentValue = z.discriminatedUnion('action', [
-  z.object({ type: z.literal('fileUpload'), action: z.literal('accept'), context: z.unknown(), uploadInfo: ZUploadInfo }),
+  z.object({
+    type: z.literal('fileUpload'),
+    action: z.literal('accept'),
+    context: z.unknown(),
+    uploadInfo: ZUploadInfo,
+  }),
   z.object({ type: z.literal('fileUpload'), action: z.literal('decline'), context: z.unknown() }),
 ]);
 
@@ -59,8 +64,8 @@ export async function uploadConsentedFile(uploadUrl: string, bytes: Buffer): Pro
   const res = await fetch(uploadUrl, {
     method: 'PUT',
     headers: {
+      // fetch sets Content-Length from the body (it refuses one set by hand).
       'content-type': 'application/octet-stream',
-      'content-length': String(bytes.length),
       'content-range': `bytes 0-${bytes.length - 1}/${bytes.length}`,
     },
     body: new Uint8Array(bytes),
