@@ -9,7 +9,7 @@ import type { CarelogDeps } from '../deps.js';
 import { lastCompletePeriod, type ReportPeriod } from '../domain/periods.js';
 import { isCarelogError } from '../errors.js';
 import type { MemberRef } from './directory.js';
-import { makeReport, REPORT_PERIOD_FORMS, reportFileName, reportPeriodOf } from './report.js';
+import { makeReport, reportFileName, reportPeriodOf } from './report.js';
 
 export const NOT_LEADERSHIP = 'Progress reports are for your program’s leadership.';
 
