@@ -12,9 +12,21 @@ import * as help from './help.js';
 import * as nudgeActions from './nudge-actions.js';
 import * as referralActions from './referral-actions.js';
 import * as referrals from './referrals.js';
+import * as report from './report.js';
 import * as roster from './roster.js';
 
-const HANDLERS = [conversations, contact, nudgeActions, referralActions, followups, referrals, roster, digest, help];
+const HANDLERS = [
+  conversations,
+  contact,
+  nudgeActions,
+  referralActions,
+  followups,
+  referrals,
+  roster,
+  digest,
+  report,
+  help,
+];
 
 export function registerTeamsHandlers(app: App, deps: CarelogDeps): void {
   for (const h of HANDLERS) h.register(app, deps);

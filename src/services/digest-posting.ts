@@ -7,12 +7,14 @@ import type { CarelogDeps } from '../deps.js';
 import type { Period } from '../domain/periods.js';
 import type { DigestFigures } from '../domain/digest.js';
 import { followUpRules, overdueCutoff } from '../domain/followups.js';
-import { periodContaining } from '../domain/periods.js';
+import { parseReportPeriod, periodContaining } from '../domain/periods.js';
 import { fromLocal, toLocal } from '../domain/time.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { buildDigestView, type AttentionRow, type DigestView } from '../views/digest.js';
 import { computeDigest } from './digest.js';
 import type { TPlatform } from './directory.js';
+import type { Messenger, SentMessage } from './messenger.js';
+import { makeReport, reportFileName } from './report.js';
 
 /** The chart's size on Teams, where it goes inline in the card (Slack's is the default, 800×400). */
 export const TEAMS_CHART_SIZE = { width: 480, height: 240 };
@@ -126,7 +128,11 @@ export async function buildDigest(
   return { figures, view, chart };
 }
 
-/** Posts one digest, once. Throws DigestInFlightError when another process holds a fresh claim. */
+/**
+ * Posts one digest, once, and for a quarter on a platform that takes files in a channel (Slack),
+ * the quarter's progress report PDF in its thread, once. Throws DigestInFlightError when another
+ * process holds a fresh claim on either.
+ */
 export async function postDigestOnce(
   deps: CarelogDeps,
   program: ProgramConfig,
@@ -137,6 +143,34 @@ export async function postDigestOnce(
   const channel = digestChannel(program, platform);
   const messenger = deps.messengers[platform];
   if (!channel || !messenger) return { status: 'no-channel' };
+  const { result, run, figures } = await postDigestMessage(deps, program, period, platform, channel, messenger, opts);
+  if (period.kind === 'quarter' && messenger.attachToDigest && result.channel) {
+    if (run.reportStatus !== 'uploaded')
+      await attachReportOnce(deps, program, period, messenger, {
+        runId: run.id,
+        digest: { channel: result.channel, ts: result.ts! },
+        ...(figures ? { figures } : {}),
+        requestedBy: run.requestedBy,
+      });
+  }
+  return result;
+}
+
+type TRunRow = { id: string; reportStatus: 'uploading' | 'uploaded' | null; requestedBy: string | null };
+
+async function postDigestMessage(
+  deps: CarelogDeps,
+  program: ProgramConfig,
+  period: Period,
+  platform: TPlatform,
+  channel: string,
+  messenger: Messenger,
+  opts: { requestedBy?: string },
+): Promise<{
+  result: Exclude<TPostResult, { status: 'in-flight' | 'no-channel' }>;
+  run: TRunRow;
+  figures?: DigestFigures;
+}> {
   const prisma = deps.db.prisma;
   const key = { programId: program.id, kind: period.kind, periodLabel: period.label, platform };
   let claimedNow = true;
@@ -147,7 +181,8 @@ export async function postDigestOnce(
       claimedNow = false;
       return prisma.digestRun.findUniqueOrThrow({ where: { programId_kind_periodLabel_platform: key } });
     });
-  if (run.status === 'posted') return { status: 'already-posted', channel: run.channel, ts: run.messageTs };
+  if (run.status === 'posted')
+    return { result: { status: 'already-posted', channel: run.channel, ts: run.messageTs }, run };
   if (!claimedNow) {
     // Take over the claim only once its lease ran out, and only one taker wins.
     const taken = await prisma.digestRun.updateMany({
@@ -169,10 +204,15 @@ export async function postDigestOnce(
           { programId: program.id, kind: period.kind, period: period.label },
           'digest found already posted after an interrupted run',
         );
-        return { status: 'recovered', ...found };
+        return { result: { status: 'recovered', ...found }, run };
       }
     }
-    const { view, chart } = await buildDigest(deps, program, period, platform === 'teams' ? TEAMS_CHART_SIZE : {});
+    const { figures, view, chart } = await buildDigest(
+      deps,
+      program,
+      period,
+      platform === 'teams' ? TEAMS_CHART_SIZE : {},
+    );
     const sent = await messenger.postDigest(channel, view, chart, run.id);
     await prisma.digestRun.update({
       where: { id: run.id },
@@ -183,7 +223,7 @@ export async function postDigestOnce(
       'digest posted',
     );
     deps.metrics.digestPosted(period.kind, platform);
-    return { status: 'posted', channel: sent.channel, ts: sent.ts };
+    return { result: { status: 'posted', channel: sent.channel, ts: sent.ts }, run, figures };
   } catch (err) {
     // Not recorded as posted, but Slack may have taken the message (a timeout after it did, or the
     // record failing): end the lease so the retry takes the claim over at once and looks for the
@@ -191,6 +231,87 @@ export async function postDigestOnce(
     // under a new run id, a second time.
     await prisma.digestRun
       .updateMany({ where: { id: run.id, status: 'posting' }, data: { claimedAt: new Date(0) } })
+      .catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * The quarter's progress report PDF in a posted digest's thread, once: the same claim / upload /
+ * record steps as the digest's, on the digest's own row. A fresh claim uploads; a taker of a claim
+ * whose lease ran out (its process died, or its upload failed) first looks in the thread for the
+ * file, which Slack may have taken before the record was written. The report is the one
+ * `carelog report --format pdf` makes, from the digest's figures when this run computed them, and
+ * is audited with who posted the digest (the schedule, or the person who posted it by hand).
+ */
+async function attachReportOnce(
+  deps: CarelogDeps,
+  program: ProgramConfig,
+  period: Period,
+  messenger: Messenger,
+  req: { runId: string; digest: SentMessage; figures?: DigestFigures; requestedBy: string | null },
+): Promise<void> {
+  const prisma = deps.db.prisma;
+  const fresh = await prisma.digestRun.updateMany({
+    where: { id: req.runId, reportStatus: null },
+    data: { reportStatus: 'uploading', reportClaimedAt: new Date() },
+  });
+  if (fresh.count !== 1) {
+    const taken = await prisma.digestRun.updateMany({
+      where: {
+        id: req.runId,
+        reportStatus: 'uploading',
+        reportClaimedAt: { lt: new Date(Date.now() - DIGEST_CLAIM_LEASE_MS) },
+      },
+      data: { reportClaimedAt: new Date() },
+    });
+    if (taken.count !== 1) {
+      const now = await prisma.digestRun.findUniqueOrThrow({ where: { id: req.runId } });
+      if (now.reportStatus === 'uploaded') return;
+      throw new DigestInFlightError();
+    }
+  }
+  const filename = reportFileName(program.id, period, 'pdf');
+  const record = (fileId: string) =>
+    prisma.digestRun.update({
+      where: { id: req.runId },
+      data: { reportStatus: 'uploaded', reportFileId: fileId, reportUploadedAt: new Date() },
+    });
+  const log = { programId: program.id, kind: period.kind, period: period.label };
+  try {
+    if (fresh.count !== 1) {
+      const found = await messenger.findDigestAttachment?.(req.digest, filename);
+      if (found) {
+        await record(found.fileId);
+        deps.logger.info(log, 'progress report found already in the digest thread after an interrupted run');
+        return;
+      }
+    }
+    const reportPeriod = parseReportPeriod(period.label, program.timezone, program.startDate)!;
+    const { bytes } = await makeReport(
+      { prisma, now: deps.now },
+      {
+        program,
+        period: reportPeriod,
+        format: 'pdf',
+        actor: req.requestedBy
+          ? { memberId: req.requestedBy, via: 'digest-post' }
+          : { memberId: null, via: 'digest-schedule' },
+        ...(req.figures ? { figures: req.figures } : {}),
+      },
+    );
+    const { fileId } = await messenger.attachToDigest!(req.digest, {
+      bytes,
+      filename,
+      title: `${program.name}: progress report, ${period.name}`,
+      comment: `The progress report for ${period.name}, as a PDF for funders and council: this digest’s figures, suppressed as it is.`,
+    });
+    await record(fileId);
+    deps.logger.info(log, 'progress report attached to the digest');
+  } catch (err) {
+    // As for the digest: the retry takes the claim over at once and looks in the thread first.
+    await prisma.digestRun
+      .updateMany({ where: { id: req.runId, reportStatus: 'uploading' }, data: { reportClaimedAt: new Date(0) } })
       .catch(() => undefined);
     throw err;
   }

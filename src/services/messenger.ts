@@ -43,6 +43,24 @@ export interface Messenger {
   postDigest(channel: string, view: DigestView, chartPng: Buffer | null, runId: string): Promise<SentMessage>;
   /** Finds a digest already posted for `runId` (the crash window between post and record). */
   findDigest(channel: string, runId: string): Promise<SentMessage | null>;
+  /**
+   * Puts a file in a posted digest's thread, with a message saying what it is; resolves with the
+   * platform's id of the file. Only where a bot can put a file in a channel (Slack; Teams cannot
+   * without SharePoint, so its messenger has none).
+   */
+  attachToDigest?(digest: SentMessage, file: DigestAttachment): Promise<{ fileId: string }>;
+  /** Finds a file named `filename` already in a digest's thread (the crash window between upload and record). */
+  findDigestAttachment?(digest: SentMessage, filename: string): Promise<{ fileId: string } | null>;
+}
+
+/** A file for a digest's thread. */
+export interface DigestAttachment {
+  bytes: Buffer;
+  filename: string;
+  /** The file's title, as the platform shows it. */
+  title: string;
+  /** The message that comes with it, saying what it is. */
+  comment: string;
 }
 
 /**

@@ -20,6 +20,7 @@ export const TEAMS_HELP_TEXT = [
   '- **followups**: your pending and overdue follow-ups, with buttons to log, snooze, mark done or reassign.',
   '- **digest week** or **digest quarter** (leadership and admins): a private preview; add **post** to post a missed period to the team channel.',
   '- **referrals**: your open referrals, to record whether each client connected.',
+  '- **report 2024-Q3** (leadership): the progress report PDF for funders and council, sent here as a file; **report** alone gives the last full quarter.',
   '- **roster** (admins): who is on your team’s roster: add a person, change roles, deactivate.',
   '- **help**: this message.',
   '',

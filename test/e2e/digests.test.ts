@@ -3,6 +3,7 @@
 // zone, exactly one post per program, kind and period with two carelog instances and several jobs
 // racing, the crash window between posting and recording, the chart through the files upload v2
 // flow, and what a posted digest may carry: aggregates only, small cells suppressed.
+import { execFileSync } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,6 +80,15 @@ const digestPosts = (channel: string): RecordedCall[] =>
     );
 const runIdOf = (c: RecordedCall) => (c.args.metadata as { event_payload: { run_id: string } }).event_payload.run_id;
 const blocksText = (c: RecordedCall) => JSON.stringify(c.args.blocks);
+/** Progress report PDFs shared into a digest's thread. */
+const reportUploads = (channel: string, threadTs: string) =>
+  h.slack.uploads.filter(
+    (u) =>
+      u.completed && u.channel === channel && u.threadTs === threadTs && u.filename.endsWith('-progress-report.pdf'),
+  );
+/** A PDF's text as poppler's pdftotext extracts it. */
+const pdfText = (pdf: Buffer) =>
+  execFileSync('pdftotext', ['-layout', '-', '-'], { input: pdf, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
 /** The reply carelog sent through the response_url (the fake records it as a call). */
 const RESPONSE_METHOD = `response_url.${TEAM}`;
 
@@ -269,19 +279,48 @@ describe('/digest … post', () => {
     const png = decodePng(upload.bytes!);
     expect([png.width, png.height]).toEqual([800, 400]);
 
+    // The quarter's progress report PDF, in the same thread, saying what it is.
+    const pdf = await waitUntil(() => reportUploads('C0DIGEST', run.messageTs!)[0], 10_000, 'report upload');
+    expect(pdf).toMatchObject({
+      filename: 'wilmington-2024-Q3-progress-report.pdf',
+      title: 'Wilmington Partners in Care: progress report, Jul–Sep 2024',
+      completed: true,
+    });
+    const shared = h.slack.messages.find((m) => m.threadTs === run.messageTs && m.files?.[0]?.id === pdf.id);
+    expect(shared?.text).toBe(
+      'The progress report for Jul–Sep 2024, as a PDF for funders and council: this digest’s figures, suppressed as it is.',
+    );
+    expect(pdf.bytes!.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    const text = pdfText(pdf.bytes!);
+    expect(text).toContain('Wilmington Partners in Care');
+    expect(text).toMatch(/^\s*Individuals served\s{2,}128\s*$/m);
+    expect(text).toMatch(/^\s*New\s{2,}115\s*$/m);
+    expect(text).not.toMatch(/PIC-\d+/);
+    expect(text).not.toContain('CANARY');
+    const recorded = await prisma().digestRun.findUniqueOrThrow({ where: { id: run.id } });
+    expect(recorded).toMatchObject({ reportStatus: 'uploaded', reportFileId: pdf.id });
+    // Audited as a report run, with the person who posted the digest as its actor.
+    const audited = await prisma().auditEvent.findMany({
+      where: { programId: 'wilmington', action: 'report.run', details: { path: ['period'], equals: '2024-Q3' } },
+    });
+    expect(audited).toHaveLength(1);
+    expect(audited[0]).toMatchObject({ actorId: lead.memberId, entityType: 'program', clientIds: [] });
+    expect(audited[0]!.details).toMatchObject({ via: 'digest-post', format: 'pdf' });
+
     const again = await digestReply('U0ADMN1', 'quarter 2024-Q3 post');
     expect(again).toEqual({
       response_type: 'ephemeral',
       text: 'The digest for Jul–Sep 2024 was already posted to <#C0DIGEST>; it is not posted twice.',
     });
     expect(digestPosts('C0DIGEST')).toHaveLength(1);
-    expect(h.slack.uploads.filter((u) => u.channel === 'C0DIGEST')).toHaveLength(1);
-    // The quarterly schedule firing on Tue 1 Oct finds it posted.
+    expect(h.slack.uploads.filter((u) => u.channel === 'C0DIGEST')).toHaveLength(2);
+    // The quarterly schedule firing on Tue 1 Oct finds it posted, its report attached.
     await postDigestJob.run(
       { programId: 'wilmington', kind: 'quarter' },
       { ...h.carelog.deps, now: () => fromLocal('2024-10-01', '08:00', NY) },
     );
     expect(digestPosts('C0DIGEST')).toHaveLength(1);
+    expect(reportUploads('C0DIGEST', run.messageTs!)).toHaveLength(1);
   });
 
   it('refuses a period that has not ended, and posts nothing', async () => {
@@ -470,8 +509,8 @@ describe('the crash window between posting and recording', () => {
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
     // The chart upload hangs: the first run has posted and not recorded.
-    h.slack.respond('files.getUploadURLExternal', async () => {
-      await held;
+    h.slack.respond('files.getUploadURLExternal', async (call) => {
+      if (call.args.filename === CHART_FILENAME) await held;
       return undefined;
     });
     const q3 = parsePeriod('2024-Q3', 'quarter', CHICAGO, '2024-03-01')!;
@@ -510,9 +549,17 @@ describe('the crash window between posting and recording', () => {
         ['C0SMALL', 'true', '200'],
         ['C0SMALL', 'true', '400'],
       ]);
+      // The run that took over attached the report; the stalled one, back, finds it recorded.
+      expect(reportUploads('C0SMALL', run.messageTs!)).toHaveLength(1);
       release();
       expect(await first).toMatchObject({ status: 'posted', ts: run.messageTs });
       expect(digestPosts('C0SMALL').filter((c) => String(c.args.text).includes('Jul–Sep 2024'))).toHaveLength(1);
+      expect(reportUploads('C0SMALL', run.messageTs!)).toHaveLength(1);
+      const scheduled = await prisma().auditEvent.findFirstOrThrow({
+        where: { programId: 'small', action: 'report.run', details: { path: ['period'], equals: '2024-Q3' } },
+      });
+      expect(scheduled).toMatchObject({ actorId: null });
+      expect(scheduled.details).toMatchObject({ via: 'digest-schedule', actor: 'carelog scheduler', format: 'pdf' });
     } finally {
       release();
       h.slack.respond('files.getUploadURLExternal', () => undefined);
@@ -557,6 +604,68 @@ describe('the crash window between posting and recording', () => {
     expect(
       h.slack.messages.filter((m) => m.channel === 'C0SMALL' && m.text?.includes('week of Oct 14, 2024')),
     ).toHaveLength(1);
+  });
+
+  it('the report PDF taken by Slack but not recorded: the retry finds it in the thread and uploads nothing', async () => {
+    const run = await prisma().digestRun.findFirstOrThrow({ where: { programId: 'small', periodLabel: '2024-Q3' } });
+    const [pdf] = reportUploads('C0SMALL', run.messageTs!);
+    // The state a process leaves when it dies after Slack took the file, before recording it.
+    await prisma().digestRun.update({
+      where: { id: run.id },
+      data: { reportStatus: 'uploading', reportFileId: null, reportUploadedAt: null, reportClaimedAt: new Date() },
+    });
+    const q3 = parsePeriod('2024-Q3', 'quarter', CHICAGO, '2024-03-01')!;
+    // While that claim is fresh, another run stands back.
+    await expect(postDigestOnce(h.carelog.deps, program('small'), q3)).rejects.toMatchObject({
+      name: 'DigestInFlightError',
+    });
+    await age('small', '2024-Q3');
+    await prisma().digestRun.update({
+      where: { id: run.id },
+      data: { reportClaimedAt: new Date(Date.now() - DIGEST_CLAIM_LEASE_MS - 1_000) },
+    });
+    const repliesBefore = h.slack.callsTo('conversations.replies').length;
+    const uploadsBefore = h.slack.uploads.length;
+    expect(await postDigestOnce(h.carelog.deps, program('small'), q3)).toMatchObject({ status: 'already-posted' });
+    expect(h.slack.callsTo('conversations.replies').slice(repliesBefore)).toHaveLength(1);
+    expect(h.slack.uploads.length).toBe(uploadsBefore);
+    expect(await prisma().digestRun.findUniqueOrThrow({ where: { id: run.id } })).toMatchObject({
+      reportStatus: 'uploaded',
+      reportFileId: pdf!.id,
+    });
+    expect(reportUploads('C0SMALL', run.messageTs!)).toHaveLength(1);
+  });
+
+  it('a report upload Slack refused: the digest stays posted once, the retry checks the thread, then uploads once', async () => {
+    h.slack.respond('files.completeUploadExternal', (call) =>
+      call.args.channel_id === 'C0SMALL' ? { body: { ok: false, error: 'internal_error' } } : undefined,
+    );
+    const q2 = parsePeriod('2024-Q2', 'quarter', CHICAGO, '2024-03-01')!;
+    try {
+      await expect(postDigestOnce(h.carelog.deps, program('small'), q2)).rejects.toThrow();
+    } finally {
+      h.slack.respond('files.completeUploadExternal', () => undefined);
+    }
+    const run = await prisma().digestRun.findFirstOrThrow({ where: { programId: 'small', periodLabel: '2024-Q2' } });
+    expect(run).toMatchObject({ status: 'posted', reportStatus: 'uploading', reportClaimedAt: new Date(0) });
+    const repliesBefore = h.slack.callsTo('conversations.replies').length;
+    expect(await postDigestOnce(h.carelog.deps, program('small'), q2)).toMatchObject({ status: 'already-posted' });
+    expect(h.slack.callsTo('conversations.replies').slice(repliesBefore)).toHaveLength(1);
+    expect(digestPosts('C0SMALL').filter((c) => String(c.args.text).includes('Apr–Jun 2024'))).toHaveLength(1);
+    const [pdf, ...more] = reportUploads('C0SMALL', run.messageTs!);
+    expect(more).toEqual([]);
+    expect(pdf!.filename).toBe('small-2024-Q2-progress-report.pdf');
+    expect(await prisma().digestRun.findUniqueOrThrow({ where: { id: run.id } })).toMatchObject({
+      reportStatus: 'uploaded',
+      reportFileId: pdf!.id,
+    });
+    // A weekly digest carries no report.
+    const weekly = await prisma().digestRun.findMany({ where: { programId: 'small', kind: 'week', status: 'posted' } });
+    expect(weekly.length).toBeGreaterThan(0);
+    for (const w of weekly) {
+      expect(w.reportStatus).toBeNull();
+      expect(reportUploads('C0SMALL', w.messageTs!)).toEqual([]);
+    }
   });
 
   it('/digest tells the person when the digest could not be built, and the failure is logged without content', async () => {
@@ -646,7 +755,7 @@ describe('what a posted digest carries', () => {
   it('attaches a valid PNG with the quarterly digest, whose bars show each quarter but a suppressed one', async () => {
     const small = h.slack.uploads.filter((u) => u.channel === 'C0SMALL' && u.completed);
     const run = await prisma().digestRun.findFirstOrThrow({ where: { programId: 'small', periodLabel: '2024-Q3' } });
-    const chart = small.find((u) => u.threadTs === run.messageTs);
+    const chart = small.find((u) => u.threadTs === run.messageTs && u.filename === CHART_FILENAME);
     const png = decodePng(chart!.bytes!);
     // Blue bars just above the axis: Q2 and Q3 drawn, the suppressed Q1 not.
     const fills = [CHART_COLOURS.current, CHART_COLOURS.other].map((c) => c.toLowerCase());

@@ -4,9 +4,12 @@
 //  - Entra ID's token endpoint (client-credentials grant), issuing the bot's own access tokens;
 //  - the Bot Connector at the service URL: POST /v3/conversations, POST …/activities and
 //    PUT …/activities/{id}, each recorded, each checking the bot's token when credentials are set;
-//  - activities built exactly as Teams sends them (message, invoke adaptiveCard/action and
-//    application/search, conversationUpdate, installationUpdate), and the way a card's
-//    Action.Execute merges the card's inputs into its data;
+//  - activities built exactly as Teams sends them (message, invoke adaptiveCard/action,
+//    application/search and fileConsent/invoke, conversationUpdate, installationUpdate), and the way
+//    a card's Action.Execute merges the card's inputs into its data;
+//  - a file consent card's accept as Teams does it for a bot in a 1:1 chat: an upload session in
+//    the person's OneDrive (its pre-authorised URL takes the bytes by PUT with Content-Range) named
+//    in the fileConsent/invoke's uploadInfo, and the file it makes kept in `files`;
 //  - every Adaptive Card carelog sends (in an activity, or as an invoke's answer) checked with
 //    Microsoft's `adaptivecards` package at the card's version (test/support/card-validator.ts):
 //    an invoke's answer with a problem fails at once, an activity's is kept in `cardProblems` and
@@ -40,6 +43,22 @@ export interface ConnectorCall {
 
 export type ConnectorReply = { status: number; headers?: Record<string, string>; body?: unknown };
 
+/** A file a person accepted through a file consent card: its upload session, and what was PUT there. */
+export interface FakeTeamsFile {
+  uniqueId: string;
+  name: string;
+  /** Whose OneDrive it goes to (Entra object id). */
+  owner: string;
+  uploadUrl: string;
+  contentUrl: string;
+  /** The file once a PUT covered it whole; null until then. */
+  bytes: Buffer | null;
+  /** Every PUT to the session: its Content-Range, its length, whether it carried an Authorization. */
+  puts: { contentRange: string | undefined; length: number; authorized: boolean; status: number }[];
+}
+
+export const FILE_CONSENT_CONTENT_TYPE = 'application/vnd.microsoft.teams.card.file.consent';
+
 type Card = { type?: string; body?: unknown[]; actions?: unknown[]; [k: string]: unknown };
 
 function base64url(input: Buffer | string): string {
@@ -64,6 +83,8 @@ export class FakeTeams {
   cardsChecked = 0;
   /** GETs of the Bot Framework key set (JWKS), by anyone. */
   keySetFetches = 0;
+  /** Upload sessions opened by accepted file consent cards, oldest first. */
+  readonly files: FakeTeamsFile[] = [];
   /** Bot Connector answers replaced per call kind (errors, rate limits); undefined falls through. */
   private overrides = new Map<ConnectorCall['kind'], (call: ConnectorCall) => ConnectorReply | undefined>();
   private waiters: { match: (c: ConnectorCall) => boolean; resolve: (c: ConnectorCall) => void }[] = [];
@@ -87,7 +108,11 @@ export class FakeTeams {
     this.server = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => this.handle(req, Buffer.concat(chunks).toString('utf8'), res));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        if (req.method === 'PUT' && (req.url ?? '').startsWith('/onedrive/upload/')) this.receiveFile(req, body, res);
+        else this.handle(req, body.toString('utf8'), res);
+      });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
@@ -281,7 +306,79 @@ export class FakeTeams {
     json(404, { error: { code: 'NotFound', message: 'no such endpoint' } });
   }
 
+  /**
+   * An upload session's end, as OneDrive's: the bytes in one or more PUTs, each with Content-Range
+   * `bytes first-last/total`; 202 while more is expected, 201 with the file once it is whole, 416 for
+   * a range that does not follow on or does not match the body.
+   */
+  private receiveFile(req: http.IncomingMessage, body: Buffer, res: http.ServerResponse): void {
+    const file = this.files.find((f) => new URL(f.uploadUrl).pathname === (req.url ?? '').split('?')[0]);
+    const range = req.headers['content-range'];
+    const answer = (status: number, json: unknown) => {
+      file?.puts.push({ contentRange: range, length: body.length, authorized: !!req.headers.authorization, status });
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(json));
+    };
+    if (!file) return answer(404, { error: { code: 'itemNotFound', message: 'The upload session was not found.' } });
+    const m = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(range ?? '');
+    const have = file.bytes?.length ?? 0;
+    if (!m || Number(m[1]) !== have || Number(m[2]) - Number(m[1]) + 1 !== body.length || Number(m[2]) >= Number(m[3]))
+      return answer(416, { error: { code: 'invalidRange', message: 'The Content-Range does not match.' } });
+    file.bytes = Buffer.concat([file.bytes ?? Buffer.alloc(0), body]);
+    if (file.bytes.length < Number(m[3]))
+      return answer(202, {
+        expirationDateTime: new Date(Date.now() + 3_600_000).toISOString(),
+        nextExpectedRanges: [`${file.bytes.length}-`],
+      });
+    return answer(201, { id: file.uniqueId, name: file.name, size: file.bytes.length, file: {} });
+  }
+
   // ---- activities, as Teams sends them -------------------------------------------------------
+
+  /**
+   * The person answers the file consent card in `message` (what the bot sent): on accept, Teams
+   * opens an upload session in their OneDrive and sends its details with the card's acceptContext.
+   */
+  fileConsent(
+    user: TeamsUser,
+    message: Record<string, unknown>,
+    action: 'accept' | 'decline',
+    opts: { replyToId?: string } = {},
+  ): Record<string, unknown> {
+    const attachments = (message.attachments ?? []) as { contentType?: string; name?: string; content?: unknown }[];
+    const card = attachments.find((a) => a.contentType === FILE_CONSENT_CONTENT_TYPE);
+    if (!card) throw new Error('no file consent card in the message');
+    const content = card.content as { acceptContext?: unknown; declineContext?: unknown };
+    const base = {
+      ...this.envelope(user),
+      type: 'invoke',
+      name: 'fileConsent/invoke',
+      ...(opts.replyToId ? { replyToId: opts.replyToId } : {}),
+    };
+    if (action === 'decline')
+      return { ...base, value: { type: 'fileUpload', action: 'decline', context: content.declineContext } };
+    const uniqueId = randomUUID().toUpperCase();
+    const name = card.name ?? 'file';
+    const file: FakeTeamsFile = {
+      uniqueId,
+      name,
+      owner: user.aadObjectId,
+      uploadUrl: `${this.base}/onedrive/upload/${uniqueId}?tempauth=${randomUUID()}`,
+      contentUrl: `${this.base}/personal/${user.aadObjectId}/Documents/Applications/carelog/${encodeURIComponent(name)}`,
+      bytes: null,
+      puts: [],
+    };
+    this.files.push(file);
+    const fileType = name.includes('.') ? name.slice(name.lastIndexOf('.') + 1) : '';
+    return {
+      ...base,
+      value: {
+        type: 'fileUpload',
+        action: 'accept',
+        context: content.acceptContext,
+        uploadInfo: { contentUrl: file.contentUrl, name, uploadUrl: file.uploadUrl, fileType, uniqueId },
+      },
+    };
+  }
 
   personalConversationId(user: TeamsUser): string {
     return `a:1personal-${user.aadObjectId}`;

@@ -988,6 +988,31 @@ export const FIXTURE_STEPS: Record<string, FixtureStep> = {
     }
   },
 
+  /** A quarterly Slack digest with its progress report PDF uploaded in its thread, and one mid-upload. */
+  '20261203080000_digest_report_pdf': async (ctx) => {
+    for (const [periodLabel, uploaded] of [
+      ['2026-Q2', true],
+      ['2026-Q1', false],
+    ] as const)
+      await insert(ctx.sql, 'DigestRun', {
+        id: randomUUID(),
+        programId: 'alpha',
+        kind: 'quarter',
+        periodLabel,
+        platform: 'slack',
+        status: 'posted',
+        channel: 'C0ALPHA',
+        messageTs: uploaded ? '1782900000.000100' : '1775000000.000100',
+        requestedBy: null,
+        claimedAt: utc('2026-12-03T08:00:00Z'),
+        postedAt: utc('2026-12-03T08:00:01Z'),
+        reportStatus: uploaded ? 'uploaded' : 'uploading',
+        reportClaimedAt: utc('2026-12-03T08:00:02Z'),
+        reportFileId: uploaded ? 'F0REPORT01' : null,
+        reportUploadedAt: uploaded ? utc('2026-12-03T08:00:04Z') : null,
+      });
+  },
+
   /** No parallel scans of follow-ups and referrals, and the contacts index of the digest narrowed: no data changes, nothing new to fill. */
   '20261203110000_digest_serial_scans_and_index': async () => {},
 };

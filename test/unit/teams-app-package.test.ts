@@ -12,6 +12,7 @@ import { createLogger } from '../../src/logger.js';
 import { APP_PACKAGE_FILES, buildAppPackage, fillManifest } from '../../src/platforms/teams/app-package.js';
 import { CONTACT_MESSAGE } from '../../handlers/teams/contact.js';
 import { DIGEST_MESSAGE } from '../../handlers/teams/digest.js';
+import { REPORT_MESSAGE } from '../../handlers/teams/report.js';
 import { FOLLOWUPS_MESSAGE } from '../../handlers/teams/followups.js';
 import { REFERRALS_MESSAGE } from '../../handlers/teams/referrals.js';
 import { decodePng, readChunks } from '../support/png.js';
@@ -35,6 +36,7 @@ type Manifest = {
   bots: {
     botId: string;
     scopes: string[];
+    supportsFiles: boolean;
     commandLists: { scopes: string[]; commands: { title: string; description: string }[] }[];
   }[];
   validDomains: string[];
@@ -145,11 +147,14 @@ describe('appPackage/manifest.json', () => {
     expect(bot.botId).toBe(VALUES.BOT_ID);
     expect(bot.scopes).toEqual(expect.arrayContaining(['personal', 'team']));
     const commands = bot.commandLists.flatMap((l) => l.commands.map((c) => c.title));
-    expect(commands).toEqual(['contact', 'followups', 'referrals', 'digest', 'help']);
+    expect(commands).toEqual(['contact', 'followups', 'referrals', 'digest', 'report', 'help']);
     expect(CONTACT_MESSAGE.test('contact')).toBe(true);
     expect(FOLLOWUPS_MESSAGE.test('followups')).toBe(true);
     expect(REFERRALS_MESSAGE.test('referrals')).toBe(true);
     expect(DIGEST_MESSAGE.test('digest')).toBe(true);
+    expect(REPORT_MESSAGE.test('report')).toBe(true);
+    // Files in a 1:1 chat (the progress report through a file consent card) need supportsFiles.
+    expect(bot.supportsFiles).toBe(true);
   });
 
   it('refuses values that would make an invalid package', () => {

@@ -166,6 +166,40 @@ export function createSlackMessenger(client: WebClient): Messenger {
       return { channel: posted, ts };
     },
     findDigest: (channel, runId) => findInHistory(client, channel, (payload) => payload?.run_id === runId),
+    async attachToDigest(digest, file) {
+      const res = await client.filesUploadV2({
+        channel_id: digest.channel,
+        thread_ts: digest.ts,
+        file: file.bytes,
+        filename: file.filename,
+        title: file.title,
+        initial_comment: file.comment,
+      });
+      const completions = (res as { files?: { files?: { id?: string }[] }[] }).files ?? [];
+      const fileId = completions.flatMap((c) => c.files ?? [])[0]?.id;
+      if (!fileId) throw new Error('Slack completed the upload without a file id');
+      return { fileId };
+    },
+    async findDigestAttachment(digest, filename) {
+      // carelog's own file in the digest's thread, by name: the thread holds the digest, its chart
+      // and this file, so a page or two at most.
+      let cursor: string | undefined;
+      for (let page = 0; page < HISTORY_PAGES; page++) {
+        const res = await client.conversations.replies({
+          channel: digest.channel,
+          ts: digest.ts,
+          limit: HISTORY_PAGE,
+          ...(cursor ? { cursor } : {}),
+        });
+        for (const m of res.messages ?? []) {
+          const hit = (m.files ?? []).find((f) => f.name === filename && f.id);
+          if (hit?.id) return { fileId: hit.id };
+        }
+        cursor = res.response_metadata?.next_cursor || undefined;
+        if (!res.has_more || !cursor) return null;
+      }
+      return null;
+    },
     async updateNudge(sent, message: NudgeMessage) {
       await client.chat.update({
         channel: sent.channel,

@@ -46,6 +46,8 @@ export interface PostedMessage {
   blocks?: unknown;
   metadata?: unknown;
   threadTs?: string;
+  /** Files shared with the message (files.completeUploadExternal into a channel). */
+  files?: { id: string; name: string; title: string }[];
 }
 
 /** A file sent through the upload flow (files.getUploadURLExternal, the upload, completion). */
@@ -375,6 +377,34 @@ export class FakeSlackApi {
           },
         };
       }
+      case 'conversations.replies': {
+        // A thread: its parent first, then the replies oldest first, paged by a cursor.
+        const parent = this.messages.find((m) => m.channel === call.args.channel && m.ts === call.args.ts);
+        if (!parent) return { body: { ok: false, error: 'thread_not_found' } };
+        const thread = [
+          parent,
+          ...this.messages.filter((m) => m.channel === parent.channel && m.threadTs === parent.ts),
+        ];
+        const limit = Math.min(999, Number(call.args.limit ?? 100) || 100);
+        const from = Number(call.args.cursor ?? 0) || 0;
+        const messages = thread.slice(from, from + limit).map((m) => ({
+          type: 'message',
+          ts: m.ts,
+          text: m.text ?? '',
+          bot_id: 'B0CARELOG',
+          ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
+          ...(m.files ? { files: m.files } : {}),
+        }));
+        const more = thread.length > from + limit;
+        return {
+          body: {
+            ok: true,
+            messages,
+            has_more: more,
+            ...(more ? { response_metadata: { next_cursor: String(from + limit) } } : {}),
+          },
+        };
+      }
       case 'files.getUploadURLExternal': {
         const id = `F${String(n).padStart(8, '0')}`;
         this.uploads.push({
@@ -396,6 +426,16 @@ export class FakeSlackApi {
           if (typeof call.args.thread_ts === 'string') u!.threadTs = call.args.thread_ts;
           if (files[i]!.title) u!.title = files[i]!.title;
         }
+        // Shared into a channel, the files arrive as one message there (in the thread, if given),
+        // carrying the initial comment as its text, as Slack shows them.
+        if (typeof call.args.channel_id === 'string')
+          this.messages.push({
+            channel: call.args.channel_id,
+            ts: `${Math.floor(Date.now() / 1000)}.${String(n).padStart(6, '0')}`,
+            ...(typeof call.args.initial_comment === 'string' ? { text: call.args.initial_comment } : {}),
+            ...(typeof call.args.thread_ts === 'string' ? { threadTs: call.args.thread_ts } : {}),
+            files: done.map((u) => ({ id: u!.id, name: u!.filename, title: u!.title ?? u!.filename })),
+          });
         return {
           body: {
             ok: true,
