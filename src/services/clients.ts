@@ -61,15 +61,7 @@ export async function findClientByCode(
     where: { programId_code: { programId: actor.programId, code } },
     select: { id: true, code: true, caseManagerId: true },
   });
-  if (client) {
-    await audit(prisma, {
-      programId: actor.programId,
-      actorId: actor.memberId,
-      action: AUDIT.clientRead,
-      entityType: 'client',
-      entityId: client.id,
-    });
-  }
+  if (client) await auditClientRead(prisma, actor, client.id);
   return client;
 }
 
@@ -87,15 +79,7 @@ export async function findClientCaseManager(
     where: { id, programId: actor.programId },
     select: { id: true, caseManagerId: true },
   });
-  if (client) {
-    await audit(prisma, {
-      programId: actor.programId,
-      actorId: actor.memberId,
-      action: AUDIT.clientRead,
-      entityType: 'client',
-      entityId: client.id,
-    });
-  }
+  if (client) await auditClientRead(prisma, actor, client.id);
   return client && { caseManagerId: client.caseManagerId };
 }
 
@@ -105,4 +89,15 @@ export async function findClientById(
   id: string,
 ): Promise<ClientSummary | null> {
   return prisma.client.findFirst({ where: { id, programId }, select: { id: true, code: true } });
+}
+
+/** Every read of one client record is audited, with the person who read it. */
+async function auditClientRead(prisma: PrismaClient, actor: MemberRef, clientId: string): Promise<void> {
+  await audit(prisma, {
+    programId: actor.programId,
+    actorId: actor.memberId,
+    action: AUDIT.clientRead,
+    entityType: 'client',
+    entityId: clientId,
+  });
 }
