@@ -4,7 +4,8 @@
 // formats in under 3 s; the chart under 100 ms.
 import os from 'node:os';
 import { buildDigestView } from '../src/views/digest.js';
-import { newClientsChart, renderChartPng, renderChartSvg } from '../src/views/chart.js';
+import { newClientsChart } from '../src/views/chart-model.js';
+import { renderChartPng, renderChartSvg } from '../src/views/chart.js';
 import { computeDigest } from '../src/services/digest.js';
 import { makeReport, makeReports, reportPeriodOf } from '../src/services/report.js';
 import { openSeededBench, program, timedRounds } from './digest.js';

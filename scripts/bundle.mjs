@@ -17,7 +17,7 @@
 //    SVG-to-PNG renderer);
 //  - pdfkit, svg-to-pdfkit and exceljs: loaded only when a report is made, and pdfkit reads its
 //    font metrics from files beside its own modules.
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 
@@ -58,7 +58,7 @@ const unusedBoltReceivers = {
 };
 
 rmSync(path.join(OUT, 'chunks'), { recursive: true, force: true });
-await build({
+const result = await build({
   entryPoints: { main: 'src/main.ts' },
   outdir: OUT,
   chunkNames: 'chunks/[name]-[hash]',
@@ -79,4 +79,8 @@ await build({
   },
   logLevel: 'warning',
   legalComments: 'none',
+  metafile: true,
 });
+// What each output file holds and imports, statically or dynamically: test/e2e/built-start.test.ts
+// reads it to check what a start loads (no report or chart library, no Slack simulator).
+writeFileSync(path.join(OUT, 'bundle-meta.json'), JSON.stringify(result.metafile));

@@ -11,6 +11,7 @@ import { parseReportPeriod, periodContaining } from '../domain/periods.js';
 import { fromLocal, toLocal } from '../domain/time.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { buildDigestView, type AttentionRow, type DigestView } from '../views/digest.js';
+import { newClientsChart } from '../views/chart-model.js';
 import { computeDigest } from './digest.js';
 import type { TPlatform } from './directory.js';
 import type { Messenger, SentMessage } from './messenger.js';
@@ -123,7 +124,7 @@ export async function buildDigest(
   // The charting library (ECharts, and resvg's native renderer) loads with the first chart, not at
   // every start: most processes never draw one.
   const chart = view.chart
-    ? await import('../views/chart.js').then((c) => c.renderChartPng(c.newClientsChart(view.chart!), chartSize))
+    ? await import('../views/chart.js').then((c) => c.renderChartPng(newClientsChart(view.chart!), chartSize))
     : null;
   return { figures, view, chart };
 }

@@ -9,9 +9,6 @@ import { toLocal } from '../domain/time.js';
 import { CarelogError } from '../errors.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { buildReport, type ReportDocument } from '../views/report.js';
-import { renderReportHtml } from '../views/report-html.js';
-import { renderReportPdf } from '../views/report-pdf.js';
-import { renderReportXlsx } from '../views/report-xlsx.js';
 import { audit, AUDIT } from './audit.js';
 import type { ExportActor } from './csv-export.js';
 import { computeDigest } from './digest.js';
@@ -63,10 +60,16 @@ function actorDetails(actor: ReportActor): Record<string, string | null> {
   return { osUser: actor.osUser, host: actor.host, actor: actor.named };
 }
 
-/** A report's document in a format's bytes. */
+/**
+ * A report's document in a format's bytes. Each renderer, with its library (ECharts, pdfkit and its
+ * fonts, ExcelJS), loads with the first report in its format, not at every start: loaded statically
+ * they were about a third of a cold start's CPU (BENCHMARKS.md, "Cold start"), for a report a
+ * process may never make. test/e2e/built-start.test.ts holds the built entry point to that.
+ */
 export async function renderReport(document: ReportDocument, format: TReportFormat): Promise<Buffer> {
-  if (format === 'html') return Buffer.from(renderReportHtml(document));
-  return format === 'pdf' ? renderReportPdf(document) : renderReportXlsx(document);
+  if (format === 'html') return Buffer.from((await import('../views/report-html.js')).renderReportHtml(document));
+  if (format === 'pdf') return (await import('../views/report-pdf.js')).renderReportPdf(document);
+  return (await import('../views/report-xlsx.js')).renderReportXlsx(document);
 }
 
 /** A report in one or more formats from one computation of its figures, audited once per format. */

@@ -16,27 +16,9 @@ import { GridComponent, TitleComponent } from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { SVGRenderer } from 'echarts/renderers';
 import { CarelogError } from '../errors.js';
+import type { ChartModel } from './chart-model.js';
 
 echarts.use([BarChart, GridComponent, TitleComponent, SVGRenderer]);
-
-/** A bar: its label, its count, and what to write instead of the count when it is suppressed. */
-export interface ChartBar {
-  label: string;
-  /** The bar's height; 0 for a suppressed count, which is drawn as its text alone. */
-  count: number;
-  /** Shown instead of the count ("<11", "hidden") when the count is suppressed. */
-  text?: string;
-  /** The bar of the period the chart is about: drawn darker. */
-  current?: boolean;
-}
-
-/** What a chart says, whatever draws it: a title, and one bar per category. */
-export interface ChartModel {
-  title: string;
-  bars: ChartBar[];
-  /** A line under the chart ("* partial quarter: the program began on 2024-03-01"). */
-  note?: string;
-}
 
 export interface ChartSize {
   /** @defaultValue 800 */
@@ -144,13 +126,4 @@ export function renderChartPng(model: ChartModel, size: ChartSize = {}): Buffer 
     font: { loadSystemFonts: false, fontFiles: CHART_FONT_FILES, defaultFontFamily: CHART_FONT_FAMILY },
   });
   return resvg.render().asPng();
-}
-
-/** The digest's and the report's chart of new clients by quarter since the program began. */
-export function newClientsChart(bars: ChartBar[]): ChartModel {
-  return {
-    title: 'New clients by quarter',
-    bars,
-    ...(bars.some((b) => b.label.endsWith('*')) ? { note: '* partial quarter: the program began during it' } : {}),
-  };
 }

@@ -5,7 +5,7 @@
 // name or note can appear, since the digest figures hold none.
 import type { DigestFigures, DigestProgram } from '../domain/digest.js';
 import { formatDay, type ReportPeriod } from '../domain/periods.js';
-import { newClientsChart, type ChartBar, type ChartModel } from './chart.js';
+import { newClientsChart, type ChartBar, type ChartModel } from './chart-model.js';
 import { buildDigestView, buildLinkedDigestViews, HIDDEN_CELL, suppressionRule, type DigestView } from './digest.js';
 
 export interface ReportTable {

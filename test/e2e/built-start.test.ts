@@ -118,4 +118,54 @@ describe('the built carelog', () => {
     // …and it is still there for simulator mode to import.
     expect(existsSync(path.join(ROOT, 'dist', 'src', 'platforms', 'slack', 'simulator.js'))).toBe(true);
   });
+
+  it('starts without the report and chart libraries: pdfkit, ExcelJS, ECharts and resvg load with the first report or chart', () => {
+    // esbuild's account of the bundle (written by scripts/bundle.mjs): each output file, the sources
+    // in it, and what it imports, statically or dynamically.
+    const meta = JSON.parse(readFileSync(path.join(ROOT, 'dist', 'src', 'bundle-meta.json'), 'utf8')) as {
+      outputs: Record<
+        string,
+        {
+          entryPoint?: string;
+          imports: { path: string; kind: string; external?: boolean }[];
+          inputs: Record<string, unknown>;
+        }
+      >;
+    };
+    // Every start runs src/main.ts and then src/carelog.ts (imported dynamically, after the
+    // database's compile has begun) with what they import statically.
+    const startFiles = Object.entries(meta.outputs)
+      .filter(([, o]) => o.entryPoint === 'src/main.ts' || o.entryPoint === 'src/carelog.ts')
+      .map(([file]) => file);
+    expect(startFiles).toHaveLength(2);
+    /** The sources and the packages left outside the bundle that loading `entries` reaches. */
+    const reach = (entries: string[], follow: (kind: string) => boolean) => {
+      const outputs = new Set<string>();
+      const packages = new Set<string>();
+      const visit = (file: string) => {
+        if (outputs.has(file)) return;
+        outputs.add(file);
+        for (const i of meta.outputs[file]!.imports) {
+          if (!follow(i.kind)) continue;
+          if (i.external) packages.add(i.path);
+          else visit(i.path);
+        }
+      };
+      for (const entry of entries) visit(entry);
+      const sources = [...outputs].flatMap((o) => Object.keys(meta.outputs[o]!.inputs));
+      return { sources, packages: [...packages] };
+    };
+    const lazyLibraries =
+      /^(node_modules\/(echarts|zrender|pdfkit|fontkit|exceljs|svg-to-pdfkit)\/|src\/views\/(chart|report-(html|pdf|xlsx))\.ts$)/;
+    const lazyPackages = ['pdfkit', 'svg-to-pdfkit', 'exceljs', '@resvg/resvg-js'];
+
+    const atStart = reach(startFiles, (kind) => kind !== 'dynamic-import');
+    expect(atStart.sources.length).toBeGreaterThan(100);
+    expect(atStart.sources.filter((s) => lazyLibraries.test(s))).toEqual([]);
+    expect(atStart.packages.filter((p) => lazyPackages.includes(p))).toEqual([]);
+    // The same names do find them once dynamic imports are followed: the check looks for the right things.
+    const everything = reach(startFiles, () => true);
+    expect(everything.sources.filter((s) => lazyLibraries.test(s)).length).toBeGreaterThan(10);
+    expect(lazyPackages.filter((p) => everything.packages.includes(p))).toEqual(lazyPackages);
+  });
 });

@@ -4,13 +4,8 @@
 // gives the same bytes.
 import { describe, expect, it } from 'vitest';
 import { isCarelogError } from '../../src/errors.js';
-import {
-  CHART_COLOURS,
-  newClientsChart,
-  renderChartPng,
-  renderChartSvg,
-  type ChartBar,
-} from '../../src/views/chart.js';
+import { newClientsChart, type ChartBar } from '../../src/views/chart-model.js';
+import { CHART_COLOURS, renderChartPng, renderChartSvg } from '../../src/views/chart.js';
 import { decodePng, PNG_SIGNATURE, type DecodedPng } from '../support/png.js';
 
 const hex = (rgb: number[]) => `#${rgb.map((c) => c.toString(16).padStart(2, '0')).join('')}`.toUpperCase();
