@@ -5,7 +5,6 @@ import v8 from 'node:v8';
 import { loadConfig } from './config.js';
 import { isCarelogError } from './errors.js';
 import { createLogger } from './logger.js';
-import { pgliteWasmModule } from './db/embedded-preload.js';
 import { startOpeningEmbedded, type OpenedEmbedded } from './db/embedded-open.js';
 import { prepareQueryCompiler } from './db/query-compiler-preload.js';
 
@@ -30,14 +29,11 @@ try {
 // and leaves the main thread its own. V8 reads the setting when a compile starts; it concerns
 // WebAssembly alone (these modules, and the later optimizing of their hot functions).
 if (os.availableParallelism() <= 2) v8.setFlagsFromString('--wasm-num-compilation-tasks=1');
-// The embedded database starts (its WebAssembly compiling on other threads, its files read) while
-// carelog's modules load: most of a start is those two, and each waits on the disk and the compiler
-// at times. A failure (the directory locked by another process) is reported by startCarelog below.
+// The embedded database starts in a thread of its own (its WebAssembly compiling, Postgres starting)
+// while carelog's modules load on this one: most of a start is those two. A failure (the directory
+// locked by another process) is reported by startCarelog below.
 let embeddedDatabase: Promise<OpenedEmbedded> | undefined;
-if (!config.env.DATABASE_URL) {
-  void pgliteWasmModule();
-  embeddedDatabase = startOpeningEmbedded(config.dataDir);
-}
+if (!config.env.DATABASE_URL) embeddedDatabase = startOpeningEmbedded(config.dataDir);
 // The ORM's engine compiles on other threads too, beside PGlite's, and is loaded before ready.
 void prepareQueryCompiler();
 const logger = createLogger(config.env.LOG_LEVEL);

@@ -1,5 +1,6 @@
 // The Prisma client factory: Postgres through @prisma/adapter-pg when DATABASE_URL is set, else an
 // embedded, file-backed PGlite under the data directory. Both get the same migrations.
+import type { PGlite } from '@electric-sql/pglite';
 import type pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { openEmbeddedFiles, type OpenedEmbedded } from './embedded-open.js';
@@ -130,7 +131,9 @@ async function openEmbedded(
   const { pg: db, release } = await (opening ?? openEmbeddedFiles(dataDir, templateDir));
   try {
     const { PrismaPGlite } = await adapter;
-    const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
+    // The adapter is typed for PGlite itself; it uses query (rowMode, parsers), exec and transaction
+    // (query, exec, rollback), which the thread's stand-in has (src/db/embedded-thread.ts).
+    const prisma = new PrismaClient({ adapter: new PrismaPGlite(db as unknown as PGlite) });
     const sql: SqlRunner = {
       query: async <T>(text: string, params?: unknown[]) => (await db.query<T>(text, params)).rows,
       exec: async (text: string) => {

@@ -1,13 +1,12 @@
-// Opening the embedded database's files: the data directory's lock, a fresh directory copied from
-// the ready-made template, and PGlite started on it. Nothing here loads Prisma or the rest of
-// carelog, so src/main.ts starts it first thing and PGlite starts (its WebAssembly compiling, its
-// files read) while carelog's modules load; openDatabase (src/db/client.ts) then takes it over.
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+// Opening the embedded database's files: the data directory's lock, then PGlite started on it in a
+// worker thread of its own (src/db/embedded-worker.ts; a fresh directory is first copied from the
+// ready-made template). Nothing here loads Prisma or the rest of carelog, so src/main.ts starts it
+// first thing and PGlite starts (its WebAssembly compiling, Postgres reading its files) on the
+// second core while carelog's modules load; openDatabase (src/db/client.ts) then takes it over.
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import type { PGlite } from '@electric-sql/pglite';
 import { CarelogError } from '../errors.js';
-import { pgliteWasmModule } from './embedded-preload.js';
-import { copyTemplate, findTemplate } from './embedded-template.js';
+import { EmbeddedThread } from './embedded-thread.js';
 
 /**
  * Holds `<dataDir>/pglite.lock` for the life of the process. PGlite is single-process: two processes
@@ -48,38 +47,23 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/**
- * Postgres settings for the embedded database, after PGlite's own. Postgres' default 128 MB of
- * shared buffers are zeroed in WebAssembly memory at every open: 0.4–0.6 s of a ~1.5 s open on this
- * machine (`npm run bench -- cold-start`). One process, one development-sized database: 16 MB is
- * plenty (files are still cached by the operating system), and a single-user server needs few
- * connection slots.
- */
-const EMBEDDED_SETTINGS = ['-c', 'shared_buffers=16MB', '-c', 'max_connections=8'];
-
-/** A started PGlite on a locked data directory; `release` removes the lock (after closing PGlite). */
+/** A started embedded database on a locked data directory; `release` removes the lock (after closing it). */
 export interface OpenedEmbedded {
-  pg: PGlite;
+  pg: EmbeddedThread;
   release: () => void;
 }
 
 /**
- * Locks `dataDir`, fills a fresh one from the template, and starts PGlite on `<dataDir>/pglite`.
+ * Locks `dataDir` (here, so a directory in use is refused at once, with its holder named) and starts
+ * PGlite on `<dataDir>/pglite` in its own thread, filling a fresh directory from the template first.
  * The lock is released again when PGlite cannot start.
  */
 export async function openEmbeddedFiles(dataDir: string, templateDir?: string): Promise<OpenedEmbedded> {
   const release = acquireDataDirLock(dataDir);
   try {
-    const compiling = pgliteWasmModule();
-    const { PGlite } = await import('@electric-sql/pglite');
-    const pgDir = path.join(dataDir, 'pglite');
-    // A fresh data directory starts as a copy of the ready-made template when npm install built one.
-    const template = existsSync(path.join(pgDir, 'PG_VERSION')) ? null : findTemplate(templateDir);
-    if (template) copyTemplate(template, pgDir);
-    const wasm = await compiling;
-    const pg = await PGlite.create(pgDir, {
-      startParams: [...PGlite.defaultStartParams, ...EMBEDDED_SETTINGS],
-      ...(wasm ? { pgliteWasmModule: wasm } : {}),
+    const pg = await EmbeddedThread.start({
+      pgDir: path.join(dataDir, 'pglite'),
+      ...(templateDir ? { templateDir } : {}),
     });
     return { pg, release };
   } catch (err) {

@@ -1,0 +1,143 @@
+// The embedded database's own thread. PGlite is Postgres compiled to WebAssembly: it runs on the
+// thread that calls it, and each query holds that thread until it is done. Here it gets a worker
+// thread of its own (started by src/db/embedded-thread.ts), so that
+//  - at start, PGlite's WebAssembly compiles and Postgres starts on the second core while the main
+//    thread loads carelog's modules (a start is about one second of each; BENCHMARKS.md, "Cold start");
+//  - afterwards, a long query (a quarter's digest) no longer stops the main thread answering Slack,
+//    whose acknowledgements must arrive within 3 s.
+// The main thread sends requests (query, exec, a transaction's begin and end, close) and gets each
+// answer, or the error, back as plain data.
+import { parentPort, workerData } from 'node:worker_threads';
+import { messages, PGlite, type Results, type Transaction } from '@electric-sql/pglite';
+import { isCarelogError } from '../errors.js';
+import { pgliteWasmModule } from './embedded-preload.js';
+import { copyTemplate, findTemplate } from './embedded-template.js';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { EmbeddedReply, EmbeddedRequest, EmbeddedStart, SentError, WorkerResults } from './embedded-thread.js';
+
+/**
+ * Postgres settings for the embedded database, after PGlite's own. Postgres' default 128 MB of
+ * shared buffers are zeroed in WebAssembly memory at every open: 0.4–0.6 s of a ~1.5 s open on this
+ * machine (`npm run bench -- cold-start`). One process, one development-sized database: 16 MB is
+ * plenty (files are still cached by the operating system), and a single-user server needs few
+ * connection slots.
+ */
+const EMBEDDED_SETTINGS = ['-c', 'shared_buffers=16MB', '-c', 'max_connections=8'];
+
+/** Fills a fresh `pgDir` from the template (when npm install built one) and starts PGlite on it. */
+async function startPglite({ pgDir, templateDir }: EmbeddedStart): Promise<PGlite> {
+  const compiling = pgliteWasmModule();
+  const template = existsSync(path.join(pgDir, 'PG_VERSION')) ? null : findTemplate(templateDir);
+  if (template) copyTemplate(template, pgDir);
+  const wasm = await compiling;
+  return PGlite.create(pgDir, {
+    startParams: [...PGlite.defaultStartParams, ...EMBEDDED_SETTINGS],
+    ...(wasm ? { pgliteWasmModule: wasm } : {}),
+  });
+}
+
+/** An error as plain data: a database error keeps its fields (code, detail, …) for the ORM to read. */
+function sent(err: unknown): SentError {
+  if (err instanceof messages.DatabaseError) return { kind: 'database', message: err.message, fields: { ...err } };
+  if (isCarelogError(err)) return { kind: 'carelog', code: err.code, message: err.message };
+  const e = err instanceof Error ? err : new Error(String(err));
+  return { kind: 'error', name: e.name, message: e.message };
+}
+
+/** Rows and fields as they cross to the main thread; the caller's own parsers are applied there. */
+const plain = (r: Results): WorkerResults => ({
+  rows: r.rows,
+  fields: r.fields.map((f) => ({ name: f.name, dataTypeID: f.dataTypeID })),
+  ...(r.affectedRows === undefined ? {} : { affectedRows: r.affectedRows }),
+});
+
+/** A parser that leaves a column's text as it came, for the main thread to parse with the caller's. */
+const asText = (value: string) => value;
+
+class Aborted extends Error {}
+
+interface OpenTransaction {
+  tx: Transaction;
+  /** Ends the transaction: true commits, false rolls back. */
+  end: (commit: boolean) => void;
+  /** PGlite's transaction(), settled once it has committed or rolled back. */
+  finished: Promise<unknown>;
+  /** This transaction's requests, one after another in the order they were sent. */
+  queue: Promise<unknown>;
+}
+
+function serve(pg: PGlite, port: NonNullable<typeof parentPort>): void {
+  const open = new Map<number, OpenTransaction>();
+
+  const begin = (txId: number) =>
+    new Promise<void>((entered, failed) => {
+      let end!: (commit: boolean) => void;
+      const finished = pg
+        .transaction(async (tx) => {
+          const outcome = new Promise<boolean>((resolve) => (end = resolve));
+          open.set(txId, { tx, end: (c) => end(c), finished, queue: Promise.resolve() });
+          entered();
+          if (!(await outcome)) throw new Aborted();
+        })
+        .finally(() => open.delete(txId));
+      // BEGIN itself failed: the callback never ran.
+      finished.catch(failed);
+    });
+
+  const run = async (req: EmbeddedRequest): Promise<unknown> => {
+    switch (req.op) {
+      case 'query': {
+        const on = req.tx === undefined ? pg : open.get(req.tx)!.tx;
+        const parsers = Object.fromEntries(req.textTypes.map((oid) => [oid, asText]));
+        return plain(await on.query(req.sql, req.params, { rowMode: req.rowMode, parsers }));
+      }
+      case 'exec': {
+        const on = req.tx === undefined ? pg : open.get(req.tx)!.tx;
+        return (await on.exec(req.sql)).map(plain);
+      }
+      case 'begin':
+        await begin(req.id);
+        return req.id;
+      case 'rollback':
+        await open.get(req.tx)!.tx.rollback();
+        return null;
+      case 'end': {
+        const t = open.get(req.tx)!;
+        t.end(req.commit);
+        await t.finished.catch((err: unknown) => {
+          if (!(err instanceof Aborted)) throw err;
+        });
+        return null;
+      }
+      case 'close':
+        await pg.close();
+        return null;
+    }
+  };
+
+  port.on('message', (req: EmbeddedRequest) => {
+    const reply = (r: EmbeddedReply) => port.postMessage(r);
+    const go = () =>
+      run(req).then(
+        (value) => reply({ id: req.id, ok: true, value }),
+        (err: unknown) => reply({ id: req.id, ok: false, error: sent(err) }),
+      );
+    // A transaction's requests keep their order (a rollback before the end that follows it);
+    // everything else goes straight to PGlite, whose own lock orders it against transactions.
+    const t = 'tx' in req && req.tx !== undefined ? open.get(req.tx) : undefined;
+    if (t) t.queue = t.queue.then(go);
+    else void go();
+  });
+}
+
+if (parentPort) {
+  const port = parentPort;
+  startPglite(workerData as EmbeddedStart).then(
+    (pg) => {
+      serve(pg, port);
+      port.postMessage({ ready: true } satisfies EmbeddedReply);
+    },
+    (err: unknown) => port.postMessage({ startFailed: sent(err) } satisfies EmbeddedReply),
+  );
+}
