@@ -2,16 +2,35 @@
 import module from 'node:module';
 import os from 'node:os';
 import v8 from 'node:v8';
-import { loadConfig } from './config.js';
-import { isCarelogError } from './errors.js';
-import { createLogger } from './logger.js';
+import { embeddedDataDirAhead } from './config/ahead.js';
 import { startOpeningEmbedded, type OpenedEmbedded } from './db/embedded-open.js';
-import { prepareQueryCompiler } from './db/query-compiler-preload.js';
+import { isCarelogError } from './errors.js';
 
 // Node 22.1+ keeps the compiled code of carelog's modules and its dependencies' on disk
 // (os.tmpdir()/node-compile-cache), so a start after the first skips most of their compiling.
 // Node 20 has no such cache; the call is skipped there.
 (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+
+// V8 compiles WebAssembly with as many background tasks as its thread pool has threads (Node: 4,
+// whatever the cores). On a 2-core machine, four tasks compiling PGlite's and Prisma's modules
+// compete with the main thread, which loads carelog meanwhile, and spent about twice the CPU for
+// the same work (`npm run bench -- cold-start`, BENCHMARKS.md). One task keeps to the second core
+// and leaves the main thread its own. V8 reads the setting when a compile starts; it concerns
+// WebAssembly alone (these modules, and the later optimizing of their hot functions).
+if (os.availableParallelism() <= 2) v8.setFlagsFromString('--wasm-num-compilation-tasks=1');
+
+// The embedded database starts first, in a thread of its own (its WebAssembly compiling, Postgres
+// starting), while everything else loads on this one: most of a start is those two. It needs only
+// its directory, read ahead of the configuration (src/config/ahead.ts), whose modules are loaded
+// below, not imported above, so that they load while it starts. A failure (the directory locked by
+// another process) is reported by startCarelog below.
+const dataDirAhead = embeddedDataDirAhead();
+const openedAhead = dataDirAhead ? startOpeningEmbedded(dataDirAhead) : undefined;
+const [{ loadConfig }, { createLogger }, { prepareQueryCompiler }] = await Promise.all([
+  import('./config.js'),
+  import('./logger.js'),
+  import('./db/query-compiler-preload.js'),
+]);
 
 const bootLogger = createLogger('info');
 let config;
@@ -22,18 +41,8 @@ try {
   bootLogger.fatal(isCarelogError(err) ? err.message : 'could not read the configuration');
   process.exit(1);
 }
-// V8 compiles WebAssembly with as many background tasks as its thread pool has threads (Node: 4,
-// whatever the cores). On a 2-core machine, four tasks compiling PGlite's and Prisma's modules
-// compete with the main thread, which loads carelog meanwhile, and spent about twice the CPU for
-// the same work (`npm run bench -- cold-start`, BENCHMARKS.md). One task keeps to the second core
-// and leaves the main thread its own. V8 reads the setting when a compile starts; it concerns
-// WebAssembly alone (these modules, and the later optimizing of their hot functions).
-if (os.availableParallelism() <= 2) v8.setFlagsFromString('--wasm-num-compilation-tasks=1');
-// The embedded database starts in a thread of its own (its WebAssembly compiling, Postgres starting)
-// while carelog's modules load on this one: most of a start is those two. A failure (the directory
-// locked by another process) is reported by startCarelog below.
-let embeddedDatabase: Promise<OpenedEmbedded> | undefined;
-if (!config.env.DATABASE_URL) embeddedDatabase = startOpeningEmbedded(config.dataDir);
+// The same directory by the same rules (test/unit/config.test.ts holds them to it).
+const embeddedDatabase: Promise<OpenedEmbedded> | undefined = config.env.DATABASE_URL ? undefined : openedAhead;
 // The ORM's engine compiles on other threads too, beside PGlite's, and is loaded before ready.
 void prepareQueryCompiler();
 const logger = createLogger(config.env.LOG_LEVEL);

@@ -1,7 +1,7 @@
 // Opening the embedded database is mostly compiling PGlite's WebAssembly (~9 MB): 0.6 s of
-// compiler threads on an idle 2-core machine, several seconds on a busy one. src/main.ts starts that
-// compile first, before loading the rest of carelog's modules, so the two overlap; openDatabase then
-// hands PGlite the compiled module instead of having it compile its own.
+// compiler threads on an idle 2-core machine, several seconds on a busy one. The embedded
+// database's thread (src/db/embedded-worker.ts) starts that compile before anything else it loads,
+// and hands PGlite the compiled module instead of having it compile its own.
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';

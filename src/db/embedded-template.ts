@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { CarelogError } from '../errors.js';
 import { applyMigrations, MIGRATIONS_DIR, readMigrations, type SqlRunner } from './migrate.js';
 
 export const TEMPLATE_DIR = path.resolve(MIGRATIONS_DIR, '../../node_modules/.cache/carelog');
@@ -40,9 +41,28 @@ export function findTemplate(dir = TEMPLATE_DIR): string | null {
   return existsSync(path.join(found, 'PG_VERSION')) ? found : null;
 }
 
-/** Copies the template into a fresh data directory (~0.2 s for its ~40 MB; initdb takes ~5 s). */
+/**
+ * Copies the template into a fresh data directory (~0.2 s for its ~40 MB; initdb takes ~5 s). The
+ * copy is made beside it and moved into place whole, so a start stopped half-way (a configuration
+ * error found while the copy ran, a kill) leaves no half a database to be opened next time. The
+ * caller holds the data directory's lock, so no one else copies at the same time.
+ */
 export function copyTemplate(template: string, pgDir: string): void {
-  cpSync(template, pgDir, { recursive: true });
+  const partial = `${pgDir}.partial`;
+  rmSync(partial, { recursive: true, force: true });
+  cpSync(template, partial, { recursive: true });
+  try {
+    // Replaces an empty directory; refuses one that holds something.
+    renameSync(partial, pgDir);
+  } catch (err) {
+    rmSync(partial, { recursive: true, force: true });
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
+    throw new CarelogError(
+      'database_unavailable',
+      `${pgDir} holds files but no database (no PG_VERSION): move it away, and carelog starts a fresh one there`,
+    );
+  }
 }
 
 /** Builds the template: PGlite's initdb in a scratch directory, migrated, then moved into place. */

@@ -7,14 +7,18 @@
 //    whose acknowledgements must arrive within 3 s.
 // The main thread sends requests (query, exec, a transaction's begin and end, close) and gets each
 // answer, or the error, back as plain data.
-import { parentPort, workerData } from 'node:worker_threads';
-import { messages, PGlite, type Results, type Transaction } from '@electric-sql/pglite';
-import { isCarelogError } from '../errors.js';
-import { pgliteWasmModule } from './embedded-preload.js';
-import { copyTemplate, findTemplate } from './embedded-template.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { PGlite, Results, Transaction } from '@electric-sql/pglite';
+import { isCarelogError } from '../errors.js';
+import { pgliteWasmModule } from './embedded-preload.js';
 import type { EmbeddedReply, EmbeddedRequest, EmbeddedStart, SentError, WorkerResults } from './embedded-thread.js';
+
+// The compile of PGlite's WebAssembly (on a compiler thread) starts first, and PGlite's JavaScript
+// loads meanwhile: nothing else is imported ahead of it.
+const compiling = pgliteWasmModule();
+const pglite = await import('@electric-sql/pglite');
 
 /**
  * Postgres settings for the embedded database, after PGlite's own. Postgres' default 128 MB of
@@ -27,19 +31,22 @@ const EMBEDDED_SETTINGS = ['-c', 'shared_buffers=16MB', '-c', 'max_connections=8
 
 /** Fills a fresh `pgDir` from the template (when npm install built one) and starts PGlite on it. */
 async function startPglite({ pgDir, templateDir }: EmbeddedStart): Promise<PGlite> {
-  const compiling = pgliteWasmModule();
-  const template = existsSync(path.join(pgDir, 'PG_VERSION')) ? null : findTemplate(templateDir);
-  if (template) copyTemplate(template, pgDir);
+  if (!existsSync(path.join(pgDir, 'PG_VERSION'))) {
+    const { copyTemplate, findTemplate } = await import('./embedded-template.js');
+    const template = findTemplate(templateDir);
+    if (template) copyTemplate(template, pgDir);
+  }
   const wasm = await compiling;
-  return PGlite.create(pgDir, {
-    startParams: [...PGlite.defaultStartParams, ...EMBEDDED_SETTINGS],
+  return pglite.PGlite.create(pgDir, {
+    startParams: [...pglite.PGlite.defaultStartParams, ...EMBEDDED_SETTINGS],
     ...(wasm ? { pgliteWasmModule: wasm } : {}),
   });
 }
 
 /** An error as plain data: a database error keeps its fields (code, detail, …) for the ORM to read. */
 function sent(err: unknown): SentError {
-  if (err instanceof messages.DatabaseError) return { kind: 'database', message: err.message, fields: { ...err } };
+  if (err instanceof pglite.messages.DatabaseError)
+    return { kind: 'database', message: err.message, fields: { ...err } };
   if (isCarelogError(err)) return { kind: 'carelog', code: err.code, message: err.message };
   const e = err instanceof Error ? err : new Error(String(err));
   return { kind: 'error', name: e.name, message: e.message };

@@ -98,6 +98,41 @@ describe('the built carelog', () => {
     expect(readFileSync(path.join(dataDir, 'pglite.lock'), 'utf8')).toBe('1');
   }, 120_000);
 
+  it('npm start with a bad setting on a fresh data directory names the setting, and leaves the directory to start from', async () => {
+    // The embedded database starts opening before the configuration is read (src/config/ahead.ts):
+    // a start refused by the configuration must not leave half a database behind.
+    const dataDir = scratch();
+    const refused = spawnSync(process.execPath, ['dist/src/main.js'], {
+      cwd: ROOT,
+      env: { ...embeddedEnv(dataDir), PORT: 'not-a-port' },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(refused.status, refused.stdout + refused.stderr).toBe(1);
+    expect(refused.stdout + refused.stderr).toContain('PORT: must be a port number');
+
+    const port = await freePort();
+    const child = spawn(process.execPath, ['dist/src/main.js'], {
+      cwd: ROOT,
+      env: { ...embeddedEnv(dataDir), PORT: String(port), CARELOG_QUEUE_PREFIX: `carelog-built-${port}` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', r));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', () => output.includes('carelog is ready') && resolve());
+        void exited.then((code) => reject(new Error(`carelog exited (${code}) before it was ready:\n${output}`)));
+      });
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+  }, 180_000);
+
   it('loads the Slack simulator only on demand: no static import reaches it from the entry points', () => {
     const reached = new Set<string>();
     const visit = (file: string) => {

@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.js';
 import { readMigrations } from '../../src/db/migrate.js';
 import { buildTemplate, findTemplate, templateDir } from '../../src/db/embedded-template.js';
+import { CarelogError } from '../../src/errors.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -82,6 +83,22 @@ describe('embedded database', () => {
       const bare = await openDatabase({ dataDir: path.join(root, 'b'), templateDir: path.join(root, 'none') });
       cleanups.push(() => bare.close());
       expect((await bare.migrate()).applied).toEqual(readMigrations().map((m) => m.name));
+
+      // The copy is moved into place whole: nothing is left beside it.
+      expect(existsSync(path.join(root, 'a', 'pglite.partial'))).toBe(false);
+      // A directory that holds files but no database is not copied over, and is left as it was.
+      const cluttered = path.join(root, 'c', 'pglite');
+      mkdirSync(cluttered, { recursive: true });
+      writeFileSync(path.join(cluttered, 'notes.txt'), 'kept');
+      const refused = await openDatabase({ dataDir: path.join(root, 'c'), templateDir: templates }).catch(
+        (e: unknown) => e,
+      );
+      expect(refused).toBeInstanceOf(CarelogError);
+      expect((refused as CarelogError).message).toBe(
+        `${cluttered} holds files but no database (no PG_VERSION): move it away, and carelog starts a fresh one there`,
+      );
+      expect(readdirSync(path.join(root, 'c')).sort()).toEqual(['pglite']);
+      expect(readdirSync(cluttered)).toEqual(['notes.txt']);
     },
   );
 });

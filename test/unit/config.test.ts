@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isLoopbackHost, loadConfig, parseEnv, parseProgramFile } from '../../src/config.js';
+import { embeddedDataDirAhead } from '../../src/config/ahead.js';
 import type { TCategory } from '../../src/domain/categories.js';
 import { isCarelogError } from '../../src/errors.js';
 
@@ -403,6 +404,21 @@ describe('loadConfig', () => {
     });
     expect(config.embeddedDatabase).toBe(false);
     expect(config.slackSimulated).toBe(false);
+  });
+
+  it('gives src/main.ts the embedded database directory ahead of loading, as loadConfig later does', () => {
+    const { dir, file } = tempConfig(programFile());
+    for (const env of [
+      { CARELOG_CONFIG: file },
+      { CARELOG_CONFIG: file, CARELOG_DATA_DIR: path.join(dir, 'elsewhere') },
+      { CARELOG_CONFIG: file, CARELOG_DATA_DIR: 'relative/data' },
+      { CARELOG_CONFIG: file, DATABASE_URL: 'postgres://db/carelog' },
+      { CARELOG_CONFIG: file, DATABASE_URL: 'postgres://db/carelog', CARELOG_DATA_DIR: path.join(dir, 'unused') },
+    ]) {
+      const config = loadConfig(env);
+      expect(embeddedDataDirAhead(env), JSON.stringify(env)).toBe(config.embeddedDatabase ? config.dataDir : null);
+    }
+    expect(embeddedDataDirAhead({})).toBe(path.resolve('data'));
   });
 
   it('names a CARELOG_CONFIG file that does not exist', () => {
