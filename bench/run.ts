@@ -6,6 +6,7 @@ import { benchAck } from './ack.js';
 import { benchChat } from './chat.js';
 import { benchColdStart } from './cold-start.js';
 import { benchDigest } from './digest.js';
+import { benchEmbedded } from './embedded.js';
 import { explainDigest } from './digest-explain.js';
 import { benchFollowUps } from './followups.js';
 import { benchImport } from './import.js';
@@ -68,6 +69,9 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
     ),
   // Only the chat bench's cold start: node dist/src/main.js (then npm start, npm run dev) to /healthz 200 (--runs, default 7).
   'cold-start': () => benchColdStart(Number(flags.runs ?? 7)),
+  // The embedded database in its own thread next to PGlite on the calling thread: a query's cost,
+  // and how long a long query holds the main thread (--count queries of each kind, --runs rounds).
+  embedded: () => benchEmbedded(Number(flags.count ?? 2000), Number(flags.runs ?? 3)),
   // 300,000 clients, 1,000,000 contacts; computeDigest next to one raw scan and the ORM-and-JS way.
   // --keep-db NAME keeps the seeded database under that name and reuses it next time (digest, report).
   digest: () => benchDigest(300_000, 5, keepDb),
