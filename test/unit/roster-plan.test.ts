@@ -6,23 +6,19 @@ import { planIsEmpty, planRoster, planSeeding, type MemberRow } from '../../src/
 
 const TEAMS = '00000000-0000-4000-8000-000000000001';
 
-const program = (roster: string, name = 'Wilmington'): ProgramConfig =>
-  parseProgramFile(
-    `programs:
+// carelog.yml as parsed (its defaults filled in); the variants below change its roster or name.
+const [FILE] = parseProgramFile(
+  `programs:
   - id: wil
-    name: ${name}
+    name: Wilmington
     timezone: America/New_York
     startDate: 2024-01-01
     clientCodePrefix: PIC
-    roster:
-${roster}
+    roster: [{ slack: U0CLIN1, roles: [clinician] }, { slack: U0CASE1, teams: ${TEAMS}, name: Casey, roles: [case_manager] }]
 `,
-    'plan.yml',
-  )[0]!;
-
-const ROSTER = `      - { slack: U0CLIN1, roles: [clinician] }
-      - { slack: U0CASE1, teams: ${TEAMS}, name: Casey, roles: [case_manager] }`;
-const FILE = program(ROSTER);
+  'plan.yml',
+) as [ProgramConfig];
+const withRoster = (roster: ProgramConfig['roster']): ProgramConfig => ({ ...FILE, roster });
 
 /** The program's row as stored when it matches FILE. */
 const STORED = {
@@ -60,10 +56,7 @@ describe('planSeeding', () => {
   });
 
   it('asks nothing when only a name changed: names are not kept in the database', () => {
-    const renamed = program(
-      `      - { slack: U0CLIN1, name: Dr Lee, roles: [clinician] }
-      - { slack: U0CASE1, teams: ${TEAMS}, name: Casey Jones, roles: [case_manager] }`,
-    );
+    const renamed = withRoster(FILE.roster.map((e) => ({ ...e, name: `${e.name ?? 'Dr'} Jones` })));
     expect(planIsEmpty(planSeeding(renamed, STORED, seeded()))).toBe(true);
   });
 
@@ -80,7 +73,7 @@ describe('planSeeding', () => {
   });
 
   it('a program field changed, or a program seeded before roster versions were kept: the row or the version alone', () => {
-    const renamed = planSeeding(program(ROSTER, 'Wilmington Co-Response'), STORED, seeded());
+    const renamed = planSeeding({ ...FILE, name: 'Wilmington Co-Response' }, STORED, seeded());
     expect(renamed).toMatchObject({ program: true, rosterVersion: false, changes: [] });
     expect(planIsEmpty(renamed)).toBe(false);
     for (const field of ['timezone', 'startDate', 'clientCodePrefix'] as const) {
@@ -97,19 +90,36 @@ describe('planRoster', () => {
   it('a person taken out of the file: each of their rows deactivated, after the entries, in the order stored', () => {
     const rows = seeded();
     const [, caseSlack, caseTeams] = rows;
-    const plan = planRoster(program(`      - { slack: U0CLIN1, roles: [clinician] }`), rows);
+    const plan = planRoster(withRoster([{ slack: 'U0CLIN1', roles: ['clinician'] }]), rows);
     expect(plan.changes).toEqual([
       { kind: 'deactivate', member: caseSlack },
       { kind: 'deactivate', member: caseTeams },
     ]);
   });
 
+  it('a person whose Slack id changed: the new id added, the old row deactivated after it', () => {
+    const rows = seeded();
+    const plan = planRoster(
+      withRoster([
+        { slack: 'U0CLIN2', roles: ['clinician'] },
+        { slack: 'U0CASE1', teams: TEAMS, roles: ['case_manager'] },
+      ]),
+      rows,
+    );
+    expect(plan.changes).toEqual([
+      { kind: 'add', platform: 'slack', platformUserId: 'U0CLIN2', roles: ['clinician'] },
+      { kind: 'deactivate', member: rows[0] },
+    ]);
+  });
+
   it('other roles, or back on the roster: changed to the file’s roles; new people added where the file lists them', () => {
     const rows = [row('U0CLIN1', ['clinician']), row('U0CASE1', [], { active: false })];
     const plan = planRoster(
-      program(`      - { slack: U0NEW01, roles: [leadership] }
-      - { slack: U0CLIN1, roles: [supervisor, clinician] }
-      - { slack: U0CASE1, roles: [case_manager] }`),
+      withRoster([
+        { slack: 'U0NEW01', roles: ['leadership'] },
+        { slack: 'U0CLIN1', roles: ['supervisor', 'clinician'] },
+        { slack: 'U0CASE1', roles: ['case_manager'] },
+      ]),
       rows,
     );
     expect(plan.changes).toEqual([
@@ -121,7 +131,9 @@ describe('planRoster', () => {
 
   it('the same roles in another order change nothing', () => {
     const rows = [row('U0CLIN1', ['supervisor', 'clinician'])];
-    expect(planRoster(program(`      - { slack: U0CLIN1, roles: [clinician, supervisor] }`), rows).changes).toEqual([]);
+    expect(planRoster(withRoster([{ slack: 'U0CLIN1', roles: ['clinician', 'supervisor'] }]), rows).changes).toEqual(
+      [],
+    );
   });
 
   it('leaves entries decided in chat as the admin left them', () => {
@@ -131,15 +143,17 @@ describe('planRoster', () => {
       row('U0CHAT1', ['clinician'], { source: 'chat' }),
     ];
     const plan = planRoster(
-      program(`      - { slack: U0CLIN1, roles: [clinician] }
-      - { slack: U0CASE1, roles: [case_manager] }`),
+      withRoster([
+        { slack: 'U0CLIN1', roles: ['clinician'] },
+        { slack: 'U0CASE1', roles: ['case_manager'] },
+      ]),
       rows,
     );
     expect(plan).toEqual({ changes: [], warnings: [] });
   });
 
   it('a Teams person on another program’s active roster is not added here, with a warning; an inactive one is no obstacle', () => {
-    const file = program(`      - { teams: ${TEAMS}, roles: [clinician] }`);
+    const file = withRoster([{ teams: TEAMS, roles: ['clinician'] }]);
     const elsewhere = row(TEAMS, ['clinician'], { platform: 'teams', programId: 'other' });
     expect(planRoster(file, [elsewhere])).toEqual({
       changes: [],
@@ -151,15 +165,17 @@ describe('planRoster', () => {
     });
     // Another program's rows count for nothing else: a Slack person there is added here too.
     const slackElsewhere = row('U0CLIN1', ['clinician'], { programId: 'other' });
-    expect(planRoster(program(`      - { slack: U0CLIN1, roles: [clinician] }`), [slackElsewhere]).changes).toEqual([
+    expect(planRoster(withRoster([{ slack: 'U0CLIN1', roles: ['clinician'] }]), [slackElsewhere]).changes).toEqual([
       { kind: 'add', platform: 'slack', platformUserId: 'U0CLIN1', roles: ['clinician'] },
     ]);
   });
 
   it('an empty roster deactivates every active row the file decided', () => {
     const rows = [...seeded(), row('U0GONE1', [], { active: false })];
-    expect(
-      planRoster({ ...FILE, roster: [] }, rows).changes.map((c) => c.kind !== 'add' && c.member.platformUserId),
-    ).toEqual(['U0CLIN1', 'U0CASE1', TEAMS]);
+    expect(planRoster(withRoster([]), rows).changes.map((c) => c.kind !== 'add' && c.member.platformUserId)).toEqual([
+      'U0CLIN1',
+      'U0CASE1',
+      TEAMS,
+    ]);
   });
 });
