@@ -75,7 +75,8 @@ async function readVersions(sql: SqlRunner, programIds: string[]): Promise<Map<s
   return new Map(rows.map((r) => [r.programId, r.version]));
 }
 
-interface MemberRow {
+/** A Member row as seeding plans on it (plain SQL at start, the ORM under the roster lock). */
+export interface MemberRow {
   id: string;
   programId: string;
   platform: TPlatform;
@@ -147,55 +148,95 @@ interface StoredProgram {
 const TEAMS_ELSEWHERE =
   'a Teams person in carelog.yml is already on another program’s roster (added in chat): not added here';
 
+/** One change carelog.yml asks of a program's roster (see syncPrograms for the rules). */
+export type RosterChange =
+  /** Not on the roster yet: added with the file's roles. */
+  | { kind: 'add'; platform: TPlatform; platformUserId: string; roles: TRole[] }
+  /** Still decided by the file but inactive, or with other roles: active again, with the file's roles. */
+  | { kind: 'change'; member: MemberRow; roles: TRole[] }
+  /** Still decided by the file, active, and taken out of it: kept, but unable to act. */
+  | { kind: 'deactivate'; member: MemberRow };
+
+/** A Teams person carelog.yml lists for `programId` who is on another program's roster: not added. */
+export interface TeamsElsewhere {
+  programId: string;
+  otherProgramId: string;
+}
+
+export interface RosterPlan {
+  /** In the order seeding writes them: the file's entries in order, then the deactivations. */
+  changes: RosterChange[];
+  warnings: TeamsElsewhere[];
+}
+
 /**
- * Whether carelog.yml asks anything of the database for `p`: the program's row written or changed,
- * its roster version created, an entry added, put back, given other roles or deactivated. The same
- * rules as seeding (below), decided on what is stored; `warnings` gets, as seeding warns of them,
- * the Teams people carelog.yml lists who are on another program's roster.
+ * What carelog.yml asks of the roster of `p`, given the members stored: the program's own rows
+ * (active or not) and, among other programs' rows, the active Teams ones, which keep a Teams person
+ * of the file off this roster. For each entry, Slack before Teams; then the rows taken out of the
+ * file, in the order given. Rows changed in chat are left as they are. Pure: the start's check (on
+ * its plain SQL read) and the write under the roster lock (on what it reads there) both plan with it.
  */
-function seedingNeeded(
-  p: ProgramConfig,
-  stored: StoredProgram | undefined,
-  members: MemberRow[],
-  warnings: { programId: string; otherProgramId: string }[],
-): boolean {
-  if (
-    !stored ||
-    stored.version === null ||
-    stored.name !== p.name ||
-    stored.timezone !== p.timezone ||
-    stored.startDate !== p.startDate ||
-    stored.clientCodePrefix !== p.clientCodePrefix
-  )
-    return true;
+export function planRoster(p: Pick<ProgramConfig, 'id' | 'roster'>, members: readonly MemberRow[]): RosterPlan {
+  const key = (platform: TPlatform, platformUserId: string) => `${platform}|${platformUserId}`;
   const rows = members.filter((r) => r.programId === p.id);
-  const byKey = new Map(rows.map((r) => [`${r.platform}|${r.platformUserId}`, r]));
+  const byKey = new Map(rows.map((r) => [key(r.platform, r.platformUserId), r]));
   const wanted = new Set<string>();
-  let needed = false;
+  const plan: RosterPlan = { changes: [], warnings: [] };
   for (const entry of p.roster) {
+    const roles = sortRoles(entry.roles);
     for (const platform of ['slack', 'teams'] as const) {
       const platformUserId = entry[platform];
       if (!platformUserId) continue;
-      const key = `${platform}|${platformUserId}`;
-      wanted.add(key);
-      const row = byKey.get(key);
+      wanted.add(key(platform, platformUserId));
+      const row = byKey.get(key(platform, platformUserId));
       if (!row) {
         const elsewhere =
           platform === 'teams' &&
           members.find(
             (r) => r.platform === 'teams' && r.platformUserId === platformUserId && r.active && r.programId !== p.id,
           );
-        if (!elsewhere) return true;
-        warnings.push({ programId: p.id, otherProgramId: elsewhere.programId });
-      } else if (row.source === 'config' && (!row.active || !rolesEqual(row.roles, sortRoles(entry.roles)))) {
-        needed = true;
+        if (elsewhere) plan.warnings.push({ programId: p.id, otherProgramId: elsewhere.programId });
+        else plan.changes.push({ kind: 'add', platform, platformUserId, roles });
+      } else if (row.source === 'config' && (!row.active || !rolesEqual(row.roles, roles))) {
+        plan.changes.push({ kind: 'change', member: row, roles });
       }
     }
   }
-  return (
-    needed || rows.some((r) => r.source === 'config' && r.active && !wanted.has(`${r.platform}|${r.platformUserId}`))
-  );
+  // People taken out of the file keep their history but can no longer act, unless an admin has
+  // decided their entry in chat since.
+  for (const row of rows)
+    if (row.source === 'config' && row.active && !wanted.has(key(row.platform, row.platformUserId)))
+      plan.changes.push({ kind: 'deactivate', member: row });
+  return plan;
 }
+
+export interface SeedingPlan extends RosterPlan {
+  /** The program's row to write: there is none yet, or carelog.yml changed one of its fields. */
+  program: boolean;
+  /** The program has no roster version yet. */
+  rosterVersion: boolean;
+}
+
+/**
+ * Everything carelog.yml asks of the database for `p`, from the program's stored row (with its
+ * roster version; undefined: none) and the members stored (as planRoster takes them).
+ */
+export function planSeeding(
+  p: ProgramConfig,
+  stored: Omit<StoredProgram, 'id'> | undefined,
+  members: readonly MemberRow[],
+): SeedingPlan {
+  const program =
+    !stored ||
+    stored.name !== p.name ||
+    stored.timezone !== p.timezone ||
+    stored.startDate !== p.startDate ||
+    stored.clientCodePrefix !== p.clientCodePrefix;
+  return { program, rosterVersion: !stored || stored.version === null, ...planRoster(p, members) };
+}
+
+/** Whether a plan asks for no write at all. */
+export const planIsEmpty = (plan: SeedingPlan): boolean => !plan.program && !plan.rosterVersion && !plan.changes.length;
 
 /**
  * Writes the programs and seeds their rosters from carelog.yml (idempotent), then returns the
@@ -205,9 +246,9 @@ function seedingNeeded(
  *   taken out of the file is deactivated, each audited as `roster.change` by configuration;
  * - changed in chat (`source` chat): left as the admin left it. The database wins.
  *
- * The usual start (the file unchanged since the last one) writes nothing: two plain SQL reads show
- * nothing to do and give the directory its first copy, so a start compiles no ORM query. Only when
- * the file asks for a change are the programs and rosters written, through the ORM, in a
+ * The usual start (the file unchanged since the last one) writes nothing: two plain SQL reads give
+ * an empty plan (planSeeding) and the directory its first copy, so a start compiles no ORM query.
+ * Only when the plan is not empty are the programs and rosters written, through the ORM, in a
  * transaction holding the roster lock, with their audit rows.
  */
 export async function syncPrograms(
@@ -226,10 +267,10 @@ export async function syncPrograms(
   );
   const members = await readMembers(db.sql, ids, true);
   const byId = new Map(stored.map((r) => [r.id, r]));
-  const warnings: { programId: string; otherProgramId: string }[] = [];
-  if (!programs.some((p) => seedingNeeded(p, byId.get(p.id), members, warnings))) {
+  const plans = programs.map((p) => planSeeding(p, byId.get(p.id), members));
+  if (plans.every(planIsEmpty)) {
     // Nothing to write: the warnings seeding would have given, and the directory from these reads.
-    for (const w of warnings) logger?.warn(w, TEAMS_ELSEWHERE);
+    for (const w of plans.flatMap((plan) => plan.warnings)) logger?.warn(w, TEAMS_ELSEWHERE);
     const versions = new Map(stored.map((r) => [r.id, r.version ?? 0]));
     const active = members.filter((r) => r.active && versions.has(r.programId)).map(toRef);
     return createDirectory(programs, active, db.sql, versions);
@@ -240,7 +281,11 @@ export async function syncPrograms(
   return directory;
 }
 
-/** The programs' rows and their rosters written as carelog.yml has them (see syncPrograms). */
+/**
+ * The programs' rows and their rosters written as carelog.yml has them (see syncPrograms). Each
+ * roster is planned again on what is stored once the roster lock is held: another replica seeding
+ * or an admin changing the roster in chat since the start's read is seen, and not undone.
+ */
 async function seedPrograms(
   prisma: RosterDatabase['prisma'],
   programs: ProgramConfig[],
@@ -257,53 +302,43 @@ async function seedPrograms(
     await prisma.$transaction(async (tx) => {
       await lockRoster(tx);
       await tx.rosterVersion.createMany({ data: [{ programId: p.id }], skipDuplicates: true });
-      const rows = await tx.member.findMany({ where: { programId: p.id } });
-      const byKey = new Map(rows.map((r) => [`${r.platform}|${r.platformUserId}`, r]));
-      const wanted = new Set<string>();
-      let changed = false;
-      for (const entry of p.roster) {
-        for (const platform of ['slack', 'teams'] as const) {
-          const platformUserId = entry[platform];
-          if (!platformUserId) continue;
-          const key = `${platform}|${platformUserId}`;
-          wanted.add(key);
-          const roles = sortRoles(entry.roles);
-          const row = byKey.get(key);
-          const person = { platform, userId: platformUserId };
-          if (!row) {
-            if (platform === 'teams') {
-              const elsewhere = await tx.member.findFirst({
-                where: { platform, platformUserId, active: true, programId: { not: p.id } },
-              });
-              if (elsewhere) {
-                logger?.warn({ programId: p.id, otherProgramId: elsewhere.programId }, TEAMS_ELSEWHERE);
-                continue;
-              }
-            }
-            const created = await tx.member.create({ data: { programId: p.id, platform, platformUserId, roles } });
-            await audit(tx, rosterAudit(p.id, null, AUDIT.rosterAdd, created.id, person, [], roles));
-            changed = true;
-          } else if (row.source === 'config' && (!row.active || !rolesEqual(row.roles, roles))) {
-            await tx.member.update({ where: { id: row.id }, data: { roles, active: true } });
-            await audit(
-              tx,
-              rosterAudit(p.id, null, AUDIT.rosterChange, row.id, person, row.active ? row.roles : [], roles),
-            );
-            changed = true;
-          }
-        }
-      }
-      // People taken out of the file keep their history but can no longer act, unless an admin
-      // has decided their entry in chat since.
-      for (const row of rows) {
-        if (row.source !== 'config' || !row.active || wanted.has(`${row.platform}|${row.platformUserId}`)) continue;
-        await tx.member.update({ where: { id: row.id }, data: { active: false, roles: [] } });
-        const person = { platform: row.platform, userId: row.platformUserId };
-        await audit(tx, rosterAudit(p.id, null, AUDIT.rosterDeactivate, row.id, person, row.roles, []));
-        changed = true;
-      }
-      if (changed) await bumpRosterVersion(tx, p.id);
+      const teamsIds = p.roster.flatMap((e) => (e.teams ? [e.teams] : []));
+      // In roster order, as the start's plain SQL read has them.
+      const members = await tx.member.findMany({
+        where: {
+          OR: [
+            { programId: p.id },
+            { platform: 'teams', platformUserId: { in: teamsIds }, active: true, programId: { not: p.id } },
+          ],
+        },
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      });
+      const { changes, warnings } = planRoster(p, members);
+      for (const w of warnings) logger?.warn(w, TEAMS_ELSEWHERE);
+      for (const change of changes) await applyRosterChange(tx, p.id, change);
+      if (changes.length) await bumpRosterVersion(tx, p.id);
     });
+  }
+}
+
+/** One planned change written, with its audit row by configuration. */
+async function applyRosterChange(tx: Prisma.TransactionClient, programId: string, change: RosterChange) {
+  if (change.kind === 'add') {
+    const { platform, platformUserId, roles } = change;
+    const created = await tx.member.create({ data: { programId, platform, platformUserId, roles } });
+    const person = { platform, userId: platformUserId };
+    await audit(tx, rosterAudit(programId, null, AUDIT.rosterAdd, created.id, person, [], roles));
+    return;
+  }
+  const row = change.member;
+  const person = { platform: row.platform, userId: row.platformUserId };
+  if (change.kind === 'change') {
+    await tx.member.update({ where: { id: row.id }, data: { roles: change.roles, active: true } });
+    const before = row.active ? row.roles : [];
+    await audit(tx, rosterAudit(programId, null, AUDIT.rosterChange, row.id, person, before, change.roles));
+  } else {
+    await tx.member.update({ where: { id: row.id }, data: { active: false, roles: [] } });
+    await audit(tx, rosterAudit(programId, null, AUDIT.rosterDeactivate, row.id, person, row.roles, []));
   }
 }
 

@@ -1,7 +1,8 @@
 // Programs and rosters mirrored from carelog.yml at start (syncPrograms), on both databases: rows
 // written once however often carelog starts, roles and program fields following the file, people
-// taken off the roster kept but unable to act, the directory built from the rows the database
-// holds, and the usual start (the file unchanged) done in plain SQL without the ORM.
+// taken off the roster kept but unable to act, each change audited once (also when two replicas
+// start at once), the directory built from the rows the database holds, and the usual start (the
+// file unchanged) done in plain SQL without the ORM.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseProgramFile, type ProgramConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/client.js';
@@ -160,6 +161,84 @@ describe.each(BACKENDS)('syncPrograms on $name', (backend) => {
     ]);
     expect(directory.member('wil', 'teams', teams)).toBeUndefined();
     expect(directory.programForTeamsUser(teams)?.id).toBe('other');
+  });
+
+  const rosterAudits = () =>
+    db.sql.query<{ action: string; entityId: string; details: Record<string, unknown> }>(
+      `SELECT action, "entityId", details FROM "AuditEvent" WHERE action LIKE 'roster.%' ORDER BY id`,
+    );
+
+  it('audits each change the file asks for, once, by configuration, and moves the roster version once', async () => {
+    const first = await syncPrograms(db, [FIRST]);
+    const added = await rosterAudits();
+    expect(added.map((a) => [a.action, a.details.userId])).toEqual([
+      ['roster.add', 'U0CLIN1'],
+      ['roster.add', 'U0CASE1'],
+      ['roster.add', '00000000-0000-4000-8000-000000000001'],
+      ['roster.add', 'U0LEAD1'],
+    ]);
+    const ids = new Map((await members()).map((r) => [`${r.platform}|${r.platformUserId}`, r.id]));
+    const changed = program(
+      `      - { slack: U0NEW01, roles: [clinician] }
+      - { slack: U0CLIN1, roles: [supervisor, clinician] }
+      - { teams: 00000000-0000-4000-8000-000000000001, roles: [case_manager] }`,
+    );
+    const directory = await syncPrograms(db, [changed]);
+    const audits = (await rosterAudits()).slice(added.length);
+    const detail = (by: string, platform: string, userId: string, rolesBefore: string[], rolesAfter: string[]) => ({
+      by,
+      platform,
+      userId,
+      rolesBefore,
+      rolesAfter,
+    });
+    // The entries in the file's order, then the people taken out of it.
+    expect(audits.slice(0, 2)).toEqual([
+      {
+        action: 'roster.add',
+        entityId: (await members()).find((r) => r.platformUserId === 'U0NEW01')?.id,
+        details: detail('configuration', 'slack', 'U0NEW01', [], ['clinician']),
+      },
+      {
+        action: 'roster.change',
+        entityId: ids.get('slack|U0CLIN1'),
+        details: detail('configuration', 'slack', 'U0CLIN1', ['clinician'], ['clinician', 'supervisor']),
+      },
+    ]);
+    expect(audits.slice(2)).toHaveLength(2);
+    expect(audits.slice(2)).toEqual(
+      expect.arrayContaining([
+        {
+          action: 'roster.deactivate',
+          entityId: ids.get('slack|U0CASE1'),
+          details: detail('configuration', 'slack', 'U0CASE1', ['case_manager'], []),
+        },
+        {
+          action: 'roster.deactivate',
+          entityId: ids.get('slack|U0LEAD1'),
+          details: detail('configuration', 'slack', 'U0LEAD1', ['leadership'], []),
+        },
+      ]),
+    );
+    expect(directory.rosterVersion('wil')).toBe(first.rosterVersion('wil') + 1);
+  });
+
+  it('two replicas starting at once with a changed file: the one that takes the roster lock second finds nothing left to do', async () => {
+    await syncPrograms(db, [FIRST]);
+    const before = (await rosterAudits()).length;
+    const changed = program(`      - { slack: U0CLIN1, roles: [clinician, supervisor] }
+      - { slack: U0NEW01, roles: [leadership] }`);
+    const [a, b] = await Promise.all([syncPrograms(db, [changed]), syncPrograms(db, [changed])]);
+    // One add, one change and three deactivations, written once.
+    expect((await rosterAudits()).slice(before).map((e) => e.action)).toEqual([
+      'roster.change',
+      'roster.add',
+      'roster.deactivate',
+      'roster.deactivate',
+      'roster.deactivate',
+    ]);
+    expect((await members()).filter((r) => r.active).map((r) => r.platformUserId)).toEqual(['U0CLIN1', 'U0NEW01']);
+    expect(a.rosterVersion('wil')).toBe(b.rosterVersion('wil'));
   });
 
   it('an empty roster leaves every member inactive', async () => {
