@@ -18,6 +18,12 @@ import { isCarelogError } from './errors.js';
 // and leaves the main thread its own. V8 reads the setting when a compile starts; it concerns
 // WebAssembly alone (these modules, and the later optimizing of their hot functions).
 if (os.availableParallelism() <= 2) v8.setFlagsFromString('--wasm-num-compilation-tasks=1');
+// V8 validates every function of a WebAssembly module when the module compiles, though it compiles
+// each one only when first called: most of PGlite's ~13,000 functions and the ORM's compiler's are
+// never called by carelog. Lazy validation checks a function when it is first compiled instead
+// (an invalid one still fails, then); it took ~0.13 s of compiler-thread CPU off each start
+// (BENCHMARKS.md, "Cold start"). The modules are PGlite's and Prisma's, shipped in their packages.
+v8.setFlagsFromString('--wasm-lazy-validation');
 
 // The embedded database starts first, in a thread of its own (its WebAssembly compiling, Postgres
 // starting), while everything else loads on this one: most of a start is those two. It needs only
