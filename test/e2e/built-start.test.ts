@@ -27,6 +27,37 @@ const embeddedEnv = (dataDir: string) => ({
   CARELOG_DATA_DIR: dataDir,
 });
 
+/**
+ * Starts the built carelog on embedded defaults in `dataDir`, waits for "carelog is ready", runs
+ * `check` with its port and its output so far, then stops it; resolves to all it wrote.
+ */
+async function whileRunning(
+  dataDir: string,
+  check: (port: number, output: () => string) => Promise<void>,
+): Promise<string> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['dist/src/main.js'], {
+    cwd: ROOT,
+    env: { ...embeddedEnv(dataDir), PORT: String(port), CARELOG_QUEUE_PREFIX: `carelog-built-${port}` },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', r));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', () => output.includes('carelog is ready') && resolve());
+      void exited.then((code) => reject(new Error(`carelog exited (${code}) before it was ready:\n${output}`)));
+    });
+    await check(port, () => output);
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+  }
+  return output;
+}
+
 beforeAll(() => {
   const built = spawnSync(process.execPath, ['scripts/ensure-build.mjs'], { cwd: ROOT, encoding: 'utf8' });
   expect(built.status, built.stderr).toBe(0);
@@ -54,29 +85,12 @@ describe('the built carelog', () => {
   });
 
   it('npm start (node dist/src/main.js) answers /healthz on embedded defaults, with the local Slack simulator', async () => {
-    const port = await freePort();
-    const child = spawn(process.execPath, ['dist/src/main.js'], {
-      cwd: ROOT,
-      env: { ...embeddedEnv(scratch()), PORT: String(port), CARELOG_QUEUE_PREFIX: `carelog-built-${port}` },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    const exited = new Promise<number | null>((r) => child.once('exit', r));
-    try {
-      await new Promise<void>((resolve, reject) => {
-        child.stdout.on('data', () => output.includes('carelog is ready') && resolve());
-        void exited.then((code) => reject(new Error(`carelog exited (${code}) before it was ready:\n${output}`)));
-      });
+    const output = await whileRunning(scratch(), async (port, output) => {
       const res = await fetch(`http://127.0.0.1:${port}/healthz`);
       expect(res.status).toBe(200);
-      expect(output).toContain('running against the local Slack simulator');
-      expect(output).toContain('"database":"embedded"');
-    } finally {
-      child.kill('SIGTERM');
-      await exited;
-    }
+      expect(output()).toContain('running against the local Slack simulator');
+      expect(output()).toContain('"database":"embedded"');
+    });
     expect(output).toContain('shutting down');
   }, 120_000);
 
@@ -111,26 +125,9 @@ describe('the built carelog', () => {
     expect(refused.status, refused.stdout + refused.stderr).toBe(1);
     expect(refused.stdout + refused.stderr).toContain('PORT: must be a port number');
 
-    const port = await freePort();
-    const child = spawn(process.execPath, ['dist/src/main.js'], {
-      cwd: ROOT,
-      env: { ...embeddedEnv(dataDir), PORT: String(port), CARELOG_QUEUE_PREFIX: `carelog-built-${port}` },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    const exited = new Promise<number | null>((r) => child.once('exit', r));
-    try {
-      await new Promise<void>((resolve, reject) => {
-        child.stdout.on('data', () => output.includes('carelog is ready') && resolve());
-        void exited.then((code) => reject(new Error(`carelog exited (${code}) before it was ready:\n${output}`)));
-      });
+    await whileRunning(dataDir, async (port) => {
       expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
-    } finally {
-      child.kill('SIGTERM');
-      await exited;
-    }
+    });
   }, 180_000);
 
   it('loads the Slack simulator only on demand: no static import reaches it from the entry points', () => {
