@@ -45,6 +45,13 @@ try {
 } catch (err) {
   // Config messages name the variable or key and the problem, never a secret's value.
   bootLogger.fatal(isCarelogError(err) ? err.message : 'could not read the configuration');
+  // The database opened ahead is closed and its directory unlocked, as if it had never started.
+  await openedAhead
+    ?.then(
+      ({ pg, release }) => pg.close().finally(release),
+      () => undefined,
+    )
+    .catch(() => undefined);
   process.exit(1);
 }
 // The same directory by the same rules (test/unit/config.test.ts holds them to it).

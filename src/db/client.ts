@@ -158,9 +158,12 @@ async function openEmbedded(
         await db.query('SELECT 1');
       },
       close: async () => {
-        await prisma.$disconnect();
-        await db.close();
-        release();
+        try {
+          await prisma.$disconnect();
+          await db.close();
+        } finally {
+          release();
+        }
       },
     };
   } catch (err) {

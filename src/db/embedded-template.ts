@@ -50,7 +50,13 @@ export function findTemplate(dir = TEMPLATE_DIR): string | null {
 export function copyTemplate(template: string, pgDir: string): void {
   const partial = `${pgDir}.partial`;
   rmSync(partial, { recursive: true, force: true });
-  cpSync(template, partial, { recursive: true });
+  try {
+    cpSync(template, partial, { recursive: true });
+  } catch (err) {
+    // A full disk, say: nothing half-copied is left behind.
+    rmSync(partial, { recursive: true, force: true });
+    throw err;
+  }
   try {
     // Replaces an empty directory; refuses one that holds something.
     renameSync(partial, pgDir);

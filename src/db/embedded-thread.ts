@@ -20,7 +20,7 @@ export interface EmbeddedStart {
 
 type RowMode = 'array' | 'object';
 export type EmbeddedRequest =
-  | { id: number; op: 'query'; sql: string; params: unknown[]; rowMode: RowMode; textTypes: number[]; tx?: number }
+  | { id: number; op: 'query'; sql: string; params: unknown[]; textTypes: number[]; tx?: number }
   | { id: number; op: 'exec'; sql: string; tx?: number }
   | { id: number; op: 'begin' }
   | { id: number; op: 'rollback'; tx: number }
@@ -77,9 +77,12 @@ function newWorker(workerData: EmbeddedStart): Worker {
     const code = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); })`;
     return new Worker(code, { eval: true, workerData });
   }
-  // tsc's output sits beside this file (dist/src/db); the bundle's chunks are in dist/src/chunks.
-  const beside = path.join(here, 'embedded-worker.js');
-  return new Worker(existsSync(beside) ? beside : path.join(here, '..', 'db', 'embedded-worker.js'), { workerData });
+  // tsc's output sits beside this file (dist/src/db); the bundle's entry is dist/src/main.js and
+  // its chunks are in dist/src/chunks.
+  const candidates = [here, path.join(here, 'db'), path.join(here, '..', 'db')].map((d) =>
+    path.join(d, 'embedded-worker.js'),
+  );
+  return new Worker(candidates.find((f) => existsSync(f)) ?? candidates[0]!, { workerData });
 }
 
 /** PGlite's DatabaseError class, loaded with the first database error (the worker's copy cannot cross). */
@@ -111,23 +114,30 @@ export class EmbeddedThread {
   private constructor(start: EmbeddedStart) {
     this.#worker = newWorker(start);
     this.ready = new Promise((resolve, reject) => {
-      this.#worker.on('message', (m: EmbeddedReply) => {
-        if ('ready' in m) {
-          this.#idle();
-          resolve();
-        } else if ('startFailed' in m) void received(m.startFailed).then(reject);
-        else this.#settle(m);
-      });
+      /** PGlite's own reason a start failed, once it has arrived: it wins over the exit that follows. */
+      let startFailure: Promise<void> | null = null;
       const lost = (err: Error) => {
         this.#gone ??= err;
         reject(err);
         for (const p of this.#pending.values()) p.reject(err);
         this.#pending.clear();
       };
-      this.#worker.on('error', () =>
-        lost(new CarelogError('database_unavailable', 'the embedded database stopped with an error')),
+      this.#worker.on('message', (m: EmbeddedReply) => {
+        if ('ready' in m) {
+          this.#idle();
+          resolve();
+        } else if ('startFailed' in m) startFailure = received(m.startFailed).then(lost);
+        else this.#settle(m);
+      });
+      // The thread's own error keeps its name and codes as the cause (the logger shows those only).
+      this.#worker.on('error', (err) =>
+        lost(new CarelogError('database_unavailable', 'the embedded database stopped with an error', { cause: err })),
       );
-      this.#worker.on('exit', () => lost(new CarelogError('database_unavailable', 'the embedded database is closed')));
+      this.#worker.on('exit', () => {
+        const closed = () => lost(new CarelogError('database_unavailable', 'the embedded database is closed'));
+        if (startFailure) void startFailure.then(closed);
+        else closed();
+      });
     });
   }
 
@@ -154,7 +164,7 @@ export class EmbeddedThread {
     this.#pending.delete(m.id);
     this.#idle();
     if (m.ok) p.resolve(m.value);
-    else void received(m.error).then(p.reject);
+    else void received(m.error).then(p.reject, p.reject);
   }
 
   #call<T>(req: DistributiveOmit<EmbeddedRequest, 'id'>): Promise<T> {
@@ -180,20 +190,18 @@ export class EmbeddedThread {
       op: 'query',
       sql,
       params,
-      rowMode,
       textTypes,
       ...(tx === undefined ? {} : { tx }),
     });
-    if (textTypes.length) parseColumns(r, rowMode, parsers);
-    return r as EmbeddedResults<T>;
+    return shaped<T>(r, rowMode, parsers);
   }
 
   query<T>(sql: string, params?: unknown[], options?: EmbeddedQueryOptions): Promise<EmbeddedResults<T>> {
     return this.#query<T>(sql, params, options);
   }
 
-  exec(sql: string): Promise<EmbeddedResults<unknown>[]> {
-    return this.#call({ op: 'exec', sql });
+  async exec(sql: string): Promise<EmbeddedResults<unknown>[]> {
+    return (await this.#call<WorkerResults[]>({ op: 'exec', sql })).map((r) => shaped(r, 'object', {}));
   }
 
   /**
@@ -205,7 +213,8 @@ export class EmbeddedThread {
     let closed = false;
     const tx: EmbeddedTransaction = {
       query: (sql, params, options) => this.#query(sql, params, options, txId),
-      exec: (sql) => this.#call({ op: 'exec', sql, tx: txId }),
+      exec: async (sql) =>
+        (await this.#call<WorkerResults[]>({ op: 'exec', sql, tx: txId })).map((r) => shaped(r, 'object', {})),
       rollback: async () => {
         await this.#call({ op: 'rollback', tx: txId });
         closed = true;
@@ -225,28 +234,40 @@ export class EmbeddedThread {
     return result;
   }
 
-  /** Closes PGlite (its files synced) and ends the worker. */
-  async close(): Promise<void> {
-    if (!this.#gone) await this.#call({ op: 'close' });
-    await this.#worker.terminate();
+  #closing: Promise<void> | null = null;
+
+  /** Closes PGlite (its files synced) and ends the worker, once however often it is called. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      try {
+        if (!this.#gone) await this.#call({ op: 'close' });
+      } finally {
+        await this.#worker.terminate();
+      }
+    })();
+    return this.#closing;
   }
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-/** Applies the caller's parsers to the columns that came back as text. */
-function parseColumns(r: WorkerResults, rowMode: RowMode, parsers: NonNullable<EmbeddedQueryOptions['parsers']>): void {
-  r.fields.forEach((f, i) => {
-    const parse = parsers[f.dataTypeID];
-    if (!parse) return;
-    for (const row of r.rows) {
-      if (rowMode === 'array') {
-        const cells = row as unknown[];
-        if (cells[i] !== null) cells[i] = parse(cells[i] as string, f.dataTypeID);
-      } else {
-        const cells = row as Record<string, unknown>;
-        if (cells[f.name] !== null) cells[f.name] = parse(cells[f.name] as string, f.dataTypeID);
-      }
-    }
+/**
+ * The worker's rows (arrays of cells) as the caller asked for them: the caller's parsers applied to
+ * their columns' text, and objects made where the row mode is 'object', a later column of the same
+ * name winning, as in PGlite.
+ */
+function shaped<T>(
+  r: WorkerResults,
+  rowMode: RowMode,
+  parsers: NonNullable<EmbeddedQueryOptions['parsers']>,
+): EmbeddedResults<T> {
+  const parse = r.fields.map((f) => parsers[f.dataTypeID]);
+  const rows = (r.rows as unknown[][]).map((cells) => {
+    const values = cells.map((v, i) => (v !== null && parse[i] ? parse[i](v as string, r.fields[i]!.dataTypeID) : v));
+    if (rowMode === 'array') return values;
+    const row: Record<string, unknown> = {};
+    r.fields.forEach((f, i) => (row[f.name] = values[i]));
+    return row;
   });
+  return { ...r, rows: rows as T[] };
 }

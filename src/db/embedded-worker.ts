@@ -43,16 +43,50 @@ async function startPglite({ pgDir, templateDir }: EmbeddedStart): Promise<PGlit
   });
 }
 
+/**
+ * What of a database error crosses: Postgres' own fields (SQLSTATE, constraint, …), which the ORM
+ * reads. Not the `query`, `params` and `queryOptions` PGlite also hangs on it: the SQL text and
+ * values (a client's code, a note) have no business on an error, and the options hold functions,
+ * which cannot cross at all.
+ */
+const DATABASE_ERROR_FIELDS = [
+  'length',
+  'name',
+  'severity',
+  'code',
+  'detail',
+  'hint',
+  'position',
+  'internalPosition',
+  'internalQuery',
+  'where',
+  'schema',
+  'table',
+  'column',
+  'dataType',
+  'constraint',
+  'file',
+  'line',
+  'routine',
+] as const;
+
 /** An error as plain data: a database error keeps its fields (code, detail, …) for the ORM to read. */
 function sent(err: unknown): SentError {
-  if (err instanceof pglite.messages.DatabaseError)
-    return { kind: 'database', message: err.message, fields: { ...err } };
+  if (err instanceof pglite.messages.DatabaseError) {
+    const fields: Record<string, unknown> = {};
+    for (const key of DATABASE_ERROR_FIELDS) if (err[key] !== undefined) fields[key] = err[key];
+    return { kind: 'database', message: err.message, fields };
+  }
   if (isCarelogError(err)) return { kind: 'carelog', code: err.code, message: err.message };
   const e = err instanceof Error ? err : new Error(String(err));
   return { kind: 'error', name: e.name, message: e.message };
 }
 
-/** Rows and fields as they cross to the main thread; the caller's own parsers are applied there. */
+/**
+ * Rows and fields as they cross to the main thread, rows as arrays of cells (the main thread makes
+ * objects of them where asked, as PGlite would: a later column of the same name wins); the caller's
+ * own parsers are applied there.
+ */
 const plain = (r: Results): WorkerResults => ({
   rows: r.rows,
   fields: r.fields.map((f) => ({ name: f.name, dataTypeID: f.dataTypeID })),
@@ -92,25 +126,36 @@ function serve(pg: PGlite, port: NonNullable<typeof parentPort>): void {
       finished.catch(failed);
     });
 
+  /** An open transaction, or PGlite's own error for one that has ended. */
+  const txOf = (txId: number): OpenTransaction => {
+    const t = open.get(txId);
+    if (!t) throw new Error('Transaction is closed');
+    return t;
+  };
+
   const run = async (req: EmbeddedRequest): Promise<unknown> => {
     switch (req.op) {
       case 'query': {
-        const on = req.tx === undefined ? pg : open.get(req.tx)!.tx;
-        const parsers = Object.fromEntries(req.textTypes.map((oid) => [oid, asText]));
-        return plain(await on.query(req.sql, req.params, { rowMode: req.rowMode, parsers }));
+        const on = req.tx === undefined ? pg : txOf(req.tx).tx;
+        // PGlite builds a parser table for every query given `parsers`, even an empty one: about
+        // twice a short query's time (`npm run bench -- embedded`). Given only when the caller has any.
+        const options = req.textTypes.length
+          ? { rowMode: 'array' as const, parsers: Object.fromEntries(req.textTypes.map((oid) => [oid, asText])) }
+          : { rowMode: 'array' as const };
+        return plain(await on.query(req.sql, req.params, options));
       }
       case 'exec': {
-        const on = req.tx === undefined ? pg : open.get(req.tx)!.tx;
-        return (await on.exec(req.sql)).map(plain);
+        const on = req.tx === undefined ? pg : txOf(req.tx).tx;
+        return (await on.exec(req.sql, { rowMode: 'array' })).map(plain);
       }
       case 'begin':
         await begin(req.id);
         return req.id;
       case 'rollback':
-        await open.get(req.tx)!.tx.rollback();
+        await txOf(req.tx).tx.rollback();
         return null;
       case 'end': {
-        const t = open.get(req.tx)!;
+        const t = txOf(req.tx);
         t.end(req.commit);
         await t.finished.catch((err: unknown) => {
           if (!(err instanceof Aborted)) throw err;
@@ -124,7 +169,19 @@ function serve(pg: PGlite, port: NonNullable<typeof parentPort>): void {
   };
 
   port.on('message', (req: EmbeddedRequest) => {
-    const reply = (r: EmbeddedReply) => port.postMessage(r);
+    const reply = (r: EmbeddedReply) => {
+      try {
+        port.postMessage(r);
+      } catch (err) {
+        // A value that cannot cross (a result PGlite gave as a type that cannot be cloned) fails
+        // its own request only, never the thread.
+        port.postMessage({
+          id: req.id,
+          ok: false,
+          error: { kind: 'error', name: (err as Error).name, message: 'the database answer could not be passed on' },
+        } satisfies EmbeddedReply);
+      }
+    };
     const go = () =>
       run(req).then(
         (value) => reply({ id: req.id, ok: true, value }),

@@ -124,6 +124,8 @@ describe('the built carelog', () => {
     });
     expect(refused.status, refused.stdout + refused.stderr).toBe(1);
     expect(refused.stdout + refused.stderr).toContain('PORT: must be a port number');
+    // The database opened ahead was closed again: the directory is not left locked.
+    expect(existsSync(path.join(dataDir, 'pglite.lock'))).toBe(false);
 
     await whileRunning(dataDir, async (port) => {
       expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
@@ -164,12 +166,25 @@ describe('the built carelog', () => {
         }
       >;
     };
-    // Every start runs src/main.ts and then src/carelog.ts (imported dynamically, after the
-    // database's compile has begun) with what they import statically.
-    const startFiles = Object.entries(meta.outputs)
-      .filter(([, o]) => o.entryPoint === 'src/main.ts' || o.entryPoint === 'src/carelog.ts')
-      .map(([file]) => file);
-    expect(startFiles).toHaveLength(2);
+    // Every start runs src/main.ts, then everything it imports dynamically (the configuration, the
+    // logger, the ORM's compiler's preload and src/carelog.ts, imported after the database has
+    // begun to start), and one of the two database adapters src/db/client.ts imports dynamically;
+    // each with what it imports statically.
+    const main = 'dist/src/main.js';
+    const dynamicFrom = (file: string) =>
+      meta.outputs[file]!.imports.filter((i) => i.kind === 'dynamic-import' && !i.external).map((i) => i.path);
+    const clientFile = Object.entries(meta.outputs).find(([, o]) => 'src/db/client.ts' in o.inputs)![0];
+    const adapters = dynamicFrom(clientFile).filter((f) =>
+      Object.keys(meta.outputs[f]!.inputs).some((i) =>
+        /^node_modules\/(pg|@prisma\/adapter-pg|pglite-prisma-adapter)\//.test(i),
+      ),
+    );
+    expect(adapters.length).toBeGreaterThanOrEqual(2);
+    const startFiles = [main, ...dynamicFrom(main), ...adapters];
+    const entries = startFiles.map((f) => meta.outputs[f]!.entryPoint).filter(Boolean);
+    expect(entries).toEqual(
+      expect.arrayContaining(['src/main.ts', 'src/carelog.ts', 'src/config.ts', 'src/logger.ts']),
+    );
     /** The sources and the packages left outside the bundle that loading `entries` reaches. */
     const reach = (entries: string[], follow: (kind: string) => boolean) => {
       const outputs = new Set<string>();

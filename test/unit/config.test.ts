@@ -412,6 +412,7 @@ describe('loadConfig', () => {
       { CARELOG_CONFIG: file },
       { CARELOG_CONFIG: file, CARELOG_DATA_DIR: path.join(dir, 'elsewhere') },
       { CARELOG_CONFIG: file, CARELOG_DATA_DIR: 'relative/data' },
+      { CARELOG_CONFIG: file, CARELOG_DATA_DIR: '' },
       { CARELOG_CONFIG: file, DATABASE_URL: 'postgres://db/carelog' },
       { CARELOG_CONFIG: file, DATABASE_URL: 'postgres://db/carelog', CARELOG_DATA_DIR: path.join(dir, 'unused') },
     ]) {
