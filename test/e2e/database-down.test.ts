@@ -1,11 +1,10 @@
 // A database outage while someone is filling in the form: the save fails with a message beside the
 // form (Slack keeps what was typed when it gets errors), nothing clinical reaches the logs, health
 // says so, and pressing Save again once Postgres is back stores the contact exactly once.
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAVE_FAILED } from '../../src/services/contact-flow.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { ADMIN_URL } from '../support/postgres.js';
+import { allowConnections, refuseConnections } from '../support/postgres.js';
 import { viewSubmission, type ModalValues, type OpenedView } from '../support/slack-payloads.js';
 import { openNotes } from '../../src/services/contacts.js';
 
@@ -30,29 +29,6 @@ const GOOD: ModalValues = {
 let h: Harness;
 let dbName: string;
 
-/** Runs SQL as the superuser, on the admin database (never the carelog one). */
-async function asAdmin(sql: string, params: unknown[] = []): Promise<void> {
-  const c = new pg.Client({ connectionString: ADMIN_URL });
-  await c.connect();
-  try {
-    await c.query(sql, params);
-  } finally {
-    await c.end();
-  }
-}
-
-async function refuseConnections(): Promise<void> {
-  await asAdmin(`ALTER DATABASE "${dbName}" WITH ALLOW_CONNECTIONS false`);
-  await asAdmin(
-    'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
-    [dbName],
-  );
-}
-
-async function allowConnections(): Promise<void> {
-  await asAdmin(`ALTER DATABASE "${dbName}" WITH ALLOW_CONNECTIONS true`);
-}
-
 async function health(): Promise<{ status: number; body: unknown }> {
   const res = await fetch(`http://127.0.0.1:${h.carelog.port}/healthz`);
   return { status: res.status, body: await res.json() };
@@ -65,7 +41,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   // Whatever happened above, let the harness close and drop its database.
-  if (dbName) await allowConnections();
+  if (dbName) await allowConnections(dbName);
   await h?.stop();
 });
 
@@ -80,7 +56,7 @@ describe('saving a contact while the database is down', () => {
     opened = { id: `VDOWN${Date.now()}`, hash: 'h1', view: call.args.view as Record<string, unknown> };
     expect(await health()).toEqual({ status: 200, body: { status: 'ok', database: 'ok', redis: 'ok', slack: 'ok' } });
 
-    await refuseConnections();
+    await refuseConnections(dbName);
     const logsBefore = h.logs.length;
     const dmsBefore = h.slack.callsTo('chat.postMessage').length;
     const submit = await h.interact(viewSubmission('U0CLIN1', opened, GOOD));
@@ -120,7 +96,7 @@ describe('saving a contact while the database is down', () => {
   });
 
   it('stores the contact exactly once when Save is pressed again after the database is back', async () => {
-    await allowConnections();
+    await allowConnections(dbName);
     expect(await health()).toEqual({ status: 200, body: { status: 'ok', database: 'ok', redis: 'ok', slack: 'ok' } });
 
     const dmsBefore = h.slack.callsTo('chat.postMessage').length;

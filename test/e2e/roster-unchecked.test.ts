@@ -3,13 +3,12 @@
 // cannot check right now and to try again shortly, never that they are not on the roster; on Slack
 // (the /contact answer and the form's Save) and on Teams (the reply in chat), with one warning
 // logged for the outage and no one's identity in it. Once Postgres is back, they are let in again.
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROSTER_UNCHECKED } from '../../src/services/access.js';
 import { NOT_ON_ROSTER } from '../../src/services/contact-flow.js';
 import { waitUntil } from '../support/followups.js';
 import { startHarness, type Harness } from '../support/harness.js';
-import { ADMIN_URL } from '../support/postgres.js';
+import { allowConnections, refuseConnections } from '../support/postgres.js';
 import { viewSubmission, type OpenedView } from '../support/slack-payloads.js';
 import { cardOf } from '../support/fake-teams.js';
 import { startTeamsHarness, T, type TeamsHarness } from '../support/teams-harness.js';
@@ -19,31 +18,11 @@ const WARNING = 'a person was refused because the roster cannot be checked again
 /** The roster's bound (5 s) plus a poll and a margin: waiting for a state, not timing anything. */
 const STALE_WAIT_MS = 15_000;
 
-async function asAdmin(sql: string, params: unknown[] = []): Promise<void> {
-  const c = new pg.Client({ connectionString: ADMIN_URL });
-  await c.connect();
-  try {
-    await c.query(sql, params);
-  } finally {
-    await c.end();
-  }
-}
-
 function dbNameOf(h: { carelog: { deps: { config: { env: { DATABASE_URL?: string } } } } }): string {
   const name = new URL(h.carelog.deps.config.env.DATABASE_URL!).pathname.slice(1);
   expect(name).toMatch(/^carelog_test_[0-9a-f]+$/);
   return name;
 }
-
-async function refuseConnections(dbName: string): Promise<void> {
-  await asAdmin(`ALTER DATABASE "${dbName}" WITH ALLOW_CONNECTIONS false`);
-  await asAdmin(
-    'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
-    [dbName],
-  );
-}
-
-const allowConnections = (dbName: string) => asAdmin(`ALTER DATABASE "${dbName}" WITH ALLOW_CONNECTIONS true`);
 
 type TLogged = Record<string, unknown>;
 const warningsIn = (logs: string[], from: number): TLogged[] =>

@@ -1,11 +1,10 @@
 // A database outage while someone fills in the Teams form: the save comes back on the card with the
 // message beside the form and everything kept (the notes sealed), nothing clinical reaches the logs,
 // and Save pressed again once Postgres is back stores the contact exactly once.
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAVE_FAILED } from '../../src/services/contact-flow.js';
 import { inputsOf, pressAction, textsOf } from '../support/fake-teams.js';
-import { ADMIN_URL } from '../support/postgres.js';
+import { allowConnections, refuseConnections } from '../support/postgres.js';
 import {
   logTeamsContact,
   NEW_CLIENT_INPUTS,
@@ -22,34 +21,20 @@ const CANARY = 'CANARY-TEAMS-DBDOWN-8e1a Jane Roe said she hears voices';
 let h: TeamsHarness;
 let dbName: string;
 
-async function asAdmin(sql: string, params: unknown[] = []): Promise<void> {
-  const c = new pg.Client({ connectionString: ADMIN_URL });
-  await c.connect();
-  try {
-    await c.query(sql, params);
-  } finally {
-    await c.end();
-  }
-}
-
 beforeAll(async () => {
   h = await startTeamsHarness({ now: () => NOW });
   dbName = new URL(h.carelog.deps.config.env.DATABASE_URL!).pathname.slice(1);
   await logTeamsContact(h, T.clinician, { ...NEW_CLIENT_INPUTS, contact_date: '2026-11-20', contact_time: '09:00' });
 });
 afterAll(async () => {
-  await asAdmin(`ALTER DATABASE "${dbName}" WITH ALLOW_CONNECTIONS true`).catch(() => undefined);
+  await allowConnections(dbName).catch(() => undefined);
   await h?.stop();
 });
 
 describe('the Teams form while the database is down', () => {
   it('answers with the save failure beside the form, keeping the input, and stores it once when Save is pressed again', async () => {
     const form = await openTeamsForm(h, T.clinician, 'contact PIC-0001');
-    await asAdmin(`ALTER DATABASE "${dbName}" WITH ALLOW_CONNECTIONS false`);
-    await asAdmin(
-      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
-      [dbName],
-    );
+    await refuseConnections(dbName);
     let answered;
     try {
       const res = await h.send(
@@ -67,7 +52,7 @@ describe('the Teams form while the database is down', () => {
       expect(res.status).toBe(200);
       answered = res.json as { type: string; value: object };
     } finally {
-      await asAdmin(`ALTER DATABASE "${dbName}" WITH ALLOW_CONNECTIONS true`);
+      await allowConnections(dbName);
     }
     expect(answered.type).toBe('application/vnd.microsoft.card.adaptive');
     const card = answered.value;

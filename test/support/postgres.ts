@@ -54,3 +54,28 @@ export async function openMigratedTestDatabase(): Promise<{ db: Database; url: s
     },
   };
 }
+
+/** Runs SQL as the superuser, on the admin database (never the carelog one). */
+async function asAdmin(sql: string, params: unknown[] = []): Promise<void> {
+  const c = new pg.Client({ connectionString: ADMIN_URL });
+  await c.connect();
+  try {
+    await c.query(sql, params);
+  } finally {
+    await c.end();
+  }
+}
+
+/** The database down, as carelog sees it: no new connection accepted, the open ones ended. */
+export async function refuseConnections(dbName: string): Promise<void> {
+  await asAdmin(`ALTER DATABASE "${dbName}" WITH ALLOW_CONNECTIONS false`);
+  await asAdmin(
+    'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+    [dbName],
+  );
+}
+
+/** The database back. */
+export async function allowConnections(dbName: string): Promise<void> {
+  await asAdmin(`ALTER DATABASE "${dbName}" WITH ALLOW_CONNECTIONS true`);
+}

@@ -65,6 +65,32 @@ export interface FakeUpload {
   completed: boolean;
 }
 
+/**
+ * One page of messages as conversations.history and conversations.replies answer: `limit` (at most
+ * 999, 100 when unset) from the `cursor` on, with `has_more` and the next cursor as Slack gives
+ * them; `extra` adds what each method shows beyond a message's ts and text.
+ */
+function pageOfMessages(
+  args: Record<string, unknown>,
+  all: PostedMessage[],
+  extra: (m: PostedMessage) => Record<string, unknown>,
+): { body: Record<string, unknown> } {
+  const limit = Math.min(999, Number(args.limit ?? 100) || 100);
+  const from = Number(args.cursor ?? 0) || 0;
+  const messages = all
+    .slice(from, from + limit)
+    .map((m) => ({ type: 'message', ts: m.ts, text: m.text ?? '', bot_id: 'B0CARELOG', ...extra(m) }));
+  const more = all.length > from + limit;
+  return {
+    body: {
+      ok: true,
+      messages,
+      has_more: more,
+      ...(more ? { response_metadata: { next_cursor: String(from + limit) } } : {}),
+    },
+  };
+}
+
 /** The app id the fake reports in Socket Mode's hello and in its connection URLs. */
 export const SIMULATOR_APP_ID = 'A0CARELOG';
 
@@ -357,25 +383,10 @@ export class FakeSlackApi {
       case 'conversations.history': {
         // Newest first, top-level messages only, metadata only when asked for (as Slack does).
         const withMetadata = call.args.include_all_metadata === true || call.args.include_all_metadata === 'true';
-        const limit = Math.min(999, Number(call.args.limit ?? 100) || 100);
-        const from = Number(call.args.cursor ?? 0) || 0;
         const all = this.messages.filter((m) => m.channel === call.args.channel && !m.threadTs).reverse();
-        const messages = all.slice(from, from + limit).map((m) => ({
-          type: 'message',
-          ts: m.ts,
-          text: m.text ?? '',
-          bot_id: 'B0CARELOG',
+        return pageOfMessages(call.args, all, (m) => ({
           ...(withMetadata && m.metadata !== undefined ? { metadata: m.metadata } : {}),
         }));
-        const more = all.length > from + limit;
-        return {
-          body: {
-            ok: true,
-            messages,
-            has_more: more,
-            ...(more ? { response_metadata: { next_cursor: String(from + limit) } } : {}),
-          },
-        };
       }
       case 'conversations.replies': {
         // A thread: its parent first, then the replies oldest first, paged by a cursor.
@@ -385,25 +396,10 @@ export class FakeSlackApi {
           parent,
           ...this.messages.filter((m) => m.channel === parent.channel && m.threadTs === parent.ts),
         ];
-        const limit = Math.min(999, Number(call.args.limit ?? 100) || 100);
-        const from = Number(call.args.cursor ?? 0) || 0;
-        const messages = thread.slice(from, from + limit).map((m) => ({
-          type: 'message',
-          ts: m.ts,
-          text: m.text ?? '',
-          bot_id: 'B0CARELOG',
+        return pageOfMessages(call.args, thread, (m) => ({
           ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
           ...(m.files ? { files: m.files } : {}),
         }));
-        const more = thread.length > from + limit;
-        return {
-          body: {
-            ok: true,
-            messages,
-            has_more: more,
-            ...(more ? { response_metadata: { next_cursor: String(from + limit) } } : {}),
-          },
-        };
       }
       case 'files.getUploadURLExternal': {
         const id = `F${String(n).padStart(8, '0')}`;
