@@ -1,29 +1,18 @@
 // carelog's entry point: `npm run dev` / `npm start`.
 import module from 'node:module';
-import os from 'node:os';
-import v8 from 'node:v8';
 import { embeddedDataDirAhead } from './config/ahead.js';
 import { startOpeningEmbedded, type OpenedEmbedded } from './db/embedded-open.js';
 import { isCarelogError } from './errors.js';
+import { tuneV8ForStart } from './v8-start.js';
 
 // Node 22.1+ keeps the compiled code of carelog's modules and its dependencies' on disk
 // (os.tmpdir()/node-compile-cache), so a start after the first skips most of their compiling.
 // Node 20 has no such cache; the call is skipped there.
 (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
-// V8 compiles WebAssembly with as many background tasks as its thread pool has threads (Node: 4,
-// whatever the cores). On a 2-core machine, four tasks compiling PGlite's and Prisma's modules
-// compete with the main thread, which loads carelog meanwhile, and spent about twice the CPU for
-// the same work (`npm run bench -- cold-start`, BENCHMARKS.md). One task keeps to the second core
-// and leaves the main thread its own. V8 reads the setting when a compile starts; it concerns
-// WebAssembly alone (these modules, and the later optimizing of their hot functions).
-if (os.availableParallelism() <= 2) v8.setFlagsFromString('--wasm-num-compilation-tasks=1');
-// V8 validates every function of a WebAssembly module when the module compiles, though it compiles
-// each one only when first called: most of PGlite's ~13,000 functions and the ORM's compiler's are
-// never called by carelog. Lazy validation checks a function when it is first compiled instead
-// (an invalid one still fails, then); it took ~0.13 s of compiler-thread CPU off each start
-// (BENCHMARKS.md, "Cold start"). The modules are PGlite's and Prisma's, shipped in their packages.
-v8.setFlagsFromString('--wasm-lazy-validation');
+// PGlite's and the ORM's WebAssembly: fewer compiler tasks, lazy validation, and no tiering up of
+// what only a start runs, until carelog is ready (src/v8-start.ts).
+const afterStart = tuneV8ForStart();
 
 // The embedded database starts first, in a thread of its own (its WebAssembly compiling, Postgres
 // starting), while everything else loads on this one: most of a start is those two. It needs only
@@ -72,6 +61,7 @@ try {
   // Loaded after the compile above has started (a static import would load it first).
   const { startCarelog } = await import('./carelog.js');
   const running = await startCarelog({ config, logger, mode, ...(embeddedDatabase ? { embeddedDatabase } : {}) });
+  afterStart();
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
