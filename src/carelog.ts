@@ -159,14 +159,17 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
           ...(opts.embeddedDatabase ? { opening: opts.embeddedDatabase } : {}),
         });
         stops.push(() => db.close());
+        // The ORM's engine (Prisma's query compiler, its WebAssembly compiled ahead by src/main.ts,
+        // and the schema) loads on this thread while the database checks the migrations and reads
+        // the roster (the embedded one in its own thread, Postgres in its own process), not in the
+        // first form a person submits. Loading it touches no table.
+        const connecting = db.prisma.$connect();
+        void connecting.catch(() => undefined);
         await ensureMigrated(db, logger);
         // A usual start (carelog.yml as at the last one) reads the programs and rosters in plain
         // SQL and writes nothing: no ORM query is compiled before ready.
         const directory = await syncPrograms(db, config.programs, logger);
-        // The ORM's engine (Prisma's query compiler, its WebAssembly compiled ahead by src/main.ts,
-        // and the schema) is loaded here, while Redis and Slack start, not in the first form a
-        // person submits.
-        await db.prisma.$connect();
+        await connecting;
         // One process alone opens an embedded database: nothing else can change its roster.
         if (db.kind !== 'embedded') {
           const watch = watchRoster(directory, { pollMs: config.env.CARELOG_ROSTER_POLL_MS, logger });

@@ -85,11 +85,23 @@ function newWorker(workerData: EmbeddedStart): Worker {
   return new Worker(candidates.find((f) => existsSync(f)) ?? candidates[0]!, { workerData });
 }
 
-/** PGlite's DatabaseError class, loaded with the first database error (the worker's copy cannot cross). */
+type PgliteMessages = (typeof import('@electric-sql/pglite'))['messages'];
+let pgliteMessages: PgliteMessages | undefined;
+
+/**
+ * PGlite's DatabaseError class once a database error has crossed, else undefined: what the ORM's
+ * adapter checks errors against in the built bundle (src/db/pglite-for-adapter.ts), where PGlite
+ * itself is never loaded on this thread unless an error needs its class.
+ */
+export function loadedDatabaseError(): PgliteMessages['DatabaseError'] | undefined {
+  return pgliteMessages?.DatabaseError;
+}
+
+/** An error as the worker sent it: a database error as PGlite's DatabaseError, loaded with the first one. */
 async function received(e: SentError): Promise<Error> {
   if (e.kind === 'carelog') return new CarelogError(e.code, e.message);
   if (e.kind === 'database') {
-    const { messages } = await import('@electric-sql/pglite');
+    const messages = (pgliteMessages ??= (await import('@electric-sql/pglite')).messages);
     const fields = e.fields as { length: number; name: 'error' };
     return Object.assign(new messages.DatabaseError(e.message, fields.length, fields.name), e.fields);
   }

@@ -21,13 +21,15 @@ const compiling = pgliteWasmModule();
 const pglite = await import('@electric-sql/pglite');
 
 /**
- * Postgres settings for the embedded database, after PGlite's own. Postgres' default 128 MB of
- * shared buffers are zeroed in WebAssembly memory at every open: 0.4–0.6 s of a ~1.5 s open on this
- * machine (`npm run bench -- cold-start`). One process, one development-sized database: 16 MB is
- * plenty (files are still cached by the operating system), and a single-user server needs few
- * connection slots.
+ * Postgres settings for the embedded database, after PGlite's own. Postgres zeroes its shared memory
+ * (mostly shared buffers) in WebAssembly memory at every open, with PGlite's memset running as
+ * baseline code at start: the default 128 MB took 0.4–0.6 s of a ~1.5 s open on this machine;
+ * PGlite.create alone took ~368 ms with 16 MB and ~343 ms with 8 MB (medians of six opens each, taking
+ * turns; 4 MB: ~331 ms). One process, one development-sized
+ * database: 8 MB holds 1,024 pages, and a page not in them is read from the operating system's file
+ * cache, not the disk. A single-user server needs few connection slots.
  */
-const EMBEDDED_SETTINGS = ['-c', 'shared_buffers=16MB', '-c', 'max_connections=8'];
+const EMBEDDED_SETTINGS = ['-c', 'shared_buffers=8MB', '-c', 'max_connections=8'];
 
 /** Fills a fresh `pgDir` from the template (when npm install built one) and starts PGlite on it. */
 async function startPglite({ pgDir, templateDir }: EmbeddedStart): Promise<PGlite> {

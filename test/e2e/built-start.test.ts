@@ -66,6 +66,59 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
+/**
+ * What a start of the built carelog loads, from esbuild's account of the bundle (written by
+ * scripts/bundle.mjs): each output file, the sources in it, and what it imports, statically or
+ * dynamically.
+ */
+function startOfTheBundle() {
+  const meta = JSON.parse(readFileSync(path.join(ROOT, 'dist', 'src', 'bundle-meta.json'), 'utf8')) as {
+    outputs: Record<
+      string,
+      {
+        entryPoint?: string;
+        imports: { path: string; kind: string; external?: boolean }[];
+        inputs: Record<string, unknown>;
+      }
+    >;
+  };
+  // Every start runs src/main.ts, then everything it imports dynamically (the configuration, the
+  // logger, the ORM's compiler's preload and src/carelog.ts, imported after the database has
+  // begun to start), and one of the two database adapters src/db/client.ts imports dynamically;
+  // each with what it imports statically.
+  const main = 'dist/src/main.js';
+  const dynamicFrom = (file: string) =>
+    meta.outputs[file]!.imports.filter((i) => i.kind === 'dynamic-import' && !i.external).map((i) => i.path);
+  const clientFile = Object.entries(meta.outputs).find(([, o]) => 'src/db/client.ts' in o.inputs)![0];
+  const adapters = dynamicFrom(clientFile).filter((f) =>
+    Object.keys(meta.outputs[f]!.inputs).some((i) =>
+      /^node_modules\/(pg|@prisma\/adapter-pg|pglite-prisma-adapter)\//.test(i),
+    ),
+  );
+  expect(adapters.length).toBeGreaterThanOrEqual(2);
+  const startFiles = [main, ...dynamicFrom(main), ...adapters];
+  const entries = startFiles.map((f) => meta.outputs[f]!.entryPoint).filter(Boolean);
+  expect(entries).toEqual(expect.arrayContaining(['src/main.ts', 'src/carelog.ts', 'src/config.ts', 'src/logger.ts']));
+  /** The sources and the packages left outside the bundle that loading `entries` reaches. */
+  const reach = (entries: string[], follow: (kind: string) => boolean) => {
+    const outputs = new Set<string>();
+    const packages = new Set<string>();
+    const visit = (file: string) => {
+      if (outputs.has(file)) return;
+      outputs.add(file);
+      for (const i of meta.outputs[file]!.imports) {
+        if (!follow(i.kind)) continue;
+        if (i.external) packages.add(i.path);
+        else visit(i.path);
+      }
+    };
+    for (const entry of entries) visit(entry);
+    const sources = [...outputs].flatMap((o) => Object.keys(meta.outputs[o]!.inputs));
+    return { sources, packages: [...packages] };
+  };
+  return { startFiles, reach };
+}
+
 describe('the built carelog', () => {
   it('npm run db:migrate (node dist/src/db/migrate-cli.js) finds every migration in prisma/migrations', () => {
     const migrations = readMigrations();
@@ -154,54 +207,7 @@ describe('the built carelog', () => {
   });
 
   it('starts without the report and chart libraries: pdfkit, ExcelJS, ECharts and resvg load with the first report or chart', () => {
-    // esbuild's account of the bundle (written by scripts/bundle.mjs): each output file, the sources
-    // in it, and what it imports, statically or dynamically.
-    const meta = JSON.parse(readFileSync(path.join(ROOT, 'dist', 'src', 'bundle-meta.json'), 'utf8')) as {
-      outputs: Record<
-        string,
-        {
-          entryPoint?: string;
-          imports: { path: string; kind: string; external?: boolean }[];
-          inputs: Record<string, unknown>;
-        }
-      >;
-    };
-    // Every start runs src/main.ts, then everything it imports dynamically (the configuration, the
-    // logger, the ORM's compiler's preload and src/carelog.ts, imported after the database has
-    // begun to start), and one of the two database adapters src/db/client.ts imports dynamically;
-    // each with what it imports statically.
-    const main = 'dist/src/main.js';
-    const dynamicFrom = (file: string) =>
-      meta.outputs[file]!.imports.filter((i) => i.kind === 'dynamic-import' && !i.external).map((i) => i.path);
-    const clientFile = Object.entries(meta.outputs).find(([, o]) => 'src/db/client.ts' in o.inputs)![0];
-    const adapters = dynamicFrom(clientFile).filter((f) =>
-      Object.keys(meta.outputs[f]!.inputs).some((i) =>
-        /^node_modules\/(pg|@prisma\/adapter-pg|pglite-prisma-adapter)\//.test(i),
-      ),
-    );
-    expect(adapters.length).toBeGreaterThanOrEqual(2);
-    const startFiles = [main, ...dynamicFrom(main), ...adapters];
-    const entries = startFiles.map((f) => meta.outputs[f]!.entryPoint).filter(Boolean);
-    expect(entries).toEqual(
-      expect.arrayContaining(['src/main.ts', 'src/carelog.ts', 'src/config.ts', 'src/logger.ts']),
-    );
-    /** The sources and the packages left outside the bundle that loading `entries` reaches. */
-    const reach = (entries: string[], follow: (kind: string) => boolean) => {
-      const outputs = new Set<string>();
-      const packages = new Set<string>();
-      const visit = (file: string) => {
-        if (outputs.has(file)) return;
-        outputs.add(file);
-        for (const i of meta.outputs[file]!.imports) {
-          if (!follow(i.kind)) continue;
-          if (i.external) packages.add(i.path);
-          else visit(i.path);
-        }
-      };
-      for (const entry of entries) visit(entry);
-      const sources = [...outputs].flatMap((o) => Object.keys(meta.outputs[o]!.inputs));
-      return { sources, packages: [...packages] };
-    };
+    const { startFiles, reach } = startOfTheBundle();
     const lazyLibraries =
       /^(node_modules\/(echarts|zrender|pdfkit|fontkit|exceljs|svg-to-pdfkit)\/|src\/views\/(chart|report-(html|pdf|xlsx))\.ts$)/;
     const lazyPackages = ['pdfkit', 'svg-to-pdfkit', 'exceljs', '@resvg/resvg-js'];
@@ -214,5 +220,15 @@ describe('the built carelog', () => {
     const everything = reach(startFiles, () => true);
     expect(everything.sources.filter((s) => lazyLibraries.test(s)).length).toBeGreaterThan(10);
     expect(lazyPackages.filter((p) => everything.packages.includes(p))).toEqual(lazyPackages);
+  });
+
+  it("starts without PGlite's JavaScript on the main thread: the ORM's adapter gets the bundle's stand-in", () => {
+    const { startFiles, reach } = startOfTheBundle();
+    const atStart = reach(startFiles, (kind) => kind !== 'dynamic-import');
+    expect(atStart.sources).toContain('src/db/pglite-for-adapter.ts');
+    expect(atStart.sources.some((s) => s.startsWith('node_modules/pglite-prisma-adapter/'))).toBe(true);
+    expect(atStart.packages.filter((p) => p.startsWith('@electric-sql/pglite'))).toEqual([]);
+    // PGlite's class of a database error still loads with the first one (src/db/embedded-thread.ts).
+    expect(reach(startFiles, () => true).packages).toContain('@electric-sql/pglite');
   });
 });

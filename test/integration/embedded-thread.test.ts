@@ -10,6 +10,7 @@ import { messages } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.js';
 import { EmbeddedThread, type EmbeddedTransaction } from '../../src/db/embedded-thread.js';
+import * as pgliteForAdapter from '../../src/db/pglite-for-adapter.js';
 import { CarelogError } from '../../src/errors.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'carelog-thread-'));
@@ -62,6 +63,9 @@ describe('the embedded database in its own thread', { timeout: 60_000 }, () => {
         })
         .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(messages.DatabaseError);
+      // What the ORM's adapter checks in the built bundle, where it gets pglite-for-adapter.ts.
+      expect(pgliteForAdapter.messages.DatabaseError).toBe(messages.DatabaseError);
+      expect(err).toBeInstanceOf(pgliteForAdapter.messages.DatabaseError);
       expect((err as messages.DatabaseError).code).toBe('23505');
       expect((err as messages.DatabaseError).constraint).toBe('t_pkey');
       expect((err as messages.DatabaseError).severity).toBe('ERROR');
