@@ -286,6 +286,10 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
       );
       return { port, deps, redis, queue, workers, simulator, stop: stopAll };
     }
+    // Redis may have lost every reminder (restart without persistence): they are rebuilt from the
+    // database while the Slack app and the workers start, and awaited before carelog listens.
+    const reconciling = Promise.all([reconcileReminders(deps), reconcileReferralChecks(deps)]);
+    void reconciling.catch(() => undefined);
     if (modes.slack !== 'off') {
       const { app: slack, api } = await createSlackApp(deps, {
         // The app takes its listeners from here: it never imports handlers/ (one-way dependencies).
@@ -350,10 +354,8 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
         })
       : null;
     if (workers) stops.push(() => workers.close());
-    // Redis may have lost every reminder (restart without persistence): rebuild them from Postgres.
-    const rebuilt = await reconcileReminders(deps);
+    const [rebuilt, checks] = await reconciling;
     if (rebuilt.added || rebuilt.removed) logger.info(rebuilt, 'reminders reconciled at start');
-    const checks = await reconcileReferralChecks(deps);
     if (checks.added || checks.removed) logger.info(checks, 'linkage checks reconciled at start');
 
     const port = await http.listen(config.env.PORT, config.env.HOST);
