@@ -160,9 +160,9 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
         });
         stops.push(() => db.close());
         // The ORM's engine (Prisma's query compiler, its WebAssembly compiled ahead by src/main.ts,
-        // and the schema) loads on this thread while the database checks the migrations and reads
-        // the roster (the embedded one in its own thread, Postgres in its own process), not in the
-        // first form a person submits. Loading it touches no table.
+        // and the schema) loads now, not in the first form a person submits: for Postgres, while
+        // the server checks the migrations and reads the roster; the embedded database's client
+        // has loaded it already, while the database opened (src/db/client.ts). It touches no table.
         const connecting = db.prisma.$connect();
         void connecting.catch(() => undefined);
         await ensureMigrated(db, logger);

@@ -4,6 +4,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import type pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { openEmbeddedFiles, type OpenedEmbedded } from './embedded-open.js';
+import type { EmbeddedThread } from './embedded-thread.js';
 import { applyMigrations, type MigrateResult, type SqlRunner } from './migrate.js';
 
 export { PrismaClient };
@@ -120,20 +121,49 @@ function poolRunner(pool: pg.Pool): SqlRunner {
   };
 }
 
+/**
+ * The database thread as the ORM's adapter sees it before it has opened: each call waits for the
+ * opening (a failed one fails the call), then goes straight to the thread.
+ */
+export function onceOpen(files: Promise<OpenedEmbedded>): Pick<EmbeddedThread, 'query' | 'exec' | 'transaction'> {
+  let open: EmbeddedThread | undefined;
+  const opened = files.then(({ pg }) => (open = pg));
+  // A failed opening is reported where the opening is awaited (openEmbedded), and to each call.
+  void opened.catch(() => undefined);
+  const thread = () => open ?? opened;
+  return {
+    query: async (...args) => (await thread()).query(...args),
+    exec: async (...args) => (await thread()).exec(...args),
+    transaction: async (...args) => (await thread()).transaction(...args),
+  };
+}
+
 async function openEmbedded(
   dataDir: string,
   templateDir?: string,
   opening?: Promise<OpenedEmbedded>,
 ): Promise<Database> {
-  // Loaded while the database starts; only the embedded database needs it.
-  const adapter = import('pglite-prisma-adapter');
-  void adapter.catch(() => undefined);
-  const { pg: db, release } = await (opening ?? openEmbeddedFiles(dataDir, templateDir));
+  const files = opening ?? openEmbeddedFiles(dataDir, templateDir);
+  void files.catch(() => undefined);
+  // The ORM's engine (its query compiler's WebAssembly instance and the schema) loads on this thread
+  // while the database opens in its own: its client is made now, on a stand-in that holds each of
+  // the adapter's calls until the database is open (loading the engine makes none).
+  const { PrismaPGlite } = await import('pglite-prisma-adapter');
+  // The adapter is typed for PGlite itself; it uses query (rowMode, parsers), exec and transaction
+  // (query, exec, rollback), which the thread's stand-in has (src/db/embedded-thread.ts).
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(onceOpen(files) as unknown as PGlite) });
+  const connecting = prisma.$connect();
+  void connecting.catch(() => undefined);
+  let opened: OpenedEmbedded;
   try {
-    const { PrismaPGlite } = await adapter;
-    // The adapter is typed for PGlite itself; it uses query (rowMode, parsers), exec and transaction
-    // (query, exec, rollback), which the thread's stand-in has (src/db/embedded-thread.ts).
-    const prisma = new PrismaClient({ adapter: new PrismaPGlite(db as unknown as PGlite) });
+    opened = await files;
+  } catch (err) {
+    await connecting.then(() => prisma.$disconnect()).catch(() => undefined);
+    throw err;
+  }
+  const { pg: db, release } = opened;
+  try {
+    await connecting;
     const sql: SqlRunner = {
       query: async <T>(text: string, params?: unknown[]) => (await db.query<T>(text, params)).rows,
       exec: async (text: string) => {

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseEnv, parseProgramFile, type Config } from '../../src/config.js';
 import { startCarelog } from '../../src/carelog.js';
-import { openDatabase } from '../../src/db/client.js';
+import { onceOpen, openDatabase } from '../../src/db/client.js';
 import { startOpeningEmbedded } from '../../src/db/embedded-open.js';
 import { CarelogError } from '../../src/errors.js';
 import { createLogger } from '../../src/logger.js';
@@ -72,6 +72,47 @@ describe('the embedded database opened ahead', { timeout: 90_000 }, () => {
     }
     // The holder's lock is left alone.
     expect(readFileSync(lockFile(dir), 'utf8')).toBe('1');
+  });
+
+  it("holds the ORM adapter's calls made while the database opens, and answers them once it is open", async () => {
+    const dir = tempDataDir();
+    let letOpen!: () => void;
+    const gate = new Promise<void>((r) => (letOpen = r));
+    const opening = gate.then(() => startOpeningEmbedded(dir));
+    const view = onceOpen(opening);
+    let answered = false;
+    const early = view.query<{ one: number }>('SELECT 1 AS one').then((r) => ((answered = true), r));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(answered).toBe(false);
+    letOpen();
+    expect((await early).rows).toEqual([{ one: 1 }]);
+    expect(await view.transaction(async (tx) => (await tx.query<{ two: number }>('SELECT 2 AS two')).rows)).toEqual([
+      { two: 2 },
+    ]);
+    const { pg, release } = await opening;
+    await pg.close();
+    release();
+  });
+
+  it("fails the ORM adapter's calls with the opening's own error when it fails, and no unhandled rejection", async () => {
+    const dir = tempDataDir();
+    writeFileSync(lockFile(dir), '1');
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const view = onceOpen(startOpeningEmbedded(dir));
+      await new Promise((r) => setTimeout(r, 50));
+      const err = await view.exec('SELECT 1').then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect((err as CarelogError).code).toBe('database_locked');
+      await new Promise((r) => setImmediate(r));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 
   it('is closed and the directory freed when the start fails (Redis not answering)', async () => {
