@@ -17,7 +17,7 @@
 //    SVG-to-PNG renderer);
 //  - pdfkit, svg-to-pdfkit and exceljs: loaded only when a report is made, and pdfkit reads its
 //    font metrics from files beside its own modules.
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 
@@ -58,6 +58,39 @@ const unusedBoltReceivers = {
 };
 
 /**
+ * The generated ORM client compiles its query compiler on first use: it imports 4.5 MB of base64 as
+ * a JavaScript module, decodes it and compiles it, on the main thread, in the middle of a start. In
+ * the bundle it takes the module src/db/query-compiler-preload.ts compiled ahead instead (~50 ms of
+ * the main thread). The generated code is matched exactly: should a Prisma upgrade change it, the
+ * build stops here rather than leave the client compiling its own.
+ */
+const CLIENT_COMPILES_ITS_OWN = `  getQueryCompilerWasmModule: async () => {
+    const { wasm } = await import("@prisma/client/runtime/query_compiler_fast_bg.postgresql.wasm-base64.mjs")
+    return await decodeBase64AsWasm(wasm)
+  },`;
+const clientTakesCompiled = {
+  name: 'client-takes-compiled-query-compiler',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]generated[\\/]prisma[\\/]internal[\\/]class\.ts$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      if (!source.includes(CLIENT_COMPILES_ITS_OWN)) {
+        throw new Error(
+          `${args.path}: the generated client no longer loads its query compiler as scripts/bundle.mjs expects; update CLIENT_COMPILES_ITS_OWN there`,
+        );
+      }
+      const preload = JSON.stringify(path.resolve('src/db/query-compiler-preload.ts'));
+      return {
+        contents: source.replace(
+          CLIENT_COMPILES_ITS_OWN,
+          `  getQueryCompilerWasmModule: async () => (await import(${preload})).queryCompilerModule(),`,
+        ),
+        loader: 'ts',
+      };
+    });
+  },
+};
+
+/**
  * The ORM's PGlite adapter imports `@electric-sql/pglite` for type numbers and the class of a
  * database error; PGlite itself runs in the embedded database's thread. In the bundle the adapter
  * gets src/db/pglite-for-adapter.ts instead, so the main thread does not load PGlite's JavaScript
@@ -89,7 +122,7 @@ const result = await build({
   minifySyntax: true,
   sourcemap: true,
   external: EXTERNAL,
-  plugins: [unusedBoltReceivers, pgliteForAdapter],
+  plugins: [unusedBoltReceivers, pgliteForAdapter, clientTakesCompiled],
   // CommonJS packages inside an ES module bundle call require() for Node's own modules.
   banner: {
     js: "import { createRequire as __carelogRequire } from 'node:module'; const require = __carelogRequire(import.meta.url);",

@@ -231,4 +231,17 @@ describe('the built carelog', () => {
     // PGlite's class of a database error still loads with the first one (src/db/embedded-thread.ts).
     expect(reach(startFiles, () => true).packages).toContain('@electric-sql/pglite');
   });
+
+  it("starts with the ORM's query compiler compiled ahead: the bundle's client does not load the 4.5 MB module itself", () => {
+    const meta = JSON.parse(readFileSync(path.join(ROOT, 'dist', 'src', 'bundle-meta.json'), 'utf8')) as {
+      outputs: Record<string, { imports: { path: string; kind: string }[]; inputs: Record<string, unknown> }>;
+    };
+    const clientChunks = Object.values(meta.outputs).filter(
+      (o) => 'src/generated/prisma/internal/class.ts' in o.inputs,
+    );
+    expect(clientChunks).toHaveLength(1);
+    const imports = clientChunks[0]!.imports.map((i) => i.path);
+    expect(imports.filter((p) => p.includes('wasm-base64'))).toEqual([]);
+    expect(imports.some((p) => /query-compiler-preload/.test(p))).toBe(true);
+  });
 });
