@@ -10,7 +10,13 @@ import path from 'node:path';
 
 const STAMP = path.join('dist', '.built');
 const SOURCES = ['src', 'handlers', 'jobs'];
-const CONFIGS = ['tsconfig.json', 'tsconfig.build.json', 'package.json', 'scripts/bundle.mjs'];
+const CONFIGS = [
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'package.json',
+  'scripts/bundle.mjs',
+  'scripts/bundle-options.mjs',
+];
 
 function newestUnder(dir) {
   let newest = 0;

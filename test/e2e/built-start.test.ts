@@ -244,4 +244,36 @@ describe('the built carelog', () => {
     expect(imports.filter((p) => p.includes('wasm-base64'))).toEqual([]);
     expect(imports.some((p) => /query-compiler-preload/.test(p))).toBe(true);
   });
+
+  it("runs the ORM through the bundle's stand-ins: a duplicate key is the ORM's unique-constraint error", async () => {
+    // Bundled beside dist/src/main.js, where the embedded database's worker is found, the way the
+    // bundle is built; then run in a process of its own.
+    const { build } = await import('esbuild');
+    const { carelogBundleOptions } = (await import(path.join(ROOT, 'scripts', 'bundle-options.mjs'))) as {
+      carelogBundleOptions: Record<string, unknown>;
+    };
+    const probe = path.join(ROOT, 'dist', 'src', `bundle-probe-${process.pid}.mjs`);
+    try {
+      await build({
+        ...carelogBundleOptions,
+        entryPoints: [path.join(ROOT, 'test', 'support', 'bundle-probe.ts')],
+        outfile: probe,
+        logLevel: 'error',
+      });
+      const bundled = readFileSync(probe, 'utf8');
+      // The stand-ins are in: PGlite is not imported on this thread, the client takes the compiled module.
+      expect(bundled).not.toMatch(/from\s*["']@electric-sql\/pglite["']/);
+      expect(bundled).toContain('queryCompilerModule');
+      const run = spawnSync(process.execPath, [probe], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+      expect(run.status, run.stdout + run.stderr).toBe(0);
+      const answer = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as {
+        count: number;
+        duplicate: { code?: string; meta?: { driverAdapterError?: { cause?: { kind?: string } } } } | null;
+      };
+      expect(answer.count).toBe(1);
+      expect(answer.duplicate?.code).toBe('P2002');
+    } finally {
+      rmSync(probe, { force: true });
+    }
+  }, 180_000);
 });
