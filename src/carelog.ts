@@ -130,6 +130,8 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
     throw new CarelogError('config_invalid', `Invalid environment:\n${exposed.map((m) => `  ${m}`).join('\n')}`);
   }
   const stops: (() => Promise<void>)[] = [];
+  /** The reconcilers, once started: a start that fails lets them finish before closing what they use. */
+  let reconciling: Promise<unknown> | undefined;
   const stopAll = async () => {
     for (const s of stops.reverse()) await s().catch((err: unknown) => logger.warn({ err }, 'error while stopping'));
   };
@@ -288,8 +290,8 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
     }
     // Redis may have lost every reminder (restart without persistence): they are rebuilt from the
     // database while the Slack app and the workers start, and awaited before carelog listens.
-    const reconciling = Promise.all([reconcileReminders(deps), reconcileReferralChecks(deps)]);
-    void reconciling.catch(() => undefined);
+    const reconciled = Promise.all([reconcileReminders(deps), reconcileReferralChecks(deps)]);
+    reconciling = reconciled.catch(() => undefined);
     if (modes.slack !== 'off') {
       const { app: slack, api } = await createSlackApp(deps, {
         // The app takes its listeners from here: it never imports handlers/ (one-way dependencies).
@@ -354,7 +356,7 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
         })
       : null;
     if (workers) stops.push(() => workers.close());
-    const [rebuilt, checks] = await reconciling;
+    const [rebuilt, checks] = await reconciled;
     if (rebuilt.added || rebuilt.removed) logger.info(rebuilt, 'reminders reconciled at start');
     if (checks.added || checks.removed) logger.info(checks, 'linkage checks reconciled at start');
 
@@ -373,6 +375,7 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
     );
     return { port, deps, redis, queue, workers, simulator, stop: stopAll };
   } catch (err) {
+    await reconciling;
     await stopAll();
     await dropOpening();
     throw err;

@@ -10,8 +10,8 @@ import { tuneV8ForStart } from './v8-start.js';
 // Node 20 has no such cache; the call is skipped there.
 (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
-// PGlite's and the ORM's WebAssembly: fewer compiler tasks, lazy validation, and no tiering up of
-// what only a start runs, until carelog is ready (src/v8-start.ts).
+// PGlite's and the ORM's WebAssembly: fewer compiler tasks, lazy validation, and a tiering budget
+// their start does not reach (src/v8-start.ts), put back for what compiles after the start.
 const afterStart = tuneV8ForStart();
 
 // The embedded database starts first, in a thread of its own (its WebAssembly compiling, Postgres

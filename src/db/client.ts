@@ -148,12 +148,23 @@ async function openEmbedded(
   // The ORM's engine (its query compiler's WebAssembly instance and the schema) loads on this thread
   // while the database opens in its own: its client is made now, on a stand-in that holds each of
   // the adapter's calls until the database is open (loading the engine makes none).
-  const { PrismaPGlite } = await import('pglite-prisma-adapter');
-  // The adapter is typed for PGlite itself; it uses query (rowMode, parsers), exec and transaction
-  // (query, exec, rollback), which the thread's stand-in has (src/db/embedded-thread.ts).
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(onceOpen(files) as unknown as PGlite) });
-  const connecting = prisma.$connect();
-  void connecting.catch(() => undefined);
+  let prisma: PrismaClient;
+  let connecting: Promise<void>;
+  try {
+    const { PrismaPGlite } = await import('pglite-prisma-adapter');
+    // The adapter is typed for PGlite itself; it uses query (rowMode, parsers), exec and transaction
+    // (query, exec, rollback), which the thread's stand-in has (src/db/embedded-thread.ts).
+    prisma = new PrismaClient({ adapter: new PrismaPGlite(onceOpen(files) as unknown as PGlite) });
+    connecting = prisma.$connect();
+    void connecting.catch(() => undefined);
+  } catch (err) {
+    // The database opened (or opening) is closed and its directory unlocked, as if never opened.
+    await files.then(
+      ({ pg, release }) => pg.close().finally(release),
+      () => undefined,
+    );
+    throw err;
+  }
   let opened: OpenedEmbedded;
   try {
     opened = await files;

@@ -71,6 +71,10 @@ describe('tuneV8ForStart', () => {
     });
     restore();
     expect(flags.some((f) => f.includes('tiering-budget'))).toBe(false);
+    // V8 takes its flags with underscores too.
+    const underscored = recorded({ v8Version: '11.3.244.8-node.38', cores: 2, execArgv: ['--wasm_tiering_budget=1'] });
+    underscored.restore();
+    expect(underscored.flags.some((f) => f.includes('tiering-budget'))).toBe(false);
   });
 
   it('keeps the compiler tasks as they are with more than two cores', () => {
