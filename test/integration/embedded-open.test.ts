@@ -27,6 +27,19 @@ const tempDataDir = () => {
   return d;
 };
 const lockFile = (dir: string) => path.join(dir, 'pglite.lock');
+/** Runs `fn`, then fails if a promise was rejected with no one to hear it meanwhile. */
+async function withoutUnhandledRejections(fn: () => Promise<void>): Promise<void> {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    await fn();
+    await new Promise((r) => setImmediate(r));
+    expect(unhandled).toEqual([]);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+}
 
 describe('the embedded database opened ahead', { timeout: 90_000 }, () => {
   it('is taken over by openDatabase: one lock, held by this process, freed on close', async () => {
@@ -51,10 +64,7 @@ describe('the embedded database opened ahead', { timeout: 90_000 }, () => {
     const dir = tempDataDir();
     // pid 1 (init) is always alive, and is never this test process.
     writeFileSync(lockFile(dir), '1');
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown) => unhandled.push(reason);
-    process.on('unhandledRejection', onUnhandled);
-    try {
+    await withoutUnhandledRejections(async () => {
       const opening = startOpeningEmbedded(dir);
       // The rest of carelog loading: the failure must wait for its reader.
       await new Promise((r) => setTimeout(r, 50));
@@ -65,11 +75,7 @@ describe('the embedded database opened ahead', { timeout: 90_000 }, () => {
       expect(err).toBeInstanceOf(CarelogError);
       expect((err as CarelogError).code).toBe('database_locked');
       expect((err as CarelogError).message).toContain('pid 1)');
-      await new Promise((r) => setImmediate(r));
-      expect(unhandled).toEqual([]);
-    } finally {
-      process.off('unhandledRejection', onUnhandled);
-    }
+    });
     // The holder's lock is left alone.
     expect(readFileSync(lockFile(dir), 'utf8')).toBe('1');
   });
@@ -97,10 +103,7 @@ describe('the embedded database opened ahead', { timeout: 90_000 }, () => {
   it("fails the ORM adapter's calls with the opening's own error when it fails, and no unhandled rejection", async () => {
     const dir = tempDataDir();
     writeFileSync(lockFile(dir), '1');
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown) => unhandled.push(reason);
-    process.on('unhandledRejection', onUnhandled);
-    try {
+    await withoutUnhandledRejections(async () => {
       const view = onceOpen(startOpeningEmbedded(dir));
       await new Promise((r) => setTimeout(r, 50));
       const err = await view.exec('SELECT 1').then(
@@ -108,11 +111,7 @@ describe('the embedded database opened ahead', { timeout: 90_000 }, () => {
         (e: unknown) => e,
       );
       expect((err as CarelogError).code).toBe('database_locked');
-      await new Promise((r) => setImmediate(r));
-      expect(unhandled).toEqual([]);
-    } finally {
-      process.off('unhandledRejection', onUnhandled);
-    }
+    });
   });
 
   it('is closed and the directory freed when the start fails (Redis not answering)', async () => {
