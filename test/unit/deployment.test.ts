@@ -340,6 +340,26 @@ describe('Dockerfile', () => {
     }
   });
 
+  it('copies into the build stage every script npm run build runs, and the scripts those import', () => {
+    const build = dockerfile.find((s) => s.name === 'build')!;
+    const earlier = dockerfile.slice(0, dockerfile.indexOf(build) + 1);
+    const copied = new Set(
+      earlier
+        .flatMap((stage) => copies(stage).filter((c) => !c.from))
+        .flatMap((c) => c.sources)
+        .map((src) => path.normalize(src)),
+    );
+    const wanted = new Set<string>();
+    const visit = (script: string) => {
+      if (wanted.has(script)) return;
+      wanted.add(script);
+      for (const m of read(script).matchAll(/from '\.\/([\w.-]+\.mjs)'/g)) visit(path.join('scripts', m[1]!));
+    };
+    for (const m of pkg.scripts.build!.matchAll(/node (scripts\/[\w.-]+\.mjs)/g)) visit(m[1]!);
+    expect(wanted.size).toBeGreaterThanOrEqual(3);
+    expect([...wanted].filter((f) => !copied.has(path.normalize(f)) && !copied.has('scripts'))).toEqual([]);
+  });
+
   it('copies files that exist and that .dockerignore lets through', () => {
     for (const stage of dockerfile) {
       for (const c of copies(stage).filter((x) => !x.from)) {
