@@ -112,6 +112,9 @@ function input(field: FormField, ctx: ContactCardContext): CardElementArray[numb
         id: field.id,
         label,
         ...(many ? { isMultiSelect: true } : {}),
+        // A box's title wraps instead of being cut off on a phone ("Would likely have been an
+        // arrest without us" is wider than a 360 px screen leaves it).
+        wrap: true,
         // A group of boxes is drawn as boxes (expanded) while the list is short enough to show.
         style: long ? 'filtered' : field.kind === 'checkboxes' ? 'expanded' : many ? 'filtered' : 'compact',
         placeholder: many ? 'Choose any' : 'Choose',
