@@ -30,7 +30,7 @@ RUN npm ci --ignore-scripts && node scripts/prisma-generate.mjs
 
 FROM deps AS build
 COPY tsconfig.json tsconfig.build.json ./
-COPY scripts/ensure-build.mjs scripts/bundle.mjs scripts/
+COPY scripts/ensure-build.mjs scripts/bundle.mjs scripts/bundle-options.mjs scripts/
 COPY src src
 COPY handlers handlers
 COPY jobs jobs
