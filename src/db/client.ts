@@ -126,15 +126,13 @@ function poolRunner(pool: pg.Pool): SqlRunner {
  * opening (a failed one fails the call), then goes straight to the thread.
  */
 export function onceOpen(files: Promise<OpenedEmbedded>): Pick<EmbeddedThread, 'query' | 'exec' | 'transaction'> {
-  let open: EmbeddedThread | undefined;
-  const opened = files.then(({ pg }) => (open = pg));
+  const thread = files.then(({ pg }) => pg);
   // A failed opening is reported where the opening is awaited (openEmbedded), and to each call.
-  void opened.catch(() => undefined);
-  const thread = () => open ?? opened;
+  void thread.catch(() => undefined);
   return {
-    query: async (...args) => (await thread()).query(...args),
-    exec: async (...args) => (await thread()).exec(...args),
-    transaction: async (...args) => (await thread()).transaction(...args),
+    query: async (...args) => (await thread).query(...args),
+    exec: async (...args) => (await thread).exec(...args),
+    transaction: async (...args) => (await thread).transaction(...args),
   };
 }
 
