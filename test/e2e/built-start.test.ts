@@ -245,6 +245,12 @@ describe('the built carelog', () => {
     expect(imports.some((p) => /query-compiler-preload/.test(p))).toBe(true);
   });
 
+  it("holds the query compiler's bytes decoded beside the bundle, the ones the client's own module decodes to", async () => {
+    const { wasm } = await import('@prisma/client/runtime/query_compiler_fast_bg.postgresql.wasm-base64.mjs');
+    const built = readFileSync(path.join(ROOT, 'dist', 'src', 'query-compiler.wasm'));
+    expect(built.equals(Buffer.from(wasm, 'base64'))).toBe(true);
+  });
+
   it("runs the ORM through the bundle's stand-ins: a duplicate key is the ORM's unique-constraint error", async () => {
     // Bundled beside dist/src/main.js, where the embedded database's worker is found, the way the
     // bundle is built; then run in a process of its own.
