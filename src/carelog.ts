@@ -149,36 +149,39 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
       );
     }
 
-    // The database (opened, migrations checked, programs mirrored) and Redis, side by side: each
-    // waits on its own server or files, and a start is the longer of the two, not their sum.
+    // The database (opened, migrations checked, programs mirrored), Redis and the Slack simulator,
+    // side by side: each waits on its own server or files, and a start is the longest, not their sum.
     const modes = platformModes(config);
-    const [dbSide, redisSide, simulatorSide] = await Promise.allSettled([
-      (async () => {
-        openingTaken = true;
-        const db = await openDatabase({
-          databaseUrl: config.env.DATABASE_URL,
-          dataDir: config.dataDir,
-          ...(opts.embeddedDatabase ? { opening: opts.embeddedDatabase } : {}),
-        });
-        stops.push(() => db.close());
-        // The ORM's engine (Prisma's query compiler, its WebAssembly compiled ahead by src/main.ts,
-        // and the schema) loads now, not in the first form a person submits: for Postgres, while
-        // the server checks the migrations and reads the roster; the embedded database's client
-        // has loaded it already, while the database opened (src/db/client.ts). It touches no table.
-        const connecting = db.prisma.$connect();
-        void connecting.catch(() => undefined);
-        await ensureMigrated(db, logger);
-        // A usual start (carelog.yml as at the last one) reads the programs and rosters in plain
-        // SQL and writes nothing: no ORM query is compiled before ready.
-        const directory = await syncPrograms(db, config.programs, logger);
-        await connecting;
-        // One process alone opens an embedded database: nothing else can change its roster.
-        if (db.kind !== 'embedded') {
-          const watch = watchRoster(directory, { pollMs: config.env.CARELOG_ROSTER_POLL_MS, logger });
-          stops.push(() => Promise.resolve(watch.stop()));
-        }
-        return { db, directory };
-      })(),
+    const mode = opts.mode ?? 'all';
+    const dbSide = (async () => {
+      openingTaken = true;
+      const db = await openDatabase({
+        databaseUrl: config.env.DATABASE_URL,
+        dataDir: config.dataDir,
+        ...(opts.embeddedDatabase ? { opening: opts.embeddedDatabase } : {}),
+      });
+      stops.push(() => db.close());
+      // The ORM's engine (Prisma's query compiler, its WebAssembly compiled ahead by src/main.ts,
+      // and the schema) loads now, not in the first form a person submits: for Postgres, while
+      // the server checks the migrations and reads the roster; the embedded database's client
+      // has loaded it already, while the database opened (src/db/client.ts). It touches no table.
+      const connecting = db.prisma.$connect();
+      void connecting.catch(() => undefined);
+      await ensureMigrated(db, logger);
+      // A usual start (carelog.yml as at the last one) reads the programs and rosters in plain
+      // SQL and writes nothing: no ORM query is compiled before ready.
+      const directory = await syncPrograms(db, config.programs, logger);
+      await connecting;
+      // One process alone opens an embedded database: nothing else can change its roster.
+      if (db.kind !== 'embedded') {
+        const watch = watchRoster(directory, { pollMs: config.env.CARELOG_ROSTER_POLL_MS, logger });
+        stops.push(() => Promise.resolve(watch.stop()));
+      }
+      return { db, directory };
+    })();
+    // Awaited below, after Redis: its failure is reported there, never as an unhandled rejection.
+    void dbSide.catch(() => undefined);
+    const [redisSide, simulatorSide] = await Promise.allSettled([
       connectRedis({
         url: config.env.REDIS_URL,
         startIfMissing: config.env.CARELOG_START_REDIS ?? !config.production,
@@ -199,32 +202,18 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
         : null,
     ]);
     // The database's failure first, as when they were opened one after the other.
-    if (dbSide.status === 'rejected') throw dbSide.reason;
+    if (redisSide.status === 'rejected' || simulatorSide.status === 'rejected') await dbSide;
     if (redisSide.status === 'rejected') throw redisSide.reason;
     if (simulatorSide.status === 'rejected') throw simulatorSide.reason;
-    const { db, directory } = dbSide.value;
     const redis = redisSide.value;
+
+    // What needs no database is built while it opens: the queue, the metrics, the HTTP server and
+    // its routes, and the Slack app, whose token is checked with Slack meanwhile.
     const queue = createQueue(redis.connection, opts.queuePrefix ?? config.env.CARELOG_QUEUE_PREFIX, logger);
     stops.push(() => queue.close());
     const metrics = createMetrics({ jobNames: JOBS.map((j) => j.name), queue });
-    const deps: CarelogDeps = {
-      config,
-      logger,
-      db,
-      keyring,
-      directory,
-      reminders: createReminderScheduler(queue, redis.connection),
-      referralChecks: createCheckScheduler(queue, redis.connection),
-      messengers: {},
-      metrics,
-      now: opts.now ?? (() => new Date()),
-      ...(opts.nudgeClaimLeaseMs ? { nudgeClaimLeaseMs: opts.nudgeClaimLeaseMs } : {}),
-    };
-
     const http = createHttpServer(logger, { observe: (...sample) => metrics.httpRequest(...sample) });
     const health = createHealth();
-    health.add('database', () => db.ping());
-    health.add('redis', () => redis.ping());
     registerOperatorRoutes(http, { health, metrics, metricsToken: config.env.CARELOG_METRICS_TOKEN });
     // The pages the Teams app manifest links to (website, privacy, terms).
     registerPublicPages(http);
@@ -250,10 +239,52 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
         'no Slack credentials: running against the local Slack simulator (see docs/slack-setup.md, "Running without a Slack workspace")',
       );
     }
+    const slackOpening =
+      mode === 'all' && modes.slack !== 'off'
+        ? createSlackApp(logger, {
+            // The app takes its listeners from here: it never imports handlers/ (one-way dependencies).
+            register: registerSlackHandlers,
+            signingSecret,
+            botToken,
+            apiUrl,
+            http,
+            ...(config.env.SLACK_APP_TOKEN ? { appToken: config.env.SLACK_APP_TOKEN } : {}),
+            // respond() posts only to the simulator, never to a URL a request names elsewhere.
+            ...(simulator ? { responseUrlPrefix: apiUrl } : {}),
+            onAck: (ms) => {
+              metrics.slackAck(ms);
+              opts.onAck?.(ms);
+            },
+          })
+        : null;
+    if (slackOpening) {
+      // Its failure is reported after the database's, below; a start that fails closes its client.
+      void slackOpening.catch(() => undefined);
+      stops.push(async () => {
+        const opened = await slackOpening.catch(() => null);
+        await opened?.api.close();
+      });
+    }
+
+    const { db, directory } = await dbSide;
+    const deps: CarelogDeps = {
+      config,
+      logger,
+      db,
+      keyring,
+      directory,
+      reminders: createReminderScheduler(queue, redis.connection),
+      referralChecks: createCheckScheduler(queue, redis.connection),
+      messengers: {},
+      metrics,
+      now: opts.now ?? (() => new Date()),
+      ...(opts.nudgeClaimLeaseMs ? { nudgeClaimLeaseMs: opts.nudgeClaimLeaseMs } : {}),
+    };
+    health.add('database', () => db.ping());
+    health.add('redis', () => redis.ping());
     // auth.test with the token carelog sends with, in every Slack mode (HTTP, Socket Mode, simulator).
     if (modes.slack !== 'off')
       health.add('slack', slackAuthCheck({ token: botToken, apiUrl, logger }), { cacheMs: PLATFORM_CHECK_CACHE_MS });
-    const mode = opts.mode ?? 'all';
     if (mode === 'worker') {
       if (modes.slack !== 'off') {
         const api = new CarelogWebClient(botToken, { slackApiUrl: apiUrl });
@@ -292,30 +323,16 @@ export async function startCarelog(opts: StartOptions): Promise<RunningCarelog> 
     // database while the Slack app and the workers start, and awaited before carelog listens.
     const reconciled = Promise.all([reconcileReminders(deps), reconcileReferralChecks(deps)]);
     reconciling = reconciled.catch(() => undefined);
-    if (modes.slack !== 'off') {
-      const { app: slack, api } = await createSlackApp(deps, {
-        // The app takes its listeners from here: it never imports handlers/ (one-way dependencies).
-        register: registerSlackHandlers,
-        signingSecret,
-        botToken,
-        apiUrl,
-        http,
-        ...(config.env.SLACK_APP_TOKEN ? { appToken: config.env.SLACK_APP_TOKEN } : {}),
-        // respond() posts only to the simulator, never to a URL a request names elsewhere.
-        ...(simulator ? { responseUrlPrefix: apiUrl } : {}),
-        onAck: (ms) => {
-          metrics.slackAck(ms);
-          opts.onAck?.(ms);
-        },
-      });
+    if (slackOpening) {
+      const slack = await slackOpening;
+      slack.route(deps);
       if (config.env.SLACK_APP_TOKEN) {
-        await slack.start();
+        await slack.app.start();
         stops.push(async () => {
-          await slack.stop();
+          await slack.app.stop();
         });
       }
-      stops.push(() => api.close());
-      deps.messengers.slack = createSlackMessenger(api);
+      deps.messengers.slack = createSlackMessenger(slack.api);
     }
     if (config.env.CARELOG_ADMIN_USER && config.env.CARELOG_ADMIN_PASSWORD) {
       const { mountQueueDashboard } = await import('./http/queue-dashboard.js');

@@ -66,16 +66,25 @@ export interface SlackApp {
   app: App;
   /** The client carelog calls Slack with, for the messenger as well as the listeners. */
   api: CarelogWebClient;
+  /**
+   * Hands carelog's parts to the listeners and puts them on the app. Until then the app has no
+   * listeners, so it is not started (Socket Mode) nor its route served (HTTP) before this is called.
+   */
+  route(deps: CarelogDeps): void;
 }
 
-export async function createSlackApp(deps: CarelogDeps, opts: SlackAppOptions): Promise<SlackApp> {
+/**
+ * Builds the Bolt app and checks the token with Slack (auth.test: a wrong token or API URL stops
+ * start-up here, with Slack's error code). It needs nothing of carelog's but the logger and the HTTP
+ * server, so src/carelog.ts builds it while the database opens, and routes its listeners after.
+ */
+export async function createSlackApp(logger: Logger, opts: SlackAppOptions): Promise<SlackApp> {
   const clientOptions = {
     slackApiUrl: opts.apiUrl,
     // A trigger id lives three seconds; retrying for minutes helps nobody.
     retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 1_000 },
   };
   const api = new CarelogWebClient(opts.botToken, clientOptions);
-  const logger = boltLogger(deps.logger);
   const app = opts.appToken
     ? new App({
         token: opts.botToken,
@@ -83,7 +92,7 @@ export async function createSlackApp(deps: CarelogDeps, opts: SlackAppOptions): 
         socketMode: true,
         clientOptions,
         installerOptions: { clientOptions },
-        logger,
+        logger: boltLogger(logger),
         deferInitialization: true,
         ...LEAN,
       })
@@ -92,29 +101,38 @@ export async function createSlackApp(deps: CarelogDeps, opts: SlackAppOptions): 
         receiver: new SlackHttpReceiver({
           signingSecret: opts.signingSecret,
           http: opts.http,
-          logger: deps.logger,
+          logger,
           ...(opts.onAck ? { onAck: opts.onAck } : {}),
           ...(opts.responseUrlPrefix ? { responseUrlPrefix: opts.responseUrlPrefix } : {}),
         }),
         clientOptions,
-        logger,
+        logger: boltLogger(logger),
         deferInitialization: true,
         ...LEAN,
       });
   app.error((err) => {
     // The logger keeps names, codes and frames only (of Bolt's `original` too): a Slack API error or
     // a database error may quote what was sent.
-    deps.logger.error({ err }, 'a Slack listener failed');
+    logger.error({ err }, 'a Slack listener failed');
     return Promise.resolve();
   });
-  const routes = new SlackRoutes();
-  opts.register(routes, deps);
-  app.use(
-    routes.middleware(({ context }) => {
-      provideSlackApi(context, api);
-    }),
-  );
-  // Calls auth.test: a wrong token or API URL stops start-up here, with Slack's error code.
-  await app.init();
-  return { app, api };
+  try {
+    await app.init();
+  } catch (err) {
+    await api.close();
+    throw err;
+  }
+  return {
+    app,
+    api,
+    route(deps) {
+      const routes = new SlackRoutes();
+      opts.register(routes, deps);
+      app.use(
+        routes.middleware(({ context }) => {
+          provideSlackApi(context, api);
+        }),
+      );
+    },
+  };
 }
