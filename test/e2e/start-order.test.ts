@@ -20,7 +20,10 @@ describe('a start', () => {
     slack.respond('auth.test', () => ({ body: { ok: false, error: 'invalid_auth' } }));
     try {
       const started = startWith(slack);
-      await expect(started).rejects.toThrow(/invalid_auth/);
+      await expect(started).rejects.toMatchObject({
+        code: 'slack_webapi_platform_error',
+        data: { error: 'invalid_auth' },
+      });
       expect(slack.callsTo('auth.test').map((c) => c.token)).toEqual(['xoxb-test-token']);
     } finally {
       await slack.stop();
@@ -34,7 +37,10 @@ describe('a start', () => {
     try {
       // Nothing listens on port 1: the database does not answer.
       const started = startWith(slack, { DATABASE_URL: 'postgresql://carelog@127.0.0.1:1/carelog' });
-      await expect(started).rejects.toThrow(/DATABASE_URL does not answer|ECONNREFUSED|database/i);
+      await expect(started).rejects.toMatchObject({
+        code: 'database_unavailable',
+        message: expect.stringMatching(/^The database at DATABASE_URL does not answer \(ECONNREFUSED\)/),
+      });
       await expect(started).rejects.not.toThrow(/invalid_auth/);
     } finally {
       await slack.stop();

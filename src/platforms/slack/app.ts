@@ -67,8 +67,8 @@ export interface SlackApp {
   /** The client carelog calls Slack with, for the messenger as well as the listeners. */
   api: CarelogWebClient;
   /**
-   * Hands carelog's parts to the listeners and puts them on the app. Until then the app has no
-   * listeners, so it is not started (Socket Mode) nor its route served (HTTP) before this is called.
+   * Hands carelog's parts to the listeners and puts them on the app. Until then it has none: its
+   * caller starts it (Socket Mode) and listens (HTTP) only after this.
    */
   route(deps: CarelogDeps): void;
 }
